@@ -1,0 +1,20 @@
+# Sathi: `make run` starts everything on the embedded default; `make test` runs the whole suite.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup train phone clean
+
+setup:
+	@scripts/setup.sh
+
+train: setup
+	@scripts/train.sh >/dev/null
+
+run: setup train
+	@.venv/bin/python -m scripts.stack
+
+test: setup train
+	@scripts/test.sh
+
+clean:
+	rm -rf .venv .venv-rasa models var

@@ -1,0 +1,1 @@
+"""Rasa SDK action server: thin adapters between the dialogue and the backend."""

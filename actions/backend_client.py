@@ -1,0 +1,96 @@
+"""The one HTTP client every action uses to reach the backend. It never raises: each call returns
+an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's error code."""
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import httpx
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+UNAVAILABLE = "unavailable"
+NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class ApiResult(Generic[T]):
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    reference: str
+    service: str
+    state: str
+    sla_due_at: str | None
+
+
+class BackendClient:
+    def __init__(self, base_url: str | None = None, token: str | None = None, timeout: float = 5.0) -> None:
+        self.base_url = (base_url or os.environ.get("SATHI_BACKEND_URL", "http://127.0.0.1:8000")).rstrip("/")
+        self.token = token or os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
+        # Short timeouts: Twilio gives the whole answer 15 s.
+        self.timeout = timeout
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        try:
+            async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout) as client:
+                response = await client.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            logger.warning("backend unreachable for %s %s: %s", method, path, type(exc).__name__)
+            return ApiResult(error=UNAVAILABLE)
+        if response.status_code >= 500:
+            logger.warning("backend error %s for %s %s", response.status_code, method, path)
+            return ApiResult(error=UNAVAILABLE)
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", {})
+                code = detail.get("code") if isinstance(detail, dict) else None
+            except ValueError:
+                code = None
+            return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
+        return ApiResult(value=response.json())
+
+    async def match_category(self, text: str) -> ApiResult[str]:
+        result = await self._call("GET", "/api/v1/grievances/categories/match", params={"q": text[:200]})
+        return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
+
+    async def match_ward(self, text: str) -> ApiResult[str]:
+        result = await self._call("GET", "/api/v1/places/wards/match", params={"q": text[:200]})
+        return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
+
+    async def file_grievance(
+        self, *, category: str, description: str, ward: str, phone: str, language: str, channel: str, idempotency_key: str
+    ) -> ApiResult[CaseStatus]:
+        body = {
+            "category": category,
+            "description": description,
+            "ward": ward,
+            "citizen_phone": phone,
+            "language": language,
+            "channel": channel,
+        }
+        result = await self._call(
+            "POST", "/api/v1/grievances", json=body, headers={"Idempotency-Key": idempotency_key}
+        )
+        return self._case(result)
+
+    async def case_status(self, reference: str) -> ApiResult[CaseStatus]:
+        return self._case(await self._call("GET", f"/api/v1/cases/{reference}"))
+
+    @staticmethod
+    def _case(result: ApiResult[dict]) -> ApiResult[CaseStatus]:
+        if not result.ok:
+            return ApiResult(error=result.error)
+        data = result.value
+        return ApiResult(
+            value=CaseStatus(data["reference"], data["service"], data["state"], data.get("sla_due_at"))
+        )

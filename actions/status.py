@@ -1,0 +1,57 @@
+"""Status of a case by its reference number."""
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendClient
+from actions.form_validation import CountingFormValidation
+
+MAX_REFERENCE_CHARS = 40
+
+
+class ValidateStatusForm(CountingFormValidation):
+    def name(self) -> str:
+        return "validate_status_form"
+
+    async def validate_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        # Whether the number exists is the backend's answer; here only obvious non-numbers are re-asked.
+        if not text or len(text) > MAX_REFERENCE_CHARS or not any(ch.isdigit() for ch in text):
+            return self.failed(dispatcher, tracker, "reference", "utter_invalid_reference")
+        return self.accepted("reference", text)
+
+
+def _due_date(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""
+
+
+class ActionCheckStatus(Action):
+    def name(self) -> str:
+        return "action_check_status"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        reference = str(tracker.get_slot("reference") or "").strip()
+        result = await self.client.case_status(reference)
+        if result.ok:
+            case = result.value
+            due = _due_date(case.sla_due_at)
+            dispatcher.utter_message(
+                response="utter_case_status" if due else "utter_case_status_no_due",
+                reference=case.reference,
+                state_key=f"case_state.{case.service}.{case.state}",
+                due=due,
+            )
+        elif result.error in ("unknown_reference", "not_found"):
+            dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
+        else:
+            dispatcher.utter_message(response="utter_service_unavailable")
+        return [SlotSet("reference", None)]

@@ -1,0 +1,1 @@
+"""Sathi backend: cases, workflows as data, master data, the public REST API."""

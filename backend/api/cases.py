@@ -1,0 +1,58 @@
+"""Case routes common to every service: public status, history and workflow actions."""
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend.api.deps import Authorised, NowDep, SessionDep, WorkflowsDep
+from backend.api.schemas import CaseActionIn, CaseStatusOut, HistoryOut
+from backend.models import Case
+from backend.services.cases import VersionConflict, act_on_case, find_case
+from backend.workflow import WorkflowError
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+
+def _case_or_404(session, reference: str) -> Case:
+    case = find_case(session, reference)
+    if case is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    return case
+
+
+@router.get("/{reference}", response_model=CaseStatusOut)
+def case_status(reference: str, session: SessionDep) -> Case:
+    return _case_or_404(session, reference)
+
+
+@router.get("/{reference}/history", response_model=list[HistoryOut], dependencies=[Authorised])
+def case_history(reference: str, session: SessionDep):
+    return _case_or_404(session, reference).history
+
+
+@router.post("/{reference}/actions", response_model=CaseStatusOut, dependencies=[Authorised])
+def act(reference: str, body: CaseActionIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> Case:
+    case = _case_or_404(session, reference)
+    try:
+        act_on_case(
+            session,
+            workflow=workflows[case.service],
+            case=case,
+            action=body.action,
+            actor_role=body.actor_role,
+            actor_id=body.actor_id,
+            reason=body.reason,
+            now=now,
+            expected_version=body.expected_version,
+        )
+        session.commit()
+    except WorkflowError as exc:
+        session.rollback()
+        code = status.HTTP_404_NOT_FOUND if exc.code == "unknown_action" else status.HTTP_409_CONFLICT
+        if exc.code == "wrong_role":
+            code = status.HTTP_403_FORBIDDEN
+        if exc.code == "reason_required":
+            code = status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise HTTPException(code, detail={"code": exc.code}) from exc
+    except (VersionConflict, StaleDataError) as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
+    return case

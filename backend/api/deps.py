@@ -1,0 +1,42 @@
+"""Dependencies shared by the routes, as Annotated aliases that tests override through app.dependency_overrides."""
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, status
+from sqlalchemy.orm import Session
+
+from backend.db import get_session_factory
+from backend.settings import Settings, get_settings
+from backend.workflow import WorkflowDef, load_workflows
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    session = get_session_factory(settings.database_url)()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_workflows(settings: SettingsDep) -> dict[str, WorkflowDef]:
+    return load_workflows(settings.workflows_dir)
+
+
+def get_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def require_token(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    expected = f"Bearer {settings.api_token}"
+    if not authorization or not secrets.compare_digest(authorization, expected):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "unauthorized"})
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+WorkflowsDep = Annotated[dict[str, WorkflowDef], Depends(get_workflows)]
+NowDep = Annotated[datetime, Depends(get_now)]
+Authorised = Depends(require_token)

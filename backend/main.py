@@ -1,0 +1,38 @@
+"""The FastAPI application: `uvicorn backend.main:app --port 8000` (OpenAPI at /docs)."""
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from backend.api import cases, grievance, places
+from backend.api.deps import SessionDep
+from backend.migrate import upgrade
+from backend.settings import get_settings
+
+logger = logging.getLogger("sathi.backend")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings = get_settings()
+    if settings.run_migrations_on_start:
+        upgrade(settings.database_url)
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)
+    app.include_router(grievance.router)
+    app.include_router(places.router)
+    app.include_router(cases.router)
+
+    @app.get("/health", tags=["health"])
+    def health(session: SessionDep) -> dict[str, str]:
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,121 @@
+"""Grievances: the categories from master data and filing one into the grievance workflow."""
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import Case
+from backend.references import next_reference
+from backend.workflow import WorkflowDef, apply_action
+
+MAX_DESCRIPTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    department: str
+    sla_hours: int
+    words: tuple[str, ...]
+
+
+@lru_cache
+def load_categories(masterdata_dir: Path) -> tuple[Category, ...]:
+    raw = yaml.safe_load((masterdata_dir / "grievance_categories.yml").read_text(encoding="utf-8"))
+    return tuple(
+        Category(c["code"], c["department"], int(c["sla_hours"]), tuple(w.casefold() for w in c["words"]))
+        for c in raw["categories"]
+    )
+
+
+def match_category(masterdata_dir: Path, text: str) -> Category | None:
+    """A category by its number in the list, its code, or a word the citizen used for it."""
+    categories = load_categories(masterdata_dir)
+    cleaned = (text or "").casefold().strip()
+    if cleaned.isdigit() and 1 <= int(cleaned) <= len(categories):
+        return categories[int(cleaned) - 1]
+    for category in categories:
+        if cleaned == category.code or cleaned.replace(" ", "_") == category.code:
+            return category
+    # Longest matching word wins, so "street light" beats "light".
+    best: tuple[int, Category] | None = None
+    for category in categories:
+        for word in category.words:
+            if word in cleaned and (best is None or len(word) > best[0]):
+                best = (len(word), category)
+    return best[1] if best else None
+
+
+class InvalidGrievance(ValueError):
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+def file_grievance(
+    session: Session,
+    *,
+    workflow: WorkflowDef,
+    masterdata_dir: Path,
+    category_code: str,
+    description: str,
+    ward_code: str,
+    citizen_phone: str,
+    language: str,
+    channel: str,
+    actor_role: str,
+    actor_id: str,
+    idempotency_key: str | None,
+    now: datetime,
+    timezone: str,
+) -> tuple[Case, bool]:
+    """Returns the case and whether it was created now (False: the same submission was filed before)."""
+    if idempotency_key:
+        earlier = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+        if earlier is not None:
+            return earlier, False
+    categories = {c.code: c for c in load_categories(masterdata_dir)}
+    if category_code not in categories:
+        raise InvalidGrievance("category", "unknown_category")
+    description = (description or "").strip()
+    if not description:
+        raise InvalidGrievance("description", "empty")
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise InvalidGrievance("description", "too_long")
+
+    year = now.astimezone(ZoneInfo(timezone)).year
+    category = categories[category_code]
+    case = Case(
+        reference=next_reference(session, prefix=workflow.reference_prefix, year=year),
+        service=workflow.service,
+        state=None,
+        citizen_phone=citizen_phone,
+        language=language,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        details={
+            "category": category.code,
+            "department": category.department,
+            "description": description,
+            "ward": ward_code,
+        },
+        created_at=now,
+        updated_at=now,
+    )
+    apply_action(
+        workflow=workflow,
+        case=case,
+        action=workflow.create_action.name,
+        actor_role=actor_role,
+        actor_id=actor_id,
+        now=now,
+    )
+    session.add(case)
+    session.flush()
+    return case, True

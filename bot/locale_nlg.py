@@ -1,0 +1,27 @@
+"""Rasa's NLG, in process: every utter_* is rendered from locales/ in the conversation's language
+and for the channel the message goes out on. Configured in bot/endpoints.yml (nlg: type: ...)."""
+import logging
+from typing import Any
+
+from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.shared.core.trackers import DialogueStateTracker
+
+import locales
+
+logger = logging.getLogger(__name__)
+
+
+class LocaleNLG(NaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Any = None, domain: Any = None, **_: Any) -> None:
+        self.domain = domain
+
+    async def generate(
+        self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        language = tracker.get_slot("language") or locales.DEFAULT_LANGUAGE
+        try:
+            rendered = locales.render(utter_action, language, output_channel, **kwargs)
+        except (locales.UnknownKey, KeyError, IndexError, ValueError):
+            logger.exception("cannot render %s in %s", utter_action, language)
+            rendered = locales.render("utter_default", language, output_channel)
+        return {"text": rendered["text"], "buttons": rendered["buttons"] or None}

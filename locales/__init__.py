@@ -1,0 +1,70 @@
+"""The one renderer of every word a person reads or hears: bot replies and notifications alike.
+
+Catalogs are locales/<language>.yml. A key maps to a text, or to a mapping with `text` and optional
+channel variants (`whatsapp`, `sms`, `voice`) and `buttons`. Texts use {name} placeholders; a
+variable whose name ends in `_key` names another catalog key, rendered in the same language and
+channel and substituted as {name-without-_key}. This module runs in both the Rasa and the main
+environment, so it needs nothing but PyYAML.
+"""
+import logging
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("en", "hi", "or")
+DEFAULT_LANGUAGE = "en"
+CHANNEL_VARIANTS = ("whatsapp", "sms", "voice")
+CATALOG_DIR = Path(__file__).resolve().parent
+
+logger = logging.getLogger(__name__)
+
+
+class UnknownKey(KeyError):
+    pass
+
+
+@lru_cache
+def load_catalog(language: str) -> dict[str, Any]:
+    path = CATALOG_DIR / f"{language}.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def variant_for_channel(channel: str | None) -> str | None:
+    """Rasa's channel name ('twilio_sms', 'rest', ...) -> the catalog variant it uses, if any."""
+    name = (channel or "").lower()
+    return next((v for v in CHANNEL_VARIANTS if v in name), None)
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def render(key: str, language: str | None = None, channel: str | None = None, **variables: Any) -> dict[str, Any]:
+    """Returns {'text': ..., 'buttons': [...]} for the key, in the language and channel asked for."""
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    entry = load_catalog(language).get(key)
+    if entry is None and language != DEFAULT_LANGUAGE:
+        logger.warning("locale key %s missing in %s; using %s", key, language, DEFAULT_LANGUAGE)
+        entry = load_catalog(DEFAULT_LANGUAGE).get(key)
+    if entry is None:
+        raise UnknownKey(key)
+    if isinstance(entry, str):
+        entry = {"text": entry}
+
+    values = {}
+    for name, value in variables.items():
+        if name.endswith("_key") and value:
+            values[name[: -len("_key")]] = render(str(value), language, channel)["text"]
+        values[name] = "" if value is None else value
+
+    variant = variant_for_channel(channel)
+    template = entry.get(variant) if variant else None
+    text = (template or entry["text"]).format_map(values)
+    buttons = [
+        {"title": str(b["title"]).format_map(values), "payload": str(b["payload"]).format_map(values)}
+        for b in entry.get("buttons", [])
+    ]
+    return {"text": text, "buttons": buttons}

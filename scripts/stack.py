@@ -1,0 +1,168 @@
+"""Starts the backend, the action server and Rasa as child processes and stops them all cleanly.
+
+`make run` runs this module; the end-to-end tests use the same Stack class, so what they test is
+what a person starts.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StackConfig:
+    model: Path
+    var_dir: Path = ROOT / "var"
+    database_url: str | None = None  # default: SQLite in var_dir
+    host: str = os.environ.get("SATHI_BIND_HOST", "127.0.0.1")
+    backend_port: int = 8000
+    actions_port: int = 5055
+    rasa_port: int = 5005
+    api_token: str = os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
+    rasa_token: str = os.environ.get("SATHI_RASA_TOKEN", "dev-rasa-token")
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://{self.host}:{self.backend_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'sathi.db'}"
+
+
+class StackError(RuntimeError):
+    pass
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen] = {}
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir = config.var_dir / "log"
+        self.log_dir.mkdir(exist_ok=True)
+
+    def _env(self) -> dict[str, str]:
+        c = self.config
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SATHI_DATABASE_URL": c.effective_database_url,
+            "SATHI_API_TOKEN": c.api_token,
+            "SATHI_BACKEND_URL": c.backend_url,
+            "SATHI_ACTION_ENDPOINT_URL": f"{c.actions_url}/webhook",
+            "RASA_TRACKER_DB": str(c.var_dir / "rasa_tracker.db"),
+            **c.extra_env,
+        }
+        return env
+
+    def _commands(self) -> dict[str, list[str]]:
+        c = self.config
+        return {
+            "backend": [str(ROOT / ".venv/bin/uvicorn"), "backend.main:app", "--host", c.host, "--port", str(c.backend_port)],
+            "actions": [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.actions_port)],
+            "rasa": [
+                str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(c.model),
+                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                "--interface", c.host, "--port", str(c.rasa_port),
+                "--enable-api", "--auth-token", c.rasa_token,
+            ],
+        }
+
+    def _health_urls(self) -> dict[str, str]:
+        c = self.config
+        return {
+            "backend": f"{c.backend_url}/health",
+            "actions": f"{c.actions_url}/health",
+            "rasa": f"{c.rasa_url}/status?token={c.rasa_token}",
+        }
+
+    def start(self, *names: str, timeout: float = 180.0) -> None:
+        for name in names or ("backend", "actions", "rasa"):
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
+                self._commands()[name], cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
+            )
+            self._wait_healthy(name, timeout)
+
+    def _wait_healthy(self, name: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        url = self._health_urls()[name]
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise StackError(f"{name} exited early; see {self.log_dir / (name + '.log')}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise StackError(f"{name} did not answer {url} within {timeout:.0f} s")
+
+    def stop(self, *names: str) -> None:
+        for name in names or tuple(reversed(self.processes)):
+            process = self.processes.pop(name, None)
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def __enter__(self) -> "Stack":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> None:
+    model = Path(subprocess.run(["scripts/train.sh"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip())
+    config = StackConfig(model=ROOT / model, database_url=os.environ.get("SATHI_DATABASE_URL"))
+    stack = Stack(config)
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        stack.start()
+        print(f"Sathi is up in {time.monotonic() - started:.0f} s")
+        print(f"  backend        {config.backend_url}  (OpenAPI: {config.backend_url}/docs)")
+        print(f"  action server  {config.actions_url}")
+        print(f"  Rasa           {config.rasa_url}  (REST channel: {config.rasa_url}/webhooks/rest/webhook)")
+        print(f"  logs           {stack.log_dir}")
+        print("Press Ctrl-C to stop.")
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(1)
+        print("a process stopped; see the logs", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nstopping…")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

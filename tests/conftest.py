@@ -1,0 +1,79 @@
+"""Shared fixtures. Backend tests run against SQLite and against the local PostgreSQL, every run:
+if PostgreSQL cannot be reached the run fails and says so, it never skips."""
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.api.deps import get_now
+from backend.main import create_app
+from backend.migrate import upgrade
+from backend.settings import Settings, get_settings
+
+POSTGRES_ADMIN_URL = os.environ.get("SATHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+API_TOKEN = "test-token"
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+def _postgres_database() -> Iterator[str]:
+    name = f"sathi_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({exc}). Start it (see README, "
+            "'Running the tests') or point SATHI_TEST_POSTGRES at one.",
+            pytrace=False,
+        )
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        from backend.db import get_engine
+
+        get_engine(f"{base}/{name}").dispose()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sathi.db'}"
+        upgrade(url)
+        yield url
+    else:
+        for url in _postgres_database():
+            upgrade(url)
+            yield url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_now] = lambda: NOW
+    return app
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_TOKEN}"}
