@@ -33,7 +33,14 @@ class CaseStatus:
 
 
 class BackendClient:
-    def __init__(self, base_url: str | None = None, token: str | None = None, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests pass the backend app in-process
+    ) -> None:
+        self.transport = transport
         self.base_url = (base_url or os.environ.get("SATHI_BACKEND_URL", "http://127.0.0.1:8000")).rstrip("/")
         self.token = token or os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
         # Short timeouts: Twilio gives the whole answer 15 s.
@@ -42,7 +49,9 @@ class BackendClient:
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         try:
-            async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout) as client:
+            async with httpx.AsyncClient(
+                base_url=self.base_url, timeout=self.timeout, transport=self.transport
+            ) as client:
                 response = await client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             logger.warning("backend unreachable for %s %s: %s", method, path, type(exc).__name__)

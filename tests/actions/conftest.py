@@ -1,0 +1,49 @@
+"""Actions run against the real backend app in-process (over httpx's ASGI transport) and a real
+database, or against a closed port to play a backend that is down."""
+import httpx
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend_client import BackendClient
+from tests.conftest import API_TOKEN
+
+DOMAIN = {
+    "forms": {
+        "grievance_form": {"required_slots": ["grievance_category", "grievance_description", "grievance_ward"]},
+        "status_form": {"required_slots": ["reference"]},
+    }
+}
+
+
+@pytest.fixture
+def backend(app) -> BackendClient:
+    return BackendClient(base_url="http://backend", token=API_TOKEN, transport=httpx.ASGITransport(app=app))
+
+
+@pytest.fixture
+def backend_down() -> BackendClient:
+    return BackendClient(base_url="http://127.0.0.1:9", token=API_TOKEN, timeout=1.0)
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def make_tracker(slots: dict, text: str = "", events: list | None = None, active_loop: str | None = None,
+                 sender: str = "+919812345678") -> Tracker:
+    return Tracker(
+        sender_id=sender,
+        slots={"language": "en", "validation_failures": 0, **slots},
+        latest_message={"text": text, "intent": {"name": "inform"}, "entities": []},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]

@@ -1,0 +1,85 @@
+"""Grievance actions with a dispatcher and tracker: events and response keys."""
+from rasa_sdk.events import SlotSet
+from sqlalchemy import func, select
+
+from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
+from backend.db import get_session_factory
+from backend.models import Case
+from tests.actions.conftest import DOMAIN, make_tracker, responses
+
+FILLED = {
+    "grievance_category": "drainage",
+    "grievance_description": "The drain near the school is overflowing",
+    "grievance_ward": "BMC-W05",
+}
+OPENED = [{"event": "active_loop", "name": "grievance_form", "timestamp": 1763890000.0}]
+
+
+async def test_category_by_number_word_and_nonsense(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    tracker = make_tracker({})
+    assert await validate.validate_grievance_category("3", dispatcher, tracker, DOMAIN) == {
+        "grievance_category": "drainage", "validation_failures": 0}
+    assert (await validate.validate_grievance_category("Kachra", dispatcher, tracker, DOMAIN))["grievance_category"] == "garbage"
+    rejected = await validate.validate_grievance_category("purple elephant", dispatcher, tracker, DOMAIN)
+    assert rejected == {"grievance_category": None, "validation_failures": 1}
+    assert responses(dispatcher) == ["utter_invalid_grievance_category"]
+
+
+async def test_third_failure_offers_a_way_out(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    tracker = make_tracker({"validation_failures": 2})
+    result = await validate.validate_grievance_ward("the moon", dispatcher, tracker, DOMAIN)
+    assert result == {"grievance_ward": None, "validation_failures": 3}
+    assert responses(dispatcher) == ["utter_invalid_grievance_ward", "utter_still_stuck"]
+
+
+async def test_description_too_long_or_too_short(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    tracker = make_tracker({})
+    assert (await validate.validate_grievance_description("x" * 10_000, dispatcher, tracker, DOMAIN))[
+        "grievance_description"] is None
+    assert (await validate.validate_grievance_description("", dispatcher, tracker, DOMAIN))["grievance_description"] is None
+    assert responses(dispatcher) == ["utter_grievance_description_too_long", "utter_invalid_grievance_description"]
+    assert dispatcher.messages[0]["limit"] == 1000
+    ok = await validate.validate_grievance_description("  Drain   blocked  ", dispatcher, tracker, DOMAIN)
+    assert ok["grievance_description"] == "Drain blocked"
+
+
+async def test_ward_by_locality_in_odia(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    result = await validate.validate_grievance_ward("ନୟାପଲ୍ଲୀ", dispatcher, make_tracker({}), DOMAIN)
+    assert result["grievance_ward"] == "BMC-W12"
+
+
+async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settings):
+    submit = ActionSubmitGrievance(client=backend)
+    tracker = make_tracker(FILLED, events=OPENED)
+    events = await submit.run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_grievance_filed"]
+    assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
+    assert dispatcher.messages[0]["category_key"] == "grievance_category.drainage"
+    assert events == [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILLED]
+
+    # The same filing retried (say Rasa re-ran the action) does not make a second case.
+    await submit.run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[1]["reference"] == "GRV-2026-000001"
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case))
+        assert session.scalar(select(func.count(Case.id))) == 1
+        assert case.citizen_phone == "+919812345678"
+        assert case.details["ward"] == "BMC-W05"
+
+
+async def test_backend_down_keeps_every_answer(backend_down, dispatcher):
+    submit = ActionSubmitGrievance(client=backend_down)
+    events = await submit.run(dispatcher, make_tracker(FILLED, events=OPENED), DOMAIN)
+    assert responses(dispatcher) == ["utter_grievance_kept_for_retry"]
+    assert events == [SlotSet("grievance_pending", True)]  # no slot is cleared
+
+
+async def test_validation_with_backend_down_says_so(backend_down, dispatcher):
+    validate = ValidateGrievanceForm(client=backend_down)
+    result = await validate.validate_grievance_category("garbage", dispatcher, make_tracker({}), DOMAIN)
+    assert result == {"grievance_category": None}
+    assert responses(dispatcher) == ["utter_service_unavailable"]

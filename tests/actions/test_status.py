@@ -1,0 +1,55 @@
+"""Status, cancel and not-understood actions with a dispatcher and tracker."""
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from actions.cancel import ActionCancelForm
+from actions.fallback import ActionNotUnderstood
+from actions.status import ActionCheckStatus, ValidateStatusForm
+from tests.actions.conftest import DOMAIN, make_tracker, responses
+
+
+async def test_status_of_a_filed_case(client, auth, backend, dispatcher):
+    body = {"category": "roads", "description": "Pothole on the main road", "ward": "BMC-W03",
+            "citizen_phone": "+919800000001"}
+    reference = client.post("/api/v1/grievances", json=body, headers=auth).json()["reference"]
+    events = await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": reference.lower()}), DOMAIN)
+    assert events == [SlotSet("reference", None)]
+    assert responses(dispatcher) == ["utter_case_status"]
+    message = dispatcher.messages[0]
+    assert (message["reference"], message["state_key"], message["due"]) == (
+        reference, "case_state.grievance.PENDING_ASSIGNMENT", "24-11-2026")
+
+
+async def test_unknown_reference(backend, dispatcher):
+    await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": "GRV-2026-424242"}), DOMAIN)
+    assert responses(dispatcher) == ["utter_unknown_reference"]
+    assert dispatcher.messages[0]["reference"] == "GRV-2026-424242"
+
+
+async def test_status_with_backend_down(backend_down, dispatcher):
+    await ActionCheckStatus(client=backend_down).run(dispatcher, make_tracker({"reference": "GRV-2026-000001"}), DOMAIN)
+    assert responses(dispatcher) == ["utter_service_unavailable"]
+
+
+async def test_reference_validation(dispatcher):
+    validate = ValidateStatusForm()
+    tracker = make_tracker({})
+    assert (await validate.validate_reference("x" * 10_000, dispatcher, tracker, DOMAIN))["reference"] is None
+    assert (await validate.validate_reference("hello", dispatcher, tracker, DOMAIN))["reference"] is None
+    assert (await validate.validate_reference(" GRV-2026-000001 ", dispatcher, tracker, DOMAIN))["reference"] == "GRV-2026-000001"
+    assert responses(dispatcher) == ["utter_invalid_reference", "utter_invalid_reference"]
+
+
+async def test_cancel_clears_the_open_form(dispatcher):
+    tracker = make_tracker({"grievance_category": "garbage"}, active_loop="grievance_form")
+    events = await ActionCancelForm().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_cancelled"]
+    assert ActiveLoop(None) in events
+    assert SlotSet("grievance_category", None) in events and SlotSet("grievance_ward", None) in events
+
+
+async def test_not_understood_says_why(dispatcher):
+    action = ActionNotUnderstood()
+    for text in ("", "   ", "y" * 10_000, "blorp"):
+        await action.run(dispatcher, make_tracker({}, text=text), DOMAIN)
+    assert responses(dispatcher) == ["utter_empty_message", "utter_empty_message", "utter_message_too_long",
+                                     "utter_not_understood"]

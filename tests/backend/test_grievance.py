@@ -1,0 +1,110 @@
+"""Grievance API against a real database (SQLite and PostgreSQL)."""
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from backend.db import get_session_factory
+from backend.models import Case, CaseHistory
+
+GRIEVANCE = {
+    "category": "streetlight",
+    "description": "The streetlight outside house 14 has been off for three nights",
+    "ward": "BMC-W29",
+    "citizen_phone": "+919812345678",
+    "language": "en",
+    "channel": "rest",
+}
+
+
+def test_file_then_read_status(client, auth, settings):
+    created = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**auth, "Idempotency-Key": "a1"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["reference"] == "GRV-2026-000001"
+    assert body["state"] == "PENDING_ASSIGNMENT"
+
+    status = client.get("/api/v1/cases/grv 2026 1")  # loosely typed, as citizens do
+    assert status.status_code == 200
+    assert status.json()["reference"] == "GRV-2026-000001"
+    assert "citizen_phone" not in status.json()  # the public status carries no personal data
+
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == "GRV-2026-000001"))
+        assert case.details == {"category": "streetlight", "department": "ELECTRICAL",
+                                "description": GRIEVANCE["description"], "ward": "BMC-W29"}
+
+
+def test_same_idempotency_key_files_once(client, auth, settings):
+    headers = {**auth, "Idempotency-Key": "same-submission"}
+    first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=headers)
+    second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["reference"] == second.json()["reference"]
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(func.count(Case.id))) == 1
+
+
+def test_write_api_needs_the_token(client):
+    assert client.post("/api/v1/grievances", json=GRIEVANCE).status_code == 401
+    bad = client.post("/api/v1/grievances", json=GRIEVANCE, headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+
+
+def test_invalid_input_is_refused_with_a_code(client, auth):
+    unknown = client.post("/api/v1/grievances", json={**GRIEVANCE, "category": "aliens"}, headers=auth)
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == {"code": "unknown_category", "field": "category"}
+    too_long = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "x" * 10_000}, headers=auth)
+    assert too_long.status_code == 422
+    blank = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "   "}, headers=auth)
+    assert blank.json()["detail"]["code"] == "empty"
+
+
+def test_unknown_reference_is_404(client):
+    assert client.get("/api/v1/cases/GRV-2026-999999").json()["detail"] == {"code": "unknown_reference"}
+    assert client.get("/api/v1/cases/not-a-number").status_code == 404
+
+
+def test_actions_through_the_api(client, auth):
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
+    assign = {"action": "ASSIGN", "actor_role": "SUPERVISOR", "actor_id": "sup-1", "expected_version": 1}
+    assert client.post(f"/api/v1/cases/{reference}/actions", json=assign, headers=auth).json()["state"] == "PENDING_AT_OFFICIAL"
+    stale = client.post(f"/api/v1/cases/{reference}/actions", json={**assign, "action": "RESOLVE",
+                        "actor_role": "OFFICIAL"}, headers=auth)
+    assert stale.status_code == 409 and stale.json()["detail"]["code"] == "version_conflict"
+    wrong_role = client.post(f"/api/v1/cases/{reference}/actions",
+                             json={"action": "RESOLVE", "actor_role": "CITIZEN", "actor_id": "c"}, headers=auth)
+    assert wrong_role.status_code == 403
+    wrong_state = client.post(f"/api/v1/cases/{reference}/actions",
+                              json={"action": "RATE", "actor_role": "CITIZEN", "actor_id": "c"}, headers=auth)
+    assert wrong_state.status_code == 409 and wrong_state.json()["detail"]["code"] == "wrong_state"
+    history = client.get(f"/api/v1/cases/{reference}/history", headers=auth).json()
+    assert [h["action"] for h in history] == ["APPLY", "ASSIGN"]
+
+
+def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, settings):
+    def file(i: int) -> str:
+        response = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**auth, "Idempotency-Key": f"k{i}"})
+        assert response.status_code == 201, response.text
+        return response.json()["reference"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        references = list(pool.map(file, range(12)))
+    assert sorted(references) == [f"GRV-2026-{n:06d}" for n in range(1, 13)]
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(func.count(CaseHistory.id))) == 12
+
+
+def test_matching_categories_and_wards(client):
+    assert client.get("/api/v1/grievances/categories/match", params={"q": "2"}).json() == {"code": "streetlight"}
+    assert client.get("/api/v1/grievances/categories/match", params={"q": "kachra pada hai"}).json()["code"] == "garbage"
+    assert client.get("/api/v1/grievances/categories/match", params={"q": "qwerty"}).status_code == 404
+    assert client.get("/api/v1/places/wards/match", params={"q": "ward 12"}).json()["code"] == "BMC-W12"
+    assert client.get("/api/v1/places/wards/match", params={"q": "ଶହୀଦ ନଗର"}).json()["code"] == "BMC-W29"
+    assert client.get("/api/v1/places/wards/match", params={"q": "ward 99"}).status_code == 404
+    assert len(client.get("/api/v1/grievances/categories").json()) == 6
+
+
+def test_health_and_openapi(client):
+    assert client.get("/health").json() == {"status": "ok"}
+    assert "/api/v1/grievances" in client.get("/openapi.json").json()["paths"]

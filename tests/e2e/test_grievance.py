@@ -1,0 +1,122 @@
+"""A citizen files a grievance and asks its status, through Rasa's REST channel, against the real
+processes and database. Replies are compared with what locales/ renders for the expected key."""
+from sqlalchemy import select
+
+import locales
+from backend.db import get_session_factory
+from backend.models import Case
+from tests.e2e.conftest import REFERENCE, Citizen
+
+
+def text(key: str, **variables) -> str:
+    return locales.render(key, "en", "rest", **variables)["text"]
+
+
+def case_in_database(stack, reference: str) -> Case | None:
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        return session.scalar(select(Case).where(Case.reference == reference))
+
+
+def file_grievance(citizen: Citizen) -> str:
+    assert citizen.say("hello") == [text("utter_greet")]
+    assert citizen.say("I want to file a complaint") == [text("utter_ask_grievance_category")]
+    assert citizen.say("2") == [text("utter_ask_grievance_description")]
+    assert citizen.say("The streetlight in front of house 22 is off for a week") == [text("utter_ask_grievance_ward")]
+    replies = citizen.say("Saheed Nagar")
+    assert len(replies) == 1
+    reference = REFERENCE.search(replies[0]).group()
+    assert replies == [text("utter_grievance_filed", reference=reference, category_key="grievance_category.streetlight")]
+    return reference
+
+
+def test_file_a_grievance_and_ask_its_status(stack):
+    citizen = Citizen(stack, "+919800000101")
+    reference = file_grievance(citizen)
+
+    case = case_in_database(stack, reference)
+    assert case is not None
+    assert (case.state, case.citizen_phone, case.channel) == ("PENDING_ASSIGNMENT", "+919800000101", "rest")
+    assert case.details["category"] == "streetlight"
+    assert case.details["ward"] == "BMC-W29"
+    assert case.details["description"].startswith("The streetlight in front of house 22")
+
+    due = case.sla_due_at.strftime("%d-%m-%Y")
+    expected = text("utter_case_status", reference=reference, state_key="case_state.grievance.PENDING_ASSIGNMENT", due=due)
+    assert citizen.say(f"status {reference}") == [expected]
+    # Asked in two steps, with the number typed loosely.
+    assert citizen.say("check status") == [text("utter_ask_reference")]
+    assert citizen.say(reference.lower().replace("-", " ")) == [expected]
+    assert citizen.slots()["reference"] is None
+
+
+def test_unknown_reference_number(stack):
+    citizen = Citizen(stack, "+919800000102")
+    assert citizen.say("status GRV-2026-987654") == [text("utter_unknown_reference", reference="GRV-2026-987654")]
+
+
+def test_empty_message_outside_and_inside_the_form(stack):
+    citizen = Citizen(stack, "+919800000103")
+    assert citizen.say("") == [text("utter_empty_message")]
+    citizen.say("I want to file a complaint")
+    citizen.say("garbage")
+    replies = citizen.say("   ")
+    assert replies == [text("utter_invalid_grievance_description"), text("utter_ask_grievance_description")]
+    assert citizen.slots()["grievance_category"] == "garbage"  # nothing already given is lost
+
+
+def test_ten_thousand_characters(stack):
+    citizen = Citizen(stack, "+919800000104")
+    paste = "The drain is blocked and water is everywhere. " * 218
+    assert len(paste) > 10_000
+    assert citizen.say(paste) == [text("utter_message_too_long")]
+    citizen.say("I want to file a complaint")
+    citizen.say("drainage")
+    assert citizen.say(paste) == [
+        text("utter_grievance_description_too_long", limit=1000),
+        text("utter_ask_grievance_description"),
+    ]
+    assert citizen.slots()["grievance_category"] == "drainage"
+    assert citizen.say("The drain on lane 3 is blocked") == [text("utter_ask_grievance_ward")]
+
+
+def test_cancel_in_the_middle(stack):
+    citizen = Citizen(stack, "+919800000105")
+    citizen.say("I want to file a complaint")
+    citizen.say("water supply")
+    assert citizen.say("cancel") == [text("utter_cancelled")]
+    slots = citizen.slots()
+    assert slots["grievance_category"] is None and slots["requested_slot"] is None
+
+
+def test_backend_down_while_filing_then_back(stack):
+    citizen = Citizen(stack, "+919800000106")
+    citizen.say("I want to file a complaint")
+    citizen.say("roads")
+    assert citizen.say("Big pothole outside the bus stand") == [text("utter_ask_grievance_ward")]
+    stack.stop("backend")
+    try:
+        replies = citizen.say("ward 12")
+        assert replies[0] == text("utter_service_unavailable")
+        slots = citizen.slots()
+        assert slots["grievance_category"] == "roads"
+        assert slots["grievance_description"] == "Big pothole outside the bus stand"
+    finally:
+        stack.start("backend")
+    replies = citizen.say("ward 12")
+    reference = REFERENCE.search(replies[0]).group()
+    case = case_in_database(stack, reference)
+    assert case.details == {"category": "roads", "department": "ENGINEERING",
+                            "description": "Big pothole outside the bus stand", "ward": "BMC-W12"}
+
+
+def test_restart_keeps_conversations_and_cases(stack):
+    citizen = Citizen(stack, "+919800000107")
+    reference = file_grievance(citizen)
+    citizen.say("I want to file a complaint")
+    citizen.say("garbage")
+    stack.stop()
+    stack.start()
+    assert citizen.slots()["grievance_category"] == "garbage"
+    assert citizen.say("Bins overflowing near the park") == [text("utter_ask_grievance_ward")]
+    assert REFERENCE.search(citizen.say("ward 7")[0])
+    assert case_in_database(stack, reference).state == "PENDING_ASSIGNMENT"
