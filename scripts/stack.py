@@ -146,7 +146,8 @@ def main() -> None:
     config = StackConfig(model=ROOT / model, database_url=os.environ.get("SATHI_DATABASE_URL"))
     stack = Stack(config)
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         stack.start()
         print(f"Sathi is up in {time.monotonic() - started:.0f} s")

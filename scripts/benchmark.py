@@ -1,0 +1,52 @@
+"""Measures the running stack over Rasa's REST channel and prints figures (not a test).
+
+    .venv/bin/python -m scripts.benchmark [--rasa http://127.0.0.1:5005] [--conversations 20] [--concurrency 1]
+
+Each conversation files a grievance in five turns and asks its status once.
+"""
+import argparse
+import asyncio
+import statistics
+import time
+
+import httpx
+
+TURNS = ["hello", "I want to file a complaint", "1", "Garbage not collected for three days", "ward 12", "status GRV-2026-000001"]
+
+
+async def conversation(client: httpx.AsyncClient, url: str, sender: str, latencies: list[float]) -> None:
+    for text in TURNS:
+        started = time.perf_counter()
+        response = await client.post(url, json={"sender": sender, "message": text})
+        response.raise_for_status()
+        assert response.json(), f"no reply to {text!r}"
+        latencies.append(time.perf_counter() - started)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rasa", default="http://127.0.0.1:5005")
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=1)
+    args = parser.parse_args()
+    url = f"{args.rasa}/webhooks/rest/webhook"
+    latencies: list[float] = []
+    semaphore = asyncio.Semaphore(args.concurrency)
+    run_id = int(time.time())
+
+    async def one(i: int) -> None:
+        async with semaphore:
+            await conversation(client, url, f"bench-{run_id}-{i}", latencies)
+
+    async with httpx.AsyncClient(timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(args.conversations)))
+        elapsed = time.perf_counter() - started
+    ms = sorted(x * 1000 for x in latencies)
+    print(f"conversations={args.conversations} concurrency={args.concurrency} turns={len(ms)}")
+    print(f"turn latency ms: p50={statistics.median(ms):.0f} p95={ms[int(len(ms) * 0.95) - 1]:.0f} max={ms[-1]:.0f}")
+    print(f"throughput: {len(ms) / elapsed:.1f} turns/s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
