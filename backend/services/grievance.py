@@ -1,4 +1,5 @@
 """Grievances: the categories from master data and filing one into the grievance workflow."""
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -10,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Case
+from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.workflow import WorkflowDef, apply_action
 
 MAX_DESCRIPTION_CHARS = 1000
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,4 +121,5 @@ def file_grievance(
     )
     session.add(case)
     session.flush()
+    logger.info("grievance %s filed for %s in %s", case.reference, mask_phone(citizen_phone), ward_code)
     return case, True

@@ -108,3 +108,11 @@ def test_matching_categories_and_wards(client):
 def test_health_and_openapi(client):
     assert client.get("/health").json() == {"status": "ok"}
     assert "/api/v1/grievances" in client.get("/openapi.json").json()["paths"]
+
+
+def test_logs_never_carry_the_whole_phone_number(client, auth, caplog):
+    caplog.set_level("DEBUG")
+    client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth)
+    assert "GRV-2026-000001" in caplog.text
+    assert "***5678" in caplog.text
+    assert "9812345678" not in caplog.text

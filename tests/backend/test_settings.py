@@ -1,0 +1,10 @@
+from backend.settings import Settings
+
+
+def test_database_url_from_either_variable_and_driver_named(monkeypatch):
+    monkeypatch.delenv("SATHI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/sathi")
+    assert Settings().database_url == "postgresql+psycopg://u:p@db:5432/sathi"
+    monkeypatch.setenv("SATHI_DATABASE_URL", "sqlite:////tmp/x.db")
+    assert Settings().database_url == "sqlite:////tmp/x.db"
+    assert Settings(database_url="postgresql://a@b/c").database_url == "postgresql+psycopg://a@b/c"
