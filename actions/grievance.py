@@ -2,12 +2,12 @@
 import hashlib
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.backend_client import BackendClient
 from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation, channel_of, language_of
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
@@ -23,16 +23,10 @@ class ValidateGrievanceForm(CountingFormValidation):
     async def validate_grievance_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if not text:
-            return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
-        result = await self.client.match_category(text)
-        if result.error == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return {"grievance_category": None}
-        if not result.ok:
-            return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
-        return self.accepted("grievance_category", result.value)
+        return await self.matched(
+            dispatcher, tracker, slot="grievance_category", value=value,
+            lookup=self.client.match_category, invalid_response="utter_invalid_grievance_category",
+        )
 
     async def validate_grievance_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -49,16 +43,10 @@ class ValidateGrievanceForm(CountingFormValidation):
     async def validate_grievance_ward(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if not text:
-            return self.failed(dispatcher, tracker, "grievance_ward", "utter_invalid_grievance_ward")
-        result = await self.client.match_ward(text)
-        if result.error == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return {"grievance_ward": None}
-        if not result.ok:
-            return self.failed(dispatcher, tracker, "grievance_ward", "utter_invalid_grievance_ward")
-        return self.accepted("grievance_ward", result.value)
+        return await self.matched(
+            dispatcher, tracker, slot="grievance_ward", value=value,
+            lookup=self.client.match_ward, invalid_response="utter_invalid_grievance_ward",
+        )
 
 
 def submission_key(tracker: Tracker) -> str:
@@ -105,3 +93,16 @@ class ActionSubmitGrievance(Action):
             category_key=f"grievance_category.{tracker.get_slot('grievance_category')}",
         )
         return [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FORM_SLOTS]
+
+
+class ActionRetryPending(ActionSubmitGrievance):
+    """"Yes" outside a form: files the grievance kept after a failed submission, else shows help."""
+
+    def name(self) -> str:
+        return "action_retry_pending"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        if not tracker.get_slot("grievance_pending"):
+            dispatcher.utter_message(response="utter_help")
+            return []
+        return await super().run(dispatcher, tracker, domain)

@@ -2,7 +2,7 @@
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
-from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
+from actions.grievance import ActionRetryPending, ActionSubmitGrievance, ValidateGrievanceForm
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.actions.conftest import DOMAIN, make_tracker, responses
@@ -83,3 +83,15 @@ async def test_validation_with_backend_down_says_so(backend_down, dispatcher):
     result = await validate.validate_grievance_category("garbage", dispatcher, make_tracker({}), DOMAIN)
     assert result == {"grievance_category": None}
     assert responses(dispatcher) == ["utter_service_unavailable"]
+
+
+async def test_yes_with_nothing_pending_shows_help(backend, dispatcher):
+    events = await ActionRetryPending(client=backend).run(dispatcher, make_tracker(FILLED, events=OPENED), DOMAIN)
+    assert (events, responses(dispatcher)) == ([], ["utter_help"])
+
+
+async def test_yes_with_a_kept_grievance_files_it(backend, dispatcher):
+    tracker = make_tracker({**FILLED, "grievance_pending": True}, events=OPENED)
+    events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_grievance_filed"]
+    assert SlotSet("grievance_pending", False) in events

@@ -1,5 +1,8 @@
 """A citizen files a grievance and asks its status, through Rasa's REST channel, against the real
 processes and database. Replies are compared with what locales/ renders for the expected key."""
+import sqlite3
+import time
+
 from sqlalchemy import select
 
 import locales
@@ -120,3 +123,30 @@ def test_restart_keeps_conversations_and_cases(stack):
     assert citizen.say("Bins overflowing near the park") == [text("utter_ask_grievance_ward")]
     assert REFERENCE.search(citizen.say("ward 7")[0])
     assert case_in_database(stack, reference).state == "PENDING_ASSIGNMENT"
+
+
+def test_backend_too_slow_at_filing_then_yes_files_exactly_once(stack):
+    """The database is locked while the citizen finishes the form: the action's request times out,
+    the citizen is told their answers are kept; "yes" retries with the same idempotency key, so the
+    case the slow request created anyway is not filed a second time."""
+    citizen = Citizen(stack, "+919800000108")
+    citizen.say("I want to file a complaint")
+    citizen.say("water supply")
+    citizen.say("No water in the taps since Monday")
+    database = stack.config.effective_database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database, timeout=1) as lock:
+        lock.execute("BEGIN EXCLUSIVE")
+        replies = citizen.say("Patia")
+        time.sleep(1)
+        lock.rollback()
+    assert replies == [text("utter_grievance_kept_for_retry")]
+    assert citizen.slots()["grievance_pending"] is True
+    replies = citizen.say("yes")
+    assert len(replies) == 1
+    reference = REFERENCE.search(replies[0]).group()
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        filed = session.scalars(select(Case).where(Case.citizen_phone == "+919800000108")).all()
+    assert [c.reference for c in filed] == [reference]
+    assert filed[0].details["ward"] == "BMC-W03"
+    assert citizen.slots()["grievance_pending"] is False
+    assert citizen.say("yes") == [text("utter_help")]  # nothing pending any more: no second filing
