@@ -10,7 +10,7 @@ setup:
 train: setup
 	@scripts/train.sh >/dev/null
 
-run: setup train
+run: setup  # scripts.stack trains first when the data changed
 	@.venv/bin/python -m scripts.stack
 
 test: setup train

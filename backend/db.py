@@ -1,5 +1,4 @@
 """Engine and session factory; one engine per database URL."""
-from collections.abc import Iterator
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
@@ -27,10 +26,3 @@ def get_engine(database_url: str) -> Engine:
 def get_session_factory(database_url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(database_url), expire_on_commit=False)
 
-
-def session_scope(database_url: str) -> Iterator[Session]:
-    session = get_session_factory(database_url)()
-    try:
-        yield session
-    finally:
-        session.close()
