@@ -92,6 +92,15 @@ class BackendClient:
         )
         return self._case(result)
 
+    async def chosen_language(self, phone: str) -> ApiResult[str]:
+        """The language this phone number chose explicitly; value None when it never chose."""
+        result = await self._call("POST", "/api/v1/citizens/language/lookup", json={"phone": phone})
+        return ApiResult(value=result.value["language"]) if result.ok else ApiResult(error=result.error)
+
+    async def choose_language(self, phone: str, language: str) -> ApiResult[str]:
+        result = await self._call("PUT", "/api/v1/citizens/language", json={"phone": phone, "language": language})
+        return ApiResult(value=language) if result.ok else ApiResult(error=result.error)
+
     async def case_status(self, reference: str) -> ApiResult[CaseStatus]:
         return self._case(await self._call("GET", f"/api/v1/cases/{reference}"))
 

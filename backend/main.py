@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from backend.api import cases, grievance, places
+from backend.api import cases, citizens, grievance, places
 from backend.api.deps import SessionDep
 from backend.migrate import upgrade
 from backend.settings import get_settings
@@ -26,6 +26,7 @@ def create_app() -> FastAPI:
     app.include_router(grievance.router)
     app.include_router(places.router)
     app.include_router(cases.router)
+    app.include_router(citizens.router)
 
     @app.get("/health", tags=["health"])
     def health(session: SessionDep) -> dict[str, str]:

@@ -78,3 +78,13 @@ class ReferenceCounter(Base):
     prefix: Mapped[str] = mapped_column(String(8))
     year: Mapped[int] = mapped_column(Integer)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Citizen(Base):
+    """What Sathi remembers about a phone number across sessions and channels."""
+
+    __tablename__ = "citizens"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)  # normalised, see services/citizens.py
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # explicit choice only
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

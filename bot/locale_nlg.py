@@ -18,9 +18,11 @@ class LocaleNLG(NaturalLanguageGenerator):
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
     ) -> dict[str, Any] | None:
-        language = tracker.get_slot("language") or locales.DEFAULT_LANGUAGE
+        # An action that changes the language says so in the new one before its slot change lands.
+        language = kwargs.pop("reply_language", None) or tracker.get_slot("language") or locales.DEFAULT_LANGUAGE
+        latin_sms = bool(tracker.get_slot("reply_in_latin_script"))
         try:
-            rendered = locales.render(utter_action, language, output_channel, **kwargs)
+            rendered = locales.render(utter_action, language, output_channel, latin_sms=latin_sms, **kwargs)
         except (locales.UnknownKey, KeyError, IndexError, ValueError):
             logger.exception("cannot render %s in %s", utter_action, language)
             rendered = locales.render("utter_default", language, output_channel)

@@ -4,7 +4,7 @@ Catalogs are locales/<language>.yml. A key maps to a text, or to a mapping with 
 channel variants (`whatsapp`, `sms`, `voice`) and `buttons`. Texts use {name} placeholders; a
 variable whose name ends in `_key` names another catalog key, rendered in the same language and
 channel and substituted as {name-without-_key}. This module runs in both the Rasa and the main
-environment, so it needs nothing but PyYAML.
+environment, so it needs only PyYAML, langdetect and indic-transliteration, which both lock files pin.
 """
 import logging
 import string
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from locales.script import romanise
 
 LANGUAGES = ("en", "hi", "or")
 DEFAULT_LANGUAGE = "en"
@@ -42,8 +44,13 @@ def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
-def render(key: str, language: str | None = None, channel: str | None = None, **variables: Any) -> dict[str, Any]:
-    """Returns {'text': ..., 'buttons': [...]} for the key, in the language and channel asked for."""
+def render(
+    key: str, language: str | None = None, channel: str | None = None, *, latin_sms: bool = False, **variables: Any
+) -> dict[str, Any]:
+    """Returns {'text': ..., 'buttons': [...]} for the key, in the language and channel asked for.
+
+    latin_sms: for a citizen who writes Hindi/Odia in Latin letters, SMS text is sent in Latin
+    letters too (GSM-7: 160 characters a segment instead of 70, and readable on any handset)."""
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     entry = load_catalog(language).get(key)
     if entry is None and language != DEFAULT_LANGUAGE:
@@ -67,4 +74,6 @@ def render(key: str, language: str | None = None, channel: str | None = None, **
         {"title": str(b["title"]).format_map(values), "payload": str(b["payload"]).format_map(values)}
         for b in entry.get("buttons", [])
     ]
+    if latin_sms and variant == "sms" and language != DEFAULT_LANGUAGE:
+        text = romanise(text, language)
     return {"text": text, "buttons": buttons}

@@ -56,3 +56,15 @@ class HistoryOut(BaseModel):
     actor_role: str
     reason: str | None
     at: datetime
+
+
+class CitizenIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)
+
+
+class LanguageChoiceIn(CitizenIn):
+    language: str = Field(pattern=r"^(en|hi|or)$")
+
+
+class LanguageOut(BaseModel):
+    language: str | None

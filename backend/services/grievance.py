@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Case
 from backend.privacy import mask_phone
+from backend.services.citizens import normalise_phone
 from backend.references import next_reference
 from backend.workflow import WorkflowDef, apply_action
 
@@ -98,7 +99,7 @@ def file_grievance(
         reference=next_reference(session, prefix=workflow.reference_prefix, year=year),
         service=workflow.service,
         state=None,
-        citizen_phone=citizen_phone,
+        citizen_phone=normalise_phone(citizen_phone),
         language=language,
         channel=channel,
         idempotency_key=idempotency_key,

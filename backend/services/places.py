@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from locales.script import match_key, native_digits_to_ascii
+
 
 @dataclass(frozen=True)
 class Ward:
@@ -21,7 +23,7 @@ class Ward:
 class _Ulb:
     code: str
     ward_count: int
-    localities: dict[str, int]  # lower-cased name in any script -> ward number
+    localities: dict[str, int]  # match_key of a name in any script -> ward number
 
 
 @lru_cache
@@ -33,24 +35,25 @@ def _load_ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
         for locality in item.get("localities", []):
             for key in ("en", "or", "hi"):
                 if key in locality:
-                    names[locality[key].casefold()] = int(locality["ward"])
+                    names[match_key(locality[key])] = int(locality["ward"])
         ulbs.append(_Ulb(code=item["code"], ward_count=int(item["ward_count"]), localities=names))
     return tuple(ulbs)
 
 
-_DIGITS = str.maketrans("०१२३४५६७८९୦୧୨୩୪୫୬୭୮୯", "01234567890123456789")
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
 
 
 def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Ward | None:
-    """A ward number ("12", "ward 12", "वार्ड १२") or a known locality name; None when nothing fits."""
+    """A known locality name, typed in any script or loose Latin spelling, or a ward number
+    ("12", "ward 12", "वार्ड १२"); None when nothing fits."""
     ulbs = [u for u in _load_ulbs(masterdata_dir) if ulb in (None, u.code)]
     if not ulbs:
         return None
-    cleaned = (text or "").translate(_DIGITS).casefold().strip()
+    cleaned = native_digits_to_ascii(text or "")
+    key = f" {match_key(cleaned)} "
     for candidate in ulbs:
         for name, number in candidate.localities.items():
-            if name in cleaned:
+            if f" {name} " in key:
                 return Ward(candidate.code, number)
     number = _NUMBER.search(cleaned)
     if number:

@@ -1,0 +1,50 @@
+"""Citizens as phone numbers: one normal form for every channel, and the language they chose."""
+import logging
+import re
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.models import Citizen
+from backend.privacy import mask_phone
+
+logger = logging.getLogger(__name__)
+
+_CHANNEL_PREFIX = re.compile(r"^(whatsapp|sms|tel|voice):", re.I)
+_INDIAN_MOBILE = re.compile(r"^(?:\+?91|0)?([6-9]\d{9})$")
+
+
+def normalise_phone(raw: str) -> str:
+    """'whatsapp:+91 98765-43210', '09876543210' and '9876543210' are all '+919876543210', so a
+    choice made on WhatsApp holds on SMS and voice. Other ids (test senders) are kept as they are."""
+    bare = _CHANNEL_PREFIX.sub("", raw.strip())
+    compact = re.sub(r"[\s\-()]", "", bare)
+    mobile = _INDIAN_MOBILE.match(compact)
+    if mobile:
+        return f"+91{mobile.group(1)}"
+    return compact if re.fullmatch(r"\+\d{6,15}", compact) else bare
+
+
+def chosen_language(session: Session, *, phone: str) -> str | None:
+    citizen = session.get(Citizen, normalise_phone(phone))
+    return citizen.language if citizen else None
+
+
+def choose_language(session: Session, *, phone: str, language: str, now: datetime) -> None:
+    key = normalise_phone(phone)
+    for attempt in (1, 2):  # two first choices for one new phone at once: the loser updates
+        citizen = session.get(Citizen, key)
+        if citizen is None:
+            citizen = Citizen(phone=key)
+            session.add(citizen)
+        citizen.language = language
+        citizen.updated_at = now
+        try:
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    logger.info("language %s chosen for %s", language, mask_phone(key))

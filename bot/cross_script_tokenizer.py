@@ -1,0 +1,34 @@
+"""Tokenizer that lets Hindi and Odia learn from both of their scripts at once.
+
+Each word also yields the spelling-tolerant Latin key from locales.script.match_key, so
+"शिकायत" and "shikayat" (and "sikayat") share the token "sikyt", and "ଅଭିଯୋଗ" and "abhijoga"
+share "abiyog". Examples typed in the native script then teach the model about the romanised
+form and the other way round. The message text itself is left as it is."""
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from locales.script import match_key
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class CrossScriptTokenizer(WhitespaceTokenizer):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return WhitespaceTokenizer.get_default_config()
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        tokens = super().tokenize(message, attribute)
+        if attribute != TEXT:
+            return tokens
+        bridged = []
+        for token in tokens:
+            bridged.append(token)
+            key = match_key(token.text)
+            if key and key != token.text.lower() and " " not in key:
+                bridged.append(Token(key, token.start, token.end))
+        return bridged

@@ -1,0 +1,122 @@
+"""Writing systems: which script a text is in, a Latin spelling of Hindi/Odia text for SMS, and one
+spelling-tolerant key under which a place name matches whether typed in Devanagari, Odia or Latin.
+
+Runs in both environments (the Rasa NLG uses romanise for SMS; the backend uses match_key)."""
+import re
+import unicodedata
+from functools import lru_cache
+
+from indic_transliteration import sanscript
+
+DEVANAGARI = "Deva"
+ODIA = "Orya"
+LATIN = "Latn"
+
+_SCRIPT_RANGES = ((DEVANAGARI, 0x0900, 0x097F), (ODIA, 0x0B00, 0x0B7F))
+_SANSCRIPT_NAME = {DEVANAGARI: sanscript.DEVANAGARI, ODIA: sanscript.ORIYA}
+
+
+def _script_of_char(char: str) -> str | None:
+    code = ord(char)
+    for name, low, high in _SCRIPT_RANGES:
+        if low <= code <= high:
+            return name
+    if char.isascii() and char.isalpha():
+        return LATIN
+    return None
+
+
+def letter_counts(text: str) -> dict[str, int]:
+    counts = {DEVANAGARI: 0, ODIA: 0, LATIN: 0}
+    for char in text:
+        script = _script_of_char(char)
+        if script:
+            counts[script] += 1
+    return counts
+
+
+def dominant_script(text: str) -> str | None:
+    """The script most letters are written in; None for text without letters ("123", "?")."""
+    counts = letter_counts(text)
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def native_digits_to_ascii(text: str) -> str:
+    # Devanagari and Odia digits are Unicode decimals, so int()-style folding works for both.
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
+
+
+def _to_latin_scheme(text: str, scheme: str) -> str:
+    def convert(match: re.Match) -> str:
+        chunk = match.group(0)
+        return sanscript.transliterate(chunk, _SANSCRIPT_NAME[_script_of_char(chunk[0])], scheme)
+
+    return _NATIVE_RUN.sub(convert, text)
+
+
+_NATIVE_RUN = re.compile(r"[\u0900-\u097F]+(?:\s+[\u0900-\u097F]+)*|[\u0B00-\u0B7F]+(?:\s+[\u0B00-\u0B7F]+)*")
+
+# OPTITRANS capitals and signs -> plain letters a reader of SMS Hinglish/Odia would type.
+_READABLE = [
+    ("RRi", "ri"), ("R", "ri"), ("~N", "n"), ("~n", "n"), ("A", "aa"), ("I", "ee"), ("U", "oo"),
+    ("N", "n"), ("M", "n"), ("Y", "y"), ("T", "t"), ("D", "d"), ("Sh", "sh"), ("Ch", "chh"),
+    (".D", "d"), (".", ""), ("H", "h"), ("L", "l"), ("~", ""), ("^", ""), ("'", ""),
+]
+_HINDI_FINAL_SCHWA = re.compile(r"(?<=[bcdfghjklmnpqrstvwxyz])a\b")
+# GSM 03.38 basic character set: what an SMS can carry at 160 characters a segment.
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_SUBSTITUTES = {"₹": "Rs.", "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "।": ".", "॥": "."}
+
+
+def romanise(text: str, language: str) -> str:
+    """Hindi or Odia text in Latin letters, as people type it on phones, GSM-7 only.
+
+    Hindi drops the word-final inherent vowel ("शिकायत" -> "shikaayat"); Odia keeps it, as it is
+    spoken ("ଅଭିଯୋଗ" -> "abhiyoga")."""
+
+    def readable(match: re.Match) -> str:
+        words = _to_latin_scheme(match.group(0), sanscript.OPTITRANS)
+        for old, new in _READABLE:
+            words = words.replace(old, new)
+        words = words.lower()
+        return _HINDI_FINAL_SCHWA.sub("", words) if language == "hi" else words
+
+    text = native_digits_to_ascii(text).replace("॥", ".").replace("।", ".")
+    latin = _NATIVE_RUN.sub(readable, text)
+    latin = "".join(_GSM7_SUBSTITUTES.get(c, c) for c in latin)
+    return "".join(c for c in latin if c in GSM7)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in GSM7 for c in text)
+
+
+# Spelling-tolerant folding of Latin text: long vowels, aspiration, doubled letters and the usual
+# v/b, w/v, z/j, sh/s swaps all collapse, so "Saheed Nagar", "shahid nagar", "शहीद नगर" and
+# "ଶହୀଦ ନଗର" share one key.
+_FOLDS = [
+    ("chh", "c"), ("ch", "c"), ("sh", "s"), ("ph", "f"), ("aa", "a"), ("ee", "i"), ("ii", "i"),
+    ("oo", "u"), ("uu", "u"), ("iy", "i"), ("w", "b"), ("v", "b"), ("z", "j"), ("q", "k"), ("x", "ks"),
+]
+_ASPIRATED = re.compile(r"([bcdgjkpt])h")
+_REPEATS = re.compile(r"(.)\1+")
+# Whether the inherent vowel is written or spoken varies by speaker and script ("Chandrasekharpur"
+# and "ଚନ୍ଦ୍ରଶେଖରପୁର" -> "...kharapur"), so every "a" after a word's first letter is dropped.
+_INNER_A = re.compile(r"(?<=\w)a")
+
+
+@lru_cache(maxsize=4096)
+def match_key(text: str) -> str:
+    """One key for a name typed in any of the three scripts or in loose Latin spelling."""
+    latin = _to_latin_scheme(native_digits_to_ascii(text), sanscript.OPTITRANS).lower()
+    latin = re.sub(r"[^a-z0-9 ]+", " ", latin)
+    for old, new in _FOLDS:
+        latin = latin.replace(old, new)
+    latin = _ASPIRATED.sub(r"\1", latin)
+    latin = _REPEATS.sub(r"\1", latin)
+    latin = _INNER_A.sub("", latin)
+    return " ".join(latin.split())
