@@ -3,7 +3,11 @@
 Each word also yields the spelling-tolerant Latin key from locales.script.match_key, so
 "शिकायत" and "shikayat" (and "sikayat") share the token "sikyt", and "ଅଭିଯୋଗ" and "abhijoga"
 share "abiyog". Examples typed in the native script then teach the model about the romanised
-form and the other way round. The message text itself is left as it is."""
+form and the other way round. The message text itself is left as it is.
+
+An empty message becomes a single space with one placeholder token: the regex featurizer skips
+empty text, and logistic regression then refuses the shorter feature vector. MessageGuard still
+sees a blank message and turns it into nlu_fallback; the conversation keeps the original text."""
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -14,6 +18,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from locales.script import match_key
 
+EMPTY_MESSAGE_TOKEN = "__empty__"
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class CrossScriptTokenizer(WhitespaceTokenizer):
@@ -21,7 +27,15 @@ class CrossScriptTokenizer(WhitespaceTokenizer):
     def get_default_config() -> dict[str, Any]:
         return WhitespaceTokenizer.get_default_config()
 
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not message.get(TEXT):
+                message.set(TEXT, " ")
+        return super().process(messages)
+
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        if attribute == TEXT and not (message.get(TEXT) or "").strip():
+            return [Token(EMPTY_MESSAGE_TOKEN, 0, 1)]
         tokens = super().tokenize(message, attribute)
         if attribute != TEXT:
             return tokens
