@@ -9,8 +9,6 @@ from actions.backend_client import BackendClient
 from locales import LANGUAGES
 from locales.detect import detect, language_named
 
-LANGUAGE_SLOTS = ("language", "language_chosen", "reply_in_latin_script")
-
 
 def _intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
@@ -89,18 +87,15 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        carried = [
-            SlotSet(name, value)
-            for name, value in tracker.slots.items()
-            if value is not None and name != "requested_slot" and self._carried_over(domain)
-        ]
-        events: list[dict] = [SessionStarted(), *carried]
+        events: list[dict] = [SessionStarted()]
+        if domain.get("session_config", {}).get("carry_over_slots_to_new_session", True):
+            events += [
+                SlotSet(name, value)
+                for name, value in tracker.slots.items()
+                if value is not None and name != "requested_slot"
+            ]
         chosen = await self.client.chosen_language(tracker.sender_id)
         if chosen.ok and chosen.value in LANGUAGES:
             events += [SlotSet("language", chosen.value), SlotSet("language_chosen", True)]
         events.append(ActionExecuted("action_listen"))
         return events
-
-    @staticmethod
-    def _carried_over(domain: DomainDict) -> bool:
-        return bool(domain.get("session_config", {}).get("carry_over_slots_to_new_session", True))

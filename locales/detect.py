@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from langdetect import DetectorFactory, detect_langs
+from langdetect.lang_detect_exception import LangDetectException
 
 from locales.script import DEVANAGARI, LATIN, ODIA, letter_counts
 
@@ -34,6 +36,7 @@ MIN_DECISIVE_PROBABILITY = 0.8
 LEXICON_WEIGHT = 3.0  # log-odds one marker word adds; about what three telling n-grams add
 _WORD = re.compile(r"[a-z]+")
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+DetectorFactory.seed = 0  # langdetect is random unless seeded; the same text must get the same answer
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,7 @@ def latin_classifier() -> LatinClassifier:
 
 
 def _langdetect_english(text: str) -> float | None:
-    """P(English) from langdetect, or None when it cannot say. Seeded so answers repeat."""
-    try:
-        from langdetect import DetectorFactory, detect_langs
-        from langdetect.lang_detect_exception import LangDetectException
-    except ImportError:  # pragma: no cover - langdetect is in both lock files
-        return None
-    DetectorFactory.seed = 0
+    """P(English) from langdetect, or None when it cannot say."""
     try:
         return next((c.prob for c in detect_langs(text) if c.lang == "en"), 0.0)
     except LangDetectException:
