@@ -47,24 +47,34 @@ class Detection:
 
     @property
     def language(self) -> str | None:
-        return FORM_LANGUAGE.get(self.form) if self.form else None
+        return FORM_LANGUAGE.get(self.form)
 
     @property
     def latin_script(self) -> bool:
         return self.form in ("hi-latn", "or-latn")
 
 
+def nlu_examples(path: Path) -> list[tuple[str, str]]:
+    """(intent, plain text) for each example in a Rasa NLU file; entity markup is removed."""
+    examples = []
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        if "intent" not in block:  # regex and lookup blocks
+            continue
+        for line in (block.get("examples") or "").splitlines():
+            text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
+            if text:
+                examples.append((block["intent"], text))
+    return examples
+
+
 def training_examples(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
     """(form, text) for every Latin-script NLU example, read from data/nlu/<form>/*.yml."""
-    examples = []
-    for form in LATIN_FORMS:
-        for path in sorted((nlu_dir / form).glob("*.yml")):
-            for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-                for line in (block.get("examples") or "").splitlines():
-                    text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
-                    if text:
-                        examples.append((form, text))
-    return examples
+    return [
+        (form, text)
+        for form in LATIN_FORMS
+        for path in sorted((nlu_dir / form).glob("*.yml"))
+        for _, text in nlu_examples(path)
+    ]
 
 
 def _features(text: str) -> list[str]:
@@ -145,7 +155,8 @@ def detect(text: str) -> Detection:
     words = _WORD.findall(text.lower())
 
     scores = latin_classifier().log_scores(text)
-    marks = Counter(lexicon()[w] for w in words if w in lexicon())
+    known = lexicon()
+    marks = Counter(known[w] for w in words if w in known)
     for form, count in marks.items():
         if form != "en":
             scores[form] = scores.get(form, 0.0) + LEXICON_WEIGHT * count

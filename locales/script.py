@@ -35,13 +35,6 @@ def letter_counts(text: str) -> dict[str, int]:
     return counts
 
 
-def dominant_script(text: str) -> str | None:
-    """The script most letters are written in; None for text without letters ("123", "?")."""
-    counts = letter_counts(text)
-    best = max(counts, key=counts.get)
-    return best if counts[best] else None
-
-
 def native_digits_to_ascii(text: str) -> str:
     # Devanagari and Odia digits are Unicode decimals, so int()-style folding works for both.
     return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)

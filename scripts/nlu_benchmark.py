@@ -10,7 +10,6 @@ which appears in data/; tests/test_nlu_data.py checks that).
 import argparse
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,26 +17,16 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "nlu" / "heldout"
-ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 TARGET_OVERALL, TARGET_GROUP, TARGET_DETECTION = 0.95, 0.90, 0.97
 
 
 def heldout() -> dict[str, list[tuple[str, str]]]:
     """form -> [(intent, text)]"""
-    sets = {}
-    for path in sorted(HELDOUT_DIR.glob("*.yml")):
-        rows = []
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            for line in block["examples"].splitlines():
-                text = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
-                if text:
-                    rows.append((block["intent"], text))
-        sets[path.stem] = rows
-    return sets
+    from locales.detect import nlu_examples
+
+    return {path.stem: nlu_examples(path) for path in sorted(HELDOUT_DIR.glob("*.yml"))}
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:

@@ -1,13 +1,11 @@
 """The NLU data the benchmark relies on: every contract intent in every form of writing, and a
 held-out set none of whose sentences is in the training data."""
-import re
 import unicodedata
 from pathlib import Path
 
 import pytest
-import yaml
 
-from locales.detect import FORMS
+from locales.detect import FORMS, nlu_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_INTENTS = {
@@ -17,24 +15,15 @@ CONTRACT_INTENTS = {
 }
 
 
-def examples(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-        if "intent" in block:
-            rows += [(block["intent"], line.strip()[2:].strip()) for line in block["examples"].splitlines() if line.strip()]
-    return rows
-
-
 def normalised(text: str) -> str:
     # Casefold and drop punctuation but keep vowel signs, which are letters' marks, not punctuation.
-    plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in plain.casefold())
+    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text.casefold())
     return " ".join(kept.split())
 
 
-TRAINING = {form: [row for path in sorted((ROOT / "data/nlu" / form).glob("*.yml")) for row in examples(path)]
+TRAINING = {form: [row for path in sorted((ROOT / "data/nlu" / form).glob("*.yml")) for row in nlu_examples(path)]
             for form in FORMS}
-HELDOUT = {form: examples(ROOT / "tests/nlu/heldout" / f"{form}.yml") for form in FORMS}
+HELDOUT = {form: nlu_examples(ROOT / "tests/nlu/heldout" / f"{form}.yml") for form in FORMS}
 
 
 @pytest.mark.parametrize("form", FORMS)
