@@ -13,6 +13,9 @@ train: setup
 run: setup  # scripts.stack trains first when the data changed
 	@.venv/bin/python -m scripts.stack
 
+phone: setup  # the phone simulator, against a running `make run`; CHANNEL=sms|voice NUMBER=+91...
+	@.venv/bin/python -m scripts.phone --channel $${CHANNEL:-whatsapp} --number $${NUMBER:-+919876543210}
+
 test: setup train
 	@scripts/test.sh
 

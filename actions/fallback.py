@@ -1,5 +1,5 @@
 """What the citizen hears when a message is not understood: says why when the message was empty
-or too long to be a command."""
+or too long to be a command, and acknowledges a photo or location sent without words."""
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -12,8 +12,14 @@ class ActionNotUnderstood(Action):
         return "action_not_understood"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        text = (tracker.latest_message or {}).get("text") or ""
-        if not text.strip():
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        metadata = latest.get("metadata") or {}
+        if not text.strip() and (metadata.get("media") or metadata.get("location")):
+            # A photo or a WhatsApp pin with no words: say it arrived (it stays in the tracker).
+            kind = "attachment.photo" if metadata.get("media") else "attachment.location"
+            dispatcher.utter_message(response="utter_attachment_received", attachment_key=kind)
+        elif not text.strip():
             dispatcher.utter_message(response="utter_empty_message")
         elif len(text) > MAX_COMMAND_CHARS:
             dispatcher.utter_message(response="utter_message_too_long")

@@ -5,9 +5,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from backend.api import cases, citizens, grievance, places
+from backend.api import cases, channels, citizens, grievance, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
 from backend.migrate import upgrade
+from backend.outbox_worker import start_in_background
 from backend.settings import get_settings
 
 logger = logging.getLogger("sathi.backend")
@@ -18,7 +19,12 @@ async def lifespan(app: FastAPI):
     settings = get_settings()
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
+    worker = start_in_background(settings) if settings.outbox_worker_in_process else None
     yield
+    if worker is not None:
+        thread, stop = worker
+        stop.set()
+        thread.join(timeout=15)
 
 
 def create_app() -> FastAPI:
@@ -27,6 +33,10 @@ def create_app() -> FastAPI:
     app.include_router(places.router)
     app.include_router(cases.router)
     app.include_router(citizens.router)
+    app.include_router(channels.router)
+    app.include_router(twilio_status.router)
+    if get_settings().sandbox_enabled:
+        app.include_router(twilio_sandbox.router)
 
     @app.get("/health", tags=["health"])
     def health(session: SessionDep) -> dict[str, str]:

@@ -46,6 +46,8 @@ class Case(Base):
     history: Mapped[list["CaseHistory"]] = relationship(
         back_populates="case", order_by="CaseHistory.id", cascade="all, delete-orphan"
     )
+    # Notifications the case's transitions queued; saved with the case, in the same transaction.
+    outbox_messages: Mapped[list["OutboxMessage"]] = relationship(cascade="save-update", lazy="noload")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -88,3 +90,89 @@ class Citizen(Base):
     phone: Mapped[str] = mapped_column(String(32), primary_key=True)  # normalised, see services/citizens.py
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # explicit choice only
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # STOP (in any language) or Twilio error 21610 until START: nothing is sent to this number.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # WhatsApp allows free-form messages only within 24 h of the citizen's last message.
+    whatsapp_last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The numbered options last shown on a text channel: {"1": payload, ...}, so "2" means the second.
+    menu: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class InboundMessage(Base):
+    """One inbound webhook step (a MessageSid, or a CallSid plus its step), handled once even when
+    Twilio retries or two Rasa workers receive it: the unique key is the lock."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(24))
+    external_id: Mapped[str] = mapped_column(String(80))
+    channel: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Voice answers synchronously: a retried step gets the TwiML the first one produced.
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboxMessage(Base):
+    """A message to a phone, written in the same transaction as what caused it and sent by
+    backend.outbox_worker. Messages to one recipient go out in id order."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # whatsapp | sms
+    recipient: Mapped[str] = mapped_column(String(32), index=True)  # normalised phone
+    kind: Mapped[str] = mapped_column(String(24))  # reply | summary | notification | opt_out_confirmation
+    body: Mapped[str] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the body was rendered from, so a WhatsApp message outside the 24-hour window can be
+    # sent as the approved template for the same key.
+    locale_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    variables: Mapped[dict] = mapped_column(JSON, default=dict)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    # pending -> sending -> sent -> delivered | read; failed, suppressed (opted out), in_doubt
+    # (the worker died during the provider call; resolved by a status callback or a provider lookup)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    provider: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DeliveryStatus(Base):
+    """Every status callback the provider sent, as received (append-only)."""
+
+    __tablename__ = "delivery_statuses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True, index=True)
+    provider_sid: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SandboxMessage(Base):
+    """What the built-in Twilio sandbox (backend/api/twilio_sandbox.py) accepted: the phone
+    simulator shows these as the replies a real phone would receive."""
+
+    __tablename__ = "sandbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(48))
+    recipient: Mapped[str] = mapped_column(String(48), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    content_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_variables: Mapped[str | None] = mapped_column(Text, nullable=True)
+    media_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -24,6 +24,37 @@ class Settings(BaseSettings):
     masterdata_dir: Path = REPO_ROOT / "backend" / "masterdata"
     run_migrations_on_start: bool = True
 
+    # Twilio. Out of the box these point at the built-in sandbox (backend/api/twilio_sandbox.py),
+    # so every channel works without an account; set the real ones and api_base to go live.
+    twilio_account_sid: str = Field(
+        default="AC00000000000000000000000000000000",
+        validation_alias=AliasChoices("SATHI_TWILIO_ACCOUNT_SID", "TWILIO_ACCOUNT_SID"),
+    )
+    twilio_auth_token: str = Field(
+        default="dev-twilio-token", validation_alias=AliasChoices("SATHI_TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN")
+    )
+    twilio_api_base: str = "http://127.0.0.1:8000/sandbox/twilio"
+    twilio_whatsapp_from: str = "whatsapp:+14155238886"
+    twilio_sms_from: str = "+15005550006"
+    # How Twilio reaches this backend (status callbacks are signed against this URL).
+    public_backend_url: str = "http://127.0.0.1:8000"
+    sandbox_enabled: bool = True
+
+    # SMS provider: "twilio", or "http_gateway" for an Indian DLT-registered gateway.
+    sms_provider: str = Field(default="twilio", pattern=r"^(twilio|http_gateway)$")
+    sms_gateway_url: str = ""
+    sms_gateway_key: str = ""
+    sms_gateway_sender_id: str = "SATHIG"
+
+    # Outbox worker. In-process by default (one per backend worker is safe: rows are claimed
+    # atomically); `python -m backend.outbox_worker` runs it on its own for scale-out.
+    outbox_worker_in_process: bool = True
+    outbox_poll_seconds: float = 0.5
+    outbox_lease_seconds: float = 30.0
+    outbox_max_attempts: int = 8
+    outbox_backoff_seconds: float = 2.0
+    whatsapp_window_hours: float = 24.0
+
     @field_validator("database_url")
     @classmethod
     def _use_psycopg3(cls, url: str) -> str:

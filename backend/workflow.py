@@ -2,7 +2,8 @@
 
 It checks the action exists, the case is in a state the action starts from and the actor's role may
 take it; then it moves the state, sets the SLA due time of the new state, appends a history row and
-lets the version column guard against lost updates when the session flushes.
+lets the version column guard against lost updates when the session flushes. The citizen's
+notification, if the action has one, is queued on the case and saved in the same transaction.
 """
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -12,6 +13,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from backend.models import Case, CaseHistory
+from backend.services.outbox import notify_citizen
 
 
 class WorkflowError(Exception):
@@ -51,6 +53,8 @@ class ActionDef(BaseModel):
     to: str
     roles: list[str]
     reason_required: bool = False
+    # Locale key of the message the citizen gets when this action happens (none if absent).
+    notify: str | None = None
 
 
 class WorkflowDef(BaseModel):
@@ -134,4 +138,9 @@ def apply_action(
         at=now,
     )
     case.history.append(entry)
+    if definition.notify:
+        notify_citizen(
+            case, key=definition.notify, now=now, reason=reason or "",
+            state_key=f"case_state.{workflow.service}.{definition.to}",
+        )
     return entry

@@ -26,4 +26,10 @@ class LocaleNLG(NaturalLanguageGenerator):
         except (locales.UnknownKey, KeyError, IndexError, ValueError):
             logger.exception("cannot render %s in %s", utter_action, language)
             rendered = locales.render("utter_default", language, output_channel)
-        return {"text": rendered["text"], "buttons": rendered["buttons"] or None}
+        message = {"text": rendered["text"], "buttons": rendered["buttons"] or None}
+        if output_channel.startswith("twilio"):
+            # The Twilio channels need the key and values too: Odia voice plays recorded prompts per
+            # key, a call's SMS summary re-renders for SMS, WhatsApp templates are chosen by key.
+            variables = {k: str(v) for k, v in kwargs.items() if isinstance(v, (str, int, float)) and not k.startswith("_")}
+            message["custom"] = {"locale": {"key": utter_action, "language": language, "variables": variables}}
+        return message

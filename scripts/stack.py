@@ -26,6 +26,8 @@ class StackConfig:
     rasa_port: int = 5005
     api_token: str = os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
     rasa_token: str = os.environ.get("SATHI_RASA_TOKEN", "dev-rasa-token")
+    # The sandbox's token unless a real Twilio account is configured; the phone simulator signs with it.
+    twilio_auth_token: str = os.environ.get("SATHI_TWILIO_AUTH_TOKEN", os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token"))
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -68,6 +70,12 @@ class Stack:
             "SATHI_BACKEND_URL": c.backend_url,
             "SATHI_ACTION_ENDPOINT_URL": f"{c.actions_url}/webhook",
             "RASA_TRACKER_DB": str(c.var_dir / "rasa_tracker.db"),
+            "SATHI_TWILIO_AUTH_TOKEN": c.twilio_auth_token,
+            # Where Twilio reaches Rasa's webhooks and the backend's status callbacks; behind a
+            # proxy set both to the public addresses (signatures are checked against them).
+            "SATHI_PUBLIC_BASE_URL": os.environ.get("SATHI_PUBLIC_BASE_URL", c.rasa_url),
+            "SATHI_PUBLIC_BACKEND_URL": os.environ.get("SATHI_PUBLIC_BACKEND_URL", c.backend_url),
+            "SATHI_TWILIO_API_BASE": os.environ.get("SATHI_TWILIO_API_BASE", f"{c.backend_url}/sandbox/twilio"),
             **c.extra_env,
         }
         return env

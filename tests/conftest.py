@@ -57,7 +57,10 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False)
+    return Settings(
+        database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False, outbox_worker_in_process=False,
+        public_backend_url="http://testserver",
+    )
 
 
 @pytest.fixture

@@ -68,3 +68,61 @@ class LanguageChoiceIn(CitizenIn):
 
 class LanguageOut(BaseModel):
     language: str | None
+
+
+class InboundClaimIn(BaseModel):
+    provider: str = Field(max_length=24)
+    external_id: str = Field(min_length=1, max_length=80)
+    channel: str = Field(pattern=r"^(whatsapp|sms|voice)$")
+    phone: str = Field(min_length=1, max_length=64)
+
+
+class InboundClaimOut(BaseModel):
+    first: bool
+    opted_out: bool
+    menu: dict[str, str] | None
+    response: str | None
+
+
+class InboundResponseIn(BaseModel):
+    provider: str = Field(max_length=24)
+    external_id: str = Field(min_length=1, max_length=80)
+    response: str = Field(max_length=20000)
+
+
+class OptOutIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)
+    channel: str = Field(pattern=r"^(whatsapp|sms)$")
+    opted_out: bool
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+
+
+class ReplyIn(BaseModel):
+    body: str = Field(min_length=1, max_length=4096)
+    locale_key: str | None = Field(default=None, max_length=80)
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    variables: dict[str, str] = Field(default_factory=dict)
+    media_url: str | None = Field(default=None, max_length=2000)
+
+
+class RepliesIn(BaseModel):
+    channel: str = Field(pattern=r"^(whatsapp|sms)$")
+    phone: str = Field(min_length=1, max_length=64)
+    replies: list[ReplyIn] = Field(max_length=20)
+    # Numbered options shown in these replies ({"1": payload}); absent leaves the last menu as is.
+    menu: dict[str, str] | None = None
+    kind: str = Field(default="reply", pattern=r"^(reply|summary)$")
+
+
+class OutboxOut(BaseModel):
+    id: int
+    channel: str
+    recipient: str  # masked
+    kind: str
+    locale_key: str | None
+    status: str
+    attempts: int
+    error_code: str | None
+    error_detail: str | None
+    created_at: datetime
+    updated_at: datetime

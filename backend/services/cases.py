@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.models import Case, CaseHistory
-from backend.references import normalise_reference
+from backend.references import SERVICE_PREFIXES, format_reference, normalise_reference
 from backend.workflow import WorkflowDef, apply_action
 
 
@@ -14,12 +14,16 @@ class VersionConflict(Exception):
 
 
 def find_case(session: Session, reference: str) -> Case | None:
-    normalised = normalise_reference(reference)
-    if normalised is None:
-        return None
-    return session.scalar(
-        select(Case).where(Case.reference == normalised).options(selectinload(Case.history))
-    )
+    """By reference number; on a keypad the citizen types the digits alone (2026000045), which is
+    enough when only one service has that year and number."""
+    candidates = [normalise_reference(reference)]
+    digits = (reference or "").strip().rstrip("#")
+    if candidates[0] is None and digits.isdigit() and 5 <= len(digits) <= 10:
+        candidates = [format_reference(prefix, int(digits[:4]), int(digits[4:])) for prefix in SERVICE_PREFIXES]
+    found = session.scalars(
+        select(Case).where(Case.reference.in_([c for c in candidates if c])).options(selectinload(Case.history))
+    ).all()
+    return found[0] if len(found) == 1 else None
 
 
 def act_on_case(

@@ -48,3 +48,38 @@ def choose_language(session: Session, *, phone: str, language: str, now: datetim
             if attempt == 2:
                 raise
     logger.info("language %s chosen for %s", language, mask_phone(key))
+
+
+def _citizen(session: Session, phone: str, now: datetime) -> Citizen:
+    key = normalise_phone(phone)
+    citizen = session.get(Citizen, key)
+    if citizen is None:
+        citizen = Citizen(phone=key, updated_at=now)
+        session.add(citizen)
+    return citizen
+
+
+def citizen_or_none(session: Session, phone: str) -> Citizen | None:
+    return session.get(Citizen, normalise_phone(phone))
+
+
+def set_opted_out(session: Session, *, phone: str, opted_out: bool, now: datetime) -> Citizen:
+    """STOP (or Twilio's 21610) and START. The caller commits, with the confirmation it queues."""
+    citizen = _citizen(session, phone, now)
+    citizen.opted_out_at = now if opted_out else None
+    citizen.updated_at = now
+    logger.info("%s %s", mask_phone(citizen.phone), "opted out" if opted_out else "opted back in")
+    return citizen
+
+
+def touch_inbound(session: Session, *, phone: str, channel: str, now: datetime) -> Citizen:
+    """Remembers when the citizen last wrote, which opens WhatsApp's 24-hour window."""
+    citizen = _citizen(session, phone, now)
+    if channel == "whatsapp":
+        citizen.whatsapp_last_inbound_at = now
+    return citizen
+
+
+def set_menu(session: Session, *, phone: str, menu: dict[str, str] | None, now: datetime) -> None:
+    citizen = _citizen(session, phone, now)
+    citizen.menu = menu or None

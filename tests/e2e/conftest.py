@@ -63,3 +63,34 @@ class Citizen:
 
 
 REFERENCE = re.compile(r"\b[A-Z]{3}-\d{4}-\d{6}\b")
+
+
+@pytest.fixture
+def twilio(stack: Stack):
+    """Makes phones that reach the stack exactly as Twilio would: the phone simulator's own code."""
+    from scripts.phone import TextPhone, TwilioSigner, VoicePhone
+
+    signer = TwilioSigner(stack.config.rasa_url, stack.config.twilio_auth_token)
+
+    class Phones:
+        def __init__(self) -> None:
+            self.signer = signer
+
+        def text(self, channel: str, number: str) -> TextPhone:
+            return TextPhone(signer, stack.config.backend_url, number, channel, quiet=0.6)
+
+        def voice(self, number: str) -> VoicePhone:
+            return VoicePhone(signer, number)
+
+    return Phones()
+
+
+def act(stack: Stack, reference: str, action: str, role: str, reason: str | None = None) -> None:
+    """An official acting on a case through the backend API."""
+    response = httpx.post(
+        f"{stack.config.backend_url}/api/v1/cases/{reference}/actions",
+        json={"action": action, "actor_role": role, "actor_id": "official-7", "reason": reason},
+        headers={"Authorization": f"Bearer {stack.config.api_token}"},
+        timeout=30,
+    )
+    response.raise_for_status()

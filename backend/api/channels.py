@@ -1,0 +1,72 @@
+"""What the channel code in the Rasa process asks of the backend: "is this webhook step new?",
+"this number said STOP", "send these replies". Phones travel in bodies, never in URLs."""
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from backend.api.deps import Authorised, NowDep, SessionDep
+from backend.api.schemas import InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn
+from backend.outbox_worker import nudge
+from backend.privacy import mask_phone
+from backend.services import citizens, inbound, outbox
+
+router = APIRouter(prefix="/api/v1", tags=["channels"], dependencies=[Authorised])
+
+
+@router.post("/channels/inbound", response_model=InboundClaimOut)
+def claim_inbound(body: InboundClaimIn, session: SessionDep, now: NowDep) -> InboundClaimOut:
+    claim = inbound.claim(
+        session, provider=body.provider, external_id=body.external_id, channel=body.channel, phone=body.phone, now=now
+    )
+    return InboundClaimOut(first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response)
+
+
+@router.put("/channels/inbound/response", status_code=status.HTTP_204_NO_CONTENT)
+def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None:
+    if not inbound.store_response(session, provider=body.provider, external_id=body.external_id, response=body.response):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_inbound"})
+
+
+@router.post("/channels/opt-out", status_code=status.HTTP_204_NO_CONTENT)
+def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
+    """STOP and START: the choice and its confirmation are committed together."""
+    citizens.set_opted_out(session, phone=body.phone, opted_out=body.opted_out, now=now)
+    session.add(outbox.rendered_message(
+        channel=body.channel, recipient=body.phone, key="utter_opted_out" if body.opted_out else "utter_opted_in",
+        language=body.language, kind="opt_out_confirmation", now=now,
+    ))
+    session.commit()
+    nudge()
+
+
+@router.post("/outbox/replies", status_code=status.HTTP_202_ACCEPTED)
+def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
+    messages = [
+        outbox.new_message(
+            channel=body.channel, recipient=body.phone, body=reply.body, kind=body.kind, now=now,
+            locale_key=reply.locale_key, language=reply.language, variables=reply.variables, media_url=reply.media_url,
+        )
+        for reply in body.replies
+    ]
+    session.add_all(messages)
+    if body.menu is not None:
+        citizens.set_menu(session, phone=body.phone, menu=body.menu, now=now)
+    session.commit()
+    nudge()
+    return {"ids": [m.id for m in messages]}
+
+
+@router.get("/outbox", response_model=list[OutboxOut])
+def list_outbox(
+    session: SessionDep, status_: Annotated[str, Query(alias="status", pattern=r"^[a-z_]+$")] = "failed",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OutboxOut]:
+    """Failures stay visible: an official or an operator sees what did not reach whom, and why."""
+    return [
+        OutboxOut(
+            id=m.id, channel=m.channel, recipient=mask_phone(m.recipient), kind=m.kind, locale_key=m.locale_key,
+            status=m.status, attempts=m.attempts, error_code=m.error_code, error_detail=m.error_detail,
+            created_at=m.created_at, updated_at=m.updated_at,
+        )
+        for m in outbox.by_status(session, status=status_, limit=limit)
+    ]

@@ -1,0 +1,165 @@
+"""Delivers the outbox: `python -m backend.outbox_worker` (or in the backend process, the default).
+
+Safe to run several at once, anywhere: see backend/services/outbox.py for how rows are claimed and
+how a crash in the middle of a provider call is settled without losing or doubling a message."""
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from backend.db import get_session_factory
+from backend.models import Citizen, OutboxMessage
+from backend.privacy import mask_phone
+from backend.senders import UNSUBSCRIBED_CODES, OutgoingMessage, PermanentFailure, Sender, TemporaryFailure
+from backend.senders.http_gateway import HttpGatewaySender, dlt_templates
+from backend.senders.twilio import TwilioSender
+from backend.services import citizens, outbox
+from backend.settings import Settings, get_settings
+
+logger = logging.getLogger("sathi.outbox")
+
+
+@lru_cache
+def whatsapp_templates(path: Path) -> dict[str, dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def default_senders(settings: Settings) -> dict[str, Sender]:
+    twilio = TwilioSender(settings)
+    sms = HttpGatewaySender(settings) if settings.sms_provider == "http_gateway" else twilio
+    return {"whatsapp": twilio, "sms": sms}
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        settings: Settings,
+        senders: dict[str, Sender] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.senders = senders or default_senders(settings)
+        self.clock = clock
+        self.session_factory = get_session_factory(settings.database_url)
+        self.wake = threading.Event()
+
+    def run_once(self) -> int:
+        """Settles what a dead worker left, then sends everything due. Returns how many it tried."""
+        tried = 0
+        with self.session_factory() as session:
+            outbox.expire_leases(session, now=self.clock())
+            self._settle_in_doubt(session)
+            while (message := outbox.claim_next(session, now=self.clock(), lease_seconds=self.settings.outbox_lease_seconds)) is not None:
+                self._deliver(session, message)
+                tried += 1
+        return tried
+
+    def run_forever(self, stop: threading.Event) -> None:
+        logger.info("outbox worker started")
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # a database blip must not end the worker; the rows wait
+                logger.exception("outbox pass failed; retrying")
+            self.wake.wait(self.settings.outbox_poll_seconds)
+            self.wake.clear()
+
+    def _deliver(self, session, message: OutboxMessage) -> None:  # noqa: ANN001
+        citizen = citizens.citizen_or_none(session, message.recipient)
+        if citizen and citizen.opted_out_at and message.kind != "opt_out_confirmation":
+            outbox.mark_failed(session, message, code="opted_out", detail="", now=self.clock(), status="suppressed")
+            return
+        sender = self.senders[message.channel]
+        try:
+            outgoing = self._outgoing(message, citizen)
+            provider_sid = sender.send(outgoing)
+        except TemporaryFailure as failure:
+            outbox.mark_retry(
+                session, message, code=failure.code, detail=failure.detail, now=self.clock(),
+                max_attempts=self.settings.outbox_max_attempts, backoff_seconds=self.settings.outbox_backoff_seconds,
+            )
+        except PermanentFailure as failure:
+            if failure.code in UNSUBSCRIBED_CODES:
+                citizens.set_opted_out(session, phone=message.recipient, opted_out=True, now=self.clock())
+            outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=self.clock())
+        else:
+            outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
+            logger.info("outbox %s sent to %s", message.id, mask_phone(message.recipient))
+
+    def _settle_in_doubt(self, session) -> None:  # noqa: ANN001
+        for message in outbox.in_doubt(session):
+            sender = self.senders[message.channel]
+            try:
+                provider_sid = sender.find_sent(self._outgoing(message, citizens.citizen_or_none(session, message.recipient)))
+            except TemporaryFailure:
+                continue  # ask again on the next pass
+            except PermanentFailure as failure:
+                outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=self.clock())
+                continue
+            if provider_sid:
+                outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
+            else:
+                outbox.release_for_resend(session, message, now=self.clock())
+            logger.info("outbox %s was in doubt: %s", message.id, "already sent" if provider_sid else "sending again")
+
+    def _outgoing(self, message: OutboxMessage, citizen: Citizen | None) -> OutgoingMessage:
+        content_sid, content_variables = None, {}
+        if message.channel == "whatsapp" and not self._window_open(citizen):
+            content_sid, content_variables = self._whatsapp_template(message)
+        elif message.channel == "sms" and self.settings.sms_provider == "http_gateway":
+            content_sid = dlt_templates(self.settings.masterdata_dir / "dlt_templates.yml").get(message.locale_key or "")
+            if not content_sid:
+                raise PermanentFailure("no_dlt_template", f"no DLT template registered for {message.locale_key}")
+        return OutgoingMessage(
+            outbox_id=message.id, channel=message.channel, to=message.recipient, body=message.body,
+            media_url=message.media_url, content_sid=content_sid, content_variables=content_variables,
+            claimed_at=message.claimed_at,
+        )
+
+    def _window_open(self, citizen: Citizen | None) -> bool:
+        last = citizen.whatsapp_last_inbound_at if citizen else None
+        return bool(last and self.clock() - last < timedelta(hours=self.settings.whatsapp_window_hours))
+
+    def _whatsapp_template(self, message: OutboxMessage) -> tuple[str, dict[str, str]]:
+        template = whatsapp_templates(self.settings.masterdata_dir / "whatsapp_templates.yml").get(message.locale_key or "")
+        content_sid = (template or {}).get("content_sid", {}).get(message.language)
+        if not content_sid:
+            raise PermanentFailure("outside_whatsapp_window", f"no approved template for {message.locale_key} in {message.language}")
+        names = template.get("variables", [])
+        return content_sid, {str(i): message.variables.get(name, "") for i, name in enumerate(names, start=1)}
+
+
+_running: OutboxWorker | None = None
+
+
+def start_in_background(settings: Settings) -> tuple[threading.Thread, threading.Event]:
+    global _running
+    worker, stop = OutboxWorker(settings), threading.Event()
+    _running = worker
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), name="outbox-worker", daemon=True)
+    thread.start()
+    return thread, stop
+
+
+def nudge() -> None:
+    """Called after a commit that queued messages, so replies leave now rather than at the next poll."""
+    if _running is not None:
+        _running.wake.set()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = get_settings()
+    worker, stop = OutboxWorker(settings), threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    worker.run_forever(stop)
+
+
+if __name__ == "__main__":
+    main()

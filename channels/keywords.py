@@ -1,0 +1,45 @@
+"""Keywords a text channel acts on before the conversation: STOP and START in all three
+languages (locales/keywords.yml), and STATUS followed by a reference number."""
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+KEYWORDS_FILE = Path(__file__).resolve().parent.parent / "locales" / "keywords.yml"
+_REFERENCE = re.compile(r"([A-Za-z]{3})[\s\-_/]*(\d{4})[\s\-_/]*(\d{1,6})")
+
+
+@dataclass(frozen=True)
+class Keyword:
+    kind: str  # stop | start | status
+    language: str
+    reference: str | None = None
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().strip(" \t\n.!।?").split())
+
+
+@lru_cache
+def _table() -> dict[str, tuple[str, str]]:
+    data = yaml.safe_load(KEYWORDS_FILE.read_text(encoding="utf-8"))
+    return {_fold(str(word)): (kind, language) for kind, by_language in data.items() for language, words in by_language.items() for word in words}
+
+
+def match(text: str) -> Keyword | None:
+    folded = _fold(text or "")
+    if not folded or len(folded) > 60:
+        return None
+    hit = _table().get(folded)
+    if hit and hit[0] in ("stop", "start"):
+        return Keyword(hit[0], hit[1])
+    reference = _REFERENCE.search(folded)
+    if reference:
+        head = _fold(folded[: reference.start()])
+        hit = _table().get(head)
+        if hit and hit[0] == "status" and not folded[reference.end():].strip():
+            prefix, year, number = reference.groups()
+            return Keyword("status", hit[1], f"{prefix.upper()}-{year}-{int(number):06d}")
+    return None

@@ -1,0 +1,32 @@
+"""The bot's collected replies, made into what a text channel can carry: buttons become numbered
+options (remembered, so "2" means the second), SMS bodies are split to fit."""
+from typing import Any
+
+from channels.sms_text import numbered_menu, split_body
+
+
+def _buttons_already_listed(buttons: list[dict[str, Any]]) -> bool:
+    """Buttons whose payload is their own number ("1", "2"...) repeat a list the text already shows."""
+    return all(str(b.get("payload")) == str(i) for i, b in enumerate(buttons, start=1))
+
+
+def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """-> (replies for the outbox, the numbered menu shown; empty when this turn showed none)."""
+    replies: list[dict[str, Any]] = []
+    menu: dict[str, str] = {}
+    for message in messages:
+        text = message.get("text") or ""
+        buttons = message.get("buttons") or []
+        if buttons and not _buttons_already_listed(buttons):
+            text = numbered_menu(text, [str(b.get("title", "")) for b in buttons])
+            menu = {str(i): str(b.get("payload", "")) for i, b in enumerate(buttons, start=1)}
+        locale = (message.get("custom") or {}).get("locale") or {}
+        bodies = split_body(text) if channel == "sms" else ([text[:4096]] if text.strip() else [])
+        for body in bodies:
+            replies.append({
+                "body": body,
+                "locale_key": locale.get("key"),
+                "language": locale.get("language", "en"),
+                "variables": locale.get("variables", {}),
+            })
+    return replies, menu

@@ -1,0 +1,205 @@
+"""Twilio Voice as a Rasa input channel: an IVR that asks for the language by keypad first, then
+talks through <Gather input="dtmf speech"> in en-IN and hi-IN, and through keypad input and
+recorded prompts (<Play>) in Odia, which Twilio can neither speak nor hear.
+
+Voice answers synchronously (TwiML in the HTTP response), so each step runs the conversation
+before answering; Twilio allows 15 s and a turn takes well under one. Each CallSid step is claimed
+once; a retried step gets the TwiML the first one produced."""
+import json
+import logging
+import re
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels import twiml
+from channels.backend_link import BackendUnavailable
+from channels.collector import ReplyCollector
+from channels.twilio_base import TwilioInput
+from channels.twilio_signature import public_url
+from locales import LANGUAGES, render
+from locales.script import romanise
+from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
+from rasa.core.channels.channel import UserMessage
+
+logger = logging.getLogger(__name__)
+
+MENU_DIGITS = {"1": "en", "2": "hi", "3": "or"}
+MAX_SILENCES = 3
+DEFAULT_SUMMARY_KEYS = ("utter_grievance_filed", "utter_case_status", "utter_case_status_no_due")
+DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
+_AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
+
+
+class VoiceInput(TwilioInput):
+    channel = "voice"
+
+    @classmethod
+    def name(cls) -> str:
+        return "twilio_voice"
+
+    def __init__(
+        self, *args: Any, sms_summary_keys: list[str] | None = None, record_for_keys: list[str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.sms_summary_keys = set(sms_summary_keys or DEFAULT_SUMMARY_KEYS)
+        # Free-text questions that a caller in a recorded language answers by a voice recording.
+        self.record_for_keys = set(record_for_keys or DEFAULT_RECORD_KEYS)
+
+    # URLs Twilio calls back, absolute and public, carrying the call's place in the dialogue.
+    def _url(self, **params: Any) -> str:
+        return public_url(self.public_base_url, f"/webhooks/{self.name()}/webhook", urlencode(params))
+
+    def _audio_url(self, language: str, prompt: str) -> str:
+        return public_url(self.public_base_url, f"/webhooks/{self.name()}/audio/{language}/{prompt}.wav")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/audio/<language>/<name>", methods=["GET"])
+        async def audio(_: Request, language: str, name: str) -> HTTPResponse:
+            path = AUDIO_DIR / language / name
+            if language not in RECORDED_LANGUAGES or not _AUDIO_NAME.match(name) or not path.exists():
+                return response.text("not found", status=404)
+            return await response.file(str(path), mime_type="audio/wav")
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            form = self.signed_form(request)
+            if form is None:
+                return response.text("invalid signature", status=403)
+            call_sid, caller = form.get("CallSid"), form.get("From")
+            if not call_sid or not caller:
+                return response.text("malformed webhook", status=400)
+            step = _int(request.args.get("step"), 0)
+            try:
+                claim = await self.backend.claim(provider=self.provider, external_id=f"{call_sid}:{step}", channel=self.channel, phone=caller)
+            except BackendUnavailable as exc:
+                logger.error("voice: backend unavailable: %s", exc)
+                return self._xml(twiml.response(twiml.say(render("utter_service_unavailable", "en", self.name())["text"], "en"), twiml.hangup()))
+            if not claim.first:  # Twilio retried this step: same answer, the conversation moved once
+                return self._xml(claim.response or twiml.response(twiml.pause(1), twiml.redirect(self._url(**request.args))))
+            answer = await self._step(request, form, caller, step, on_new_message)
+            try:
+                await self.backend.store_response(provider=self.provider, external_id=f"{call_sid}:{step}", response=answer)
+            except BackendUnavailable:
+                logger.warning("voice: step answer not stored; a retry would re-prompt")
+            return self._xml(answer)
+
+        return webhook
+
+    @staticmethod
+    def _xml(body: str) -> HTTPResponse:
+        return response.text(body, content_type="text/xml")
+
+    async def _step(self, request: Request, form: dict[str, str], caller: str, step: int, on_new_message: Callable) -> str:
+        language = request.args.get("lang")
+        silences = _int(request.args.get("silences"), 0)
+        heard = (form.get("Digits") or form.get("SpeechResult") or "").strip()
+        if form.get("RecordingUrl") and form.get("RecordingDuration", "0") != "0":
+            heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
+        if language not in LANGUAGES:
+            return await self._language_menu_step(caller, step, heard, silences, form, on_new_message)
+        menu = _menu(request.args.get("menu"))
+        if not heard:
+            if silences + 1 >= MAX_SILENCES:
+                return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
+            verbs = self._speak_key("utter_voice_no_input", language)
+            return twiml.response(self._gather(step, language, silences + 1, verbs, menu))
+        return await self._converse(caller, step, language, menu.get(heard, heard), on_new_message)
+
+    async def _language_menu_step(self, caller: str, step: int, digit: str, silences: int, form: dict[str, str], on_new_message: Callable) -> str:
+        if digit in MENU_DIGITS:
+            language = MENU_DIGITS[digit]
+            return await self._converse(
+                caller, step, language, f'/change_language{{"language":"{language}"}}', on_new_message, then="/greet"
+            )
+        first_call = step == 0
+        if not first_call and not digit and silences + 1 >= MAX_SILENCES:
+            return twiml.response(*self._in_every_language("utter_voice_goodbye"), twiml.hangup())
+        lead: list[str] = []
+        if not first_call:
+            lead = self._in_every_language("utter_voice_invalid_choice" if digit else "utter_voice_no_input")
+        menu = self._in_every_language("utter_voice_choose_language")
+        action = self._url(step=step + 1, silences=0 if digit or first_call else silences + 1)
+        return twiml.response(
+            twiml.gather(action, "".join(lead + menu), language="en", speech=False, num_digits=1)
+        )
+
+    async def _converse(self, caller: str, step: int, language: str, heard: str, on_new_message: Callable, then: str | None = None) -> str:
+        collector = ReplyCollector(self.name())
+        for text in (heard, then) if then else (heard,):
+            await on_new_message(UserMessage(text, collector, f"voice:{caller}", input_channel=self.name(), metadata={"channel": "voice"}))
+        verbs: list[str] = []
+        summary: list[dict[str, Any]] = []
+        ends = False
+        menu: dict[str, str] = {}
+        last_key = None
+        for message in collector.messages:
+            locale = (message.get("custom") or {}).get("locale") or {}
+            key, variables = locale.get("key"), locale.get("variables", {})
+            language = locale.get("language", language)
+            verbs += self._speak(message.get("text") or "", key, language, variables)
+            if key in self.sms_summary_keys:
+                text = render(key, language, "twilio_sms", **variables)["text"]
+                summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
+            ends = ends or key == "utter_goodbye"
+            last_key = key or last_key
+            buttons = message.get("buttons") or []
+            if buttons and not all(str(b.get("payload")) == str(i) for i, b in enumerate(buttons, start=1)):
+                menu = {str(i): str(b.get("payload")) for i, b in enumerate(buttons, start=1)}
+        if summary:
+            try:
+                await self.backend.queue_replies(channel="sms", phone=caller, replies=summary, menu=None, kind="summary")
+                verbs += self._speak_key("utter_voice_sms_summary", language)
+            except BackendUnavailable:
+                logger.warning("voice: SMS summary not queued")
+        if ends:
+            return twiml.response(*verbs, twiml.hangup())
+        if language in RECORDED_LANGUAGES and last_key in self.record_for_keys:
+            return twiml.response(*verbs, twiml.record(self._url(step=step + 1, lang=language, silences=0)))
+        return twiml.response(self._gather(step, language, 0, verbs, menu))
+
+    def _gather(self, step: int, language: str, silences: int, verbs: list[str], menu: dict[str, str]) -> str:
+        # The keypad choices offered travel in the callback URL, so "1" means what was just offered.
+        params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences}
+        if menu:
+            params["menu"] = json.dumps(menu, separators=(",", ":"), ensure_ascii=False)
+        speech = language not in RECORDED_LANGUAGES
+        return twiml.gather(self._url(**params), "".join(verbs), language=language, speech=speech)
+
+    def _speak_key(self, key: str, language: str, **variables: Any) -> list[str]:
+        return self._speak(render(key, language, self.name(), **variables)["text"], key, language, variables)
+
+    def _in_every_language(self, key: str) -> list[str]:
+        return [verb for language in LANGUAGES for verb in self._speak_key(key, language)]
+
+    def _speak(self, text: str, key: str | None, language: str, variables: dict[str, Any]) -> list[str]:
+        if language not in RECORDED_LANGUAGES:
+            return [twiml.say(text, language)] if text.strip() else []
+        parts = spoken_parts(key, language, {k: str(v) for k, v in variables.items()}) if key else None
+        if parts is None:  # no recording for this text: Twilio's en-IN voice reads it romanised
+            return [twiml.say(romanise(text, language), "en")] if text.strip() else []
+        return [twiml.play(self._audio_url(language, value)) if kind == "play" else twiml.say(value, "en") for kind, value in parts]
+
+
+def _menu(value: str | None) -> dict[str, str]:
+    try:
+        menu = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in menu.items()} if isinstance(menu, dict) else {}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default

@@ -1,0 +1,243 @@
+"""The outbox and its worker against SQLite and PostgreSQL, with Twilio's HTTP answers faked at
+the transport: order per recipient, retries with backoff, opt-out (STOP and error 21610), the
+WhatsApp 24-hour window and templates, status callbacks, and notifications written in the same
+transaction as the case change that causes them."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from backend.db import get_session_factory
+from backend.models import Case, Citizen, DeliveryStatus, OutboxMessage
+from backend.outbox_worker import OutboxWorker
+from backend.senders.twilio import TwilioSender
+from backend.services import citizens, outbox
+from backend.workflow import load_workflows
+from channels.twilio_signature import sign
+from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
+from tests.conftest import NOW
+
+PHONE = "+919876543210"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def fake() -> FakeTwilio:
+    return FakeTwilio()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def worker(settings, fake, clock) -> OutboxWorker:
+    sender = TwilioSender(settings, transport=fake.transport)
+    return OutboxWorker(settings, senders={"whatsapp": sender, "sms": sender}, clock=clock)
+
+
+@pytest.fixture
+def session(settings):
+    with get_session_factory(settings.database_url)() as session:
+        yield session
+
+
+def queue(session, body: str, *, channel: str = "sms", to: str = PHONE, key: str | None = None, language: str = "en", variables=None, kind="reply"):
+    message = outbox.new_message(channel=channel, recipient=to, body=body, kind=kind, now=NOW, locale_key=key, language=language, variables=variables)
+    session.add(message)
+    session.commit()
+    return message.id
+
+
+def status_of(session, message_id: int) -> OutboxMessage:
+    session.expire_all()
+    return session.get(OutboxMessage, message_id)
+
+
+def test_messages_go_out_in_order_with_twilio_form_fields(worker, fake, session, settings):
+    first, second = queue(session, "first"), queue(session, "second")
+    assert worker.run_once() == 2
+    assert [m["body"] for m in fake.sent] == ["first", "second"]
+    assert fake.sent[0]["to"] == PHONE and fake.sent[0]["from"] == settings.twilio_sms_from
+    assert fake.sent[0]["status_callback"] == f"http://testserver/api/v1/twilio/status?outbox_id={first}"
+    assert status_of(session, second).status == "sent" and status_of(session, second).provider_sid.startswith("SM")
+
+
+def test_whatsapp_addresses_use_the_whatsapp_prefix(worker, fake, session, settings):
+    citizens.touch_inbound(session, phone=PHONE, channel="whatsapp", now=NOW)
+    session.commit()
+    queue(session, "hello", channel="whatsapp")
+    worker.run_once()
+    assert fake.sent[0]["to"] == f"whatsapp:{PHONE}" and fake.sent[0]["from"] == settings.twilio_whatsapp_from
+
+
+def test_a_temporary_failure_is_retried_with_backoff_and_holds_later_messages(worker, fake, session, clock):
+    first, second = queue(session, "first"), queue(session, "second")
+    fake.fail_next(429, TOO_MANY)
+    worker.run_once()
+    assert status_of(session, first).status == "pending" and status_of(session, first).error_code == "20429"
+    assert status_of(session, second).status == "pending"  # never overtakes the first
+    assert fake.sent == []
+    clock.now = NOW + timedelta(seconds=1)
+    worker.run_once()
+    assert fake.sent == []  # backoff not over yet
+    clock.now = NOW + timedelta(seconds=3)
+    worker.run_once()
+    assert [m["body"] for m in fake.sent] == ["first", "second"]
+
+
+def test_after_the_last_attempt_the_failure_is_visible(worker, fake, session, clock, client, auth, settings):
+    message_id = queue(session, "never")
+    for attempt in range(settings.outbox_max_attempts):
+        fake.fail_next(503, {"code": 20500, "message": "Internal Server Error", "status": 503})
+        clock.now = NOW + timedelta(hours=attempt)
+        worker.run_once()
+    assert status_of(session, message_id).status == "failed"
+    listed = client.get("/api/v1/outbox", params={"status": "failed"}, headers=auth).json()
+    assert listed[0]["id"] == message_id and listed[0]["error_code"] == "20500"
+    assert listed[0]["recipient"] == "***3210"  # masked, never whole
+
+
+def test_a_permanent_failure_is_not_retried(worker, fake, session):
+    message_id = queue(session, "to a bad number")
+    fake.fail_next(400, INVALID_TO)
+    worker.run_once()
+    assert status_of(session, message_id).status == "failed" and status_of(session, message_id).error_code == "21211"
+
+
+def test_error_21610_opts_the_number_out_and_later_messages_are_suppressed(worker, fake, session):
+    first, second = queue(session, "one"), queue(session, "two")
+    fake.fail_next(400, UNSUBSCRIBED)
+    worker.run_once()
+    assert status_of(session, first).error_code == "21610"
+    assert status_of(session, second).status == "suppressed"
+    assert session.get(Citizen, PHONE).opted_out_at is not None
+    assert fake.sent == []
+
+
+def test_stop_then_start_through_the_api(worker, fake, session, client, auth):
+    response = client.post("/api/v1/channels/opt-out", json={"phone": f"whatsapp:{PHONE}", "channel": "sms", "opted_out": True, "language": "hi"}, headers=auth)
+    assert response.status_code == 204
+    queue(session, "an alert while opted out", kind="notification")
+    worker.run_once()
+    assert [m["body"] for m in fake.sent] == ["साथी: अब कोई संदेश नहीं आएगा। फिर से शुरू करने के लिए START भेजें।"]
+    client.post("/api/v1/channels/opt-out", json={"phone": PHONE, "channel": "sms", "opted_out": False, "language": "en"}, headers=auth)
+    queue(session, "welcome back alert", kind="notification")
+    worker.run_once()
+    assert [m["body"] for m in fake.sent][1:] == ["Sathi: messages are on again. Send HELP to see what I can do.", "welcome back alert"]
+
+
+def test_whatsapp_outside_24_hours_uses_the_approved_template(worker, fake, session, clock):
+    citizens.touch_inbound(session, phone=PHONE, channel="whatsapp", now=NOW)
+    session.commit()
+    clock.now = NOW + timedelta(hours=25)
+    queue(session, "Your complaint GRV-2026-000001 has been marked resolved.", channel="whatsapp",
+          key="utter_notify_grievance_resolved", language="hi", variables={"reference": "GRV-2026-000001"}, kind="notification")
+    worker.run_once()
+    assert fake.sent[0]["content_sid"] == "HX0000000000000000000000000000hi02"
+    assert fake.sent[0]["content_variables"] == '{"1": "GRV-2026-000001"}'
+    assert fake.sent[0]["body"] == ""
+
+
+def test_whatsapp_outside_the_window_without_a_template_fails_visibly(worker, fake, session, clock):
+    clock.now = NOW + timedelta(days=3)
+    message_id = queue(session, "free text", channel="whatsapp", key="utter_greet")
+    worker.run_once()
+    assert status_of(session, message_id).status == "failed"
+    assert status_of(session, message_id).error_code == "outside_whatsapp_window"
+    assert fake.sent == []
+
+
+def test_two_workers_never_claim_the_same_message(settings, session):
+    message_id = queue(session, "once")
+    factory = get_session_factory(settings.database_url)
+    with factory() as one, factory() as two:
+        first = outbox.claim_next(one, now=NOW, lease_seconds=30)
+        second = outbox.claim_next(two, now=NOW, lease_seconds=30)
+    assert first is not None and first.id == message_id
+    assert second is None
+
+
+def _callback(client, settings, outbox_id, sid, state, *, error=None, signature=None):
+    url = f"http://testserver/api/v1/twilio/status?outbox_id={outbox_id}"
+    params = {"MessageSid": sid, "MessageStatus": state, "To": PHONE, "AccountSid": settings.twilio_account_sid}
+    if error:
+        params["ErrorCode"] = error
+    headers = {"X-Twilio-Signature": signature if signature is not None else sign(settings.twilio_auth_token, url, params)}
+    return client.post(f"/api/v1/twilio/status?outbox_id={outbox_id}", data=params, headers=headers)
+
+
+def test_status_callbacks_are_recorded_and_only_move_forward(worker, session, client, settings):
+    message_id = queue(session, "tracked")
+    worker.run_once()
+    sid = status_of(session, message_id).provider_sid
+    assert _callback(client, settings, message_id, sid, "delivered").status_code == 204
+    assert _callback(client, settings, message_id, sid, "sent").status_code == 204  # late, out of order
+    assert status_of(session, message_id).status == "delivered"
+    assert _callback(client, settings, message_id, sid, "read").status_code == 204
+    assert status_of(session, message_id).status == "read"
+    assert len(session.scalars(select(DeliveryStatus).where(DeliveryStatus.provider_sid == sid)).all()) == 3
+
+
+def test_a_forged_status_callback_changes_nothing(worker, session, client, settings):
+    message_id = queue(session, "tracked")
+    worker.run_once()
+    sid = status_of(session, message_id).provider_sid
+    assert _callback(client, settings, message_id, sid, "failed", signature="forged=").status_code == 403
+    assert _callback(client, settings, message_id, sid, "failed", signature="").status_code == 403
+    assert status_of(session, message_id).status == "sent"
+    assert session.scalars(select(DeliveryStatus)).all() == []
+
+
+def test_an_undelivered_callback_with_21610_opts_out(worker, session, client, settings):
+    message_id = queue(session, "tracked")
+    worker.run_once()
+    sid = status_of(session, message_id).provider_sid
+    _callback(client, settings, message_id, sid, "undelivered", error="21610")
+    assert status_of(session, message_id).status == "failed"
+    session.expire_all()
+    assert session.get(Citizen, PHONE).opted_out_at is not None
+
+
+def _file(client, auth, channel="twilio_whatsapp"):
+    response = client.post("/api/v1/grievances", json={
+        "category": "garbage", "description": "Garbage not collected for a week", "ward": "ward 12",
+        "citizen_phone": f"whatsapp:{PHONE}", "language": "or", "channel": channel,
+    }, headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()["reference"]
+
+
+def test_a_case_change_queues_the_citizen_notification_in_the_same_transaction(client, auth, session):
+    reference = _file(client, auth)
+    assert session.scalars(select(OutboxMessage)).all() == []  # filing is answered in the chat itself
+    for action in ("ASSIGN", "RESOLVE"):
+        response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": action, "actor_role": "SUPERVISOR" if action == "ASSIGN" else "OFFICIAL", "actor_id": "off-1"}, headers=auth)
+        assert response.status_code == 200, response.text
+    messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.locale_key for m in messages] == ["utter_notify_case_update", "utter_notify_grievance_resolved"]
+    assert messages[1].channel == "whatsapp" and messages[1].language == "or" and messages[1].recipient == PHONE
+    assert reference in messages[1].body and "ସମାଧାନ" in messages[1].body
+    assert messages[0].variables["state"]  # rendered words kept for a template
+
+
+def test_a_refused_case_change_queues_nothing(client, auth, session):
+    reference = _file(client, auth)
+    response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "CITIZEN", "actor_id": "x"}, headers=auth)
+    assert response.status_code in (403, 409)
+    assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_cases_filed_over_rest_have_no_phone_channel_to_notify(client, auth, session):
+    reference = _file(client, auth, channel="rest")
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "ASSIGN", "actor_role": "SYSTEM", "actor_id": "sweep"}, headers=auth)
+    assert session.scalars(select(OutboxMessage)).all() == []
+    assert load_workflows  # the workflow file is what declares notifications; see backend/workflows/

@@ -1,0 +1,188 @@
+"""Every channel end to end, through the phone simulator's code (signed like Twilio) against the
+running stack: Rasa's Twilio channels, the trained model, the action server, the backend, its
+outbox worker and the built-in Twilio sandbox. Replies are what the sandbox received."""
+import httpx
+
+from tests.e2e.conftest import REFERENCE, act
+
+
+def _reference(replies: list[str]) -> str:
+    found = REFERENCE.findall(" ".join(replies))
+    assert found, replies
+    return found[0]
+
+
+def test_whatsapp_complaint_in_odia_then_the_official_resolves_it(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100001")
+    greeting = phone.say("ନମସ୍କାର")
+    assert "ସାଥୀ" in greeting[0] and "\n1. " in greeting[0]  # buttons became numbered options
+    assert "ଅଳିଆ" in phone.say("1")[0]  # "1" is the first option offered: file a complaint
+    assert phone.say("1")  # garbage
+    assert phone.say("ଆମ ଗଳିରେ ଏକ ସପ୍ତାହ ହେଲା ଅଳିଆ ଉଠାଯାଇନାହିଁ")
+    filed = phone.say("ୱାର୍ଡ 12")
+    reference = _reference(filed)
+    assert "ଅଭିଯୋଗ" in filed[0]
+
+    act(stack, reference, "ASSIGN", "SUPERVISOR")
+    act(stack, reference, "RESOLVE", "OFFICIAL")
+    alerts = phone.wait_for_replies(at_least=2)
+    assert reference in alerts[-1] and "ସମାଧାନ" in alerts[-1]
+
+    status = phone.say(f"status {reference}")
+    assert reference in status[0]
+
+
+def test_sms_in_romanised_hindi_gets_romanised_replies_that_fit(stack, twilio):
+    phone = twilio.text("sms", "+919437100002")
+    assert phone.say("mujhe shikayat darj karni hai")
+    assert phone.say("2")
+    assert phone.say("hamari gali ki batti teen din se band hai")
+    filed = phone.say("ward 12")
+    reference = _reference(filed)
+    assert all(ch.isascii() for ch in filed[0]), filed  # Latin letters: GSM-7, 160 a segment
+    keyword = phone.say(f"STATUS {reference}")
+    assert reference in keyword[0]
+    assert all(len(body) <= 1600 for body in filed + keyword)
+
+
+def test_a_forged_or_missing_signature_gets_403_and_no_reply(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100003")
+    form = phone.form("hello")
+    path = "/webhooks/twilio_whatsapp/webhook"
+    assert twilio.signer.post(path, form, signature="Zm9yZ2Vk").status_code == 403
+    assert twilio.signer.post(path, form, signature="").status_code == 403
+    other_token = type(twilio.signer)(stack.config.rasa_url, "not-the-token")
+    assert other_token.post(path, form).status_code == 403
+    assert phone.wait_for_replies(timeout=3, at_least=1) == []
+
+
+def test_a_replayed_message_sid_is_answered_once(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100004")
+    form = phone.form("help")
+    for _ in range(3):  # Twilio's retries, or the same request reaching two workers
+        assert twilio.signer.post("/webhooks/twilio_whatsapp/webhook", form).status_code == 200
+    assert len(phone.wait_for_replies(at_least=1)) == 1
+
+
+def test_a_10000_character_paste_mid_form_loses_nothing(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100005")
+    phone.say("I want to file a complaint")
+    phone.say("3")  # drainage
+    answer = phone.say("x" * 10_000)
+    assert answer and len(answer[0]) < 400
+    phone.say("The drain near the school is overflowing onto the road")
+    filed = phone.say("ward 12")
+    assert "drainage" in filed[0]
+    _reference(filed)
+
+
+def test_media_only_and_location_pins_reach_the_bot(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100006")
+    photo = phone.say("", media=[("https://example.org/drain.jpg", "image/jpeg")])
+    assert "photo" in photo[0]
+    pin = phone.say("", location=(20.2961, 85.8245))
+    assert "location" in pin[0]
+    tracker = httpx.get(
+        f"{stack.config.rasa_url}/conversations/whatsapp:+919437100006/tracker",
+        params={"token": stack.config.rasa_token}, timeout=30,
+    ).json()
+    metadata = [e.get("metadata", {}) for e in tracker["events"] if e["event"] == "user"]
+    assert metadata[0]["media"] == [{"url": "https://example.org/drain.jpg", "content_type": "image/jpeg"}]
+    assert metadata[1]["location"]["latitude"] == 20.2961
+
+
+def test_stop_in_hindi_silences_the_number_until_start(stack, twilio):
+    phone = twilio.text("sms", "+919437100007")
+    stopped = phone.say("बंद करो")
+    assert stopped == ["साथी: अब कोई संदेश नहीं आएगा। फिर से शुरू करने के लिए START भेजें।"]
+    assert phone.say("hello", timeout=4) == []
+    assert phone.say("START") == ["Sathi: messages are on again. Send HELP to see what I can do."]
+    assert phone.say("help")
+
+
+def test_stop_in_odia_on_whatsapp(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100008")
+    assert "ମେସେଜ" in phone.say("ବନ୍ଦ କରନ୍ତୁ")[0]
+    assert phone.say("ନମସ୍କାର", timeout=4) == []
+
+
+def test_voice_in_english_files_a_complaint_and_sends_an_sms_summary(stack, twilio):
+    caller = twilio.voice("+919437100009")
+    menu = caller.dial()
+    assert menu.gather_input == "dtmf" and len(menu.spoken) == 3
+    assert menu.spoken[2].startswith("[recording] ")  # Odia is played, not spoken by Twilio
+    greeting = caller.press("1")
+    assert greeting.gather_input == "dtmf speech" and greeting.gather_language == "en-IN"
+    assert "press 1" in " ".join(greeting.spoken)
+    assert "1 for garbage" in " ".join(caller.press("1").spoken)
+    assert "describe" in " ".join(caller.press("1").spoken)
+    caller.speak("Garbage has not been collected for a week")
+    filed = caller.speak("ward 12")
+    spoken = " ".join(filed.spoken)
+    assert "registered" in spoken and "G R V" in spoken and "SMS" in spoken
+    sms = twilio.text("sms", "+919437100009").wait_for_replies(at_least=1)
+    assert REFERENCE.search(sms[0])
+    for _ in range(2):
+        assert not caller.silence().hangup
+    assert caller.silence().hangup  # three silences end the call politely
+
+
+def test_voice_in_hindi_status_by_keypad_digits(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100010")
+    phone.say("I want to file a complaint")
+    phone.say("5")
+    phone.say("Big pothole in front of the market")
+    reference = _reference(phone.say("ward 12"))
+
+    caller = twilio.voice("+919437100010")
+    caller.dial()
+    assert caller.press("2").gather_language == "hi-IN"
+    asked = caller.press("2")  # the greeting's second option: status
+    assert "कीपैड" in " ".join(asked.spoken)
+    status = caller.press(reference.replace("GRV-", "").replace("-", ""))
+    spoken = " ".join(status.spoken)
+    assert "G R V" in spoken and "[hi-IN]" in spoken
+
+
+def test_voice_in_odia_is_keypad_and_recordings(stack, twilio):
+    caller = twilio.voice("+919437100011")
+    caller.dial()
+    greeting = caller.press("3")
+    assert greeting.gather_input == "dtmf" and greeting.gather_language is None
+    assert all(line.startswith("[recording] ") for line in greeting.spoken)
+    category = caller.press("1")
+    assert "ଅଳିଆ" in " ".join(category.spoken)
+    silent = caller.silence()
+    assert "ଶୁଣିପାରିଲି ନାହିଁ" in " ".join(silent.spoken) and silent.gather_input == "dtmf"
+    describe = caller.press("1")  # garbage; Twilio cannot transcribe Odia, so the answer is recorded
+    assert describe.record_action and "ବିପ୍" in " ".join(describe.spoken)
+    ward = caller.record()
+    assert "କୀପ୍ୟାଡ" in " ".join(ward.spoken)
+    filed = caller.press("12")
+    spoken = " ".join(filed.spoken)
+    assert "[recording] ଆପଣଙ୍କ ଅଭିଯୋଗ ଦାଖଲ ହୋଇଛି" in spoken and "G R V" in spoken
+    sms = twilio.text("sms", "+919437100011").wait_for_replies(at_least=1)
+    assert REFERENCE.search(sms[0]) and "ଅଭିଯୋଗ" in sms[0]
+
+
+def test_voice_language_menu_handles_invalid_keys_and_a_retried_step(stack, twilio):
+    caller = twilio.voice("+919437100012")
+    caller.dial()
+    path = caller._path()
+    form = caller._form(Digits="9")
+    first = twilio.signer.post(path, form)
+    again = twilio.signer.post(path, form)  # Twilio retried the same step
+    assert first.text == again.text
+    turn = caller.parse(first.text)
+    assert "not one of the choices" in " ".join(turn.spoken) and turn.gather_input == "dtmf"
+    forged = twilio.signer.post(path, form, signature="bad")
+    assert forged.status_code == 403
+
+
+def test_recorded_prompts_are_served_for_twilio_to_play(stack, twilio):
+    caller = twilio.voice("+919437100013")
+    response = twilio.signer.post("/webhooks/twilio_voice/webhook", caller._form())
+    url = response.text.split("<Play>")[1].split("</Play>")[0]
+    audio = httpx.get(url, timeout=10)
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    assert httpx.get(url.replace(".wav", "0.wav"), timeout=10).status_code == 404
