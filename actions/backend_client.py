@@ -66,7 +66,7 @@ class BackendClient:
             except ValueError:
                 code = None
             return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
-        return ApiResult(value=response.json())
+        return ApiResult(value=response.json() if response.status_code != 204 else {})
 
     async def match_category(self, text: str) -> ApiResult[str]:
         result = await self._call("GET", "/api/v1/grievances/categories/match", params={"q": text[:200]})
@@ -100,6 +100,12 @@ class BackendClient:
     async def choose_language(self, phone: str, language: str) -> ApiResult[str]:
         result = await self._call("PUT", "/api/v1/citizens/language", json={"phone": phone, "language": language})
         return ApiResult(value=language) if result.ok else ApiResult(error=result.error)
+
+    async def opt_out(self, phone: str, channel: str, language: str) -> ApiResult[bool]:
+        result = await self._call(
+            "POST", "/api/v1/channels/opt-out", json={"phone": phone, "channel": channel, "opted_out": True, "language": language}
+        )
+        return ApiResult(value=True) if result.ok else ApiResult(error=result.error)
 
     async def case_status(self, reference: str) -> ApiResult[CaseStatus]:
         return self._case(await self._call("GET", f"/api/v1/cases/{reference}"))

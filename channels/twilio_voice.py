@@ -18,12 +18,13 @@ from sanic.response import HTTPResponse
 from channels import twiml
 from channels.backend_link import BackendUnavailable
 from channels.collector import ReplyCollector
-from channels.twilio_base import TwilioInput
-from channels.twilio_signature import public_url
+from channels.backend_link import BackendLink
+from channels.twilio_base import TwilioRequestCheck
+from channels.signatures import public_url
 from locales import LANGUAGES, render
 from locales.script import romanise
 from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +35,27 @@ DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
 _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 
 
-class VoiceInput(TwilioInput):
+class VoiceInput(InputChannel):
+    provider = "twilio"
     channel = "voice"
 
     @classmethod
     def name(cls) -> str:
         return "twilio_voice"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "VoiceInput":
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(**credentials)
+
     def __init__(
-        self, *args: Any, sms_summary_keys: list[str] | None = None, record_for_keys: list[str] | None = None, **kwargs: Any
+        self, auth_token: str, public_base_url: str, backend_url: str, api_token: str,
+        sms_summary_keys: list[str] | None = None, record_for_keys: list[str] | None = None,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        self.check = TwilioRequestCheck(auth_token, public_base_url)
+        self.public_base_url = public_base_url
+        self.backend = BackendLink(backend_url, api_token)
         self.sms_summary_keys = set(sms_summary_keys or DEFAULT_SUMMARY_KEYS)
         # Free-text questions that a caller in a recorded language answers by a voice recording.
         self.record_for_keys = set(record_for_keys or DEFAULT_RECORD_KEYS)
@@ -72,7 +83,7 @@ class VoiceInput(TwilioInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            form = self.signed_form(request)
+            form = self.check.signed_form(request)
             if form is None:
                 return response.text("invalid signature", status=403)
             call_sid, caller = form.get("CallSid"), form.get("From")

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from channels.twilio_signature import public_url, sign
+from channels.signatures import public_url, sign
 from locales.voice_audio import RECORDED_LANGUAGES, all_prompts
 
 ACCOUNT_SID = os.environ.get("SATHI_TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000")

@@ -76,6 +76,7 @@ class Stack:
             "SATHI_PUBLIC_BASE_URL": os.environ.get("SATHI_PUBLIC_BASE_URL", c.rasa_url),
             "SATHI_PUBLIC_BACKEND_URL": os.environ.get("SATHI_PUBLIC_BACKEND_URL", c.backend_url),
             "SATHI_TWILIO_API_BASE": os.environ.get("SATHI_TWILIO_API_BASE", f"{c.backend_url}/sandbox/twilio"),
+            "SATHI_SMS_GATEWAY_SECRET": os.environ.get("SATHI_SMS_GATEWAY_SECRET", "dev-gateway-secret"),
             **c.extra_env,
         }
         return env

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from backend.api.deps import NowDep, SessionDep, SettingsDep
 from backend.models import SandboxMessage
 from backend.settings import Settings
-from channels.twilio_signature import sign
+from channels.signatures import sign
 
 router = APIRouter(prefix="/sandbox/twilio", tags=["sandbox"])
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from backend.api.deps import NowDep, SessionDep, SettingsDep
 from backend.services import citizens, outbox
 from backend.senders import UNSUBSCRIBED_CODES
-from channels.twilio_signature import is_valid, public_url
+from channels.signatures import is_valid, public_url
 
 router = APIRouter(prefix="/api/v1/twilio", tags=["twilio"])
 

@@ -2,18 +2,21 @@
 the transport: order per recipient, retries with backoff, opt-out (STOP and error 21610), the
 WhatsApp 24-hour window and templates, status callbacks, and notifications written in the same
 transaction as the case change that causes them."""
+import json
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from backend.db import get_session_factory
 from backend.models import Case, Citizen, DeliveryStatus, OutboxMessage
 from backend.outbox_worker import OutboxWorker
+from backend.senders.http_gateway import HttpGatewaySender
 from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
 from backend.workflow import load_workflows
-from channels.twilio_signature import sign
+from channels.signatures import sign
 from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
 from tests.conftest import NOW
 
@@ -241,3 +244,26 @@ def test_cases_filed_over_rest_have_no_phone_channel_to_notify(client, auth, ses
     client.post(f"/api/v1/cases/{reference}/actions", json={"action": "ASSIGN", "actor_role": "SYSTEM", "actor_id": "sweep"}, headers=auth)
     assert session.scalars(select(OutboxMessage)).all() == []
     assert load_workflows  # the workflow file is what declares notifications; see backend/workflows/
+
+
+def test_sms_through_an_indian_gateway_carries_the_dlt_template(settings, session, clock):
+    calls = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if request.method == "GET":
+            return httpx.Response(200, json={"messages": []})
+        return httpx.Response(202, json={"id": "gw-123", "status": "accepted"})
+
+    gw_settings = settings.model_copy(update={"sms_provider": "http_gateway", "sms_gateway_url": "https://gw.example.in/v1", "sms_gateway_key": "k"})
+    sender = HttpGatewaySender(gw_settings, transport=httpx.MockTransport(gateway))
+    worker = OutboxWorker(gw_settings, senders={"sms": sender, "whatsapp": sender}, clock=clock)
+    registered = queue(session, "Complaint registered: GRV-2026-000001.", key="utter_grievance_filed")
+    unregistered = queue(session, "Hello", key="utter_greet")
+    worker.run_once()
+    sent = json.loads(calls[0].content)
+    assert sent["dlt_template_id"] == "1107000000000000001" and sent["to"] == PHONE and sent["reference"] == str(registered)
+    assert calls[0].headers["authorization"] == "Bearer k"
+    assert status_of(session, registered).provider_sid == "gw-123"
+    assert status_of(session, unregistered).status == "failed"
+    assert status_of(session, unregistered).error_code == "no_dlt_template"

@@ -1,8 +1,11 @@
 """Every channel end to end, through the phone simulator's code (signed like Twilio) against the
 running stack: Rasa's Twilio channels, the trained model, the action server, the backend, its
 outbox worker and the built-in Twilio sandbox. Replies are what the sandbox received."""
+import json
+
 import httpx
 
+from channels.signatures import gateway_signature
 from tests.e2e.conftest import REFERENCE, act
 
 
@@ -186,3 +189,25 @@ def test_recorded_prompts_are_served_for_twilio_to_play(stack, twilio):
     audio = httpx.get(url, timeout=10)
     assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
     assert httpx.get(url.replace(".wav", "0.wav"), timeout=10).status_code == 404
+
+
+def test_sms_from_an_indian_gateway_is_verified_and_answered(stack, twilio):
+    body = json.dumps({"id": "gw-msg-1", "from": "+919437100014", "text": "help"}).encode()
+    url = f"{stack.config.rasa_url}/webhooks/gateway_sms/webhook"
+    forged = httpx.post(url, content=body, headers={"X-Gateway-Signature": "0" * 64, "Content-Type": "application/json"})
+    assert forged.status_code == 403
+    signature = gateway_signature("dev-gateway-secret", body)
+    for _ in range(2):  # the gateway's retry is dropped like Twilio's
+        accepted = httpx.post(url, content=body, headers={"X-Gateway-Signature": signature, "Content-Type": "application/json"})
+        assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
+    replies = twilio.text("sms", "+919437100014").wait_for_replies(at_least=1)
+    assert len(replies) == 1 and "COMPLAINT" in replies[0]
+
+
+def test_asking_in_words_to_stop_messages_opts_out_too(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100015")
+    assert phone.say("please don't send me any more messages") == [
+        "You will get no more messages from Sathi on this number. To start again, send START."
+    ]
+    assert phone.say("hello", timeout=4) == []
+    assert "Welcome back" in phone.say("start")[0]

@@ -1,9 +1,12 @@
-"""X-Twilio-Signature, checked with the twilio library's own validator (and computed with it by
-the sandbox and the phone simulator, so both sides agree byte for byte).
+"""Request signatures. X-Twilio-Signature is checked with the twilio library's own validator (and
+computed with it by the sandbox and the phone simulator, so both sides agree byte for byte); an
+Indian SMS gateway signs the raw body with HMAC-SHA256 of a shared secret.
 
 Twilio signs the URL it called. Behind a proxy or a load balancer the request arrives on another
 host and scheme, so the URL is rebuilt from the configured public base URL plus the path and query
 the request carried."""
+import hashlib
+import hmac
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -24,3 +27,7 @@ def is_valid(auth_token: str, url: str, params: Mapping[str, str], signature: st
 
 def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     return RequestValidator(auth_token).compute_signature(url, dict(params))
+
+
+def gateway_signature(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

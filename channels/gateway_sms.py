@@ -1,0 +1,51 @@
+"""Inbound SMS from an Indian gateway (Twilio has no two-way SMS in India). The gateway POSTs JSON
+{"id", "from", "text"} and signs the raw body with HMAC-SHA256 of a shared secret, hex, in
+X-Gateway-Signature; replies leave through the outbox with backend setting sms_provider=http_gateway
+(backend/senders/http_gateway.py). Everything after verification is the same as Twilio SMS."""
+import hmac
+import json
+import logging
+from typing import Any
+
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.inbound import InboundText, MalformedWebhook
+from channels.signatures import gateway_signature
+from channels.text_channel import TextChannelInput
+
+logger = logging.getLogger(__name__)
+
+
+class GatewaySmsInput(TextChannelInput):
+    provider = "http_gateway"
+    channel = "sms"
+
+    @classmethod
+    def name(cls) -> str:
+        return "gateway_sms"
+
+    def __init__(self, secret: str, backend_url: str, api_token: str, **_: Any) -> None:
+        super().__init__(backend_url, api_token)
+        self.secret = secret
+
+    def verified_form(self, request: Request) -> dict[str, str] | None:
+        body = request.body or b""
+        given = request.headers.get("X-Gateway-Signature", "")
+        if not self.secret or not hmac.compare_digest(given, gateway_signature(self.secret, body)):
+            logger.warning("gateway_sms: rejected a request with a bad or missing signature")
+            return None
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return {}
+        return {k: str(v) for k, v in payload.items()} if isinstance(payload, dict) else {}
+
+    def parse(self, form: dict[str, str]) -> InboundText:
+        if not form.get("id") or not form.get("from"):
+            raise MalformedWebhook("id and from are required")
+        return InboundText(sid=form["id"], sender=form["from"], text=form.get("text", ""))
+
+    def acknowledgement(self) -> HTTPResponse:
+        return response.json({"status": "accepted"})
