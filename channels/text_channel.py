@@ -97,6 +97,8 @@ class TextChannelInput(InputChannel):
 
     async def _handle(self, message: InboundText, claim: Claim, on_new_message: OnNewMessage) -> None:
         keyword = keywords.match(message.text)
+        if keyword and keyword.kind == "start" and not claim.opted_out:
+            keyword = None  # nothing to undo: "start" is just a word in the conversation
         if keyword and keyword.kind in ("stop", "start"):
             await self.backend.opt_out(
                 phone=message.sender, channel=self.channel, opted_out=keyword.kind == "stop", language=keyword.language

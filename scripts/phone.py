@@ -182,6 +182,7 @@ class VoicePhone:
 def _chat(phone: TextPhone) -> None:
     print(f"{phone.channel} chat as {phone.address}. /photo [URL], /pin LAT,LON, /quit")
     phone.inbox()  # skip what arrived before this session
+    print("you> ", end="", flush=True)
     for line in map(str.rstrip, sys.stdin):
         if line == "/quit":
             break
