@@ -5,9 +5,13 @@ from typing import Any
 from channels.sms_text import numbered_menu, split_body
 
 
-def _buttons_already_listed(buttons: list[dict[str, Any]]) -> bool:
-    """Buttons whose payload is their own number ("1", "2"...) repeat a list the text already shows."""
-    return all(str(b.get("payload")) == str(i) for i, b in enumerate(buttons, start=1))
+def numbered_options(buttons: list[dict[str, Any]] | None) -> dict[str, str]:
+    """{"1": payload, ...} for buttons a channel without buttons must offer as numbers. Empty when
+    there are none, or when each payload is its own number ("1", "2"...): the text lists those."""
+    buttons = buttons or []
+    if all(str(b.get("payload")) == str(i) for i, b in enumerate(buttons, start=1)):
+        return {}
+    return {str(i): str(b.get("payload", "")) for i, b in enumerate(buttons, start=1)}
 
 
 def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -16,10 +20,10 @@ def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dic
     menu: dict[str, str] = {}
     for message in messages:
         text = message.get("text") or ""
-        buttons = message.get("buttons") or []
-        if buttons and not _buttons_already_listed(buttons):
-            text = numbered_menu(text, [str(b.get("title", "")) for b in buttons])
-            menu = {str(i): str(b.get("payload", "")) for i, b in enumerate(buttons, start=1)}
+        options = numbered_options(message.get("buttons"))
+        if options:
+            text = numbered_menu(text, [str(b.get("title", "")) for b in message["buttons"]])
+            menu = options
         locale = (message.get("custom") or {}).get("locale") or {}
         bodies = split_body(text) if channel == "sms" else ([text[:4096]] if text.strip() else [])
         for body in bodies:

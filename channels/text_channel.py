@@ -17,24 +17,19 @@ from sanic.response import HTTPResponse
 from channels import keywords
 from channels.backend_link import BackendLink, BackendUnavailable, Claim
 from channels.collector import ReplyCollector
+from channels.configured_input import ConfiguredInput
 from channels.inbound import InboundText, MalformedWebhook
 from channels.replies import text_replies
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-class TextChannelInput(InputChannel):
+class TextChannelInput(ConfiguredInput):
     provider = ""  # the dedupe namespace: twilio | http_gateway
     channel = ""  # whatsapp | sms
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> "TextChannelInput":
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        return cls(**credentials)
 
     def __init__(self, backend_url: str, api_token: str) -> None:
         self.backend = BackendLink(backend_url, api_token)

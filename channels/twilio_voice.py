@@ -18,13 +18,15 @@ from sanic.response import HTTPResponse
 from channels import twiml
 from channels.backend_link import BackendUnavailable
 from channels.collector import ReplyCollector
+from channels.configured_input import ConfiguredInput
+from channels.replies import numbered_options
 from channels.backend_link import BackendLink
 from channels.twilio_base import TwilioRequestCheck
 from channels.signatures import public_url
 from locales import LANGUAGES, render
 from locales.script import romanise
 from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +37,13 @@ DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
 _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 
 
-class VoiceInput(InputChannel):
+class VoiceInput(ConfiguredInput):
     provider = "twilio"
     channel = "voice"
 
     @classmethod
     def name(cls) -> str:
         return "twilio_voice"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> "VoiceInput":
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        return cls(**credentials)
 
     def __init__(
         self, auth_token: str, public_base_url: str, backend_url: str, api_token: str,
@@ -117,7 +113,7 @@ class VoiceInput(InputChannel):
         if form.get("RecordingUrl") and form.get("RecordingDuration", "0") != "0":
             heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
         if language not in LANGUAGES:
-            return await self._language_menu_step(caller, step, heard, silences, form, on_new_message)
+            return await self._language_menu_step(caller, step, heard, silences, on_new_message)
         menu = _menu(request.args.get("menu"))
         if not heard:
             if silences + 1 >= MAX_SILENCES:
@@ -126,7 +122,7 @@ class VoiceInput(InputChannel):
             return twiml.response(self._gather(step, language, silences + 1, verbs, menu))
         return await self._converse(caller, step, language, menu.get(heard, heard), on_new_message)
 
-    async def _language_menu_step(self, caller: str, step: int, digit: str, silences: int, form: dict[str, str], on_new_message: Callable) -> str:
+    async def _language_menu_step(self, caller: str, step: int, digit: str, silences: int, on_new_message: Callable) -> str:
         if digit in MENU_DIGITS:
             language = MENU_DIGITS[digit]
             return await self._converse(
@@ -163,9 +159,7 @@ class VoiceInput(InputChannel):
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
             ends = ends or key == "utter_goodbye"
             last_key = key or last_key
-            buttons = message.get("buttons") or []
-            if buttons and not all(str(b.get("payload")) == str(i) for i, b in enumerate(buttons, start=1)):
-                menu = {str(i): str(b.get("payload")) for i, b in enumerate(buttons, start=1)}
+            menu = numbered_options(message.get("buttons")) or menu
         if summary:
             try:
                 await self.backend.queue_replies(channel="sms", phone=caller, replies=summary, menu=None, kind="summary")

@@ -44,6 +44,17 @@ def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
+def resolved_variables(language: str, channel: str | None, **variables: Any) -> dict[str, Any]:
+    """The values a text is filled with: each *_key variable also gives its rendered words under
+    the name without _key ({state_key: case_state.X} -> {state: "..."})."""
+    values = {}
+    for name, value in variables.items():
+        if name.endswith("_key") and value:
+            values[name[: -len("_key")]] = render(str(value), language, channel)["text"]
+        values[name] = "" if value is None else value
+    return values
+
+
 def render(
     key: str, language: str | None = None, channel: str | None = None, *, latin_sms: bool = False, **variables: Any
 ) -> dict[str, Any]:
@@ -61,12 +72,7 @@ def render(
     if isinstance(entry, str):
         entry = {"text": entry}
 
-    values = {}
-    for name, value in variables.items():
-        if name.endswith("_key") and value:
-            values[name[: -len("_key")]] = render(str(value), language, channel)["text"]
-        values[name] = "" if value is None else value
-
+    values = resolved_variables(language, channel, **variables)
     variant = variant_for_channel(channel)
     template = entry.get(variant) if variant else None
     text = (template or entry["text"]).format_map(values)

@@ -13,6 +13,7 @@ import argparse
 import itertools
 import os
 import sys
+import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -182,21 +183,30 @@ class VoicePhone:
 def _chat(phone: TextPhone) -> None:
     print(f"{phone.channel} chat as {phone.address}. /photo [URL], /pin LAT,LON, /quit")
     phone.inbox()  # skip what arrived before this session
+    stop = threading.Event()
+
+    def show_arrivals() -> None:  # replies and alerts, printed as they arrive
+        while not stop.is_set():
+            for message in phone.inbox():
+                print(f"\rSathi> {message['body']}\nyou> ", end="", flush=True)
+            stop.wait(0.3)
+
+    threading.Thread(target=show_arrivals, daemon=True).start()
     print("you> ", end="", flush=True)
     for line in map(str.rstrip, sys.stdin):
         if line == "/quit":
             break
         if line.startswith("/photo"):
             url = line.removeprefix("/photo").strip() or "https://demo.twilio.com/owl.png"
-            replies = phone.say("", media=[(url, "image/png")])
+            phone.send("", media=[(url, "image/png")])
         elif line.startswith("/pin"):
             lat, lon = (float(x) for x in line.removeprefix("/pin").split(","))
-            replies = phone.say("", location=(lat, lon))
+            phone.send("", location=(lat, lon))
         else:
-            replies = phone.say(line)
-        for reply in replies:
-            print(f"Sathi> {reply}")
-        print("you> ", end="", flush=True)
+            phone.send(line)
+        time.sleep(0 if sys.stdin.isatty() else 2.5)  # piped input: let each answer arrive first
+    time.sleep(0 if sys.stdin.isatty() else 1.0)
+    stop.set()
 
 
 def _call(phone: VoicePhone) -> None:

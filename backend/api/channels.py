@@ -8,14 +8,14 @@ from backend.api.deps import Authorised, NowDep, SessionDep
 from backend.api.schemas import InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn
 from backend.outbox_worker import nudge
 from backend.privacy import mask_phone
-from backend.services import citizens, inbound, outbox
+from backend.services import channels, outbox
 
 router = APIRouter(prefix="/api/v1", tags=["channels"], dependencies=[Authorised])
 
 
 @router.post("/channels/inbound", response_model=InboundClaimOut)
 def claim_inbound(body: InboundClaimIn, session: SessionDep, now: NowDep) -> InboundClaimOut:
-    claim = inbound.claim(
+    claim = channels.claim(
         session, provider=body.provider, external_id=body.external_id, channel=body.channel, phone=body.phone, now=now
     )
     return InboundClaimOut(first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response)
@@ -23,35 +23,24 @@ def claim_inbound(body: InboundClaimIn, session: SessionDep, now: NowDep) -> Inb
 
 @router.put("/channels/inbound/response", status_code=status.HTTP_204_NO_CONTENT)
 def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None:
-    if not inbound.store_response(session, provider=body.provider, external_id=body.external_id, response=body.response):
+    if not channels.store_response(session, provider=body.provider, external_id=body.external_id, response=body.response):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_inbound"})
 
 
 @router.post("/channels/opt-out", status_code=status.HTTP_204_NO_CONTENT)
 def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
-    """STOP and START: the choice and its confirmation are committed together."""
-    citizens.set_opted_out(session, phone=body.phone, opted_out=body.opted_out, now=now)
-    session.add(outbox.rendered_message(
-        channel=body.channel, recipient=body.phone, key="utter_opted_out" if body.opted_out else "utter_opted_in",
-        language=body.language, kind="opt_out_confirmation", now=now,
-    ))
-    session.commit()
+    channels.opt_out(
+        session, phone=body.phone, channel=body.channel, opted_out=body.opted_out, language=body.language, now=now
+    )
     nudge()
 
 
 @router.post("/outbox/replies", status_code=status.HTTP_202_ACCEPTED)
 def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
-    messages = [
-        outbox.new_message(
-            channel=body.channel, recipient=body.phone, body=reply.body, kind=body.kind, now=now,
-            locale_key=reply.locale_key, language=reply.language, variables=reply.variables, media_url=reply.media_url,
-        )
-        for reply in body.replies
-    ]
-    session.add_all(messages)
-    if body.menu is not None:
-        citizens.set_menu(session, phone=body.phone, menu=body.menu, now=now)
-    session.commit()
+    messages = channels.queue_replies(
+        session, channel=body.channel, phone=body.phone, replies=[reply.model_dump() for reply in body.replies],
+        menu=body.menu, kind=body.kind, now=now,
+    )
     nudge()
     return {"ids": [m.id for m in messages]}
 

@@ -73,13 +73,9 @@ def rendered_message(*, channel: str, recipient: str, key: str, language: str, k
     """A notification rendered from locales/ for the channel, in the citizen's language. Variables
     named *_key are kept rendered too, because a WhatsApp template needs the words, not the key."""
     rendered = locales.render(key, language, f"twilio_{channel}", **variables)
-    kept = dict(variables)
-    for name, value in variables.items():
-        if name.endswith("_key") and value:
-            kept[name[: -len("_key")]] = locales.render(str(value), language, f"twilio_{channel}")["text"]
     return new_message(
-        channel=channel, recipient=recipient, body=rendered["text"], kind=kind, now=now,
-        locale_key=key, language=language, variables=kept,
+        channel=channel, recipient=recipient, body=rendered["text"], kind=kind, now=now, locale_key=key,
+        language=language, variables=locales.resolved_variables(language, f"twilio_{channel}", **variables),
     )
 
 

@@ -1,5 +1,6 @@
-"""Inbound webhook steps, each handled once: the unique (provider, external_id) row is the lock
-that Twilio's retries and a second Rasa worker run into."""
+"""What the channels (in the Rasa process) need from the backend: each inbound webhook step handled
+once (the unique (provider, external_id) row is the lock that Twilio's retries and a second Rasa
+worker run into), opt-out with its confirmation, and the bot's replies queued in the outbox."""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.models import InboundMessage
-from backend.services import citizens
+from backend.models import InboundMessage, OutboxMessage
+from backend.services import citizens, outbox
 from backend.services.citizens import normalise_phone
 
 
@@ -46,3 +47,27 @@ def store_response(session: Session, *, provider: str, external_id: str, respons
     row.response = response
     session.commit()
     return True
+
+
+def opt_out(session: Session, *, phone: str, channel: str, opted_out: bool, language: str, now: datetime) -> None:
+    """STOP or START, committed together with its confirmation (the one message an opted-out
+    number still gets)."""
+    citizens.set_opted_out(session, phone=phone, opted_out=opted_out, now=now)
+    session.add(outbox.rendered_message(
+        channel=channel, recipient=phone, key="utter_opted_out" if opted_out else "utter_opted_in",
+        language=language, kind="opt_out_confirmation", now=now,
+    ))
+    session.commit()
+
+
+def queue_replies(
+    session: Session, *, channel: str, phone: str, replies: list[dict], menu: dict[str, str] | None, kind: str, now: datetime
+) -> list[OutboxMessage]:
+    """The bot's replies to one message, in order, and the numbered options they showed (None
+    leaves the last ones as they were)."""
+    messages = [outbox.new_message(channel=channel, recipient=phone, kind=kind, now=now, **reply) for reply in replies]
+    session.add_all(messages)
+    if menu is not None:
+        citizens.set_menu(session, phone=phone, menu=menu, now=now)
+    session.commit()
+    return messages
