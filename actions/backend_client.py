@@ -76,8 +76,13 @@ class BackendClient:
         result = await self._call("GET", "/api/v1/places/wards/match", params={"q": text[:200]})
         return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
 
+    async def locate_ward(self, latitude: float, longitude: float) -> ApiResult[str]:
+        result = await self._call("GET", "/api/v1/places/wards/locate", params={"lat": latitude, "lon": longitude})
+        return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
+
     async def file_grievance(
-        self, *, category: str, description: str, ward: str, phone: str, language: str, channel: str, idempotency_key: str
+        self, *, category: str, description: str, ward: str, phone: str, language: str, channel: str, idempotency_key: str,
+        photo_url: str | None = None,
     ) -> ApiResult[CaseStatus]:
         body = {
             "category": category,
@@ -86,6 +91,7 @@ class BackendClient:
             "citizen_phone": phone,
             "language": language,
             "channel": channel,
+            "photo_url": photo_url,
         }
         result = await self._call(
             "POST", "/api/v1/grievances", json=body, headers={"Idempotency-Key": idempotency_key}
@@ -106,6 +112,16 @@ class BackendClient:
             "POST", "/api/v1/channels/opt-out", json={"phone": phone, "channel": channel, "opted_out": True, "language": language}
         )
         return ApiResult(value=True) if result.ok else ApiResult(error=result.error)
+
+    async def give_feedback(self, *, reference: str, phone: str, solved: bool, rating: int | None) -> ApiResult[str]:
+        """"closed" or "reopened"; errors: window_closed, wrong_state, not_owner, unknown_reference..."""
+        result = await self._call(
+            "POST", f"/api/v1/grievances/{reference}/feedback", json={"phone": phone, "solved": solved, "rating": rating}
+        )
+        return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
+
+    async def my_cases(self, phone: str) -> ApiResult[list[dict]]:
+        return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone})
 
     async def case_status(self, reference: str) -> ApiResult[CaseStatus]:
         return self._case(await self._call("GET", f"/api/v1/cases/{reference}"))

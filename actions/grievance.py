@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendClient
+from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation, channel_of, language_of
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
@@ -32,21 +32,41 @@ class ValidateGrievanceForm(CountingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
+        photo = _photo_url(tracker)
+        kept = {"grievance_photo": photo} if photo else {}  # a photo is kept whatever the words
+        if photo and len(text) < 3:
+            dispatcher.utter_message(response="utter_photo_kept_describe")
+            return {"grievance_description": None, **kept}
         if len(text) < 3:
             return self.failed(dispatcher, tracker, "grievance_description", "utter_invalid_grievance_description")
         if len(text) > MAX_TEXT_CHARS:
-            return self.failed(
+            return {**self.failed(
                 dispatcher, tracker, "grievance_description", "utter_grievance_description_too_long", limit=MAX_TEXT_CHARS
-            )
-        return self.accepted("grievance_description", text)
+            ), **kept}
+        return {**self.accepted("grievance_description", text), **kept}
 
     async def validate_grievance_ward(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        pin = (tracker.latest_message.get("metadata") or {}).get("location")
+        if pin:  # a WhatsApp location pin: the backend finds the ward whose boundary holds it
+            result = await self.client.locate_ward(pin["latitude"], pin["longitude"])
+            if result.ok:
+                return self.accepted("grievance_ward", result.value)
+            if result.error == UNAVAILABLE:
+                dispatcher.utter_message(response="utter_service_unavailable")
+                return {"grievance_ward": None}
+            return self.failed(dispatcher, tracker, "grievance_ward", "utter_pin_outside_wards")
         return await self.matched(
             dispatcher, tracker, slot="grievance_ward", value=value,
             lookup=self.client.match_ward, invalid_response="utter_invalid_grievance_ward",
         )
+
+
+def _photo_url(tracker: Tracker) -> str | None:
+    """The first image of the latest message, as the channel passed it on (metadata.media)."""
+    media = (tracker.latest_message.get("metadata") or {}).get("media") or []
+    return next((m["url"] for m in media if str(m.get("content_type", "")).startswith("image/")), None)
 
 
 def submission_key(tracker: Tracker) -> str:
@@ -82,6 +102,7 @@ class ActionSubmitGrievance(Action):
             language=language_of(tracker),
             channel=channel_of(tracker),
             idempotency_key=submission_key(tracker),
+            photo_url=tracker.get_slot("grievance_photo"),
         )
         if not result.ok:
             # Keep every answer; the citizen says "yes" / "try again" later and the same filing goes in.
@@ -92,7 +113,7 @@ class ActionSubmitGrievance(Action):
             reference=result.value.reference,
             category_key=f"grievance_category.{tracker.get_slot('grievance_category')}",
         )
-        return [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FORM_SLOTS]
+        return [SlotSet("grievance_pending", False), SlotSet("grievance_photo", None)] + [SlotSet(s, None) for s in FORM_SLOTS]
 
 
 class ActionRetryPending(ActionSubmitGrievance):

@@ -39,6 +39,8 @@ class ActionDetectLanguage(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         if _intent(tracker) == "change_language" or tracker.get_slot("language_chosen"):
             return []
+        if _text(tracker).startswith("/"):  # a button's or numbered option's payload is no one's language
+            return []
         detection = detect(_text(tracker))
         if not detection.decisive:
             return []

@@ -11,6 +11,7 @@ from actions.backend_client import BackendClient
 from actions.form_validation import CountingFormValidation
 
 MAX_REFERENCE_CHARS = 40
+MAX_LISTED = 5  # the newest; more would flood a feature phone
 
 
 class ValidateStatusForm(CountingFormValidation):
@@ -55,3 +56,32 @@ class ActionCheckStatus(Action):
         else:
             dispatcher.utter_message(response="utter_service_unavailable")
         return [SlotSet("reference", None)]
+
+
+class ActionListApplications(Action):
+    """"My complaints": each of the phone's cases in plain words, who holds it and by when."""
+
+    def name(self) -> str:
+        return "action_list_applications"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        result = await self.client.my_cases(tracker.sender_id)
+        if not result.ok:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        if not result.value:
+            dispatcher.utter_message(response="utter_no_cases")
+            return []
+        dispatcher.utter_message(response="utter_my_cases", count=len(result.value))
+        for case in result.value[:MAX_LISTED]:
+            dispatcher.utter_message(
+                response="utter_my_case",
+                reference=case["reference"],
+                state_key=f"case_state.{case['service']}.{case['state']}",
+                holder_key=f"case_holder.{case['holder']}",
+                due=_due_date(case.get("sla_due_at")),
+            )
+        return []

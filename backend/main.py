@@ -5,37 +5,47 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from backend.api import cases, channels, citizens, grievance, places, twilio_sandbox, twilio_status
+from backend.api import cases, channels, citizens, feedback, grievance, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
 from backend.migrate import upgrade
-from backend.outbox_worker import start_in_background
-from backend.settings import get_settings
+from backend.outbox_worker import start_in_background as start_outbox_worker
+from backend.sweeper import start_in_background as start_sweeper
+from backend.settings import Settings, get_settings
 
 logger = logging.getLogger("sathi.backend")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    settings = get_settings()
+    settings = app.state.settings
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
-    worker = start_in_background(settings) if settings.outbox_worker_in_process else None
+    jobs = []
+    if settings.outbox_worker_in_process:
+        jobs.append(start_outbox_worker(settings))
+    if settings.sweep_in_process:
+        jobs.append(start_sweeper(settings))
     yield
-    if worker is not None:
-        thread, stop = worker
+    for _, stop in jobs:
         stop.set()
+    for thread, _ in jobs:
         thread.join(timeout=15)
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """settings: what start-up (migrations, background jobs, the sandbox) uses; tests pass theirs
+    and override get_settings for the routes."""
+    settings = settings or get_settings()
     app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
     app.include_router(grievance.router)
     app.include_router(places.router)
     app.include_router(cases.router)
     app.include_router(citizens.router)
     app.include_router(channels.router)
+    app.include_router(feedback.router)
     app.include_router(twilio_status.router)
-    if get_settings().sandbox_enabled:
+    if settings.sandbox_enabled:
         app.include_router(twilio_sandbox.router)
 
     @app.get("/health", tags=["health"])

@@ -42,6 +42,9 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sla_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Who holds the case now (an id from masterdata/officials.yml), and how often it was escalated.
+    assignee_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
 
     history: Mapped[list["CaseHistory"]] = relationship(
         back_populates="case", order_by="CaseHistory.id", cascade="all, delete-orphan"
@@ -133,6 +136,8 @@ class OutboxMessage(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     variables: Mapped[dict] = mapped_column(JSON, default=dict)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    # Numbered options this message offers ({"1": payload}); they become the recipient's menu once sent.
+    menu: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # pending -> sending -> sent -> delivered | read; failed, suppressed (opted out), in_doubt
     # (the worker died during the provider call; resolved by a status callback or a provider lookup)
     status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
@@ -176,3 +181,17 @@ class SandboxMessage(Base):
     content_variables: Mapped[str | None] = mapped_column(Text, nullable=True)
     media_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Feedback(Base):
+    """The citizen's verdict on a resolved case, counted for the official who resolved it."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    official_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    department: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -88,6 +88,8 @@ class OutboxWorker:
                 citizens.set_opted_out(session, phone=message.recipient, opted_out=True, now=self.clock())
             outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=self.clock())
         else:
+            if message.menu:  # what the message offers is what "1", "2"... mean from now on
+                citizens.set_menu(session, phone=message.recipient, menu=message.menu, now=self.clock())
             outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
             logger.info("outbox %s sent to %s", message.id, mask_phone(message.recipient))
 

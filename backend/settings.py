@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 2.0
     whatsapp_window_hours: float = 24.0
 
+    # Photos attached to complaints.
+    media_dir: Path = REPO_ROOT / "var" / "media"
+    max_photo_bytes: int = 5 * 1024 * 1024
+
+    # SLA escalation sweep, in-process by default (safe in several processes at once).
+    sweep_in_process: bool = True
+    sweep_interval_seconds: float = 60.0
+
     @field_validator("database_url")
     @classmethod
     def _use_psycopg3(cls, url: str) -> str:

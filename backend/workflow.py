@@ -2,18 +2,23 @@
 
 It checks the action exists, the case is in a state the action starts from and the actor's role may
 take it; then it moves the state, sets the SLA due time of the new state, appends a history row and
-lets the version column guard against lost updates when the session flushes. The citizen's
-notification, if the action has one, is queued on the case and saved in the same transaction.
+lets the version column guard against lost updates when the session flushes. The notices the action
+declares (to the citizen, to whoever holds the case now) are queued on the case and saved in the
+same transaction.
 """
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from backend.models import Case, CaseHistory
-from backend.services.outbox import notify_citizen
+from backend.services.outbox import Contact, citizen_contact, notify
+
+INDIA = ZoneInfo("Asia/Kolkata")  # dates in messages are the citizen's calendar
 
 
 class WorkflowError(Exception):
@@ -42,9 +47,22 @@ class ReasonRequired(WorkflowError):
     code = "reason_required"
 
 
+class WindowClosed(WorkflowError):
+    code = "window_closed"
+
+
 class StateDef(BaseModel):
     sla_hours: float | None = None
     terminal: bool = False
+
+
+class Notice(BaseModel):
+    """Who hears of an action, and the locale key of what they read."""
+
+    to: Literal["citizen", "assignee"]
+    key: str
+    # Numbered answers the message offers, payloads with {reference}: "2" then means the second.
+    menu: dict[str, str] | None = None
 
 
 class ActionDef(BaseModel):
@@ -53,8 +71,8 @@ class ActionDef(BaseModel):
     to: str
     roles: list[str]
     reason_required: bool = False
-    # Locale key of the message the citizen gets when this action happens (none if absent).
-    notify: str | None = None
+    within_hours: float | None = None
+    notify: list[Notice] = []
 
 
 class WorkflowDef(BaseModel):
@@ -114,7 +132,9 @@ def apply_action(
     actor_id: str,
     now: datetime,
     reason: str | None = None,
+    assignee: Contact | None = None,
 ) -> CaseHistory:
+    """assignee: how to reach whoever holds the case after this action, for notices `to: assignee`."""
     definition = workflow.action(action)
     current = case.state
     if current not in definition.from_states:
@@ -123,6 +143,10 @@ def apply_action(
         raise WrongRole(f"role {actor_role} may not {action}", role=actor_role, action=action)
     if definition.reason_required and not (reason and reason.strip()):
         raise ReasonRequired(f"{action} needs a reason", action=action)
+    if definition.within_hours is not None and case.history:
+        entered = case.history[-1].at  # when the case came into its current state
+        if now - entered > timedelta(hours=definition.within_hours):
+            raise WindowClosed(f"{action} is allowed only {definition.within_hours:g} h after {current}", action=action)
 
     case.state = definition.to
     sla_hours = workflow.states[definition.to].sla_hours
@@ -138,9 +162,18 @@ def apply_action(
         at=now,
     )
     case.history.append(entry)
-    if definition.notify:
-        notify_citizen(
-            case, key=definition.notify, now=now, reason=reason or "",
-            state_key=f"case_state.{workflow.service}.{definition.to}",
-        )
+    recipients = {"citizen": citizen_contact(case), "assignee": assignee}
+    for notice in definition.notify:
+        if recipients[notice.to] is not None:
+            notify(
+                case, to=recipients[notice.to], key=notice.key, now=now, reason=reason or "",
+                menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
+                state_key=f"case_state.{workflow.service}.{definition.to}",
+                category_key=f"{workflow.service}_category.{case.details['category']}" if case.details.get("category") else "",
+                ward=case.details.get("ward", ""), due=_local_date(case.sla_due_at),
+            )
     return entry
+
+
+def _local_date(moment: datetime | None) -> str:
+    return moment.astimezone(INDIA).strftime("%d-%m-%Y") if moment else ""

@@ -58,14 +58,14 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False, outbox_worker_in_process=False,
+        database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False, outbox_worker_in_process=False, sweep_in_process=False,
         public_backend_url="http://testserver",
     )
 
 
 @pytest.fixture
 def app(settings: Settings):
-    app = create_app()
+    app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     app.dependency_overrides[get_now] = lambda: NOW
     return app

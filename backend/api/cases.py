@@ -2,10 +2,10 @@
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.api.deps import Authorised, NowDep, SessionDep, WorkflowsDep
-from backend.api.schemas import CaseActionIn, CaseStatusOut, HistoryOut
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.schemas import CaseActionIn, CaseStatusOut, CitizenIn, HistoryOut, MyCaseOut
 from backend.models import Case
-from backend.services.cases import VersionConflict, act_on_case, find_case
+from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -16,6 +16,15 @@ def _case_or_404(session, reference: str) -> Case:
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     return case
+
+
+@router.post("/mine", response_model=list[MyCaseOut], dependencies=[Authorised])
+def my_cases(body: CitizenIn, session: SessionDep, settings: SettingsDep) -> list[MyCaseOut]:
+    """"My complaints": the phone's cases, newest first (the phone in the body, never in a URL)."""
+    return [
+        MyCaseOut(reference=c.reference, service=c.service, state=c.state, holder=holder, sla_due_at=c.sla_due_at)
+        for c, holder in cases_of(session, phone=body.phone, masterdata_dir=settings.masterdata_dir)
+    ]
 
 
 @router.get("/{reference}", response_model=CaseStatusOut)
@@ -29,7 +38,7 @@ def case_history(reference: str, session: SessionDep):
 
 
 @router.post("/{reference}/actions", response_model=CaseStatusOut, dependencies=[Authorised])
-def act(reference: str, body: CaseActionIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> Case:
+def act(reference: str, body: CaseActionIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> Case:
     case = _case_or_404(session, reference)
     try:
         act_on_case(
@@ -41,12 +50,14 @@ def act(reference: str, body: CaseActionIn, session: SessionDep, workflows: Work
             actor_id=body.actor_id,
             reason=body.reason,
             now=now,
+            masterdata_dir=settings.masterdata_dir,
             expected_version=body.expected_version,
+            assignee_id=body.assignee_id,
         )
         session.commit()
     except WorkflowError as exc:
         session.rollback()
-        code = status.HTTP_404_NOT_FOUND if exc.code == "unknown_action" else status.HTTP_409_CONFLICT
+        code = status.HTTP_404_NOT_FOUND if exc.code in ("unknown_action", "unknown_official") else status.HTTP_409_CONFLICT
         if exc.code == "wrong_role":
             code = status.HTTP_403_FORBIDDEN
         if exc.code == "reason_required":

@@ -1,13 +1,20 @@
 """Grievance routes: parse, authorise, call the service, return."""
+import re
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Response, status
+from fastapi.responses import FileResponse
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseStatusOut, CategoryMatchOut, CategoryOut, GrievanceIn
+from backend.db import get_session_factory
 from backend.services import grievance as grievance_service
+from backend.settings import Settings
 
 router = APIRouter(prefix="/api/v1/grievances", tags=["grievances"])
+_PHOTO_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
 
 @router.get("/categories", response_model=list[CategoryOut])
@@ -27,6 +34,7 @@ def match_category(settings: SettingsDep, q: Annotated[str, Query(max_length=200
 def file_grievance(
     body: GrievanceIn,
     response: Response,
+    background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
     workflows: WorkflowsDep,
@@ -57,4 +65,20 @@ def file_grievance(
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
+    elif body.photo_url:  # fetched after the answer, so filing never waits on a slow media host
+        background.add_task(_attach_photo, settings, case.id, body.photo_url, now)
     return case
+
+
+def _attach_photo(settings: Settings, case_id: int, url: str, now: datetime) -> None:
+    with get_session_factory(settings.database_url)() as session:
+        grievance_service.attach_photo(session, settings=settings, case_id=case_id, url=url, now=now)
+
+
+@router.get("/photos/{name}", dependencies=[Authorised])
+def photo(name: str, settings: SettingsDep) -> FileResponse:
+    """A complaint's photo, for the official working it."""
+    path = Path(settings.media_dir) / name
+    if not _PHOTO_NAME.match(name) or not path.exists():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_photo"})
+    return FileResponse(path)

@@ -29,6 +29,7 @@ class GrievanceIn(BaseModel):
     channel: str = Field(default="rest", max_length=16)
     actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
     actor_id: str | None = Field(default=None, max_length=64)
+    photo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
 
 
 class CaseStatusOut(BaseModel):
@@ -36,6 +37,8 @@ class CaseStatusOut(BaseModel):
     service: str
     state: str
     version: int
+    assignee_id: str | None = None
+    escalations: int = 0
     created_at: datetime
     updated_at: datetime
     sla_due_at: datetime | None
@@ -47,6 +50,7 @@ class CaseActionIn(BaseModel):
     actor_id: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
     expected_version: int | None = None
+    assignee_id: str | None = Field(default=None, max_length=40)
 
 
 class HistoryOut(BaseModel):
@@ -126,3 +130,33 @@ class OutboxOut(BaseModel):
     error_detail: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class FeedbackIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)
+    solved: bool
+    rating: int | None = Field(default=None, ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class FeedbackOut(BaseModel):
+    reference: str
+    outcome: str  # closed | reopened
+    state: str
+
+
+class OfficialPerformanceOut(BaseModel):
+    official_id: str
+    resolved: int
+    average_hours_to_resolve: float | None
+    sla_compliance: float | None
+    ratings: int
+    average_rating: float | None
+
+
+class MyCaseOut(BaseModel):
+    reference: str
+    service: str
+    state: str
+    holder: str  # official | supervisor | nobody yet
+    sla_due_at: datetime | None

@@ -1,16 +1,23 @@
 """Reading a case and acting on it, whatever its service."""
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.models import Case, CaseHistory
+from backend.services.citizens import normalise_phone
 from backend.references import SERVICE_PREFIXES, format_reference, normalise_reference
-from backend.workflow import WorkflowDef, apply_action
+from backend.services import routing
+from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
 
 class VersionConflict(Exception):
     """The caller acted on a version of the case that is no longer current."""
+
+
+class UnknownOfficial(WorkflowError):
+    code = "unknown_official"
 
 
 def find_case(session: Session, reference: str) -> Case | None:
@@ -35,13 +42,36 @@ def act_on_case(
     actor_role: str,
     actor_id: str,
     now: datetime,
+    masterdata_dir: Path,
     reason: str | None = None,
     expected_version: int | None = None,
+    assignee_id: str | None = None,
 ) -> CaseHistory:
+    """assignee_id: hand the case to this official (ASSIGN, REASSIGN); otherwise it stays with
+    whoever holds it, who is told if the action says so."""
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(f"{case.reference} is at version {case.version}, not {expected_version}")
+    if assignee_id is not None:
+        if routing.official_by_id(masterdata_dir, assignee_id) is None:
+            raise UnknownOfficial(f"no official {assignee_id}", official=assignee_id)
+        case.assignee_id = assignee_id
+    holder = routing.official_by_id(masterdata_dir, case.assignee_id)
     entry = apply_action(
-        workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now, reason=reason
+        workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now, reason=reason,
+        assignee=holder.contact if holder else None,
     )
     session.flush()  # raises StaleDataError if another worker changed the case meanwhile
     return entry
+
+
+def cases_of(session: Session, *, phone: str, masterdata_dir: Path, limit: int = 10) -> list[tuple[Case, str]]:
+    """The phone's cases, newest first, each with who holds it in plain terms:
+    official, supervisor, or nobody (not assigned, or finished)."""
+    found = session.scalars(
+        select(Case).where(Case.citizen_phone == normalise_phone(phone)).order_by(Case.id.desc()).limit(limit)
+    ).all()
+    result = []
+    for case in found:
+        holder = routing.official_by_id(masterdata_dir, case.assignee_id)
+        result.append((case, holder.role.lower() if holder else "nobody"))
+    return result

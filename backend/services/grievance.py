@@ -9,11 +9,15 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.models import Case
 from backend.privacy import mask_phone
 from backend.services.citizens import normalise_phone
 from backend.references import next_reference
+from backend.services import media, places, routing
+from backend.services.outbox import citizen_contact, notify
+from backend.settings import Settings
 from backend.workflow import WorkflowDef, apply_action
 
 MAX_DESCRIPTION_CHARS = 1000
@@ -93,6 +97,10 @@ def file_grievance(
     if len(description) > MAX_DESCRIPTION_CHARS:
         raise InvalidGrievance("description", "too_long")
 
+    ward = places.match_ward(masterdata_dir, ward_code)
+    if ward is None:
+        raise InvalidGrievance("ward", "unknown_ward")
+    ward_code = ward.code
     year = now.astimezone(ZoneInfo(timezone)).year
     category = categories[category_code]
     case = Case(
@@ -108,6 +116,7 @@ def file_grievance(
             "department": category.department,
             "description": description,
             "ward": ward_code,
+            "sla_hours": category.sla_hours,  # the category's promise, for the officials' SLA figures
         },
         created_at=now,
         updated_at=now,
@@ -120,7 +129,39 @@ def file_grievance(
         actor_id=actor_id,
         now=now,
     )
+    official = routing.official_for(masterdata_dir, ward_code=ward_code, department=category.department)
+    if official is not None:  # no one on the roster: it waits for a supervisor (and the sweep)
+        case.assignee_id = official.id
+        apply_action(
+            workflow=workflow, case=case, action="ASSIGN", actor_role="SYSTEM", actor_id="router", now=now,
+            assignee=official.contact,
+        )
     session.add(case)
     session.flush()
-    logger.info("grievance %s filed for %s in %s", case.reference, mask_phone(citizen_phone), ward_code)
+    logger.info("grievance %s filed for %s in %s, with %s", case.reference, mask_phone(citizen_phone), ward_code, case.assignee_id)
     return case, True
+
+
+def attach_photo(session: Session, *, settings: Settings, case_id: int, url: str, now: datetime) -> str | None:
+    """Fetches and attaches the photo; returns why it was refused, if it was (the citizen is told)."""
+    fetched = media.fetch_photo(settings, url)
+    for attempt in (1, 2):  # an official acting on the case meanwhile bumps its version: read again
+        case = session.get(Case, case_id, populate_existing=True)
+        details = dict(case.details)
+        if fetched.name:
+            details["photo"] = fetched.name
+        else:
+            details["photo_error"] = fetched.error
+            contact = citizen_contact(case)
+            if contact is not None:
+                notify(case, to=contact, key="utter_photo_not_attached", now=now, reason_key=f"photo_error.{fetched.error}")
+        case.details = details
+        try:
+            session.commit()
+            break
+        except StaleDataError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    logger.info("photo for %s: %s", case.reference, "attached" if fetched.name else fetched.error)
+    return fetched.error

@@ -79,15 +79,27 @@ def rendered_message(*, channel: str, recipient: str, key: str, language: str, k
     )
 
 
-def notify_citizen(case: Case, *, key: str, now: datetime, **variables: object) -> OutboxMessage | None:
-    """Queued on the case itself, so it is saved in the transaction that changes the case."""
+@dataclass(frozen=True)
+class Contact:
+    """Where and how a person gets messages: a citizen from their case, an official from the roster."""
+
+    phone: str
+    channel: str  # whatsapp | sms
+    language: str = "en"
+
+
+def citizen_contact(case: Case) -> Contact | None:
     channel = text_channel_for(case.channel)
-    if channel is None:
-        return None
+    return Contact(case.citizen_phone, channel, case.language or "en") if channel else None
+
+
+def notify(case: Case, *, to: Contact, key: str, now: datetime, menu: dict[str, str] | None = None, **variables: object) -> OutboxMessage:
+    """Queued on the case itself, so it is saved in the transaction that changes the case."""
     message = rendered_message(
-        channel=channel, recipient=case.citizen_phone, key=key, language=case.language or "en",
+        channel=to.channel, recipient=to.phone, key=key, language=to.language,
         kind="notification", now=now, reference=case.reference, **variables,
     )
+    message.menu = menu
     case.outbox_messages.append(message)
     return message
 

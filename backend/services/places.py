@@ -24,6 +24,7 @@ class _Ulb:
     code: str
     ward_count: int
     localities: dict[str, int]  # match_key of a name in any script -> ward number
+    boundaries: dict[int, tuple[tuple[float, float], ...]]  # ward number -> polygon of (lat, lon)
 
 
 @lru_cache
@@ -36,11 +37,13 @@ def _load_ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
             for key in ("en", "or", "hi"):
                 if key in locality:
                     names[match_key(locality[key])] = int(locality["ward"])
-        ulbs.append(_Ulb(code=item["code"], ward_count=int(item["ward_count"]), localities=names))
+        boundaries = {int(n): tuple((float(a), float(b)) for a, b in corners) for n, corners in (item.get("boundaries") or {}).items()}
+        ulbs.append(_Ulb(code=item["code"], ward_count=int(item["ward_count"]), localities=names, boundaries=boundaries))
     return tuple(ulbs)
 
 
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
+_WARD_CODE = re.compile(r"^([A-Z]{2,6})-W(\d{1,3})$")
 
 
 def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Ward | None:
@@ -49,6 +52,11 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
     ulbs = [u for u in _load_ulbs(masterdata_dir) if ulb in (None, u.code)]
     if not ulbs:
         return None
+    code = _WARD_CODE.match((text or "").strip())
+    if code:  # already a ward code, as the bot and the API pass it on
+        known = next((u for u in ulbs if u.code == code.group(1)), None)
+        number = int(code.group(2))
+        return Ward(known.code, number) if known and 1 <= number <= known.ward_count else None
     cleaned = native_digits_to_ascii(text or "")
     key = f" {match_key(cleaned)} "
     for candidate in ulbs:
@@ -60,4 +68,23 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
         home = ulbs[0]
         if 1 <= int(number.group(1)) <= home.ward_count:
             return Ward(home.code, int(number.group(1)))
+    return None
+
+
+def _inside(point: tuple[float, float], polygon: tuple[tuple[float, float], ...]) -> bool:
+    """Ray casting: a point is inside when a ray from it crosses the outline an odd number of times."""
+    lat, lon = point
+    inside = False
+    for (lat1, lon1), (lat2, lon2) in zip(polygon, polygon[1:] + polygon[:1]):
+        if (lon1 > lon) != (lon2 > lon) and lat < lat1 + (lon - lon1) * (lat2 - lat1) / (lon2 - lon1):
+            inside = not inside
+    return inside
+
+
+def locate_ward(masterdata_dir: Path, latitude: float, longitude: float) -> Ward | None:
+    """The ward whose boundary holds a location pin; None outside every known ward."""
+    for ulb in _load_ulbs(masterdata_dir):
+        for number, polygon in ulb.boundaries.items():
+            if _inside((latitude, longitude), polygon):
+                return Ward(ulb.code, number)
     return None

@@ -32,11 +32,12 @@ def dispatcher() -> CollectingDispatcher:
 
 
 def make_tracker(slots: dict, text: str = "", events: list | None = None, active_loop: str | None = None,
-                 sender: str = "+919812345678") -> Tracker:
+                 sender: str = "+919812345678", entities: dict | None = None) -> Tracker:
     return Tracker(
         sender_id=sender,
         slots={"language": "en", "validation_failures": 0, **slots},
-        latest_message={"text": text, "intent": {"name": "inform"}, "entities": []},
+        latest_message={"text": text, "intent": {"name": "inform"},
+                        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
         events=events or [],
         paused=False,
         followup_action=None,

@@ -59,7 +59,7 @@ async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settin
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
     assert dispatcher.messages[0]["category_key"] == "grievance_category.drainage"
-    assert events == [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILLED]
+    assert events == [SlotSet("grievance_pending", False), SlotSet("grievance_photo", None)] + [SlotSet(s, None) for s in FILLED]
 
     # The same filing retried (say Rasa re-ran the action) does not make a second case.
     await submit.run(dispatcher, tracker, DOMAIN)
@@ -95,3 +95,29 @@ async def test_yes_with_a_kept_grievance_files_it(backend, dispatcher):
     events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert SlotSet("grievance_pending", False) in events
+
+
+def _with_metadata(tracker, **metadata):
+    tracker.latest_message["metadata"] = metadata
+    return tracker
+
+
+async def test_a_location_pin_answers_the_ward_question(backend, dispatcher):
+    validate = ValidateGrievanceForm(backend)
+    pin = _with_metadata(make_tracker({}, active_loop="grievance_form"), location={"latitude": 20.2961, "longitude": 85.8450})
+    assert await validate.validate_grievance_ward("", dispatcher, pin, DOMAIN) == {"grievance_ward": "BMC-W29", "validation_failures": 0}
+    far = _with_metadata(make_tracker({}, active_loop="grievance_form"), location={"latitude": 19.07, "longitude": 72.88})
+    result = await validate.validate_grievance_ward("", dispatcher, far, DOMAIN)
+    assert result["grievance_ward"] is None and dispatcher.messages[-1]["response"] == "utter_pin_outside_wards"
+
+
+async def test_a_photo_is_kept_and_the_words_still_asked_for(backend, dispatcher):
+    validate = ValidateGrievanceForm(backend)
+    photo = {"media": [{"url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "content_type": "image/jpeg"}]}
+    silent = _with_metadata(make_tracker({}, active_loop="grievance_form"), **photo)
+    assert await validate.validate_grievance_description("", dispatcher, silent, DOMAIN) == {
+        "grievance_description": None, "grievance_photo": photo["media"][0]["url"]}
+    assert dispatcher.messages[-1]["response"] == "utter_photo_kept_describe"
+    captioned = _with_metadata(make_tracker({}, text="Overflowing drain", active_loop="grievance_form"), **photo)
+    result = await validate.validate_grievance_description("Overflowing drain", dispatcher, captioned, DOMAIN)
+    assert result == {"grievance_description": "Overflowing drain", "validation_failures": 0, "grievance_photo": photo["media"][0]["url"]}

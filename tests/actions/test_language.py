@@ -18,6 +18,8 @@ async def test_detection_switches_on_a_clear_message_only(dispatcher):
         SlotSet("language", "hi"), SlotSet("reply_in_latin_script", True)]
     for short in ("ok", "haan", "1", "Saheed Nagar"):
         assert await detect.run(dispatcher, tracker_for(short, language="or"), DOMAIN) == []
+    payload = '/give_feedback{"reference":"GRV-2026-000001","solved":"no"}'  # what "0" on a numbered menu sends
+    assert await detect.run(dispatcher, tracker_for(payload, language="hi"), DOMAIN) == []
 
 
 async def test_explicit_choice_wins_over_detection(dispatcher):

@@ -16,7 +16,7 @@ async def test_status_of_a_filed_case(client, auth, backend, dispatcher):
     assert responses(dispatcher) == ["utter_case_status"]
     message = dispatcher.messages[0]
     assert (message["reference"], message["state_key"], message["due"]) == (
-        reference, "case_state.grievance.PENDING_ASSIGNMENT", "24-11-2026")
+        reference, "case_state.grievance.PENDING_AT_OFFICIAL", "26-11-2026")  # routed on filing
 
 
 async def test_unknown_reference(backend, dispatcher):

@@ -21,7 +21,8 @@ def test_file_then_read_status(client, auth, settings):
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["reference"] == "GRV-2026-000001"
-    assert body["state"] == "PENDING_ASSIGNMENT"
+    # Routed on filing: streetlights are ELECTRICAL, and ward 29 is BMC-ELE-01's (masterdata/officials.yml).
+    assert (body["state"], body["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-ELE-01")
 
     status = client.get("/api/v1/cases/grv 2026 1")  # loosely typed, as citizens do
     assert status.status_code == 200
@@ -31,7 +32,8 @@ def test_file_then_read_status(client, auth, settings):
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == "GRV-2026-000001"))
         assert case.details == {"category": "streetlight", "department": "ELECTRICAL",
-                                "description": GRIEVANCE["description"], "ward": "BMC-W29"}
+                                "description": GRIEVANCE["description"], "ward": "BMC-W29", "sla_hours": 72}
+        assert [(h.action, h.actor_role) for h in case.history] == [("APPLY", "CITIZEN"), ("ASSIGN", "SYSTEM")]
 
 
 def test_same_idempotency_key_files_once(client, auth, settings):
@@ -67,10 +69,14 @@ def test_unknown_reference_is_404(client):
 
 def test_actions_through_the_api(client, auth):
     reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
-    assign = {"action": "ASSIGN", "actor_role": "SUPERVISOR", "actor_id": "sup-1", "expected_version": 1}
-    assert client.post(f"/api/v1/cases/{reference}/actions", json=assign, headers=auth).json()["state"] == "PENDING_AT_OFFICIAL"
-    stale = client.post(f"/api/v1/cases/{reference}/actions", json={**assign, "action": "RESOLVE",
-                        "actor_role": "OFFICIAL"}, headers=auth)
+    reassign = {"action": "REASSIGN", "actor_role": "SUPERVISOR", "actor_id": "BMC-ELE-SUP", "expected_version": 1,
+                "reason": "on leave", "assignee_id": "BMC-ELE-SUP"}
+    moved = client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=auth).json()
+    assert (moved["state"], moved["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-ELE-SUP")
+    nobody = client.post(f"/api/v1/cases/{reference}/actions", json={**reassign, "expected_version": None, "assignee_id": "X-1"}, headers=auth)
+    assert nobody.status_code == 404 and nobody.json()["detail"]["code"] == "unknown_official"
+    stale = client.post(f"/api/v1/cases/{reference}/actions", json={**reassign, "action": "RESOLVE",
+                        "actor_role": "OFFICIAL", "assignee_id": None}, headers=auth)
     assert stale.status_code == 409 and stale.json()["detail"]["code"] == "version_conflict"
     wrong_role = client.post(f"/api/v1/cases/{reference}/actions",
                              json={"action": "RESOLVE", "actor_role": "CITIZEN", "actor_id": "c"}, headers=auth)
@@ -79,7 +85,7 @@ def test_actions_through_the_api(client, auth):
                               json={"action": "RATE", "actor_role": "CITIZEN", "actor_id": "c"}, headers=auth)
     assert wrong_state.status_code == 409 and wrong_state.json()["detail"]["code"] == "wrong_state"
     history = client.get(f"/api/v1/cases/{reference}/history", headers=auth).json()
-    assert [h["action"] for h in history] == ["APPLY", "ASSIGN"]
+    assert [h["action"] for h in history] == ["APPLY", "ASSIGN", "REASSIGN"]
 
 
 def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, settings):
@@ -92,7 +98,7 @@ def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, sett
         references = list(pool.map(file, range(12)))
     assert sorted(references) == [f"GRV-2026-{n:06d}" for n in range(1, 13)]
     with get_session_factory(settings.database_url)() as session:
-        assert session.scalar(select(func.count(CaseHistory.id))) == 12
+        assert session.scalar(select(func.count(CaseHistory.id))) == 24  # APPLY and the routing's ASSIGN
 
 
 def test_matching_categories_and_wards(client):

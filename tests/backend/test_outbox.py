@@ -15,7 +15,6 @@ from backend.outbox_worker import OutboxWorker
 from backend.senders.http_gateway import HttpGatewaySender
 from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
-from backend.workflow import load_workflows
 from channels.signatures import sign
 from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
 from tests.conftest import NOW
@@ -221,29 +220,30 @@ def _file(client, auth, channel="twilio_whatsapp"):
 
 def test_a_case_change_queues_the_citizen_notification_in_the_same_transaction(client, auth, session):
     reference = _file(client, auth)
-    assert session.scalars(select(OutboxMessage)).all() == []  # filing is answered in the chat itself
-    for action in ("ASSIGN", "RESOLVE"):
-        response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": action, "actor_role": "SUPERVISOR" if action == "ASSIGN" else "OFFICIAL", "actor_id": "off-1"}, headers=auth)
-        assert response.status_code == 200, response.text
-    messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert [m.locale_key for m in messages] == ["utter_notify_case_update", "utter_notify_grievance_resolved"]
-    assert messages[1].channel == "whatsapp" and messages[1].language == "or" and messages[1].recipient == PHONE
-    assert reference in messages[1].body and "ସମାଧାନ" in messages[1].body
-    assert messages[0].variables["state"]  # rendered words kept for a template
+    # Filing is answered in the chat itself; the routing alerts the ward's sanitation official.
+    alert = session.scalars(select(OutboxMessage)).one()
+    assert (alert.locale_key, alert.recipient, alert.channel, alert.language) == ("utter_alert_case_assigned", "+919437200101", "whatsapp", "or")
+    assert reference in alert.body and "ଅଳିଆ" in alert.body and alert.variables["category"] == "ଅଳିଆ"  # words kept for a template
+    response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    assert response.status_code == 200, response.text
+    resolved = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
+    assert resolved.locale_key == "utter_notify_grievance_resolved"
+    assert resolved.channel == "whatsapp" and resolved.language == "or" and resolved.recipient == PHONE
+    assert reference in resolved.body and "ସମାଧାନ" in resolved.body
 
 
 def test_a_refused_case_change_queues_nothing(client, auth, session):
     reference = _file(client, auth)
+    before = len(session.scalars(select(OutboxMessage)).all())
     response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "CITIZEN", "actor_id": "x"}, headers=auth)
     assert response.status_code in (403, 409)
-    assert session.scalars(select(OutboxMessage)).all() == []
+    assert len(session.scalars(select(OutboxMessage)).all()) == before
 
 
 def test_cases_filed_over_rest_have_no_phone_channel_to_notify(client, auth, session):
     reference = _file(client, auth, channel="rest")
-    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "ASSIGN", "actor_role": "SYSTEM", "actor_id": "sweep"}, headers=auth)
-    assert session.scalars(select(OutboxMessage)).all() == []
-    assert load_workflows  # the workflow file is what declares notifications; see backend/workflows/
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    assert [m.locale_key for m in session.scalars(select(OutboxMessage))] == ["utter_alert_case_assigned"]  # the official's only
 
 
 def test_sms_through_an_indian_gateway_carries_the_dlt_template(settings, session, clock):

@@ -1,4 +1,5 @@
 """The workflow engine: every allowed transition, refusals, and lost updates prevented."""
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +24,15 @@ from tests.conftest import NOW
 
 WORKFLOWS = load_workflows(Settings().workflows_dir)
 GRIEVANCE = WORKFLOWS["grievance"]
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The engine's own tests start from an unrouted case: the same master data, no officials."""
+    masterdata = tmp_path / "masterdata"
+    shutil.copytree(settings.masterdata_dir, masterdata)
+    (masterdata / "officials.yml").write_text("officials: []\nsupervisors: []\n")
+    return settings.model_copy(update={"masterdata_dir": masterdata})
 
 
 def _file(session: Session, settings: Settings, key: str | None = None):
@@ -78,7 +88,7 @@ def test_every_allowed_transition(action, from_state, settings):
     with get_session_factory(settings.database_url)() as session:
         case = _file(session, settings)
         for step in _path_to(from_state):
-            act_on_case(session, workflow=GRIEVANCE, case=case, action=step, actor_role=_role_for(step),
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action=step, actor_role=_role_for(step),
                         actor_id="tester", reason="because", now=NOW)
         session.commit()
         assert case.state == from_state
@@ -86,7 +96,7 @@ def test_every_allowed_transition(action, from_state, settings):
         rows_before = len(case.history)
 
         later = NOW + timedelta(hours=1)
-        act_on_case(session, workflow=GRIEVANCE, case=case, action=action, actor_role=_role_for(action),
+        act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action=action, actor_role=_role_for(action),
                     actor_id="tester", reason="because", now=later)
         session.commit()
 
@@ -115,19 +125,19 @@ def test_refusals_leave_the_case_untouched(settings):
     with get_session_factory(settings.database_url)() as session:
         case = _file(session, settings)
         with pytest.raises(WrongState):
-            act_on_case(session, workflow=GRIEVANCE, case=case, action="RESOLVE", actor_role="OFFICIAL",
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="RESOLVE", actor_role="OFFICIAL",
                         actor_id="o1", now=NOW)
         with pytest.raises(WrongRole):
-            act_on_case(session, workflow=GRIEVANCE, case=case, action="ASSIGN", actor_role="CITIZEN",
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="ASSIGN", actor_role="CITIZEN",
                         actor_id="c1", now=NOW)
         with pytest.raises(ReasonRequired):
-            act_on_case(session, workflow=GRIEVANCE, case=case, action="REJECT", actor_role="OFFICIAL",
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="REJECT", actor_role="OFFICIAL",
                         actor_id="o1", reason="  ", now=NOW)
         with pytest.raises(UnknownAction):
-            act_on_case(session, workflow=GRIEVANCE, case=case, action="TELEPORT", actor_role="SYSTEM",
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="TELEPORT", actor_role="SYSTEM",
                         actor_id="s", now=NOW)
         with pytest.raises(VersionConflict):
-            act_on_case(session, workflow=GRIEVANCE, case=case, action="ASSIGN", actor_role="SUPERVISOR",
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="ASSIGN", actor_role="SUPERVISOR",
                         actor_id="s1", now=NOW, expected_version=case.version + 5)
         session.rollback()
         fresh = find_case(session, case.reference)
@@ -144,11 +154,11 @@ def test_two_concurrent_updates_one_loses_cleanly(settings):
     try:
         case_a = find_case(first, reference)
         case_b = find_case(second, reference)
-        act_on_case(first, workflow=GRIEVANCE, case=case_a, action="ASSIGN", actor_role="SUPERVISOR",
+        act_on_case(first, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case_a, action="ASSIGN", actor_role="SUPERVISOR",
                     actor_id="s1", now=NOW)
         first.commit()
         with pytest.raises(StaleDataError):
-            act_on_case(second, workflow=GRIEVANCE, case=case_b, action="REJECT", actor_role="OFFICIAL",
+            act_on_case(second, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case_b, action="REJECT", actor_role="OFFICIAL",
                         actor_id="o1", reason="duplicate", now=NOW)
         second.rollback()
     finally:

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
+
+from backend.db import get_session_factory
+from backend.models import Case
 
 from scripts.stack import ROOT, Stack, StackConfig
 
@@ -94,3 +98,8 @@ def act(stack: Stack, reference: str, action: str, role: str, reason: str | None
         timeout=30,
     )
     response.raise_for_status()
+
+
+def case_in_database(stack: Stack, reference: str) -> Case | None:
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        return session.scalar(select(Case).where(Case.reference == reference))

@@ -1,12 +1,15 @@
 """Every channel end to end, through the phone simulator's code (signed like Twilio) against the
 running stack: Rasa's Twilio channels, the trained model, the action server, the backend, its
 outbox worker and the built-in Twilio sandbox. Replies are what the sandbox received."""
+import functools
 import json
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
 from channels.signatures import gateway_signature
-from tests.e2e.conftest import REFERENCE, act
+from tests.e2e.conftest import REFERENCE, act, case_in_database
 
 
 def _reference(replies: list[str]) -> str:
@@ -26,9 +29,8 @@ def test_whatsapp_complaint_in_odia_then_the_official_resolves_it(stack, twilio)
     reference = _reference(filed)
     assert "ଅଭିଯୋଗ" in filed[0]
 
-    act(stack, reference, "ASSIGN", "SUPERVISOR")
-    act(stack, reference, "RESOLVE", "OFFICIAL")
-    alerts = phone.wait_for_replies(at_least=2)
+    act(stack, reference, "RESOLVE", "OFFICIAL")  # routed on filing to the ward's sanitation official
+    alerts = phone.wait_for_replies(at_least=1)
     assert reference in alerts[-1] and "ସମାଧାନ" in alerts[-1]
 
     status = phone.say(f"status {reference}")
@@ -211,3 +213,54 @@ def test_asking_in_words_to_stop_messages_opts_out_too(stack, twilio):
     ]
     assert phone.say("hello", timeout=4) == []
     assert "Welcome back" in phone.say("start")[0]
+
+
+def test_the_citizens_verdict_after_resolution_in_hindi(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100016")
+    phone.say("मुझे शिकायत दर्ज करनी है")
+    phone.say("4")  # water supply
+    phone.say("सुबह से पानी नहीं आ रहा है")
+    reference = _reference(phone.say("ward 5"))
+    act(stack, reference, "RESOLVE", "OFFICIAL")
+    question = phone.wait_for_replies(at_least=1)
+    assert reference in question[-1] and "1 (बहुत खराब)" in question[-1]
+    reopened = phone.say("0")  # not solved: the numbered answer the question offered
+    assert reference in reopened[0] and "फिर से खोल" in reopened[0]
+    act(stack, reference, "RESOLVE", "OFFICIAL")
+    phone.wait_for_replies(at_least=1)
+    thanks = phone.say("4")
+    assert reference in thanks[0] and "धन्यवाद" in thanks[0]
+    performance = httpx.get(f"{stack.config.backend_url}/api/v1/officials/performance",
+                            headers={"Authorization": f"Bearer {stack.config.api_token}"}, timeout=30).json()
+    water = next(p for p in performance if p["official_id"] == "BMC-WAT-01")  # the ward's water official
+    assert water["ratings"] == 1 and water["resolved"] == 2 and water["average_rating"] == 4.0
+
+    mine = phone.say("meri shikayatein dikhao", at_least=2)
+    assert reference in " ".join(mine)
+
+
+def test_whatsapp_complaint_with_a_photo_and_a_location_pin(stack, twilio, tmp_path):
+    (tmp_path / "drain.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 4096)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    media_host = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=media_host.serve_forever, daemon=True).start()
+    try:
+        phone = twilio.text("whatsapp", "+919437100017")
+        phone.say("I want to file a complaint")
+        phone.say("3")  # drainage
+        photo_url = f"http://127.0.0.1:{media_host.server_address[1]}/drain.jpg"
+        kept = phone.say("", media=[(photo_url, "image/jpeg")])
+        assert "photo" in kept[0] and "describe" in kept[0]
+        ward_question = phone.say("The drain in front of the school is blocked")
+        assert "location pin" in ward_question[0]
+        outside = phone.say("", location=(19.0760, 72.8777))  # Mumbai: no ward of ours
+        assert "not inside any ward" in outside[0]
+        filed = phone.say("", location=(20.2961, 85.8450))  # Saheed Nagar, ward 29
+        reference = _reference(filed)
+    finally:
+        media_host.shutdown()
+    case = httpx.post(f"{stack.config.backend_url}/api/v1/cases/mine", json={"phone": "+919437100017"},
+                      headers={"Authorization": f"Bearer {stack.config.api_token}"}, timeout=30).json()[0]
+    assert case["reference"] == reference
+    stored = case_in_database(stack, reference)
+    assert stored.details["ward"] == "BMC-W29" and stored.details["photo"].endswith(".jpg")

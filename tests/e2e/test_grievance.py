@@ -8,16 +8,11 @@ from sqlalchemy import select
 import locales
 from backend.db import get_session_factory
 from backend.models import Case
-from tests.e2e.conftest import REFERENCE, Citizen
+from tests.e2e.conftest import REFERENCE, Citizen, case_in_database
 
 
 def text(key: str, **variables) -> str:
     return locales.render(key, "en", "rest", **variables)["text"]
-
-
-def case_in_database(stack, reference: str) -> Case | None:
-    with get_session_factory(stack.config.effective_database_url)() as session:
-        return session.scalar(select(Case).where(Case.reference == reference))
 
 
 def file_grievance(citizen: Citizen) -> str:
@@ -38,13 +33,14 @@ def test_file_a_grievance_and_ask_its_status(stack):
 
     case = case_in_database(stack, reference)
     assert case is not None
-    assert (case.state, case.citizen_phone, case.channel) == ("PENDING_ASSIGNMENT", "+919800000101", "rest")
+    assert (case.state, case.citizen_phone, case.channel) == ("PENDING_AT_OFFICIAL", "+919800000101", "rest")
+    assert case.assignee_id == "BMC-ELE-01"  # routed on filing to the ward's electrical official
     assert case.details["category"] == "streetlight"
     assert case.details["ward"] == "BMC-W29"
     assert case.details["description"].startswith("The streetlight in front of house 22")
 
     due = case.sla_due_at.strftime("%d-%m-%Y")
-    expected = text("utter_case_status", reference=reference, state_key="case_state.grievance.PENDING_ASSIGNMENT", due=due)
+    expected = text("utter_case_status", reference=reference, state_key="case_state.grievance.PENDING_AT_OFFICIAL", due=due)
     assert citizen.say(f"status {reference}") == [expected]
     # Asked in two steps, with the number typed loosely.
     assert citizen.say("check status") == [text("utter_ask_reference")]
@@ -109,7 +105,7 @@ def test_backend_down_while_filing_then_back(stack):
     reference = REFERENCE.search(replies[0]).group()
     case = case_in_database(stack, reference)
     assert case.details == {"category": "roads", "department": "ENGINEERING",
-                            "description": "Big pothole outside the bus stand", "ward": "BMC-W12"}
+                            "description": "Big pothole outside the bus stand", "ward": "BMC-W12", "sla_hours": 120}
 
 
 def test_restart_keeps_conversations_and_cases(stack):
@@ -122,7 +118,7 @@ def test_restart_keeps_conversations_and_cases(stack):
     assert citizen.slots()["grievance_category"] == "garbage"
     assert citizen.say("Bins overflowing near the park") == [text("utter_ask_grievance_ward")]
     assert REFERENCE.search(citizen.say("ward 7")[0])
-    assert case_in_database(stack, reference).state == "PENDING_ASSIGNMENT"
+    assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"
 
 
 def test_backend_too_slow_at_filing_then_yes_files_exactly_once(stack):

@@ -1,0 +1,43 @@
+"""The citizen's verdict on a resolved grievance, and the officials' scores built from it."""
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
+from backend.services import feedback as feedback_service
+from backend.services.cases import find_case
+from backend.workflow import WorkflowError
+
+router = APIRouter(prefix="/api/v1", tags=["feedback"], dependencies=[Authorised])
+
+_STATUS = {"not_owner": status.HTTP_403_FORBIDDEN, "invalid_rating": status.HTTP_422_UNPROCESSABLE_CONTENT}
+
+
+@router.post("/grievances/{reference}/feedback", response_model=FeedbackOut)
+def give_feedback(
+    reference: str, body: FeedbackIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> FeedbackOut:
+    case = find_case(session, reference)
+    if case is None or case.service != "grievance":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    try:
+        outcome = feedback_service.give_feedback(
+            session, workflow=workflows["grievance"], masterdata_dir=settings.masterdata_dir, case=case,
+            phone=body.phone, solved=body.solved, rating=body.rating, comment=body.comment, now=now,
+        )
+    except WorkflowError as exc:
+        session.rollback()
+        raise HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code}) from exc
+    except StaleDataError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
+    return FeedbackOut(reference=case.reference, outcome=outcome, state=case.state)
+
+
+@router.get("/officials/performance", response_model=list[OfficialPerformanceOut])
+def officials_performance(
+    session: SessionDep, department: Annotated[str | None, Query(max_length=32)] = None
+) -> list[dict]:
+    return feedback_service.performance(session, department=department)

@@ -1,0 +1,86 @@
+"""The SLA sweep with a controllable clock (no sleeping): overdue cases go to the supervisor once,
+with history and alerts, however many sweeps run, even two at the same moment."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend.db import get_session_factory
+from backend.models import Case, OutboxMessage
+from backend.services import escalation, routing
+from backend.sweeper import sweep_once
+from backend.workflow import load_workflows
+from tests.conftest import NOW
+
+GRIEVANCE = {
+    "category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
+    "citizen_phone": "whatsapp:+919812345678", "language": "hi", "channel": "twilio_whatsapp",
+}
+
+
+def _file(client, auth) -> str:
+    response = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()["reference"]
+
+
+def _sweep(settings, at):
+    with get_session_factory(settings.database_url)() as session:
+        return escalation.sweep(session, workflow=load_workflows(settings.workflows_dir)["grievance"],
+                                masterdata_dir=settings.masterdata_dir, now=at)
+
+
+def test_nothing_is_escalated_before_the_deadline(client, auth, settings):
+    _file(client, auth)
+    assert _sweep(settings, NOW + timedelta(hours=71, minutes=59)) == []
+
+
+def test_an_overdue_case_goes_to_the_supervisor_once_with_alerts(client, auth, settings):
+    reference = _file(client, auth)
+    later = NOW + timedelta(hours=73)
+    assert _sweep(settings, later) == [reference]
+    assert _sweep(settings, later) == []  # a second run, or a second worker: nothing more
+    assert sweep_once(settings, later + timedelta(days=30)) == []  # escalated once, not again and again
+
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert (case.state, case.assignee_id, case.escalations) == ("PENDING_AT_OFFICIAL", "BMC-SAN-SUP", 1)
+        last = case.history[-1]
+        assert (last.action, last.actor_role, last.actor_id, last.at) == ("ESCALATE", "SYSTEM", "sla-sweep", later)
+        assert case.sla_due_at == later + timedelta(hours=72)
+        messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    keys = [(m.locale_key, m.recipient) for m in messages]
+    assert keys == [
+        ("utter_alert_case_assigned", "+919437200101"),   # the ward official, on filing
+        ("utter_alert_case_escalated", "+919437200201"),  # the supervisor
+        ("utter_notify_grievance_escalated", "+919812345678"),  # the citizen, in Hindi
+    ]
+    assert "सुपरवाइज़र" in messages[2].body and reference in messages[1].body
+
+
+def test_two_sweeps_at_the_same_moment_escalate_once(client, auth, settings, monkeypatch):
+    reference = _file(client, auth)
+    later = NOW + timedelta(hours=80)
+    real_supervisor_for = routing.supervisor_for
+    raced = []
+
+    def other_worker_goes_first(*args, **kwargs):
+        if not raced:  # between this worker's read and its write, another worker escalates the case
+            raced.append(None)
+            raced[0] = _sweep(settings, later)
+        return real_supervisor_for(*args, **kwargs)
+
+    monkeypatch.setattr(routing, "supervisor_for", other_worker_goes_first)
+    assert _sweep(settings, later) == []  # lost the race: its update found a newer version
+    assert raced == [[reference]]
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert case.escalations == 1
+        assert [h.action for h in case.history].count("ESCALATE") == 1
+        alerts = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_alert_case_escalated")).all()
+        assert len(alerts) == 1
+
+
+def test_resolved_cases_are_not_escalated(client, auth, settings):
+    reference = _file(client, auth)
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    assert _sweep(settings, NOW + timedelta(days=60)) == []

@@ -1,0 +1,114 @@
+"""The citizen's verdict after resolution: the numbered rating menu, closing with a rating,
+reopening within 10 days (and not after), and the officials' scores."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend.api.deps import get_now
+from backend.db import get_session_factory
+from backend.models import Citizen, Feedback, OutboxMessage
+from backend.outbox_worker import OutboxWorker
+from backend.senders.twilio import TwilioSender
+from tests.backend.twilio_fake import FakeTwilio
+from tests.conftest import NOW
+
+PHONE = "+919812345678"
+GRIEVANCE = {
+    "category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
+    "citizen_phone": f"whatsapp:{PHONE}", "language": "or", "channel": "twilio_whatsapp",
+}
+
+
+def _resolved(client, auth, app, at=NOW, **overrides) -> str:
+    app.dependency_overrides[get_now] = lambda: at
+    reference = client.post("/api/v1/grievances", json={**GRIEVANCE, **overrides}, headers=auth).json()["reference"]
+    app.dependency_overrides[get_now] = lambda: at + timedelta(hours=30)
+    resolved = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    assert resolved.status_code == 200, resolved.text
+    return reference
+
+
+def _verdict(client, auth, reference, **body):
+    return client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": PHONE, **body}, headers=auth)
+
+
+def test_the_resolution_message_offers_the_rating_menu_once_it_is_sent(client, auth, app, settings):
+    reference = _resolved(client, auth, app)
+    fake = FakeTwilio()
+    sender = TwilioSender(settings, transport=fake.transport)
+    with get_session_factory(settings.database_url)() as session:
+        session.merge(Citizen(phone=PHONE, updated_at=NOW, whatsapp_last_inbound_at=NOW + timedelta(hours=30)))
+        session.commit()
+    OutboxWorker(settings, senders={"whatsapp": sender, "sms": sender}, clock=lambda: NOW + timedelta(hours=31)).run_once()
+    with get_session_factory(settings.database_url)() as session:
+        menu = session.get(Citizen, PHONE).menu
+    assert menu["0"] == f'/give_feedback{{"reference":"{reference}","solved":"no"}}'
+    assert menu["4"] == f'/give_feedback{{"reference":"{reference}","rating":"4"}}'
+    official_alert, resolution = fake.sent
+    assert official_alert["content_sid"] == "HX0000000000000000000000000000or11"  # outside the window: template
+    assert "1 (ବହୁତ ଖରାପ)" in resolution["body"]
+
+
+def test_a_rating_closes_the_case_and_counts_for_the_official(client, auth, app, settings):
+    reference = _resolved(client, auth, app)
+    answer = _verdict(client, auth, reference, solved=True, rating=4, comment="Cleaned the next day")
+    assert answer.json() == {"reference": reference, "outcome": "closed", "state": "CLOSED"}
+    with get_session_factory(settings.database_url)() as session:
+        feedback = session.scalar(select(Feedback))
+        assert (feedback.official_id, feedback.department, feedback.rating) == ("BMC-SAN-N", "SANITATION", 4)
+    assert _verdict(client, auth, reference, solved=True, rating=5).json()["detail"]["code"] == "wrong_state"
+
+
+def test_not_solved_reopens_within_ten_days_and_alerts_the_official(client, auth, app, settings):
+    reference = _resolved(client, auth, app)
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(days=9)
+    answer = _verdict(client, auth, reference, solved=False)
+    assert answer.json() == {"reference": reference, "outcome": "reopened", "state": "PENDING_AT_OFFICIAL"}
+    with get_session_factory(settings.database_url)() as session:
+        alert = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        assert (alert.locale_key, alert.recipient) == ("utter_alert_case_reopened", "+919437200101")
+
+
+def test_reopening_after_ten_days_is_refused(client, auth, app):
+    reference = _resolved(client, auth, app)
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=30) + timedelta(days=10, minutes=1)
+    refused = _verdict(client, auth, reference, solved=False)
+    assert refused.status_code == 409 and refused.json()["detail"]["code"] == "window_closed"
+    assert _verdict(client, auth, reference, solved=True, rating=2).json()["outcome"] == "closed"  # rating still counts
+
+
+def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app):
+    reference = _resolved(client, auth, app)
+    other = client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": "+919000000000", "solved": True, "rating": 5}, headers=auth)
+    assert other.status_code == 403 and other.json()["detail"]["code"] == "not_owner"
+    assert _verdict(client, auth, reference, solved=True, rating=7).status_code == 422
+    assert _verdict(client, auth, reference, solved=True).json()["detail"]["code"] == "invalid_rating"
+    assert client.post("/api/v1/grievances/GRV-2026-999999/feedback", json={"phone": PHONE, "solved": True, "rating": 3}, headers=auth).status_code == 404
+
+
+def test_officials_performance(client, auth, app):
+    fast = _resolved(client, auth, app)  # resolved in 30 h, within garbage's 48 h
+    app.dependency_overrides[get_now] = lambda: NOW
+    slow = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=60)
+    client.post(f"/api/v1/cases/{slow}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    _verdict(client, auth, fast, solved=True, rating=5)
+    _verdict(client, auth, slow, solved=True, rating=2)
+    figures = client.get("/api/v1/officials/performance", headers=auth).json()
+    assert figures == [{
+        "official_id": "BMC-SAN-N", "resolved": 2, "average_hours_to_resolve": 45.0, "sla_compliance": 0.5,
+        "ratings": 2, "average_rating": 3.5,
+    }]
+    assert client.get("/api/v1/officials/performance", params={"department": "WATER"}, headers=auth).json() == []
+    assert client.get("/api/v1/officials/performance").status_code == 401
+
+
+def test_my_complaints_in_plain_terms(client, auth, app):
+    first = _resolved(client, auth, app)
+    app.dependency_overrides[get_now] = lambda: NOW
+    second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
+    mine = client.post("/api/v1/cases/mine", json={"phone": PHONE}, headers=auth).json()
+    assert [(c["reference"], c["state"], c["holder"]) for c in mine] == [
+        (second, "PENDING_AT_OFFICIAL", "official"), (first, "RESOLVED", "official"),
+    ]
+    assert client.post("/api/v1/cases/mine", json={"phone": "+919000000000"}, headers=auth).json() == []
