@@ -68,9 +68,9 @@ class BackendClient:
             return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
         return ApiResult(value=response.json() if response.status_code != 204 else {})
 
-    async def match_category(self, text: str) -> ApiResult[str]:
-        result = await self._call("GET", "/api/v1/grievances/categories/match", params={"q": text[:200]})
-        return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
+    async def match_category(self, text: str) -> ApiResult[dict]:
+        """{"code", "subcategory", "how"}: how is "number"/"code" when chosen, "words" when guessed."""
+        return await self._call("GET", "/api/v1/grievances/categories/match", params={"q": text[:200]})
 
     async def match_ward(self, text: str) -> ApiResult[str]:
         result = await self._call("GET", "/api/v1/places/wards/match", params={"q": text[:200]})
@@ -82,10 +82,11 @@ class BackendClient:
 
     async def file_grievance(
         self, *, category: str, description: str, ward: str, phone: str, language: str, channel: str, idempotency_key: str,
-        photo_url: str | None = None,
+        photo_url: str | None = None, subcategory: str | None = None,
     ) -> ApiResult[CaseStatus]:
         body = {
             "category": category,
+            "subcategory": subcategory,
             "description": description,
             "ward": ward,
             "citizen_phone": phone,

@@ -11,6 +11,8 @@ from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation, channel_of, language_of
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
+# Cleared with the form once filed.
+FILED_SLOTS = (*FORM_SLOTS, "grievance_category_confirmed", "grievance_subcategory", "grievance_photo")
 
 
 class ValidateGrievanceForm(CountingFormValidation):
@@ -23,10 +25,34 @@ class ValidateGrievanceForm(CountingFormValidation):
     async def validate_grievance_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await self.matched(
-            dispatcher, tracker, slot="grievance_category", value=value,
-            lookup=self.client.match_category, invalid_response="utter_invalid_grievance_category",
-        )
+        """A number from the list is the citizen's choice. Words are a guess: the bot proposes the
+        (sub)category and asks (grievance_category_confirmed); the words also serve as the description."""
+        text = str(value or "").strip()
+        if not text:
+            return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
+        result = await self.client.match_category(text)
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"grievance_category": None}
+        if not result.ok:
+            return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
+        match = result.value
+        slots = {**self.accepted("grievance_category", match["code"]), "grievance_subcategory": match.get("subcategory")}
+        if match["how"] != "words":
+            return {**slots, "grievance_category_confirmed": True}
+        if len(text.split()) >= 3 and len(text) <= MAX_TEXT_CHARS:
+            slots["grievance_description"] = " ".join(text.split())
+        return {**slots, "grievance_category_confirmed": None}
+
+    async def validate_grievance_category_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "affirm":
+            return self.accepted("grievance_category_confirmed", True)
+        if intent == "deny":  # wrong guess: back to the list (the words stay as the description)
+            return {"grievance_category": None, "grievance_subcategory": None, "grievance_category_confirmed": None}
+        return self.failed(dispatcher, tracker, "grievance_category_confirmed", "utter_confirm_yes_or_no")
 
     async def validate_grievance_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -103,6 +129,7 @@ class ActionSubmitGrievance(Action):
             channel=channel_of(tracker),
             idempotency_key=submission_key(tracker),
             photo_url=tracker.get_slot("grievance_photo"),
+            subcategory=tracker.get_slot("grievance_subcategory"),
         )
         if not result.ok:
             # Keep every answer; the citizen says "yes" / "try again" later and the same filing goes in.
@@ -113,7 +140,7 @@ class ActionSubmitGrievance(Action):
             reference=result.value.reference,
             category_key=f"grievance_category.{tracker.get_slot('grievance_category')}",
         )
-        return [SlotSet("grievance_pending", False), SlotSet("grievance_photo", None)] + [SlotSet(s, None) for s in FORM_SLOTS]
+        return [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILED_SLOTS]
 
 
 class ActionRetryPending(ActionSubmitGrievance):
@@ -127,3 +154,16 @@ class ActionRetryPending(ActionSubmitGrievance):
             dispatcher.utter_message(response="utter_help")
             return []
         return await super().run(dispatcher, tracker, domain)
+
+
+class ActionAskGrievanceCategoryConfirmed(Action):
+    """The form's question for grievance_category_confirmed: the guessed problem, in words."""
+
+    def name(self) -> str:
+        return "action_ask_grievance_category_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        category, subcategory = tracker.get_slot("grievance_category"), tracker.get_slot("grievance_subcategory")
+        problem = f"grievance_subcategory.{category}.{subcategory}" if subcategory else f"grievance_category.{category}"
+        dispatcher.utter_message(response="utter_confirm_grievance_category", problem_key=problem)
+        return []

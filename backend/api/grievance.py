@@ -24,10 +24,12 @@ def list_categories(settings: SettingsDep) -> list[grievance_service.Category]:
 
 @router.get("/categories/match", response_model=CategoryMatchOut)
 def match_category(settings: SettingsDep, q: Annotated[str, Query(max_length=200)]) -> CategoryMatchOut:
-    category = grievance_service.match_category(settings.masterdata_dir, q)
-    if category is None:
+    match = grievance_service.match_category(settings.masterdata_dir, q)
+    if match is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "no_matching_category"})
-    return CategoryMatchOut(code=category.code)
+    return CategoryMatchOut(
+        code=match.category.code, subcategory=match.subcategory.code if match.subcategory else None, how=match.how
+    )
 
 
 @router.post("", response_model=CaseStatusOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
@@ -47,6 +49,7 @@ def file_grievance(
             workflow=workflows["grievance"],
             masterdata_dir=settings.masterdata_dir,
             category_code=body.category,
+            subcategory_code=body.subcategory,
             description=body.description,
             ward_code=body.ward,
             citizen_phone=body.citizen_phone,

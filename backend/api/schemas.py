@@ -4,14 +4,23 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
-class CategoryOut(BaseModel):
+class SubcategoryOut(BaseModel):
     code: str
     department: str
     sla_hours: int
 
 
+class CategoryOut(BaseModel):
+    code: str
+    department: str
+    sla_hours: int
+    subcategories: list[SubcategoryOut]
+
+
 class CategoryMatchOut(BaseModel):
     code: str
+    subcategory: str | None = None
+    how: str  # number | code: the citizen's choice; words: a guess to confirm
 
 
 class WardOut(BaseModel):
@@ -22,6 +31,7 @@ class WardOut(BaseModel):
 
 class GrievanceIn(BaseModel):
     category: str = Field(max_length=40)
+    subcategory: str | None = Field(default=None, max_length=40)
     description: str = Field(max_length=1000)
     ward: str = Field(max_length=40)
     citizen_phone: str = Field(max_length=32)

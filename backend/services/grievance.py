@@ -25,38 +25,74 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Category:
+class Subcategory:
     code: str
     department: str
     sla_hours: int
     words: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Category:
+    code: str
+    department: str
+    sla_hours: int
+    words: tuple[str, ...]
+    subcategories: tuple[Subcategory, ...] = ()
+
+    def subcategory(self, code: str | None) -> Subcategory | None:
+        return next((s for s in self.subcategories if s.code == code), None)
+
+
+@dataclass(frozen=True)
+class CategoryMatch:
+    category: Category
+    subcategory: Subcategory | None
+    # "number" or "code" when the citizen chose it; "words" when it is a guess from their text,
+    # which the bot proposes and asks them to confirm.
+    how: str
+
+
+def _words(raw: dict) -> tuple[str, ...]:
+    return tuple(str(w).casefold() for w in raw.get("words", []))
+
+
 @lru_cache
 def load_categories(masterdata_dir: Path) -> tuple[Category, ...]:
     raw = yaml.safe_load((masterdata_dir / "grievance_categories.yml").read_text(encoding="utf-8"))
     return tuple(
-        Category(c["code"], c["department"], int(c["sla_hours"]), tuple(w.casefold() for w in c["words"]))
+        Category(
+            c["code"], c["department"], int(c["sla_hours"]), _words(c),
+            tuple(Subcategory(s["code"], s.get("department", c["department"]), int(s["sla_hours"]), _words(s))
+                  for s in c.get("subcategories", [])),
+        )
         for c in raw["categories"]
     )
 
 
-def match_category(masterdata_dir: Path, text: str) -> Category | None:
-    """A category by its number in the list, its code, or a word the citizen used for it."""
+def match_category(masterdata_dir: Path, text: str) -> CategoryMatch | None:
+    """By its number in the list or its code (the citizen's choice), or guessed from the words
+    they used: the longest known word in the text decides, a subcategory's words included."""
     categories = load_categories(masterdata_dir)
-    cleaned = (text or "").casefold().strip()
+    cleaned = " ".join((text or "").casefold().split())
     if cleaned.isdigit() and 1 <= int(cleaned) <= len(categories):
-        return categories[int(cleaned) - 1]
+        return CategoryMatch(categories[int(cleaned) - 1], None, "number")
     for category in categories:
-        if cleaned == category.code or cleaned.replace(" ", "_") == category.code:
-            return category
-    # Longest matching word wins, so "street light" beats "light".
-    best: tuple[int, Category] | None = None
+        if cleaned.replace(" ", "_") == category.code:
+            return CategoryMatch(category, None, "code")
+    best: tuple[int, Category, Subcategory | None] | None = None
     for category in categories:
-        for word in category.words:
-            if word in cleaned and (best is None or len(word) > best[0]):
-                best = (len(word), category)
-    return best[1] if best else None
+        for sub in (None, *category.subcategories):
+            for word in (sub.words if sub else category.words):
+                if word in cleaned and (best is None or len(word) > best[0]):
+                    best = (len(word), category, sub)
+    if best is None:
+        return None
+    _, category, sub = best
+    if sub is None:  # the category's own word matched; its subcategory may be named too
+        found = [(len(w), s) for s in category.subcategories for w in s.words if w in cleaned]
+        sub = max(found, key=lambda pair: pair[0])[1] if found else None
+    return CategoryMatch(category, sub, "words")
 
 
 class InvalidGrievance(ValueError):
@@ -82,6 +118,7 @@ def file_grievance(
     idempotency_key: str | None,
     now: datetime,
     timezone: str,
+    subcategory_code: str | None = None,
 ) -> tuple[Case, bool]:
     """Returns the case and whether it was created now (False: the same submission was filed before)."""
     if idempotency_key:
@@ -91,6 +128,9 @@ def file_grievance(
     categories = {c.code: c for c in load_categories(masterdata_dir)}
     if category_code not in categories:
         raise InvalidGrievance("category", "unknown_category")
+    subcategory = categories[category_code].subcategory(subcategory_code)
+    if subcategory_code and subcategory is None:
+        raise InvalidGrievance("subcategory", "unknown_subcategory")
     description = (description or "").strip()
     if not description:
         raise InvalidGrievance("description", "empty")
@@ -103,6 +143,8 @@ def file_grievance(
     ward_code = ward.code
     year = now.astimezone(ZoneInfo(timezone)).year
     category = categories[category_code]
+    department = subcategory.department if subcategory else category.department
+    sla_hours = subcategory.sla_hours if subcategory else category.sla_hours
     case = Case(
         reference=next_reference(session, prefix=workflow.reference_prefix, year=year),
         service=workflow.service,
@@ -113,10 +155,11 @@ def file_grievance(
         idempotency_key=idempotency_key,
         details={
             "category": category.code,
-            "department": category.department,
+            **({"subcategory": subcategory.code} if subcategory else {}),
+            "department": department,
             "description": description,
             "ward": ward_code,
-            "sla_hours": category.sla_hours,  # the category's promise, for the officials' SLA figures
+            "sla_hours": sla_hours,  # the (sub)category's promise, for the officials' SLA figures
         },
         created_at=now,
         updated_at=now,
@@ -129,7 +172,7 @@ def file_grievance(
         actor_id=actor_id,
         now=now,
     )
-    official = routing.official_for(masterdata_dir, ward_code=ward_code, department=category.department)
+    official = routing.official_for(masterdata_dir, ward_code=ward_code, department=department)
     if official is not None:  # no one on the roster: it waits for a supervisor (and the sweep)
         case.assignee_id = official.id
         apply_action(

@@ -2,7 +2,13 @@
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
-from actions.grievance import ActionRetryPending, ActionSubmitGrievance, ValidateGrievanceForm
+from actions.grievance import (
+    FILED_SLOTS,
+    ActionAskGrievanceCategoryConfirmed,
+    ActionRetryPending,
+    ActionSubmitGrievance,
+    ValidateGrievanceForm,
+)
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.actions.conftest import DOMAIN, make_tracker, responses
@@ -19,8 +25,15 @@ async def test_category_by_number_word_and_nonsense(backend, dispatcher):
     validate = ValidateGrievanceForm(client=backend)
     tracker = make_tracker({})
     assert await validate.validate_grievance_category("3", dispatcher, tracker, DOMAIN) == {
-        "grievance_category": "drainage", "validation_failures": 0}
-    assert (await validate.validate_grievance_category("Kachra", dispatcher, tracker, DOMAIN))["grievance_category"] == "garbage"
+        "grievance_category": "drainage", "grievance_subcategory": None, "grievance_category_confirmed": True,
+        "validation_failures": 0}
+    # Words are a guess: proposed, to be confirmed, and long enough to be the description too.
+    guessed = await validate.validate_grievance_category("ek mara hua kutta pada hai gali mein", dispatcher, tracker, DOMAIN)
+    assert guessed == {
+        "grievance_category": "garbage", "grievance_subcategory": "dead_animal", "grievance_category_confirmed": None,
+        "grievance_description": "ek mara hua kutta pada hai gali mein", "validation_failures": 0}
+    short = await validate.validate_grievance_category("Kachra", dispatcher, tracker, DOMAIN)
+    assert short["grievance_category"] == "garbage" and "grievance_description" not in short
     rejected = await validate.validate_grievance_category("purple elephant", dispatcher, tracker, DOMAIN)
     assert rejected == {"grievance_category": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_invalid_grievance_category"]
@@ -59,7 +72,7 @@ async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settin
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
     assert dispatcher.messages[0]["category_key"] == "grievance_category.drainage"
-    assert events == [SlotSet("grievance_pending", False), SlotSet("grievance_photo", None)] + [SlotSet(s, None) for s in FILLED]
+    assert events == [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILED_SLOTS]
 
     # The same filing retried (say Rasa re-ran the action) does not make a second case.
     await submit.run(dispatcher, tracker, DOMAIN)
@@ -121,3 +134,26 @@ async def test_a_photo_is_kept_and_the_words_still_asked_for(backend, dispatcher
     captioned = _with_metadata(make_tracker({}, text="Overflowing drain", active_loop="grievance_form"), **photo)
     result = await validate.validate_grievance_description("Overflowing drain", dispatcher, captioned, DOMAIN)
     assert result == {"grievance_description": "Overflowing drain", "validation_failures": 0, "grievance_photo": photo["media"][0]["url"]}
+
+
+async def test_the_guess_is_confirmed_or_refused(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+
+    def answering(intent):
+        tracker = make_tracker({"grievance_category": "garbage", "grievance_subcategory": "dead_animal"}, active_loop="grievance_form")
+        tracker.latest_message["intent"] = {"name": intent}
+        return tracker
+
+    assert await validate.validate_grievance_category_confirmed("haan", dispatcher, answering("affirm"), DOMAIN) == {
+        "grievance_category_confirmed": True, "validation_failures": 0}
+    assert await validate.validate_grievance_category_confirmed("no", dispatcher, answering("deny"), DOMAIN) == {
+        "grievance_category": None, "grievance_subcategory": None, "grievance_category_confirmed": None}
+    unclear = await validate.validate_grievance_category_confirmed("maybe later", dispatcher, answering("inform"), DOMAIN)
+    assert unclear["grievance_category_confirmed"] is None and responses(dispatcher) == ["utter_confirm_yes_or_no"]
+
+
+async def test_the_confirmation_question_names_the_guess(dispatcher):
+    tracker = make_tracker({"grievance_category": "garbage", "grievance_subcategory": "dead_animal"})
+    await ActionAskGrievanceCategoryConfirmed().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[0]["response"] == "utter_confirm_grievance_category"
+    assert dispatcher.messages[0]["problem_key"] == "grievance_subcategory.garbage.dead_animal"

@@ -102,13 +102,20 @@ def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, sett
 
 
 def test_matching_categories_and_wards(client):
-    assert client.get("/api/v1/grievances/categories/match", params={"q": "2"}).json() == {"code": "streetlight"}
-    assert client.get("/api/v1/grievances/categories/match", params={"q": "kachra pada hai"}).json()["code"] == "garbage"
+    match = "/api/v1/grievances/categories/match"
+    assert client.get(match, params={"q": "2"}).json() == {"code": "streetlight", "subcategory": None, "how": "number"}
+    assert client.get(match, params={"q": "kachra pada hai"}).json() == {"code": "garbage", "subcategory": None, "how": "words"}
+    # The longest word decides, a subcategory's words included: a dead dog on the road is garbage.
+    assert client.get(match, params={"q": "dead dog lying on the road"}).json() == {"code": "garbage", "subcategory": "dead_animal", "how": "words"}
+    assert client.get(match, params={"q": "ଆମ ଗଳିରେ ପାଣି ଆସୁନାହିଁ"}).json() == {"code": "water_supply", "subcategory": "no_water", "how": "words"}
+    assert client.get(match, params={"q": "सेप्टिक टैंक भर गया है"}).json()["code"] == "desludging_service"
     assert client.get("/api/v1/grievances/categories/match", params={"q": "qwerty"}).status_code == 404
     assert client.get("/api/v1/places/wards/match", params={"q": "ward 12"}).json()["code"] == "BMC-W12"
     assert client.get("/api/v1/places/wards/match", params={"q": "ଶହୀଦ ନଗର"}).json()["code"] == "BMC-W29"
     assert client.get("/api/v1/places/wards/match", params={"q": "ward 99"}).status_code == 404
-    assert len(client.get("/api/v1/grievances/categories").json()) == 6
+    categories = client.get("/api/v1/grievances/categories").json()
+    assert [c["code"] for c in categories][-1] == "desludging_service" and len(categories) == 7
+    assert categories[0]["subcategories"][2] == {"code": "dead_animal", "department": "SANITATION", "sla_hours": 12}
 
 
 def test_health_and_openapi(client):
@@ -122,3 +129,13 @@ def test_logs_never_carry_the_whole_phone_number(client, auth, caplog):
     assert "GRV-2026-000001" in caplog.text
     assert "***5678" in caplog.text
     assert "9812345678" not in caplog.text
+
+
+def test_a_subcategory_sets_its_own_sla(client, auth, settings):
+    body = {**GRIEVANCE, "category": "garbage", "subcategory": "dead_animal", "ward": "BMC-W12"}
+    filed = client.post("/api/v1/grievances", json=body, headers=auth).json()
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == filed["reference"]))
+        assert (case.details["subcategory"], case.details["sla_hours"], case.details["department"]) == ("dead_animal", 12, "SANITATION")
+    unknown = client.post("/api/v1/grievances", json={**body, "subcategory": "ufo"}, headers=auth)
+    assert unknown.status_code == 422 and unknown.json()["detail"] == {"code": "unknown_subcategory", "field": "subcategory"}

@@ -264,3 +264,28 @@ def test_whatsapp_complaint_with_a_photo_and_a_location_pin(stack, twilio, tmp_p
     assert case["reference"] == reference
     stored = case_in_database(stack, reference)
     assert stored.details["ward"] == "BMC-W29" and stored.details["photo"].endswith(".jpg")
+
+
+def test_a_described_problem_is_proposed_and_confirmed_in_romanised_hindi(stack, twilio):
+    phone = twilio.text("sms", "+919437100018")
+    phone.say("shikayat karni hai")
+    proposal = phone.say("gali mein ek mara hua kutta pada hai")
+    assert "maraa huaa jaanavar" in proposal[0] and "1." in proposal[0]  # romanised for SMS, with numbered yes/no
+    ward_question = phone.say("1")  # yes: the words were the description too, so only the ward is left
+    assert "vaard" in ward_question[0]
+    reference = _reference(phone.say("ward 12"))
+    stored = case_in_database(stack, reference)
+    assert (stored.details["category"], stored.details["subcategory"], stored.details["sla_hours"]) == ("garbage", "dead_animal", 12)
+    assert stored.details["description"] == "gali mein ek mara hua kutta pada hai"
+
+
+def test_a_wrong_guess_goes_back_to_the_list(stack, twilio):
+    phone = twilio.text("whatsapp", "+919437100019")
+    phone.say("I want to file a complaint")
+    proposal = phone.say("there is no water in the public toilet")
+    assert "no water in a public toilet" in proposal[0]
+    listed = phone.say("no")
+    assert "7. Septic tank" in listed[0]
+    phone.say("4")
+    filed = phone.say("ward 5")  # the first words stayed as the description
+    _reference(filed)
