@@ -30,6 +30,7 @@ class CaseStatus:
     service: str
     state: str
     sla_due_at: str | None
+    holder: str = "done"  # official | supervisor | nobody | done
 
 
 class BackendClient:
@@ -133,5 +134,5 @@ class BackendClient:
             return ApiResult(error=result.error)
         data = result.value
         return ApiResult(
-            value=CaseStatus(data["reference"], data["service"], data["state"], data.get("sla_due_at"))
+            value=CaseStatus(data["reference"], data["service"], data["state"], data.get("sla_due_at"), data.get("holder") or "done")
         )

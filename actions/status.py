@@ -49,6 +49,7 @@ class ActionCheckStatus(Action):
                 response="utter_case_status" if due else "utter_case_status_no_due",
                 reference=case.reference,
                 state_key=f"case_state.{case.service}.{case.state}",
+                holder_key=f"case_holder.{case.holder}",
                 due=due,
             )
         elif result.error in ("unknown_reference", "not_found"):

@@ -54,6 +54,7 @@ class WindowClosed(WorkflowError):
 class StateDef(BaseModel):
     sla_hours: float | None = None
     terminal: bool = False
+    held: bool = False  # someone must act: the citizen is told who holds the case
 
 
 class Notice(BaseModel):

@@ -5,6 +5,7 @@ what a person starts.
 """
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -102,8 +103,22 @@ class Stack:
             "rasa": f"{c.rasa_url}/status?token={c.rasa_token}",
         }
 
+    def _ports(self) -> dict[str, int]:
+        c = self.config
+        return {"backend": c.backend_port, "actions": c.actions_port, "rasa": c.rasa_port}
+
+    def _check_port_free(self, name: str) -> None:
+        # Otherwise the health check could be answered by whatever already holds the port.
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is not "in use"
+            try:
+                probe.bind((self.config.host, self._ports()[name]))
+            except OSError as exc:
+                raise StackError(f"port {self._ports()[name]} for {name} is in use (is Sathi already running?)") from exc
+
     def start(self, *names: str, timeout: float = 180.0) -> None:
         for name in names or ("backend", "actions", "rasa"):
+            self._check_port_free(name)
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 self._commands()[name], cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT,

@@ -5,7 +5,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseStatusOut, CitizenIn, HistoryOut, MyCaseOut
 from backend.models import Case
-from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case
+from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -19,17 +19,20 @@ def _case_or_404(session, reference: str) -> Case:
 
 
 @router.post("/mine", response_model=list[MyCaseOut], dependencies=[Authorised])
-def my_cases(body: CitizenIn, session: SessionDep, settings: SettingsDep) -> list[MyCaseOut]:
+def my_cases(body: CitizenIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> list[MyCaseOut]:
     """"My complaints": the phone's cases, newest first (the phone in the body, never in a URL)."""
     return [
-        MyCaseOut(reference=c.reference, service=c.service, state=c.state, holder=holder, sla_due_at=c.sla_due_at)
-        for c, holder in cases_of(session, phone=body.phone, masterdata_dir=settings.masterdata_dir)
+        MyCaseOut(reference=c.reference, service=c.service, state=c.state, sla_due_at=c.sla_due_at,
+                  holder=holder_of(c, workflow=workflows[c.service], masterdata_dir=settings.masterdata_dir))
+        for c in cases_of(session, phone=body.phone)
     ]
 
 
 @router.get("/{reference}", response_model=CaseStatusOut)
-def case_status(reference: str, session: SessionDep) -> Case:
-    return _case_or_404(session, reference)
+def case_status(reference: str, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> CaseStatusOut:
+    case = _case_or_404(session, reference)
+    holder = holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)
+    return CaseStatusOut.model_validate(case, from_attributes=True).model_copy(update={"holder": holder})
 
 
 @router.get("/{reference}/history", response_model=list[HistoryOut], dependencies=[Authorised])

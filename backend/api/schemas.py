@@ -49,6 +49,7 @@ class CaseStatusOut(BaseModel):
     version: int
     assignee_id: str | None = None
     escalations: int = 0
+    holder: str | None = None  # official | supervisor | nobody | done (on the status endpoints)
     created_at: datetime
     updated_at: datetime
     sla_due_at: datetime | None
@@ -168,5 +169,5 @@ class MyCaseOut(BaseModel):
     reference: str
     service: str
     state: str
-    holder: str  # official | supervisor | nobody yet
+    holder: str  # official | supervisor | nobody | done
     sla_due_at: datetime | None

@@ -64,14 +64,17 @@ def act_on_case(
     return entry
 
 
-def cases_of(session: Session, *, phone: str, masterdata_dir: Path, limit: int = 10) -> list[tuple[Case, str]]:
-    """The phone's cases, newest first, each with who holds it in plain terms:
-    official, supervisor, or nobody (not assigned, or finished)."""
-    found = session.scalars(
+def holder_of(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path) -> str:
+    """Who holds the case, in plain terms: official, supervisor, nobody (not yet assigned), or
+    done when no one needs to act (resolved, closed...)."""
+    if not workflow.states[case.state].held:
+        return "done"
+    holder = routing.official_by_id(masterdata_dir, case.assignee_id)
+    return holder.role.lower() if holder else "nobody"
+
+
+def cases_of(session: Session, *, phone: str, limit: int = 10) -> list[Case]:
+    """The phone's cases, newest first."""
+    return list(session.scalars(
         select(Case).where(Case.citizen_phone == normalise_phone(phone)).order_by(Case.id.desc()).limit(limit)
-    ).all()
-    result = []
-    for case in found:
-        holder = routing.official_by_id(masterdata_dir, case.assignee_id)
-        result.append((case, holder.role.lower() if holder else "nobody"))
-    return result
+    ))

@@ -33,6 +33,9 @@ def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now:
     ).all()
     escalated = []
     for case in overdue:
+        # A rollback below reloads the remaining cases: one another sweeper escalated meanwhile is skipped.
+        if case.escalations or case.state not in escalate.from_states or case.sla_due_at is None or case.sla_due_at > now:
+            continue
         supervisor = routing.supervisor_for(masterdata_dir, ward_code=case.details.get("ward", ""), department=case.details.get("department", ""))
         if supervisor is None:
             logger.warning("%s is overdue but its department has no supervisor on the roster", case.reference)

@@ -33,7 +33,7 @@ def _load_ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
     ulbs = []
     for item in raw["ulbs"]:
         names = {}
-        for locality in item.get("localities", []):
+        for locality in item.get("localities", []) + item.get("landmarks", []):
             for key in ("en", "or", "hi"):
                 if key in locality:
                     names[match_key(locality[key])] = int(locality["ward"])
@@ -47,7 +47,7 @@ _WARD_CODE = re.compile(r"^([A-Z]{2,6})-W(\d{1,3})$")
 
 
 def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Ward | None:
-    """A known locality name, typed in any script or loose Latin spelling, or a ward number
+    """A known locality or landmark, typed in any script or loose Latin spelling, or a ward number
     ("12", "ward 12", "वार्ड १२"); None when nothing fits."""
     ulbs = [u for u in _load_ulbs(masterdata_dir) if ulb in (None, u.code)]
     if not ulbs:

@@ -57,7 +57,7 @@ async def test_my_complaints(backend, dispatcher, resolved):
     assert responses(dispatcher) == ["utter_my_cases", "utter_my_case"]
     listed = dispatcher.messages[1]
     assert (listed["reference"], listed["state_key"], listed["holder_key"]) == (
-        resolved, "case_state.grievance.RESOLVED", "case_holder.official")
+        resolved, "case_state.grievance.RESOLVED", "case_holder.done")
 
 
 async def test_no_complaints_yet(backend, dispatcher):

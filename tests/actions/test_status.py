@@ -15,8 +15,8 @@ async def test_status_of_a_filed_case(client, auth, backend, dispatcher):
     assert events == [SlotSet("reference", None)]
     assert responses(dispatcher) == ["utter_case_status"]
     message = dispatcher.messages[0]
-    assert (message["reference"], message["state_key"], message["due"]) == (
-        reference, "case_state.grievance.PENDING_AT_OFFICIAL", "26-11-2026")  # routed on filing
+    assert (message["reference"], message["state_key"], message["holder_key"], message["due"]) == (
+        reference, "case_state.grievance.PENDING_AT_OFFICIAL", "case_holder.official", "26-11-2026")  # routed on filing
 
 
 async def test_unknown_reference(backend, dispatcher):

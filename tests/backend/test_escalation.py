@@ -84,3 +84,31 @@ def test_resolved_cases_are_not_escalated(client, auth, settings):
     reference = _file(client, auth)
     client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
     assert _sweep(settings, NOW + timedelta(days=60)) == []
+
+
+def test_the_status_says_the_supervisor_holds_an_escalated_case(client, auth, settings):
+    reference = _file(client, auth)
+    assert client.get(f"/api/v1/cases/{reference}").json()["holder"] == "official"
+    _sweep(settings, NOW + timedelta(hours=73))
+    assert client.get(f"/api/v1/cases/{reference}").json()["holder"] == "supervisor"
+
+
+def test_after_losing_a_race_the_sweeper_does_not_escalate_what_the_other_already_did(client, auth, settings, monkeypatch):
+    first, second = _file(client, auth), _file(client, auth)
+    later = NOW + timedelta(hours=80)
+    real_supervisor_for = routing.supervisor_for
+    raced = []
+
+    def other_worker_sweeps_everything(*args, **kwargs):
+        if not raced:  # the other worker escalates both cases between this one's read and its write
+            raced.append(None)
+            raced[0] = _sweep(settings, later)
+        return real_supervisor_for(*args, **kwargs)
+
+    monkeypatch.setattr(routing, "supervisor_for", other_worker_sweeps_everything)
+    assert _sweep(settings, later) == []
+    assert sorted(raced[0]) == sorted([first, second])
+    with get_session_factory(settings.database_url)() as session:
+        cases = session.scalars(select(Case)).all()
+        assert [c.escalations for c in cases] == [1, 1]
+        assert sum([h.action for h in c.history].count("ESCALATE") for c in cases) == 2

@@ -109,6 +109,7 @@ def test_my_complaints_in_plain_terms(client, auth, app):
     second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
     mine = client.post("/api/v1/cases/mine", json={"phone": PHONE}, headers=auth).json()
     assert [(c["reference"], c["state"], c["holder"]) for c in mine] == [
-        (second, "PENDING_AT_OFFICIAL", "official"), (first, "RESOLVED", "official"),
+        (second, "PENDING_AT_OFFICIAL", "official"), (first, "RESOLVED", "done"),
     ]
+    assert client.get(f"/api/v1/cases/{second}").json()["holder"] == "official"
     assert client.post("/api/v1/cases/mine", json={"phone": "+919000000000"}, headers=auth).json() == []

@@ -113,6 +113,11 @@ def test_matching_categories_and_wards(client):
     assert client.get("/api/v1/places/wards/match", params={"q": "ward 12"}).json()["code"] == "BMC-W12"
     assert client.get("/api/v1/places/wards/match", params={"q": "ଶହୀଦ ନଗର"}).json()["code"] == "BMC-W29"
     assert client.get("/api/v1/places/wards/match", params={"q": "ward 99"}).status_code == 404
+    # A landmark instead of a ward, in any script.
+    assert client.get("/api/v1/places/wards/match", params={"q": "near lingraj temple"}).json()["code"] == "BMC-W61"
+    assert client.get("/api/v1/places/wards/match", params={"q": "ମାଷ୍ଟର କ୍ୟାଣ୍ଟିନ ପାଖରେ"}).json()["code"] == "BMC-W34"
+    assert client.get("/api/v1/places/wards/locate", params={"lat": 20.2961, "lon": 85.8450}).json()["code"] == "BMC-W29"
+    assert client.get("/api/v1/places/wards/locate", params={"lat": 19.07, "lon": 72.88}).json()["detail"] == {"code": "outside_known_wards"}
     categories = client.get("/api/v1/grievances/categories").json()
     assert [c["code"] for c in categories][-1] == "desludging_service" and len(categories) == 7
     assert categories[0]["subcategories"][2] == {"code": "dead_animal", "department": "SANITATION", "sla_hours": 12}

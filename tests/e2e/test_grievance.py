@@ -40,7 +40,8 @@ def test_file_a_grievance_and_ask_its_status(stack):
     assert case.details["description"].startswith("The streetlight in front of house 22")
 
     due = case.sla_due_at.strftime("%d-%m-%Y")
-    expected = text("utter_case_status", reference=reference, state_key="case_state.grievance.PENDING_AT_OFFICIAL", due=due)
+    expected = text("utter_case_status", reference=reference, state_key="case_state.grievance.PENDING_AT_OFFICIAL",
+                    holder_key="case_holder.official", due=due)
     assert citizen.say(f"status {reference}") == [expected]
     # Asked in two steps, with the number typed loosely.
     assert citizen.say("check status") == [text("utter_ask_reference")]

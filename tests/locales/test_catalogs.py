@@ -61,7 +61,7 @@ def test_channel_variants_and_nested_keys():
     assert "GRV-2026-000001" in sms["text"] and len(sms["text"]) < len(full["text"])
     assert locales.load_catalog("en")["grievance_category.garbage"] in full["text"]
     hindi = locales.render("utter_case_status", "hi", "rest", reference="GRV-2026-000001",
-                           state_key="case_state.grievance.CLOSED", due="01-12-2026")
+                           state_key="case_state.grievance.CLOSED", holder_key="case_holder.done", due="01-12-2026")
     assert locales.load_catalog("hi")["case_state.grievance.CLOSED"] in hindi["text"]
 
 

@@ -24,7 +24,7 @@ def test_a_reply_with_a_reference_plays_the_words_and_says_the_number():
     parts = spoken_parts("utter_grievance_filed", "or", {"reference": "GRV-2026-000045", "category": "ଅଳିଆ"})
     assert [kind for kind, _ in parts] == ["play", "say"]  # the closing "।" alone is not a prompt
     assert parts[1] == ("say", "GRV-2026-000045")
-    status = spoken_parts("utter_case_status", "or", {"reference": "GRV-2026-000045", "state_key": "case_state.grievance.RESOLVED", "due": "24-11-2026"})
+    status = spoken_parts("utter_case_status", "or", {"reference": "GRV-2026-000045", "state_key": "case_state.grievance.RESOLVED", "holder_key": "case_holder.done", "due": "24-11-2026"})
     assert [kind for kind, _ in status][:2] == ["say", "play"] and ("say", "24-11-2026") in status
 
 
