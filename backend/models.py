@@ -195,3 +195,20 @@ class Feedback(Base):
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Payment(Base):
+    """One payment link for a case. Paid once: the provider's payment id is unique, so a repeated
+    webhook changes nothing, and a second payment for a case already paid is kept for a refund."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    amount_paise: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # created | paid | duplicate
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    provider: Mapped[str] = mapped_column(String(24))
+    provider_payment_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

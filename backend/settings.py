@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = 2.0
     whatsapp_window_hours: float = 24.0
 
+    # Payments. The sandbox provider is built in (a page a person can pay on in test mode); its
+    # secret signs the payment links and the provider's webhook.
+    payment_secret: str = "dev-payment-secret-change-me"
+    payment_link_minutes: int = 60 * 24
+    upi_vpa: str = "sathi.ulb@sandboxupi"
+    upi_payee_name: str = "Sathi ULB Services"
+
     # Photos attached to complaints.
     media_dir: Path = REPO_ROOT / "var" / "media"
     max_photo_bytes: int = 5 * 1024 * 1024

@@ -1,5 +1,5 @@
 """Request and response bodies of the public API."""
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -171,3 +171,51 @@ class MyCaseOut(BaseModel):
     state: str
     holder: str  # official | supervisor | nobody | done
     sla_due_at: datetime | None
+
+
+class DesludgingIn(BaseModel):
+    applicant_name: str = Field(min_length=1, max_length=100)
+    citizen_phone: str = Field(max_length=32)
+    property_type: str = Field(max_length=20)
+    sanitation_type: str = Field(max_length=20)
+    size_litres: int
+    trips: int
+    slum: bool = False
+    preferred_date: date
+    pay_before: bool = True
+    pin: str = Field(max_length=6)
+    landmark: str = Field(default="", max_length=200)
+    ward: str | None = Field(default=None, max_length=40)
+    gram_panchayat: str | None = Field(default=None, max_length=40)
+    village: str | None = Field(default=None, max_length=80)
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    channel: str = Field(default="rest", max_length=16)
+    actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
+    actor_id: str | None = Field(default=None, max_length=64)
+
+
+class DesludgingOut(BaseModel):
+    reference: str
+    state: str
+    fee_rupees: float
+    payment_url: str | None = None
+    upi_link: str | None = None
+    operator_id: str | None = None
+
+
+class QuoteOut(BaseModel):
+    fee_rupees: float
+
+
+class OperatorStepIn(BaseModel):
+    operator_id: str = Field(max_length=40)
+    action: str = Field(pattern=r"^(ACCEPT|DECLINE|DISPOSE)$")
+    reason: str | None = Field(default=None, max_length=500)
+    plant: str | None = Field(default=None, max_length=40)
+    volume_litres: int | None = None
+
+
+class DesludgingRatingIn(BaseModel):
+    phone: str = Field(max_length=64)
+    rating: int
+    comment: str | None = Field(default=None, max_length=1000)

@@ -1,0 +1,98 @@
+"""Desludging routes: the fee, filing, the operator's steps and the citizen's rating."""
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.schemas import DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut
+from backend.services import desludging
+from backend.services.cases import find_case
+from backend.workflow import WorkflowError
+
+router = APIRouter(prefix="/api/v1/desludging", tags=["desludging"])
+
+
+def _refused(exc: WorkflowError) -> HTTPException:
+    codes = {"wrong_role": 403, "not_assigned_operator": 403, "unknown_action": 404, "reason_required": 422}
+    code = codes.get(exc.code, status.HTTP_409_CONFLICT)
+    detail = {"code": exc.code}
+    if isinstance(exc, desludging.InvalidRequest):
+        code, detail = status.HTTP_422_UNPROCESSABLE_CONTENT, {"code": exc.code, "field": exc.field}
+    return HTTPException(code, detail=detail)
+
+
+@router.get("/quote", response_model=QuoteOut)
+def quote(
+    settings: SettingsDep, ulb: Annotated[str, Query(max_length=10)], property_type: Annotated[str, Query(max_length=20)],
+    trips: Annotated[int, Query(ge=1, le=9)], slum: bool = False,
+) -> QuoteOut:
+    try:
+        fee = desludging.fee_paise(settings.masterdata_dir, tariff_area=ulb, property_type=property_type, trips=trips, slum=slum)
+    except desludging.InvalidRequest as exc:
+        raise _refused(exc) from exc
+    return QuoteOut(fee_rupees=fee / 100)
+
+
+@router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
+def file_request(
+    body: DesludgingIn, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+    now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> DesludgingOut:
+    fields = body.model_dump(exclude={"actor_role", "actor_id"})
+    try:
+        case, created, link = desludging.file_request(
+            session, workflow=workflows["desludging"], settings=settings, request=desludging.Request(**fields),
+            actor_role=body.actor_role, actor_id=body.actor_id or body.citizen_phone, idempotency_key=idempotency_key, now=now,
+        )
+    except WorkflowError as exc:
+        session.rollback()
+        raise _refused(exc) from exc
+    session.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return DesludgingOut(
+        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
+        payment_url=link.url if link else None, upi_link=link.upi if link else None, operator_id=case.assignee_id,
+    )
+
+
+@router.post("/{reference}/operator", response_model=DesludgingOut, dependencies=[Authorised])
+def operator_step(
+    reference: str, body: OperatorStepIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> DesludgingOut:
+    case = _case(session, reference)
+    try:
+        desludging.operator_step(
+            case, workflow=workflows["desludging"], masterdata_dir=settings.masterdata_dir, operator_id=body.operator_id,
+            action=body.action, now=now, reason=body.reason, plant_code=body.plant, volume_litres=body.volume_litres,
+        )
+        session.commit()
+    except WorkflowError as exc:
+        session.rollback()
+        raise _refused(exc) from exc
+    except StaleDataError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
+    return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
+                         operator_id=case.assignee_id)
+
+
+@router.post("/{reference}/rating", response_model=DesludgingOut, dependencies=[Authorised])
+def rating(reference: str, body: DesludgingRatingIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> DesludgingOut:
+    case = _case(session, reference)
+    try:
+        desludging.rate(case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating, comment=body.comment, now=now)
+        session.commit()
+    except WorkflowError as exc:
+        session.rollback()
+        raise _refused(exc) from exc
+    return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
+                         operator_id=case.assignee_id)
+
+
+def _case(session, reference: str):  # noqa: ANN001, ANN202
+    case = find_case(session, reference)
+    if case is None or case.service != "desludging":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    return case

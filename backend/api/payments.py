@@ -1,0 +1,96 @@
+"""Payments: the provider's signed webhook, and the built-in sandbox provider's payment page, which
+a person can open from the link Sathi sends and pay on in test mode (mounted with the sandbox)."""
+import hmac
+import json
+import uuid
+from html import escape
+
+import httpx
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
+from fastapi.responses import HTMLResponse
+
+import locales
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.models import Case
+from backend.services import desludging, payments
+
+router = APIRouter(tags=["payments"])
+sandbox_router = APIRouter(tags=["sandbox"])
+
+PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
+<body style="font-family: sans-serif; max-width: 28rem; margin: 2rem auto; padding: 0 1rem">
+<h1 style="font-size: 1.3rem">{title}</h1><p>{message}</p>{form}</body></html>"""
+
+
+def _page(language: str, key: str, *, status_code: int = 200, form: str = "", **variables: object) -> HTMLResponse:
+    title = locales.render("payment_page.title", language, **variables)["text"]
+    message = locales.render(key, language, **variables)["text"]
+    return HTMLResponse(PAGE.format(lang=language, title=escape(title), message=escape(message), form=form), status_code=status_code)
+
+
+@router.post("/api/v1/payments/webhook")
+async def webhook(request: Request, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> dict:
+    """The provider says a payment was captured. Signed; repeated deliveries change nothing."""
+    body = await request.body()
+    given = request.headers.get("X-Sandbox-Signature", "")
+    if not hmac.compare_digest(given, payments.webhook_signature(settings, body)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "bad_signature"})
+    try:
+        event = json.loads(body)
+        payment_id, provider_id, amount = int(event["payment_id"]), str(event["provider_payment_id"]), int(event["amount_paise"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "malformed_event"}) from exc
+    try:
+        payment, newly_paid = payments.record_capture(
+            session, payment_id=payment_id, provider_payment_id=provider_id, amount_paise=amount, now=now
+        )
+    except payments.PaymentError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code}) from exc
+    if newly_paid:
+        case = session.get(Case, payment.case_id)
+        desludging.paid(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir, now=now)
+    session.commit()
+    return {"status": payment.status, "case_paid": newly_paid}
+
+
+@sandbox_router.get("/pay/{token}", response_class=HTMLResponse)
+def payment_page(token: str, session: SessionDep, settings: SettingsDep, now: NowDep) -> HTMLResponse:
+    try:
+        payment = payments.payment_for_token(session, settings=settings, token=token, now=now)
+    except payments.Expired:
+        return _page("en", "payment_page.expired", status_code=status.HTTP_410_GONE, reference="")
+    except payments.BadToken:
+        return _page("en", "payment_page.invalid", status_code=status.HTTP_404_NOT_FOUND, reference="")
+    case = session.get(Case, payment.case_id)
+    amount = f"{payment.amount_paise / 100:.2f}"
+    if payment.status == "paid":
+        return _page(case.language, "payment_page.already_paid", reference=case.reference, amount=amount)
+    button = locales.render("payment_page.button", case.language, amount=amount)["text"]
+    form = f'<form method="post"><button type="submit" style="font-size: 1.1rem; padding: .6rem 1rem">{escape(button)}</button></form>'
+    return _page(case.language, "payment_page.amount", form=form, reference=case.reference, amount=amount)
+
+
+@sandbox_router.post("/pay/{token}", response_class=HTMLResponse)
+def sandbox_pay(token: str, background: BackgroundTasks, session: SessionDep, settings: SettingsDep, now: NowDep) -> HTMLResponse:
+    """Pays in test mode: the sandbox provider captures and then calls the webhook, signed, as a
+    real provider would. Paying twice is possible, as it is with UPI; the webhook sorts it out."""
+    try:
+        payment = payments.payment_for_token(session, settings=settings, token=token, now=now)
+    except payments.PaymentError:
+        return _page("en", "payment_page.invalid", status_code=status.HTTP_404_NOT_FOUND, reference="")
+    case = session.get(Case, payment.case_id)
+    event = json.dumps({"payment_id": payment.id, "provider_payment_id": f"pay_{uuid.uuid4().hex[:20]}",
+                        "amount_paise": payment.amount_paise, "status": "captured"}).encode()
+    background.add_task(_deliver_webhook, settings.public_backend_url, event, payments.webhook_signature(settings, event))
+    return _page(case.language, "payment_page.paid", reference=case.reference, amount=f"{payment.amount_paise / 100:.2f}")
+
+
+async def _deliver_webhook(base_url: str, event: bytes, signature: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        try:
+            await client.post(f"{base_url.rstrip('/')}/api/v1/payments/webhook", content=event,
+                              headers={"X-Sandbox-Signature": signature, "Content-Type": "application/json"})
+        except httpx.HTTPError:
+            pass  # a real provider retries; here the page can be submitted again

@@ -1,0 +1,250 @@
+"""Desludging requests (DIGIT FSM, SUJOG FSSM): the fee from the tariff, filing, payment before or
+after, assignment to an operator, the operator's steps, disposal at a treatment plant, and the
+citizen's rating. Every state change goes through the workflow (backend/workflows/desludging.yml)."""
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import Case
+from backend.privacy import mask_phone
+from backend.references import next_reference
+from backend.services import payments, places
+from backend.services.citizens import normalise_phone
+from backend.services.outbox import Contact
+from backend.settings import Settings
+from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from locales.script import match_key
+
+logger = logging.getLogger(__name__)
+
+PROPERTY_TYPES = ("residential", "commercial", "institutional")
+SANITATION_TYPES = ("septic_tank", "single_pit", "double_pit", "bio_digester")
+
+
+class InvalidRequest(WorkflowError):
+    code = "invalid_request"
+
+    def __init__(self, field_name: str, code: str) -> None:
+        super().__init__(f"{field_name}: {code}")
+        self.field = field_name
+        self.code = code
+
+
+class NotAssignedOperator(WorkflowError):
+    code = "not_assigned_operator"
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    ulb: str
+    vehicle: str
+    capacity_litres: int
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class Plant:
+    code: str
+    ulb: str
+    name: dict[str, str]
+
+
+@dataclass(frozen=True)
+class MasterData:
+    plants: tuple[Plant, ...]
+    operators: tuple[Operator, ...]
+    tariff: dict[str, dict]
+    villages: dict[tuple[str, str], str] = field(default_factory=dict)  # (gp code, village key) -> ULB serving it
+
+
+@lru_cache
+def load_masterdata(masterdata_dir: Path) -> MasterData:
+    raw = yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))
+    rural = yaml.safe_load((masterdata_dir / "gram_panchayats.yml").read_text(encoding="utf-8"))
+    villages = {}
+    for block in rural["blocks"]:
+        for gp in block["gram_panchayats"]:
+            for village in gp["villages"]:
+                for name in village.values():
+                    villages[(gp["code"], match_key(name))] = block["served_by_ulb"]
+    return MasterData(
+        plants=tuple(Plant(p["code"], p["ulb"], p["name"]) for p in raw["treatment_plants"]),
+        operators=tuple(
+            Operator(o["id"], o["ulb"], o["vehicle"], int(o["capacity_litres"]), Contact(o["phone"], o["channel"], o["language"]))
+            for o in raw["operators"]
+        ),
+        tariff=raw["tariff"],
+        villages=villages,
+    )
+
+
+def fee_paise(masterdata_dir: Path, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> int:
+    rates = load_masterdata(masterdata_dir).tariff.get(tariff_area)
+    if rates is None or property_type not in PROPERTY_TYPES:
+        raise InvalidRequest("property_type" if rates else "address", "no_tariff")
+    if slum and rates.get("slum_free"):
+        return 0
+    return int(rates[property_type]) * trips * 100
+
+
+@dataclass(frozen=True)
+class Request:
+    applicant_name: str
+    citizen_phone: str
+    property_type: str
+    sanitation_type: str
+    size_litres: int
+    trips: int
+    slum: bool
+    preferred_date: date
+    pay_before: bool
+    pin: str
+    landmark: str = ""
+    ward: str | None = None  # a ULB address...
+    gram_panchayat: str | None = None  # ...or a rural one
+    village: str | None = None
+    language: str = "en"
+    channel: str = "rest"
+
+
+def _address(masterdata_dir: Path, request: Request) -> tuple[str, str, dict]:
+    """-> (ULB that serves it, tariff area, address details)."""
+    if request.ward:
+        ward = places.match_ward(masterdata_dir, request.ward)
+        if ward is None:
+            raise InvalidRequest("ward", "unknown_ward")
+        return ward.ulb, ward.ulb, {"ulb": ward.ulb, "ward": ward.code}
+    served_by = load_masterdata(masterdata_dir).villages.get((request.gram_panchayat or "", match_key(request.village or "")))
+    if served_by is None:
+        raise InvalidRequest("village", "unknown_village")
+    return served_by, "GP", {"gram_panchayat": request.gram_panchayat, "village": request.village, "ulb": served_by}
+
+
+def file_request(
+    session: Session, *, workflow: WorkflowDef, settings: Settings, request: Request, actor_role: str, actor_id: str,
+    idempotency_key: str | None, now: datetime,
+) -> tuple[Case, bool, payments.Link | None]:
+    if idempotency_key:
+        earlier = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+        if earlier is not None:
+            return earlier, False, None
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    checks = [
+        (request.property_type in PROPERTY_TYPES, "property_type", "unknown_property_type"),
+        (request.sanitation_type in SANITATION_TYPES, "sanitation_type", "unknown_sanitation_type"),
+        (1 <= request.trips <= 9, "trips", "one_to_nine"),
+        (500 <= request.size_litres <= 50_000, "size_litres", "out_of_range"),
+        (request.pin.isdigit() and len(request.pin) == 6, "pin", "six_digits"),
+        (today <= request.preferred_date <= today + timedelta(days=60), "preferred_date", "not_in_next_60_days"),
+        (bool(request.applicant_name.strip()), "applicant_name", "empty"),
+    ]
+    for ok, field_name, code in checks:
+        if not ok:
+            raise InvalidRequest(field_name, code)
+    ulb, tariff_area, address = _address(settings.masterdata_dir, request)
+    fee = fee_paise(settings.masterdata_dir, tariff_area=tariff_area, property_type=request.property_type,
+                    trips=request.trips, slum=request.slum)
+    year = now.astimezone(ZoneInfo(settings.timezone)).year
+    case = Case(
+        reference=next_reference(session, prefix=workflow.reference_prefix, year=year),
+        service=workflow.service, state=None, citizen_phone=normalise_phone(request.citizen_phone),
+        language=request.language, channel=request.channel, idempotency_key=idempotency_key,
+        details={
+            "applicant_name": request.applicant_name.strip(), "property_type": request.property_type,
+            "sanitation_type": request.sanitation_type, "size_litres": request.size_litres, "trips": request.trips,
+            "slum": request.slum, "preferred_date": request.preferred_date.isoformat(),
+            "pay_before": request.pay_before, "pin": request.pin, "landmark": request.landmark.strip(),
+            **address, "fee_paise": fee,
+            "business_due_at": (now + timedelta(hours=workflow.business_sla_hours)).isoformat(),
+        },
+        created_at=now, updated_at=now,
+    )
+    apply_action(workflow=workflow, case=case, action="APPLY", actor_role=actor_role, actor_id=actor_id, now=now)
+    session.add(case)
+    session.flush()
+    link = None
+    if fee > 0 and request.pay_before:
+        apply_action(workflow=workflow, case=case, action="REQUEST_PAYMENT", actor_role="SYSTEM", actor_id="billing", now=now)
+        link = payments.create_link(session, settings=settings, case=case, amount_paise=fee, now=now)
+    else:
+        apply_action(workflow=workflow, case=case, action="SUBMIT", actor_role="SYSTEM", actor_id="billing", now=now)
+        assign_operator(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
+    session.flush()
+    logger.info("desludging %s filed for %s (%s, fee %s paise)", case.reference, mask_phone(request.citizen_phone), ulb, fee)
+    return case, True, link
+
+
+def assign_operator(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime) -> Operator | None:
+    """The serving ULB's operator whose vehicle holds the tank in fewest trips, skipping any who
+    declined this request; none free leaves it for the supervisor."""
+    declined = set(case.details.get("declined_by", []))
+    candidates = [
+        o for o in load_masterdata(masterdata_dir).operators
+        if o.ulb == case.details.get("ulb") and o.id not in declined
+    ]
+    if not candidates:
+        return None
+    size = int(case.details.get("size_litres", 0))
+    operator = min(candidates, key=lambda o: (-(-size // o.capacity_litres), o.capacity_litres, o.id))
+    case.assignee_id = operator.id
+    apply_action(workflow=workflow, case=case, action="ASSIGN", actor_role="SYSTEM", actor_id="dispatch", now=now,
+                 assignee=operator.contact)
+    return operator
+
+
+def paid(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime) -> None:
+    """The payment webhook confirmed payment: the request goes on to an operator."""
+    if case.state == "PENDING_PAYMENT":
+        apply_action(workflow=workflow, case=case, action="PAY", actor_role="SYSTEM", actor_id="payments", now=now)
+        assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
+    details = dict(case.details)
+    details["paid"] = True
+    case.details = details
+
+
+def operator_step(
+    case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, operator_id: str, action: str, now: datetime,
+    reason: str | None = None, plant_code: str | None = None, volume_litres: int | None = None,
+) -> None:
+    """ACCEPT, DECLINE (it goes to another operator) or DISPOSE (where the waste went, and how much)."""
+    if operator_id != case.assignee_id:
+        raise NotAssignedOperator(f"{operator_id} does not hold {case.reference}")
+    details = dict(case.details)
+    if action == "DISPOSE":
+        plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == plant_code), None)
+        if plant is None or plant.ulb != details.get("ulb"):
+            raise InvalidRequest("plant", "unknown_plant")
+        if not volume_litres or volume_litres <= 0 or volume_litres > 50_000:
+            raise InvalidRequest("volume_litres", "out_of_range")
+        details["disposal"] = {"plant": plant.code, "volume_litres": volume_litres, "at": now.isoformat()}
+    apply_action(workflow=workflow, case=case, action=action, actor_role="OPERATOR", actor_id=operator_id, now=now, reason=reason)
+    if action == "DECLINE":
+        details["declined_by"] = [*details.get("declined_by", []), operator_id]
+        case.details = details
+        assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
+        return
+    case.details = details
+
+
+def rate(case: Case, *, workflow: WorkflowDef, phone: str, rating: int, comment: str | None, now: datetime) -> None:
+    if normalise_phone(phone) != case.citizen_phone:
+        raise InvalidRequest("phone", "not_owner")
+    if not 1 <= rating <= 5:
+        raise InvalidRequest("rating", "one_to_five")
+    if rating < 3 and not (comment and comment.strip()):
+        raise InvalidRequest("comment", "required_below_3")  # a low score must say why
+    apply_action(workflow=workflow, case=case, action="RATE", actor_role="CITIZEN", actor_id=case.citizen_phone, now=now)
+    case.details = {**case.details, "rating": rating, "comment": (comment or "").strip()}
+
+
+def plant_name(masterdata_dir: Path, code: str | None, language: str) -> str:
+    plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == code), None)
+    return (plant.name.get(language) or plant.name["en"]) if plant else ""

@@ -1,0 +1,120 @@
+"""Payment links and the provider's webhook.
+
+A link is the payment's id and expiry signed with HMAC-SHA256 (`/pay/<id>.<expiry>.<signature>`),
+so it cannot be forged or extended; a UPI intent link carries the same amount and reference. The
+built-in sandbox provider (backend/api/payments.py) shows a page a person can pay on in test mode
+and then calls the webhook, signed like a real provider's. The webhook is the only thing that
+marks a payment paid: a forged one is refused, a repeated one changes nothing, a second payment
+for a case already paid is kept as `duplicate` for a refund."""
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.models import Case, Payment
+from backend.settings import Settings
+
+logger = logging.getLogger(__name__)
+PROVIDER = "sandbox"
+
+
+class PaymentError(Exception):
+    code = "payment_error"
+
+
+class BadToken(PaymentError):
+    code = "bad_link"
+
+
+class Expired(PaymentError):
+    code = "link_expired"
+
+
+class AmountMismatch(PaymentError):
+    code = "amount_mismatch"
+
+
+@dataclass(frozen=True)
+class Link:
+    payment: Payment
+    url: str
+    upi: str
+
+
+def _sign(secret: str, message: str) -> str:
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def token_for(settings: Settings, payment: Payment) -> str:
+    body = f"{payment.id}.{int(payment.expires_at.timestamp())}"
+    return f"{body}.{_sign(settings.payment_secret, body)}"
+
+
+def create_link(session: Session, *, settings: Settings, case: Case, amount_paise: int, now: datetime) -> Link:
+    payment = Payment(
+        case_id=case.id, amount_paise=amount_paise, status="created", provider=PROVIDER,
+        expires_at=now + timedelta(minutes=settings.payment_link_minutes), created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    url = f"{settings.public_backend_url.rstrip('/')}/pay/{token_for(settings, payment)}"
+    upi = "upi://pay?" + urlencode({
+        "pa": settings.upi_vpa, "pn": settings.upi_payee_name, "am": f"{amount_paise / 100:.2f}",
+        "cu": "INR", "tr": f"{case.reference}-{payment.id}", "tn": case.reference,
+    }, quote_via=quote)
+    return Link(payment, url, upi)
+
+
+def payment_for_token(session: Session, *, settings: Settings, token: str, now: datetime) -> Payment:
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise BadToken("malformed link")
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(parts[2], _sign(settings.payment_secret, body)):
+        raise BadToken("signature does not match")
+    payment = session.get(Payment, int(parts[0]))
+    if payment is None or int(payment.expires_at.timestamp()) != int(parts[1]):
+        raise BadToken("no such payment")
+    if now > payment.expires_at and payment.status == "created":
+        raise Expired("link expired")
+    return payment
+
+
+def webhook_signature(settings: Settings, body: bytes) -> str:
+    return hmac.new(settings.payment_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def record_capture(session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, now: datetime) -> tuple[Payment, bool]:
+    """-> (payment, whether this capture newly paid the case). Idempotent on provider_payment_id."""
+    earlier = session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id))
+    if earlier is not None:
+        return earlier, False  # the provider repeated its webhook
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise BadToken("no such payment")
+    if amount_paise != payment.amount_paise:
+        raise AmountMismatch(f"paid {amount_paise}, asked {payment.amount_paise}")
+    already_paid = session.scalar(
+        select(Payment).where(Payment.case_id == payment.case_id, Payment.status == "paid", Payment.id != payment.id)
+    ) is not None or payment.status == "paid"
+    if payment.status == "paid":  # the same link paid twice: keep the second capture for a refund
+        payment = Payment(case_id=payment.case_id, amount_paise=amount_paise, status="created", provider=PROVIDER,
+                          expires_at=payment.expires_at, created_at=now)
+        session.add(payment)
+    payment.provider_payment_id = provider_payment_id
+    payment.paid_at = now
+    payment.status = "duplicate" if already_paid else "paid"
+    try:
+        session.flush()
+    except IntegrityError:  # two deliveries of one webhook at once: the other one recorded it
+        session.rollback()
+        return session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id)), False
+    if already_paid:
+        logger.warning("case %s paid twice; payment %s kept for refund", payment.case_id, payment.id)
+    return payment, not already_paid
