@@ -30,7 +30,9 @@ class CaseStatus:
     service: str
     state: str
     sla_due_at: str | None
-    holder: str = "done"  # official | supervisor | nobody | done
+    holder: str = "done"  # official | supervisor | operator | citizen | nobody | done
+    vehicle: str | None = None  # desludging: the vehicle on its way
+    disposal: dict | None = None  # desludging: {plant, volume_litres, at}, where the waste went
 
 
 class BackendClient:
@@ -115,18 +117,42 @@ class BackendClient:
         )
         return ApiResult(value=True) if result.ok else ApiResult(error=result.error)
 
-    async def give_feedback(self, *, reference: str, phone: str, solved: bool, rating: int | None) -> ApiResult[str]:
-        """"closed" or "reopened"; errors: window_closed, wrong_state, not_owner, unknown_reference..."""
+    async def give_feedback(
+        self, *, reference: str, phone: str, solved: bool, rating: int | None, comment: str | None = None
+    ) -> ApiResult[str]:
+        """"closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_owner,
+        required_below_3 (a low rating needs a comment), unknown_reference..."""
         result = await self._call(
-            "POST", f"/api/v1/grievances/{reference}/feedback", json={"phone": phone, "solved": solved, "rating": rating}
+            "POST", f"/api/v1/cases/{reference}/feedback",
+            json={"phone": phone, "solved": solved, "rating": rating, "comment": comment},
         )
         return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
+
+    async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
+        """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""
+        return await self._call(
+            "GET", f"/api/v1/desludging/answers/{field}", params={"q": text[:200], "language": language}
+        )
+
+    async def desludging_quote(self, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> ApiResult[float]:
+        result = await self._call("GET", "/api/v1/desludging/quote", params={
+            "ulb": tariff_area, "property_type": property_type, "trips": trips, "slum": str(bool(slum)).lower(),
+        })
+        return ApiResult(value=result.value["fee_rupees"]) if result.ok else ApiResult(error=result.error)
+
+    async def file_desludging(self, *, request: dict, idempotency_key: str) -> ApiResult[dict]:
+        """{"reference", "state", "fee_rupees", "payment_url", "upi_link", "payment_expires_at"}."""
+        return await self._call("POST", "/api/v1/desludging", json=request, headers={"Idempotency-Key": idempotency_key})
+
+    async def payment_link(self, *, phone: str, reference: str | None) -> ApiResult[dict]:
+        """A valid link for the phone's request waiting for payment; error nothing_to_pay."""
+        return await self._call("POST", "/api/v1/desludging/payment-link", json={"phone": phone, "reference": reference})
 
     async def my_cases(self, phone: str) -> ApiResult[list[dict]]:
         return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone})
 
-    async def case_status(self, reference: str) -> ApiResult[CaseStatus]:
-        return self._case(await self._call("GET", f"/api/v1/cases/{reference}"))
+    async def case_status(self, reference: str, language: str = "en") -> ApiResult[CaseStatus]:
+        return self._case(await self._call("GET", f"/api/v1/cases/{reference}", params={"language": language}))
 
     @staticmethod
     def _case(result: ApiResult[dict]) -> ApiResult[CaseStatus]:
@@ -134,5 +160,6 @@ class BackendClient:
             return ApiResult(error=result.error)
         data = result.value
         return ApiResult(
-            value=CaseStatus(data["reference"], data["service"], data["state"], data.get("sla_due_at"), data.get("holder") or "done")
+            value=CaseStatus(data["reference"], data["service"], data["state"], data.get("sla_due_at"), data.get("holder") or "done",
+                             data.get("vehicle"), data.get("disposal"))
         )

@@ -1,7 +1,9 @@
 """Base for form validation: counts failed answers so a stuck citizen is offered a way out."""
+import os
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,6 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.backend_client import UNAVAILABLE, ApiResult
 
 MAX_FAILURES_BEFORE_HELP = 3
+LOCAL_TIME = ZoneInfo(os.environ.get("SATHI_TIMEZONE", "Asia/Kolkata"))  # times in replies are the citizen's clock
 MAX_TEXT_CHARS = 1000
 
 

@@ -143,19 +143,6 @@ class ActionSubmitGrievance(Action):
         return [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILED_SLOTS]
 
 
-class ActionRetryPending(ActionSubmitGrievance):
-    """"Yes" outside a form: files the grievance kept after a failed submission, else shows help."""
-
-    def name(self) -> str:
-        return "action_retry_pending"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        if not tracker.get_slot("grievance_pending"):
-            dispatcher.utter_message(response="utter_help")
-            return []
-        return await super().run(dispatcher, tracker, domain)
-
-
 class ActionAskGrievanceCategoryConfirmed(Action):
     """The form's question for grievance_category_confirmed: the guessed problem, in words."""
 

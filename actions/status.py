@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
-from actions.form_validation import CountingFormValidation
+from actions.form_validation import LOCAL_TIME, CountingFormValidation, language_of
 
 MAX_REFERENCE_CHARS = 40
 MAX_LISTED = 5  # the newest; more would flood a feature phone
@@ -29,7 +29,7 @@ class ValidateStatusForm(CountingFormValidation):
 
 
 def _due_date(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""
+    return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%d-%m-%Y") if iso else ""
 
 
 class ActionCheckStatus(Action):
@@ -41,17 +41,29 @@ class ActionCheckStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         reference = str(tracker.get_slot("reference") or "").strip()
-        result = await self.client.case_status(reference)
+        result = await self.client.case_status(reference, language_of(tracker))
         if result.ok:
             case = result.value
             due = _due_date(case.sla_due_at)
-            dispatcher.utter_message(
-                response="utter_case_status" if due else "utter_case_status_no_due",
-                reference=case.reference,
-                state_key=f"case_state.{case.service}.{case.state}",
-                holder_key=f"case_holder.{case.holder}",
-                due=due,
-            )
+            state_key = f"case_state.{case.service}.{case.state}"
+            if case.disposal:  # SUJOG's point: the citizen sees where the waste from their tank went
+                disposed = datetime.fromisoformat(case.disposal["at"]).astimezone(LOCAL_TIME)
+                dispatcher.utter_message(
+                    response="utter_desludging_status_disposed", reference=case.reference, state_key=state_key,
+                    volume=case.disposal["volume_litres"], plant=case.disposal["plant"],
+                    disposed_on=disposed.strftime("%d-%m-%Y"), disposed_at=disposed.strftime("%H:%M"),
+                )
+            elif case.vehicle:
+                dispatcher.utter_message(response="utter_desludging_status_vehicle", reference=case.reference,
+                                         state_key=state_key, vehicle=case.vehicle, due=due)
+            else:
+                dispatcher.utter_message(
+                    response="utter_case_status" if due else "utter_case_status_no_due",
+                    reference=case.reference,
+                    state_key=state_key,
+                    holder_key=f"case_holder.{case.holder}",
+                    due=due,
+                )
         elif result.error in ("unknown_reference", "not_found"):
             dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
         else:

@@ -55,6 +55,7 @@ class StateDef(BaseModel):
     sla_hours: float | None = None
     terminal: bool = False
     held: bool = False  # someone must act: the citizen is told who holds the case
+    holder: str | None = None  # who acts here when it is not an official of the roster (operator, citizen)
 
 
 class Notice(BaseModel):

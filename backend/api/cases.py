@@ -1,10 +1,13 @@
 """Case routes common to every service: public status, history and workflow actions."""
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseStatusOut, CitizenIn, HistoryOut, MyCaseOut
 from backend.models import Case
+from backend.services import desludging
 from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
 from backend.workflow import WorkflowError
 
@@ -29,10 +32,16 @@ def my_cases(body: CitizenIn, session: SessionDep, settings: SettingsDep, workfl
 
 
 @router.get("/{reference}", response_model=CaseStatusOut)
-def case_status(reference: str, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> CaseStatusOut:
+def case_status(
+    reference: str, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+    language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+) -> CaseStatusOut:
+    """Public: no personal data. `language` names places (a treatment plant) in the reader's language."""
     case = _case_or_404(session, reference)
-    holder = holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)
-    return CaseStatusOut.model_validate(case, from_attributes=True).model_copy(update={"holder": holder})
+    update = {"holder": holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)}
+    if case.service == "desludging":
+        update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
+    return CaseStatusOut.model_validate(case, from_attributes=True).model_copy(update=update)
 
 
 @router.get("/{reference}/history", response_model=list[HistoryOut], dependencies=[Authorised])

@@ -1,12 +1,16 @@
 """Desludging routes: the fee, filing, the operator's steps and the citizen's rating."""
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut
-from backend.services import desludging
+from backend.api.schemas import (
+    AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, PaymentLinkIn, PaymentLinkOut, QuoteOut,
+)
+from backend.services import desludging, desludging_form
 from backend.services.cases import find_case
 from backend.workflow import WorkflowError
 
@@ -34,6 +38,31 @@ def quote(
     return QuoteOut(fee_rupees=fee / 100)
 
 
+@router.get("/answers/{field}", response_model=AnswerOut)
+def match_answer(
+    field: Annotated[str, Path(pattern="^(" + "|".join(desludging_form.FIELDS) + ")$")], settings: SettingsDep, now: NowDep,
+    q: Annotated[str, Query(max_length=200)], language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+) -> AnswerOut:
+    """What the citizen's answer to one question of the form means, or 422 no_match."""
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    answer = desludging_form.match_answer(settings.masterdata_dir, field, q, language=language, today=today)
+    if answer is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
+    return AnswerOut(value=answer.value, label=answer.label)
+
+
+@router.post("/payment-link", response_model=PaymentLinkOut, dependencies=[Authorised])
+def payment_link(body: PaymentLinkIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> PaymentLinkOut:
+    """A valid link for the phone's request waiting for payment (a fresh one if the last expired)."""
+    try:
+        case, link = desludging.payment_link(session, settings=settings, phone=body.phone, reference=body.reference, now=now)
+    except WorkflowError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": exc.code}) from exc
+    session.commit()
+    return PaymentLinkOut(reference=case.reference, fee_rupees=link.payment.amount_paise / 100, payment_url=link.url,
+                          upi_link=link.upi, expires_at=link.payment.expires_at)
+
+
 @router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
 def file_request(
     body: DesludgingIn, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
@@ -54,6 +83,7 @@ def file_request(
     return DesludgingOut(
         reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
         payment_url=link.url if link else None, upi_link=link.upi if link else None, operator_id=case.assignee_id,
+        payment_expires_at=link.payment.expires_at if link else None,
     )
 
 
@@ -82,7 +112,7 @@ def operator_step(
 def rating(reference: str, body: DesludgingRatingIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> DesludgingOut:
     case = _case(session, reference)
     try:
-        desludging.rate(case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating, comment=body.comment, now=now)
+        desludging.rate(session, case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating, comment=body.comment, now=now)
         session.commit()
     except WorkflowError as exc:
         session.rollback()

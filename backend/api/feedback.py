@@ -6,13 +6,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
+from backend.services import desludging
 from backend.services import feedback as feedback_service
 from backend.services.cases import find_case
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"], dependencies=[Authorised])
 
-_STATUS = {"not_owner": status.HTTP_403_FORBIDDEN, "invalid_rating": status.HTTP_422_UNPROCESSABLE_CONTENT}
+_STATUS = {"not_owner": status.HTTP_403_FORBIDDEN, "invalid_rating": status.HTTP_422_UNPROCESSABLE_CONTENT,
+           "one_to_five": status.HTTP_422_UNPROCESSABLE_CONTENT, "required_below_3": status.HTTP_422_UNPROCESSABLE_CONTENT}
 
 
 @router.post("/grievances/{reference}/feedback", response_model=FeedbackOut)
@@ -22,11 +24,34 @@ def give_feedback(
     case = find_case(session, reference)
     if case is None or case.service != "grievance":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    return _verdict(case, body, session, settings, workflows, now)
+
+
+@router.post("/cases/{reference}/feedback", response_model=FeedbackOut)
+def give_case_feedback(
+    reference: str, body: FeedbackIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> FeedbackOut:
+    """The citizen's verdict on any service's case: the bot need not know which service it is."""
+    case = find_case(session, reference)
+    if case is None or case.service not in ("grievance", "desludging"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    return _verdict(case, body, session, settings, workflows, now)
+
+
+def _verdict(case, body: FeedbackIn, session, settings, workflows, now) -> FeedbackOut:  # noqa: ANN001
     try:
-        outcome = feedback_service.give_feedback(
-            session, workflow=workflows["grievance"], masterdata_dir=settings.masterdata_dir, case=case,
-            phone=body.phone, solved=body.solved, rating=body.rating, comment=body.comment, now=now,
-        )
+        if case.service == "desludging":
+            if body.rating is None:
+                raise feedback_service.InvalidRating("a rating is 1 to 5")
+            desludging.rate(session, case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating,
+                            comment=body.comment, now=now)
+            session.commit()
+            outcome = "completed"
+        else:
+            outcome = feedback_service.give_feedback(
+                session, workflow=workflows["grievance"], masterdata_dir=settings.masterdata_dir, case=case,
+                phone=body.phone, solved=body.solved, rating=body.rating, comment=body.comment, now=now,
+            )
     except WorkflowError as exc:
         session.rollback()
         raise HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code}) from exc

@@ -42,6 +42,12 @@ class GrievanceIn(BaseModel):
     photo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
 
 
+class DisposalOut(BaseModel):
+    plant: str
+    volume_litres: int
+    at: datetime
+
+
 class CaseStatusOut(BaseModel):
     reference: str
     service: str
@@ -53,6 +59,8 @@ class CaseStatusOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     sla_due_at: datetime | None
+    vehicle: str | None = None  # desludging: the vehicle on its way
+    disposal: DisposalOut | None = None  # desludging: where the waste went
 
 
 class CaseActionIn(BaseModel):
@@ -201,6 +209,25 @@ class DesludgingOut(BaseModel):
     payment_url: str | None = None
     upi_link: str | None = None
     operator_id: str | None = None
+    payment_expires_at: datetime | None = None
+
+
+class AnswerOut(BaseModel):
+    value: str | int | dict
+    label: str = ""
+
+
+class PaymentLinkIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)
+    reference: str | None = Field(default=None, max_length=40)
+
+
+class PaymentLinkOut(BaseModel):
+    reference: str
+    fee_rupees: float
+    payment_url: str
+    upi_link: str
+    expires_at: datetime
 
 
 class QuoteOut(BaseModel):

@@ -67,8 +67,11 @@ def act_on_case(
 def holder_of(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path) -> str:
     """Who holds the case, in plain terms: official, supervisor, nobody (not yet assigned), or
     done when no one needs to act (resolved, closed...)."""
-    if not workflow.states[case.state].held:
+    state = workflow.states[case.state]
+    if not state.held:
         return "done"
+    if state.holder:
+        return state.holder
     holder = routing.official_by_id(masterdata_dir, case.assignee_id)
     return holder.role.lower() if holder else "nobody"
 

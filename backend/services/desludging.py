@@ -2,7 +2,7 @@
 after, assignment to an operator, the operator's steps, disposal at a treatment plant, and the
 citizen's rating. Every state change goes through the workflow (backend/workflows/desludging.yml)."""
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Case
+from backend.models import Case, Feedback
 from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import payments, places
@@ -20,11 +20,11 @@ from backend.services.citizens import normalise_phone
 from backend.services.outbox import Contact
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
-from locales.script import match_key
 
 logger = logging.getLogger(__name__)
 
 PROPERTY_TYPES = ("residential", "commercial", "institutional")
+FEEDBACK_DEPARTMENT = "fssm"  # operators' ratings sit beside the departments' in the feedback table
 SANITATION_TYPES = ("septic_tank", "single_pit", "double_pit", "bio_digester")
 
 
@@ -62,19 +62,11 @@ class MasterData:
     plants: tuple[Plant, ...]
     operators: tuple[Operator, ...]
     tariff: dict[str, dict]
-    villages: dict[tuple[str, str], str] = field(default_factory=dict)  # (gp code, village key) -> ULB serving it
 
 
 @lru_cache
 def load_masterdata(masterdata_dir: Path) -> MasterData:
     raw = yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))
-    rural = yaml.safe_load((masterdata_dir / "gram_panchayats.yml").read_text(encoding="utf-8"))
-    villages = {}
-    for block in rural["blocks"]:
-        for gp in block["gram_panchayats"]:
-            for village in gp["villages"]:
-                for name in village.values():
-                    villages[(gp["code"], match_key(name))] = block["served_by_ulb"]
     return MasterData(
         plants=tuple(Plant(p["code"], p["ulb"], p["name"]) for p in raw["treatment_plants"]),
         operators=tuple(
@@ -82,7 +74,6 @@ def load_masterdata(masterdata_dir: Path) -> MasterData:
             for o in raw["operators"]
         ),
         tariff=raw["tariff"],
-        villages=villages,
     )
 
 
@@ -122,10 +113,11 @@ def _address(masterdata_dir: Path, request: Request) -> tuple[str, str, dict]:
         if ward is None:
             raise InvalidRequest("ward", "unknown_ward")
         return ward.ulb, ward.ulb, {"ulb": ward.ulb, "ward": ward.code}
-    served_by = load_masterdata(masterdata_dir).villages.get((request.gram_panchayat or "", match_key(request.village or "")))
-    if served_by is None:
+    village = places.find_village(masterdata_dir, request.gram_panchayat or "", request.village or "")
+    if village is None:
         raise InvalidRequest("village", "unknown_village")
-    return served_by, "GP", {"gram_panchayat": request.gram_panchayat, "village": request.village, "ulb": served_by}
+    served_by = village.served_by_ulb
+    return served_by, "GP", {"gram_panchayat": village.gram_panchayat, "village": village.name["en"], "ulb": served_by}
 
 
 def file_request(
@@ -234,7 +226,8 @@ def operator_step(
     case.details = details
 
 
-def rate(case: Case, *, workflow: WorkflowDef, phone: str, rating: int, comment: str | None, now: datetime) -> None:
+def rate(session: Session, case: Case, *, workflow: WorkflowDef, phone: str, rating: int, comment: str | None, now: datetime) -> None:
+    """The citizen's rating completes the request; it counts for the operator who did the work."""
     if normalise_phone(phone) != case.citizen_phone:
         raise InvalidRequest("phone", "not_owner")
     if not 1 <= rating <= 5:
@@ -243,8 +236,42 @@ def rate(case: Case, *, workflow: WorkflowDef, phone: str, rating: int, comment:
         raise InvalidRequest("comment", "required_below_3")  # a low score must say why
     apply_action(workflow=workflow, case=case, action="RATE", actor_role="CITIZEN", actor_id=case.citizen_phone, now=now)
     case.details = {**case.details, "rating": rating, "comment": (comment or "").strip()}
+    session.add(Feedback(case_id=case.id, official_id=case.assignee_id, department=FEEDBACK_DEPARTMENT,
+                         rating=rating, comment=(comment or "").strip() or None, at=now))
 
 
 def plant_name(masterdata_dir: Path, code: str | None, language: str) -> str:
     plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == code), None)
     return (plant.name.get(language) or plant.name["en"]) if plant else ""
+
+
+class NothingToPay(WorkflowError):
+    code = "nothing_to_pay"
+
+
+def payment_link(session: Session, *, settings: Settings, phone: str, reference: str | None, now: datetime) -> tuple[Case, payments.Link]:
+    """A valid payment link for the citizen's request waiting for payment: the one named, else the newest."""
+    query = select(Case).where(
+        Case.service == "desludging", Case.citizen_phone == normalise_phone(phone), Case.state == "PENDING_PAYMENT"
+    )
+    if reference:
+        query = query.where(Case.reference == reference.strip().upper())
+    case = session.scalars(query.order_by(Case.id.desc())).first()
+    if case is None:
+        raise NothingToPay("no request of this phone waits for payment")
+    return case, payments.current_link(session, settings=settings, case=case, amount_paise=case.details["fee_paise"], now=now)
+
+
+def progress(case: Case, *, masterdata_dir: Path, language: str) -> dict:
+    """What the citizen may see of the work: the vehicle on its way, where the waste went."""
+    details = case.details
+    disposal = details.get("disposal")
+    operator = next((o for o in load_masterdata(masterdata_dir).operators if o.id == case.assignee_id), None)
+    return {
+        "vehicle": operator.vehicle if operator and case.state == "IN_PROGRESS" else None,
+        "disposal": {
+            "plant": plant_name(masterdata_dir, disposal["plant"], language),
+            "volume_litres": disposal["volume_litres"],
+            "at": disposal["at"],
+        } if disposal else None,
+    }

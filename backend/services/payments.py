@@ -63,12 +63,27 @@ def create_link(session: Session, *, settings: Settings, case: Case, amount_pais
     )
     session.add(payment)
     session.flush()
+    return link_for(settings, case, payment)
+
+
+def link_for(settings: Settings, case: Case, payment: Payment) -> Link:
     url = f"{settings.public_backend_url.rstrip('/')}/pay/{token_for(settings, payment)}"
     upi = "upi://pay?" + urlencode({
-        "pa": settings.upi_vpa, "pn": settings.upi_payee_name, "am": f"{amount_paise / 100:.2f}",
+        "pa": settings.upi_vpa, "pn": settings.upi_payee_name, "am": f"{payment.amount_paise / 100:.2f}",
         "cu": "INR", "tr": f"{case.reference}-{payment.id}", "tn": case.reference,
     }, quote_via=quote)
     return Link(payment, url, upi)
+
+
+def current_link(session: Session, *, settings: Settings, case: Case, amount_paise: int, now: datetime) -> Link:
+    """The case's newest link while it is still valid, else a new one: an expired link is never
+    revived (its page says so), the citizen simply gets a fresh one."""
+    latest = session.scalars(
+        select(Payment).where(Payment.case_id == case.id, Payment.status == "created").order_by(Payment.id.desc())
+    ).first()
+    if latest is not None and latest.expires_at > now + timedelta(minutes=10) and latest.amount_paise == amount_paise:
+        return link_for(settings, case, latest)
+    return create_link(session, settings=settings, case=case, amount_paise=amount_paise, now=now)
 
 
 def payment_for_token(session: Session, *, settings: Settings, token: str, now: datetime) -> Payment:

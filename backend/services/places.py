@@ -88,3 +88,46 @@ def locate_ward(masterdata_dir: Path, latitude: float, longitude: float) -> Ward
             if _inside((latitude, longitude), polygon):
                 return Ward(ulb.code, number)
     return None
+
+
+@dataclass(frozen=True)
+class Village:
+    key: str  # match_key of one of its names
+    name: dict[str, str]
+    gram_panchayat: str
+    gram_panchayat_name: dict[str, str]
+    served_by_ulb: str
+
+
+@lru_cache
+def villages(masterdata_dir: Path) -> tuple[Village, ...]:
+    """Every name of every village in backend/masterdata/gram_panchayats.yml, in any script."""
+    raw = yaml.safe_load((masterdata_dir / "gram_panchayats.yml").read_text(encoding="utf-8"))
+    found = []
+    for block in raw["blocks"]:
+        for gp in block["gram_panchayats"]:
+            for village in gp["villages"]:
+                for name in village.values():
+                    found.append(Village(match_key(name), village, gp["code"], gp["name"], block["served_by_ulb"]))
+    return tuple(found)
+
+
+def find_village(masterdata_dir: Path, gram_panchayat: str, name: str) -> Village | None:
+    key = match_key(name or "")
+    return next((v for v in villages(masterdata_dir) if v.gram_panchayat == gram_panchayat and v.key == key), None)
+
+
+@lru_cache
+def ulb_names(masterdata_dir: Path) -> dict[str, dict[str, str]]:
+    raw = yaml.safe_load((masterdata_dir / "wards.yml").read_text(encoding="utf-8"))
+    return {item["code"]: item.get("name", {"en": item["code"]}) for item in raw["ulbs"]}
+
+
+def ulb_named_in(masterdata_dir: Path, text: str) -> _Ulb | None:
+    """The town a citizen named ("ward 18 Cuttack", "कटक", "ପୁରୀ"), if any."""
+    key = f" {match_key(text or '')} "
+    for ulb in _load_ulbs(masterdata_dir):
+        names = [ulb.code, *ulb_names(masterdata_dir)[ulb.code].values()]
+        if any(f" {match_key(n)} " in key for n in names):
+            return ulb
+    return None

@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 from actions.grievance import (
     FILED_SLOTS,
     ActionAskGrievanceCategoryConfirmed,
-    ActionRetryPending,
     ActionSubmitGrievance,
     ValidateGrievanceForm,
 )
+from actions.retry import ActionRetryPending
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.actions.conftest import DOMAIN, make_tracker, responses

@@ -1,0 +1,241 @@
+"""Desludging request form (DIGIT FSM / SUJOG FSSM over chat): thin adapters. What an answer means
+is the backend's to say (GET /api/v1/desludging/answers/<field>); so is the fee and the filing."""
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.form_validation import LOCAL_TIME, CountingFormValidation, channel_of, language_of
+from locales.script import native_digits_to_ascii
+
+# The questions, in the order asked; the correction menu numbers them the same way (1 = name ...).
+ANSWER_SLOTS = (
+    "desludging_name", "desludging_property_type", "desludging_sanitation_type", "desludging_size",
+    "desludging_trips", "desludging_place", "desludging_landmark", "desludging_pin", "desludging_slum",
+    "desludging_date", "desludging_payment",
+)
+# Slots answered by the backend's matching, and the field name it knows them by.
+MATCHED = {slot: slot.removeprefix("desludging_") for slot in ANSWER_SLOTS if slot != "desludging_slum"}
+FILED_SLOTS = (*ANSWER_SLOTS, "desludging_place_label", "desludging_confirmed", "desludging_correcting", "desludging_correction")
+
+
+def _answers(tracker: Tracker) -> dict[str, Any]:
+    return {slot: tracker.get_slot(slot) for slot in ANSWER_SLOTS}
+
+
+async def quote(client: BackendClient, answers: dict[str, Any]):  # noqa: ANN201
+    """The fee for the answers so far, once everything it depends on is known; None before that."""
+    place = answers["desludging_place"]
+    if not (isinstance(place, dict) and answers["desludging_property_type"] and answers["desludging_trips"]
+            and answers["desludging_slum"] is not None):
+        return None
+    return await client.desludging_quote(
+        tariff_area=place["tariff_area"], property_type=answers["desludging_property_type"],
+        trips=int(answers["desludging_trips"]), slum=bool(answers["desludging_slum"]),
+    )
+
+
+class ValidateDesludgingForm(CountingFormValidation):
+    def name(self) -> str:
+        return "validate_desludging_form"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """No payment question when there is nothing to pay; the correction menu only when asked for."""
+        slots = list(domain_slots)
+        fee = await quote(self.client, _answers(tracker))
+        if fee is not None and fee.ok and fee.value == 0:
+            slots.remove("desludging_payment")
+        if not tracker.get_slot("desludging_correcting"):
+            slots.remove("desludging_correction")
+        return slots
+
+    async def _matched(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if not text:
+            return self.failed(dispatcher, tracker, slot, f"utter_invalid_{slot}")
+        result = await self.client.desludging_answer(MATCHED[slot], text, language_of(tracker))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {slot: None}
+        if not result.ok:
+            return self.failed(dispatcher, tracker, slot, f"utter_invalid_{slot}")
+        events = self.accepted(slot, result.value["value"])
+        if slot == "desludging_place":
+            events["desludging_place_label"] = result.value["label"]
+        return events
+
+    async def validate_desludging_slum(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ("affirm", "deny"):
+            return self.accepted("desludging_slum", intent == "affirm")
+        return self.failed(dispatcher, tracker, "desludging_slum", "utter_invalid_desludging_slum")
+
+    async def validate_desludging_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "affirm":
+            return self.accepted("desludging_confirmed", True)
+        if intent == "deny":  # "change an answer": the menu of answers comes next
+            return {"desludging_confirmed": None, "desludging_correcting": True, "validation_failures": 0}
+        return self.failed(dispatcher, tracker, "desludging_confirmed", "utter_invalid_desludging_confirmed")
+
+    async def validate_desludging_correction(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The number of the answer to change: it is forgotten, so the form asks it again, then
+        shows the summary again."""
+        text = native_digits_to_ascii(str(value or "")).strip().rstrip(".")
+        if not text.isdigit() or not 1 <= int(text) <= len(ANSWER_SLOTS):
+            return self.failed(dispatcher, tracker, "desludging_correction", "utter_invalid_desludging_correction")
+        return {ANSWER_SLOTS[int(text) - 1]: None, "desludging_correction": None, "desludging_correcting": False,
+                "validation_failures": 0}
+
+
+def _make_validator(slot: str):  # noqa: ANN202
+    async def validate(self, value, dispatcher, tracker, domain):  # noqa: ANN001, ANN202
+        return await self._matched(slot, value, dispatcher, tracker)
+    return validate
+
+
+for _slot in MATCHED:  # one validate_<slot> per matched question, as Rasa SDK looks them up by name
+    setattr(ValidateDesludgingForm, f"validate_{_slot}", _make_validator(_slot))
+
+
+def _day(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""
+
+
+class ActionAskDesludgingConfirmed(Action):
+    """The form's last question: every answer read back, the fee, then "shall I file it?"."""
+
+    def name(self) -> str:
+        return "action_ask_desludging_confirmed"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        answers = _answers(tracker)
+        fee = await quote(self.client, answers)
+        if fee is None or not fee.ok:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        payment = answers["desludging_payment"] if fee.value else "free"
+        dispatcher.utter_message(
+            response="utter_desludging_summary",
+            name=answers["desludging_name"],
+            property_key=f"desludging_property.{answers['desludging_property_type']}",
+            sanitation_key=f"desludging_sanitation.{answers['desludging_sanitation_type']}",
+            size=answers["desludging_size"],
+            trips=answers["desludging_trips"],
+            place=tracker.get_slot("desludging_place_label") or "",
+            landmark=answers["desludging_landmark"] or None,
+            landmark_key=None if answers["desludging_landmark"] else "answer.none",
+            pin=answers["desludging_pin"],
+            slum_key="answer.yes" if answers["desludging_slum"] else "answer.no",
+            date=_day(answers["desludging_date"]),
+            payment_key=f"desludging_payment.{payment}",
+        )
+        if fee.value:
+            dispatcher.utter_message(response="utter_desludging_fee", fee=_rupees(fee.value))
+        else:
+            dispatcher.utter_message(response="utter_desludging_fee_free")
+        dispatcher.utter_message(response="utter_ask_desludging_confirmed")
+        return []
+
+
+def _rupees(amount: float) -> str:
+    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+
+
+def _expires(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M") if iso else ""
+
+
+def submission_key(tracker: Tracker) -> str:
+    """Same filing, same key: the sender, when the form was opened and the answers."""
+    opened = next((e.get("timestamp") for e in reversed(tracker.events)
+                   if e.get("event") == "active_loop" and e.get("name") == "desludging_form"), None)
+    answers = "|".join(str(tracker.get_slot(s)) for s in ANSWER_SLOTS)
+    return hashlib.sha256(f"{tracker.sender_id}|{opened}|{answers}".encode()).hexdigest()
+
+
+class ActionSubmitDesludging(Action):
+    def name(self) -> str:
+        return "action_submit_desludging"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        answers = _answers(tracker)
+        if not tracker.get_slot("desludging_confirmed") or not isinstance(answers["desludging_place"], dict):
+            dispatcher.utter_message(response="utter_help")
+            return [SlotSet("desludging_pending", False)]
+        place = answers["desludging_place"]
+        request = {
+            "applicant_name": answers["desludging_name"], "citizen_phone": tracker.sender_id,
+            "property_type": answers["desludging_property_type"], "sanitation_type": answers["desludging_sanitation_type"],
+            "size_litres": int(answers["desludging_size"]), "trips": int(answers["desludging_trips"]),
+            "slum": bool(answers["desludging_slum"]), "preferred_date": answers["desludging_date"],
+            "pay_before": answers["desludging_payment"] == "before", "pin": answers["desludging_pin"],
+            "landmark": answers["desludging_landmark"] or "",
+            "ward": place.get("ward"), "gram_panchayat": place.get("gram_panchayat"), "village": place.get("village"),
+            "language": language_of(tracker), "channel": channel_of(tracker),
+        }
+        result = await self.client.file_desludging(request=request, idempotency_key=submission_key(tracker))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_desludging_kept_for_retry")
+            return [SlotSet("desludging_pending", True)]
+        if not result.ok:  # the backend refused an answer the form let through (a day that passed at midnight...)
+            dispatcher.utter_message(response="utter_desludging_refused")  # the form shows the summary again
+            return [SlotSet("desludging_pending", False), SlotSet("desludging_confirmed", None),
+                    FollowupAction("desludging_form")]
+        filed = result.value
+        if filed.get("payment_url"):
+            dispatcher.utter_message(
+                response="utter_desludging_filed_pay", reference=filed["reference"], fee=_rupees(filed["fee_rupees"]),
+                payment_url=filed["payment_url"], upi_link=filed["upi_link"], expires=_expires(filed.get("payment_expires_at")),
+            )
+        else:
+            dispatcher.utter_message(response="utter_desludging_filed", reference=filed["reference"])
+        return [SlotSet("desludging_pending", False)] + [SlotSet(s, None) for s in FILED_SLOTS]
+
+
+class ActionMakePayment(Action):
+    """"I want to pay" / "pay FSM-2026-000001": a valid link for the request waiting for payment,
+    a fresh one when the last expired."""
+
+    def name(self) -> str:
+        return "action_make_payment"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        reference = next(tracker.get_latest_entity_values("reference"), None)
+        result = await self.client.payment_link(phone=tracker.sender_id, reference=reference)
+        if result.ok:
+            link = result.value
+            dispatcher.utter_message(
+                response="utter_payment_link", reference=link["reference"], fee=_rupees(link["fee_rupees"]),
+                payment_url=link["payment_url"], upi_link=link["upi_link"], expires=_expires(link["expires_at"]),
+            )
+        elif result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+        else:
+            dispatcher.utter_message(response="utter_nothing_to_pay")
+        return []

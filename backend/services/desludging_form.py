@@ -1,0 +1,125 @@
+"""The citizen's answers to the desludging form, matched to the request's fields: the number of an
+option offered or words in any script (backend/masterdata/desludging.yml), a day in words
+(locales/dates.py), a place (a ward of a town, a locality or a village). The bot asks; the rules
+of what is a valid answer live here, next to the filing that checks them again."""
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+import locales
+from backend.services import places
+from locales.dates import parse_day
+from locales.script import match_key, native_digits_to_ascii
+
+MAX_DAYS_AHEAD = 60
+MIN_LITRES, MAX_LITRES = 500, 50_000
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_CUBIC = re.compile(r"(m3|m³|cubic|cu\.?\s*m|ghan|घन|ଘନ)", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: object
+    label: str = ""  # words for the summary, in the citizen's language, where the bot cannot make them
+
+
+@lru_cache
+def _answers(masterdata_dir: Path) -> dict:
+    return yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))["answers"]
+
+
+def _choice(options: list[dict], text: str) -> dict | None:
+    """An option by its number, else by the longest of its words found in the text."""
+    cleaned = native_digits_to_ascii(text).strip().rstrip(".")
+    if cleaned.isdigit():
+        return next((o for o in options if o["number"] == int(cleaned)), None)
+    padded = f" {match_key(cleaned)} "
+    found = [(len(match_key(str(w))), o) for o in options for w in o["words"] if f" {match_key(str(w))} " in padded]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def _size(options: list[dict], text: str) -> int | None:
+    cleaned = native_digits_to_ascii(text).replace(",", "")
+    number = _NUMBER.search(cleaned)
+    if number:
+        amount = float(number.group())
+        if _CUBIC.search(cleaned):
+            amount *= 1000  # a cubic metre is 1,000 litres
+        if amount >= MIN_LITRES:
+            return int(amount) if amount <= MAX_LITRES else None
+        if amount.is_integer() and cleaned.strip().isdigit():
+            option = next((o for o in options if o["number"] == int(amount)), None)
+            return option["litres"] if option else None
+        return None
+    option = _choice(options, text)
+    return option["litres"] if option else None
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[\s\-]", "", native_digits_to_ascii(text))
+
+
+def match_place(masterdata_dir: Path, text: str, language: str) -> Answer | None:
+    """A village (with its gram panchayat), else a ward of a town: a locality or landmark, or a
+    ward number, with the town named or else the first town in the master data."""
+    key = f" {match_key(native_digits_to_ascii(text))} "
+    villages = sorted(places.villages(masterdata_dir), key=lambda v: -len(v.key))
+    village = next((v for v in villages if f" {v.key} " in key), None)
+    if village:
+        return Answer(
+            {"kind": "village", "gram_panchayat": village.gram_panchayat, "village": village.name["en"],
+             "ulb": village.served_by_ulb, "tariff_area": "GP"},
+            locales.render("desludging_place.village", language, village=village.name.get(language) or village.name["en"],
+                           gram_panchayat=village.gram_panchayat_name.get(language) or village.gram_panchayat_name["en"])["text"],
+        )
+    town = places.ulb_named_in(masterdata_dir, text)
+    ward = places.match_ward(masterdata_dir, text, ulb=town.code if town else None)
+    if ward is None:
+        return None
+    names = places.ulb_names(masterdata_dir)[ward.ulb]
+    return Answer(
+        {"kind": "ward", "ward": ward.code, "ulb": ward.ulb, "tariff_area": ward.ulb},
+        locales.render("desludging_place.ward", language, number=ward.number, ulb=names.get(language) or names["en"])["text"],
+    )
+
+
+def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, today: date) -> Answer | None:
+    """The value of `field` the text gives, or None when it gives none."""
+    text = (text or "").strip()
+    if not text or len(text) > 200:
+        return None
+    answers = _answers(masterdata_dir)
+    if field in ("property_type", "sanitation_type", "payment"):
+        option = _choice(answers[field], text)
+        return Answer(option["code"]) if option else None
+    if field == "size":
+        litres = _size(answers["size"], text)
+        return Answer(litres) if litres else None
+    if field == "trips":
+        digits = _digits(text)
+        return Answer(int(digits)) if digits.isdigit() and 1 <= int(digits) <= 9 else None
+    if field == "pin":
+        digits = _digits(text)
+        return Answer(digits) if digits.isdigit() and len(digits) == 6 and digits[0] != "0" else None
+    if field == "date":
+        day = parse_day(text, today)
+        return Answer(day.isoformat()) if day and today <= day <= today + timedelta(days=MAX_DAYS_AHEAD) else None
+    if field == "name":
+        name = " ".join(text.split())
+        letters = len(_LETTER.findall(name))
+        return Answer(name) if 2 <= letters and len(name) <= 100 and sum(c.isdigit() for c in name) == 0 else None
+    if field == "landmark":
+        if match_key(text) in {match_key(str(w)) for w in answers["no_landmark"]}:
+            return Answer("")
+        return Answer(" ".join(text.split())) if len(text) >= 3 else None
+    if field == "place":
+        return match_place(masterdata_dir, text, language)
+    raise KeyError(field)
+
+
+FIELDS = ("name", "property_type", "sanitation_type", "size", "trips", "place", "landmark", "pin", "date", "payment")
