@@ -130,8 +130,9 @@ class BackendClient:
 
     async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""
+        # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.
         return await self._call(
-            "GET", f"/api/v1/desludging/answers/{field}", params={"q": text[:200], "language": language}
+            "GET", f"/api/v1/desludging/answers/{field}", params={"q": text[:201], "language": language}
         )
 
     async def desludging_quote(self, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> ApiResult[float]:
@@ -148,8 +149,8 @@ class BackendClient:
         """A valid link for the phone's request waiting for payment; error nothing_to_pay."""
         return await self._call("POST", "/api/v1/desludging/payment-link", json={"phone": phone, "reference": reference})
 
-    async def my_cases(self, phone: str) -> ApiResult[list[dict]]:
-        return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone})
+    async def my_cases(self, phone: str, language: str = "en") -> ApiResult[list[dict]]:
+        return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone, "language": language})
 
     async def case_status(self, reference: str, language: str = "en") -> ApiResult[CaseStatus]:
         return self._case(await self._call("GET", f"/api/v1/cases/{reference}", params={"language": language}))

@@ -32,6 +32,30 @@ def _due_date(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%d-%m-%Y") if iso else ""
 
 
+def say_case(
+    dispatcher: CollectingDispatcher, *, reference: str, service: str, state: str, holder: str, due: str,
+    vehicle: str | None = None, disposal: dict | None = None, plain: str | None = None,
+) -> None:
+    """A case in plain words: where it is, who holds it, by when; for desludging the vehicle on its
+    way, and once done where the waste went (SUJOG's point)."""
+    state_key = f"case_state.{service}.{state}"
+    if disposal:
+        disposed = datetime.fromisoformat(disposal["at"]).astimezone(LOCAL_TIME)
+        dispatcher.utter_message(
+            response="utter_desludging_status_disposed", reference=reference, state_key=state_key,
+            volume=disposal["volume_litres"], plant=disposal["plant"],
+            disposed_on=disposed.strftime("%d-%m-%Y"), disposed_at=disposed.strftime("%H:%M"),
+        )
+    elif vehicle:
+        dispatcher.utter_message(response="utter_desludging_status_vehicle", reference=reference, state_key=state_key,
+                                 vehicle=vehicle, due=due)
+    else:
+        dispatcher.utter_message(
+            response=plain or ("utter_case_status" if due else "utter_case_status_no_due"),
+            reference=reference, state_key=state_key, holder_key=f"case_holder.{holder}", due=due,
+        )
+
+
 class ActionCheckStatus(Action):
     def name(self) -> str:
         return "action_check_status"
@@ -44,26 +68,8 @@ class ActionCheckStatus(Action):
         result = await self.client.case_status(reference, language_of(tracker))
         if result.ok:
             case = result.value
-            due = _due_date(case.sla_due_at)
-            state_key = f"case_state.{case.service}.{case.state}"
-            if case.disposal:  # SUJOG's point: the citizen sees where the waste from their tank went
-                disposed = datetime.fromisoformat(case.disposal["at"]).astimezone(LOCAL_TIME)
-                dispatcher.utter_message(
-                    response="utter_desludging_status_disposed", reference=case.reference, state_key=state_key,
-                    volume=case.disposal["volume_litres"], plant=case.disposal["plant"],
-                    disposed_on=disposed.strftime("%d-%m-%Y"), disposed_at=disposed.strftime("%H:%M"),
-                )
-            elif case.vehicle:
-                dispatcher.utter_message(response="utter_desludging_status_vehicle", reference=case.reference,
-                                         state_key=state_key, vehicle=case.vehicle, due=due)
-            else:
-                dispatcher.utter_message(
-                    response="utter_case_status" if due else "utter_case_status_no_due",
-                    reference=case.reference,
-                    state_key=state_key,
-                    holder_key=f"case_holder.{case.holder}",
-                    due=due,
-                )
+            say_case(dispatcher, reference=case.reference, service=case.service, state=case.state, holder=case.holder,
+                     due=_due_date(case.sla_due_at), vehicle=case.vehicle, disposal=case.disposal)
         elif result.error in ("unknown_reference", "not_found"):
             dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
         else:
@@ -81,7 +87,7 @@ class ActionListApplications(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        result = await self.client.my_cases(tracker.sender_id)
+        result = await self.client.my_cases(tracker.sender_id, language_of(tracker))
         if not result.ok:
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
@@ -90,11 +96,7 @@ class ActionListApplications(Action):
             return []
         dispatcher.utter_message(response="utter_my_cases", count=len(result.value))
         for case in result.value[:MAX_LISTED]:
-            dispatcher.utter_message(
-                response="utter_my_case",
-                reference=case["reference"],
-                state_key=f"case_state.{case['service']}.{case['state']}",
-                holder_key=f"case_holder.{case['holder']}",
-                due=_due_date(case.get("sla_due_at")),
-            )
+            say_case(dispatcher, reference=case["reference"], service=case["service"], state=case["state"],
+                     holder=case["holder"], due=_due_date(case.get("sla_due_at")), vehicle=case.get("vehicle"),
+                     disposal=case.get("disposal"), plain="utter_my_case")
         return []

@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseActionIn, CaseStatusOut, CitizenIn, HistoryOut, MyCaseOut
+from backend.api.schemas import CaseActionIn, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
 from backend.services import desludging
 from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
@@ -22,11 +22,13 @@ def _case_or_404(session, reference: str) -> Case:
 
 
 @router.post("/mine", response_model=list[MyCaseOut], dependencies=[Authorised])
-def my_cases(body: CitizenIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> list[MyCaseOut]:
-    """"My complaints": the phone's cases, newest first (the phone in the body, never in a URL)."""
+def my_cases(body: MyCasesIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> list[MyCaseOut]:
+    """"My requests": the phone's cases, newest first (the phone in the body, never in a URL)."""
     return [
         MyCaseOut(reference=c.reference, service=c.service, state=c.state, sla_due_at=c.sla_due_at,
-                  holder=holder_of(c, workflow=workflows[c.service], masterdata_dir=settings.masterdata_dir))
+                  holder=holder_of(c, workflow=workflows[c.service], masterdata_dir=settings.masterdata_dir),
+                  **(desludging.progress(c, masterdata_dir=settings.masterdata_dir, language=body.language)
+                     if c.service == "desludging" else {}))
         for c in cases_of(session, phone=body.phone)
     ]
 
@@ -41,7 +43,7 @@ def case_status(
     update = {"holder": holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)}
     if case.service == "desludging":
         update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
-    return CaseStatusOut.model_validate(case, from_attributes=True).model_copy(update=update)
+    return CaseStatusOut.model_validate({**CaseStatusOut.model_validate(case, from_attributes=True).model_dump(), **update})
 
 
 @router.get("/{reference}/history", response_model=list[HistoryOut], dependencies=[Authorised])

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, status
+from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from backend.db import get_session_factory
@@ -36,7 +36,15 @@ def require_token(settings: SettingsDep, authorization: Annotated[str | None, He
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "unauthorized"})
 
 
+async def read_body(request: Request) -> bytes:
+    """The raw body, read on the event loop, so routes that touch the database can be plain `def`
+    and run in the thread pool: a database call inside an `async def` route would stall every
+    other request while SQLite waits for a lock."""
+    return await request.body()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+RawBodyDep = Annotated[bytes, Depends(read_body)]
 WorkflowsDep = Annotated[dict[str, WorkflowDef], Depends(get_workflows)]
 NowDep = Annotated[datetime, Depends(get_now)]
 Authorised = Depends(require_token)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
 import locales
-from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.models import Case
 from backend.services import desludging, payments
 
@@ -30,9 +30,10 @@ def _page(language: str, key: str, *, status_code: int = 200, form: str = "", **
 
 
 @router.post("/api/v1/payments/webhook")
-async def webhook(request: Request, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> dict:
+def webhook(
+    request: Request, body: RawBodyDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> dict:
     """The provider says a payment was captured. Signed; repeated deliveries change nothing."""
-    body = await request.body()
     given = request.headers.get("X-Sandbox-Signature", "")
     if not hmac.compare_digest(given, payments.webhook_signature(settings, body)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "bad_signature"})

@@ -177,8 +177,14 @@ class MyCaseOut(BaseModel):
     reference: str
     service: str
     state: str
-    holder: str  # official | supervisor | nobody | done
+    holder: str  # official | supervisor | operator | citizen | nobody | done
     sla_due_at: datetime | None
+    vehicle: str | None = None
+    disposal: DisposalOut | None = None
+
+
+class MyCasesIn(CitizenIn):
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")  # for names of places
 
 
 class DesludgingIn(BaseModel):

@@ -18,7 +18,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from backend.api.deps import NowDep, SessionDep, SettingsDep
+from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
 from backend.models import SandboxMessage
 from backend.settings import Settings
 from channels.signatures import sign
@@ -54,12 +54,12 @@ async def _report_delivery(callback_url: str, sid: str, to: str, auth_token: str
 
 
 @router.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=status.HTTP_201_CREATED)
-async def create_message(
-    account_sid: str, request: Request, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
+def create_message(
+    account_sid: str, raw: RawBodyDep, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
     now: NowDep, authorization: Annotated[str | None, Header()] = None,
 ) -> dict:
     _check_basic_auth(settings, account_sid, authorization)
-    form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+    form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
     if not form.get("To") or not form.get("From") or not (form.get("Body") or form.get("ContentSid")):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={"code": 21602, "message": "Message body is required.", "status": 400})
     body = form.get("Body") or f"[template {form['ContentSid']}] {form.get('ContentVariables', '')}"

@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from backend.api.deps import NowDep, SessionDep, SettingsDep
+from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
 from backend.services import citizens, outbox
 from backend.senders import UNSUBSCRIBED_CODES
 from channels.signatures import is_valid, public_url
@@ -12,9 +12,9 @@ from channels.signatures import is_valid, public_url
 router = APIRouter(prefix="/api/v1/twilio", tags=["twilio"])
 
 
-async def signed_form(request: Request, auth_token: str, public_base_url: str) -> dict[str, str]:
+def signed_form(request: Request, body: bytes, auth_token: str, public_base_url: str) -> dict[str, str]:
     """The POSTed form, if X-Twilio-Signature matches it; 403 otherwise."""
-    params = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     url = public_url(public_base_url, request.url.path, request.url.query)
     if not is_valid(auth_token, url, params, request.headers.get("X-Twilio-Signature")):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "bad_signature"})
@@ -22,8 +22,8 @@ async def signed_form(request: Request, auth_token: str, public_base_url: str) -
 
 
 @router.post("/status", status_code=status.HTTP_204_NO_CONTENT)
-async def status_callback(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep) -> None:
-    form = await signed_form(request, settings.twilio_auth_token, settings.public_backend_url)
+def status_callback(request: Request, body: RawBodyDep, session: SessionDep, settings: SettingsDep, now: NowDep) -> None:
+    form = signed_form(request, body, settings.twilio_auth_token, settings.public_backend_url)
     sid = form.get("MessageSid") or form.get("SmsSid")
     if not sid:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail={"code": "missing_message_sid"})

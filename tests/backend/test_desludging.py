@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from backend.api.deps import get_now
 from backend.db import get_session_factory
-from backend.models import Case, OutboxMessage, Payment
+from backend.models import Case, Feedback, OutboxMessage, Payment
 from backend.services.payments import webhook_signature
 from tests.conftest import NOW
 
@@ -145,3 +145,128 @@ def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["reference"] == again.json()["reference"]
     early = client.post(f"/api/v1/desludging/{first.json()['reference']}/rating", json={"phone": PHONE, "rating": 5}, headers=auth)
     assert early.status_code == 409 and early.json()["detail"]["code"] == "wrong_state"
+
+
+# What a citizen answers to the form's questions, in any of the three languages and scripts.
+@pytest.mark.parametrize(
+    "field, answer, language, value",
+    [
+        ("property_type", "2", "en", "commercial"), ("property_type", "mera ghar hai", "hi", "residential"),
+        ("property_type", "ଦୋକାନ", "or", "commercial"), ("property_type", "स्कूल", "hi", "institutional"),
+        ("sanitation_type", "double pit", "en", "double_pit"), ("sanitation_type", "सेप्टिक टैंक", "hi", "septic_tank"),
+        ("sanitation_type", "ଦୁଇ ଗାତ", "or", "double_pit"), ("sanitation_type", "୪", "or", "bio_digester"),
+        ("size", "2000", "en", 2000), ("size", "3", "en", 4000), ("size", "2.5 cubic metres", "en", 2500),
+        ("size", "बड़ा", "hi", 4000), ("size", "୧୫୦୦ ଲିଟର", "or", 1500),
+        ("trips", "२", "hi", 2), ("trips", "9", "en", 9), ("pin", "751 007", "en", "751007"), ("pin", "୭୫୧୦୦୭", "or", "751007"),
+        ("date", "tomorrow", "en", "2026-11-24"), ("date", "कल", "hi", "2026-11-24"), ("date", "ଆସନ୍ତାକାଲି", "or", "2026-11-24"),
+        ("date", "25 Nov", "en", "2026-11-25"), ("date", "२५ नवंबर", "hi", "2026-11-25"), ("date", "୨୫ ନଭେମ୍ବର", "or", "2026-11-25"),
+        ("date", "30/11", "en", "2026-11-30"), ("date", "parso", "hi", "2026-11-25"),
+        ("payment", "1", "en", "before"), ("payment", "baad mein", "hi", "after"), ("payment", "ଗାଡ଼ି ଆସିଲେ", "or", "after"),
+        ("landmark", "none", "en", ""), ("landmark", "कोई नहीं", "hi", ""), ("landmark", "behind the Ram Mandir", "en", "behind the Ram Mandir"),
+        ("name", "  Sabitri   Behera ", "en", "Sabitri Behera"), ("name", "ସାବିତ୍ରୀ ବେହେରା", "or", "ସାବିତ୍ରୀ ବେହେରା"),
+        ("place", "ward 12", "en", {"kind": "ward", "ward": "BMC-W12", "ulb": "BMC", "tariff_area": "BMC"}),
+        ("place", "Cuttack ward 18", "en", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC"}),
+        ("place", "बक्सी बाज़ार कटक", "hi", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC"}),  # no Hindi name in the data: matched across scripts
+        ("place", "ward 99 Puri", "en", None),  # Puri has 32 wards
+        ("place", "ସରକଣା", "or", {"kind": "village", "gram_panchayat": "GP-BENUPUR", "village": "Sarakana", "ulb": "BMC", "tariff_area": "GP"}),
+    ],
+)
+def test_answers_are_understood_in_every_language(client, field, answer, language, value):
+    response = client.get(f"/api/v1/desludging/answers/{field}", params={"q": answer, "language": language})
+    if value is None:
+        assert response.status_code == 422
+        return
+    assert response.status_code == 200, response.text
+    assert response.json()["value"] == value
+
+
+@pytest.mark.parametrize(
+    "field, answer",
+    [("trips", "12"), ("trips", "0"), ("trips", "many"), ("size", "99999"), ("size", "7"), ("size", "200"), ("pin", "7510"),
+     ("pin", "075100"), ("date", "yesterday was fine"), ("date", "2026-11-01"), ("date", "2027-06-01"), ("date", "31/02"),
+     ("property_type", "palace"), ("payment", "5"), ("name", "12345"), ("place", "Atlantis"), ("landmark", "x" * 201)],
+)
+def test_answers_that_mean_nothing_are_refused(client, field, answer):
+    response = client.get(f"/api/v1/desludging/answers/{field}", params={"q": answer})
+    assert response.status_code == 422
+    if len(answer) <= 200:  # longer is refused by the route's own limit
+        assert response.json()["detail"] == {"code": "no_match", "field": field}
+
+
+def test_place_labels_are_in_the_citizens_language(client):
+    label = lambda q, lang: client.get("/api/v1/desludging/answers/place", params={"q": q, "language": lang}).json()["label"]  # noqa: E731
+    assert label("ward 18 cuttack", "or") == "ୱାର୍ଡ 18, କଟକ"
+    assert label("कटक वार्ड 22", "hi").endswith("कटक")
+    assert "Benupur" in label("Sarakana", "en")
+
+
+def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(client, auth, app, settings):
+    filed = _file(client, auth)
+    ask = lambda phone, reference=None: client.post("/api/v1/desludging/payment-link", headers=auth,  # noqa: E731
+                                                     json={"phone": phone, "reference": reference})
+    again = ask(PHONE).json()
+    assert again["payment_url"] == filed["payment_url"] and again["fee_rupees"] == 2000.0  # still valid: the same link
+    assert ask("+919999999999").json()["detail"] == {"code": "nothing_to_pay"}
+    assert ask(PHONE, "FSM-2026-999999").status_code == 404
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(days=2)
+    assert client.get(filed["payment_url"].removeprefix("http://testserver")).status_code == 410
+    fresh = ask(f"0{PHONE[3:]}", filed["reference"]).json()  # the same phone, written the local way
+    assert fresh["payment_url"] != filed["payment_url"]
+    page = client.get(fresh["payment_url"].removeprefix("http://testserver"))
+    assert page.status_code == 200 and "₹2000.00" in page.text
+    payment = _payment(settings, filed["reference"])
+    assert payment.status == "created"  # the expired one stays unpaid; nothing was lost
+    with get_session_factory(settings.database_url)() as session:
+        latest = session.scalars(select(Payment).order_by(Payment.id.desc())).first()
+    assert _capture(client, settings, latest.id, 200000).json() == {"status": "paid", "case_paid": True}
+    assert ask(PHONE).json()["detail"] == {"code": "nothing_to_pay"}
+
+
+def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, auth):
+    reference = _file(client, auth, pay_before=False)["reference"]
+    status = lambda lang="en": client.get(f"/api/v1/cases/{reference}", params={"language": lang}).json()  # noqa: E731
+    assert (status()["holder"], status()["vehicle"], status()["disposal"]) == ("operator", None, None)
+    step = lambda **body: client.post(f"/api/v1/desludging/{reference}/operator", json={"operator_id": "OP-BMC-01", **body}, headers=auth)  # noqa: E731
+    step(action="ACCEPT")
+    assert status()["vehicle"] == "OD-02-AB-4521"
+    step(action="DISPOSE", plant="BMC-FSTP-DARUTHENG", volume_litres=1800)
+    assert status("or")["disposal"]["plant"] == "ଦାରୁଠେଙ୍ଗ ଏଫଏସଟିପି" and status()["disposal"]["plant"] == "Darutheng FSTP"
+    assert status()["disposal"]["volume_litres"] == 1800 and status()["holder"] == "done"
+    assert "applicant_name" not in str(status()) and PHONE not in str(status())  # public: no personal data
+
+
+def test_the_citizens_rating_through_the_common_feedback_route(client, auth, settings):
+    reference = _file(client, auth, pay_before=False)["reference"]
+    verdict = lambda **body: client.post(f"/api/v1/cases/{reference}/feedback", headers=auth,  # noqa: E731
+                                         json={"phone": PHONE, "solved": True, **body})
+    assert verdict(rating=4).json()["detail"]["code"] == "wrong_state"  # not done yet
+    for action in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1500}):
+        client.post(f"/api/v1/desludging/{reference}/operator", json={"operator_id": "OP-BMC-01", **action}, headers=auth)
+    assert verdict(rating=1).json()["detail"]["code"] == "required_below_3"
+    other = client.post(f"/api/v1/cases/{reference}/feedback", headers=auth, json={"phone": "+919000000000", "solved": True, "rating": 5})
+    assert other.status_code == 403
+    done = verdict(rating=1, comment="Sludge was spilled in the lane")
+    assert done.json() == {"reference": reference, "outcome": "completed", "state": "COMPLETED"}
+    assert verdict(rating=5).json()["detail"]["code"] == "wrong_state"  # once
+    with get_session_factory(settings.database_url)() as session:
+        rows = session.scalars(select(Feedback)).all()
+    assert [(f.official_id, f.rating, f.comment) for f in rows] == [("OP-BMC-01", 1, "Sludge was spilled in the lane")]
+
+
+def test_refusals_of_the_workflow_wrong_role_wrong_state_and_reasons(client, auth, settings):
+    reference = _file(client, auth)["reference"]  # waiting for payment
+    act = lambda **body: client.post(f"/api/v1/cases/{reference}/actions", headers=auth, json={"actor_id": "x", **body})  # noqa: E731
+    assert act(action="ACCEPT", actor_role="CITIZEN").status_code == 409  # wrong state first
+    assert act(action="PAY", actor_role="CITIZEN").status_code == 403  # only the payment webhook pays
+    assert act(action="REJECT", actor_role="CITIZEN", reason="x").status_code == 403
+    assert act(action="CANCEL", actor_role="CITIZEN").status_code == 422  # a reason is required
+    assert act(action="FLY", actor_role="SYSTEM").status_code == 404
+    cancelled = act(action="CANCEL", actor_role="CITIZEN", reason="The tank was emptied privately")
+    assert cancelled.json()["state"] == "CANCELLED"
+    assert act(action="REJECT", actor_role="SUPERVISOR", reason="x").status_code == 409  # terminal
+    payment = _payment(settings, reference)
+    late = _capture(client, settings, payment.id, 200000)  # paid after cancelling: kept, the case does not move
+    assert late.json()["status"] == "paid" and _case(settings, reference).state == "CANCELLED"
+    with get_session_factory(settings.database_url)() as session:
+        keys = [m.locale_key for m in session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == PHONE))]
+    assert "utter_notify_desludging_cancelled" in keys

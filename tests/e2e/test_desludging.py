@@ -85,6 +85,8 @@ def test_english_whatsapp_request_corrected_paid_online_followed_to_the_plant_an
     assert (case.state, case.details["rating"], case.details["comment"]) == ("COMPLETED", 2, "The vehicle came a day late")
     status = phone.say(f"status {reference}")[0]
     assert "950 litres were delivered to Basuaghai FSTP" in status
+    mine = "\n".join(phone.say("my requests"))
+    assert reference in mine and "Basuaghai FSTP" in mine
 
 
 def test_odia_whatsapp_request_from_a_village_paid_on_the_visit(stack, twilio):

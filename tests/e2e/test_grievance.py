@@ -9,6 +9,7 @@ import locales
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.e2e.conftest import REFERENCE, Citizen, case_in_database
+from zoneinfo import ZoneInfo
 
 
 def text(key: str, **variables) -> str:
@@ -39,7 +40,7 @@ def test_file_a_grievance_and_ask_its_status(stack):
     assert case.details["ward"] == "BMC-W29"
     assert case.details["description"].startswith("The streetlight in front of house 22")
 
-    due = case.sla_due_at.strftime("%d-%m-%Y")
+    due = case.sla_due_at.astimezone(ZoneInfo("Asia/Kolkata")).strftime("%d-%m-%Y")  # the citizen's calendar
     expected = text("utter_case_status", reference=reference, state_key="case_state.grievance.PENDING_AT_OFFICIAL",
                     holder_key="case_holder.official", due=due)
     assert citizen.say(f"status {reference}") == [expected]
