@@ -1,6 +1,5 @@
 """Desludging request form (DIGIT FSM / SUJOG FSSM over chat): thin adapters. What an answer means
 is the backend's to say (GET /api/v1/desludging/answers/<field>); so is the fee and the filing."""
-import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.form_validation import LOCAL_TIME, CountingFormValidation, channel_of, language_of
+from actions.form_validation import LOCAL_TIME, CountingFormValidation, channel_of, language_of, submission_key
 from locales.script import native_digits_to_ascii
 
 # The questions, in the order asked; the correction menu numbers them the same way (1 = name ...).
@@ -165,14 +164,6 @@ def _expires(iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M") if iso else ""
 
 
-def submission_key(tracker: Tracker) -> str:
-    """Same filing, same key: the sender, when the form was opened and the answers."""
-    opened = next((e.get("timestamp") for e in reversed(tracker.events)
-                   if e.get("event") == "active_loop" and e.get("name") == "desludging_form"), None)
-    answers = "|".join(str(tracker.get_slot(s)) for s in ANSWER_SLOTS)
-    return hashlib.sha256(f"{tracker.sender_id}|{opened}|{answers}".encode()).hexdigest()
-
-
 class ActionSubmitDesludging(Action):
     def name(self) -> str:
         return "action_submit_desludging"
@@ -196,7 +187,8 @@ class ActionSubmitDesludging(Action):
             "ward": place.get("ward"), "gram_panchayat": place.get("gram_panchayat"), "village": place.get("village"),
             "language": language_of(tracker), "channel": channel_of(tracker),
         }
-        result = await self.client.file_desludging(request=request, idempotency_key=submission_key(tracker))
+        key = submission_key(tracker, "desludging_form", ANSWER_SLOTS)
+        result = await self.client.file_desludging(request=request, idempotency_key=key)
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_desludging_kept_for_retry")
             return [SlotSet("desludging_pending", True)]

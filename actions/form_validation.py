@@ -1,4 +1,5 @@
 """Base for form validation: counts failed answers so a stuck citizen is offered a way out."""
+import hashlib
 import os
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
@@ -62,3 +63,13 @@ def channel_of(tracker: Tracker) -> str:
 
 def language_of(tracker: Tracker) -> str:
     return tracker.get_slot("language") or "en"
+
+
+def submission_key(tracker: Tracker, form: str, slots: tuple[str, ...]) -> str:
+    """Same filing, same key: the sender, when the form was opened and its answers, so a retry never files twice."""
+    opened = next(
+        (e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "active_loop" and e.get("name") == form),
+        None,
+    )
+    answers = "|".join(str(tracker.get_slot(s)) for s in slots)
+    return hashlib.sha256(f"{tracker.sender_id}|{opened}|{answers}".encode()).hexdigest()

@@ -1,5 +1,4 @@
 """Grievance form validation and submission."""
-import hashlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -8,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation, channel_of, language_of
+from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation, channel_of, language_of, submission_key
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
 # Cleared with the form once filed.
@@ -95,20 +94,6 @@ def _photo_url(tracker: Tracker) -> str | None:
     return next((m["url"] for m in media if str(m.get("content_type", "")).startswith("image/")), None)
 
 
-def submission_key(tracker: Tracker) -> str:
-    """Same filing, same key: the sender plus the time this form was opened, so a retry never files twice."""
-    opened = next(
-        (
-            e.get("timestamp")
-            for e in reversed(tracker.events)
-            if e.get("event") == "active_loop" and e.get("name") == "grievance_form"
-        ),
-        None,
-    )
-    answers = "|".join(str(tracker.get_slot(s)) for s in FORM_SLOTS)
-    return hashlib.sha256(f"{tracker.sender_id}|{opened}|{answers}".encode()).hexdigest()
-
-
 class ActionSubmitGrievance(Action):
     def name(self) -> str:
         return "action_submit_grievance"
@@ -127,7 +112,7 @@ class ActionSubmitGrievance(Action):
             phone=tracker.sender_id,
             language=language_of(tracker),
             channel=channel_of(tracker),
-            idempotency_key=submission_key(tracker),
+            idempotency_key=submission_key(tracker, "grievance_form", FORM_SLOTS),
             photo_url=tracker.get_slot("grievance_photo"),
             subcategory=tracker.get_slot("grievance_subcategory"),
         )

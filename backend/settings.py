@@ -57,6 +57,7 @@ class Settings(BaseSettings):
 
     # Payments. The sandbox provider is built in (a page a person can pay on in test mode); its
     # secret signs the payment links and the provider's webhook.
+    payment_provider: str = "sandbox"
     payment_secret: str = "dev-payment-secret-change-me"
     payment_link_minutes: int = 60 * 24
     upi_vpa: str = "sathi.ulb@sandboxupi"

@@ -1,8 +1,10 @@
 """Measures the running stack over Rasa's REST channel and prints figures (not a test).
 
     .venv/bin/python -m scripts.benchmark [--rasa http://127.0.0.1:5005] [--conversations 20] [--concurrency 1]
+                                          [--journey grievance|desludging]
 
-Each conversation files a grievance in five turns and asks its status once.
+A grievance conversation files in five turns and asks its status once; a desludging one answers
+the twelve questions, reads the summary and fee, files (with a payment link) and asks its status.
 """
 import argparse
 import asyncio
@@ -11,11 +13,16 @@ import time
 
 import httpx
 
-TURNS = ["hello", "I want to file a complaint", "1", "Garbage not collected for three days", "ward 12", "status GRV-2026-000001"]
+JOURNEYS = {
+    "grievance": ["hello", "I want to file a complaint", "1", "Garbage not collected for three days", "ward 12",
+                  "status GRV-2026-000001"],
+    "desludging": ["my septic tank is full", "Sabitri Behera", "1", "septic tank", "2000", "2", "ward 12",
+                   "behind the Ram Mandir", "751007", "no", "tomorrow", "pay now online", "yes", "status FSM-2026-000001"],
+}
 
 
-async def conversation(client: httpx.AsyncClient, url: str, sender: str, latencies: list[float]) -> None:
-    for text in TURNS:
+async def conversation(client: httpx.AsyncClient, url: str, sender: str, turns: list[str], latencies: list[float]) -> None:
+    for text in turns:
         started = time.perf_counter()
         response = await client.post(url, json={"sender": sender, "message": text})
         response.raise_for_status()
@@ -28,6 +35,7 @@ async def main() -> None:
     parser.add_argument("--rasa", default="http://127.0.0.1:5005")
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--journey", choices=sorted(JOURNEYS), default="grievance")
     args = parser.parse_args()
     url = f"{args.rasa}/webhooks/rest/webhook"
     latencies: list[float] = []
@@ -36,14 +44,14 @@ async def main() -> None:
 
     async def one(i: int) -> None:
         async with semaphore:
-            await conversation(client, url, f"bench-{run_id}-{i}", latencies)
+            await conversation(client, url, f"bench-{run_id}-{i}", JOURNEYS[args.journey], latencies)
 
     async with httpx.AsyncClient(timeout=60) as client:
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(args.conversations)))
         elapsed = time.perf_counter() - started
     ms = sorted(x * 1000 for x in latencies)
-    print(f"conversations={args.conversations} concurrency={args.concurrency} turns={len(ms)}")
+    print(f"journey={args.journey} conversations={args.conversations} concurrency={args.concurrency} turns={len(ms)}")
     print(f"turn latency ms: p50={statistics.median(ms):.0f} p95={ms[int(len(ms) * 0.95) - 1]:.0f} max={ms[-1]:.0f}")
     print(f"throughput: {len(ms) / elapsed:.1f} turns/s")
 

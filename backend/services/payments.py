@@ -2,9 +2,8 @@
 
 A link is the payment's id and expiry signed with HMAC-SHA256 (`/pay/<id>.<expiry>.<signature>`),
 so it cannot be forged or extended; a UPI intent link carries the same amount and reference. The
-built-in sandbox provider (backend/api/payments.py) shows a page a person can pay on in test mode
-and then calls the webhook, signed like a real provider's. The webhook is the only thing that
-marks a payment paid: a forged one is refused, a repeated one changes nothing, a second payment
+provider (backend/payment_providers/) takes the money and reports it by a signed webhook, the only
+thing that marks a payment paid: a forged one is refused, a repeated one changes nothing, a second payment
 for a case already paid is kept as `duplicate` for a refund."""
 import hashlib
 import hmac
@@ -21,7 +20,6 @@ from backend.models import Case, Payment
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
-PROVIDER = "sandbox"
 
 
 class PaymentError(Exception):
@@ -58,7 +56,7 @@ def token_for(settings: Settings, payment: Payment) -> str:
 
 def create_link(session: Session, *, settings: Settings, case: Case, amount_paise: int, now: datetime) -> Link:
     payment = Payment(
-        case_id=case.id, amount_paise=amount_paise, status="created", provider=PROVIDER,
+        case_id=case.id, amount_paise=amount_paise, status="created", provider=settings.payment_provider,
         expires_at=now + timedelta(minutes=settings.payment_link_minutes), created_at=now,
     )
     session.add(payment)
@@ -101,10 +99,6 @@ def payment_for_token(session: Session, *, settings: Settings, token: str, now: 
     return payment
 
 
-def webhook_signature(settings: Settings, body: bytes) -> str:
-    return hmac.new(settings.payment_secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def record_capture(session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, now: datetime) -> tuple[Payment, bool]:
     """-> (payment, whether this capture newly paid the case). Idempotent on provider_payment_id."""
     earlier = session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id))
@@ -119,7 +113,7 @@ def record_capture(session: Session, *, payment_id: int, provider_payment_id: st
         select(Payment).where(Payment.case_id == payment.case_id, Payment.status == "paid", Payment.id != payment.id)
     ) is not None or payment.status == "paid"
     if payment.status == "paid":  # the same link paid twice: keep the second capture for a refund
-        payment = Payment(case_id=payment.case_id, amount_paise=amount_paise, status="created", provider=PROVIDER,
+        payment = Payment(case_id=payment.case_id, amount_paise=amount_paise, status="created", provider=payment.provider,
                           expires_at=payment.expires_at, created_at=now)
         session.add(payment)
     payment.provider_payment_id = provider_payment_id

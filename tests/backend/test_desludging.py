@@ -10,7 +10,7 @@ from sqlalchemy import select
 from backend.api.deps import get_now
 from backend.db import get_session_factory
 from backend.models import Case, Feedback, OutboxMessage, Payment
-from backend.services.payments import webhook_signature
+from backend.payment_providers.sandbox import sign as webhook_signature
 from tests.conftest import NOW
 
 PHONE = "+919812345678"

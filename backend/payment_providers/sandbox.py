@@ -1,0 +1,32 @@
+"""The built-in test-mode provider: its page (backend/api/payments.py, mounted with the sandbox)
+takes no money and then calls the webhook signed with HMAC-SHA256 of the body in
+X-Sandbox-Signature, as a real provider signs its own."""
+import hashlib
+import hmac
+import json
+
+from backend.payment_providers import BadWebhook, Capture
+from backend.settings import Settings
+
+SIGNATURE_HEADER = "x-sandbox-signature"
+
+
+def sign(settings: Settings, body: bytes) -> str:
+    return hmac.new(settings.payment_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def verify_webhook(self, headers: dict[str, str], body: bytes) -> Capture:
+        given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
+        if not hmac.compare_digest(given, sign(self.settings, body)):
+            raise BadWebhook("bad_signature")
+        try:
+            event = json.loads(body)
+            return Capture(int(event["payment_id"]), str(event["provider_payment_id"])[:64], int(event["amount_paise"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadWebhook("malformed_event") from exc
