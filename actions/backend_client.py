@@ -145,9 +145,28 @@ class BackendClient:
         """{"reference", "state", "fee_rupees", "payment_url", "upi_link", "payment_expires_at"}."""
         return await self._call("POST", "/api/v1/desludging", json=request, headers={"Idempotency-Key": idempotency_key})
 
+    async def certificate_service(self, code: str) -> ApiResult[dict]:
+        """The service's definition: fields (name, type, prompt), documents, fees, SLA days."""
+        return await self._call("GET", f"/api/v1/certificates/services/{code}")
+
+    async def match_certificate_service(self, text: str) -> ApiResult[dict]:
+        return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:200]})
+
+    async def certificate_answer(self, code: str, field: str, text: str, language: str) -> ApiResult[dict]:
+        """{"value", "label"} for an answer to one field; error no_match."""
+        return await self._call("GET", f"/api/v1/certificates/services/{code}/answers/{field}",
+                                params={"q": text[:201], "language": language})
+
+    async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:
+        """kind "lane" (normal / tatkal) or "later" (a document brought to the office)."""
+        return await self._call("GET", f"/api/v1/certificates/answers/{kind}", params={"q": text[:201]})
+
+    async def apply_certificate(self, *, application: dict, idempotency_key: str) -> ApiResult[dict]:
+        return await self._call("POST", "/api/v1/certificates", json=application, headers={"Idempotency-Key": idempotency_key})
+
     async def payment_link(self, *, phone: str, reference: str | None) -> ApiResult[dict]:
         """A valid link for the phone's request waiting for payment; error nothing_to_pay."""
-        return await self._call("POST", "/api/v1/desludging/payment-link", json={"phone": phone, "reference": reference})
+        return await self._call("POST", "/api/v1/payments/link", json={"phone": phone, "reference": reference})
 
     async def my_cases(self, phone: str, language: str = "en") -> ApiResult[list[dict]]:
         return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone, "language": language})

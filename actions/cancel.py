@@ -11,7 +11,12 @@ class ActionCancelForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         form = tracker.active_loop.get("name") if tracker.active_loop else None
-        slots = domain.get("forms", {}).get(form, {}).get("required_slots", []) if form else []
+        slots = list(domain.get("forms", {}).get(form, {}).get("required_slots", [])) if form else []
+        # The form's own working slots too (answers gathered so far, a correction under way), named
+        # after it; a filing kept for a retry (*_pending) is not this form's to drop.
+        prefix = form.removesuffix("_form") + "_" if form else None
+        slots += [s for s in domain.get("slots", {}) if prefix and s.startswith(prefix) and not s.endswith("_pending")
+                  and s not in slots]
         dispatcher.utter_message(response="utter_cancelled")
         return (
             [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("validation_failures", 0)]

@@ -149,14 +149,14 @@ class ActionAskDesludgingConfirmed(Action):
             payment_key=f"desludging_payment.{payment}",
         )
         if fee.value:
-            dispatcher.utter_message(response="utter_desludging_fee", fee=_rupees(fee.value))
+            dispatcher.utter_message(response="utter_desludging_fee", fee=rupees(fee.value))
         else:
             dispatcher.utter_message(response="utter_desludging_fee_free")
         dispatcher.utter_message(response="utter_ask_desludging_confirmed")
         return []
 
 
-def _rupees(amount: float) -> str:
+def rupees(amount: float) -> str:
     return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
 
 
@@ -199,7 +199,7 @@ class ActionSubmitDesludging(Action):
         filed = result.value
         if filed.get("payment_url"):
             dispatcher.utter_message(
-                response="utter_desludging_filed_pay", reference=filed["reference"], fee=_rupees(filed["fee_rupees"]),
+                response="utter_desludging_filed_pay", reference=filed["reference"], fee=rupees(filed["fee_rupees"]),
                 payment_url=filed["payment_url"], upi_link=filed["upi_link"], expires=_expires(filed.get("payment_expires_at")),
             )
         else:
@@ -223,7 +223,7 @@ class ActionMakePayment(Action):
         if result.ok:
             link = result.value
             dispatcher.utter_message(
-                response="utter_payment_link", reference=link["reference"], fee=_rupees(link["fee_rupees"]),
+                response="utter_payment_link", reference=link["reference"], fee=rupees(link["fee_rupees"]),
                 payment_url=link["payment_url"], upi_link=link["upi_link"], expires=_expires(link["expires_at"]),
             )
         elif result.error == UNAVAILABLE:

@@ -5,6 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
+from actions.certificate import ActionSubmitCertificate
 from actions.desludging import ActionSubmitDesludging
 from actions.grievance import ActionSubmitGrievance
 
@@ -17,6 +18,8 @@ class ActionRetryPending(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        if tracker.get_slot("certificate_pending"):
+            return await ActionSubmitCertificate(self.client).run(dispatcher, tracker, domain)
         if tracker.get_slot("desludging_pending"):
             return await ActionSubmitDesludging(self.client).run(dispatcher, tracker, domain)
         if tracker.get_slot("grievance_pending"):

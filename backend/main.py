@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from backend.api import cases, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
+from backend.api import cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
 from backend.migrate import upgrade
 from backend.outbox_worker import start_in_background as start_outbox_worker
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(channels.router)
     app.include_router(feedback.router)
     app.include_router(desludging.router)
+    app.include_router(certificates.router)
+    app.include_router(certificates.public_router)
     app.include_router(payments.router)
     app.include_router(twilio_status.router)
     if settings.sandbox_enabled:

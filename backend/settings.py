@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Kolkata"
     workflows_dir: Path = REPO_ROOT / "backend" / "workflows"
     masterdata_dir: Path = REPO_ROOT / "backend" / "masterdata"
+    certificate_definitions_dir: Path = REPO_ROOT / "backend" / "certificates" / "definitions"
+    # The Ed25519 key that signs certificates (made on first use; mount one file on every host).
+    certificate_key_file: Path = REPO_ROOT / "var" / "keys" / "certificate-ed25519.pem"
     run_migrations_on_start: bool = True
 
     # Twilio. Out of the box these point at the built-in sandbox (backend/api/twilio_sandbox.py),

@@ -135,8 +135,11 @@ def apply_action(
     now: datetime,
     reason: str | None = None,
     assignee: Contact | None = None,
+    variables: dict[str, object] | None = None,
+    media_url: str | None = None,
 ) -> CaseHistory:
-    """assignee: how to reach whoever holds the case after this action, for notices `to: assignee`."""
+    """assignee: how to reach whoever holds the case after this action, for notices `to: assignee`;
+    variables: more values for the notices' texts; media_url: a file they carry on WhatsApp."""
     definition = workflow.action(action)
     current = case.state
     if current not in definition.from_states:
@@ -168,8 +171,9 @@ def apply_action(
     for notice in definition.notify:
         if recipients[notice.to] is not None:
             notify(
-                case, to=recipients[notice.to], key=notice.key, now=now, reason=reason or "",
+                case, to=recipients[notice.to], key=notice.key, now=now, reason=reason or "", media_url=media_url,
                 menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
+                **(variables or {}),
                 state_key=f"case_state.{workflow.service}.{definition.to}",
                 category_key=f"{workflow.service}_category.{case.details['category']}" if case.details.get("category") else "",
                 ward=case.details.get("ward", ""), due=_local_date(case.sla_due_at),

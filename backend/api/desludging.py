@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import (
-    AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, PaymentLinkIn, PaymentLinkOut, QuoteOut,
+    AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
 )
 from backend.services import desludging, desludging_form
 from backend.services.cases import find_case
@@ -49,18 +49,6 @@ def match_answer(
     if answer is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
     return AnswerOut(value=answer.value, label=answer.label)
-
-
-@router.post("/payment-link", response_model=PaymentLinkOut, dependencies=[Authorised])
-def payment_link(body: PaymentLinkIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> PaymentLinkOut:
-    """A valid link for the phone's request waiting for payment (a fresh one if the last expired)."""
-    try:
-        case, link = desludging.payment_link(session, settings=settings, phone=body.phone, reference=body.reference, now=now)
-    except WorkflowError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": exc.code}) from exc
-    session.commit()
-    return PaymentLinkOut(reference=case.reference, fee_rupees=link.payment.amount_paise / 100, payment_url=link.url,
-                          upi_link=link.upi, expires_at=link.payment.expires_at)
 
 
 @router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])

@@ -9,10 +9,11 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
 import locales
-from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.deps import Authorised, NowDep, RawBodyDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.schemas import PaymentLinkIn, PaymentLinkOut
 from backend.models import Case
 from backend.payment_providers import BadWebhook, get_provider, sandbox
-from backend.services import desludging, payments
+from backend.services import certificates, desludging, payments
 
 router = APIRouter(tags=["payments"])
 sandbox_router = APIRouter(tags=["sandbox"])
@@ -49,9 +50,24 @@ def webhook(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code}) from exc
     if newly_paid:
         case = session.get(Case, payment.case_id)
-        desludging.paid(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir, now=now)
+        if case.service == "certificate":
+            certificates.paid(case, workflow=workflows[case.service], now=now)
+        else:
+            desludging.paid(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir, now=now)
     session.commit()
     return {"status": payment.status, "case_paid": newly_paid}
+
+
+@router.post("/api/v1/payments/link", response_model=PaymentLinkOut, dependencies=[Authorised])
+def payment_link(body: PaymentLinkIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> PaymentLinkOut:
+    """A valid link for the phone's request waiting for payment (a fresh one if the last expired)."""
+    try:
+        case, link = payments.link_for_phone(session, settings=settings, phone=body.phone, reference=body.reference, now=now)
+    except payments.PaymentError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": exc.code}) from exc
+    session.commit()
+    return PaymentLinkOut(reference=case.reference, fee_rupees=link.payment.amount_paise / 100, payment_url=link.url,
+                          upi_link=link.upi, expires_at=link.payment.expires_at)
 
 
 @sandbox_router.get("/pay/{token}", response_class=HTMLResponse)

@@ -252,3 +252,68 @@ class DesludgingRatingIn(BaseModel):
     phone: str = Field(max_length=64)
     rating: int
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class CertificateFieldOut(BaseModel):
+    name: str
+    type: str
+    prompt: str
+
+
+class CertificateServiceOut(BaseModel):
+    code: str
+    number: int
+    fee_rupees: int
+    tatkal_fee_rupees: int | None
+    sla_days: int
+    tatkal_sla_days: int | None
+    fields: list[CertificateFieldOut]
+    documents: list[dict[str, str]]
+
+
+class CertificateIn(BaseModel):
+    certificate_type: str = Field(max_length=40)
+    answers: dict[str, str]  # the citizen's own words per field; the backend checks each again
+    documents: dict[str, str] = {}  # document code -> WhatsApp media URL
+    tatkal: bool = False
+    citizen_phone: str = Field(max_length=32)
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    channel: str = Field(default="rest", max_length=16)
+    actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
+    actor_id: str | None = Field(default=None, max_length=64)
+
+
+class CertificateOut(BaseModel):
+    reference: str
+    state: str
+    fee_rupees: float
+    office: str
+    office_label: str
+    payment_url: str | None = None
+    upi_link: str | None = None
+    payment_expires_at: datetime | None = None
+
+
+class QueueItemOut(BaseModel):
+    reference: str
+    certificate_type: str
+    state: str
+    lane: str
+    queued_at: str
+
+
+class CertificateActionIn(BaseModel):
+    action: str = Field(pattern=r"^(VERIFY|APPROVE|REJECT|SEND_BACK|RESUBMIT|REVOKE)$")
+    actor_role: str = Field(max_length=20)
+    actor_id: str = Field(max_length=64)
+    reason: str | None = Field(default=None, max_length=500)
+    out_of_order_reason: str | None = Field(default=None, max_length=500)  # to take one out of queue order
+
+
+class VerificationOut(BaseModel):
+    status: str  # genuine | tampered | revoked | unknown
+    reference: str = ""
+    certificate_type: str | None = None
+    name: str | None = None
+    issued_on: str | None = None
+    office: str | None = None

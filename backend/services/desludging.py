@@ -245,23 +245,6 @@ def plant_name(masterdata_dir: Path, code: str | None, language: str) -> str:
     return (plant.name.get(language) or plant.name["en"]) if plant else ""
 
 
-class NothingToPay(WorkflowError):
-    code = "nothing_to_pay"
-
-
-def payment_link(session: Session, *, settings: Settings, phone: str, reference: str | None, now: datetime) -> tuple[Case, payments.Link]:
-    """A valid payment link for the citizen's request waiting for payment: the one named, else the newest."""
-    query = select(Case).where(
-        Case.service == "desludging", Case.citizen_phone == normalise_phone(phone), Case.state == "PENDING_PAYMENT"
-    )
-    if reference:
-        query = query.where(Case.reference == reference.strip().upper())
-    case = session.scalars(query.order_by(Case.id.desc())).first()
-    if case is None:
-        raise NothingToPay("no request of this phone waits for payment")
-    return case, payments.current_link(session, settings=settings, case=case, amount_paise=case.details["fee_paise"], now=now)
-
-
 def progress(case: Case, *, masterdata_dir: Path, language: str) -> dict:
     """What the citizen may see of the work: the vehicle on its way, where the waste went."""
     details = case.details

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import yaml
 
-import locales
 from backend.services import places
 from locales.dates import parse_day
 from locales.script import match_key, native_digits_to_ascii
@@ -64,30 +63,6 @@ def _digits(text: str) -> str:
     return re.sub(r"[\s\-]", "", native_digits_to_ascii(text))
 
 
-def match_place(masterdata_dir: Path, text: str, language: str) -> Answer | None:
-    """A village (with its gram panchayat), else a ward of a town: a locality or landmark, or a
-    ward number, with the town named or else the first town in the master data."""
-    key = f" {match_key(native_digits_to_ascii(text))} "
-    villages = sorted(places.villages(masterdata_dir), key=lambda v: -len(v.key))
-    village = next((v for v in villages if f" {v.key} " in key), None)
-    if village:
-        return Answer(
-            {"kind": "village", "gram_panchayat": village.gram_panchayat, "village": village.name["en"],
-             "ulb": village.served_by_ulb, "tariff_area": "GP"},
-            locales.render("desludging_place.village", language, village=village.name.get(language) or village.name["en"],
-                           gram_panchayat=village.gram_panchayat_name.get(language) or village.gram_panchayat_name["en"])["text"],
-        )
-    town = places.ulb_named_in(masterdata_dir, text)
-    ward = places.match_ward(masterdata_dir, text, ulb=town.code if town else None)
-    if ward is None:
-        return None
-    names = places.ulb_names(masterdata_dir)[ward.ulb]
-    return Answer(
-        {"kind": "ward", "ward": ward.code, "ulb": ward.ulb, "tariff_area": ward.ulb},
-        locales.render("desludging_place.ward", language, number=ward.number, ulb=names.get(language) or names["en"])["text"],
-    )
-
-
 def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, today: date) -> Answer | None:
     """The value of `field` the text gives, or None when it gives none."""
     text = (text or "").strip()
@@ -118,7 +93,8 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
             return Answer("")
         return Answer(" ".join(text.split())) if len(text) >= 3 else None
     if field == "place":
-        return match_place(masterdata_dir, text, language)
+        found = places.match_place(masterdata_dir, text, language)
+        return Answer(*found) if found else None
     raise KeyError(field)
 
 

@@ -93,13 +93,19 @@ def citizen_contact(case: Case) -> Contact | None:
     return Contact(case.citizen_phone, channel, case.language or "en") if channel else None
 
 
-def notify(case: Case, *, to: Contact, key: str, now: datetime, menu: dict[str, str] | None = None, **variables: object) -> OutboxMessage:
-    """Queued on the case itself, so it is saved in the transaction that changes the case."""
+def notify(
+    case: Case, *, to: Contact, key: str, now: datetime, menu: dict[str, str] | None = None, media_url: str | None = None,
+    **variables: object,
+) -> OutboxMessage:
+    """Queued on the case itself, so it is saved in the transaction that changes the case. A file
+    (media_url) goes along on WhatsApp; SMS carries the link in its words instead."""
     message = rendered_message(
         channel=to.channel, recipient=to.phone, key=key, language=to.language,
         kind="notification", now=now, reference=case.reference, **variables,
     )
     message.menu = menu
+    if media_url and to.channel == "whatsapp":
+        message.media_url = media_url
     case.outbox_messages.append(message)
     return message
 

@@ -127,3 +127,21 @@ def record_capture(session: Session, *, payment_id: int, provider_payment_id: st
     if already_paid:
         logger.warning("case %s paid twice; payment %s kept for refund", payment.case_id, payment.id)
     return payment, not already_paid
+
+
+class NothingToPay(PaymentError):
+    code = "nothing_to_pay"
+
+
+def link_for_phone(session: Session, *, settings: Settings, phone: str, reference: str | None, now: datetime) -> tuple[Case, Link]:
+    """A valid payment link for the phone's request waiting for payment, of any service: the one
+    named, else the newest."""
+    from backend.services.citizens import normalise_phone
+
+    query = select(Case).where(Case.citizen_phone == normalise_phone(phone), Case.state == "PENDING_PAYMENT")
+    if reference:
+        query = query.where(Case.reference == reference.strip().upper())
+    case = session.scalars(query.order_by(Case.id.desc())).first()
+    if case is None:
+        raise NothingToPay("no request of this phone waits for payment")
+    return case, current_link(session, settings=settings, case=case, amount_paise=case.details["fee_paise"], now=now)

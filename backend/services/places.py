@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+import locales
 from locales.script import match_key, native_digits_to_ascii
 
 
@@ -97,6 +98,8 @@ class Village:
     gram_panchayat: str
     gram_panchayat_name: dict[str, str]
     served_by_ulb: str
+    block: str = ""
+    district: str = ""
 
 
 @lru_cache
@@ -108,7 +111,8 @@ def villages(masterdata_dir: Path) -> tuple[Village, ...]:
         for gp in block["gram_panchayats"]:
             for village in gp["villages"]:
                 for name in village.values():
-                    found.append(Village(match_key(name), village, gp["code"], gp["name"], block["served_by_ulb"]))
+                    found.append(Village(match_key(name), village, gp["code"], gp["name"], block["served_by_ulb"],
+                                         block["code"], block.get("district", "")))
     return tuple(found)
 
 
@@ -121,6 +125,43 @@ def find_village(masterdata_dir: Path, gram_panchayat: str, name: str) -> Villag
 def ulb_names(masterdata_dir: Path) -> dict[str, dict[str, str]]:
     raw = yaml.safe_load((masterdata_dir / "wards.yml").read_text(encoding="utf-8"))
     return {item["code"]: item.get("name", {"en": item["code"]}) for item in raw["ulbs"]}
+
+
+@lru_cache
+def ulb_districts(masterdata_dir: Path) -> dict[str, str]:
+    raw = yaml.safe_load((masterdata_dir / "wards.yml").read_text(encoding="utf-8"))
+    return {item["code"]: item.get("district", "") for item in raw["ulbs"]}
+
+
+@lru_cache
+def area_names(masterdata_dir: Path) -> dict[str, dict[str, str]]:
+    """Names of districts and blocks by code, in the languages the master data has."""
+    raw = yaml.safe_load((masterdata_dir / "gram_panchayats.yml").read_text(encoding="utf-8"))
+    names = {d["code"]: d["name"] for d in raw.get("districts", [])}
+    names.update({b["code"]: b["name"] for b in raw["blocks"]})
+    return names
+
+
+def match_place(masterdata_dir: Path, text: str, language: str) -> tuple[dict, str] | None:
+    """-> (the place, its name in the language) for a village (with its gram panchayat, block and
+    district) or a ward of a town (a locality or landmark, or a ward number, with the town named
+    or else the first town in the master data); None when nothing fits."""
+    key = f" {match_key(native_digits_to_ascii(text or ''))} "
+    village = next((v for v in sorted(villages(masterdata_dir), key=lambda v: -len(v.key)) if f" {v.key} " in key), None)
+    if village:
+        label = locales.render(
+            "place.village", language, village=village.name.get(language) or village.name["en"],
+            gram_panchayat=village.gram_panchayat_name.get(language) or village.gram_panchayat_name["en"])["text"]
+        return {"kind": "village", "gram_panchayat": village.gram_panchayat, "village": village.name["en"],
+                "ulb": village.served_by_ulb, "tariff_area": "GP", "block": village.block, "district": village.district}, label
+    town = ulb_named_in(masterdata_dir, text)
+    ward = match_ward(masterdata_dir, text, ulb=town.code if town else None)
+    if ward is None:
+        return None
+    names = ulb_names(masterdata_dir)[ward.ulb]
+    label = locales.render("place.ward", language, number=ward.number, ulb=names.get(language) or names["en"])["text"]
+    return {"kind": "ward", "ward": ward.code, "ulb": ward.ulb, "tariff_area": ward.ulb,
+            "district": ulb_districts(masterdata_dir).get(ward.ulb, "")}, label
 
 
 def ulb_named_in(masterdata_dir: Path, text: str) -> _Ulb | None:

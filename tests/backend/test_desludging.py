@@ -164,11 +164,12 @@ def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client
         ("payment", "1", "en", "before"), ("payment", "baad mein", "hi", "after"), ("payment", "ଗାଡ଼ି ଆସିଲେ", "or", "after"),
         ("landmark", "none", "en", ""), ("landmark", "कोई नहीं", "hi", ""), ("landmark", "behind the Ram Mandir", "en", "behind the Ram Mandir"),
         ("name", "  Sabitri   Behera ", "en", "Sabitri Behera"), ("name", "ସାବିତ୍ରୀ ବେହେରା", "or", "ସାବିତ୍ରୀ ବେହେରା"),
-        ("place", "ward 12", "en", {"kind": "ward", "ward": "BMC-W12", "ulb": "BMC", "tariff_area": "BMC"}),
-        ("place", "Cuttack ward 18", "en", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC"}),
-        ("place", "बक्सी बाज़ार कटक", "hi", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC"}),  # no Hindi name in the data: matched across scripts
+        ("place", "ward 12", "en", {"kind": "ward", "ward": "BMC-W12", "ulb": "BMC", "tariff_area": "BMC", "district": "KHORDHA"}),
+        ("place", "Cuttack ward 18", "en", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC", "district": "CUTTACK"}),
+        ("place", "बक्सी बाज़ार कटक", "hi", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC", "district": "CUTTACK"}),  # no Hindi name in the data: matched across scripts
         ("place", "ward 99 Puri", "en", None),  # Puri has 32 wards
-        ("place", "ସରକଣା", "or", {"kind": "village", "gram_panchayat": "GP-BENUPUR", "village": "Sarakana", "ulb": "BMC", "tariff_area": "GP"}),
+        ("place", "ସରକଣା", "or", {"kind": "village", "gram_panchayat": "GP-BENUPUR", "village": "Sarakana", "ulb": "BMC",
+                                  "tariff_area": "GP", "block": "KHD-BALIANTA", "district": "KHORDHA"}),
     ],
 )
 def test_answers_are_understood_in_every_language(client, field, answer, language, value):
@@ -202,7 +203,7 @@ def test_place_labels_are_in_the_citizens_language(client):
 
 def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(client, auth, app, settings):
     filed = _file(client, auth)
-    ask = lambda phone, reference=None: client.post("/api/v1/desludging/payment-link", headers=auth,  # noqa: E731
+    ask = lambda phone, reference=None: client.post("/api/v1/payments/link", headers=auth,  # noqa: E731
                                                      json={"phone": phone, "reference": reference})
     again = ask(PHONE).json()
     assert again["payment_url"] == filed["payment_url"] and again["fee_rupees"] == 2000.0  # still valid: the same link

@@ -1,0 +1,270 @@
+"""Certificate application form, driven by the service's definition in the backend: one question
+per field of the service, in its order; on WhatsApp one photo or PDF per document (elsewhere the
+citizen is told to bring them); the lane where the service has Tatkal; a summary with the fee.
+What an answer means is the backend's to say; these are thin adapters."""
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+import locales
+from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.desludging import rupees
+from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
+
+WORKING_SLOTS = ("certificate_type", "certificate_answers", "certificate_labels", "certificate_documents",
+                 "certificate_tatkal", "certificate_confirmed")
+CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document")
+DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
+
+
+def carries_media(tracker: Tracker) -> bool:
+    return "whatsapp" in channel_of(tracker)
+
+
+async def _service(client: BackendClient, tracker: Tracker) -> dict | None:
+    code = tracker.get_slot("certificate_type")
+    result = await client.certificate_service(code) if code else None
+    return result.value if result and result.ok else None
+
+
+def _next_field(service: dict, tracker: Tracker) -> dict | None:
+    answers = tracker.get_slot("certificate_answers") or {}
+    return next((f for f in service["fields"] if f["name"] not in answers), None)
+
+
+def _next_document(service: dict, tracker: Tracker) -> dict | None:
+    documents = tracker.get_slot("certificate_documents") or {}
+    return next((d for d in service["documents"] if d["code"] not in documents), None)
+
+
+class ValidateCertificateForm(CountingFormValidation):
+    def name(self) -> str:
+        return "validate_certificate_form"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """The definition decides: a question while a field is unanswered, a document request while
+        one is missing (only where the channel can carry a file), the lane only where Tatkal exists."""
+        service = await _service(self.client, tracker)
+        if service is None:  # no type yet, or the backend is down: its question says so
+            return ["certificate_type", "certificate_answer"]
+        slots = ["certificate_type"]
+        if _next_field(service, tracker):
+            slots.append("certificate_answer")
+        if carries_media(tracker) and _next_document(service, tracker):
+            slots.append("certificate_document")
+        if service["tatkal_fee_rupees"] is not None:
+            slots.append("certificate_tatkal")
+        return [*slots, "certificate_confirmed"]
+
+    async def validate_certificate_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answers = tracker.get_slot("certificate_answers") or {}
+        if answers.get(SERVICE_KEY) and len(answers) > 1:
+            # A certificate's name inside a later answer ("my income is ...") does not change the service.
+            return {"certificate_type": answers[SERVICE_KEY]}
+        result = await self.client.match_certificate_service(str(value or ""))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"certificate_type": None}
+        if not result.ok:
+            return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type")
+        code = result.value["code"]
+        return {**self.accepted("certificate_type", code), "certificate_answers": {SERVICE_KEY: code},
+                "certificate_labels": {}, "certificate_documents": {}}
+
+    async def validate_certificate_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to the field being asked; the form then asks the next field's question."""
+        service = await _service(self.client, tracker)
+        field = _next_field(service, tracker) if service else None
+        if field is None:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"certificate_answer": None}
+        text = str(value or "").strip()
+        result = await self.client.certificate_answer(service["code"], field["name"], text, language_of(tracker))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"certificate_answer": None}
+        if not result.ok:
+            return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}")
+        return {
+            "certificate_answer": None, "validation_failures": 0,
+            "certificate_answers": {**(tracker.get_slot("certificate_answers") or {}), field["name"]: text},
+            "certificate_labels": {**(tracker.get_slot("certificate_labels") or {}), field["name"]: result.value["label"]},
+        }
+
+    async def validate_certificate_document(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A photo or PDF sent now, or "later" to bring it to the office."""
+        service = await _service(self.client, tracker)
+        document = _next_document(service, tracker) if service else None
+        if document is None:
+            return {"certificate_document": None}
+        media = (tracker.latest_message.get("metadata") or {}).get("media") or []
+        sent = next((m["url"] for m in media if str(m.get("content_type", "")).split(";")[0] in DOCUMENT_TYPES), None)
+        if sent is None:
+            later = await self.client.certificate_other_answer("later", str(value or ""))
+            if later.error == UNAVAILABLE:
+                dispatcher.utter_message(response="utter_service_unavailable")
+                return {"certificate_document": None}
+            if not later.ok:
+                return self.failed(dispatcher, tracker, "certificate_document", "utter_invalid_certificate_document",
+                                   document_key=document["key"])
+        else:
+            dispatcher.utter_message(response="utter_certificate_document_received", document_key=document["key"])
+        documents = {**(tracker.get_slot("certificate_documents") or {}), document["code"]: sent or "later"}
+        return {"certificate_document": None, "certificate_documents": documents, "validation_failures": 0}
+
+    async def validate_certificate_tatkal(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        result = await self.client.certificate_other_answer("lane", str(value or ""))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"certificate_tatkal": None}
+        if not result.ok:
+            return self.failed(dispatcher, tracker, "certificate_tatkal", "utter_invalid_certificate_tatkal")
+        return self.accepted("certificate_tatkal", result.value["value"] == "tatkal")
+
+    async def validate_certificate_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
+            return self.accepted("certificate_confirmed", True)
+        return self.failed(dispatcher, tracker, "certificate_confirmed", "utter_invalid_certificate_confirmed")
+
+
+class ActionAskCertificateAnswer(Action):
+    """The question of the next unanswered field, in the words its definition names."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_answer"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        service = await _service(self.client, tracker)
+        field = _next_field(service, tracker) if service else None
+        dispatcher.utter_message(response=field["prompt"] if field else "utter_service_unavailable")
+        return []
+
+
+class ActionAskCertificateDocument(Action):
+    def name(self) -> str:
+        return "action_ask_certificate_document"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        service = await _service(self.client, tracker)
+        document = _next_document(service, tracker) if service else None
+        if document is None:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_ask_certificate_document", document_key=document["key"])
+        return []
+
+
+class ActionAskCertificateTatkal(Action):
+    def name(self) -> str:
+        return "action_ask_certificate_tatkal"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        service = await _service(self.client, tracker)
+        if service is None:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_ask_certificate_tatkal", fee=rupees(service["fee_rupees"]),
+                                 days=service["sla_days"], tatkal_fee=rupees(service["tatkal_fee_rupees"]),
+                                 tatkal_days=service["tatkal_sla_days"])
+        return []
+
+
+class ActionAskCertificateConfirmed(Action):
+    """Every answer read back under its label, the fee and time, the documents to bring, then "submit?"."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_confirmed"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        service = await _service(self.client, tracker)
+        if service is None:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        language, labels = language_of(tracker), tracker.get_slot("certificate_labels") or {}
+        word = lambda key: locales.render(key, language, channel_of(tracker))["text"]  # noqa: E731
+        lines = "\n".join(f"{word('cert_label.' + f['name'])}: {labels.get(f['name'], '')}" for f in service["fields"])
+        dispatcher.utter_message(response="utter_certificate_summary", certificate_key=f"certificate.{service['code']}",
+                                 answers=lines)
+        tatkal = bool(tracker.get_slot("certificate_tatkal"))
+        fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
+        days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
+        if fee:
+            dispatcher.utter_message(response="utter_certificate_fee", fee=rupees(fee), days=days)
+        else:
+            dispatcher.utter_message(response="utter_certificate_fee_free", days=days)
+        documents = tracker.get_slot("certificate_documents") or {}
+        to_bring = [word(d["key"]) for d in service["documents"] if documents.get(d["code"], "later") == "later"]
+        if to_bring:
+            dispatcher.utter_message(response="utter_certificate_documents_bring", documents=", ".join(to_bring))
+        dispatcher.utter_message(response="utter_ask_certificate_confirmed")
+        return []
+
+
+class ActionSubmitCertificate(Action):
+    def name(self) -> str:
+        return "action_submit_certificate"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        code = tracker.get_slot("certificate_type")
+        if not code or not tracker.get_slot("certificate_confirmed"):
+            dispatcher.utter_message(response="utter_help")
+            return [SlotSet("certificate_pending", False)]
+        documents = {k: v for k, v in (tracker.get_slot("certificate_documents") or {}).items() if v != "later"}
+        application = {
+            "certificate_type": code, "documents": documents,
+            "answers": {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k != SERVICE_KEY},
+            "tatkal": bool(tracker.get_slot("certificate_tatkal")), "citizen_phone": tracker.sender_id,
+            "language": language_of(tracker), "channel": channel_of(tracker),
+        }
+        key = submission_key(tracker, "certificate_form", WORKING_SLOTS)
+        result = await self.client.apply_certificate(application=application, idempotency_key=key)
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_certificate_kept_for_retry")
+            return [SlotSet("certificate_pending", True)]
+        cleared = [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+        if not result.ok:
+            dispatcher.utter_message(response="utter_certificate_refused")
+            return cleared
+        filed = result.value
+        if filed.get("payment_url"):
+            dispatcher.utter_message(response="utter_certificate_filed_pay", reference=filed["reference"],
+                                     certificate_key=f"certificate.{code}", fee=rupees(filed["fee_rupees"]),
+                                     payment_url=filed["payment_url"], upi_link=filed["upi_link"])
+        else:
+            dispatcher.utter_message(response="utter_certificate_filed", reference=filed["reference"],
+                                     certificate_key=f"certificate.{code}", office=filed["office_label"])
+        return cleared

@@ -1,0 +1,202 @@
+"""Certificate routes: the services and their forms, applying, the office's queue and its steps,
+the certificate PDF, the public key and the public check (API and page)."""
+from html import escape
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm.exc import StaleDataError
+
+import locales
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.schemas import (
+    AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, QueueItemOut,
+    VerificationOut,
+)
+from backend.services import certificate_signing, certificates
+from backend.services.cases import find_case
+from backend.workflow import WorkflowError
+
+router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
+public_router = APIRouter(tags=["certificates"])
+_STATUS = {"wrong_role": 403, "not_owner": 403, "unknown_action": 404, "reason_required": 422, "invalid_application": 422,
+           "no_match": 422, "no_tatkal": 422}
+
+
+def _refused(exc: WorkflowError) -> HTTPException:
+    detail = {"code": exc.code, **{k: v for k, v in exc.context.items() if k == "head"}}
+    if isinstance(exc, certificates.InvalidApplication):
+        detail["field"] = exc.field
+    return HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail=detail)
+
+
+def _service(settings, workflows, code: str):  # noqa: ANN001, ANN202
+    definition = certificates.definitions(settings, workflows).get(code)
+    if definition is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_service"})
+    return definition
+
+
+@router.get("/services", response_model=list[CertificateServiceOut])
+def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
+    return [d.model_dump(include={"code", "number", "fee_rupees", "tatkal_fee_rupees", "sla_days", "tatkal_sla_days",
+                                  "fields", "documents"})
+            for d in certificates.definitions(settings, workflows).values()]
+
+
+@router.get("/services/match", response_model=CertificateServiceOut)
+def match_service(settings: SettingsDep, workflows: WorkflowsDep, q: Annotated[str, Query(max_length=200)]) -> dict:
+    definition = certificates.match_service(certificates.definitions(settings, workflows), q)
+    if definition is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "no_matching_service"})
+    return definition.model_dump()
+
+
+@router.get("/services/{code}", response_model=CertificateServiceOut)
+def service(code: str, settings: SettingsDep, workflows: WorkflowsDep) -> dict:
+    return _service(settings, workflows, code).model_dump()
+
+
+@router.get("/services/{code}/answers/{field}", response_model=AnswerOut)
+def check_answer(
+    code: str, field: str, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep,
+    q: Annotated[str, Query(max_length=200)], language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+) -> AnswerOut:
+    definition = _service(settings, workflows, code)
+    if field not in {f.name for f in definition.fields}:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field"})
+    answer = certificates.check_answer(definition.field(field), q, language=language,
+                                       today=now.astimezone(ZoneInfo(settings.timezone)).date(),
+                                       masterdata_dir=settings.masterdata_dir)
+    if answer is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
+    return AnswerOut(value=answer.value, label=answer.label)
+
+
+@router.get("/answers/{kind}", response_model=AnswerOut)
+def other_answer(kind: Annotated[str, Path(pattern="^(lane|later)$")], settings: SettingsDep,
+                 q: Annotated[str, Query(max_length=200)]) -> AnswerOut:
+    """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), or whether a document comes later."""
+    directory = settings.certificate_definitions_dir
+    value = certificates.lane_for(directory, q) if kind == "lane" else ("later" if certificates.means_later(directory, q) else None)
+    if value is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": kind})
+    return AnswerOut(value=value)
+
+
+@router.post("", response_model=CertificateOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
+def apply(
+    body: CertificateIn, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+    now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> CertificateOut:
+    definition = _service(settings, workflows, body.certificate_type)
+    try:
+        case, created, link = certificates.apply(
+            session, settings=settings, workflow=workflows[definition.workflow], definition=definition,
+            answers=body.answers, documents=body.documents, tatkal=body.tatkal, phone=body.citizen_phone,
+            language=body.language, channel=body.channel, actor_role=body.actor_role,
+            actor_id=body.actor_id or body.citizen_phone, idempotency_key=idempotency_key, now=now,
+        )
+    except WorkflowError as exc:
+        session.rollback()
+        raise _refused(exc) from exc
+    session.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return CertificateOut(
+        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, office=case.details["office"],
+        office_label=case.details["office_label"], payment_url=link.url if link else None, upi_link=link.upi if link else None,
+        payment_expires_at=link.payment.expires_at if link else None,
+    )
+
+
+@router.get("/queue", response_model=list[QueueItemOut], dependencies=[Authorised])
+def office_queue(session: SessionDep, office: Annotated[str, Query(max_length=60)], state: str | None = None) -> list[QueueItemOut]:
+    """The office's work in the order it must be done: Tatkal first, then first in, first out."""
+    return [QueueItemOut(reference=c.reference, certificate_type=c.details["certificate_type"], state=c.state,
+                         lane=c.details["lane"], queued_at=c.details["queued_at"])
+            for c in certificates.queue(session, office=office, state=state)]
+
+
+@router.post("/{reference}/actions", response_model=CaseStatusOut, dependencies=[Authorised])
+def act(reference: str, body: CertificateActionIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+        now: NowDep):  # noqa: ANN201
+    case = find_case(session, reference)
+    if case is None or case.service != "certificate":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    try:
+        certificates.act(session, settings=settings, workflow=workflows["certificate"], case=case, action=body.action,
+                         actor_role=body.actor_role, actor_id=body.actor_id, now=now, reason=body.reason,
+                         out_of_order_reason=body.out_of_order_reason)
+        session.commit()
+    except WorkflowError as exc:
+        session.rollback()
+        raise _refused(exc) from exc
+    except StaleDataError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
+    return case
+
+
+@router.get("/public-key")
+def public_key(settings: SettingsDep) -> dict[str, str]:
+    """The key that checks every certificate's signature, for anyone who wants to verify offline."""
+    return {"algorithm": "Ed25519", "format": "SATHI1.<base64url claims JSON>.<base64url signature>",
+            "public_key_pem": certificate_signing.public_key_pem(settings.certificate_key_file)}
+
+
+@router.get("/verify", response_model=VerificationOut)
+def verify(
+    session: SessionDep, settings: SettingsDep, payload: Annotated[str | None, Query(max_length=2000)] = None,
+    reference: Annotated[str | None, Query(max_length=40)] = None,
+) -> VerificationOut:
+    """Public: genuine, tampered (altered, or not signed by this office), revoked, or unknown."""
+    if not payload and not reference:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "payload_or_reference"})
+    verdict = certificates.verify(session, settings=settings, payload=payload, reference=None if payload else reference)
+    return VerificationOut(status=verdict.status, reference=verdict.reference, **_shown(verdict))
+
+
+def _shown(verdict: certificates.Verdict) -> dict:
+    """What the public may see of a certificate that exists: what it says, nothing more."""
+    if verdict.case is None:
+        return {}
+    details = verdict.case.details
+    return {"certificate_type": details["certificate_type"], "name": next(iter(details["answers"].values())),
+            "issued_on": details["certificate"]["issued_on"], "office": details["office_label"]}
+
+
+PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
+<body style="font-family: sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem">
+<h1 style="font-size: 1.3rem">{title}</h1><p style="font-size: 1.1rem; padding: 1rem; border-radius: .5rem;
+background: {colour}">{message}</p></body></html>"""
+
+
+@public_router.get("/verify", response_class=HTMLResponse)
+def verify_page(
+    session: SessionDep, settings: SettingsDep, c: Annotated[str, Query(max_length=2000)] = "",
+    lang: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+) -> HTMLResponse:
+    """Where a certificate's QR code leads: the check in words anyone can read."""
+    verdict = certificates.verify(session, settings=settings, payload=c)
+    shown = _shown(verdict)
+    variables = {"reference": verdict.reference, "name": shown.get("name", ""), "office": shown.get("office", ""),
+                 "date": shown.get("issued_on", ""),
+                 "certificate_key": f"certificate.{shown['certificate_type']}" if shown else None}
+    message = locales.render(f"verify_page.{verdict.status}", lang, **variables)["text"]
+    colour = "#d9f2dd" if verdict.status == "genuine" else "#f8d7d7"
+    title = locales.render("verify_page.title", lang)["text"]
+    return HTMLResponse(PAGE.format(lang=lang, title=escape(title), message=escape(message), colour=colour))
+
+
+@public_router.get("/c/{token}")
+def certificate_pdf(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The certificate itself, behind an unguessable link (sent to the citizen; Twilio fetches it)."""
+    case = certificates.case_for_token(session, settings, token)
+    if case is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_certificate"})
+    body = certificates.pdf(case, settings=settings, verify_url=f"{settings.public_backend_url.rstrip('/')}/verify")
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{case.reference}.pdf"'})

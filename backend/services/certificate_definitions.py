@@ -1,0 +1,122 @@
+"""Certificate services as data (ServicePlus: a department defines a service without code).
+
+Each file in backend/certificates/definitions/ is one service: its form's fields (type, limits, the
+locale key that asks for it), the documents, fee and Tatkal fee, SLA, the workflow and the level
+that processes it. Loading checks everything a running service would trip over later (a prompt
+with no words in some language, an unknown workflow, a choice without options) and names the
+file and the place of the mistake."""
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+import locales
+
+FIELD_TYPES = ("name", "text", "amount", "past_date", "choice", "place")
+
+
+class DefinitionError(Exception):
+    """A service definition that cannot be used; the message names the file and the mistake."""
+
+
+class Option(BaseModel, extra="forbid"):
+    code: str = Field(pattern=r"^[a-z0-9_]+$")
+    words: list[str] = []
+
+
+class FieldDef(BaseModel, extra="forbid"):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: Literal["name", "text", "amount", "past_date", "choice", "place"]
+    prompt: str
+    min: int | None = None  # amount
+    max: int | None = None
+    min_length: int = 2  # text
+    max_length: int = 200
+    options: list[Option] = []  # choice
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> "FieldDef":
+        if self.type == "choice" and len(self.options) < 2:
+            raise ValueError(f"field {self.name}: a choice needs at least two options")
+        if self.type != "choice" and self.options:
+            raise ValueError(f"field {self.name}: only a choice has options")
+        if self.type == "amount" and (self.min is None or self.max is None or self.min > self.max):
+            raise ValueError(f"field {self.name}: an amount needs min <= max")
+        return self
+
+
+class DocumentDef(BaseModel, extra="forbid"):
+    code: str = Field(pattern=r"^[a-z0-9_]+$")
+    key: str
+
+
+class ProcessedAt(BaseModel, extra="forbid"):
+    rural: Literal["block", "district"]
+    urban: Literal["ulb", "district"]
+
+
+class ServiceDef(BaseModel, extra="forbid"):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    number: int = Field(ge=1, le=9)
+    words: list[str] = []
+    workflow: str
+    fee_rupees: int = Field(ge=0)
+    tatkal_fee_rupees: int | None = Field(default=None, ge=0)
+    sla_days: int = Field(ge=1)
+    tatkal_sla_days: int | None = Field(default=None, ge=1)
+    processed_at: ProcessedAt
+    fields: list[FieldDef]
+    documents: list[DocumentDef] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ServiceDef":
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError("field names must be unique")
+        if [f for f in self.fields if f.type == "place"] == []:
+            raise ValueError("one field must be of type place: applications are routed by it")
+        if (self.tatkal_fee_rupees is None) != (self.tatkal_sla_days is None):
+            raise ValueError("tatkal_fee_rupees and tatkal_sla_days go together")
+        if self.tatkal_sla_days is not None and self.tatkal_sla_days >= self.sla_days:
+            raise ValueError("Tatkal must be faster than the normal lane")
+        return self
+
+    @property
+    def has_tatkal(self) -> bool:
+        return self.tatkal_fee_rupees is not None
+
+    def field(self, name: str) -> FieldDef:
+        return next(f for f in self.fields if f.name == name)
+
+    def locale_keys(self) -> list[str]:
+        keys = [f"certificate.{self.code}", f"certificate_pdf.{self.code}", *(f.prompt for f in self.fields),
+                *(f"cert_label.{f.name}" for f in self.fields), *(d.key for d in self.documents)]
+        keys += [f"certificate_option.{f.name}.{o.code}" for f in self.fields for o in f.options]
+        return keys
+
+
+def load_definition(path: Path, workflows: set[str]) -> ServiceDef:
+    try:
+        definition = ServiceDef.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (ValidationError, yaml.YAMLError, ValueError) as exc:
+        raise DefinitionError(f"{path.name}: {exc}") from exc
+    if definition.code != path.stem:
+        raise DefinitionError(f"{path.name}: code {definition.code!r} must be the file's name ({path.stem!r})")
+    if definition.workflow not in workflows:
+        raise DefinitionError(f"{path.name}: no workflow {definition.workflow!r} (known: {sorted(workflows)})")
+    for language in locales.LANGUAGES:
+        missing = [k for k in definition.locale_keys() if k not in locales.load_catalog(language)]
+        if missing:
+            raise DefinitionError(f"{path.name}: locales/{language}.yml has no text for {', '.join(missing)}")
+    return definition
+
+
+@lru_cache
+def load_definitions(directory: Path, workflows: frozenset[str]) -> dict[str, ServiceDef]:
+    definitions = [load_definition(p, set(workflows)) for p in sorted(directory.glob("*.yml"))]
+    numbers = [d.number for d in definitions]
+    if len(set(numbers)) != len(numbers):
+        raise DefinitionError(f"{directory.name}: two services share a list number ({sorted(numbers)})")
+    return {d.code: d for d in sorted(definitions, key=lambda d: d.number)}

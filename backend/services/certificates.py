@@ -1,0 +1,318 @@
+"""Certificate applications (JharSewa on ServicePlus): answers checked against the service's
+definition, routing to the processing office by place, the fee (Tatkal or normal) and payment,
+the office's queue worked strictly in order, issue with a signed payload, revocation, and the
+public check. Every state change goes through the workflow (backend/workflows/certificate.yml)."""
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import locales
+from backend.models import Case
+from backend.privacy import mask_phone
+from backend.references import next_reference
+from backend.services import certificate_signing, payments, places
+from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
+from backend.services.citizens import normalise_phone
+from backend.settings import Settings
+from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from locales.dates import parse_day
+from locales.script import match_key, native_digits_to_ascii
+
+logger = logging.getLogger(__name__)
+QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
+IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
+_LETTER = re.compile(r"[^\W\d_]")
+_AMOUNT = re.compile(r"^(?:rs\.?|₹|inr)?\s*([\d,]+)\s*(?:rs\.?|rupees|रुपये|ଟଙ୍କା|/-)?$", re.IGNORECASE)
+
+
+class InvalidApplication(WorkflowError):
+    code = "invalid_application"
+
+    def __init__(self, field_name: str, code: str = "no_match") -> None:
+        super().__init__(f"{field_name}: {code}")
+        self.field = field_name
+        self.code = code
+
+
+class OutOfOrder(WorkflowError):
+    code = "out_of_order"
+
+
+class NotOwner(WorkflowError):
+    code = "not_owner"
+
+
+def definitions(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceDef]:
+    return load_definitions(settings.certificate_definitions_dir, frozenset(workflows))
+
+
+def match_service(defs: dict[str, ServiceDef], text: str) -> ServiceDef | None:
+    """By its number in the list, its code, or a word for it in any script."""
+    cleaned = native_digits_to_ascii(text or "").strip().rstrip(".").lower()
+    if cleaned.isdigit():
+        return next((d for d in defs.values() if d.number == int(cleaned)), None)
+    if cleaned in defs:
+        return defs[cleaned]
+    key = f" {match_key(cleaned)} "
+    found = [(len(match_key(w)), d) for d in defs.values() for w in d.words if f" {match_key(w)} " in key]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: object
+    label: str  # as printed on the certificate and read back to the citizen, in their language
+
+
+def check_answer(field: FieldDef, text: str, *, language: str, today: date, masterdata_dir: Path) -> Answer | None:
+    """What an answer to one field means under the definition's rules, or None."""
+    text = " ".join((text or "").split())
+    if not text or len(text) > 200:
+        return None
+    if field.type == "name":
+        ok = len(_LETTER.findall(text)) >= 2 and len(text) <= 100 and not any(c.isdigit() for c in text)
+        return Answer(text, text) if ok else None
+    if field.type == "text":
+        return Answer(text, text) if field.min_length <= len(text) <= field.max_length else None
+    if field.type == "amount":
+        match = _AMOUNT.match(native_digits_to_ascii(text))
+        amount = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
+        return Answer(amount, f"{amount:,}") if amount is not None and field.min <= amount <= field.max else None
+    if field.type == "past_date":
+        day = parse_day(text, today)
+        if day is None or not date(1900, 1, 1) <= day <= today:
+            return None
+        return Answer(day.isoformat(), day.strftime("%d-%m-%Y"))
+    if field.type == "choice":
+        cleaned = native_digits_to_ascii(text).strip().rstrip(".")
+        option = field.options[int(cleaned) - 1] if cleaned.isdigit() and 1 <= int(cleaned) <= len(field.options) else None
+        if option is None:
+            key = f" {match_key(cleaned)} "
+            found = [(len(match_key(w)), o) for o in field.options for w in o.words if f" {match_key(w)} " in key]
+            option = max(found, key=lambda pair: pair[0])[1] if found else None
+        if option is None:
+            return None
+        return Answer(option.code, locales.render(f"certificate_option.{field.name}.{option.code}", language)["text"])
+    found = places.match_place(masterdata_dir, text, language)  # place
+    return Answer(found[0], found[1]) if found else None
+
+
+@lru_cache
+def _extra_answers(definitions_dir: Path) -> dict:
+    return yaml.safe_load((definitions_dir.parent / "answers.yml").read_text(encoding="utf-8"))
+
+
+def lane_for(definitions_dir: Path, text: str) -> str | None:
+    """"1"/"2" as offered, or a word for the normal or the Tatkal lane."""
+    cleaned = native_digits_to_ascii(text or "").strip().rstrip(".")
+    if cleaned in ("1", "2"):
+        return "normal" if cleaned == "1" else "tatkal"
+    key = f" {match_key(cleaned)} "
+    words = _extra_answers(definitions_dir)["lane"]
+    return next((lane for lane, names in words.items() if any(f" {match_key(w)} " in key for w in names)), None)
+
+
+def means_later(definitions_dir: Path, text: str) -> bool:
+    """A document the citizen will bring to the office instead of sending it now."""
+    key = match_key(" ".join((text or "").split()))
+    return bool(key) and key in {match_key(w) for w in _extra_answers(definitions_dir)["later"]}
+
+
+def office_for(definition: ServiceDef, place: dict, masterdata_dir: Path, language: str) -> tuple[str, str]:
+    """-> (office code, its name in words): village → gram panchayat → block (or district);
+    ward → ULB (or district)."""
+    rural = place["kind"] == "village"
+    level = definition.processed_at.rural if rural else definition.processed_at.urban
+    if level == "block":
+        code, names = place["block"], places.area_names(masterdata_dir).get(place["block"], {})
+    elif level == "district":
+        code, names = place["district"], places.area_names(masterdata_dir).get(place["district"], {})
+    else:
+        code, names = place["ulb"], places.ulb_names(masterdata_dir).get(place["ulb"], {})
+    name = names.get(language) or names.get("en") or code
+    return f"{level.upper()}-{code}", locales.render(f"office.{level}", language, name=name)["text"]
+
+
+def apply(
+    session: Session, *, settings: Settings, workflow: WorkflowDef, definition: ServiceDef, answers: dict[str, str],
+    documents: dict[str, str], tatkal: bool, phone: str, language: str, channel: str, actor_role: str, actor_id: str,
+    idempotency_key: str | None, now: datetime,
+) -> tuple[Case, bool, payments.Link | None]:
+    """Files an application from the citizen's own answers, each checked again here."""
+    if idempotency_key:
+        earlier = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+        if earlier is not None:
+            return earlier, False, None
+    zone = ZoneInfo(settings.timezone)
+    today = now.astimezone(zone).date()
+    values, labels = {}, {}
+    for field in definition.fields:
+        answer = check_answer(field, answers.get(field.name, ""), language=language, today=today,
+                              masterdata_dir=settings.masterdata_dir)
+        if answer is None:
+            raise InvalidApplication(field.name)
+        values[field.name], labels[field.name] = answer.value, answer.label
+    if tatkal and not definition.has_tatkal:
+        raise InvalidApplication("tatkal", "no_tatkal")
+    place = next(values[f.name] for f in definition.fields if f.type == "place")
+    office, office_label = office_for(definition, place, settings.masterdata_dir, language)
+    fee = (definition.tatkal_fee_rupees if tatkal else definition.fee_rupees) * 100
+    known_documents = {d.code for d in definition.documents}
+    case = Case(
+        reference=next_reference(session, prefix=workflow.reference_prefix, year=now.astimezone(zone).year),
+        service=workflow.service, state=None, citizen_phone=normalise_phone(phone), language=language,
+        channel=channel, idempotency_key=idempotency_key, assignee_id=office, created_at=now, updated_at=now,
+        details={
+            "certificate_type": definition.code, "answers": values, "labels": labels, "office": office,
+            "office_label": office_label, "lane": "tatkal" if tatkal else "normal", "fee_paise": fee,
+            "sla_days": definition.tatkal_sla_days if tatkal else definition.sla_days,
+            # A document is a photo or PDF sent on WhatsApp (its URL), or to be brought to the office.
+            "documents": {code: (documents.get(code) or "to_bring")[:500] for code in known_documents},
+            "filed_by": actor_role,
+        },
+    )
+    apply_action(workflow=workflow, case=case, action="APPLY", actor_role=actor_role, actor_id=actor_id, now=now)
+    session.add(case)
+    session.flush()
+    link = None
+    if fee:
+        apply_action(workflow=workflow, case=case, action="REQUEST_PAYMENT", actor_role="SYSTEM", actor_id="billing", now=now)
+        link = payments.create_link(session, settings=settings, case=case, amount_paise=fee, now=now)
+    else:
+        _queue(case, workflow=workflow, action="SUBMIT", now=now)
+    session.flush()
+    logger.info("certificate %s (%s) filed for %s at %s", case.reference, definition.code, mask_phone(phone), office)
+    return case, True, link
+
+
+def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime) -> None:
+    """Into the office's queue: its place is the time it got there (first in, first out)."""
+    case.details = {**case.details, "queued_at": now.isoformat()}
+    apply_action(workflow=workflow, case=case, action=action, actor_role="SYSTEM", actor_id="queue", now=now)
+
+
+def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
+    if case.state == "PENDING_PAYMENT":
+        _queue(case, workflow=workflow, action="PAY", now=now)
+    case.details = {**case.details, "paid": True}
+
+
+def queue(session: Session, *, office: str, state: str | None = None) -> list[Case]:
+    """The office's applications in the order they must be worked: the Tatkal lane first, then
+    first in, first out within each lane."""
+    rows = session.scalars(
+        select(Case).where(Case.service == "certificate", Case.assignee_id == office,
+                           Case.state.in_([state] if state else QUEUED_STATES))
+    ).all()
+    return sorted(rows, key=lambda c: (c.details.get("lane") != "tatkal", c.details.get("queued_at", ""), c.id))
+
+
+def act(
+    session: Session, *, settings: Settings, workflow: WorkflowDef, case: Case, action: str, actor_role: str,
+    actor_id: str, now: datetime, reason: str | None = None, out_of_order_reason: str | None = None,
+) -> None:
+    """An official's step. Applications are taken in queue order; taking another first needs a
+    reason, which is kept with the case."""
+    if action in IN_ORDER_ACTIONS and case.state in QUEUED_STATES:
+        head = queue(session, office=case.assignee_id, state=case.state)[0]
+        if head.id != case.id:
+            if not (out_of_order_reason and out_of_order_reason.strip()):
+                raise OutOfOrder(f"{head.reference} is ahead of {case.reference}", head=head.reference)
+            skipped = {"action": action, "ahead": head.reference, "reason": out_of_order_reason.strip()[:500],
+                       "by": actor_id, "at": now.isoformat()}
+            case.details = {**case.details, "out_of_order": [*case.details.get("out_of_order", []), skipped]}
+    variables, media = {}, None
+    if action == "APPROVE":
+        issued = _issue(case, settings=settings, now=now)
+        variables, media = {"certificate_url": issued}, issued
+    if action == "RESUBMIT":
+        case.details = {**case.details, "queued_at": now.isoformat()}  # back of the queue, as a new arrival
+    apply_action(workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now,
+                 reason=reason, variables=variables, media_url=media)
+
+
+def _claims(case: Case) -> dict:
+    details = case.details
+    name_field = next(iter(details["answers"]))  # the first field names the person certified
+    return {"v": 1, "r": case.reference, "t": details["certificate_type"], "n": details["answers"][name_field],
+            "d": details["certificate"]["issued_on"], "o": details["office"]}
+
+
+def _issue(case: Case, *, settings: Settings, now: datetime) -> str:
+    issued_on = now.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
+    case.details = {**case.details, "certificate": {"issued_on": issued_on}}
+    payload = certificate_signing.sign(settings.certificate_key_file, _claims(case))
+    case.details = {**case.details, "certificate": {"issued_on": issued_on, "payload": payload}}
+    return download_url(settings, case.reference)
+
+
+def download_token(settings: Settings, reference: str) -> str:
+    """Short, unguessable, and good for this certificate only: the link the citizen gets."""
+    mac = hmac.new(settings.payment_secret.encode(), f"certificate:{reference}".encode(), hashlib.sha256).hexdigest()
+    return f"{reference}.{mac[:20]}"
+
+
+def download_url(settings: Settings, reference: str) -> str:
+    return f"{settings.public_backend_url.rstrip('/')}/c/{download_token(settings, reference)}"
+
+
+def case_for_token(session: Session, settings: Settings, token: str) -> Case | None:
+    reference = token.rsplit(".", 1)[0]
+    if not hmac.compare_digest(download_token(settings, reference), token):
+        return None
+    case = session.scalar(select(Case).where(Case.reference == reference, Case.service == "certificate"))
+    return case if case is not None and case.details.get("certificate") else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # genuine | tampered | revoked | unknown
+    reference: str = ""
+    case: Case | None = None
+
+
+def verify(session: Session, *, settings: Settings, payload: str | None = None, reference: str | None = None) -> Verdict:
+    """Whether a certificate is genuine: by the signed payload of its QR code, or by its number."""
+    if payload is not None:
+        try:
+            claims = certificate_signing.verify(settings.certificate_key_file, payload)
+        except certificate_signing.BadPayload:
+            return Verdict("tampered")
+        reference = claims["r"]
+    case = session.scalar(select(Case).where(Case.reference == (reference or "").strip().upper(), Case.service == "certificate"))
+    if case is None or not case.details.get("certificate"):
+        return Verdict("unknown", reference or "")
+    if payload is not None and claims != _claims(case):
+        return Verdict("tampered", case.reference)  # signed by us, but not what we issued (an old key's copy?)
+    if case.state == "REVOKED":
+        return Verdict("revoked", case.reference, case)
+    return Verdict("genuine", case.reference, case)
+
+
+def pdf(case: Case, *, settings: Settings, verify_url: str) -> bytes:
+    from backend.services import certificate_pdf  # fonts and shaping load only when a PDF is asked for
+
+    details = case.details
+    values = {**details["labels"]}
+    return certificate_pdf.render(
+        reference=case.reference, certificate_key=f"certificate.{details['certificate_type']}",
+        body_key=f"certificate_pdf.{details['certificate_type']}", values=values, office=details["office_label"],
+        issued_on=date.fromisoformat(details["certificate"]["issued_on"]).strftime("%d-%m-%Y"),
+        payload=details["certificate"]["payload"], verify_url=verify_url, language=case.language,
+    )
+
+
+def payment_link(session: Session, *, settings: Settings, case: Case, phone: str, now: datetime) -> payments.Link:
+    if normalise_phone(phone) != case.citizen_phone:
+        raise NotOwner("only the applicant may pay")
+    return payments.current_link(session, settings=settings, case=case, amount_paise=case.details["fee_paise"], now=now)

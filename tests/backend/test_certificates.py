@@ -1,0 +1,250 @@
+"""Certificates through the backend API on SQLite and PostgreSQL: every shipped service definition
+loads and a bad one is refused with a clear error; applying with answers checked again; routing to
+the processing office; payment; the office's queue (Tatkal first, then first in, first out) and its
+refusal to act out of order without a reason; issue, PDF, and the public check of genuine,
+tampered, revoked and unknown certificates."""
+import io
+import json
+import unicodedata
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from backend.api.deps import get_now
+from backend.db import get_session_factory
+from backend.models import Case, OutboxMessage, Payment
+from backend.payment_providers.sandbox import sign as webhook_signature
+from backend.services import certificate_signing
+from backend.services.certificate_definitions import DefinitionError, load_definition, load_definitions
+from backend.settings import REPO_ROOT
+from tests.conftest import NOW
+
+DEFINITIONS = REPO_ROOT / "backend" / "certificates" / "definitions"
+PHONE = "+919812300001"
+INCOME = {"applicant_name": "Sabitri Behera", "guardian_name": "Raghunath Behera", "place": "ସରକଣା",
+          "annual_income": "85,000", "purpose": "1"}
+
+
+@pytest.fixture(autouse=True)
+def signing_key(settings, tmp_path):
+    settings.certificate_key_file = tmp_path / "keys" / "certificate.pem"
+
+
+def _apply(client, auth, certificate_type="income", answers=INCOME, **changes):
+    body = {"certificate_type": certificate_type, "answers": answers, "citizen_phone": f"whatsapp:{PHONE}",
+            "language": "or", "channel": "twilio_whatsapp", **changes}
+    response = client.post("/api/v1/certificates", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _pay(client, settings, reference):
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        payment = session.scalars(select(Payment).where(Payment.case_id == case.id)).first()
+    event = json.dumps({"payment_id": payment.id, "provider_payment_id": f"pay-{reference}", "amount_paise": payment.amount_paise}).encode()
+    response = client.post("/api/v1/payments/webhook", content=event, headers={"X-Sandbox-Signature": webhook_signature(settings, event)})
+    assert response.json()["case_paid"] is True
+
+
+def _act(client, auth, reference, action, role, **body):
+    return client.post(f"/api/v1/certificates/{reference}/actions", headers=auth,
+                       json={"action": action, "actor_role": role, "actor_id": "BDO-BALIANTA", **body})
+
+
+def test_every_shipped_definition_loads(client):
+    definitions = load_definitions(DEFINITIONS, frozenset({"certificate", "grievance", "desludging"}))
+    assert list(definitions) == ["income", "caste", "residence", "birth"]
+    listed = client.get("/api/v1/certificates/services").json()
+    assert [s["code"] for s in listed] == ["income", "caste", "residence", "birth"]
+    assert listed[0]["tatkal_fee_rupees"] == 100 and listed[3]["fee_rupees"] == 0
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"fields": []}, "one field must be of type place"),
+        ({"workflow": "passport"}, "no workflow 'passport'"),
+        ({"fee_rupees": -5}, "fee_rupees"),
+        ({"tatkal_sla_days": 20}, "Tatkal must be faster"),
+        ({"fields": [{"name": "place", "type": "place", "prompt": "cert_ask.place"},
+                     {"name": "colour", "type": "choice", "prompt": "cert_ask.place", "options": [{"code": "red"}]}]},
+         "a choice needs at least two options"),
+        ({"fields": [{"name": "place", "type": "place", "prompt": "cert_ask.no_such_prompt"}]},
+         "locales/en.yml has no text for cert_ask.no_such_prompt"),
+        ({"fields": [{"name": "place", "type": "planet", "prompt": "cert_ask.place"}]}, "type"),
+        ({"surprise": True}, "surprise"),
+    ],
+)
+def test_a_bad_definition_is_refused_with_a_clear_error(tmp_path, change, message):
+    import yaml
+
+    good = yaml.safe_load((DEFINITIONS / "income.yml").read_text(encoding="utf-8"))
+    path = tmp_path / "income.yml"
+    path.write_text(yaml.safe_dump({**good, **change}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(path, {"certificate"})
+    assert str(refused.value).startswith("income.yml: ") and message in str(refused.value)
+
+
+def test_a_definition_must_be_named_after_its_code(tmp_path):
+    path = tmp_path / "salary.yml"
+    path.write_text((DEFINITIONS / "income.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="must be the file's name"):
+        load_definition(path, {"certificate"})
+
+
+@pytest.mark.parametrize(
+    "code, field, answer, value",
+    [
+        ("income", "annual_income", "₹ ८५,०००", 85000), ("income", "annual_income", "85000 rupees", 85000),
+        ("income", "purpose", "scholarship ke liye", "education"), ("income", "purpose", "୨", "job"),
+        ("caste", "category", "अनुसूचित जनजाति", "st"), ("caste", "category", "OBC", "obc"),
+        ("birth", "date_of_birth", "14/08/2026", "2026-08-14"), ("birth", "date_of_birth", "१४ अगस्त 2026", "2026-08-14"),
+        ("residence", "years_resident", "12", 12),
+    ],
+)
+def test_answers_follow_the_definition(client, code, field, answer, value):
+    response = client.get(f"/api/v1/certificates/services/{code}/answers/{field}", params={"q": answer, "language": "hi"})
+    assert response.status_code == 200, response.text
+    assert response.json()["value"] == value
+
+
+@pytest.mark.parametrize(
+    "code, field, answer",
+    [("income", "annual_income", "a lot"), ("income", "annual_income", "-5"), ("residence", "years_resident", "300"),
+     ("birth", "date_of_birth", "14/08/2030"), ("birth", "date_of_birth", "yesterday-ish"), ("caste", "category", "7"),
+     ("income", "applicant_name", "12345"), ("income", "place", "Atlantis")],
+)
+def test_answers_that_break_the_rules_are_refused(client, code, field, answer):
+    response = client.get(f"/api/v1/certificates/services/{code}/answers/{field}", params={"q": answer})
+    assert response.status_code == 422 and response.json()["detail"] == {"code": "no_match", "field": field}
+
+
+def test_routing_by_place_village_to_block_ward_to_town_and_residence_to_the_district(client, auth):
+    assert _apply(client, auth)["office"] == "BLOCK-KHD-BALIANTA"
+    urban = _apply(client, auth, answers={**INCOME, "place": "ward 18 Cuttack"})
+    assert urban["office"] == "ULB-CMC" and "କଟକ" in urban["office_label"]  # named in the citizen's language
+    residence = _apply(client, auth, "residence", {**{k: INCOME[k] for k in ("applicant_name", "guardian_name", "place")},
+                                                   "years_resident": "20"})
+    assert residence["office"] == "DISTRICT-KHORDHA"
+    assert client.post("/api/v1/certificates", headers=auth, json={
+        "certificate_type": "income", "answers": {**INCOME, "annual_income": "lots"}, "citizen_phone": PHONE,
+    }).json()["detail"] == {"code": "no_match", "field": "annual_income"}
+
+
+def test_fifo_within_a_lane_and_the_tatkal_lane_first(client, auth, settings, app):
+    filed = []
+    for i, tatkal in enumerate([False, False, True, False, True]):
+        app.dependency_overrides[get_now] = lambda i=i: NOW + timedelta(minutes=i)
+        application = _apply(client, auth, tatkal=tatkal)
+        assert application["fee_rupees"] == (100 if tatkal else 30)
+        filed.append(application["reference"])
+    for j, reference in enumerate(reversed(filed)):  # paid in the opposite order: the queue follows payment time
+        app.dependency_overrides[get_now] = lambda j=j: NOW + timedelta(minutes=10 + j)
+        _pay(client, settings, reference)
+    queue = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA"}, headers=auth).json()
+    assert [(q["reference"], q["lane"]) for q in queue] == [
+        (filed[4], "tatkal"), (filed[2], "tatkal"), (filed[3], "normal"), (filed[1], "normal"), (filed[0], "normal")]
+
+    refused = _act(client, auth, filed[0], "VERIFY", "VERIFIER")
+    assert refused.status_code == 409 and refused.json()["detail"] == {"code": "out_of_order", "head": filed[4]}
+    assert _act(client, auth, filed[4], "VERIFY", "VERIFIER").status_code == 200
+    assert _act(client, auth, filed[4], "APPROVE", "VERIFIER").status_code == 403  # a verifier cannot approve
+    urgent = _act(client, auth, filed[0], "VERIFY", "VERIFIER", out_of_order_reason="Applicant's exam is tomorrow")
+    assert urgent.status_code == 200
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == filed[0]))
+        assert case.details["out_of_order"][0]["reason"] == "Applicant's exam is tomorrow"
+        assert case.details["out_of_order"][0]["ahead"] == filed[2]
+    remaining = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA", "state": "PENDING_VERIFICATION"},
+                           headers=auth).json()
+    assert [q["reference"] for q in remaining] == [filed[2], filed[3], filed[1]]
+
+
+def test_issue_then_check_genuine_tampered_revoked_and_unknown(client, auth, settings):
+    reference = _apply(client, auth)["reference"]
+    assert _act(client, auth, reference, "VERIFY", "VERIFIER").status_code == 409  # not paid yet: wrong state
+    _pay(client, settings, reference)
+    assert _act(client, auth, reference, "SEND_BACK", "VERIFIER").status_code == 422  # needs a reason
+    assert _act(client, auth, reference, "VERIFY", "VERIFIER").status_code == 200
+    assert _act(client, auth, reference, "APPROVE", "APPROVER").json()["state"] == "ISSUED"
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        payload = case.details["certificate"]["payload"]
+        notices = [(m.locale_key, m.media_url) for m in session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == PHONE))]
+    issued = [n for n in notices if n[0] == "utter_notify_certificate_issued"]
+    assert issued and issued[0][1].startswith("http://testserver/c/")  # the PDF goes along on WhatsApp
+
+    check = lambda **q: client.get("/api/v1/certificates/verify", params=q).json()  # noqa: E731
+    genuine = check(payload=payload)
+    assert (genuine["status"], genuine["reference"], genuine["name"]) == ("genuine", reference, "Sabitri Behera")
+    head, claims, signature = payload.split(".")
+    altered = json.loads(certificate_signing._unb64(claims))
+    altered["n"] = "Someone Else"
+    forged = f"{head}.{certificate_signing._b64(json.dumps(altered, separators=(',', ':'), sort_keys=True).encode())}.{signature}"
+    assert check(payload=forged)["status"] == "tampered"
+    assert check(payload="SATHI1.garbage")["status"] == "tampered"
+    other_key = tmp_key_payload(reference)
+    assert check(payload=other_key)["status"] == "tampered"  # signed, but not by this office
+    assert check(reference="CRT-2026-999999")["status"] == "unknown"
+    assert check(reference=reference)["status"] == "genuine"
+    page = client.get("/verify", params={"c": payload, "lang": "or"})
+    assert page.status_code == 200 and reference in page.text and "Sabitri Behera" in page.text
+
+    assert _act(client, auth, reference, "REVOKE", "APPROVER", reason="Income found to be wrong").json()["state"] == "REVOKED"
+    assert check(payload=payload)["status"] == "revoked"
+    assert client.get("/api/v1/certificates/public-key").json()["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def tmp_key_payload(reference: str) -> str:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return certificate_signing.sign(Path(folder) / "other.pem", {"v": 1, "r": reference})
+
+
+def _pdf_text(client, settings, reference) -> str:
+    from backend.services.certificates import download_token
+
+    response = client.get(f"/c/{download_token(settings, reference)}")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    # The second glyph of a split vowel sign reads as a zero-width space (certificate_pdf); the
+    # reader's guesses at word gaps from glyph positions differ too, so spacing is not compared.
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+@pytest.mark.parametrize(
+    "language, place, expected",
+    [
+        ("or", "ସରକଣା", ["ଆୟ ପ୍ରମାଣପତ୍ର", "ସାବିତ୍ରୀ ବେହେରା", "ଗୋପାଳ ବେହେରା", "ସରକଣା", "85,000", "କୋଡ"]),  # ୋ is two glyphs
+        ("hi", "ward 18 Cuttack", ["आय प्रमाण पत्र", "सबितरी बेहेरा", "गोपाल बेहेरा", "कटक", "85,000", "प्रमाणित"]),
+        ("en", "ward 12", ["INCOME CERTIFICATE", "Sabitri Behera", "Bhubaneswar", "85,000"]),
+    ],
+)
+def test_the_pdf_carries_the_words_in_the_citizens_script(client, auth, settings, language, place, expected):
+    name = {"or": "ସାବିତ୍ରୀ ବେହେରା", "hi": "सबितरी बेहेरा", "en": "Sabitri Behera"}[language]
+    guardian = {"or": "ଗୋପାଳ ବେହେରା", "hi": "गोपाल बेहेरा", "en": "Gopal Behera"}[language]
+    answers = {**INCOME, "applicant_name": name, "guardian_name": guardian, "place": place}
+    reference = _apply(client, auth, answers=answers, language=language)["reference"]
+    _pay(client, settings, reference)
+    _act(client, auth, reference, "VERIFY", "VERIFIER")
+    _act(client, auth, reference, "APPROVE", "APPROVER")
+    text = _pdf_text(client, settings, reference)
+    for words in expected + [reference]:
+        assert words.replace(" ", "") in text, (words, text)
+    assert all(unicodedata.category(c) != "Cc" for c in text)  # no stray codes where glyphs had no text
+    assert client.get(f"/c/{reference}.0000").status_code == 404  # the link cannot be guessed
+
+
+def test_a_free_certificate_goes_straight_to_the_office(client, auth):
+    birth = {"child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12", "mother_name": "Sabitri Behera",
+             "father_name": "Raghunath Behera"}
+    filed = _apply(client, auth, "birth", birth, language="en")
+    assert (filed["state"], filed["fee_rupees"], filed["payment_url"], filed["office"]) == ("PENDING_VERIFICATION", 0.0, None, "ULB-BMC")
+    assert client.post("/api/v1/certificates", headers=auth, json={
+        "certificate_type": "birth", "answers": birth, "tatkal": True, "citizen_phone": PHONE}).json()["detail"]["code"] == "no_tatkal"
