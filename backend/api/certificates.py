@@ -1,15 +1,18 @@
 """Certificate routes: the services and their forms, applying, the office's queue and its steps,
 the certificate PDF, the public key and the public check (API and page)."""
+import re
 from html import escape
+from pathlib import Path as FsPath
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Path, Query, Response, status
+from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy.orm.exc import StaleDataError
 
 import locales
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.db import get_session_factory
 from backend.api.schemas import (
     AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, QueueItemOut,
     VerificationOut,
@@ -19,6 +22,7 @@ from backend.services.cases import find_case
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
+_DOCUMENT_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
 public_router = APIRouter(tags=["certificates"])
 _STATUS = {"wrong_role": 403, "not_owner": 403, "unknown_action": 404, "reason_required": 422, "invalid_application": 422,
            "no_match": 422, "no_tatkal": 422}
@@ -87,8 +91,8 @@ def other_answer(kind: Annotated[str, Path(pattern="^(lane|later)$")], settings:
 
 @router.post("", response_model=CertificateOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
 def apply(
-    body: CertificateIn, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-    now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    body: CertificateIn, response: Response, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
+    workflows: WorkflowsDep, now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CertificateOut:
     definition = _service(settings, workflows, body.certificate_type)
     try:
@@ -104,11 +108,27 @@ def apply(
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
+    elif body.documents:  # fetched after the answer, so applying never waits on a slow media host
+        background.add_task(_attach_documents, settings, case.id)
     return CertificateOut(
         reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, office=case.details["office"],
         office_label=case.details["office_label"], payment_url=link.url if link else None, upi_link=link.upi if link else None,
         payment_expires_at=link.payment.expires_at if link else None,
     )
+
+
+def _attach_documents(settings, case_id: int) -> None:  # noqa: ANN001
+    with get_session_factory(settings.database_url)() as session:
+        certificates.attach_documents(session, settings=settings, case_id=case_id)
+
+
+@router.get("/documents/{name}", dependencies=[Authorised])
+def document(name: str, settings: SettingsDep) -> FileResponse:
+    """A document sent with an application, for the office working it."""
+    path = FsPath(settings.media_dir) / name
+    if not _DOCUMENT_NAME.match(name) or not path.exists():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_document"})
+    return FileResponse(path)
 
 
 @router.get("/queue", response_model=list[QueueItemOut], dependencies=[Authorised])

@@ -20,7 +20,7 @@ import locales
 from backend.models import Case
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import certificate_signing, payments, places
+from backend.services import certificate_signing, media, payments, places
 from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
@@ -193,6 +193,19 @@ def apply(
     session.flush()
     logger.info("certificate %s (%s) filed for %s at %s", case.reference, definition.code, mask_phone(phone), office)
     return case, True, link
+
+
+def attach_documents(session: Session, *, settings: Settings, case_id: int) -> None:
+    """Fetches the photos and PDFs sent on WhatsApp and keeps them with the application, for the
+    office; one that cannot be fetched is marked so, to be brought instead."""
+    case = session.get(Case, case_id)
+    documents = dict(case.details["documents"])
+    for code, sent in documents.items():
+        if isinstance(sent, str) and sent.startswith(("http://", "https://")):
+            fetched = media.fetch_photo(settings, sent, types=media.DOCUMENT_TYPES)
+            documents[code] = {"file": fetched.name} if fetched.name else {"error": fetched.error, "to_bring": True}
+    case.details = {**case.details, "documents": documents}
+    session.commit()
 
 
 def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime) -> None:

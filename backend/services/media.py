@@ -14,6 +14,7 @@ from backend.settings import Settings
 logger = logging.getLogger(__name__)
 
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+DOCUMENT_TYPES = {**IMAGE_TYPES, "application/pdf": ".pdf"}  # a certificate's supporting documents
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ def _auth(settings: Settings, url: str) -> tuple[str, str] | None:
     return (settings.twilio_account_sid, settings.twilio_auth_token) if host.endswith("twilio.com") else None
 
 
-def fetch_photo(settings: Settings, url: str, transport: httpx.BaseTransport | None = None) -> Fetched:
+def fetch_photo(settings: Settings, url: str, transport: httpx.BaseTransport | None = None,
+                types: dict[str, str] = IMAGE_TYPES) -> Fetched:
+    """types: the content types taken, with the file ending each is stored under."""
     limit = settings.max_photo_bytes
     try:
         with httpx.Client(timeout=10, follow_redirects=True, transport=transport, auth=_auth(settings, url)) as client:
@@ -35,7 +38,7 @@ def fetch_photo(settings: Settings, url: str, transport: httpx.BaseTransport | N
                 if response.status_code != 200:
                     return Fetched(None, "unreachable")
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if content_type not in IMAGE_TYPES:
+                if content_type not in types:
                     return Fetched(None, "not_an_image")
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > limit:
@@ -48,7 +51,7 @@ def fetch_photo(settings: Settings, url: str, transport: httpx.BaseTransport | N
     except httpx.HTTPError as exc:
         logger.warning("photo could not be fetched: %s", type(exc).__name__)
         return Fetched(None, "unreachable")
-    name = f"{uuid.uuid4().hex}{IMAGE_TYPES[content_type]}"
+    name = f"{uuid.uuid4().hex}{types[content_type]}"
     folder = Path(settings.media_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(bytes(body))
