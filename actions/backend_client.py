@@ -161,6 +161,10 @@ class BackendClient:
         """kind "lane" (normal / tatkal) or "later" (a document brought to the office)."""
         return await self._call("GET", f"/api/v1/certificates/answers/{kind}", params={"q": text[:201]})
 
+    async def field_agent(self, phone: str) -> ApiResult[dict]:
+        """{"id", "name"} when the phone is a Panchayat Swayam Sewak's; error not_found otherwise."""
+        return await self._call("POST", "/api/v1/certificates/field-agent", json={"phone": phone})
+
     async def apply_certificate(self, *, application: dict, idempotency_key: str) -> ApiResult[dict]:
         return await self._call("POST", "/api/v1/certificates", json=application, headers={"Idempotency-Key": idempotency_key})
 
@@ -171,7 +175,11 @@ class BackendClient:
     async def my_cases(self, phone: str, language: str = "en") -> ApiResult[list[dict]]:
         return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone, "language": language})
 
-    async def case_status(self, reference: str, language: str = "en") -> ApiResult[CaseStatus]:
+    async def case_status(self, reference: str, language: str = "en", phone: str | None = None) -> ApiResult[CaseStatus]:
+        """phone: the caller's, so keypad digits that fit several services' numbers find theirs."""
+        if phone:
+            body = {"reference": reference[:40], "phone": phone, "language": language}
+            return self._case(await self._call("POST", "/api/v1/cases/lookup", json=body))
         return self._case(await self._call("GET", f"/api/v1/cases/{reference}", params={"language": language}))
 
     @staticmethod

@@ -14,9 +14,9 @@ from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.desludging import rupees
 from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
 
-WORKING_SLOTS = ("certificate_type", "certificate_answers", "certificate_labels", "certificate_documents",
-                 "certificate_tatkal", "certificate_confirmed")
-CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document")
+WORKING_SLOTS = ("certificate_type", "certificate_citizen_phone", "certificate_answers", "certificate_labels",
+                 "certificate_documents", "certificate_tatkal", "certificate_confirmed")
+CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent")
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
 
@@ -57,6 +57,8 @@ class ValidateCertificateForm(CountingFormValidation):
         if service is None:  # no type yet, or the backend is down: its question says so
             return ["certificate_type", "certificate_answer"]
         slots = ["certificate_type"]
+        if tracker.get_slot("certificate_agent"):
+            slots.append("certificate_citizen_phone")
         if _next_field(service, tracker):
             slots.append("certificate_answer")
         if carries_media(tracker) and _next_document(service, tracker):
@@ -79,8 +81,20 @@ class ValidateCertificateForm(CountingFormValidation):
         if not result.ok:
             return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type")
         code = result.value["code"]
+        agent = await self.client.field_agent(tracker.sender_id)  # filing at the doorstep for someone else?
         return {**self.accepted("certificate_type", code), "certificate_answers": {SERVICE_KEY: code},
-                "certificate_labels": {}, "certificate_documents": {}}
+                "certificate_labels": {}, "certificate_documents": {}, "certificate_agent": agent.value["name"] if agent.ok else ""}
+
+    async def validate_certificate_citizen_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        result = await self.client.certificate_other_answer("mobile", str(value or ""))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"certificate_citizen_phone": None}
+        if not result.ok:
+            return self.failed(dispatcher, tracker, "certificate_citizen_phone", "utter_invalid_certificate_citizen_phone")
+        return self.accepted("certificate_citizen_phone", result.value["value"])
 
     async def validate_certificate_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -216,6 +230,9 @@ class ActionAskCertificateConfirmed(Action):
         lines = "\n".join(f"{word('cert_label.' + f['name'])}: {labels.get(f['name'], '')}" for f in service["fields"])
         dispatcher.utter_message(response="utter_certificate_summary", certificate_key=f"certificate.{service['code']}",
                                  answers=lines)
+        if tracker.get_slot("certificate_agent"):
+            dispatcher.utter_message(response="utter_certificate_for_citizen", agent=tracker.get_slot("certificate_agent"),
+                                     mobile=tracker.get_slot("certificate_citizen_phone"))
         tatkal = bool(tracker.get_slot("certificate_tatkal"))
         fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
         days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
@@ -250,6 +267,8 @@ class ActionSubmitCertificate(Action):
             "tatkal": bool(tracker.get_slot("certificate_tatkal")), "citizen_phone": tracker.sender_id,
             "language": language_of(tracker), "channel": channel_of(tracker),
         }
+        if tracker.get_slot("certificate_agent"):  # at the doorstep: for the citizen whose mobile was given
+            application |= {"citizen_phone": tracker.get_slot("certificate_citizen_phone"), "filed_by_phone": tracker.sender_id}
         key = submission_key(tracker, "certificate_form", WORKING_SLOTS)
         result = await self.client.apply_certificate(application=application, idempotency_key=key)
         if result.error == UNAVAILABLE:

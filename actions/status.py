@@ -65,7 +65,7 @@ class ActionCheckStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         reference = str(tracker.get_slot("reference") or "").strip()
-        result = await self.client.case_status(reference, language_of(tracker))
+        result = await self.client.case_status(reference, language_of(tracker), phone=tracker.sender_id)
         if result.ok:
             case = result.value
             say_case(dispatcher, reference=case.reference, service=case.service, state=case.state, holder=case.holder,

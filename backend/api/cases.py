@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseActionIn, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
+from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
 from backend.services import desludging
 from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
@@ -33,13 +33,26 @@ def my_cases(body: MyCasesIn, session: SessionDep, settings: SettingsDep, workfl
     ]
 
 
+@router.post("/lookup", response_model=CaseStatusOut, dependencies=[Authorised])
+def lookup(body: CaseLookupIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> CaseStatusOut:
+    """The status the bot tells: as the public one, but digits typed on a keypad that fit several
+    services' numbers are read as the caller's own case (the phone in the body, never in a URL)."""
+    case = find_case(session, body.reference, phone=body.phone)
+    if case is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    return _status(case, settings, workflows, body.language)
+
+
 @router.get("/{reference}", response_model=CaseStatusOut)
 def case_status(
     reference: str, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
     language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
 ) -> CaseStatusOut:
     """Public: no personal data. `language` names places (a treatment plant) in the reader's language."""
-    case = _case_or_404(session, reference)
+    return _status(_case_or_404(session, reference), settings, workflows, language)
+
+
+def _status(case: Case, settings, workflows, language: str) -> CaseStatusOut:  # noqa: ANN001
     update = {"holder": holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)}
     if case.service == "desludging":
         update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)

@@ -14,10 +14,10 @@ import locales
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.db import get_session_factory
 from backend.api.schemas import (
-    AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, QueueItemOut,
-    VerificationOut,
+    AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
+    FieldAgentOut, QueueItemOut, VerificationOut,
 )
-from backend.services import certificate_signing, certificates
+from backend.services import certificate_signing, certificates, field_agents
 from backend.services.cases import find_case
 from backend.workflow import WorkflowError
 
@@ -79,14 +79,27 @@ def check_answer(
 
 
 @router.get("/answers/{kind}", response_model=AnswerOut)
-def other_answer(kind: Annotated[str, Path(pattern="^(lane|later)$")], settings: SettingsDep,
+def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], settings: SettingsDep,
                  q: Annotated[str, Query(max_length=200)]) -> AnswerOut:
-    """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), or whether a document comes later."""
+    """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), whether a document comes later, or
+    the citizen's mobile a field agent gives."""
     directory = settings.certificate_definitions_dir
-    value = certificates.lane_for(directory, q) if kind == "lane" else ("later" if certificates.means_later(directory, q) else None)
+    if kind == "mobile":
+        value = field_agents.mobile_number(q)
+    else:
+        value = certificates.lane_for(directory, q) if kind == "lane" else ("later" if certificates.means_later(directory, q) else None)
     if value is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": kind})
     return AnswerOut(value=value)
+
+
+@router.post("/field-agent", response_model=FieldAgentOut)
+def field_agent(body: CitizenIn, settings: SettingsDep) -> FieldAgentOut:
+    """Whether a phone is a Panchayat Swayam Sewak's, who files for others (the phone in the body)."""
+    agent = field_agents.agent_for(settings.masterdata_dir, body.phone)
+    if agent is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "not_a_field_agent"})
+    return FieldAgentOut(id=agent.id, name=agent.name)
 
 
 @router.post("", response_model=CertificateOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
@@ -95,12 +108,21 @@ def apply(
     workflows: WorkflowsDep, now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CertificateOut:
     definition = _service(settings, workflows, body.certificate_type)
+    # Filed by a Panchayat Swayam Sewak at the doorstep: only a phone on the roster may, and the
+    # citizen, who is not in this chat, hears of each step by SMS.
+    agent = field_agents.agent_for(settings.masterdata_dir, body.filed_by_phone) if body.filed_by_phone else None
+    if body.filed_by_phone and agent is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_a_field_agent"})
+    citizen_phone = field_agents.mobile_number(body.citizen_phone) if agent else body.citizen_phone
+    if not citizen_phone:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
     try:
         case, created, link = certificates.apply(
             session, settings=settings, workflow=workflows[definition.workflow], definition=definition,
-            answers=body.answers, documents=body.documents, tatkal=body.tatkal, phone=body.citizen_phone,
-            language=body.language, channel=body.channel, actor_role=body.actor_role,
-            actor_id=body.actor_id or body.citizen_phone, idempotency_key=idempotency_key, now=now,
+            answers=body.answers, documents=body.documents, tatkal=body.tatkal, phone=citizen_phone,
+            language=body.language, channel="twilio_sms" if agent else body.channel,
+            actor_role="FIELD_AGENT" if agent else body.actor_role,
+            actor_id=agent.id if agent else (body.actor_id or citizen_phone), idempotency_key=idempotency_key, now=now,
         )
     except WorkflowError as exc:
         session.rollback()

@@ -183,6 +183,11 @@ class MyCaseOut(BaseModel):
     disposal: DisposalOut | None = None
 
 
+class CaseLookupIn(CitizenIn):
+    reference: str = Field(min_length=1, max_length=40)
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+
+
 class MyCasesIn(CitizenIn):
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")  # for names of places
 
@@ -281,6 +286,12 @@ class CertificateIn(BaseModel):
     channel: str = Field(default="rest", max_length=16)
     actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
     actor_id: str | None = Field(default=None, max_length=64)
+    filed_by_phone: str | None = Field(default=None, max_length=32)  # a field agent filing for citizen_phone
+
+
+class FieldAgentOut(BaseModel):
+    id: str
+    name: str
 
 
 class CertificateOut(BaseModel):

@@ -20,9 +20,9 @@ class UnknownOfficial(WorkflowError):
     code = "unknown_official"
 
 
-def find_case(session: Session, reference: str) -> Case | None:
+def find_case(session: Session, reference: str, phone: str | None = None) -> Case | None:
     """By reference number; on a keypad the citizen types the digits alone (2026000045), which is
-    enough when only one service has that year and number."""
+    enough when only one service has that year and number, or only one of them is the caller's."""
     candidates = [normalise_reference(reference)]
     digits = (reference or "").strip().rstrip("#")
     if candidates[0] is None and digits.isdigit() and 5 <= len(digits) <= 10:
@@ -30,6 +30,8 @@ def find_case(session: Session, reference: str) -> Case | None:
     found = session.scalars(
         select(Case).where(Case.reference.in_([c for c in candidates if c])).options(selectinload(Case.history))
     ).all()
+    if len(found) > 1 and phone:
+        found = [c for c in found if c.citizen_phone == normalise_phone(phone)]
     return found[0] if len(found) == 1 else None
 
 

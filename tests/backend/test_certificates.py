@@ -248,3 +248,16 @@ def test_a_free_certificate_goes_straight_to_the_office(client, auth):
     assert (filed["state"], filed["fee_rupees"], filed["payment_url"], filed["office"]) == ("PENDING_VERIFICATION", 0.0, None, "ULB-BMC")
     assert client.post("/api/v1/certificates", headers=auth, json={
         "certificate_type": "birth", "answers": birth, "tatkal": True, "citizen_phone": PHONE}).json()["detail"]["code"] == "no_tatkal"
+
+
+def test_keypad_digits_that_fit_two_services_find_the_callers_own_case(client, auth):
+    complaint = client.post("/api/v1/grievances", headers=auth, json={
+        "category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": "+919800000001"}).json()
+    certificate = _apply(client, auth)["reference"]
+    assert complaint["reference"].endswith("-000001") and certificate.endswith("-000001")
+    assert client.get("/api/v1/cases/2026000001").status_code == 404  # whose? not said to the public
+    lookup = lambda phone: client.post("/api/v1/cases/lookup", headers=auth,  # noqa: E731
+                                       json={"reference": "2026000001#", "phone": phone}).json()
+    assert lookup("+919800000001")["reference"] == complaint["reference"]
+    assert lookup(f"whatsapp:{PHONE}")["reference"] == certificate
+    assert lookup("+919000000000")["detail"]["code"] == "unknown_reference"

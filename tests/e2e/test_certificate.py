@@ -184,3 +184,31 @@ def test_birth_certificate_free_with_a_pdf_record_and_verified_by_number(stack, 
     assert _verify(stack, reference="CRT-2026-999999")["status"] == "unknown"
     documents = case_in_database(stack, reference).details["documents"]
     assert documents["hospital_record"]["file"].endswith(".pdf")
+
+
+def test_a_panchayat_swayam_sewak_files_at_the_doorstep_and_the_citizen_hears_by_sms(stack, twilio):
+    agent = twilio.text("whatsapp", "+919437400001")  # Pramila Sahoo, on the roster
+    asked = agent.say("I need a residence certificate")[0]
+    assert "Panchayat Swayam Sewak Pramila Sahoo" in asked and "mobile" in asked
+    assert "10-digit" in agent.say("12345")[0]
+    agent.say("९८७६५ ४३२१०")  # the citizen's mobile, typed any way
+    agent.say("Kuni Nayak")
+    agent.say("Bhagaban Nayak")
+    agent.say("Kaimatia")
+    agent.say("35")
+    agent.say("later")
+    summary = "\n".join(agent.say("later"))
+    assert "Kuni Nayak" in summary and "+919876543210" in summary, summary
+    filed = agent.say("1")
+    reference = _reference(filed)
+    case = case_in_database(stack, reference)
+    assert (case.citizen_phone, case.channel, case.history[0].actor_role, case.history[0].actor_id) == (
+        "+919876543210", "twilio_sms", "FIELD_AGENT", "PSS-BALIANTA-01")
+    _pay(stack, filed[0], reference)  # the agent collects the fee at the doorstep through the link
+    citizen = twilio.text("sms", "+919876543210")
+    assert any(reference in m for m in citizen.wait_for_replies(at_least=1))
+    forged = httpx.post(f"{stack.config.backend_url}/api/v1/certificates", timeout=30,
+                        headers={"Authorization": f"Bearer {stack.config.api_token}"},
+                        json={"certificate_type": "residence", "citizen_phone": "9876543210", "filed_by_phone": "+919000000000",
+                              "answers": {"applicant_name": "X Y", "guardian_name": "Z W", "place": "Kaimatia", "years_resident": "3"}})
+    assert forged.status_code == 403  # only a phone on the roster files for others

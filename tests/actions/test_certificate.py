@@ -1,0 +1,77 @@
+"""Certificate actions with a dispatcher and tracker against the real backend and database: the
+form follows the service's definition, documents, the lane, the summary, filing and the retry."""
+from rasa_sdk.events import SlotSet
+
+from actions.certificate import (
+    CLEARED, ActionAskCertificateAnswer, ActionAskCertificateConfirmed, ActionSubmitCertificate, ValidateCertificateForm,
+)
+from actions.retry import ActionRetryPending
+from tests.actions.conftest import DOMAIN, make_tracker, responses
+
+FORM = ["certificate_type", "certificate_citizen_phone", "certificate_answer", "certificate_document", "certificate_tatkal",
+        "certificate_confirmed"]
+ANSWERS = {"_service": "income", "applicant_name": "Sabitri Behera", "guardian_name": "Gopal Behera", "place": "Sarakana",
+           "annual_income": "85000", "purpose": "1"}
+
+
+def _tracker(slots: dict, channel: str = "twilio_whatsapp"):  # noqa: ANN202
+    """Every field answered, on a channel that carries files unless told otherwise."""
+    return make_tracker({"certificate_type": "income", "certificate_answers": ANSWERS, "certificate_labels": {},
+                         "certificate_documents": {}, **slots}, events=[{"event": "user", "input_channel": channel}])
+
+
+async def test_the_form_asks_what_the_definition_lists(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    chosen = await validate.validate_certificate_type("आय", dispatcher, make_tracker({}), DOMAIN)
+    assert chosen["certificate_type"] == "income" and chosen["certificate_answers"] == {"_service": "income"}
+    asked = make_tracker({"certificate_type": "income", "certificate_answers": {"_service": "income"}})
+    await ActionAskCertificateAnswer(client=backend).run(dispatcher, asked, DOMAIN)
+    assert responses(dispatcher) == ["cert_ask.applicant_name"]
+    answered = await validate.validate_certificate_answer("Sabitri Behera", dispatcher, asked, DOMAIN)
+    assert answered["certificate_answers"] == {"_service": "income", "applicant_name": "Sabitri Behera"}
+    assert answered["certificate_answer"] is None  # asked again: now for the next field
+    on_whatsapp = await validate.required_slots(FORM, dispatcher, _tracker({}), DOMAIN)
+    assert on_whatsapp == ["certificate_type", "certificate_document", "certificate_tatkal", "certificate_confirmed"]
+    sms = _tracker({}, channel="twilio_sms")
+    assert "certificate_document" not in await validate.required_slots(FORM, dispatcher, sms, DOMAIN)
+
+
+async def test_a_wrong_answer_is_asked_again_by_its_type(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    tracker = make_tracker({"certificate_type": "income", "certificate_answers": {k: ANSWERS[k] for k in list(ANSWERS)[:4]}})
+    result = await validate.validate_certificate_answer("a lot", dispatcher, tracker, DOMAIN)
+    assert result == {"certificate_answer": None, "validation_failures": 1}
+    assert responses(dispatcher) == ["cert_invalid.amount"]
+
+
+async def test_a_certificate_name_inside_a_later_answer_keeps_the_service(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    kept = await validate.validate_certificate_type("caste", dispatcher, make_tracker({"certificate_answers": ANSWERS}), DOMAIN)
+    assert kept == {"certificate_type": "income"}
+
+
+async def test_documents_a_photo_or_later(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    photo = _tracker({})
+    photo.latest_message["metadata"] = {"media": [{"url": "https://api.twilio.com/x.jpg", "content_type": "image/jpeg"}]}
+    sent = await validate.validate_certificate_document("", dispatcher, photo, DOMAIN)
+    assert sent["certificate_documents"] == {"aadhaar": "https://api.twilio.com/x.jpg"}
+    later = await validate.validate_certificate_document("बाद में", dispatcher, _tracker({"certificate_documents": sent["certificate_documents"]}), DOMAIN)
+    assert later["certificate_documents"] == {"aadhaar": "https://api.twilio.com/x.jpg", "income_proof": "later"}
+    nothing = await validate.validate_certificate_document("hmm", dispatcher, _tracker({}), DOMAIN)
+    assert nothing["certificate_document"] is None and responses(dispatcher)[-1] == "utter_invalid_certificate_document"
+
+
+async def test_summary_then_filing_and_a_retry_when_the_backend_was_down(backend, backend_down, dispatcher):
+    slots = {"certificate_tatkal": True, "certificate_documents": {"aadhaar": "later", "income_proof": "later"},
+             "certificate_labels": {"applicant_name": "Sabitri Behera"}, "certificate_confirmed": True}
+    await ActionAskCertificateConfirmed(client=backend).run(dispatcher, _tracker(slots), DOMAIN)
+    assert responses(dispatcher) == ["utter_certificate_summary", "utter_certificate_fee", "utter_certificate_documents_bring",
+                                     "utter_ask_certificate_confirmed"]
+    assert dispatcher.messages[1]["fee"] == "100" and "Name: Sabitri Behera" in dispatcher.messages[0]["answers"]
+    assert await ActionSubmitCertificate(client=backend_down).run(dispatcher, _tracker(slots), DOMAIN) == [
+        SlotSet("certificate_pending", True)]
+    events = await ActionRetryPending(client=backend).run(dispatcher, _tracker({**slots, "certificate_pending": True}), DOMAIN)
+    assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+    filed = dispatcher.messages[-1]
+    assert filed["response"] == "utter_certificate_filed_pay" and filed["reference"].startswith("CRT-2026-")
