@@ -160,6 +160,17 @@ class ValidateCertificateForm(CountingFormValidation):
         return self.failed(dispatcher, tracker, "certificate_confirmed", "utter_invalid_certificate_confirmed")
 
 
+class ActionAskCertificateCitizenPhone(Action):
+    """A field agent is asked for the applicant's mobile, and told they file as that agent."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_citizen_phone"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        dispatcher.utter_message(response="utter_ask_certificate_citizen_phone", agent=tracker.get_slot("certificate_agent") or "")
+        return []
+
+
 class ActionAskCertificateAnswer(Action):
     """The question of the next unanswered field, in the words its definition names."""
 

@@ -13,6 +13,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
+
+from backend.db import get_session_factory
+from backend.models import CaseHistory
 
 from tests.e2e.conftest import REFERENCE, case_in_database
 
@@ -202,7 +206,9 @@ def test_a_panchayat_swayam_sewak_files_at_the_doorstep_and_the_citizen_hears_by
     filed = agent.say("1")
     reference = _reference(filed)
     case = case_in_database(stack, reference)
-    assert (case.citizen_phone, case.channel, case.history[0].actor_role, case.history[0].actor_id) == (
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        filing = session.scalars(select(CaseHistory).where(CaseHistory.case_id == case.id).order_by(CaseHistory.id)).first()
+    assert (case.citizen_phone, case.channel, filing.actor_role, filing.actor_id) == (
         "+919876543210", "twilio_sms", "FIELD_AGENT", "PSS-BALIANTA-01")
     _pay(stack, filed[0], reference)  # the agent collects the fee at the doorstep through the link
     citizen = twilio.text("sms", "+919876543210")
