@@ -2,6 +2,7 @@
 per field of the service, in its order; on WhatsApp one photo or PDF per document (elsewhere the
 citizen is told to bring them); the lane where the service has Tatkal; a summary with the fee.
 What an answer means is the backend's to say; these are thin adapters."""
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -160,6 +161,16 @@ class ValidateCertificateForm(CountingFormValidation):
         return self.failed(dispatcher, tracker, "certificate_confirmed", "utter_invalid_certificate_confirmed")
 
 
+class _WithService(Action, ABC):
+    """An action that needs the service's definition from the backend."""
+
+    @abstractmethod  # abstract, so the action server does not register the base class itself
+    def name(self) -> str: ...
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+
 class ActionAskCertificateCitizenPhone(Action):
     """A field agent is asked for the applicant's mobile, and told they file as that agent."""
 
@@ -171,14 +182,11 @@ class ActionAskCertificateCitizenPhone(Action):
         return []
 
 
-class ActionAskCertificateAnswer(Action):
+class ActionAskCertificateAnswer(_WithService):
     """The question of the next unanswered field, in the words its definition names."""
 
     def name(self) -> str:
         return "action_ask_certificate_answer"
-
-    def __init__(self, client: BackendClient | None = None) -> None:
-        self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         service = await _service(self.client, tracker)
@@ -187,12 +195,9 @@ class ActionAskCertificateAnswer(Action):
         return []
 
 
-class ActionAskCertificateDocument(Action):
+class ActionAskCertificateDocument(_WithService):
     def name(self) -> str:
         return "action_ask_certificate_document"
-
-    def __init__(self, client: BackendClient | None = None) -> None:
-        self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         service = await _service(self.client, tracker)
@@ -204,12 +209,9 @@ class ActionAskCertificateDocument(Action):
         return []
 
 
-class ActionAskCertificateTatkal(Action):
+class ActionAskCertificateTatkal(_WithService):
     def name(self) -> str:
         return "action_ask_certificate_tatkal"
-
-    def __init__(self, client: BackendClient | None = None) -> None:
-        self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         service = await _service(self.client, tracker)
@@ -222,14 +224,11 @@ class ActionAskCertificateTatkal(Action):
         return []
 
 
-class ActionAskCertificateConfirmed(Action):
+class ActionAskCertificateConfirmed(_WithService):
     """Every answer read back under its label, the fee and time, the documents to bring, then "submit?"."""
 
     def name(self) -> str:
         return "action_ask_certificate_confirmed"
-
-    def __init__(self, client: BackendClient | None = None) -> None:
-        self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         service = await _service(self.client, tracker)
@@ -259,12 +258,9 @@ class ActionAskCertificateConfirmed(Action):
         return []
 
 
-class ActionSubmitCertificate(Action):
+class ActionSubmitCertificate(_WithService):
     def name(self) -> str:
         return "action_submit_certificate"
-
-    def __init__(self, client: BackendClient | None = None) -> None:
-        self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         code = tracker.get_slot("certificate_type")

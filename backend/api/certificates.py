@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Path, Query, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
-from sqlalchemy.orm.exc import StaleDataError
 
 import locales
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.db import get_session_factory
 from backend.api.schemas import (
     AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
@@ -167,17 +166,10 @@ def act(reference: str, body: CertificateActionIn, session: SessionDep, settings
     case = find_case(session, reference)
     if case is None or case.service != "certificate":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
-    try:
+    with committed(session, _refused):
         certificates.act(session, settings=settings, workflow=workflows["certificate"], case=case, action=body.action,
                          actor_role=body.actor_role, actor_id=body.actor_id, now=now, reason=body.reason,
                          out_of_order_reason=body.out_of_order_reason)
-        session.commit()
-    except WorkflowError as exc:
-        session.rollback()
-        raise _refused(exc) from exc
-    except StaleDataError as exc:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
     return case
 
 

@@ -1,15 +1,17 @@
 """Dependencies shared by the routes, as Annotated aliases that tests override through app.dependency_overrides."""
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.db import get_session_factory
 from backend.settings import Settings, get_settings
-from backend.workflow import WorkflowDef, load_workflows
+from backend.workflow import WorkflowDef, WorkflowError, load_workflows
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -41,6 +43,21 @@ async def read_body(request: Request) -> bytes:
     and run in the thread pool: a database call inside an `async def` route would stall every
     other request while SQLite waits for a lock."""
     return await request.body()
+
+
+@contextmanager
+def committed(session: Session, refused: Callable[[WorkflowError], HTTPException]) -> Iterator[None]:
+    """Commits what the block did to a case, or rolls it back and answers why: the workflow's
+    refusal as `refused` maps it, or 409 when someone else changed the case first."""
+    try:
+        yield
+        session.commit()
+    except WorkflowError as exc:
+        session.rollback()
+        raise refused(exc) from exc
+    except StaleDataError as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -4,9 +4,8 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
-from sqlalchemy.orm.exc import StaleDataError
 
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
     AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
 )
@@ -80,18 +79,11 @@ def operator_step(
     reference: str, body: OperatorStepIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
 ) -> DesludgingOut:
     case = _case(session, reference)
-    try:
+    with committed(session, _refused):
         desludging.operator_step(
             case, workflow=workflows["desludging"], masterdata_dir=settings.masterdata_dir, operator_id=body.operator_id,
             action=body.action, now=now, reason=body.reason, plant_code=body.plant, volume_litres=body.volume_litres,
         )
-        session.commit()
-    except WorkflowError as exc:
-        session.rollback()
-        raise _refused(exc) from exc
-    except StaleDataError as exc:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
     return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
                          operator_id=case.assignee_id)
 
@@ -99,12 +91,8 @@ def operator_step(
 @router.post("/{reference}/rating", response_model=DesludgingOut, dependencies=[Authorised])
 def rating(reference: str, body: DesludgingRatingIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> DesludgingOut:
     case = _case(session, reference)
-    try:
+    with committed(session, _refused):
         desludging.rate(session, case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating, comment=body.comment, now=now)
-        session.commit()
-    except WorkflowError as exc:
-        session.rollback()
-        raise _refused(exc) from exc
     return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
                          operator_id=case.assignee_id)
 

@@ -20,6 +20,13 @@ class UnknownOfficial(WorkflowError):
     code = "unknown_official"
 
 
+def earlier_filing(session: Session, idempotency_key: str | None) -> Case | None:
+    """The case a retried filing already made (same Idempotency-Key), if any."""
+    if not idempotency_key:
+        return None
+    return session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
+
+
 def find_case(session: Session, reference: str, phone: str | None = None) -> Case | None:
     """By reference number; on a keypad the citizen types the digits alone (2026000045), which is
     enough when only one service has that year and number, or only one of them is the caller's."""

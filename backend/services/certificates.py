@@ -22,6 +22,7 @@ from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import certificate_signing, media, payments, places
 from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
+from backend.services.cases import earlier_filing
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
@@ -149,10 +150,9 @@ def apply(
     idempotency_key: str | None, now: datetime,
 ) -> tuple[Case, bool, payments.Link | None]:
     """Files an application from the citizen's own answers, each checked again here."""
-    if idempotency_key:
-        earlier = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
-        if earlier is not None:
-            return earlier, False, None
+    earlier = earlier_filing(session, idempotency_key)
+    if earlier is not None:
+        return earlier, False, None
     zone = ZoneInfo(settings.timezone)
     today = now.astimezone(zone).date()
     values, labels = {}, {}

@@ -16,6 +16,7 @@ from backend.models import Case, Feedback
 from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import payments, places
+from backend.services.cases import earlier_filing
 from backend.services.citizens import normalise_phone
 from backend.services.outbox import Contact
 from backend.settings import Settings
@@ -124,10 +125,9 @@ def file_request(
     session: Session, *, workflow: WorkflowDef, settings: Settings, request: Request, actor_role: str, actor_id: str,
     idempotency_key: str | None, now: datetime,
 ) -> tuple[Case, bool, payments.Link | None]:
-    if idempotency_key:
-        earlier = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
-        if earlier is not None:
-            return earlier, False, None
+    earlier = earlier_filing(session, idempotency_key)
+    if earlier is not None:
+        return earlier, False, None
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
     checks = [
         (request.property_type in PROPERTY_TYPES, "property_type", "unknown_property_type"),

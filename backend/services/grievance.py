@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.models import Case
 from backend.privacy import mask_phone
+from backend.services.cases import earlier_filing
 from backend.services.citizens import normalise_phone
 from backend.references import next_reference
 from backend.services import media, places, routing
@@ -121,10 +122,9 @@ def file_grievance(
     subcategory_code: str | None = None,
 ) -> tuple[Case, bool]:
     """Returns the case and whether it was created now (False: the same submission was filed before)."""
-    if idempotency_key:
-        earlier = session.scalar(select(Case).where(Case.idempotency_key == idempotency_key))
-        if earlier is not None:
-            return earlier, False
+    earlier = earlier_filing(session, idempotency_key)
+    if earlier is not None:
+        return earlier, False
     categories = {c.code: c for c in load_categories(masterdata_dir)}
     if category_code not in categories:
         raise InvalidGrievance("category", "unknown_category")
