@@ -131,9 +131,7 @@ class BackendClient:
     async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""
         # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.
-        return await self._call(
-            "GET", f"/api/v1/desludging/answers/{field}", params={"q": text[:201], "language": language}
-        )
+        return await self._call("POST", f"/api/v1/desludging/answers/{field}", json={"q": text[:201], "language": language})
 
     async def desludging_quote(self, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> ApiResult[float]:
         result = await self._call("GET", "/api/v1/desludging/quote", params={
@@ -154,12 +152,12 @@ class BackendClient:
 
     async def certificate_answer(self, code: str, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"} for an answer to one field; error no_match."""
-        return await self._call("GET", f"/api/v1/certificates/services/{code}/answers/{field}",
-                                params={"q": text[:201], "language": language})
+        return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}",
+                                json={"q": text[:201], "language": language})
 
     async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:
         """kind "lane" (normal / tatkal) or "later" (a document brought to the office)."""
-        return await self._call("GET", f"/api/v1/certificates/answers/{kind}", params={"q": text[:201]})
+        return await self._call("POST", f"/api/v1/certificates/answers/{kind}", json={"q": text[:201]})
 
     async def field_agent(self, phone: str) -> ApiResult[dict]:
         """{"id", "name"} when the phone is a Panchayat Swayam Sewak's; error not_found otherwise."""

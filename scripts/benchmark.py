@@ -4,7 +4,9 @@
                                           [--journey grievance|desludging]
 
 A grievance conversation files in five turns and asks its status once; a desludging one answers
-the twelve questions, reads the summary and fee, files (with a payment link) and asks its status.
+the twelve questions, reads the summary and fee, files (with a payment link) and asks its status;
+a certificate one (over REST, so no document questions) answers an income certificate's fields,
+picks Tatkal, files and asks its status.
 """
 import argparse
 import asyncio
@@ -18,6 +20,8 @@ JOURNEYS = {
                   "status GRV-2026-000001"],
     "desludging": ["my septic tank is full", "Sabitri Behera", "1", "septic tank", "2000", "2", "ward 12",
                    "behind the Ram Mandir", "751007", "no", "tomorrow", "pay now online", "yes", "status FSM-2026-000001"],
+    "certificate": ["I need an income certificate", "Sabitri Behera", "Gopal Behera", "Sarakana", "85000", "1", "2", "yes",
+                    "status CRT-2026-000001"],
 }
 
 

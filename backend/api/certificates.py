@@ -13,7 +13,7 @@ import locales
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.db import get_session_factory
 from backend.api.schemas import (
-    AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
+    AnswerIn, AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
     FieldAgentOut, QueueItemOut, VerificationOut,
 )
 from backend.services import certificate_signing, certificates, field_agents
@@ -61,15 +61,12 @@ def service(code: str, settings: SettingsDep, workflows: WorkflowsDep) -> dict:
     return _service(settings, workflows, code).model_dump()
 
 
-@router.get("/services/{code}/answers/{field}", response_model=AnswerOut)
-def check_answer(
-    code: str, field: str, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep,
-    q: Annotated[str, Query(max_length=200)], language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
-) -> AnswerOut:
+@router.post("/services/{code}/answers/{field}", response_model=AnswerOut)
+def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> AnswerOut:
     definition = _service(settings, workflows, code)
     if field not in {f.name for f in definition.fields}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field"})
-    answer = certificates.check_answer(definition.field(field), q, language=language,
+    answer = certificates.check_answer(definition.field(field), body.q, language=body.language,
                                        today=now.astimezone(ZoneInfo(settings.timezone)).date(),
                                        masterdata_dir=settings.masterdata_dir)
     if answer is None:
@@ -77,12 +74,11 @@ def check_answer(
     return AnswerOut(value=answer.value, label=answer.label)
 
 
-@router.get("/answers/{kind}", response_model=AnswerOut)
-def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], settings: SettingsDep,
-                 q: Annotated[str, Query(max_length=200)]) -> AnswerOut:
+@router.post("/answers/{kind}", response_model=AnswerOut)
+def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], body: AnswerIn, settings: SettingsDep) -> AnswerOut:
     """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), whether a document comes later, or
     the citizen's mobile a field agent gives."""
-    directory = settings.certificate_definitions_dir
+    directory, q = settings.certificate_definitions_dir, body.q
     if kind == "mobile":
         value = field_agents.mobile_number(q)
     else:

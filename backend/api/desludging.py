@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, sta
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
-    AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
+    AnswerIn, AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
 )
 from backend.services import desludging, desludging_form
 from backend.services.cases import find_case
@@ -37,14 +37,14 @@ def quote(
     return QuoteOut(fee_rupees=fee / 100)
 
 
-@router.get("/answers/{field}", response_model=AnswerOut)
+@router.post("/answers/{field}", response_model=AnswerOut)
 def match_answer(
-    field: Annotated[str, Path(pattern="^(" + "|".join(desludging_form.FIELDS) + ")$")], settings: SettingsDep, now: NowDep,
-    q: Annotated[str, Query(max_length=200)], language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+    field: Annotated[str, Path(pattern="^(" + "|".join(desludging_form.FIELDS) + ")$")], body: AnswerIn,
+    settings: SettingsDep, now: NowDep,
 ) -> AnswerOut:
     """What the citizen's answer to one question of the form means, or 422 no_match."""
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    answer = desludging_form.match_answer(settings.masterdata_dir, field, q, language=language, today=today)
+    answer = desludging_form.match_answer(settings.masterdata_dir, field, body.q, language=body.language, today=today)
     if answer is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
     return AnswerOut(value=answer.value, label=answer.label)

@@ -223,6 +223,14 @@ class DesludgingOut(BaseModel):
     payment_expires_at: datetime | None = None
 
 
+class AnswerIn(BaseModel):
+    """A citizen's answer to one question, in the body: answers carry names and numbers that an
+    access log must not keep."""
+
+    q: str = Field(max_length=200)
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+
+
 class AnswerOut(BaseModel):
     value: str | int | dict
     label: str = ""

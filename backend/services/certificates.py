@@ -4,6 +4,7 @@ the office's queue worked strictly in order, issue with a signed payload, revoca
 public check. Every state change goes through the workflow (backend/workflows/certificate.yml)."""
 import hashlib
 import hmac
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -255,10 +256,12 @@ def act(
 
 
 def _claims(case: Case) -> dict:
+    """What the QR code says. No name or other personal data: the code travels in URLs (and so in
+    logs); a digest of everything certified ties it to the record, which the check looks up."""
     details = case.details
-    name_field = next(iter(details["answers"]))  # the first field names the person certified
-    return {"v": 1, "r": case.reference, "t": details["certificate_type"], "n": details["answers"][name_field],
-            "d": details["certificate"]["issued_on"], "o": details["office"]}
+    certified = json.dumps(details["answers"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return {"v": 1, "r": case.reference, "t": details["certificate_type"], "d": details["certificate"]["issued_on"],
+            "o": details["office"], "a": hashlib.sha256(certified.encode()).hexdigest()[:32]}
 
 
 def _issue(case: Case, *, settings: Settings, now: datetime) -> str:
