@@ -163,6 +163,14 @@ class BackendClient:
         """{"id", "name"} when the phone is a Panchayat Swayam Sewak's; error not_found otherwise."""
         return await self._call("POST", "/api/v1/certificates/field-agent", json={"phone": phone})
 
+    async def certificate_correction(self, reference: str, phone: str) -> ApiResult[dict]:
+        """{"certificate_type", "reason"} of the phone's application sent back; nothing_to_correct otherwise."""
+        return await self._call("POST", f"/api/v1/certificates/{reference}/correction", json={"phone": phone})
+
+    async def resubmit_certificate(self, *, reference: str, phone: str, answers: dict, documents: dict) -> ApiResult[dict]:
+        return await self._call("POST", f"/api/v1/certificates/{reference}/resubmit",
+                                json={"phone": phone, "answers": answers, "documents": documents})
+
     async def apply_certificate(self, *, application: dict, idempotency_key: str) -> ApiResult[dict]:
         return await self._call("POST", "/api/v1/certificates", json=application, headers={"Idempotency-Key": idempotency_key})
 

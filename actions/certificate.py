@@ -15,7 +15,7 @@ from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.desludging import rupees
 from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
 
-WORKING_SLOTS = ("certificate_type", "certificate_citizen_phone", "certificate_answers", "certificate_labels",
+WORKING_SLOTS = ("certificate_reference", "certificate_type", "certificate_citizen_phone", "certificate_answers", "certificate_labels",
                  "certificate_documents", "certificate_tatkal", "certificate_confirmed")
 CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent")
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
@@ -54,19 +54,37 @@ class ValidateCertificateForm(CountingFormValidation):
     ) -> list[str]:
         """The definition decides: a question while a field is unanswered, a document request while
         one is missing (only where the channel can carry a file), the lane only where Tatkal exists."""
+        correcting = ["certificate_reference"] if tracker.get_slot("certificate_reference") else []
         service = await _service(self.client, tracker)
         if service is None:  # no type yet, or the backend is down: its question says so
-            return ["certificate_type", "certificate_answer"]
-        slots = ["certificate_type"]
+            return [*correcting, "certificate_type", "certificate_answer"]
+        slots = [*correcting, "certificate_type"]
         if tracker.get_slot("certificate_agent"):
             slots.append("certificate_citizen_phone")
         if _next_field(service, tracker):
             slots.append("certificate_answer")
         if carries_media(tracker) and _next_document(service, tracker):
             slots.append("certificate_document")
-        if service["tatkal_fee_rupees"] is not None:
+        if service["tatkal_fee_rupees"] is not None and not correcting:  # a correction keeps its lane
             slots.append("certificate_tatkal")
         return [*slots, "certificate_confirmed"]
+
+    async def validate_certificate_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Correcting an application the office sent back: its service, and what the office said."""
+        reference = str(value or "").strip()
+        result = await self.client.certificate_correction(reference, tracker.sender_id)
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"certificate_reference": None}
+        if not result.ok:  # not theirs, or not sent back: said so, and a plain application starts
+            dispatcher.utter_message(response="utter_nothing_to_correct", reference=reference)
+            return {"certificate_reference": None}
+        code = result.value["certificate_type"]
+        dispatcher.utter_message(response="utter_certificate_correcting", reference=reference, reason=result.value["reason"])
+        return {"certificate_reference": reference, "certificate_type": code, "certificate_answers": {SERVICE_KEY: code},
+                "certificate_labels": {}, "certificate_documents": {}, "certificate_agent": ""}
 
     async def validate_certificate_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -276,6 +294,16 @@ class ActionSubmitCertificate(_WithService):
         }
         if tracker.get_slot("certificate_agent"):  # at the doorstep: for the citizen whose mobile was given
             application |= {"citizen_phone": tracker.get_slot("certificate_citizen_phone"), "filed_by_phone": tracker.sender_id}
+        reference = tracker.get_slot("certificate_reference")
+        if reference:  # a correction of an application the office sent back
+            result = await self.client.resubmit_certificate(reference=reference, phone=tracker.sender_id,
+                                                            answers=application["answers"], documents=documents)
+            if result.error == UNAVAILABLE:
+                dispatcher.utter_message(response="utter_certificate_kept_for_retry")
+                return [SlotSet("certificate_pending", True)]
+            response = "utter_certificate_resubmitted" if result.ok else "utter_nothing_to_correct"
+            dispatcher.utter_message(response=response, reference=reference)
+            return [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
         key = submission_key(tracker, "certificate_form", WORKING_SLOTS)
         result = await self.client.apply_certificate(application=application, idempotency_key=key)
         if result.error == UNAVAILABLE:

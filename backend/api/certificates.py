@@ -14,10 +14,11 @@ from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, Workfl
 from backend.db import get_session_factory
 from backend.api.schemas import (
     AnswerIn, AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
-    FieldAgentOut, QueueItemOut, VerificationOut,
+    CorrectionIn, CorrectionOut, FieldAgentOut, QueueItemOut, VerificationOut,
 )
 from backend.services import certificate_signing, certificates, field_agents
 from backend.services.cases import find_case
+from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -146,6 +147,36 @@ def document(name: str, settings: SettingsDep) -> FileResponse:
     if not _DOCUMENT_NAME.match(name) or not path.exists():
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_document"})
     return FileResponse(path)
+
+
+@router.post("/{reference}/correction", response_model=CorrectionOut, dependencies=[Authorised])
+def correction(reference: str, body: CitizenIn, session: SessionDep) -> CorrectionOut:
+    """What the office sent back for correction, for the applicant only (the phone in the body)."""
+    case = _own_returned(session, reference, body.phone)
+    reason = next((h.reason for h in reversed(case.history) if h.action == "SEND_BACK"), "") or ""
+    return CorrectionOut(reference=case.reference, certificate_type=case.details["certificate_type"], reason=reason)
+
+
+@router.post("/{reference}/resubmit", response_model=CaseStatusOut, dependencies=[Authorised])
+def resubmit(reference: str, body: CorrectionIn, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
+             workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
+    case = _own_returned(session, reference, body.phone)
+    definition = _service(settings, workflows, case.details["certificate_type"])
+    with committed(session, _refused):
+        certificates.resubmit(session, settings=settings, workflow=workflows["certificate"], definition=definition,
+                              case=case, phone=body.phone, answers=body.answers, documents=body.documents, now=now)
+    if body.documents:
+        background.add_task(_attach_documents, settings, case.id)
+    return case
+
+
+def _own_returned(session, reference: str, phone: str):  # noqa: ANN001, ANN202
+    case = find_case(session, reference, phone=phone)
+    if case is None or case.service != "certificate" or case.citizen_phone != normalise_phone(phone):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    if case.state != "RETURNED":
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "nothing_to_correct"})
+    return case
 
 
 @router.get("/queue", response_model=list[QueueItemOut], dependencies=[Authorised])

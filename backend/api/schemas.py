@@ -297,6 +297,20 @@ class CertificateIn(BaseModel):
     filed_by_phone: str | None = Field(default=None, max_length=32)  # a field agent filing for citizen_phone
 
 
+class CorrectionIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=64)
+    answers: dict[str, str]
+    documents: dict[str, str] = {}
+
+
+class CorrectionOut(BaseModel):
+    """An application sent back to the citizen: which service, and what the office said."""
+
+    reference: str
+    certificate_type: str
+    reason: str
+
+
 class FieldAgentOut(BaseModel):
     id: str
     name: str

@@ -54,6 +54,10 @@ class NotOwner(WorkflowError):
     code = "not_owner"
 
 
+class NothingToCorrect(WorkflowError):
+    code = "nothing_to_correct"
+
+
 def definitions(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceDef]:
     return load_definitions(settings.certificate_definitions_dir, frozenset(workflows))
 
@@ -155,14 +159,7 @@ def apply(
     if earlier is not None:
         return earlier, False, None
     zone = ZoneInfo(settings.timezone)
-    today = now.astimezone(zone).date()
-    values, labels = {}, {}
-    for field in definition.fields:
-        answer = check_answer(field, answers.get(field.name, ""), language=language, today=today,
-                              masterdata_dir=settings.masterdata_dir)
-        if answer is None:
-            raise InvalidApplication(field.name)
-        values[field.name], labels[field.name] = answer.value, answer.label
+    values, labels = _checked(definition, answers, settings=settings, language=language, now=now)
     if tatkal and not definition.has_tatkal:
         raise InvalidApplication("tatkal", "no_tatkal")
     place = next(values[f.name] for f in definition.fields if f.type == "place")
@@ -207,6 +204,41 @@ def attach_documents(session: Session, *, settings: Settings, case_id: int) -> N
             documents[code] = {"file": fetched.name} if fetched.name else {"error": fetched.error, "to_bring": True}
     case.details = {**case.details, "documents": documents}
     session.commit()
+
+
+def _checked(definition: ServiceDef, answers: dict[str, str], *, settings: Settings, language: str, now: datetime) -> tuple[dict, dict]:
+    """-> (values, labels) of every field, each answer checked by the definition."""
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    values, labels = {}, {}
+    for field in definition.fields:
+        answer = check_answer(field, answers.get(field.name, ""), language=language, today=today,
+                              masterdata_dir=settings.masterdata_dir)
+        if answer is None:
+            raise InvalidApplication(field.name)
+        values[field.name], labels[field.name] = answer.value, answer.label
+    return values, labels
+
+
+def resubmit(
+    session: Session, *, settings: Settings, workflow: WorkflowDef, definition: ServiceDef, case: Case, phone: str,
+    answers: dict[str, str], documents: dict[str, str], now: datetime,
+) -> None:
+    """The citizen's corrected application, after the office sent it back: every answer checked
+    again, routed again (the place may have changed), and back in the queue as a new arrival."""
+    if normalise_phone(phone) != case.citizen_phone:
+        raise NotOwner("only the applicant may correct the application")
+    if case.state != "RETURNED":
+        raise NothingToCorrect(f"{case.reference} is not waiting for a correction")
+    values, labels = _checked(definition, answers, settings=settings, language=case.language, now=now)
+    place = next(values[f.name] for f in definition.fields if f.type == "place")
+    office, office_label = office_for(definition, place, settings.masterdata_dir, case.language)
+    kept = dict(case.details["documents"])
+    kept.update({code: url[:500] for code, url in documents.items() if code in kept})
+    case.details = {**case.details, "answers": values, "labels": labels, "office": office, "office_label": office_label,
+                    "documents": kept, "corrections": case.details.get("corrections", 0) + 1}
+    case.assignee_id = office
+    act(session, settings=settings, workflow=workflow, case=case, action="RESUBMIT", actor_role="CITIZEN",
+        actor_id=case.citizen_phone, now=now)
 
 
 def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime) -> None:

@@ -75,3 +75,25 @@ async def test_summary_then_filing_and_a_retry_when_the_backend_was_down(backend
     assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
     filed = dispatcher.messages[-1]
     assert filed["response"] == "utter_certificate_filed_pay" and filed["reference"].startswith("CRT-2026-")
+
+
+async def test_correcting_an_application_the_office_sent_back(backend, dispatcher, client, auth):
+    body = {"certificate_type": "birth", "citizen_phone": "+919812345678", "answers": {
+        "child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12", "mother_name": "Sabitri Behera",
+        "father_name": "Raghunath Behera"}}
+    reference = client.post("/api/v1/certificates", json=body, headers=auth).json()["reference"]
+    validate = ValidateCertificateForm(client=backend)
+    early = await validate.validate_certificate_reference(reference, dispatcher, make_tracker({}), DOMAIN)
+    assert early == {"certificate_reference": None} and responses(dispatcher) == ["utter_nothing_to_correct"]
+    client.post(f"/api/v1/certificates/{reference}/actions", headers=auth,
+                json={"action": "SEND_BACK", "actor_role": "VERIFIER", "actor_id": "reg-1", "reason": "Spelling of the name"})
+    started = await validate.validate_certificate_reference(reference, dispatcher, make_tracker({}), DOMAIN)
+    assert (started["certificate_type"], started["certificate_answers"]) == ("birth", {"_service": "birth"})
+    assert dispatcher.messages[-1]["response"] == "utter_certificate_correcting"
+    assert dispatcher.messages[-1]["reason"] == "Spelling of the name"
+    answers = {"_service": "birth", **body["answers"], "child_name": "Aneeta Behera"}
+    slots = {"certificate_reference": reference, "certificate_type": "birth", "certificate_answers": answers,
+             "certificate_confirmed": True}
+    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots), DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_certificate_resubmitted"
+    assert client.get(f"/api/v1/cases/{reference}").json()["state"] == "PENDING_VERIFICATION"

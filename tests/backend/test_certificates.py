@@ -262,3 +262,24 @@ def test_keypad_digits_that_fit_two_services_find_the_callers_own_case(client, a
     assert lookup("+919800000001")["reference"] == complaint["reference"]
     assert lookup(f"whatsapp:{PHONE}")["reference"] == certificate
     assert lookup("+919000000000")["detail"]["code"] == "unknown_reference"
+
+
+def test_a_returned_application_is_corrected_by_its_applicant_and_goes_to_the_back_of_the_queue(client, auth, settings, app):
+    first, second = _apply(client, auth)["reference"], _apply(client, auth)["reference"]
+    _pay(client, settings, first)
+    _pay(client, settings, second)
+    correct = lambda phone=PHONE, **answers: client.post(f"/api/v1/certificates/{first}/resubmit", headers=auth,  # noqa: E731
+                                                         json={"phone": phone, "answers": {**INCOME, **answers}})
+    assert correct().json()["detail"]["code"] == "nothing_to_correct"  # not sent back
+    assert _act(client, auth, first, "SEND_BACK", "VERIFIER", reason="Income proof missing").status_code == 200
+    told = client.post(f"/api/v1/certificates/{first}/correction", headers=auth, json={"phone": PHONE}).json()
+    assert told == {"reference": first, "certificate_type": "income", "reason": "Income proof missing"}
+    assert correct(phone="+919000000000").status_code == 404  # only the applicant
+    assert correct(annual_income="lots").json()["detail"] == {"code": "no_match", "field": "annual_income"}
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=5)
+    done = correct(annual_income="90000", place="ward 12")
+    assert done.status_code == 200 and done.json()["state"] == "PENDING_VERIFICATION"
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == first))
+        assert (case.details["answers"]["annual_income"], case.assignee_id, case.details["corrections"]) == (90000, "ULB-BMC", 1)
+    assert _act(client, auth, second, "VERIFY", "VERIFIER").status_code == 200  # the Balianta queue no longer waits on it

@@ -145,7 +145,7 @@ def test_caste_certificate_in_hindi_taken_out_of_queue_order_then_revoked(stack,
     assert page.status_code == 200 and reference in page.text
 
 
-def test_residence_certificate_in_english_by_sms_documents_brought_and_sent_back(stack, twilio):
+def test_residence_certificate_in_english_by_sms_documents_brought_sent_back_and_corrected(stack, twilio):
     phone = twilio.text("sms", "+919437300003")
     phone.say("I need a residence certificate")
     phone.say("Ramesh Kumar")
@@ -160,7 +160,16 @@ def test_residence_certificate_in_english_by_sms_documents_brought_and_sent_back
     assert _office(stack, reference, "SEND_BACK", "VERIFIER", reason="Address proof is unreadable").status_code == 200
     notices = phone.wait_for_replies(at_least=2)
     assert any("Address proof is unreadable" in m for m in notices), notices
-    assert "sent back to you for correction" in phone.say(f"STATUS {reference}")[0]
+    correcting = phone.say("1")  # the notice's numbered answer: correct it
+    assert "Address proof is unreadable" in correcting[0] and "full name" in correcting[-1]
+    phone.say("Ramesh Kumar")
+    phone.say("Suresh Kumar")
+    phone.say("ward 12 Bhubaneswar")  # moved: the corrected place routes it again
+    phone.say("22")
+    assert "corrected application" in phone.say("yes")[0]
+    case = case_in_database(stack, reference)
+    assert (case.state, case.details["answers"]["years_resident"], case.details["corrections"]) == ("PENDING_VERIFICATION", 22, 1)
+    assert "with the office" in phone.say(f"STATUS {reference}")[0]
 
 
 def test_birth_certificate_free_with_a_pdf_record_and_verified_by_number(stack, twilio, media_host):
