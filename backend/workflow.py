@@ -170,13 +170,16 @@ def apply_action(
     recipients = {"citizen": citizen_contact(case), "assignee": assignee}
     for notice in definition.notify:
         if recipients[notice.to] is not None:
+            values = {
+                "reason": reason or "", "state_key": f"case_state.{workflow.service}.{definition.to}",
+                "category_key": f"{workflow.service}_category.{case.details['category']}" if case.details.get("category") else "",
+                "ward": case.details.get("ward", ""), "due": _local_date(case.sla_due_at),
+                **(variables or {}),  # the caller's own values win (a service's promise over a step's SLA)
+            }
             notify(
-                case, to=recipients[notice.to], key=notice.key, now=now, reason=reason or "", media_url=media_url,
+                case, to=recipients[notice.to], key=notice.key, now=now, media_url=media_url,
                 menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
-                **(variables or {}),
-                state_key=f"case_state.{workflow.service}.{definition.to}",
-                category_key=f"{workflow.service}_category.{case.details['category']}" if case.details.get("category") else "",
-                ward=case.details.get("ward", ""), due=_local_date(case.sla_due_at),
+                **values,
             )
     return entry
 

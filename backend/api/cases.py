@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
-from backend.services import desludging
+from backend.services import certificates, desludging
 from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
 from backend.workflow import WorkflowError
 
@@ -56,6 +56,8 @@ def _status(case: Case, settings, workflows, language: str) -> CaseStatusOut:  #
     update = {"holder": holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)}
     if case.service == "desludging":
         update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
+    if case.service == "certificate" and certificates.promised_by(case):
+        update["sla_due_at"] = certificates.promised_by(case)  # the service's promise, not one step's
     return CaseStatusOut.model_validate({**CaseStatusOut.model_validate(case, from_attributes=True).model_dump(), **update})
 
 

@@ -8,7 +8,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from locales.script import match_key, native_digits_to_ascii
 
 logger = logging.getLogger(__name__)
 QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
+LOCAL = ZoneInfo("Asia/Kolkata")  # the citizen's calendar for promised dates, as in backend/workflow.py
 IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
 _LETTER = re.compile(r"[^\W\d_]")
 _AMOUNT = re.compile(r"^(?:rs\.?|₹|inr)?\s*([\d,]+)\s*(?:rs\.?|rupees|रुपये|ଟଙ୍କା|/-)?$", re.IGNORECASE)
@@ -241,10 +242,14 @@ def resubmit(
         actor_id=case.citizen_phone, now=now)
 
 
-def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime) -> None:
-    """Into the office's queue: its place is the time it got there (first in, first out)."""
-    case.details = {**case.details, "queued_at": now.isoformat()}
-    apply_action(workflow=workflow, case=case, action=action, actor_role="SYSTEM", actor_id="queue", now=now)
+def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime, actor_role: str = "SYSTEM",
+           actor_id: str = "queue") -> None:
+    """Into the office's queue: its place is the time it got there (first in, first out), and the
+    service's promise (its SLA days, Tatkal or normal) runs from then."""
+    due = (now + timedelta(days=case.details["sla_days"])).astimezone(LOCAL).date()
+    case.details = {**case.details, "queued_at": now.isoformat(), "due_on": due.isoformat()}
+    apply_action(workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now,
+                 variables={"due": due.strftime("%d-%m-%Y")})
 
 
 def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
@@ -281,8 +286,9 @@ def act(
     if action == "APPROVE":
         issued = _issue(case, settings=settings, now=now)
         variables, media = {"certificate_url": issued}, issued
-    if action == "RESUBMIT":
-        case.details = {**case.details, "queued_at": now.isoformat()}  # back of the queue, as a new arrival
+    if action == "RESUBMIT":  # back of the queue, as a new arrival, with the promise running again
+        _queue(case, workflow=workflow, action=action, now=now, actor_role=actor_role, actor_id=actor_id)
+        return
     apply_action(workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now,
                  reason=reason, variables=variables, media_url=media)
 
@@ -345,6 +351,15 @@ def verify(session: Session, *, settings: Settings, payload: str | None = None, 
     if case.state == "REVOKED":
         return Verdict("revoked", case.reference, case)
     return Verdict("genuine", case.reference, case)
+
+
+def promised_by(case: Case) -> datetime | None:
+    """When the citizen was promised the certificate (the service's SLA days from reaching the
+    office), for the status they are told; None before it reached the office or once done."""
+    due_on = case.details.get("due_on")
+    if not due_on or case.state not in (*QUEUED_STATES, "CREATED"):
+        return None
+    return datetime.combine(date.fromisoformat(due_on), datetime.min.time(), LOCAL).replace(hour=18)
 
 
 def pdf(case: Case, *, settings: Settings, verify_url: str) -> bytes:

@@ -283,3 +283,15 @@ def test_a_returned_application_is_corrected_by_its_applicant_and_goes_to_the_ba
         case = session.scalar(select(Case).where(Case.reference == first))
         assert (case.details["answers"]["annual_income"], case.assignee_id, case.details["corrections"]) == (90000, "ULB-BMC", 1)
     assert _act(client, auth, second, "VERIFY", "VERIFIER").status_code == 200  # the Balianta queue no longer waits on it
+
+
+def test_the_citizen_is_promised_the_services_days_tatkal_or_normal(client, auth, settings):
+    normal, tatkal = _apply(client, auth)["reference"], _apply(client, auth, tatkal=True)["reference"]
+    for reference in (normal, tatkal):
+        _pay(client, settings, reference)
+    due = lambda reference: client.get(f"/api/v1/cases/{reference}").json()["sla_due_at"][:10]  # noqa: E731
+    assert (due(normal), due(tatkal)) == ((NOW + timedelta(days=15)).date().isoformat(), (NOW + timedelta(days=3)).date().isoformat())
+    with get_session_factory(settings.database_url)() as session:
+        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_notify_certificate_submitted")
+                                 .order_by(OutboxMessage.id)).first()
+    assert (NOW + timedelta(days=15)).strftime("%d-%m-%Y") in notice.body
