@@ -9,7 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Case, Feedback
