@@ -2,6 +2,7 @@
 per field of the service, in its order; on WhatsApp one photo or PDF per document (elsewhere the
 citizen is told to bring them); the lane where the service has Tatkal; a summary with the fee.
 What an answer means is the backend's to say; these are thin adapters."""
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -26,10 +27,24 @@ def carries_media(tracker: Tracker) -> bool:
     return "whatsapp" in channel_of(tracker)
 
 
+# Definitions change only when the backend is redeployed; one turn reads one several times (the
+# form's slots, the answer, the next question), so each is kept here for a minute.
+DEFINITION_SECONDS = 60.0
+_definitions: dict[tuple[str, str], tuple[float, dict]] = {}
+
+
 async def _service(client: BackendClient, tracker: Tracker) -> dict | None:
     code = tracker.get_slot("certificate_type")
-    result = await client.certificate_service(code) if code else None
-    return result.value if result and result.ok else None
+    if not code:
+        return None
+    cached = _definitions.get((client.base_url, code))
+    if cached and time.monotonic() - cached[0] < DEFINITION_SECONDS:
+        return cached[1]
+    result = await client.certificate_service(code)
+    if not result.ok:
+        return None
+    _definitions[(client.base_url, code)] = (time.monotonic(), result.value)
+    return result.value
 
 
 def _next_field(service: dict, tracker: Tracker) -> dict | None:
