@@ -289,3 +289,38 @@ def test_a_wrong_guess_goes_back_to_the_list(stack, twilio):
     phone.say("4")
     filed = phone.say("ward 5")  # the first words stayed as the description
     _reference(filed)
+
+
+def test_voice_in_english_books_desludging_and_the_summary_comes_by_sms(stack, twilio):
+    caller = twilio.voice("+919437500001")
+    caller.dial()
+    assert "press 3" in " ".join(caller.press("1").spoken)
+    assert "applicant's name" in " ".join(caller.press("3").spoken)
+    answers = [("speak", "Sabitri Behera"), ("press", "1"), ("press", "1"), ("press", "2"), ("press", "1"),
+               ("speak", "ward 12"), ("speak", "near the Ram Mandir"), ("press", "751007"), ("press", "2"), ("speak", "tomorrow")]
+    for kind, value in answers:
+        assert getattr(caller, kind)(value).spoken  # each answer brings the next question
+    summary = " ".join(caller.press("2").spoken)  # pay when the vehicle comes
+    assert "ward 12, Bhubaneswar" in summary and "Rs 1,000" in summary and "Press 1 to file" in summary
+    filed = " ".join(caller.press("1").spoken)
+    assert "F S M, 2 0 2 6" in filed and "SMS" in filed
+    sms = twilio.text("sms", "+919437500001").wait_for_replies(at_least=1)
+    assert any(REFERENCE.search(m) and m.startswith("Sathi: request FSM-") for m in sms), sms
+
+
+def test_voice_in_hindi_applies_for_a_certificate_and_the_payment_link_comes_by_sms(stack, twilio):
+    caller = twilio.voice("+919437500002")
+    caller.dial()
+    caller.press("2")  # Hindi
+    assert "प्रमाण पत्र" in " ".join(caller.press("4").spoken)
+    caller.press("1")  # income
+    for words in ("सुनीता दास", "रमेश दास", "वार्ड 12"):
+        caller.speak(words)
+    caller.press("85000")
+    caller.press("1")  # education
+    summary = " ".join(caller.press("2").spoken)  # Tatkal
+    assert "₹100" in summary and "आधार कार्ड" in summary  # the fee, and the documents to bring (a call carries none)
+    filed = " ".join(caller.press("1").spoken)
+    assert "C R T, 2 0 2 6" in filed and "SMS" in filed
+    sms = twilio.text("sms", "+919437500002").wait_for_replies(at_least=1)
+    assert any("/pay/" in m and "CRT-" in m for m in sms), sms
