@@ -4,10 +4,13 @@ spelling-tolerant key under which a place name matches whether typed in Devanaga
 Runs in both environments (the Rasa NLG uses romanise for SMS; the backend uses match_key)."""
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import TypeVar
 
 from indic_transliteration import sanscript
 
+T = TypeVar("T")
 DEVANAGARI = "Deva"
 ODIA = "Orya"
 LATIN = "Latn"
@@ -113,3 +116,15 @@ def match_key(text: str) -> str:
     latin = _REPEATS.sub(r"\1", latin)
     latin = _INNER_A.sub("", latin)
     return " ".join(latin.split())
+
+
+def longest_named(text: str, named: Iterable[tuple[str, T]]) -> T | None:
+    """The item whose word stands whole in the text, compared by match_key (any script, loose
+    spelling); the longest such word wins ("double pit" over "pit"), the first on a tie."""
+    key = f" {match_key(text or '')} "
+    best: tuple[int, T] | None = None
+    for word, item in named:
+        folded = match_key(str(word))
+        if folded and f" {folded} " in key and (best is None or len(folded) > best[0]):
+            best = (len(folded), item)
+    return best[1] if best else None

@@ -22,19 +22,19 @@ from backend.models import Case
 from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import certificate_signing, media, payments, places
+from backend.services.answers import Answer, person_name
 from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
 from backend.services.cases import earlier_filing
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from locales.dates import parse_day
-from locales.script import match_key, native_digits_to_ascii
+from locales.script import longest_named, match_key, native_digits_to_ascii
 
 logger = logging.getLogger(__name__)
 QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
 LOCAL = ZoneInfo("Asia/Kolkata")  # the citizen's calendar for promised dates, as in backend/workflow.py
 IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
-_LETTER = re.compile(r"[^\W\d_]")
 _AMOUNT = re.compile(r"^(?:rs\.?|₹|inr)?\s*([\d,]+)\s*(?:rs\.?|rupees|रुपये|ଟଙ୍କା|/-)?$", re.IGNORECASE)
 
 
@@ -70,15 +70,7 @@ def match_service(defs: dict[str, ServiceDef], text: str) -> ServiceDef | None:
         return next((d for d in defs.values() if d.number == int(cleaned)), None)
     if cleaned in defs:
         return defs[cleaned]
-    key = f" {match_key(cleaned)} "
-    found = [(len(match_key(w)), d) for d in defs.values() for w in d.words if f" {match_key(w)} " in key]
-    return max(found, key=lambda pair: pair[0])[1] if found else None
-
-
-@dataclass(frozen=True)
-class Answer:
-    value: object
-    label: str  # as printed on the certificate and read back to the citizen, in their language
+    return longest_named(cleaned, ((w, d) for d in defs.values() for w in d.words))
 
 
 def check_answer(field: FieldDef, text: str, *, language: str, today: date, masterdata_dir: Path) -> Answer | None:
@@ -87,8 +79,8 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
     if not text or len(text) > 200:
         return None
     if field.type == "name":
-        ok = len(_LETTER.findall(text)) >= 2 and len(text) <= 100 and not any(c.isdigit() for c in text)
-        return Answer(text, text) if ok else None
+        name = person_name(text)
+        return Answer(name, name) if name else None
     if field.type == "text":
         return Answer(text, text) if field.min_length <= len(text) <= field.max_length else None
     if field.type == "amount":
@@ -104,9 +96,7 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
         cleaned = native_digits_to_ascii(text).strip().rstrip(".")
         option = field.options[int(cleaned) - 1] if cleaned.isdigit() and 1 <= int(cleaned) <= len(field.options) else None
         if option is None:
-            key = f" {match_key(cleaned)} "
-            found = [(len(match_key(w)), o) for o in field.options for w in o.words if f" {match_key(w)} " in key]
-            option = max(found, key=lambda pair: pair[0])[1] if found else None
+            option = longest_named(cleaned, ((w, o) for o in field.options for w in o.words))
         if option is None:
             return None
         return Answer(option.code, locales.render(f"certificate_option.{field.name}.{option.code}", language)["text"])
@@ -124,9 +114,8 @@ def lane_for(definitions_dir: Path, text: str) -> str | None:
     cleaned = native_digits_to_ascii(text or "").strip().rstrip(".")
     if cleaned in ("1", "2"):
         return "normal" if cleaned == "1" else "tatkal"
-    key = f" {match_key(cleaned)} "
     words = _extra_answers(definitions_dir)["lane"]
-    return next((lane for lane, names in words.items() if any(f" {match_key(w)} " in key for w in names)), None)
+    return longest_named(cleaned, ((w, lane) for lane, names in words.items() for w in names))
 
 
 def means_later(definitions_dir: Path, text: str) -> bool:

@@ -16,6 +16,7 @@ from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import payments, places
 from backend.services.cases import earlier_filing
+from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
 from backend.services.citizens import normalise_phone
 from backend.services.outbox import Contact
 from backend.settings import Settings
@@ -132,9 +133,9 @@ def file_request(
         (request.property_type in PROPERTY_TYPES, "property_type", "unknown_property_type"),
         (request.sanitation_type in SANITATION_TYPES, "sanitation_type", "unknown_sanitation_type"),
         (1 <= request.trips <= 9, "trips", "one_to_nine"),
-        (500 <= request.size_litres <= 50_000, "size_litres", "out_of_range"),
+        (MIN_LITRES <= request.size_litres <= MAX_LITRES, "size_litres", "out_of_range"),
         (request.pin.isdigit() and len(request.pin) == 6, "pin", "six_digits"),
-        (today <= request.preferred_date <= today + timedelta(days=60), "preferred_date", "not_in_next_60_days"),
+        (today <= request.preferred_date <= today + timedelta(days=MAX_DAYS_AHEAD), "preferred_date", "not_in_next_60_days"),
         (bool(request.applicant_name.strip()), "applicant_name", "empty"),
     ]
     for ok, field_name, code in checks:
@@ -213,7 +214,7 @@ def operator_step(
         plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == plant_code), None)
         if plant is None or plant.ulb != details.get("ulb"):
             raise InvalidRequest("plant", "unknown_plant")
-        if not volume_litres or volume_litres <= 0 or volume_litres > 50_000:
+        if not volume_litres or volume_litres <= 0 or volume_litres > MAX_LITRES:
             raise InvalidRequest("volume_litres", "out_of_range")
         details["disposal"] = {"plant": plant.code, "volume_litres": volume_litres, "at": now.isoformat()}
     apply_action(workflow=workflow, case=case, action=action, actor_role="OPERATOR", actor_id=operator_id, now=now, reason=reason)

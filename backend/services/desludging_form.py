@@ -3,7 +3,6 @@ option offered or words in any script (backend/masterdata/desludging.yml), a day
 (locales/dates.py), a place (a ward of a town, a locality or a village). The bot asks; the rules
 of what is a valid answer live here, next to the filing that checks them again."""
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -11,20 +10,14 @@ from pathlib import Path
 import yaml
 
 from backend.services import places
+from backend.services.answers import Answer, person_name
 from locales.dates import parse_day
-from locales.script import match_key, native_digits_to_ascii
+from locales.script import longest_named, match_key, native_digits_to_ascii
 
 MAX_DAYS_AHEAD = 60
 MIN_LITRES, MAX_LITRES = 500, 50_000
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _CUBIC = re.compile(r"(m3|m³|cubic|cu\.?\s*m|ghan|घन|ଘନ)", re.IGNORECASE)
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-@dataclass(frozen=True)
-class Answer:
-    value: object
-    label: str = ""  # words for the summary, in the citizen's language, where the bot cannot make them
 
 
 @lru_cache
@@ -37,9 +30,7 @@ def _choice(options: list[dict], text: str) -> dict | None:
     cleaned = native_digits_to_ascii(text).strip().rstrip(".")
     if cleaned.isdigit():
         return next((o for o in options if o["number"] == int(cleaned)), None)
-    padded = f" {match_key(cleaned)} "
-    found = [(len(match_key(str(w))), o) for o in options for w in o["words"] if f" {match_key(str(w))} " in padded]
-    return max(found, key=lambda pair: pair[0])[1] if found else None
+    return longest_named(cleaned, ((w, o) for o in options for w in o["words"]))
 
 
 def _size(options: list[dict], text: str) -> int | None:
@@ -85,9 +76,8 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
         day = parse_day(text, today)
         return Answer(day.isoformat()) if day and today <= day <= today + timedelta(days=MAX_DAYS_AHEAD) else None
     if field == "name":
-        name = " ".join(text.split())
-        letters = len(_LETTER.findall(name))
-        return Answer(name) if 2 <= letters and len(name) <= 100 and sum(c.isdigit() for c in name) == 0 else None
+        name = person_name(text)
+        return Answer(name) if name else None
     if field == "landmark":
         if match_key(text) in {match_key(str(w)) for w in answers["no_landmark"]}:
             return Answer("")

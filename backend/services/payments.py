@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.models import Case, Payment
+from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -136,8 +137,6 @@ class NothingToPay(PaymentError):
 def link_for_phone(session: Session, *, settings: Settings, phone: str, reference: str | None, now: datetime) -> tuple[Case, Link]:
     """A valid payment link for the phone's request waiting for payment, of any service: the one
     named, else the newest."""
-    from backend.services.citizens import normalise_phone
-
     query = select(Case).where(Case.citizen_phone == normalise_phone(phone), Case.state == "PENDING_PAYMENT")
     if reference:
         query = query.where(Case.reference == reference.strip().upper())

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 import locales
-from locales.script import match_key, native_digits_to_ascii
+from locales.script import longest_named, match_key, native_digits_to_ascii
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,5 @@ def match_place(masterdata_dir: Path, text: str, language: str) -> tuple[dict, s
 
 def ulb_named_in(masterdata_dir: Path, text: str) -> _Ulb | None:
     """The town a citizen named ("ward 18 Cuttack", "कटक", "ପୁରୀ"), if any."""
-    key = f" {match_key(text or '')} "
-    for ulb in _load_ulbs(masterdata_dir):
-        names = [ulb.code, *ulb_names(masterdata_dir)[ulb.code].values()]
-        if any(f" {match_key(n)} " in key for n in names):
-            return ulb
-    return None
+    return longest_named(text, ((name, ulb) for ulb in _load_ulbs(masterdata_dir)
+                                for name in (ulb.code, *ulb_names(masterdata_dir)[ulb.code].values())))
