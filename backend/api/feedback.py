@@ -2,14 +2,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlalchemy.orm.exc import StaleDataError
 
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
-from backend.services import desludging
 from backend.services import feedback as feedback_service
 from backend.services.cases import find_case
-from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"], dependencies=[Authorised])
 
@@ -39,25 +36,12 @@ def give_case_feedback(
 
 
 def _verdict(case, body: FeedbackIn, session, settings, workflows, now) -> FeedbackOut:  # noqa: ANN001
-    try:
-        if case.service == "desludging":
-            if body.rating is None:
-                raise feedback_service.InvalidRating("a rating is 1 to 5")
-            desludging.rate(session, case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating,
-                            comment=body.comment, now=now)
-            session.commit()
-            outcome = "completed"
-        else:
-            outcome = feedback_service.give_feedback(
-                session, workflow=workflows["grievance"], masterdata_dir=settings.masterdata_dir, case=case,
-                phone=body.phone, solved=body.solved, rating=body.rating, comment=body.comment, now=now,
-            )
-    except WorkflowError as exc:
-        session.rollback()
-        raise HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code}) from exc
-    except StaleDataError as exc:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc
+    refused = lambda exc: HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code})  # noqa: E731
+    with committed(session, refused):
+        outcome = feedback_service.verdict(
+            session, workflows=workflows, masterdata_dir=settings.masterdata_dir, case=case, phone=body.phone,
+            solved=body.solved, rating=body.rating, comment=body.comment, now=now,
+        )
     return FeedbackOut(reference=case.reference, outcome=outcome, state=case.state)
 
 
