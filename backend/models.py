@@ -1,7 +1,7 @@
 """Tables. Every change of a case's state goes through backend.workflow.apply_action."""
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -20,6 +20,12 @@ class UtcDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     pass
+
+
+# The outbox's unfinished rows, the only ones a claim looks at. Written as constants (partial
+# indexes are used only when a query repeats their condition literally; see services/outbox.py).
+OUTBOX_UNFINISHED = ("pending", "sending", "in_doubt")
+_UNFINISHED_SQL = "status IN ('pending', 'sending', 'in_doubt')"
 
 
 class Case(Base):
@@ -45,6 +51,9 @@ class Case(Base):
     # Who holds the case now (an id from masterdata/officials.yml), and how often it was escalated.
     assignee_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     escalations: Mapped[int] = mapped_column(Integer, default=0)
+    # When the SLA sweep found no one to escalate an overdue case to (and alerted the town's nodal
+    # officer instead): the sweep does not pick it again, so such cases never crowd out the rest.
+    escalation_blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     history: Mapped[list["CaseHistory"]] = relationship(
         back_populates="case", order_by="CaseHistory.id", cascade="all, delete-orphan"
@@ -123,6 +132,15 @@ class OutboxMessage(Base):
     backend.outbox_worker. Messages to one recipient go out in id order."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # Partial indexes over unfinished rows only, so a claim costs the same whatever the history
+        # (an official with 100k sent alerts) or the backlog: "is anything older unfinished for
+        # this recipient" is one seek, and the due rows are walked in id order.
+        Index("ix_outbox_unfinished_recipient", "recipient", "id",
+              sqlite_where=text(_UNFINISHED_SQL), postgresql_where=text(_UNFINISHED_SQL)),
+        Index("ix_outbox_pending_id", "id",
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # whatsapp | sms
@@ -138,8 +156,8 @@ class OutboxMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
     # Numbered options this message offers ({"1": payload}); they become the recipient's menu once sent.
     menu: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    # pending -> sending -> sent -> delivered | read; failed, suppressed (opted out), in_doubt
-    # (the worker died during the provider call; resolved by a status callback or a provider lookup)
+    # pending -> sending -> sent -> delivered | read; failed, suppressed (opted out), in_doubt (the
+    # provider may have it: the worker died or timed out during the call; settled before any resend)
     status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
@@ -181,6 +199,10 @@ class SandboxMessage(Base):
     content_variables: Mapped[str | None] = mapped_column(Text, nullable=True)
     media_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Where its delivery is reported, and when the backend took the last report: as with Twilio, a
+    # report the backend missed (it was down) is made again, so a sender that died is settled.
+    status_callback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class Feedback(Base):

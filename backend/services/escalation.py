@@ -1,54 +1,111 @@
 """The SLA sweep: a grievance whose state's SLA has passed goes to the department's supervisor,
 once, through the workflow's ESCALATE action (history row, alerts to the supervisor and the citizen).
 
-Several workers may sweep at the same moment: each case is escalated in its own transaction and the
+A case that cannot be escalated (no supervisor for its department in its town) is marked
+(escalation_blocked_at) and its town's nodal officer is alerted, once: the sweep takes the oldest
+overdue cases first, and unmarked, a hundred such cases would fill every batch and stop escalation
+everywhere. A case that fails for any other reason is rolled back and marked too, for the same reason.
+
+Several workers may sweep at the same moment: each case is handled in its own transaction and the
 case's version column makes a second worker's update fail (StaleDataError), which it skips. A case
-escalated before is not picked again (escalations > 0)."""
+escalated or marked before is not picked again."""
 import logging
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.models import Case
+from backend.models import Case, UtcDateTime
 from backend.services import routing
+from backend.services.outbox import notify
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
 logger = logging.getLogger(__name__)
 ACTION = "ESCALATE"
+NO_SUPERVISOR_KEY = "utter_alert_case_unescalatable"
 
 
 def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime, batch: int = 100) -> list[str]:
-    """Escalates what is overdue; returns the references this call escalated."""
+    """Escalates what is overdue, oldest first, a batch at a time until none is left; returns the
+    references this call escalated."""
     escalate = workflow.action(ACTION)
-    overdue = session.scalars(
-        select(Case)
-        .where(Case.service == workflow.service, Case.state.in_([s for s in escalate.from_states if s]),
-               Case.sla_due_at <= now, Case.escalations == 0)
-        .order_by(Case.sla_due_at)
-        .limit(batch)
-        .options(selectinload(Case.history))
-    ).all()
-    escalated = []
-    for case in overdue:
-        # A rollback below reloads the remaining cases: one another sweeper escalated meanwhile is skipped.
-        if case.escalations or case.state not in escalate.from_states or case.sla_due_at is None or case.sla_due_at > now:
-            continue
-        supervisor = routing.supervisor_for(masterdata_dir, ward_code=case.details.get("ward", ""), department=case.details.get("department", ""))
+    escalated: list[str] = []
+    after: tuple[datetime, int] | None = None  # keyset: a case skipped below is not read again
+    while True:
+        query = (
+            select(Case)
+            .where(Case.service == workflow.service, Case.state.in_([s for s in escalate.from_states if s]),
+                   Case.sla_due_at <= now, Case.escalations == 0, Case.escalation_blocked_at.is_(None))
+            .order_by(Case.sla_due_at, Case.id)
+            .limit(batch)
+            .options(selectinload(Case.history))
+        )
+        if after is not None:
+            query = query.where(tuple_(Case.sla_due_at, Case.id) > tuple_(literal(after[0], UtcDateTime()), literal(after[1])))
+        overdue = session.scalars(query).all()
+        if not overdue:
+            return escalated
+        after = (overdue[-1].sla_due_at, overdue[-1].id)
+        for case in overdue:
+            if (reference := _handle(session, case, workflow=workflow, escalate=escalate, masterdata_dir=masterdata_dir, now=now)):
+                escalated.append(reference)
+        if len(overdue) < batch:
+            return escalated
+
+
+def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, masterdata_dir: Path, now: datetime) -> str | None:  # noqa: ANN001
+    # A rollback below reloads the remaining cases: one another sweeper handled meanwhile is skipped.
+    if (case.escalations or case.escalation_blocked_at or case.state not in escalate.from_states
+            or case.sla_due_at is None or case.sla_due_at > now):
+        return None
+    reference, case_id = case.reference, case.id
+    try:
+        ward, department = case.details.get("ward", ""), case.details.get("department", "")
+        supervisor = routing.supervisor_for(masterdata_dir, ward_code=ward, department=department)
         if supervisor is None:
-            logger.warning("%s is overdue but its department has no supervisor on the roster", case.reference)
-            continue
-        try:
-            case.assignee_id = supervisor.id
-            case.escalations += 1
-            apply_action(workflow=workflow, case=case, action=ACTION, actor_role="SYSTEM", actor_id="sla-sweep",
-                         now=now, assignee=supervisor.contact)
+            _block(case, masterdata_dir=masterdata_dir, now=now)
             session.commit()
-        except (StaleDataError, WorkflowError):  # another worker moved it first
-            session.rollback()
-            continue
-        escalated.append(case.reference)
-        logger.info("%s escalated to %s", case.reference, supervisor.id)
-    return escalated
+            return None
+        case.assignee_id = supervisor.id
+        case.escalations += 1
+        apply_action(workflow=workflow, case=case, action=ACTION, actor_role="SYSTEM", actor_id="sla-sweep",
+                     now=now, assignee=supervisor.contact)
+        session.commit()
+    except (StaleDataError, WorkflowError):  # another worker moved it first
+        session.rollback()
+        return None
+    except Exception:
+        session.rollback()
+        logger.exception("%s could not be escalated; marked, the sweep goes on", reference)
+        _mark_failed(session, case_id, now)
+        return None
+    logger.info("%s escalated to %s", reference, supervisor.id)
+    return reference
+
+
+def _block(case: Case, *, masterdata_dir: Path, now: datetime) -> None:
+    """Marked so it is not picked again; the town's nodal officer hears of it, in the same transaction."""
+    case.escalation_blocked_at = now
+    case.updated_at = now
+    ward = case.details.get("ward", "")
+    nodal = routing.nodal_officer_for(masterdata_dir, ward_code=ward)
+    if nodal is None:
+        logger.error("%s is overdue with no supervisor and no nodal officer on the roster for its town", case.reference)
+        return
+    category = case.details.get("category")
+    notify(case, to=nodal.contact, key=NO_SUPERVISOR_KEY, now=now, ward=ward,
+           category_key=f"{case.service}_category.{category}" if category else "")
+    logger.warning("%s is overdue and its department has no supervisor; nodal officer %s alerted", case.reference, nodal.id)
+
+
+def _mark_failed(session: Session, case_id: int, now: datetime) -> None:
+    try:
+        session.execute(update(Case).where(Case.id == case_id, Case.escalation_blocked_at.is_(None))
+                        .values(escalation_blocked_at=now, version=Case.version + 1)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+    except Exception:  # the database itself is failing: the next sweep tries again
+        session.rollback()
+        logger.exception("case %s could not be marked", case_id)

@@ -1,5 +1,6 @@
 """Who holds a grievance: the official for its ward and department, and above them the
-department's supervisor, both from backend/masterdata/officials.yml."""
+department's supervisor, both from backend/masterdata/officials.yml; the town's nodal officer for
+what has no supervisor."""
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,7 @@ class Official:
     id: str
     department: str
     ulb: str
-    role: str  # OFFICIAL | SUPERVISOR
+    role: str  # OFFICIAL | SUPERVISOR | NODAL
     contact: Contact
     first_ward: int = 0
     last_ward: int = 0
@@ -24,11 +25,11 @@ class Official:
 def load_officials(masterdata_dir: Path) -> tuple[Official, ...]:
     raw = yaml.safe_load((masterdata_dir / "officials.yml").read_text(encoding="utf-8"))
     people = []
-    for role, key in (("OFFICIAL", "officials"), ("SUPERVISOR", "supervisors")):
-        for item in raw[key]:
+    for role, key in (("OFFICIAL", "officials"), ("SUPERVISOR", "supervisors"), ("NODAL", "nodal_officers")):
+        for item in raw.get(key, []):
             first, last = item.get("wards", [0, 0])
             people.append(Official(
-                id=item["id"], department=item["department"], ulb=item["ulb"], role=role,
+                id=item["id"], department=item.get("department", ""), ulb=item["ulb"], role=role,
                 contact=Contact(phone=item["phone"], channel=item["channel"], language=item["language"]),
                 first_ward=int(first), last_ward=int(last),
             ))
@@ -64,3 +65,9 @@ def supervisor_for(masterdata_dir: Path, *, ward_code: str, department: str) -> 
         (o for o in load_officials(masterdata_dir) if o.role == "SUPERVISOR" and o.ulb == ulb and o.department == department),
         None,
     )
+
+
+def nodal_officer_for(masterdata_dir: Path, *, ward_code: str) -> Official | None:
+    place = _ulb_and_number(ward_code)
+    ulb = place[0] if place else None
+    return next((o for o in load_officials(masterdata_dir) if o.role == "NODAL" and o.ulb == ulb), None)

@@ -1,5 +1,6 @@
 """The SLA sweep with a controllable clock (no sleeping): overdue cases go to the supervisor once,
-with history and alerts, however many sweeps run, even two at the same moment."""
+with history and alerts, however many sweeps run, even two at the same moment; cases no one can be
+escalated to are marked and their town's nodal officer alerted, and never stop the rest."""
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,8 +18,8 @@ GRIEVANCE = {
 }
 
 
-def _file(client, auth) -> str:
-    response = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth)
+def _file(client, auth, **changes) -> str:
+    response = client.post("/api/v1/grievances", json={**GRIEVANCE, **changes}, headers=auth)
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 
@@ -112,3 +113,41 @@ def test_after_losing_a_race_the_sweeper_does_not_escalate_what_the_other_alread
         cases = session.scalars(select(Case)).all()
         assert [c.escalations for c in cases] == [1, 1]
         assert sum([h.action for h in c.history].count("ESCALATE") for c in cases) == 2
+
+
+def test_a_hundred_cases_with_no_supervisor_do_not_stop_the_sweep(client, auth, settings):
+    """Cuttack has no supervisors on the roster: its overdue cases are marked and its nodal officer
+    alerted once per case, and escalation goes on for everyone else, now and in later sweeps."""
+    cuttack = [_file(client, auth, ward="CMC-W18") for _ in range(100)]
+    first = _file(client, auth)
+    later = NOW + timedelta(hours=73)
+    assert _sweep(settings, later) == [first]  # behind a full batch of Cuttack cases, still escalated
+    assert _sweep(settings, later + timedelta(hours=1)) == []  # nothing picked twice
+    second = _file(client, auth)
+    assert sweep_once(settings, later + timedelta(hours=80)) == [second]  # the next one goes too
+
+    with get_session_factory(settings.database_url)() as session:
+        blocked = session.scalars(select(Case).where(Case.reference.in_(cuttack))).all()
+        assert all(c.escalation_blocked_at == later and c.escalations == 0 for c in blocked)
+        alerts = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_alert_case_unescalatable")).all()
+    assert sorted(m.variables["reference"] for m in alerts) == sorted(cuttack)  # once per case
+    assert {(m.recipient, m.channel, m.language) for m in alerts} == {("+919437200302", "whatsapp", "or")}
+    assert cuttack[0] in alerts[0].body and "ସୁପରଭାଇଜର" in alerts[0].body and "ଅଳିଆ" in alerts[0].body
+
+
+def test_a_case_that_fails_to_escalate_is_marked_and_the_rest_go_on(client, auth, settings, monkeypatch):
+    broken, fine = _file(client, auth), _file(client, auth)
+    real_apply = escalation.apply_action
+
+    def apply_fails_once(*, case, **kwargs):
+        if case.reference == broken:
+            raise RuntimeError("a template that cannot render")
+        return real_apply(case=case, **kwargs)
+
+    monkeypatch.setattr(escalation, "apply_action", apply_fails_once)
+    later = NOW + timedelta(hours=73)
+    assert _sweep(settings, later) == [fine]
+    assert _sweep(settings, later) == []
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == broken))
+        assert (case.escalations, case.escalation_blocked_at) == (0, later)
