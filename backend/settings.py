@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     # Photos attached to complaints.
     media_dir: Path = REPO_ROOT / "var" / "media"
     max_photo_bytes: int = 5 * 1024 * 1024
+    # The only hosts a media URL from a channel is fetched from (exact names, https), and the only
+    # ones given the Twilio credentials: Twilio's MediaUrlN point at its API host. The host of
+    # twilio_api_base is always added (the built-in sandbox in development, over its own scheme).
+    media_hosts: list[str] = ["api.twilio.com"]
+    # Where a media host may redirect a download (https, no credentials): Twilio's CDN, for media
+    # behind HTTP auth and for older public media.
+    media_redirect_hosts: list[str] = ["mms.twiliocdn.com", "s3-external-1.amazonaws.com"]
 
     # SLA escalation sweep, in-process by default (safe in several processes at once).
     sweep_in_process: bool = True
