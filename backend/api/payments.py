@@ -34,16 +34,17 @@ def _page(language: str, key: str, *, status_code: int = 200, form: str = "", **
 def webhook(
     request: Request, body: RawBodyDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
 ) -> dict:
-    """The provider says a payment was captured. Signed by the provider; repeated deliveries change nothing."""
+    """The provider reports what became of a payment; only a capture pays. Signed by the provider;
+    repeated deliveries change nothing."""
     try:
-        capture = get_provider(settings).verify_webhook(dict(request.headers), body)
+        event = get_provider(settings).verify_webhook(dict(request.headers), body)
     except BadWebhook as exc:
         code = status.HTTP_403_FORBIDDEN if exc.code == "bad_signature" else status.HTTP_422_UNPROCESSABLE_CONTENT
         raise HTTPException(code, detail={"code": exc.code}) from exc
     try:
-        payment, newly_paid = payments.record_capture(
-            session, payment_id=capture.payment_id, provider_payment_id=capture.provider_payment_id,
-            amount_paise=capture.amount_paise, now=now,
+        payment, newly_paid = payments.record_event(
+            session, payment_id=event.payment_id, provider_payment_id=event.provider_payment_id,
+            amount_paise=event.amount_paise, status=event.status, now=now,
         )
     except payments.PaymentError as exc:
         session.rollback()

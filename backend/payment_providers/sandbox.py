@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import json
 
-from backend.payment_providers import BadWebhook, Capture
+from backend.payment_providers import BadWebhook, PaymentEvent, our_status
 from backend.settings import Settings
 
 SIGNATURE_HEADER = "x-sandbox-signature"
@@ -21,12 +21,14 @@ class SandboxProvider:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def verify_webhook(self, headers: dict[str, str], body: bytes) -> Capture:
+    def verify_webhook(self, headers: dict[str, str], body: bytes) -> PaymentEvent:
         given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
         if not hmac.compare_digest(given, sign(self.settings, body)):
             raise BadWebhook("bad_signature")
         try:
             event = json.loads(body)
-            return Capture(int(event["payment_id"]), str(event["provider_payment_id"])[:64], int(event["amount_paise"]))
-        except (ValueError, KeyError, TypeError) as exc:
+            provider_status = event["status"]
+            return PaymentEvent(int(event["payment_id"]), str(event["provider_payment_id"])[:64], int(event["amount_paise"]),
+                                our_status(provider_status), provider_status)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # AttributeError: a status that is not text
             raise BadWebhook("malformed_event") from exc

@@ -3,8 +3,10 @@
 A link is the payment's id and expiry signed with HMAC-SHA256 (`/pay/<id>.<expiry>.<signature>`),
 so it cannot be forged or extended; a UPI intent link carries the same amount and reference. The
 provider (backend/payment_providers/) takes the money and reports it by a signed webhook, the only
-thing that marks a payment paid: a forged one is refused, a repeated one changes nothing, a second payment
-for a case already paid is kept as `duplicate` for a refund."""
+thing that marks a payment paid, and only when the event's status means money taken (a failed or
+pending attempt pays nothing, and nothing turns a paid payment back): a forged one is refused, a
+repeated one changes nothing, a second payment for a case already paid is kept as `duplicate` for a
+refund."""
 import hashlib
 import hmac
 import logging
@@ -128,6 +130,22 @@ def record_capture(session: Session, *, payment_id: int, provider_payment_id: st
     if already_paid:
         logger.warning("case %s paid twice; payment %s kept for refund", payment.case_id, payment.id)
     return payment, not already_paid
+
+
+def record_event(session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, status: str,
+                 now: datetime) -> tuple[Payment, bool]:
+    """A provider's event, its status already ours (payment_providers.EVENT_STATUSES) -> (payment,
+    whether it newly paid the case). Only "paid" pays; any other leaves the payment as it was (a
+    failure that comes after the capture of the same provider payment changes nothing) and the
+    link payable, and is logged for whoever answers the citizen's "I paid"."""
+    if status == "paid":
+        return record_capture(session, payment_id=payment_id, provider_payment_id=provider_payment_id,
+                              amount_paise=amount_paise, now=now)
+    payment = session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id)) or session.get(Payment, payment_id)
+    if payment is None:
+        raise BadToken("no such payment")
+    logger.info("payment %s: the provider reports %s for %s; nothing paid", payment.id, status, provider_payment_id)
+    return payment, False
 
 
 class NothingToPay(PaymentError):

@@ -45,7 +45,8 @@ def _pay(client, settings, reference):
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == reference))
         payment = session.scalars(select(Payment).where(Payment.case_id == case.id)).first()
-    event = json.dumps({"payment_id": payment.id, "provider_payment_id": f"pay-{reference}", "amount_paise": payment.amount_paise}).encode()
+    event = json.dumps({"payment_id": payment.id, "provider_payment_id": f"pay-{reference}", "amount_paise": payment.amount_paise,
+                        "status": "captured"}).encode()
     response = client.post("/api/v1/payments/webhook", content=event, headers={"X-Sandbox-Signature": webhook_signature(settings, event)})
     assert response.json()["case_paid"] is True
 
