@@ -1,14 +1,18 @@
-"""Engine and session factory; one engine per database URL."""
+"""Engine and session factory; one engine per database URL. What a failed statement carries never
+reaches an error message (and so a log): its bound parameters are hidden, and PostgreSQL's DETAIL
+line, which repeats the failing row or key (recipients' numbers, message bodies with names), is cut;
+code that needs it reads the driver's diagnostics (orig.diag.detail)."""
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 
 @lru_cache
 def get_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 15}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -19,7 +23,15 @@ def get_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    engine = create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _first_line_only)
+    return engine
+
+
+def _first_line_only(context: ExceptionContext) -> None:
+    for error in (context.sqlalchemy_exception, context.original_exception):
+        if error is not None and error.args and isinstance(error.args[0], str) and "\n" in error.args[0]:
+            error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])
 
 
 @lru_cache

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from backend import logging_setup
 from backend.api import cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
 from backend.migrate import upgrade
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """settings: what start-up (migrations, background jobs, the sandbox) uses; tests pass theirs
     and override get_settings for the routes."""
     settings = settings or get_settings()
+    logging_setup.install()  # before the first request is logged
     app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.include_router(grievance.router)
