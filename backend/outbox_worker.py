@@ -1,7 +1,9 @@
 """Delivers the outbox: `python -m backend.outbox_worker` (or in the backend process, the default).
 
 Safe to run several at once, anywhere: see backend/services/outbox.py for how rows are claimed and
-how a crash in the middle of a provider call is settled without losing or doubling a message."""
+how a crash in the middle of a provider call is settled without losing or doubling a message. Each
+row is handled on its own: an error on one is rolled back and logged (masked), and the pass goes on
+with the rest; the row itself is settled later like any send in doubt."""
 import logging
 import signal
 import threading
@@ -15,7 +17,7 @@ import yaml
 from backend.db import get_session_factory
 from backend.models import Citizen, OutboxMessage
 from backend.privacy import mask_phone
-from backend.senders import UNSUBSCRIBED_CODES, OutgoingMessage, PermanentFailure, Sender, TemporaryFailure
+from backend.senders import NOT_SENT, UNSUBSCRIBED_CODES, InDoubt, OutgoingMessage, PermanentFailure, Sender, TemporaryFailure
 from backend.senders.http_gateway import HttpGatewaySender, dlt_templates
 from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
@@ -49,15 +51,27 @@ class OutboxWorker:
         self.wake = threading.Event()
 
     def run_once(self) -> int:
-        """Settles what a dead worker left, then sends everything due. Returns how many it tried."""
+        """Settles what a dead or unanswered send left, then sends everything due. Returns how many it tried."""
         tried = 0
         with self.session_factory() as session:
             outbox.expire_leases(session, now=self.clock())
-            self._settle_in_doubt(session)
+            for message in outbox.in_doubt(session, now=self.clock()):
+                self._guarded(session, message, self._settle)
             while (message := outbox.claim_next(session, now=self.clock(), lease_seconds=self.settings.outbox_lease_seconds)) is not None:
-                self._deliver(session, message)
+                self._guarded(session, message, self._deliver)
                 tried += 1
         return tried
+
+    @staticmethod
+    def _guarded(session, message: OutboxMessage, step: Callable) -> None:  # noqa: ANN001
+        """One row's error stays that row's: rolled back, logged without the number, pass goes on.
+        A row left 'sending' by it is settled after its lease like a crashed send."""
+        message_id, recipient = message.id, message.recipient
+        try:
+            step(session, message)
+        except Exception:
+            session.rollback()
+            logger.exception("outbox %s to %s: error, the pass goes on", message_id, mask_phone(recipient))
 
     def run_forever(self, stop: threading.Event) -> None:
         logger.info("outbox worker started")
@@ -83,31 +97,49 @@ class OutboxWorker:
                 session, message, code=failure.code, detail=failure.detail, now=self.clock(),
                 max_attempts=self.settings.outbox_max_attempts, backoff_seconds=self.settings.outbox_backoff_seconds,
             )
+        except InDoubt as failure:  # it may be at the provider: settled before any resend
+            outbox.mark_in_doubt(session, message, code=failure.code, detail=failure.detail, now=self.clock(),
+                                 check_at=message.claimed_at + sender.in_flight)
         except PermanentFailure as failure:
             if failure.code in UNSUBSCRIBED_CODES:
                 citizens.set_opted_out(session, phone=message.recipient, opted_out=True, now=self.clock())
             outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=self.clock())
         else:
-            if message.menu:  # what the message offers is what "1", "2"... mean from now on
-                citizens.set_menu(session, phone=message.recipient, menu=message.menu, now=self.clock())
-            outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
+            self._sent(session, message, sender, provider_sid)
             logger.info("outbox %s sent to %s", message.id, mask_phone(message.recipient))
 
-    def _settle_in_doubt(self, session) -> None:  # noqa: ANN001
-        for message in outbox.in_doubt(session):
-            sender = self.senders[message.channel]
-            try:
-                provider_sid = sender.find_sent(self._outgoing(message, citizens.citizen_or_none(session, message.recipient)))
-            except TemporaryFailure:
-                continue  # ask again on the next pass
-            except PermanentFailure as failure:
-                outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=self.clock())
-                continue
-            if provider_sid:
-                outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
-            else:
-                outbox.release_for_resend(session, message, now=self.clock())
-            logger.info("outbox %s was in doubt: %s", message.id, "already sent" if provider_sid else "sending again")
+    def _sent(self, session, message: OutboxMessage, sender: Sender, provider_sid: str) -> None:  # noqa: ANN001
+        if message.menu:  # what the message offers is what "1", "2"... mean from now on
+            citizens.set_menu(session, phone=message.recipient, menu=message.menu, now=self.clock())
+        outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
+
+    def _settle(self, session, message: OutboxMessage) -> None:  # noqa: ANN001
+        """A row in doubt: found by its marker -> sent; surely not at the provider, or silent past
+        settle_after -> sent again; otherwise it waits (for its status callback, or the next check)."""
+        sender, now = self.senders[message.channel], self.clock()
+        attempted = message.claimed_at or message.updated_at
+        if now < attempted + sender.in_flight:  # the provider may still be taking it
+            outbox.check_again(session, message, at=attempted + sender.in_flight)
+            return
+        try:
+            found = sender.find_sent(
+                self._outgoing(message, citizens.citizen_or_none(session, message.recipient)),
+                other_row=lambda sid: outbox.sid_owner(session, sid) not in (None, message.id),
+            )
+        except TemporaryFailure:
+            found = None
+        except PermanentFailure as failure:
+            outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=now)
+            return
+        if isinstance(found, str):
+            self._sent(session, message, sender, found)
+            logger.info("outbox %s was in doubt: the provider has it", message.id)
+        elif found is NOT_SENT or now >= attempted + sender.settle_after:
+            if outbox.release_for_resend(session, message, now=now):
+                logger.warning("outbox %s was in doubt: %s; sending again", message.id,
+                               "the provider has nothing" if found is NOT_SENT else "no report from the provider")
+        else:
+            outbox.check_again(session, message, at=min(now + sender.in_flight, attempted + sender.settle_after))
 
     def _outgoing(self, message: OutboxMessage, citizen: Citizen | None) -> OutgoingMessage:
         content_sid, content_variables = None, {}

@@ -2,13 +2,16 @@
 
 It speaks the same REST shape as api.twilio.com (basic auth with the account SID and auth token,
 form-encoded POST, JSON answers, RFC 2822 dates), records each message, and reports delivery to the
-message's StatusCallback signed exactly as Twilio signs it. The phone simulator reads what it
-recorded. Mounted only while SATHI_SANDBOX_ENABLED is true; turn it off in production."""
+message's StatusCallback signed exactly as Twilio signs it. The outbox settles a send in doubt by
+that report, so the sandbox keeps it like Twilio does: a report the backend did not take (it was
+down, or it died before the report went out: the sandbox runs inside it) is made again on the
+sandbox's next requests. The phone simulator reads what it recorded. Mounted only while
+SATHI_SANDBOX_ENABLED is true; turn it off in production."""
 import asyncio
 import base64
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -19,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
+from backend.db import get_session_factory
 from backend.models import SandboxMessage
 from backend.settings import Settings
 from channels.signatures import sign
@@ -42,15 +46,50 @@ def _resource(message: SandboxMessage, account_sid: str) -> dict:
     }
 
 
-async def _report_delivery(callback_url: str, sid: str, to: str, auth_token: str) -> None:
-    async with httpx.AsyncClient(timeout=5) as client:
-        for state in ("sent", "delivered"):
-            params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": state, "SmsStatus": state, "To": to}
-            try:
-                await client.post(callback_url, data=params, headers={"X-Twilio-Signature": sign(auth_token, callback_url, params)})
-            except httpx.HTTPError:
-                return
-            await asyncio.sleep(0.05)
+REPORT_AGAIN_AFTER = timedelta(seconds=5)  # a report not taken by then is made again
+_reporting: set[str] = set()  # sids whose reports are on their way from this process
+
+
+def _mark_reported(database_url: str, sid: str) -> None:
+    with get_session_factory(database_url)() as session:
+        message = session.scalar(select(SandboxMessage).where(SandboxMessage.sid == sid))
+        if message is not None:
+            message.reported_at = datetime.now(UTC)
+            session.commit()
+
+
+async def _report_delivery(callback_url: str, sid: str, to: str, auth_token: str, database_url: str) -> None:
+    """sent, then delivered; done once the backend answered (a 5xx or no answer: made again later)."""
+    if sid in _reporting:
+        return
+    _reporting.add(sid)
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            for state in ("sent", "delivered"):
+                params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": state, "SmsStatus": state, "To": to}
+                try:
+                    response = await client.post(callback_url, data=params, headers={"X-Twilio-Signature": sign(auth_token, callback_url, params)})
+                except httpx.HTTPError:
+                    return
+                if response.status_code >= 500:
+                    return
+                await asyncio.sleep(0.05)
+        await asyncio.to_thread(_mark_reported, database_url, sid)
+    finally:
+        _reporting.discard(sid)
+
+
+def _report_missed(session, background: BackgroundTasks, settings: Settings, now: datetime) -> None:  # noqa: ANN001
+    missed = session.scalars(
+        select(SandboxMessage)
+        .where(SandboxMessage.status_callback.is_not(None), SandboxMessage.reported_at.is_(None),
+               SandboxMessage.created_at < now - REPORT_AGAIN_AFTER)
+        .order_by(SandboxMessage.id).limit(20)
+    ).all()
+    for message in missed:
+        if message.sid not in _reporting:
+            background.add_task(_report_delivery, message.status_callback, message.sid, message.recipient,
+                                settings.twilio_auth_token, settings.database_url)
 
 
 @router.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=status.HTTP_201_CREATED)
@@ -66,22 +105,26 @@ def create_message(
     message = SandboxMessage(
         sid=f"SM{uuid.uuid4().hex}", sender=form["From"], recipient=form["To"], body=body,
         content_sid=form.get("ContentSid"), content_variables=form.get("ContentVariables"),
-        media_url=form.get("MediaUrl"), created_at=now,
+        media_url=form.get("MediaUrl"), created_at=now, status_callback=form.get("StatusCallback") or None,
     )
     session.add(message)
     session.commit()
-    if form.get("StatusCallback"):
-        background.add_task(_report_delivery, form["StatusCallback"], message.sid, message.recipient, settings.twilio_auth_token)
+    if message.status_callback:
+        background.add_task(_report_delivery, message.status_callback, message.sid, message.recipient,
+                            settings.twilio_auth_token, settings.database_url)
+    _report_missed(session, background, settings, now)
     return _resource(message, account_sid)
 
 
 @router.get("/2010-04-01/Accounts/{account_sid}/Messages.json")
 def list_messages(
-    account_sid: str, request: Request, session: SessionDep, settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    account_sid: str, request: Request, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
+    now: NowDep, authorization: Annotated[str | None, Header()] = None,
 ) -> dict:
     _check_basic_auth(settings, account_sid, authorization)
-    query = select(SandboxMessage).order_by(SandboxMessage.id.desc()).limit(50)
+    _report_missed(session, background, settings, now)
+    page_size = request.query_params.get("PageSize", "50")
+    query = select(SandboxMessage).order_by(SandboxMessage.id.desc()).limit(min(int(page_size), 1000) if page_size.isdigit() else 50)
     if request.query_params.get("To"):
         query = query.where(SandboxMessage.recipient == request.query_params["To"])
     since = request.query_params.get("DateSent>")
@@ -96,8 +139,9 @@ class InboxIn(BaseModel):
 
 
 @router.post("/inbox")
-def inbox(body: InboxIn, session: SessionDep) -> list[dict]:
+def inbox(body: InboxIn, background: BackgroundTasks, session: SessionDep, settings: SettingsDep, now: NowDep) -> list[dict]:
     """What a phone has received so far, for the simulator (in the body, so logs never hold numbers)."""
+    _report_missed(session, background, settings, now)
     rows = session.scalars(
         select(SandboxMessage).where(SandboxMessage.recipient == body.to, SandboxMessage.id > body.after).order_by(SandboxMessage.id)
     )

@@ -3,13 +3,15 @@ and others share this shape): JSON over HTTPS with a bearer key, one DLT templat
 
 Twilio has no two-way SMS in India, so production SMS there goes through a gateway like this one;
 the outbox, the opt-out rules and the channel code stay the same."""
+from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import httpx
 import yaml
 
-from backend.senders import OutgoingMessage, PermanentFailure, TemporaryFailure
+from backend.senders import NOT_SENT, OutgoingMessage, PermanentFailure, TemporaryFailure, request_failure
 from backend.settings import Settings
 
 
@@ -20,7 +22,12 @@ def dlt_templates(path: Path) -> dict[str, str]:
 
 
 class HttpGatewaySender:
+    """The per-message `reference` is the marker: find_sent asks for it, and its absence, once the
+    request can no longer be in flight, proves the gateway never took the message."""
+
     name = "http_gateway"
+    in_flight = timedelta(minutes=1)
+    settle_after = timedelta(minutes=7)
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
@@ -42,7 +49,7 @@ class HttpGatewaySender:
         try:
             response = self.http.post("/messages", json=payload)
         except httpx.HTTPError as exc:
-            raise TemporaryFailure("network", type(exc).__name__) from exc
+            raise request_failure(exc) from exc
         if response.status_code in (200, 201, 202):
             return str(response.json()["id"])
         detail = response.text[:300]
@@ -50,11 +57,11 @@ class HttpGatewaySender:
             raise TemporaryFailure(str(response.status_code), detail)
         raise PermanentFailure(str(response.status_code), detail)
 
-    def find_sent(self, message: OutgoingMessage) -> str | None:
+    def find_sent(self, message: OutgoingMessage, *, other_row: Callable[[str], bool]):  # noqa: ANN201, ARG002
         try:
             response = self.http.get("/messages", params={"reference": str(message.outbox_id)})
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise TemporaryFailure("lookup", type(exc).__name__) from exc
         found = response.json().get("messages", [])
-        return str(found[0]["id"]) if found else None
+        return str(found[0]["id"]) if found else NOT_SENT

@@ -1,21 +1,45 @@
 """Twilio Programmable Messaging (WhatsApp and SMS) over its REST API.
 
 The API base is configurable so that the same code talks to api.twilio.com in production and to
-the built-in sandbox (backend/api/twilio_sandbox.py) on a developer's machine and in tests."""
+the built-in sandbox (backend/api/twilio_sandbox.py) on a developer's machine and in tests.
+
+Settling a message in doubt. Twilio takes no client id or idempotency key on Messages, and its
+Message resource (sid, to, from, body, status, dates, price, error, uri) keeps nothing of ours: the
+StatusCallback is write-only and the list filters only by To, From and DateSent. A message can
+therefore not be found by a marker, and finding it by recipient and text is wrong (one number often
+gets the same text twice). So the marker is the StatusCallback URL, which carries the outbox id:
+Twilio calls it, signed, for every status (sent, delivered, failed...), and that callback settles the
+row (services/outbox.record_status). Two bounds make the silence meaningful:
+- ValidityPeriod: Twilio fails a message it could not send within it, and says so by the callback;
+  so a message Twilio took is reported within VALIDITY plus the callback's own delay.
+- find_sent lists the recipient's messages since the attempt. Rows to one recipient go out one at a
+  time, so once the request can no longer be in flight, a list where every message is another
+  row's (by the id recorded on it) proves Twilio never took this one, and the row is sent again at
+  once. A message no row owns may be this one: the row waits for its callback.
+Only after settle_after of silence is a message sent again: a lost callback (the backend down for
+every status report) is the one way left to send twice, and it is logged as such."""
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
 
-from backend.senders import OutgoingMessage, PermanentFailure, TemporaryFailure
+from backend.senders import NOT_SENT, OutgoingMessage, PermanentFailure, TemporaryFailure, request_failure
 from backend.settings import Settings
 
 API_VERSION = "2010-04-01"
+# Twilio's default lets a message wait 10 hours in its queue; ours is short so that its report
+# (sent, or failed as expired) comes soon enough to settle a message in doubt.
+VALIDITY = timedelta(minutes=5)
+CLOCK_SKEW = timedelta(minutes=1)  # Twilio's clock against ours, for "since the attempt"
+PAGE = 50
 
 
 class TwilioSender:
     name = "twilio"
+    in_flight = timedelta(minutes=1)
+    settle_after = VALIDITY + timedelta(minutes=2)
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
@@ -31,13 +55,17 @@ class TwilioSender:
             return f"whatsapp:{message.to}", self.settings.twilio_whatsapp_from
         return message.to, self.settings.twilio_sms_from
 
+    def status_callback(self, outbox_id: int) -> str:
+        return f"{self.settings.public_backend_url.rstrip('/')}/api/v1/twilio/status?outbox_id={outbox_id}"
+
     def send(self, message: OutgoingMessage) -> str:
         to, sender = self._address(message)
         form: dict[str, str] = {
             "To": to,
             "From": sender,
-            # outbox_id lets a late status callback settle a message whose sender crashed.
-            "StatusCallback": f"{self.settings.public_backend_url.rstrip('/')}/api/v1/twilio/status?outbox_id={message.outbox_id}",
+            # The marker: every report on this message names its outbox row.
+            "StatusCallback": self.status_callback(message.outbox_id),
+            "ValidityPeriod": str(int(VALIDITY.total_seconds())),
         }
         if message.content_sid:
             form["ContentSid"] = message.content_sid
@@ -49,7 +77,7 @@ class TwilioSender:
         try:
             response = self.http.post("/Messages.json", data=form)
         except httpx.HTTPError as exc:
-            raise TemporaryFailure("network", type(exc).__name__) from exc
+            raise request_failure(exc) from exc
         if response.status_code in (200, 201):
             return response.json()["sid"]
         code, detail = _error(response)
@@ -57,25 +85,27 @@ class TwilioSender:
             raise TemporaryFailure(code, detail)
         raise PermanentFailure(code, detail)
 
-    def find_sent(self, message: OutgoingMessage) -> str | None:
+    def find_sent(self, message: OutgoingMessage, *, other_row: Callable[[str], bool]):  # noqa: ANN201
+        """NOT_SENT if every message Twilio has for this recipient since the attempt is another
+        row's; otherwise None (unknown): Twilio keeps no marker of ours on a message."""
+        if message.claimed_at is None:
+            return None
         to, _ = self._address(message)
-        since = message.claimed_at - timedelta(seconds=5) if message.claimed_at else None
-        params = {"To": to, "PageSize": "50"}
-        if since:
-            params["DateSent>"] = since.date().isoformat()
+        since = message.claimed_at - CLOCK_SKEW
+        params = {"To": to, "DateSent>": since.date().isoformat(), "PageSize": str(PAGE)}
         try:
             response = self.http.get("/Messages.json", params=params)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise TemporaryFailure("lookup", type(exc).__name__) from exc
-        for item in response.json().get("messages", []):
-            same_content = item.get("body") == message.body or (
-                message.content_sid and item.get("content_sid") == message.content_sid
-            )
+        items = response.json().get("messages", [])  # newest first
+        for item in items:
             created = _twilio_date(item.get("date_created"))
-            if same_content and (since is None or created is None or created >= since):
-                return item["sid"]
-        return None
+            if created is not None and created < since:
+                return NOT_SENT  # older than the attempt: all since are accounted for
+            if not other_row(str(item.get("sid", ""))):
+                return None
+        return NOT_SENT if len(items) < PAGE else None
 
 
 def _error(response: httpx.Response) -> tuple[str, str]:

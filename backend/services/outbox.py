@@ -2,31 +2,44 @@
 backend.outbox_worker delivers it. Rows for one recipient go out in id order.
 
 Claiming is one conditional UPDATE (status pending -> sending), so any number of workers on any
-number of machines can share the table. A worker that dies inside the provider call leaves its row
-'sending' with an expired lease; the row becomes in_doubt and is settled by the status callback or
-by asking the provider, and sent again only if the provider never got it: no loss, no double."""
+number of machines can share the table. Finding what to claim reads only unfinished rows, through
+partial indexes (models.OutboxMessage): the cost does not grow with the backlog or with a
+recipient's history.
+
+A send that may have reached the provider without our knowing (the worker died inside the call, or
+the answer never came) leaves the row in_doubt. It is settled by the provider's status callback,
+which names the row (the marker the sender attached before sending), or by the sender's own lookup
+by that marker, and sent again only when the provider surely has nothing or stayed silent past the
+sender's settle_after (see backend/senders/). Never by recipient and text: one number often gets
+the same text twice. Status only moves forward (STATUS_RANK): a late "failed" never undoes
+"delivered"."""
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 import locales
-from backend.models import Case, DeliveryStatus, OutboxMessage
+from backend.models import OUTBOX_UNFINISHED, Case, DeliveryStatus, OutboxMessage
 from backend.privacy import mask_phone
 from backend.services.citizens import normalise_phone
 
 logger = logging.getLogger(__name__)
 
-UNFINISHED = ("pending", "sending", "in_doubt")
-# Provider statuses mapped to ours, with a rank so a late 'sent' never overwrites 'delivered'.
+UNFINISHED = OUTBOX_UNFINISHED
+# The one table from provider statuses to ours.
 STATUS_MAP = {
-    "accepted": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
+    "accepted": "sent", "queued": "sent", "sending": "sent", "sent": "sent", "scheduled": "sent",
     "delivered": "delivered", "read": "read",
-    "undelivered": "failed", "failed": "failed",
+    "undelivered": "failed", "failed": "failed", "canceled": "failed",
 }
-STATUS_RANK = {"pending": 0, "sending": 1, "in_doubt": 1, "sent": 2, "delivered": 3, "read": 4, "failed": 5, "suppressed": 5}
+# A status only ever moves up this ladder: a late 'sent' never overwrites 'delivered', a late
+# 'failed' never undoes 'delivered' or 'read', and 'sent' may still become 'failed'.
+STATUS_RANK = {
+    "pending": 0, "sending": 1, "in_doubt": 1, "sent": 2, "failed": 3, "suppressed": 3, "delivered": 4, "read": 5,
+}
 
 
 def text_channel_for(case_channel: str | None) -> str | None:
@@ -110,35 +123,51 @@ def notify(
     return message
 
 
+def _status_in(column, values: tuple[str, ...]):  # noqa: ANN001, ANN202
+    # Rendered as constants, not bound parameters: SQLite and PostgreSQL's prepared statements use
+    # a partial index only when the query states its condition literally.
+    return column.in_(bindparam(f"status_{len(values)}_{values[0]}", values, expanding=True, literal_execute=True))
+
+
 def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> OutboxMessage | None:
-    """The oldest due message whose recipient has nothing older unfinished, now 'sending' for us."""
+    """The oldest due message whose recipient has nothing older unfinished, now 'sending' for us.
+
+    Blocked rows (behind a recipient's row in flight) are skipped inside the query, one index seek
+    each, so a sendable row is found however many wait behind one recipient. When other workers
+    took every candidate first, the next ones are read."""
     earlier = aliased(OutboxMessage)
-    blocked = exists().where(
-        and_(earlier.recipient == OutboxMessage.recipient, earlier.id < OutboxMessage.id, earlier.status.in_(UNFINISHED))
-    )
-    candidates = session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, ~blocked)
-        .order_by(OutboxMessage.id)
-        .limit(20)
-    ).all()
-    for message_id in candidates:
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(
-                status="sending",
-                attempts=OutboxMessage.attempts + 1,
-                claimed_at=now,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.commit()
-        if claimed == 1:
-            return session.get(OutboxMessage, message_id, populate_existing=True)
-    return None
+    blocked = exists().where(and_(
+        earlier.recipient == OutboxMessage.recipient, earlier.id < OutboxMessage.id, _status_in(earlier.status, UNFINISHED),
+    ))
+    after = 0
+    while True:
+        candidates = session.scalars(
+            select(OutboxMessage.id)
+            .where(_status_in(OutboxMessage.status, ("pending",)), OutboxMessage.id > after,
+                   OutboxMessage.next_attempt_at <= now, ~blocked)
+            .order_by(OutboxMessage.id)
+            .limit(20)
+        ).all()
+        session.commit()  # no read transaction held open between claims
+        for message_id in candidates:
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+                .values(
+                    status="sending",
+                    attempts=OutboxMessage.attempts + 1,
+                    claimed_at=now,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            session.commit()
+            if claimed == 1:
+                return session.get(OutboxMessage, message_id, populate_existing=True)
+        if len(candidates) < 20:
+            return None
+        after = candidates[-1]
 
 
 def expire_leases(session: Session, *, now: datetime) -> int:
@@ -146,25 +175,82 @@ def expire_leases(session: Session, *, now: datetime) -> int:
     count = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
-        .values(status="in_doubt", updated_at=now)
+        .values(status="in_doubt", next_attempt_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
     return count
 
 
-def in_doubt(session: Session, *, limit: int = 20) -> list[OutboxMessage]:
-    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == "in_doubt").order_by(OutboxMessage.id).limit(limit)))
+def in_doubt(session: Session, *, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+    """In-doubt rows due for a check (a row just checked waits for its next_attempt_at)."""
+    return list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "in_doubt", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id).limit(limit)
+    ))
+
+
+def mark_in_doubt(session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, check_at: datetime) -> None:
+    """The provider may have it. Left alone if a status callback already settled it meanwhile."""
+    session.refresh(message)
+    if message.status == "sending":
+        message.status = "in_doubt"
+        message.error_code, message.error_detail = code, detail
+        message.lease_until = None
+        message.next_attempt_at = check_at
+        message.updated_at = now
+    session.commit()
+    logger.warning("outbox %s to %s in doubt: %s", message.id, mask_phone(message.recipient), code)
+
+
+def check_again(session: Session, message: OutboxMessage, *, at: datetime) -> None:
+    message.next_attempt_at = at
+    session.commit()
+
+
+def sid_owner(session: Session, provider_sid: str) -> int | None:
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.provider_sid == provider_sid))
+
+
+def _take_sid(session: Session, message: OutboxMessage, provider_sid: str) -> None:
+    """Writes the provider's id on the row unless another row owns it already (a provider that
+    reuses ids, or a row settled wrongly before): logged, never raised, so one row cannot stop a pass."""
+    owner = sid_owner(session, provider_sid)
+    if owner is None or owner == message.id:
+        message.provider_sid = provider_sid
+    else:
+        message.error_code = "provider_sid_taken"
+        logger.error("outbox %s to %s: provider id already belongs to outbox %s; kept without it",
+                     message.id, mask_phone(message.recipient), owner)
+
+
+def _commit_or_drop_sid(session: Session, message: OutboxMessage, apply) -> None:  # noqa: ANN001
+    """Commits; if a concurrent writer took the same provider id first, commits again without it."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        session.refresh(message)
+        apply(None)
+        message.error_code = "provider_sid_taken"
+        session.commit()
+        logger.error("outbox %s to %s: provider id taken by another row meanwhile; kept without it",
+                     message.id, mask_phone(message.recipient))
 
 
 def mark_sent(session: Session, message: OutboxMessage, *, provider: str, provider_sid: str, now: datetime) -> None:
-    message.provider = provider
-    message.provider_sid = provider_sid
-    if STATUS_RANK.get(message.status, 0) < STATUS_RANK["sent"]:
-        message.status = "sent"
-    message.lease_until = None
-    message.updated_at = now
-    session.commit()
+    def apply(sid: str | None) -> None:
+        message.provider = provider
+        if sid:
+            _take_sid(session, message, sid)
+        if STATUS_RANK.get(message.status, 0) < STATUS_RANK["sent"]:
+            message.status = "sent"
+        message.lease_until = None
+        message.updated_at = now
+
+    apply(provider_sid)
+    _commit_or_drop_sid(session, message, apply)
 
 
 def mark_retry(session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, max_attempts: int, backoff_seconds: float) -> None:
@@ -189,11 +275,16 @@ def mark_failed(session: Session, message: OutboxMessage, *, code: str, detail: 
     logger.warning("outbox %s to %s %s: %s", message.id, mask_phone(message.recipient), status, code)
 
 
-def release_for_resend(session: Session, message: OutboxMessage, *, now: datetime) -> None:
-    message.status = "pending"
-    message.next_attempt_at = now
-    message.updated_at = now
+def release_for_resend(session: Session, message: OutboxMessage, *, now: datetime) -> bool:
+    """Back to pending, if it is still in doubt (a callback may have settled it since it was read)."""
+    released = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "in_doubt")
+        .values(status="pending", next_attempt_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     session.commit()
+    return released == 1
 
 
 @dataclass(frozen=True)
@@ -205,25 +296,36 @@ class StatusUpdate:
 
 
 def record_status(session: Session, update_: StatusUpdate, *, now: datetime) -> OutboxMessage | None:
-    """A provider's status callback: kept as received, and moves the message forward only."""
+    """A provider's status callback: kept as received, and moves the message forward only. The
+    outbox id in the callback URL names the row (it is what settles a row in doubt); the provider's
+    id is the fallback for callbacks without one."""
     message = session.get(OutboxMessage, update_.outbox_id) if update_.outbox_id else None
-    if message is None or (message.provider_sid and message.provider_sid != update_.provider_sid):
+    if message is None:
         message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == update_.provider_sid))
-    session.add(DeliveryStatus(
-        outbox_id=message.id if message else None, provider_sid=update_.provider_sid,
-        status=update_.provider_status[:24], error_code=update_.error_code, at=now,
-    ))
-    if message is not None:
+
+    def apply(sid: str | None) -> None:
+        session.add(DeliveryStatus(
+            outbox_id=message.id if message else None, provider_sid=update_.provider_sid[:64],
+            status=update_.provider_status[:24], error_code=(update_.error_code or "")[:32] or None, at=now,
+        ))
+        if message is None:
+            return
         ours = STATUS_MAP.get(update_.provider_status.lower())
-        if message.provider_sid is None:  # the sender died before it could write this down
-            message.provider_sid = update_.provider_sid
+        if sid and message.provider_sid is None:  # the sender died before it could write this down
+            _take_sid(session, message, sid)
             message.provider = message.provider or "twilio"
         if ours and STATUS_RANK[ours] > STATUS_RANK.get(message.status, 0):
             message.status = ours
+            message.lease_until = None
             message.updated_at = now
-        if update_.error_code:
-            message.error_code = update_.error_code
-    session.commit()
+            if update_.error_code:
+                message.error_code = update_.error_code[:32]
+
+    apply(update_.provider_sid[:64])
+    if message is not None:
+        _commit_or_drop_sid(session, message, apply)
+    else:
+        session.commit()
     return message
 
 

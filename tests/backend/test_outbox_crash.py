@@ -1,29 +1,34 @@
 """A worker process killed (SIGKILL) in the middle of a send: the message is neither lost nor sent
-twice. Two ways to die: before Twilio took the message, and after Twilio took it but before the
-worker could write that down. Runs `python -m backend.outbox_worker` as a real process against a
-Twilio-shaped HTTP server, on SQLite and PostgreSQL."""
+twice. Two ways to die: before Twilio took the message (the survivor finds nothing at Twilio for
+the number since the attempt and sends it), and after Twilio took it but before the worker could
+write that down (Twilio has a message for the number, whose is unknown: the survivor waits, and
+Twilio's signed status callback, naming the row, settles it). Runs `python -m backend.outbox_worker`
+as a real process against a Twilio-shaped HTTP server, on SQLite and PostgreSQL."""
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.db import get_session_factory
+from backend.main import create_app
 from backend.models import OutboxMessage
 from backend.outbox_worker import OutboxWorker
 from backend.services import outbox
-from backend.settings import Settings
+from backend.senders.twilio import TwilioSender
+from backend.settings import Settings, get_settings
+from channels.signatures import sign
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "+919437000099"
@@ -48,7 +53,8 @@ class TwilioServer:
                 form = dict(parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode(), keep_blank_values=True))
                 mode, server.hang = server.hang, None
                 resource = {"sid": f"SM{uuid.uuid4().hex}", "to": form["To"], "body": form.get("Body", ""),
-                            "date_created": format_datetime(datetime.now(UTC)), "status": "queued"}
+                            "date_created": format_datetime(datetime.now(UTC)), "status": "queued",
+                            "status_callback": form["StatusCallback"]}
                 if mode == "after_accepting":
                     server.accepted.append(resource)
                 if mode:
@@ -116,13 +122,33 @@ def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(database_url
         with get_session_factory(database_url)() as session:
             assert session.get(OutboxMessage, message_id).status == "sending"
 
-        time.sleep(1.2)  # the dead worker's lease runs out
-        survivor = OutboxWorker(settings)
+        # The survivor comes up after the dead worker's lease and the time a request may be in flight.
+        survivor = OutboxWorker(settings, clock=lambda: datetime.now(UTC) + TwilioSender.in_flight + timedelta(seconds=2))
         survivor.run_once()
         survivor.run_once()
+        if dies == "after_accepting":
+            with get_session_factory(database_url)() as session:
+                assert session.get(OutboxMessage, message_id).status == "in_doubt"  # waits, sends nothing
+            assert len(twilio.accepted) == 1
+            _status_callback(settings, twilio.accepted[0], "delivered")
+            survivor.run_once()
 
         assert [m["body"] for m in twilio.accepted] == [f"alert {dies}"]  # exactly once
         with get_session_factory(database_url)() as session:
             row = session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id))
-            assert row.status == "sent"
+            assert row.status == ("sent" if dies == "before_accepting" else "delivered")
             assert row.provider_sid == twilio.accepted[0]["sid"]
+
+
+def _status_callback(settings: Settings, message: dict, state: str) -> None:
+    """Twilio's signed report on a message it took, through the backend's real endpoint."""
+    url = message["status_callback"].replace(settings.public_backend_url.rstrip("/"), "http://testserver")
+    settings = settings.model_copy(update={"public_backend_url": "http://testserver", "outbox_worker_in_process": False,
+                                           "sweep_in_process": False})
+    params = {"MessageSid": message["sid"], "MessageStatus": state, "To": message["to"]}
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as client:
+        response = client.post(url.removeprefix("http://testserver"), data=params,
+                               headers={"X-Twilio-Signature": sign(settings.twilio_auth_token, url, params)})
+    assert response.status_code == 204, response.text
