@@ -1,5 +1,6 @@
 """Boots the real stack (backend, action server, Rasa with a model trained from this repo's data)
-as processes, on ports of its own, with a fresh SQLite database and tracker store."""
+as processes, on ports of its own, with a fresh SQLite database and tracker store; when the
+session ends, fails if any stack's log holds a whole phone number (tests/log_scan.py)."""
 import os
 import re
 import subprocess
@@ -14,8 +15,19 @@ from backend.db import get_session_factory
 from backend.models import Case
 
 from scripts.stack import ROOT, Stack, StackConfig
+from tests import log_scan
 
 PORT_BASE = int(os.environ.get("SATHI_TEST_PORT_BASE", "17000"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_whole_numbers_in_logs(tmp_path_factory) -> Iterator[None]:
+    """After the last end-to-end test (and after every stack stopped, since this is set up first
+    and so torn down last): no phone number whole in any stack's logs, the session's or a test's own."""
+    yield
+    found = log_scan.scan(tmp_path_factory.getbasetemp())
+    if found:
+        pytest.fail(f"{len(found)} log lines hold a whole phone number:\n" + "\n".join(found[:30]), pytrace=False)
 
 
 @pytest.fixture(scope="session")
