@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
 # The outbox's unfinished rows, the only ones a claim looks at. Written as constants (partial
 # indexes are used only when a query repeats their condition literally; see services/outbox.py).
 OUTBOX_UNFINISHED = ("pending", "sending", "in_doubt")
-_UNFINISHED_SQL = "status IN ('pending', 'sending', 'in_doubt')"
+OUTBOX_UNFINISHED_SQL = "status IN ('pending', 'sending', 'in_doubt')"
 
 
 class Case(Base):
@@ -137,7 +137,7 @@ class OutboxMessage(Base):
         # (an official with 100k sent alerts) or the backlog: "is anything older unfinished for
         # this recipient" is one seek, and the due rows are walked in id order.
         Index("ix_outbox_unfinished_recipient", "recipient", "id",
-              sqlite_where=text(_UNFINISHED_SQL), postgresql_where=text(_UNFINISHED_SQL)),
+              sqlite_where=text(OUTBOX_UNFINISHED_SQL), postgresql_where=text(OUTBOX_UNFINISHED_SQL)),
         Index("ix_outbox_pending_id", "id",
               sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )

@@ -17,12 +17,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 import locales
-from backend.models import OUTBOX_UNFINISHED, Case, DeliveryStatus, OutboxMessage
+from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, DeliveryStatus, OutboxMessage, UtcDateTime
 from backend.privacy import mask_phone
 from backend.services.citizens import normalise_phone
 
@@ -129,25 +129,52 @@ def _status_in(column, values: tuple[str, ...]):  # noqa: ANN001, ANN202
     return column.in_(bindparam(f"status_{len(values)}_{values[0]}", values, expanding=True, literal_execute=True))
 
 
-def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> OutboxMessage | None:
-    """The oldest due message whose recipient has nothing older unfinished, now 'sending' for us.
+WINDOW = 100  # pending rows the first, cheap look reads (blocked ones included)
+# Each recipient's oldest unfinished row, found by a walk over the recipients that have one (a
+# loose index scan, written out for both databases): used when the oldest pending rows are all
+# blocked, e.g. thousands waiting behind one recipient's row in flight.
+HEADS = text(f"""
+WITH RECURSIVE heads(recipient) AS (
+    SELECT MIN(recipient) FROM outbox WHERE {OUTBOX_UNFINISHED_SQL}
+    UNION ALL
+    SELECT (SELECT MIN(recipient) FROM outbox WHERE {OUTBOX_UNFINISHED_SQL} AND recipient > heads.recipient)
+    FROM heads WHERE heads.recipient IS NOT NULL
+)
+SELECT head.id FROM heads
+JOIN outbox AS head ON head.id = (SELECT MIN(id) FROM outbox WHERE {OUTBOX_UNFINISHED_SQL} AND recipient = heads.recipient)
+WHERE head.status = 'pending' AND head.next_attempt_at <= :now AND head.id > :after
+ORDER BY head.id LIMIT 20
+""").bindparams(bindparam("now", type_=UtcDateTime()))
 
-    Blocked rows (behind a recipient's row in flight) are skipped inside the query, one index seek
-    each, so a sendable row is found however many wait behind one recipient. When other workers
-    took every candidate first, the next ones are read."""
+
+def _candidates(session: Session, *, now: datetime, after: int) -> list[int]:
+    """Up to 20 ids of sendable rows (due, nothing older unfinished for the recipient), oldest first.
+    First the oldest WINDOW pending rows, one index seek each; if all of those are blocked, the
+    recipients' heads: either way the cost follows what is sendable, not the backlog or the history."""
+    window = (
+        select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.next_attempt_at)
+        .where(_status_in(OutboxMessage.status, ("pending",)), OutboxMessage.id > after)
+        .order_by(OutboxMessage.id).limit(WINDOW).subquery()
+    )
     earlier = aliased(OutboxMessage)
     blocked = exists().where(and_(
-        earlier.recipient == OutboxMessage.recipient, earlier.id < OutboxMessage.id, _status_in(earlier.status, UNFINISHED),
+        earlier.recipient == window.c.recipient, earlier.id < window.c.id, _status_in(earlier.status, UNFINISHED),
     ))
+    rows = session.execute(
+        select(window.c.id, window.c.next_attempt_at <= now, ~blocked).order_by(window.c.id)
+    ).all()
+    sendable = [message_id for message_id, due, free in rows if due and free]
+    if sendable or len(rows) < WINDOW:
+        return sendable[:20]
+    return list(session.scalars(HEADS, {"now": now, "after": after}))
+
+
+def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> OutboxMessage | None:
+    """The oldest due message whose recipient has nothing older unfinished, now 'sending' for us.
+    When other workers took every candidate first, the next ones are read."""
     after = 0
     while True:
-        candidates = session.scalars(
-            select(OutboxMessage.id)
-            .where(_status_in(OutboxMessage.status, ("pending",)), OutboxMessage.id > after,
-                   OutboxMessage.next_attempt_at <= now, ~blocked)
-            .order_by(OutboxMessage.id)
-            .limit(20)
-        ).all()
+        candidates = _candidates(session, now=now, after=after)
         session.commit()  # no read transaction held open between claims
         for message_id in candidates:
             claimed = session.execute(
@@ -165,7 +192,7 @@ def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> Outb
             session.commit()
             if claimed == 1:
                 return session.get(OutboxMessage, message_id, populate_existing=True)
-        if len(candidates) < 20:
+        if not candidates:
             return None
         after = candidates[-1]
 

@@ -264,3 +264,15 @@ def test_the_sandbox_reports_again_what_the_backend_did_not_take(app, client, se
     twilio_sandbox._mark_reported(settings.database_url, sid)
     client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]})
     assert reports == [sid, sid]  # taken: never again
+
+
+def test_a_claim_finds_the_sendable_message_behind_hundreds_blocked_by_one_in_flight(settings, session):
+    in_flight = queue(session)
+    for _ in range(250):  # more than the first look reads
+        queue(session)
+    other = queue(session, "hello", to=PHONES[1])
+    factory = get_session_factory(settings.database_url)
+    with factory() as one, factory() as two:
+        assert outbox.claim_next(one, now=NOW, lease_seconds=30).id == in_flight
+        assert outbox.claim_next(two, now=NOW, lease_seconds=30).id == other
+        assert outbox.claim_next(one, now=NOW, lease_seconds=30) is None  # the rest wait their turn
