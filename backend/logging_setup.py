@@ -1,8 +1,9 @@
 """Whole phone numbers never reach the server's own logs: uvicorn's access log prints every path
 with its query (the outbox's in-doubt lookup asks the provider `Messages.json?To=%2B91…`, and the
-sandbox logs that request), and an error's traceback can carry a database's own words (PostgreSQL:
-`Key (phone)=(+91…) already exists`), so a filter masks every run of digits as long as a phone
-number in what uvicorn's loggers and the process's handlers print, before they format it."""
+sandbox logs that request; a standalone outbox worker logs httpx's request lines with the same
+URL), and an error's traceback can carry a database's own words (PostgreSQL: `Key (phone)=(+91…)
+already exists`), so a filter masks every run of digits as long as a phone number in what
+uvicorn's loggers and the process's handlers print, before they format it."""
 import logging
 import re
 
@@ -19,16 +20,20 @@ def mask_numbers(text: str) -> str:
 
 
 class MaskPhoneNumbers(logging.Filter):
-    """Masks the message and its arguments in place, keeping their shape (uvicorn's access
-    formatter unpacks the arguments), and the traceback text of an exception."""
+    """Masks a record's message in place, and the traceback text of its exception. uvicorn's access
+    formatter unpacks the arguments, so there each argument is masked and their shape kept;
+    elsewhere the message is formatted first, since an argument may be an object whose text holds
+    a number (httpx logs each request's URL as an httpx.URL)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = mask_numbers(record.msg)
-        if isinstance(record.args, tuple):
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple):
             record.args = tuple(mask_numbers(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: mask_numbers(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        else:
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # arguments that do not fit: logging reports it as it would
+                return True
+            record.msg, record.args = mask_numbers(message), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = mask_numbers(logging.Formatter().formatException(record.exc_info))
         return True

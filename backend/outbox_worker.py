@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from backend import logging_setup
 from backend.db import get_session_factory
 from backend.models import Citizen, OutboxMessage
 from backend.privacy import mask_phone
@@ -188,6 +189,7 @@ def nudge() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging_setup.install()  # no whole numbers in what this process prints (httpx logs each URL)
     settings = get_settings()
     worker, stop = OutboxWorker(settings), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

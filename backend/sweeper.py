@@ -5,6 +5,7 @@ import signal
 import threading
 from datetime import UTC, datetime
 
+from backend import logging_setup
 from backend.db import get_session_factory
 from backend.services.escalation import sweep
 from backend.settings import Settings, get_settings
@@ -41,6 +42,7 @@ def start_in_background(settings: Settings) -> tuple[threading.Thread, threading
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging_setup.install()  # no whole numbers in what this process prints
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -111,3 +111,12 @@ def test_a_duplicate_key_is_not_repeated_in_the_error(database_url):
         session.commit()
     printed = _error(database_url, Citizen(phone=PHONE, updated_at=NOW))
     assert "919437100017" not in printed
+
+
+def test_a_logged_object_whose_text_holds_a_number_is_masked():
+    """httpx logs `HTTP Request: GET <httpx.URL>`: the URL is no string until it is formatted."""
+    url = httpx.URL("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json", params={"To": f"whatsapp:{PHONE}"})
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d %s"', ("GET", url, "HTTP/1.1", 200, "OK"), None)
+    assert MaskPhoneNumbers().filter(record)
+    assert logging.Formatter().format(record) == ('HTTP Request: GET https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json'
+                                                  '?To=whatsapp%3A***0017 "HTTP/1.1 200 OK"')
