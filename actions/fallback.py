@@ -4,7 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-MAX_COMMAND_CHARS = 1000  # keep in step with MessageGuard's max_command_chars in config.yml
+MAX_COMMAND_CHARS = 1000  # longer is a paste, not a command: the NLU sets it aside unread (bot/cross_script_tokenizer.py)
 
 
 class ActionNotUnderstood(Action):

@@ -5,9 +5,11 @@ Each word also yields the spelling-tolerant Latin key from locales.script.match_
 share "abiyog". Examples typed in the native script then teach the model about the romanised
 form and the other way round. The message text itself is left as it is.
 
-An empty message becomes a single space with one placeholder token: the regex featurizer skips
-empty text, and logistic regression then refuses the shorter feature vector. MessageGuard still
-sees a blank message and turns it into nlu_fallback; the conversation keeps the original text."""
+An empty message, or one longer than a command can be (a long paste), is set aside before any other
+component reads it: the text becomes a single space with one placeholder token, so no regex or
+featurizer ever runs over a megabyte (the regex featurizer skips empty text, and logistic
+regression then refuses the shorter feature vector; hence the space). MessageGuard, last, puts the
+text back and turns the message into nlu_fallback, and action_not_understood says which it was."""
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -16,9 +18,15 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.fallback import MAX_COMMAND_CHARS
 from locales.script import match_key
 
 EMPTY_MESSAGE_TOKEN = "__empty__"
+SET_ASIDE = "sathi_set_aside_text"  # where the text waits for MessageGuard (not part of the output)
+
+
+def is_command_sized(text: str) -> bool:
+    return bool(text.strip()) and len(text) <= MAX_COMMAND_CHARS
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -29,7 +37,9 @@ class CrossScriptTokenizer(WhitespaceTokenizer):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if not message.get(TEXT):
+            text = message.get(TEXT) or ""
+            if not is_command_sized(text):
+                message.set(SET_ASIDE, text)
                 message.set(TEXT, " ")
         return super().process(messages)
 

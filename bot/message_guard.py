@@ -1,6 +1,7 @@
 """NLU component, last in the pipeline: an empty message or a long paste is not a command, so it
 becomes nlu_fallback with full confidence, and action_not_understood says what was wrong.
-Inside a form the text still reaches the slot being asked, whose validation answers it."""
+CrossScriptTokenizer, first, set such a text aside so nothing in between read it; it is put back
+here, so the conversation (and inside a form, the validation of the slot being asked) gets it."""
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -12,27 +13,27 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.cross_script_tokenizer import SET_ASIDE
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class MessageGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"max_command_chars": 1000}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.max_chars = int(config["max_command_chars"])
+        return {}
 
     @classmethod
     def create(
         cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, execution_context: ExecutionContext
     ) -> "MessageGuard":
-        return cls(config)
+        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            if text.strip() and len(text) <= self.max_chars:
+            text = message.get(SET_ASIDE)
+            if text is None:
                 continue
+            message.set(TEXT, text)
             fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
             message.set(INTENT, fallback, add_to_output=True)
             ranking = message.get(INTENT_RANKING_KEY) or []
