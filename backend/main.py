@@ -8,6 +8,7 @@ from sqlalchemy import text
 from backend import logging_setup
 from backend.api import cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
+from backend.api.edge import CleanInput
 from backend.migrate import upgrade
 from backend.outbox_worker import start_in_background as start_outbox_worker
 from backend.sweeper import start_in_background as start_sweeper
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging_setup.install()  # before the first request is logged
     app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(CleanInput)
     app.include_router(grievance.router)
     app.include_router(places.router)
     app.include_router(cases.router)

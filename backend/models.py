@@ -18,6 +18,11 @@ class UtcDateTime(TypeDecorator):
         return value
 
 
+# A phone number as kept (normalised, backend/services/citizens.py), and as the API accepts one:
+# normalising only shortens, so what the API takes always fits the column.
+PHONE_CHARS = 32
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -39,7 +44,7 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(40), index=True)
     # Optimistic lock: an UPDATE that finds another version fails instead of overwriting.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    citizen_phone: Mapped[str] = mapped_column(String(32), index=True)
+    citizen_phone: Mapped[str] = mapped_column(String(PHONE_CHARS), index=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     channel: Mapped[str] = mapped_column(String(16), default="rest")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -99,7 +104,7 @@ class Citizen(Base):
 
     __tablename__ = "citizens"
 
-    phone: Mapped[str] = mapped_column(String(32), primary_key=True)  # normalised, see services/citizens.py
+    phone: Mapped[str] = mapped_column(String(PHONE_CHARS), primary_key=True)  # normalised, see services/citizens.py
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # explicit choice only
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # STOP (in any language) or Twilio error 21610 until START: nothing is sent to this number.
@@ -121,7 +126,7 @@ class InboundMessage(Base):
     provider: Mapped[str] = mapped_column(String(24))
     external_id: Mapped[str] = mapped_column(String(80))
     channel: Mapped[str] = mapped_column(String(16))
-    phone: Mapped[str] = mapped_column(String(32), index=True)
+    phone: Mapped[str] = mapped_column(String(PHONE_CHARS), index=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Voice answers synchronously: a retried step gets the TwiML the first one produced.
     response: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -144,7 +149,7 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # whatsapp | sms
-    recipient: Mapped[str] = mapped_column(String(32), index=True)  # normalised phone
+    recipient: Mapped[str] = mapped_column(String(PHONE_CHARS), index=True)  # normalised phone
     kind: Mapped[str] = mapped_column(String(24))  # reply | summary | notification | opt_out_confirmation
     body: Mapped[str] = mapped_column(Text)
     media_url: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -2,7 +2,6 @@
 {"id", "from", "text"} and signs the raw body with HMAC-SHA256 of a shared secret, hex, in
 X-Gateway-Signature; replies leave through the outbox with backend setting sms_provider=http_gateway
 (backend/senders/http_gateway.py). Everything after verification is the same as Twilio SMS."""
-import hmac
 import json
 import logging
 from typing import Any
@@ -12,7 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.inbound import InboundText, MalformedWebhook
-from channels.signatures import gateway_signature
+from channels.signatures import gateway_signature, same_secret
 from channels.text_channel import TextChannelInput
 
 logger = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class GatewaySmsInput(TextChannelInput):
     def verified_form(self, request: Request) -> dict[str, str] | None:
         body = request.body or b""
         given = request.headers.get("X-Gateway-Signature", "")
-        if not self.secret or not hmac.compare_digest(given, gateway_signature(self.secret, body)):
+        if not self.secret or not same_secret(given, gateway_signature(self.secret, body)):
             logger.warning("gateway_sms: rejected a request with a bad or missing signature")
             return None
         try:

@@ -29,5 +29,12 @@ def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     return RequestValidator(auth_token).compute_signature(url, dict(params))
 
 
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a credential a caller sent with the one expected. Compared as
+    bytes: compare_digest refuses str with non-ASCII characters (TypeError, a 500), and anyone may
+    send those in a header or a path."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def gateway_signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -38,6 +38,17 @@ def letter_counts(text: str) -> dict[str, int]:
     return counts
 
 
+# NUL and lone surrogates (a JSON "\ud800" decodes to one): nobody types them, PostgreSQL refuses
+# NUL in text, and a lone surrogate cannot be encoded as UTF-8 to be stored or answered.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as it may be kept and shown: without NUL and lone surrogates (removed at the edge, by
+    the backend's API and by the channels, so nothing behind them meets one)."""
+    return _UNSTORABLE.sub("", text)
+
+
 def native_digits_to_ascii(text: str) -> str:
     # Devanagari and Odia digits are Unicode decimals, so int()-style folding works for both.
     return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)

@@ -1,5 +1,4 @@
 """Dependencies shared by the routes, as Annotated aliases that tests override through app.dependency_overrides."""
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.db import get_session_factory
 from backend.settings import Settings, get_settings
 from backend.workflow import WorkflowDef, WorkflowError, load_workflows
+from channels.signatures import same_secret
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -34,7 +34,7 @@ def get_now() -> datetime:
 
 def require_token(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
     expected = f"Bearer {settings.api_token}"
-    if not authorization or not secrets.compare_digest(authorization, expected):
+    if not authorization or not same_secret(authorization, expected):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "unauthorized"})
 
 

@@ -1,7 +1,16 @@
 """Request and response bodies of the public API."""
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
+
+from backend.models import PHONE_CHARS
+
+Phone = Annotated[str, Field(min_length=1, max_length=PHONE_CHARS)]
+# The largest value of an integer column (PostgreSQL `integer`): a larger id or version is refused
+# as invalid input rather than failing in the database.
+INT_COLUMN_MAX = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=INT_COLUMN_MAX)]
 
 
 class SubcategoryOut(BaseModel):
@@ -34,7 +43,7 @@ class GrievanceIn(BaseModel):
     subcategory: str | None = Field(default=None, max_length=40)
     description: str = Field(max_length=1000)
     ward: str = Field(max_length=40)
-    citizen_phone: str = Field(max_length=32)
+    citizen_phone: Phone
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     channel: str = Field(default="rest", max_length=16)
     actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
@@ -68,7 +77,7 @@ class CaseActionIn(BaseModel):
     actor_role: str = Field(max_length=32)
     actor_id: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
-    expected_version: int | None = None
+    expected_version: Annotated[int, Field(ge=0, le=INT_COLUMN_MAX)] | None = None
     assignee_id: str | None = Field(default=None, max_length=40)
 
 
@@ -82,7 +91,7 @@ class HistoryOut(BaseModel):
 
 
 class CitizenIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
 
 
 class LanguageChoiceIn(CitizenIn):
@@ -97,7 +106,7 @@ class InboundClaimIn(BaseModel):
     provider: str = Field(max_length=24)
     external_id: str = Field(min_length=1, max_length=80)
     channel: str = Field(pattern=r"^(whatsapp|sms|voice)$")
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
 
 
 class InboundClaimOut(BaseModel):
@@ -114,7 +123,7 @@ class InboundResponseIn(BaseModel):
 
 
 class OptOutIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
     channel: str = Field(pattern=r"^(whatsapp|sms)$")
     opted_out: bool
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
@@ -130,7 +139,7 @@ class ReplyIn(BaseModel):
 
 class RepliesIn(BaseModel):
     channel: str = Field(pattern=r"^(whatsapp|sms)$")
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
     replies: list[ReplyIn] = Field(max_length=20)
     # Numbered options shown in these replies ({"1": payload}); absent leaves the last menu as is.
     menu: dict[str, str] | None = None
@@ -152,7 +161,7 @@ class OutboxOut(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
     solved: bool
     rating: int | None = Field(default=None, ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
@@ -194,7 +203,7 @@ class MyCasesIn(CitizenIn):
 
 class DesludgingIn(BaseModel):
     applicant_name: str = Field(min_length=1, max_length=100)
-    citizen_phone: str = Field(max_length=32)
+    citizen_phone: Phone
     property_type: str = Field(max_length=20)
     sanitation_type: str = Field(max_length=20)
     size_litres: int
@@ -237,7 +246,7 @@ class AnswerOut(BaseModel):
 
 
 class PaymentLinkIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
     reference: str | None = Field(default=None, max_length=40)
 
 
@@ -262,7 +271,7 @@ class OperatorStepIn(BaseModel):
 
 
 class DesludgingRatingIn(BaseModel):
-    phone: str = Field(max_length=64)
+    phone: Phone
     rating: int
     comment: str | None = Field(default=None, max_length=1000)
 
@@ -289,16 +298,16 @@ class CertificateIn(BaseModel):
     answers: dict[str, str]  # the citizen's own words per field; the backend checks each again
     documents: dict[str, str] = {}  # document code -> WhatsApp media URL
     tatkal: bool = False
-    citizen_phone: str = Field(max_length=32)
+    citizen_phone: Phone
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     channel: str = Field(default="rest", max_length=16)
     actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
     actor_id: str | None = Field(default=None, max_length=64)
-    filed_by_phone: str | None = Field(default=None, max_length=32)  # a field agent filing for citizen_phone
+    filed_by_phone: Phone | None = None  # a field agent filing for citizen_phone
 
 
 class CorrectionIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=64)
+    phone: Phone
     answers: dict[str, str]
     documents: dict[str, str] = {}
 

@@ -9,7 +9,6 @@ sandbox's next requests. The phone simulator reads what it recorded. Mounted onl
 SATHI_SANDBOX_ENABLED is true; turn it off in production."""
 import asyncio
 import base64
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -25,14 +24,14 @@ from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
 from backend.db import get_session_factory
 from backend.models import SandboxMessage
 from backend.settings import Settings
-from channels.signatures import sign
+from channels.signatures import same_secret, sign
 
 router = APIRouter(prefix="/sandbox/twilio", tags=["sandbox"])
 
 
 def _check_basic_auth(settings: Settings, account_sid: str, authorization: str | None) -> None:
     expected = base64.b64encode(f"{settings.twilio_account_sid}:{settings.twilio_auth_token}".encode()).decode()
-    if account_sid != settings.twilio_account_sid or not authorization or not secrets.compare_digest(authorization, f"Basic {expected}"):
+    if account_sid != settings.twilio_account_sid or not authorization or not same_secret(authorization, f"Basic {expected}"):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": 20003, "message": "Authenticate", "status": 401})
 
 

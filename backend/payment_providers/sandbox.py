@@ -7,6 +7,7 @@ import json
 
 from backend.payment_providers import BadWebhook, PaymentEvent, our_status
 from backend.settings import Settings
+from channels.signatures import same_secret
 
 SIGNATURE_HEADER = "x-sandbox-signature"
 
@@ -23,7 +24,7 @@ class SandboxProvider:
 
     def verify_webhook(self, headers: dict[str, str], body: bytes) -> PaymentEvent:
         given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
-        if not hmac.compare_digest(given, sign(self.settings, body)):
+        if not same_secret(given, sign(self.settings, body)):
             raise BadWebhook("bad_signature")
         try:
             event = json.loads(body)

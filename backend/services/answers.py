@@ -1,9 +1,12 @@
 """What the forms of every service share: an answer's meaning with its words for the summary,
 and what counts as a person's name."""
-import re
+import unicodedata
 from dataclasses import dataclass
 
-_LETTER = re.compile(r"[^\W\d_]")
+# Besides letters and their combining signs (Devanagari and Odia vowel signs, virama, nukta): the
+# space, the initial's dot, apostrophes (phones turn ' into ’), the hyphen, and the zero-width
+# joiners Indic keyboards put inside words. Nothing else: a name is printed on a certificate.
+_NAME_MARKS = frozenset(" .'’-\u200c\u200d")
 
 
 @dataclass(frozen=True)
@@ -13,7 +16,10 @@ class Answer:
 
 
 def person_name(text: str) -> str | None:
-    """A name in letters of any script, at most 100 characters and no digits; spacing tidied."""
+    """A name in letters of any script (at least two, at most 100 characters), spaces and a few
+    marks; no digits, no markup; spacing tidied."""
     name = " ".join((text or "").split())
-    ok = len(_LETTER.findall(name)) >= 2 and len(name) <= 100 and not any(c.isdigit() for c in name)
+    kinds = [unicodedata.category(c)[0] for c in name]
+    ok = (kinds.count("L") >= 2 and len(name) <= 100
+          and all(kind in "LM" or c in _NAME_MARKS for c, kind in zip(name, kinds, strict=True)))
     return name if ok else None

@@ -28,6 +28,7 @@ from backend.services.cases import earlier_filing
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from channels.signatures import same_secret
 from locales.dates import parse_day
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
@@ -311,7 +312,7 @@ def download_url(settings: Settings, reference: str) -> str:
 
 def case_for_token(session: Session, settings: Settings, token: str) -> Case | None:
     reference = token.rsplit(".", 1)[0]
-    if not hmac.compare_digest(download_token(settings, reference), token):
+    if not same_secret(token, download_token(settings, reference)):
         return None
     case = session.scalar(select(Case).where(Case.reference == reference, Case.service == "certificate"))
     return case if case is not None and case.details.get("certificate") else None

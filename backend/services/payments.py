@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend.models import Case, Payment
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
+from channels.signatures import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def payment_for_token(session: Session, *, settings: Settings, token: str, now: 
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
         raise BadToken("malformed link")
     body = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(parts[2], _sign(settings.payment_secret, body)):
+    if not same_secret(parts[2], _sign(settings.payment_secret, body)):
         raise BadToken("signature does not match")
     payment = session.get(Payment, int(parts[0]))
     if payment is None or int(payment.expires_at.timestamp()) != int(parts[1]):
