@@ -1,11 +1,25 @@
 """"Stop sending me messages" said in words (the opt_out intent) rather than as the STOP keyword
-the channels catch: the backend records it and queues the confirmation, which is the last message
-the number gets until it sends START."""
+the channels catch. The words are asked back first (utter_confirm_opt_out, data/rules/core.yml),
+because the NLU also hears "stop" in "bus stop" or "Stop Singh"; on "yes" the backend records the
+opt-out and queues the confirmation, the last message the number gets until it sends START."""
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
+
+QUESTION = "utter_confirm_opt_out"
+
+
+def confirmed(tracker: Tracker) -> bool:
+    """The citizen said yes to the opt-out question, in the message right after it."""
+    if (tracker.latest_message.get("intent") or {}).get("name") != "affirm":
+        return False
+    events = iter(reversed(tracker.events))
+    if not any(e.get("event") == "user" for e in events):
+        return False
+    asked = next((e.get("name") for e in events if e.get("event") == "action" and e.get("name") != "action_listen"), None)
+    return asked == QUESTION
 
 
 class ActionOptOut(Action):
@@ -16,6 +30,9 @@ class ActionOptOut(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        if not confirmed(tracker):  # a rule that reached here without the question: ask, never stop unasked
+            dispatcher.utter_message(response=QUESTION)
+            return []
         channel = "whatsapp" if "whatsapp" in (tracker.get_latest_input_channel() or "") else "sms"
         language = tracker.get_slot("language") or "en"
         result = await self.client.opt_out(tracker.sender_id, channel, language)
