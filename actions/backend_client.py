@@ -1,5 +1,6 @@
 """The one HTTP client every action uses to reach the backend. It never raises: each call returns
 an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's error code."""
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -9,6 +10,12 @@ import httpx
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Failures where the request did not reach the backend, or a reused connection was closed under
+# it: tried again, which is safe because every write the actions make is idempotent (filing
+# carries its submission key). A slow answer (read timeout) is not tried again.
+RETRIED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.RemoteProtocolError)
+RETRY_DELAYS = (0.3, 1.0)
 
 UNAVAILABLE = "unavailable"
 NOT_FOUND = "not_found"
@@ -46,19 +53,38 @@ class BackendClient:
         self.transport = transport
         self.base_url = (base_url or os.environ.get("SATHI_BACKEND_URL", "http://127.0.0.1:8000")).rstrip("/")
         self.token = token or os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
-        # Short timeouts: Twilio gives the whole answer 15 s.
+        # Short timeouts: a turn should not hang on one call.
         self.timeout = timeout
+        self._http: httpx.AsyncClient | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        """One pooled client per event loop: a burst of turns reuses connections instead of
+        opening one per call (tests run each on a loop of its own)."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http_loop is not loop or self._http.is_closed:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url, timeout=self.timeout, transport=self.transport,
+                # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under us.
+                limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=2.0),
+            )
+            self._http_loop = loop
+        return self._http
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        try:
-            async with httpx.AsyncClient(
-                base_url=self.base_url, timeout=self.timeout, transport=self.transport
-            ) as client:
-                response = await client.request(method, path, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            logger.warning("backend unreachable for %s %s: %s", method, path, type(exc).__name__)
-            return ApiResult(error=UNAVAILABLE)
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                response = await self._client().request(method, path, headers=headers, **kwargs)
+                break
+            except RETRIED as exc:  # never reached the backend, or lost a reused connection
+                if delay is None:
+                    logger.warning("backend unreachable for %s %s: %s", method, path, type(exc).__name__)
+                    return ApiResult(error=UNAVAILABLE)
+                await asyncio.sleep(delay)
+            except httpx.HTTPError as exc:
+                logger.warning("backend unreachable for %s %s: %s", method, path, type(exc).__name__)
+                return ApiResult(error=UNAVAILABLE)
         if response.status_code >= 500:
             logger.warning("backend error %s for %s %s", response.status_code, method, path)
             return ApiResult(error=UNAVAILABLE)

@@ -117,7 +117,11 @@ class Citizen(Base):
 
 class InboundMessage(Base):
     """One inbound webhook step (a MessageSid, or a CallSid plus its step), handled once even when
-    Twilio retries or two Rasa workers receive it: the unique key is the lock."""
+    Twilio retries or two Rasa workers receive it: the unique key is the lock.
+
+    A text message is also the durable record of its turn: it is stored (payload) before the
+    provider is answered and stays `pending` until the turn's replies are queued in the same
+    transaction that marks it `done`, so a turn cut short by any crash is found and finished."""
 
     __tablename__ = "inbound_messages"
     __table_args__ = (UniqueConstraint("provider", "external_id"),)
@@ -130,6 +134,14 @@ class InboundMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Voice answers synchronously: a retried step gets the TwiML the first one produced.
     response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the turn needs to run again: the sender as the provider wrote it, text and metadata.
+    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # pending (the turn has not queued its replies yet) -> done. Voice steps are done at once.
+    state: Mapped[str] = mapped_column(String(16), default="done")
+    # The channel process working on the turn, and until when; after that another may take it.
+    claimant: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutboxMessage(Base):

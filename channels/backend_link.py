@@ -1,5 +1,11 @@
-"""The channel's client of the backend (runs inside the Rasa process): dedupe claims, opt-out,
-replies into the outbox. One aiohttp session per channel, created on Rasa's event loop."""
+"""The channel's client of the backend (runs inside the Rasa process): dedupe claims that keep the
+turn durable, opt-out, replies into the outbox, unfinished turns to resume. One aiohttp session per
+channel, created on Rasa's event loop.
+
+Every call here is safe to repeat (a claim by the same claimant is still first, finishing a turn
+twice queues nothing), so a connection the backend closed under us, a reset or a refused connect
+is retried a few times before the caller hears BackendUnavailable."""
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +13,8 @@ from typing import Any
 import aiohttp
 
 logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.2, 0.6, 1.5)  # then the turn waits in the durable store for the next pass
 
 
 class BackendUnavailable(Exception):
@@ -19,6 +27,17 @@ class Claim:
     opted_out: bool
     menu: dict[str, str] | None
     response: str | None
+    inbound_id: int | None = None
+
+
+@dataclass(frozen=True)
+class UnfinishedTurn:
+    inbound_id: int
+    external_id: str
+    payload: dict[str, Any]
+    attempts: int
+    opted_out: bool
+    menu: dict[str, str] | None
 
 
 class BackendLink:
@@ -28,35 +47,70 @@ class BackendLink:
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
-    async def _request(self, method: str, path: str, body: dict[str, Any]) -> Any:
+    def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout)
-        try:
-            async with self._session.request(method, f"{self.base}{path}", json=body) as response:
-                if response.status >= 400:
-                    raise BackendUnavailable(f"{method} {path}: HTTP {response.status}")
-                return await response.json() if response.status != 204 else None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}") from exc
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under us.
+            connector = aiohttp.TCPConnector(limit=64, keepalive_timeout=2)
+            self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout, connector=connector)
+        return self._session
 
-    async def claim(self, *, provider: str, external_id: str, channel: str, phone: str) -> Claim:
+    async def _request(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+            try:
+                async with self._client().request(method, f"{self.base}{path}", json=body) as response:
+                    if response.status >= 500 and delay is not None:
+                        raise _Retry(f"HTTP {response.status}")
+                    if response.status >= 400:
+                        raise BackendUnavailable(f"{method} {path}: HTTP {response.status}")
+                    return await response.json() if response.status != 204 else None
+            except (_Retry, aiohttp.ClientError, TimeoutError) as exc:
+                if delay is None:
+                    raise BackendUnavailable(f"{method} {path}: {type(exc).__name__} after {attempt + 1} tries") from exc
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def claim(
+        self, *, provider: str, external_id: str, channel: str, phone: str,
+        payload: dict[str, Any] | None = None, claimant: str | None = None,
+    ) -> Claim:
         data = await self._request(
             "POST", "/api/v1/channels/inbound",
-            {"provider": provider, "external_id": external_id, "channel": channel, "phone": phone},
+            {"provider": provider, "external_id": external_id, "channel": channel, "phone": phone,
+             "payload": payload, "claimant": claimant},
         )
-        return Claim(data["first"], data["opted_out"], data.get("menu"), data.get("response"))
+        return Claim(data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"))
 
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
         await self._request("PUT", "/api/v1/channels/inbound/response", {"provider": provider, "external_id": external_id, "response": response})
 
-    async def opt_out(self, *, phone: str, channel: str, opted_out: bool, language: str) -> None:
-        await self._request("POST", "/api/v1/channels/opt-out", {"phone": phone, "channel": channel, "opted_out": opted_out, "language": language})
+    async def opt_out(self, *, phone: str, channel: str, opted_out: bool, language: str, inbound_id: int | None = None) -> None:
+        await self._request(
+            "POST", "/api/v1/channels/opt-out",
+            {"phone": phone, "channel": channel, "opted_out": opted_out, "language": language, "inbound_id": inbound_id},
+        )
 
     async def queue_replies(
-        self, *, channel: str, phone: str, replies: list[dict[str, Any]], menu: dict[str, str] | None, kind: str = "reply"
+        self, *, channel: str, phone: str, replies: list[dict[str, Any]], menu: dict[str, str] | None, kind: str = "reply",
+        inbound_id: int | None = None,
     ) -> None:
-        if replies or menu is not None:
+        """With inbound_id this also finishes that turn, even with nothing to say."""
+        if replies or menu is not None or inbound_id is not None:
             await self._request(
                 "POST", "/api/v1/outbox/replies",
-                {"channel": channel, "phone": phone, "replies": replies, "menu": menu, "kind": kind},
+                {"channel": channel, "phone": phone, "replies": replies, "menu": menu, "kind": kind, "inbound_id": inbound_id},
             )
+
+    async def take_unfinished(self, *, provider: str, channel: str, claimant: str) -> list[UnfinishedTurn]:
+        data = await self._request(
+            "POST", "/api/v1/channels/inbound/unfinished", {"provider": provider, "channel": channel, "claimant": claimant}
+        )
+        return [UnfinishedTurn(**turn) for turn in data]
+
+    async def retry_later(self, *, inbound_id: int, claimant: str, delay_seconds: float) -> None:
+        await self._request(
+            "POST", f"/api/v1/channels/inbound/{inbound_id}/retry-later", {"claimant": claimant, "delay_seconds": delay_seconds}
+        )
+
+
+class _Retry(Exception):
+    pass

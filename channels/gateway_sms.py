@@ -25,8 +25,8 @@ class GatewaySmsInput(TextChannelInput):
     def name(cls) -> str:
         return "gateway_sms"
 
-    def __init__(self, secret: str, backend_url: str, api_token: str, **_: Any) -> None:
-        super().__init__(backend_url, api_token)
+    def __init__(self, secret: str, backend_url: str, api_token: str, spool_path: str | None = None, **_: Any) -> None:
+        super().__init__(backend_url, api_token, spool_path)
         self.secret = secret
 
     def verified_form(self, request: Request) -> dict[str, str] | None:
@@ -46,5 +46,6 @@ class GatewaySmsInput(TextChannelInput):
             raise MalformedWebhook("id and from are required")
         return InboundText(sid=form["id"], sender=form["from"], text=form.get("text", ""))
 
-    def acknowledgement(self) -> HTTPResponse:
+    def acknowledgement(self, reply: str | None = None) -> HTTPResponse:
+        # Gateways take no reply in the answer: a kept message is answered once the backend is back.
         return response.json({"status": "accepted"})

@@ -40,6 +40,12 @@ class InboundText:
         return data
 
 
+    def payload(self, channel: str) -> dict[str, Any]:
+        """What is kept so the turn can run again after a crash: the sender as the provider wrote
+        it (the conversation's id), the text and the metadata."""
+        return {"sender": self.sender, "text": self.text, "metadata": self.metadata(channel)}
+
+
 class MalformedWebhook(ValueError):
     pass
 

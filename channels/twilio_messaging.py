@@ -1,5 +1,6 @@
 """Twilio WhatsApp and Twilio SMS as Rasa input channels (the flow is channels/text_channel.py)."""
 from typing import Any
+from xml.sax.saxutils import escape
 
 from sanic import response
 from sanic.request import Request
@@ -15,8 +16,10 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 class TwilioMessagingInput(TextChannelInput):
     provider = "twilio"
 
-    def __init__(self, auth_token: str, public_base_url: str, backend_url: str, api_token: str, **_: Any) -> None:
-        super().__init__(backend_url, api_token)
+    def __init__(
+        self, auth_token: str, public_base_url: str, backend_url: str, api_token: str, spool_path: str | None = None, **_: Any
+    ) -> None:
+        super().__init__(backend_url, api_token, spool_path)
         self.check = TwilioRequestCheck(auth_token, public_base_url)
 
     def verified_form(self, request: Request) -> dict[str, str] | None:
@@ -25,8 +28,10 @@ class TwilioMessagingInput(TextChannelInput):
     def parse(self, form: dict[str, str]) -> InboundText:
         return parse_message(form)
 
-    def acknowledgement(self) -> HTTPResponse:
-        return response.text(EMPTY_TWIML, content_type="text/xml")
+    def acknowledgement(self, reply: str | None = None) -> HTTPResponse:
+        # A <Message> in the answer is sent by Twilio itself: it needs nothing of ours to be up.
+        body = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(reply)}</Message></Response>' if reply else EMPTY_TWIML
+        return response.text(body, content_type="text/xml")
 
 
 class WhatsAppInput(TwilioMessagingInput):

@@ -74,6 +74,12 @@ class TextPhone:
     def send(self, text: str = "", **kwargs: object) -> httpx.Response:
         return self.signer.post(self.path, self.form(text, **kwargs))
 
+    def send_and_read(self, text: str = "", **kwargs: object) -> list[str]:
+        """Sends; returns what the webhook's answer itself carries (a <Message> Twilio delivers)."""
+        response = self.send(text, **kwargs)
+        response.raise_for_status()
+        return twiml_messages(response.text)
+
     def inbox(self) -> list[dict]:
         response = httpx.post(f"{self.backend_url}/sandbox/twilio/inbox", json={"to": self.address, "after": self.seen}, timeout=10)
         response.raise_for_status()
@@ -99,9 +105,18 @@ class TextPhone:
         return received
 
     def say(self, text: str = "", *, at_least: int = 1, timeout: float = 20.0, **kwargs: object) -> list[str]:
-        response = self.send(text, **kwargs)
-        response.raise_for_status()
-        return self.wait_for_replies(timeout=timeout, at_least=at_least)
+        direct = self.send_and_read(text, **kwargs)
+        return direct + self.wait_for_replies(timeout=timeout, at_least=max(at_least - len(direct), 0))
+
+
+def twiml_messages(answer: str) -> list[str]:
+    """The <Message> bodies in a messaging webhook's TwiML answer (Sathi puts one there only when
+    its backend is down: "we have your message")."""
+    try:
+        root = ET.fromstring(answer)
+    except ET.ParseError:
+        return []
+    return [message.text or "" for message in root.iter("Message")]
 
 
 @dataclass
@@ -187,7 +202,11 @@ def _chat(phone: TextPhone) -> None:
 
     def show_arrivals() -> None:  # replies and alerts, printed as they arrive
         while not stop.is_set():
-            for message in phone.inbox():
+            try:
+                arrived = phone.inbox()
+            except httpx.HTTPError:  # the backend is restarting: its replies wait in the outbox
+                arrived = []
+            for message in arrived:
                 print(f"\rSathi> {message['body']}\nyou> ", end="", flush=True)
             stop.wait(0.3)
 
@@ -203,7 +222,8 @@ def _chat(phone: TextPhone) -> None:
             lat, lon = (float(x) for x in line.removeprefix("/pin").split(","))
             phone.send("", location=(lat, lon))
         else:
-            phone.send(line)
+            for direct in phone.send_and_read(line):
+                print(f"Sathi> {direct}")
         time.sleep(0 if sys.stdin.isatty() else 2.5)  # piped input: let each answer arrive first
     time.sleep(0 if sys.stdin.isatty() else 1.0)
     stop.set()

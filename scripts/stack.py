@@ -30,6 +30,9 @@ class StackConfig:
     # The sandbox's token unless a real Twilio account is configured; the phone simulator signs with it.
     twilio_auth_token: str = os.environ.get("SATHI_TWILIO_AUTH_TOKEN", os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token"))
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Per process ("backend", "actions", "rasa"), over extra_env: the fault tests route one
+    # process's calls through a proxy they control.
+    process_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def backend_url(self) -> str:
@@ -60,7 +63,7 @@ class Stack:
         self.log_dir = config.var_dir / "log"
         self.log_dir.mkdir(exist_ok=True)
 
-    def _env(self) -> dict[str, str]:
+    def _env(self, name: str) -> dict[str, str]:
         c = self.config
         env = {
             **os.environ,
@@ -78,7 +81,9 @@ class Stack:
             "SATHI_PUBLIC_BACKEND_URL": os.environ.get("SATHI_PUBLIC_BACKEND_URL", c.backend_url),
             "SATHI_TWILIO_API_BASE": os.environ.get("SATHI_TWILIO_API_BASE", f"{c.backend_url}/sandbox/twilio"),
             "SATHI_SMS_GATEWAY_SECRET": os.environ.get("SATHI_SMS_GATEWAY_SECRET", "dev-gateway-secret"),
+            "SATHI_CHANNEL_SPOOL": str(c.var_dir / "channel_spool.db"),
             **c.extra_env,
+            **c.process_env.get(name, {}),
         }
         return env
 
@@ -121,7 +126,7 @@ class Stack:
             self._check_port_free(name)
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                self._commands()[name], cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+                self._commands()[name], cwd=ROOT, env=self._env(name), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
             )
             self._wait_healthy(name, timeout)
@@ -152,6 +157,12 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+    def kill(self, name: str) -> None:
+        """kill -9, as a crash or the OOM killer would: no clean-up of any kind."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
     def __enter__(self) -> "Stack":
         try:

@@ -2,10 +2,13 @@
 "this number said STOP", "send these replies". Phones travel in bodies, never in URLs."""
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from backend.api.deps import Authorised, NowDep, SessionDep
-from backend.api.schemas import InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn
+from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep
+from backend.api.schemas import (
+    INT_COLUMN_MAX, InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn, RetryLaterIn, UnfinishedIn,
+    UnfinishedTurnOut,
+)
 from backend.outbox_worker import nudge
 from backend.privacy import mask_phone
 from backend.services import channels, outbox
@@ -14,11 +17,30 @@ router = APIRouter(prefix="/api/v1", tags=["channels"], dependencies=[Authorised
 
 
 @router.post("/channels/inbound", response_model=InboundClaimOut)
-def claim_inbound(body: InboundClaimIn, session: SessionDep, now: NowDep) -> InboundClaimOut:
+def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> InboundClaimOut:
     claim = channels.claim(
-        session, provider=body.provider, external_id=body.external_id, channel=body.channel, phone=body.phone, now=now
+        session, provider=body.provider, external_id=body.external_id, channel=body.channel, phone=body.phone, now=now,
+        payload=body.payload.model_dump() if body.payload else None, claimant=body.claimant, lease_seconds=settings.inbound_lease_seconds,
     )
-    return InboundClaimOut(first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response)
+    return InboundClaimOut(
+        first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response, inbound_id=claim.inbound_id
+    )
+
+
+@router.post("/channels/inbound/unfinished", response_model=list[UnfinishedTurnOut])
+def take_unfinished(body: UnfinishedIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> list[UnfinishedTurnOut]:
+    """Turns a channel process took but never finished (it died, or a part it needed was down)."""
+    turns = channels.take_unfinished(
+        session, provider=body.provider, channel=body.channel, claimant=body.claimant, now=now,
+        lease_seconds=settings.inbound_lease_seconds, limit=body.limit,
+    )
+    return [UnfinishedTurnOut(**vars(turn)) for turn in turns]
+
+
+@router.post("/channels/inbound/{inbound_id}/retry-later", status_code=status.HTTP_204_NO_CONTENT)
+def retry_later(inbound_id: Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)], body: RetryLaterIn, session: SessionDep, now: NowDep) -> None:
+    if not channels.retry_later(session, inbound_id=inbound_id, claimant=body.claimant, now=now, delay_seconds=body.delay_seconds):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
 
 
 @router.put("/channels/inbound/response", status_code=status.HTTP_204_NO_CONTENT)
@@ -30,7 +52,8 @@ def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None
 @router.post("/channels/opt-out", status_code=status.HTTP_204_NO_CONTENT)
 def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
     channels.opt_out(
-        session, phone=body.phone, channel=body.channel, opted_out=body.opted_out, language=body.language, now=now
+        session, phone=body.phone, channel=body.channel, opted_out=body.opted_out, language=body.language, now=now,
+        inbound_id=body.inbound_id,
     )
     nudge()
 
@@ -39,7 +62,7 @@ def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
 def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
     messages = channels.queue_replies(
         session, channel=body.channel, phone=body.phone, replies=[reply.model_dump() for reply in body.replies],
-        menu=body.menu, kind=body.kind, now=now,
+        menu=body.menu, kind=body.kind, now=now, inbound_id=body.inbound_id,
     )
     nudge()
     return {"ids": [m.id for m in messages]}

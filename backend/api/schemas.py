@@ -1,6 +1,6 @@
 """Request and response bodies of the public API."""
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -102,11 +102,23 @@ class LanguageOut(BaseModel):
     language: str | None
 
 
+class TurnPayload(BaseModel):
+    """What a channel needs to run a turn again: the sender as the provider wrote it (the
+    conversation's id), the text and the message's metadata (media, location)."""
+    sender: str = Field(min_length=1, max_length=PHONE_CHARS + 16)
+    text: str = Field(default="", max_length=65_536)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
 class InboundClaimIn(BaseModel):
     provider: str = Field(max_length=24)
     external_id: str = Field(min_length=1, max_length=80)
     channel: str = Field(pattern=r"^(whatsapp|sms|voice)$")
     phone: Phone
+    # A text message's turn, kept until its replies are queued (none for a voice step).
+    payload: TurnPayload | None = None
+    # Which channel process holds the turn (its own retry of a lost answer is still "first").
+    claimant: str | None = Field(default=None, max_length=40)
 
 
 class InboundClaimOut(BaseModel):
@@ -114,6 +126,28 @@ class InboundClaimOut(BaseModel):
     opted_out: bool
     menu: dict[str, str] | None
     response: str | None
+    inbound_id: int | None = None
+
+
+class UnfinishedIn(BaseModel):
+    provider: str = Field(max_length=24)
+    channel: str = Field(pattern=r"^(whatsapp|sms)$")
+    claimant: str = Field(min_length=1, max_length=40)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class UnfinishedTurnOut(BaseModel):
+    inbound_id: int
+    external_id: str
+    payload: TurnPayload
+    attempts: int
+    opted_out: bool
+    menu: dict[str, str] | None
+
+
+class RetryLaterIn(BaseModel):
+    claimant: str = Field(min_length=1, max_length=40)
+    delay_seconds: float = Field(ge=0, le=3600)
 
 
 class InboundResponseIn(BaseModel):
@@ -127,6 +161,7 @@ class OptOutIn(BaseModel):
     channel: str = Field(pattern=r"^(whatsapp|sms)$")
     opted_out: bool
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    inbound_id: RowId | None = None  # the message that said it, finished with it
 
 
 class ReplyIn(BaseModel):
@@ -144,6 +179,8 @@ class RepliesIn(BaseModel):
     # Numbered options shown in these replies ({"1": payload}); absent leaves the last menu as is.
     menu: dict[str, str] | None = None
     kind: str = Field(default="reply", pattern=r"^(reply|summary)$")
+    # The inbound turn these replies finish: queued once, however often this is sent.
+    inbound_id: RowId | None = None
 
 
 class OutboxOut(BaseModel):

@@ -2,9 +2,9 @@
 once (the unique (provider, external_id) row is the lock that Twilio's retries and a second Rasa
 worker run into), opt-out with its confirmation, and the bot's replies queued in the outbox."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,11 +19,24 @@ class Claim:
     opted_out: bool
     menu: dict[str, str] | None
     response: str | None  # for a repeated voice step: what the first one answered
+    inbound_id: int | None = None
 
 
-def claim(session: Session, *, provider: str, external_id: str, channel: str, phone: str, now: datetime) -> Claim:
+def claim(
+    session: Session, *, provider: str, external_id: str, channel: str, phone: str, now: datetime,
+    payload: dict | None = None, claimant: str | None = None, lease_seconds: float = 120.0,
+) -> Claim:
+    """With a payload (a text message), the turn is kept `pending` under the claimant's lease until
+    finish(); the same claimant asking again (its first answer was lost on the way) is told it is
+    still first, anyone else that it is a repeat."""
     phone = normalise_phone(phone)
-    session.add(InboundMessage(provider=provider, external_id=external_id, channel=channel, phone=phone, received_at=now))
+    durable = payload is not None
+    row = InboundMessage(
+        provider=provider, external_id=external_id, channel=channel, phone=phone, received_at=now,
+        payload=payload, state="pending" if durable else "done", claimant=claimant,
+        lease_until=now + timedelta(seconds=lease_seconds) if durable else None, attempts=1 if durable else 0,
+    )
+    session.add(row)
     try:
         session.flush()
     except IntegrityError:
@@ -32,10 +45,66 @@ def claim(session: Session, *, provider: str, external_id: str, channel: str, ph
             select(InboundMessage).where(InboundMessage.provider == provider, InboundMessage.external_id == external_id)
         )
         citizen = citizens.citizen_or_none(session, phone)
-        return Claim(False, bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, earlier.response if earlier else None)
+        ours = bool(earlier and claimant and earlier.claimant == claimant and earlier.state == "pending")
+        return Claim(
+            ours, bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None,
+            earlier.response if earlier else None, earlier.id if earlier else None,
+        )
     citizen = citizens.touch_inbound(session, phone=phone, channel=channel, now=now)
     session.commit()
-    return Claim(True, bool(citizen.opted_out_at), citizen.menu, None)
+    return Claim(True, bool(citizen.opted_out_at), citizen.menu, None, row.id)
+
+
+@dataclass(frozen=True)
+class UnfinishedTurn:
+    inbound_id: int
+    external_id: str
+    payload: dict
+    attempts: int
+    opted_out: bool
+    menu: dict[str, str] | None
+
+
+def take_unfinished(
+    session: Session, *, provider: str, channel: str, claimant: str, now: datetime, lease_seconds: float, limit: int = 20
+) -> list[UnfinishedTurn]:
+    """Turns whose process died (or gave up) before queuing their replies, oldest first, now leased
+    to `claimant`. Each is taken by a conditional UPDATE, so two channel processes never both get one."""
+    candidates = session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.state == "pending", InboundMessage.provider == provider,
+               InboundMessage.channel == channel, InboundMessage.lease_until < now)
+        .order_by(InboundMessage.id)
+        .limit(limit)
+    ).all()
+    taken = []
+    for row in candidates:
+        won = session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == row.id, InboundMessage.state == "pending", InboundMessage.lease_until < now)
+            .values(claimant=claimant, lease_until=now + timedelta(seconds=lease_seconds), attempts=InboundMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+        if won:
+            citizen = citizens.citizen_or_none(session, row.phone)
+            taken.append(UnfinishedTurn(
+                row.id, row.external_id, row.payload or {}, row.attempts + 1,
+                bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None,
+            ))
+    return taken
+
+
+def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:
+    """The turn could not run now (a part of Sathi is down): any channel process may try it after the delay."""
+    changed = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending", InboundMessage.claimant == claimant)
+        .values(lease_until=now + timedelta(seconds=delay_seconds))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    return bool(changed)
 
 
 def store_response(session: Session, *, provider: str, external_id: str, response: str) -> bool:
@@ -49,9 +118,26 @@ def store_response(session: Session, *, provider: str, external_id: str, respons
     return True
 
 
-def opt_out(session: Session, *, phone: str, channel: str, opted_out: bool, language: str, now: datetime) -> None:
+def _finish(session: Session, inbound_id: int) -> bool:
+    """Marks the turn done in the caller's transaction; False (rolled back) if it already was."""
+    finished = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending")
+        .values(state="done", lease_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not finished:
+        session.rollback()
+    return bool(finished)
+
+
+def opt_out(
+    session: Session, *, phone: str, channel: str, opted_out: bool, language: str, now: datetime, inbound_id: int | None = None
+) -> None:
     """STOP or START, committed together with its confirmation (the one message an opted-out
-    number still gets)."""
+    number still gets) and, when it came as a message, with the end of that turn."""
+    if inbound_id is not None and not _finish(session, inbound_id):
+        return
     citizens.set_opted_out(session, phone=phone, opted_out=opted_out, now=now)
     session.add(outbox.rendered_message(
         channel=channel, recipient=phone, key="utter_opted_out" if opted_out else "utter_opted_in",
@@ -61,10 +147,14 @@ def opt_out(session: Session, *, phone: str, channel: str, opted_out: bool, lang
 
 
 def queue_replies(
-    session: Session, *, channel: str, phone: str, replies: list[dict], menu: dict[str, str] | None, kind: str, now: datetime
+    session: Session, *, channel: str, phone: str, replies: list[dict], menu: dict[str, str] | None, kind: str, now: datetime,
+    inbound_id: int | None = None,
 ) -> list[OutboxMessage]:
     """The bot's replies to one message, in order, and the numbered options they showed (None
-    leaves the last ones as they were)."""
+    leaves the last ones as they were). With inbound_id they finish that turn in the same
+    transaction, once: a turn already finished (a retry, or a second process) queues nothing."""
+    if inbound_id is not None and not _finish(session, inbound_id):
+        return []
     messages = [outbox.new_message(channel=channel, recipient=phone, kind=kind, now=now, **reply) for reply in replies]
     session.add_all(messages)
     if menu is not None:

@@ -1,0 +1,126 @@
+"""Durable inbound turns through the API the channels call: a message is kept pending until the
+turn's replies are queued, once; a turn its process left is taken up by one other process only."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.api.deps import get_now
+from backend.db import get_session_factory
+from backend.models import InboundMessage, OutboxMessage
+from tests.conftest import NOW
+
+PHONE = "whatsapp:+919812300001"
+PAYLOAD = {"sender": PHONE, "text": "Water stopped coming since Monday", "metadata": {"channel": "whatsapp"}}
+
+
+@pytest.fixture
+def session(settings):
+    with get_session_factory(settings.database_url)() as session:
+        yield session
+
+
+def claim(client, auth, sid: str, claimant: str = "rasa-a", payload: dict | None = PAYLOAD) -> dict:
+    response = client.post(
+        "/api/v1/channels/inbound",
+        json={"provider": "twilio", "external_id": sid, "channel": "whatsapp", "phone": PHONE, "payload": payload, "claimant": claimant},
+        headers=auth,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def finish(client, auth, inbound_id: int, body: str = "Thank you") -> list[int]:
+    response = client.post(
+        "/api/v1/outbox/replies",
+        json={"channel": "whatsapp", "phone": PHONE, "replies": [{"body": body}], "menu": None, "inbound_id": inbound_id},
+        headers=auth,
+    )
+    assert response.status_code == 202, response.text
+    return response.json()["ids"]
+
+
+def take(client, auth, claimant: str) -> list[dict]:
+    response = client.post(
+        "/api/v1/channels/inbound/unfinished", json={"provider": "twilio", "channel": "whatsapp", "claimant": claimant}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def at(app, moment) -> None:
+    app.dependency_overrides[get_now] = lambda: moment
+
+
+def outbox_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxMessage))
+
+
+def test_a_message_is_kept_pending_with_what_the_turn_needs(client, auth, session):
+    first = claim(client, auth, "SM1")
+    assert first["first"] is True and first["inbound_id"]
+    row = session.get(InboundMessage, first["inbound_id"])
+    assert (row.state, row.claimant, row.payload) == ("pending", "rasa-a", PAYLOAD)
+    assert row.lease_until is not None
+
+
+def test_the_same_claimant_asking_again_is_still_first_anyone_else_is_a_repeat(client, auth):
+    first = claim(client, auth, "SM2")
+    again = claim(client, auth, "SM2")  # its answer was lost on the way: it must still run the turn
+    other = claim(client, auth, "SM2", claimant="rasa-b")  # Twilio's retry reaching another process
+    assert again["first"] is True and again["inbound_id"] == first["inbound_id"]
+    assert other["first"] is False
+
+
+def test_replies_finish_the_turn_once_however_often_they_are_sent(client, auth, session):
+    inbound_id = claim(client, auth, "SM3")["inbound_id"]
+    assert len(finish(client, auth, inbound_id)) == 1
+    assert finish(client, auth, inbound_id) == []  # a retry after a lost answer, or a second process
+    assert outbox_count(session) == 1
+    session.expire_all()
+    assert session.get(InboundMessage, inbound_id).state == "done"
+    assert claim(client, auth, "SM3")["first"] is False  # done: even its own claimant does not run it again
+
+
+def test_a_turn_left_by_a_dead_process_is_taken_by_one_other_process_after_its_lease(app, client, auth, settings):
+    inbound_id = claim(client, auth, "SM4")["inbound_id"]
+    assert take(client, auth, "rasa-b") == []  # the first process may still be on it
+    at(app, NOW + timedelta(seconds=settings.inbound_lease_seconds + 1))
+    taken = take(client, auth, "rasa-b")
+    assert [(t["inbound_id"], t["external_id"], t["payload"], t["attempts"]) for t in taken] == [(inbound_id, "SM4", PAYLOAD, 2)]
+    assert take(client, auth, "rasa-c") == []  # now leased to rasa-b
+
+
+def test_finished_and_voice_steps_are_never_resumed(app, client, auth, settings):
+    finish(client, auth, claim(client, auth, "SM5")["inbound_id"])
+    claim(client, auth, "CA1:0", payload=None)  # voice answers synchronously: nothing to resume
+    at(app, NOW + timedelta(hours=1))
+    assert take(client, auth, "rasa-b") == []
+
+
+def test_retry_later_holds_the_turn_back_only_for_its_claimant(app, client, auth):
+    inbound_id = claim(client, auth, "SM6")["inbound_id"]
+    refused = client.post(f"/api/v1/channels/inbound/{inbound_id}/retry-later", json={"claimant": "rasa-b", "delay_seconds": 0}, headers=auth)
+    assert refused.status_code == 409
+    held = client.post(f"/api/v1/channels/inbound/{inbound_id}/retry-later", json={"claimant": "rasa-a", "delay_seconds": 0}, headers=auth)
+    assert held.status_code == 204
+    at(app, NOW + timedelta(seconds=1))
+    assert [t["inbound_id"] for t in take(client, auth, "rasa-a")] == [inbound_id]
+
+
+def test_stop_said_as_a_message_finishes_its_turn_with_the_confirmation(client, auth, session):
+    inbound_id = claim(client, auth, "SM7")["inbound_id"]
+    body = {"phone": PHONE, "channel": "whatsapp", "opted_out": True, "language": "hi", "inbound_id": inbound_id}
+    assert client.post("/api/v1/channels/opt-out", json=body, headers=auth).status_code == 204
+    assert client.post("/api/v1/channels/opt-out", json=body, headers=auth).status_code == 204
+    assert outbox_count(session) == 1  # one confirmation, though the channel said it twice
+    session.expire_all()
+    assert session.get(InboundMessage, inbound_id).state == "done"
+
+
+@pytest.mark.parametrize("claimants", [("rasa-a", "rasa-b")])
+def test_two_processes_finishing_one_turn_queue_its_replies_once(client, auth, session, claimants):
+    inbound_id = claim(client, auth, "SM8", claimant=claimants[0])["inbound_id"]
+    finish(client, auth, inbound_id, body="from a")
+    finish(client, auth, inbound_id, body="from b")
+    assert [m.body for m in session.scalars(select(OutboxMessage))] == ["from a"]
