@@ -13,25 +13,42 @@ from concurrent.futures import ThreadPoolExecutor
 from scripts.phone import TextPhone, TwilioSigner, VoicePhone
 
 
+REPLY_TIMEOUT = 60.0  # a reply later than this counts as lost
+
+
 def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "none"
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms (n={len(ordered)})"
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return (f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {at(0.95) * 1000:.0f} ms, "
+            f"p99 {at(0.99) * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms (n={len(ordered)})")
 
 
-def whatsapp_user(signer: TwilioSigner, backend_url: str, number: str, messages: int) -> tuple[list[float], list[float]]:
+def whatsapp_user(signer: TwilioSigner, backend_url: str, number: str, messages: int) -> tuple[list[float], list[float], int, int]:
+    """-> (webhook answer times, reply times, messages never answered, extra replies)."""
     phone = TextPhone(signer, backend_url, number, "whatsapp", quiet=0.3)
     phone.inbox()
-    acks, replies = [], []
+    acks, replies, lost = [], [], 0
     for text in (["help", "status GRV-2026-999999"] * messages)[:messages]:
         started = time.perf_counter()
         response = phone.send(text)
         acks.append(time.perf_counter() - started)
-        response.raise_for_status()
+        if response.status_code != 200:
+            lost += 1
+            continue
         while not phone.inbox():
+            if time.perf_counter() - started > REPLY_TIMEOUT:
+                lost += 1
+                break
             time.sleep(0.02)
-        replies.append(time.perf_counter() - started)
-    return acks, replies
+        else:
+            replies.append(time.perf_counter() - started)
+    time.sleep(2)  # anything arriving now answered a message twice
+    return acks, replies, lost, len(phone.inbox())
 
 
 def voice_caller(signer: TwilioSigner, number: str) -> list[float]:
@@ -58,10 +75,12 @@ def main() -> None:
         results = list(pool.map(lambda n: whatsapp_user(signer, args.backend_url, n, args.messages), numbers))
         acks = [a for r in results for a in r[0]]
         replies = [a for r in results for a in r[1]]
+        lost, twice = sum(r[2] for r in results), sum(r[3] for r in results)
         steps = [s for r in pool.map(lambda n: voice_caller(signer, n), numbers) for s in r]
     print(f"{args.phones} phones at once, {args.messages} messages each")
     print(f"  WhatsApp webhook answered in   {_percentiles(acks)}")
     print(f"  WhatsApp reply in the sandbox  {_percentiles(replies)}")
+    print(f"  WhatsApp messages lost         {lost}, answered twice {twice} (of {len(acks)})")
     print(f"  voice IVR step answered in     {_percentiles(steps)}")
 
 
