@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from locales.script import clean_text
+
 MAX_MEDIA = 10  # Twilio sends at most 10 MediaUrlN
 
 
@@ -26,6 +28,11 @@ class InboundText:
     text: str
     media: list[Media] = field(default_factory=list)
     location: Location | None = None
+
+    def __post_init__(self) -> None:
+        # NUL and lone surrogates never reach the conversation, the spool or the backend.
+        object.__setattr__(self, "sender", clean_text(self.sender))
+        object.__setattr__(self, "text", clean_text(self.text))
 
     def metadata(self, channel: str) -> dict[str, Any]:
         """What the conversation gets besides the text (never the phone number or profile name)."""

@@ -24,7 +24,7 @@ from channels.backend_link import BackendLink
 from channels.twilio_base import TwilioRequestCheck
 from channels.signatures import public_url
 from locales import LANGUAGES, render
-from locales.script import romanise
+from locales.script import clean_text, romanise
 from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
 from rasa.core.channels.channel import UserMessage
 
@@ -109,7 +109,7 @@ class VoiceInput(ConfiguredInput):
     async def _step(self, request: Request, form: dict[str, str], caller: str, step: int, on_new_message: Callable) -> str:
         language = request.args.get("lang")
         silences = _int(request.args.get("silences"), 0)
-        heard = (form.get("Digits") or form.get("SpeechResult") or "").strip()
+        heard = clean_text(form.get("Digits") or form.get("SpeechResult") or "").strip()
         if form.get("RecordingUrl") and form.get("RecordingDuration", "0") != "0":
             heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
         if language not in LANGUAGES:

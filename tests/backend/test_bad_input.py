@@ -11,6 +11,7 @@ from sqlalchemy import select
 from backend.db import get_session_factory
 from backend.models import PHONE_CHARS, OutboxMessage
 from backend.services.answers import person_name
+from channels.inbound import parse_message
 from channels.signatures import same_secret
 from locales.script import clean_text
 
@@ -57,6 +58,11 @@ def test_non_ascii_or_nul_in_a_link_is_404(client, method, path):
 ])
 def test_clean_text(text, cleaned):
     assert clean_text(text) == cleaned
+
+
+def test_the_channels_decode_text_without_nul_or_lone_surrogates():
+    message = parse_message({"MessageSid": "SM1", "From": "whatsapp:+91\x009876543210", "Body": "Sabi\x00tri\udc80 Behera"})
+    assert (message.sender, message.text) == ("whatsapp:+919876543210", "Sabitri Behera")
 
 
 def test_nul_in_queries_is_no_server_error(client, auth):
