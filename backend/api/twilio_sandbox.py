@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
+from backend.api.schemas import INT_COLUMN_MAX
 from backend.db import get_session_factory
 from backend.models import SandboxMessage
 from backend.settings import Settings
@@ -134,7 +135,7 @@ def list_messages(
 
 class InboxIn(BaseModel):
     to: str = Field(min_length=1, max_length=48)  # as Twilio addresses it: whatsapp:+91... or +91...
-    after: int = 0
+    after: int = Field(default=0, ge=0, le=INT_COLUMN_MAX)  # a message id
 
 
 @router.post("/inbox")
