@@ -54,8 +54,8 @@ class BackendLink:
             self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout, connector=connector)
         return self._session
 
-    async def _request(self, method: str, path: str, body: dict[str, Any]) -> Any:
-        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+    async def _request(self, method: str, path: str, body: dict[str, Any], delays: tuple[float, ...] = RETRY_DELAYS) -> Any:
+        for attempt, delay in enumerate((*delays, None)):
             try:
                 async with self._client().request(method, f"{self.base}{path}", json=body) as response:
                     if response.status >= 500 and delay is not None:
@@ -71,12 +71,14 @@ class BackendLink:
 
     async def claim(
         self, *, provider: str, external_id: str, channel: str, phone: str,
-        payload: dict[str, Any] | None = None, claimant: str | None = None,
+        payload: dict[str, Any] | None = None, claimant: str | None = None, retry: bool = True,
     ) -> Claim:
+        """retry=False: one try, for a caller that has somewhere else to keep the message."""
         data = await self._request(
             "POST", "/api/v1/channels/inbound",
             {"provider": provider, "external_id": external_id, "channel": channel, "phone": phone,
              "payload": payload, "claimant": claimant},
+            delays=RETRY_DELAYS if retry else (),
         )
         return Claim(data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"))
 

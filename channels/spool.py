@@ -1,5 +1,6 @@
-"""Messages taken while the backend (or its database) could not be reached: kept in a small SQLite
-file on this machine, so the provider can still be answered 200 and nothing is lost. The channel
+"""Messages taken while the backend (or its database) could not be reached, or was too slow to
+answer within the provider's patience: kept in a small SQLite file on this machine, so the provider
+is still answered 200 at once and nothing is lost. The channel
 drains the spool into the backend when it answers again; from there the turn is durable as usual.
 
 Local on purpose: it must work exactly when the shared database does not."""
@@ -24,35 +25,41 @@ class Spool:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        with self._connect() as db:
-            db.execute(
+        self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # the provider is told 200 only after this is on disk
+        with self._lock:
+            self._db.execute(
                 "CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, "
                 "sid TEXT NOT NULL, sender TEXT NOT NULL, payload TEXT NOT NULL, UNIQUE (channel, sid))"
             )
+            self._db.execute("CREATE INDEX IF NOT EXISTS spool_sender ON spool (channel, sender)")
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")  # the provider is told 200 only after this is on disk
-        return db
-
-    def keep(self, channel: str, sid: str, sender: str, payload: dict[str, Any]) -> tuple[bool, bool]:
-        """-> (new: this sid was not kept before, first_for_sender: nothing else of theirs is waiting)."""
-        with self._lock, self._connect() as db:
-            waiting = db.execute("SELECT 1 FROM spool WHERE channel = ? AND sender = ? LIMIT 1", (channel, sender)).fetchone()
-            inserted = db.execute(
+    def keep(self, channel: str, sid: str, sender: str, payload: dict[str, Any]) -> bool:
+        """Keeps the message (a repeated sid once); True when nothing else of this sender's was waiting."""
+        with self._lock:
+            waiting = self._holds(channel, sender)
+            inserted = self._db.execute(
                 "INSERT OR IGNORE INTO spool (channel, sid, sender, payload) VALUES (?, ?, ?, ?)",
                 (channel, sid, sender, json.dumps(payload, ensure_ascii=False)),
             ).rowcount
-            return bool(inserted), inserted == 1 and waiting is None
+            return inserted == 1 and not waiting
+
+    def holds(self, channel: str, sender: str) -> bool:
+        """Something of this sender's is waiting: what they send next waits behind it, in order."""
+        with self._lock:
+            return self._holds(channel, sender)
+
+    def _holds(self, channel: str, sender: str) -> bool:
+        return self._db.execute("SELECT 1 FROM spool WHERE channel = ? AND sender = ? LIMIT 1", (channel, sender)).fetchone() is not None
 
     def waiting(self, channel: str, limit: int = 50) -> list[Spooled]:
-        with self._lock, self._connect() as db:
-            rows = db.execute(
+        with self._lock:
+            rows = self._db.execute(
                 "SELECT sid, sender, payload FROM spool WHERE channel = ? ORDER BY id LIMIT ?", (channel, limit)
             ).fetchall()
         return [Spooled(channel, sid, sender, json.loads(payload)) for sid, sender, payload in rows]
 
     def forget(self, channel: str, sid: str) -> None:
-        with self._lock, self._connect() as db:
-            db.execute("DELETE FROM spool WHERE channel = ? AND sid = ?", (channel, sid))
+        with self._lock:
+            self._db.execute("DELETE FROM spool WHERE channel = ? AND sid = ?", (channel, sid))

@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 
 from bot import action_endpoint
 from channels import keywords
-from channels.backend_link import BackendLink, BackendUnavailable, UnfinishedTurn
+from channels.backend_link import BackendLink, BackendUnavailable, Claim, UnfinishedTurn
 from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.inbound import InboundText, MalformedWebhook
@@ -41,8 +41,14 @@ logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 RESUME_SECONDS = 3.0  # how often a channel process looks for turns nobody finished
+# How long the provider's answer may wait for the backend's claim; then the message is kept in the
+# local spool and claimed from there (Twilio's answer stays fast under any load).
+CLAIM_BUDGET_SECONDS = 0.3
 RETRY_DELAY_SECONDS = 10.0  # a turn whose action server was down waits this long before the next try
 MAX_TURN_ATTEMPTS = 6  # then the citizen is asked to send the message again
+# Turns are CPU work on Rasa's one event loop: a few at a time keeps the loop free to answer the
+# provider's webhooks at once in a burst, and costs no throughput (the CPU is the limit either way).
+MAX_CONCURRENT_TURNS = 4
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,9 @@ class TextChannelInput(ConfiguredInput):
         self._sender_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: set[str] = set()
+        self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
         self._tracker_store: Any = None
+        self._wake = asyncio.Event()  # set when a message is kept, so the spool is drained at once
 
     # What a provider-specific subclass supplies.
     def verified_form(self, request: Request) -> dict[str, str] | None:
@@ -113,11 +121,12 @@ class TextChannelInput(ConfiguredInput):
             except MalformedWebhook:
                 return response.text("malformed webhook", status=400)
             payload = message.payload(self.channel)
+            if self.spool is not None and self.spool.holds(self.channel, message.sender):
+                return self._keep_quietly(message, payload)  # behind what of theirs already waits
             try:
-                claim = await self.backend.claim(
-                    provider=self.provider, external_id=message.sid, channel=self.channel, phone=message.sender,
-                    payload=payload, claimant=self.claimant,
-                )
+                claim = await self._claim_within_budget(message, payload)
+            except asyncio.TimeoutError:
+                return self._keep_quietly(message, payload)  # the backend is slow, not down
             except BackendUnavailable as exc:
                 return self._keep_for_later(message, payload, exc)
             if claim.first:
@@ -134,11 +143,27 @@ class TextChannelInput(ConfiguredInput):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _claim_within_budget(self, message: InboundText, payload: dict[str, Any]) -> Claim:
+        claim = self.backend.claim(
+            provider=self.provider, external_id=message.sid, channel=self.channel, phone=message.sender,
+            payload=payload, claimant=self.claimant, retry=self.spool is None,
+        )
+        if self.spool is None:
+            return await claim
+        # A claim cut short may still have been stored: the spool's claim, by the same claimant, finds it.
+        return await asyncio.wait_for(claim, CLAIM_BUDGET_SECONDS)
+
+    def _keep_quietly(self, message: InboundText, payload: dict[str, Any]) -> HTTPResponse:
+        assert self.spool is not None
+        self.spool.keep(self.channel, message.sid, message.sender, payload)
+        self._wake.set()
+        return self.acknowledgement()
+
     def _keep_for_later(self, message: InboundText, payload: dict[str, Any], exc: Exception) -> HTTPResponse:
         if self.spool is None:
             logger.error("%s: backend unavailable and no spool configured, message not taken: %s", self.name(), exc)
             return response.text("temporarily unavailable", status=503)
-        _, first_for_sender = self.spool.keep(self.channel, message.sid, message.sender, payload)
+        first_for_sender = self.spool.keep(self.channel, message.sid, message.sender, payload)
         logger.error("%s: backend unavailable (%s); message from %s kept in the spool", self.name(), exc, mask_phone(message.sender))
         keyword = keywords.match(message.text)
         if not first_for_sender or (keyword and keyword.kind in ("stop", "start")):
@@ -148,6 +173,7 @@ class TextChannelInput(ConfiguredInput):
 
     async def _resume_forever(self, on_new_message: OnNewMessage) -> None:
         while True:
+            self._wake.clear()
             try:
                 await self._drain_spool(on_new_message)
                 for unfinished in await self.backend.take_unfinished(provider=self.provider, channel=self.channel, claimant=self.claimant):
@@ -156,7 +182,10 @@ class TextChannelInput(ConfiguredInput):
                 pass  # still down: the next pass tries again
             except Exception:
                 logger.exception("%s: resuming unfinished turns failed", self.name())
-            await asyncio.sleep(RESUME_SECONDS)
+            try:  # a message just kept wakes the pass at once
+                await asyncio.wait_for(self._wake.wait(), RESUME_SECONDS)
+            except asyncio.TimeoutError:
+                pass
 
     async def _drain_spool(self, on_new_message: OnNewMessage) -> None:
         if self.spool is None:
@@ -180,7 +209,7 @@ class TextChannelInput(ConfiguredInput):
         self._in_flight.add(turn.sid)
         try:
             # One conversation turn at a time per sender, so replies leave in the order messages came.
-            async with self._sender_locks[turn.sender]:
+            async with self._sender_locks[turn.sender], self._turns:
                 try:
                     await self._handle(turn, on_new_message)
                 except BackendUnavailable as exc:  # the turn stays pending; its lease runs out and it is resumed

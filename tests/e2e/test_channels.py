@@ -206,11 +206,13 @@ def test_sms_from_an_indian_gateway_is_verified_and_answered(stack, twilio):
     assert len(replies) == 1 and "COMPLAINT" in replies[0]
 
 
-def test_asking_in_words_to_stop_messages_opts_out_too(stack, twilio):
+def test_asking_in_words_to_stop_messages_opts_out_after_a_yes(stack, twilio):
     phone = twilio.text("whatsapp", "+919437100015")
     assert phone.say("please don't send me any more messages") == [
-        "You will get no more messages from Sathi on this number. To start again, send START."
+        "Stop all messages from Sathi to this number? You would get no more updates on your complaints and requests."
+        "\n1. Yes\n2. No"
     ]
+    assert phone.say("1") == ["You will get no more messages from Sathi on this number. To start again, send START."]
     assert phone.say("hello", timeout=4) == []
     assert "Welcome back" in phone.say("start")[0]
 
