@@ -11,10 +11,9 @@ import httpx
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Failures where the request did not reach the backend, or a reused connection was closed under
-# it: tried again, which is safe because every write the actions make is idempotent (filing
-# carries its submission key). A slow answer (read timeout) is not tried again.
-RETRIED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.RemoteProtocolError)
+# Failures where the request never reached the backend, so trying again cannot do anything twice.
+# A request that may have arrived (a dropped connection, a slow answer) is not tried again here.
+RETRIED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 RETRY_DELAYS = (0.3, 1.0)
 
 UNAVAILABLE = "unavailable"

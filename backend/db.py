@@ -4,7 +4,7 @@ line, which repeats the failing row or key (recipients' numbers, message bodies 
 code that needs it reads the driver's diagnostics (orig.diag.detail)."""
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, bindparam, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,3 +38,8 @@ def _first_line_only(context: ExceptionContext) -> None:
 def get_session_factory(database_url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(database_url), expire_on_commit=False)
 
+
+def literal_in(column, values: tuple[str, ...]):  # noqa: ANN001, ANN201
+    """`column IN (...)` rendered as constants, not bound parameters: SQLite and PostgreSQL's
+    prepared statements use a partial index only when the query states its condition literally."""
+    return column.in_(bindparam(f"{column.key}_{len(values)}_{values[0]}", values, expanding=True, literal_execute=True))

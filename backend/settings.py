@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 8
     outbox_backoff_seconds: float = 2.0
     whatsapp_window_hours: float = 24.0
-    # How long a channel process holds an inbound turn before another may finish it (a turn
-    # takes well under a second; the lease only matters when the process died).
+    # How long a channel process holds an inbound turn before another may take it over; the
+    # process renews it every third of that while the turn runs, so only a dead process loses it.
     inbound_lease_seconds: float = 60.0
 
     # Payments. The sandbox provider is built in (a page a person can pay on in test mode); its

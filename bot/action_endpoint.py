@@ -3,9 +3,11 @@
 Rasa 3.6 gives up on an action at the first refused or dropped connection: it logs the error,
 drops the action's events and carries on, so the citizen gets no answer (or, when the filing ran but
 its answer was lost, a conversation that has moved on without the reference). Here a call that could
-not reach the server, or lost its answer, is made again for up to about a minute, which is safe
-because every action is idempotent: filing carries its submission key, the rest read or validate.
-Each try also waits 30 s at most instead of Rasa's 300 s."""
+not reach the server, or lost its answer, is made again for up to about a minute. Filing carries its
+submission key and answers a repeat with the same reference; the questions and checks only read.
+A rating or a correction repeated this way is refused by the backend as already done, so the worst
+case of a crash at that very moment is an apology, never a second rating. Each try waits 30 s at
+most instead of Rasa's 300 s."""
 import asyncio
 import logging
 from typing import Any

@@ -18,7 +18,19 @@ RETRY_DELAYS = (0.2, 0.6, 1.5)  # then the turn waits in the durable store for t
 
 
 class BackendUnavailable(Exception):
-    pass
+    """The backend could not be reached or could not do it now: the message waits and is tried again."""
+
+
+class BackendRefused(Exception):
+    """The backend answered that it will never take this (4xx): trying again cannot help."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# 4xx answers that say nothing about the message itself: a token being rotated, a proxy's limit.
+_NOT_ABOUT_THE_MESSAGE = {401, 403, 408, 429}
 
 
 @dataclass(frozen=True)
@@ -36,8 +48,13 @@ class UnfinishedTurn:
     external_id: str
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class TurnStart:
     opted_out: bool
     menu: dict[str, str] | None
+    lease_seconds: float
 
 
 class BackendLink:
@@ -60,8 +77,10 @@ class BackendLink:
                 async with self._client().request(method, f"{self.base}{path}", json=body) as response:
                     if response.status >= 500 and delay is not None:
                         raise _Retry(f"HTTP {response.status}")
-                    if response.status >= 400:
+                    if response.status >= 500 or response.status in _NOT_ABOUT_THE_MESSAGE:
                         raise BackendUnavailable(f"{method} {path}: HTTP {response.status}")
+                    if response.status >= 400:
+                        raise BackendRefused(f"{method} {path}: HTTP {response.status}", response.status)
                     return await response.json() if response.status != 204 else None
             except (_Retry, aiohttp.ClientError, TimeoutError) as exc:
                 if delay is None:
@@ -85,22 +104,36 @@ class BackendLink:
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
         await self._request("PUT", "/api/v1/channels/inbound/response", {"provider": provider, "external_id": external_id, "response": response})
 
-    async def opt_out(self, *, phone: str, channel: str, opted_out: bool, language: str, inbound_id: int | None = None) -> None:
+    async def opt_out(
+        self, *, phone: str, channel: str, opted_out: bool, language: str, inbound_id: int | None = None, claimant: str | None = None
+    ) -> None:
         await self._request(
             "POST", "/api/v1/channels/opt-out",
-            {"phone": phone, "channel": channel, "opted_out": opted_out, "language": language, "inbound_id": inbound_id},
+            {"phone": phone, "channel": channel, "opted_out": opted_out, "language": language,
+             "inbound_id": inbound_id, "claimant": claimant},
         )
 
     async def queue_replies(
         self, *, channel: str, phone: str, replies: list[dict[str, Any]], menu: dict[str, str] | None, kind: str = "reply",
-        inbound_id: int | None = None,
+        inbound_id: int | None = None, claimant: str | None = None,
     ) -> None:
-        """With inbound_id this also finishes that turn, even with nothing to say."""
+        """With inbound_id this also finishes that turn (if the claimant still holds it), even with nothing to say."""
         if replies or menu is not None or inbound_id is not None:
             await self._request(
                 "POST", "/api/v1/outbox/replies",
-                {"channel": channel, "phone": phone, "replies": replies, "menu": menu, "kind": kind, "inbound_id": inbound_id},
+                {"channel": channel, "phone": phone, "replies": replies, "menu": menu, "kind": kind,
+                 "inbound_id": inbound_id, "claimant": claimant},
             )
+
+    async def start_turn(self, *, inbound_id: int, claimant: str) -> TurnStart | None:
+        """Begins (or, again, keeps) the turn; None when it is done or another process holds it."""
+        try:
+            data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/start", {"claimant": claimant})
+        except BackendRefused as refused:
+            if refused.status == 409:
+                return None
+            raise
+        return TurnStart(data["opted_out"], data.get("menu"), float(data["lease_seconds"]))
 
     async def take_unfinished(self, *, provider: str, channel: str, claimant: str) -> list[UnfinishedTurn]:
         data = await self._request(
@@ -109,9 +142,12 @@ class BackendLink:
         return [UnfinishedTurn(**turn) for turn in data]
 
     async def retry_later(self, *, inbound_id: int, claimant: str, delay_seconds: float) -> None:
-        await self._request(
-            "POST", f"/api/v1/channels/inbound/{inbound_id}/retry-later", {"claimant": claimant, "delay_seconds": delay_seconds}
-        )
+        try:
+            await self._request(
+                "POST", f"/api/v1/channels/inbound/{inbound_id}/retry-later", {"claimant": claimant, "delay_seconds": delay_seconds}
+            )
+        except BackendRefused:
+            pass  # done meanwhile, or another process has it: nothing to hold back
 
 
 class _Retry(Exception):

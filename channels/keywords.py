@@ -17,6 +17,11 @@ class Keyword:
     language: str
     reference: str | None = None
 
+    @property
+    def about_messages(self) -> bool:
+        """STOP or START: it turns messages to this number off or on."""
+        return self.kind in ("stop", "start")
+
 
 def _fold(text: str) -> str:
     return " ".join(text.casefold().strip(" \t\n.!।?").split())

@@ -9,12 +9,15 @@ process died, the backend or the action server was down) is taken up again by an
 once its lease ends: if the tracker shows the turn ran, its replies are read back from there; if
 not, it runs again, and filing stays idempotent. When the backend cannot be reached at all, the
 message goes to a spool on this machine and the citizen is told, from the local locales, that it is
-kept and will be answered."""
+kept and will be answered.
+
+While a turn runs its process renews the lease, and replies are taken only from the process that
+holds it, so a slow turn is never run a second time elsewhere."""
 import asyncio
 import inspect
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -25,7 +28,7 @@ from sanic.response import HTTPResponse
 
 from bot import action_endpoint
 from channels import keywords
-from channels.backend_link import BackendLink, BackendUnavailable, Claim, UnfinishedTurn
+from channels.backend_link import BackendLink, BackendRefused, BackendUnavailable, Claim, TurnStart, UnfinishedTurn
 from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.inbound import InboundText, MalformedWebhook
@@ -53,21 +56,24 @@ MAX_CONCURRENT_TURNS = 4
 
 @dataclass(frozen=True)
 class Turn:
-    inbound_id: int | None
+    inbound_id: int
     sid: str
     sender: str
     text: str
     metadata: dict[str, Any]
-    opted_out: bool
-    menu: dict[str, str] | None
     attempts: int = 1
     resumed: bool = False
+
+    @classmethod
+    def claimed(cls, claim: Claim, sid: str, payload: dict[str, Any]) -> "Turn":
+        assert claim.inbound_id is not None
+        return cls(claim.inbound_id, sid, str(payload["sender"]), str(payload.get("text", "")), dict(payload.get("metadata") or {}))
 
     @classmethod
     def resumed_from(cls, turn: UnfinishedTurn) -> "Turn":
         payload = turn.payload
         return cls(turn.inbound_id, turn.external_id, str(payload.get("sender", "")), str(payload.get("text", "")),
-                   dict(payload.get("metadata") or {}), turn.opted_out, turn.menu, turn.attempts, resumed=True)
+                   dict(payload.get("metadata") or {}), turn.attempts, resumed=True)
 
 
 class TextChannelInput(ConfiguredInput):
@@ -79,7 +85,8 @@ class TextChannelInput(ConfiguredInput):
         # Which process holds a turn; unique per process, so another may take over what it leaves.
         self.claimant = f"{self.name()[:16]}-{uuid.uuid4().hex[:16]}"
         self.spool = Spool(spool_path) if spool_path else None
-        self._sender_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._sender_locks: dict[str, asyncio.Lock] = {}
+        self._sender_turns: Counter[str] = Counter()  # turns holding or waiting for each sender's lock
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: set[str] = set()
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
@@ -121,7 +128,7 @@ class TextChannelInput(ConfiguredInput):
             except MalformedWebhook:
                 return response.text("malformed webhook", status=400)
             payload = message.payload(self.channel)
-            if self.spool is not None and self.spool.holds(self.channel, message.sender):
+            if self.spool is not None and self.spool.holds(self.name(), message.sender):
                 return self._keep_quietly(message, payload)  # behind what of theirs already waits
             try:
                 claim = await self._claim_within_budget(message, payload)
@@ -129,11 +136,11 @@ class TextChannelInput(ConfiguredInput):
                 return self._keep_quietly(message, payload)  # the backend is slow, not down
             except BackendUnavailable as exc:
                 return self._keep_for_later(message, payload, exc)
+            except BackendRefused as exc:
+                logger.error("%s: the backend refused a message from %s: %s", self.name(), mask_phone(message.sender), exc)
+                return response.text("message refused", status=400)
             if claim.first:
-                self._spawn(self._converse(
-                    Turn(claim.inbound_id, message.sid, message.sender, message.text, payload["metadata"], claim.opted_out, claim.menu),
-                    on_new_message,
-                ))
+                self._spawn(self._converse(Turn.claimed(claim, message.sid, payload), on_new_message))
             return self.acknowledgement()
 
         return webhook
@@ -142,6 +149,11 @@ class TextChannelInput(ConfiguredInput):
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _local_reply(self, key: str, text: str) -> str:
+        """A reply that needs nothing but this process: in the language and script the text is in."""
+        detected = detect(text)
+        return render(key, detected.language or "en", self.name(), latin_sms=detected.latin_script)["text"]
 
     async def _claim_within_budget(self, message: InboundText, payload: dict[str, Any]) -> Claim:
         claim = self.backend.claim(
@@ -155,7 +167,7 @@ class TextChannelInput(ConfiguredInput):
 
     def _keep_quietly(self, message: InboundText, payload: dict[str, Any]) -> HTTPResponse:
         assert self.spool is not None
-        self.spool.keep(self.channel, message.sid, message.sender, payload)
+        self.spool.keep(self.name(), message.sid, message.sender, payload)
         self._wake.set()
         return self.acknowledgement()
 
@@ -163,55 +175,67 @@ class TextChannelInput(ConfiguredInput):
         if self.spool is None:
             logger.error("%s: backend unavailable and no spool configured, message not taken: %s", self.name(), exc)
             return response.text("temporarily unavailable", status=503)
-        first_for_sender = self.spool.keep(self.channel, message.sid, message.sender, payload)
+        first_for_sender = self.spool.keep(self.name(), message.sid, message.sender, payload)
         logger.error("%s: backend unavailable (%s); message from %s kept in the spool", self.name(), exc, mask_phone(message.sender))
         keyword = keywords.match(message.text)
-        if not first_for_sender or (keyword and keyword.kind in ("stop", "start")):
+        if not first_for_sender or (keyword and keyword.about_messages):
             return self.acknowledgement()  # told once per outage; STOP gets its own confirmation later
-        language = detect(message.text).language or "en"
-        return self.acknowledgement(render("utter_message_kept", language, self.name())["text"])
+        return self.acknowledgement(self._local_reply("utter_message_kept", message.text))
 
     async def _resume_forever(self, on_new_message: OnNewMessage) -> None:
         while True:
             self._wake.clear()
-            try:
-                await self._drain_spool(on_new_message)
-                for unfinished in await self.backend.take_unfinished(provider=self.provider, channel=self.channel, claimant=self.claimant):
-                    self._spawn(self._converse(Turn.resumed_from(unfinished), on_new_message))
-            except BackendUnavailable:
-                pass  # still down: the next pass tries again
-            except Exception:
-                logger.exception("%s: resuming unfinished turns failed", self.name())
+            for step in (self._drain_spool, self._resume_unfinished):
+                try:
+                    await step(on_new_message)
+                except BackendUnavailable:
+                    pass  # still down: the next pass tries again
+                except Exception:
+                    logger.exception("%s: resuming unfinished turns failed", self.name())
             try:  # a message just kept wakes the pass at once
                 await asyncio.wait_for(self._wake.wait(), RESUME_SECONDS)
             except asyncio.TimeoutError:
                 pass
 
+    async def _resume_unfinished(self, on_new_message: OnNewMessage) -> None:
+        for unfinished in await self.backend.take_unfinished(provider=self.provider, channel=self.channel, claimant=self.claimant):
+            self._spawn(self._converse(Turn.resumed_from(unfinished), on_new_message))
+
     async def _drain_spool(self, on_new_message: OnNewMessage) -> None:
         if self.spool is None:
             return
-        for kept in self.spool.waiting(self.channel):
-            claim = await self.backend.claim(
-                provider=self.provider, external_id=kept.sid, channel=self.channel, phone=kept.sender,
-                payload=kept.payload, claimant=self.claimant,
-            )
-            self.spool.forget(self.channel, kept.sid)
+        for kept in self.spool.waiting(self.name()):
+            try:
+                claim = await self.backend.claim(
+                    provider=self.provider, external_id=kept.sid, channel=self.channel, phone=kept.sender,
+                    payload=kept.payload, claimant=self.claimant,
+                )
+            except BackendRefused as exc:  # it will never be taken: it must not hold up the rest
+                logger.error("%s: the backend refused a kept message from %s: %s", self.name(), mask_phone(kept.sender), exc)
+                self.spool.forget(self.name(), kept.sid)
+                continue
+            self.spool.forget(self.name(), kept.sid)
             if claim.first:
-                self._spawn(self._converse(
-                    Turn(claim.inbound_id, kept.sid, kept.sender, str(kept.payload.get("text", "")),
-                         dict(kept.payload.get("metadata") or {}), claim.opted_out, claim.menu),
-                    on_new_message,
-                ))
+                self._spawn(self._converse(Turn.claimed(claim, kept.sid, kept.payload), on_new_message))
 
     async def _converse(self, turn: Turn, on_new_message: OnNewMessage) -> None:
         if turn.sid in self._in_flight:  # this process is still on it
             return
         self._in_flight.add(turn.sid)
+        self._sender_turns[turn.sender] += 1
+        lock = self._sender_locks.setdefault(turn.sender, asyncio.Lock())
         try:
             # One conversation turn at a time per sender, so replies leave in the order messages came.
-            async with self._sender_locks[turn.sender], self._turns:
+            async with lock, self._turns:
                 try:
-                    await self._handle(turn, on_new_message)
+                    start = await self.backend.start_turn(inbound_id=turn.inbound_id, claimant=self.claimant)
+                    if start is None:
+                        return  # finished meanwhile, or another process has taken it over
+                    keep = asyncio.create_task(self._keep_lease(turn, start.lease_seconds))
+                    try:
+                        await self._handle(turn, start, on_new_message)
+                    finally:
+                        keep.cancel()
                 except BackendUnavailable as exc:  # the turn stays pending; its lease runs out and it is resumed
                     logger.error("%s: turn from %s left for the next pass: %s", self.name(), mask_phone(turn.sender), exc)
                 except Exception:
@@ -219,23 +243,33 @@ class TextChannelInput(ConfiguredInput):
                     await self._retry_later(turn)
         finally:
             self._in_flight.discard(turn.sid)
-            if turn.sender in self._sender_locks and not self._sender_locks[turn.sender].locked():
+            self._sender_turns[turn.sender] -= 1
+            if not self._sender_turns[turn.sender]:  # no turn of theirs holds or awaits the lock
+                del self._sender_turns[turn.sender]
                 self._sender_locks.pop(turn.sender, None)
 
-    async def _handle(self, turn: Turn, on_new_message: OnNewMessage) -> None:
+    async def _keep_lease(self, turn: Turn, lease_seconds: float) -> None:
+        while True:
+            await asyncio.sleep(lease_seconds / 3)
+            try:
+                await self.backend.start_turn(inbound_id=turn.inbound_id, claimant=self.claimant)
+            except (BackendUnavailable, BackendRefused):
+                pass  # the next beat tries again; at worst another process takes the turn over
+
+    async def _handle(self, turn: Turn, start: TurnStart, on_new_message: OnNewMessage) -> None:
         keyword = keywords.match(turn.text)
-        if keyword and keyword.kind == "start" and not turn.opted_out:
+        if keyword and keyword.kind == "start" and not start.opted_out:
             keyword = None  # nothing to undo: "start" is just a word in the conversation
-        if keyword and keyword.kind in ("stop", "start"):
+        if keyword and keyword.about_messages:
             await self.backend.opt_out(
                 phone=turn.sender, channel=self.channel, opted_out=keyword.kind == "stop", language=keyword.language,
-                inbound_id=turn.inbound_id,
+                inbound_id=turn.inbound_id, claimant=self.claimant,
             )
             return
-        if turn.opted_out:  # they said STOP: nothing goes to this number until START
-            await self.backend.queue_replies(channel=self.channel, phone=turn.sender, replies=[], menu=None, inbound_id=turn.inbound_id)
+        if start.opted_out:  # they said STOP: nothing goes to this number until START
+            await self._finish(turn, [], None)
             return
-        messages = await self._bot_messages(turn, keyword, on_new_message)
+        messages = await self._bot_messages(turn, keyword, start, on_new_message)
         if not messages:
             # Every turn of this bot says something; silence means an action could not run (Rasa
             # logs that and carries on), so the turn is tried again once the part is back.
@@ -243,21 +277,35 @@ class TextChannelInput(ConfiguredInput):
             await self._retry_later(turn)
             return
         replies, menu = text_replies(messages, self.channel)
-        await self.backend.queue_replies(channel=self.channel, phone=turn.sender, replies=replies, menu=menu, inbound_id=turn.inbound_id)
+        await self._finish(turn, replies, menu)
 
-    async def _bot_messages(self, turn: Turn, keyword: keywords.Keyword | None, on_new_message: OnNewMessage) -> list[dict[str, Any]]:
+    async def _finish(self, turn: Turn, replies: list[dict[str, Any]], menu: dict[str, str] | None) -> None:
+        try:
+            await self.backend.queue_replies(
+                channel=self.channel, phone=turn.sender, replies=replies, menu=menu, inbound_id=turn.inbound_id, claimant=self.claimant
+            )
+        except BackendRefused as exc:  # replies the backend will never take: the turn ends in an apology
+            logger.error("%s: replies to %s refused: %s", self.name(), mask_phone(turn.sender), exc)
+            sorry = [{"body": self._local_reply("utter_turn_failed", turn.text)}]
+            await self.backend.queue_replies(
+                channel=self.channel, phone=turn.sender, replies=sorry, menu=None, inbound_id=turn.inbound_id, claimant=self.claimant
+            )
+
+    async def _bot_messages(
+        self, turn: Turn, keyword: keywords.Keyword | None, start: TurnStart, on_new_message: OnNewMessage
+    ) -> list[dict[str, Any]]:
         """What the bot said to this message (nothing when the turn could not run to its end)."""
+        if turn.attempts > MAX_TURN_ATTEMPTS:
+            return [{"text": self._local_reply("utter_turn_failed", turn.text)}]
         if turn.resumed:
             said = await self._said_before(turn)
             if said:  # the turn ran before the crash; only its replies were not queued
                 return said
-        if turn.attempts > MAX_TURN_ATTEMPTS:
-            return [{"text": render("utter_turn_failed", detect(turn.text).language or "en", self.name())["text"]}]
         text = turn.text
         if keyword and keyword.kind == "status":
             text = f'/check_status{{"reference":"{keyword.reference}"}}'
-        elif turn.menu and text.strip() in turn.menu:
-            text = turn.menu[text.strip()]
+        elif start.menu and text.strip() in start.menu:
+            text = start.menu[text.strip()]
         collector = ReplyCollector(self.name())
         # A second try is a new message to the dialogue: the first one's events are already in its tracker.
         message_id = turn.sid if turn.attempts == 1 else f"{turn.sid}#{turn.attempts}"
@@ -269,14 +317,14 @@ class TextChannelInput(ConfiguredInput):
     async def _said_before(self, turn: Turn) -> list[dict[str, Any]] | None:
         """The bot's messages after the last try of this turn in the saved conversation, if any."""
         events = await self._events(turn.sender)
-        start = None
+        last_try = None
         for index, event in enumerate(events):
             if isinstance(event, UserUttered) and (event.message_id == turn.sid or str(event.message_id or "").startswith(f"{turn.sid}#")):
-                start = index
-        if start is None:
+                last_try = index
+        if last_try is None:
             return None
         said = []
-        for event in events[start + 1:]:
+        for event in events[last_try + 1:]:
             if isinstance(event, UserUttered):
                 break
             if isinstance(event, BotUttered):
@@ -292,8 +340,6 @@ class TextChannelInput(ConfiguredInput):
         return list(tracker.events) if tracker is not None else []
 
     async def _retry_later(self, turn: Turn) -> None:
-        if turn.inbound_id is None:
-            return
         try:
             await self.backend.retry_later(inbound_id=turn.inbound_id, claimant=self.claimant, delay_seconds=RETRY_DELAY_SECONDS)
         except BackendUnavailable:

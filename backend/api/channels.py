@@ -6,13 +6,14 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep
 from backend.api.schemas import (
-    INT_COLUMN_MAX, InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn, RetryLaterIn, UnfinishedIn,
-    UnfinishedTurnOut,
+    INT_COLUMN_MAX, InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn, RetryLaterIn, TurnStartIn,
+    TurnStartOut, UnfinishedIn, UnfinishedTurnOut,
 )
 from backend.outbox_worker import nudge
 from backend.privacy import mask_phone
 from backend.services import channels, outbox
 
+InboundId = Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)]
 router = APIRouter(prefix="/api/v1", tags=["channels"], dependencies=[Authorised])
 
 
@@ -37,8 +38,19 @@ def take_unfinished(body: UnfinishedIn, session: SessionDep, settings: SettingsD
     return [UnfinishedTurnOut(**vars(turn)) for turn in turns]
 
 
+@router.post("/channels/inbound/{inbound_id}/start", response_model=TurnStartOut)
+def start_turn(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> TurnStartOut:
+    """The channel begins the turn (and calls again to keep it while it runs)."""
+    started = channels.start_turn(
+        session, inbound_id=inbound_id, claimant=body.claimant, now=now, lease_seconds=settings.inbound_lease_seconds
+    )
+    if started is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
+    return TurnStartOut(opted_out=started.opted_out, menu=started.menu, lease_seconds=settings.inbound_lease_seconds)
+
+
 @router.post("/channels/inbound/{inbound_id}/retry-later", status_code=status.HTTP_204_NO_CONTENT)
-def retry_later(inbound_id: Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)], body: RetryLaterIn, session: SessionDep, now: NowDep) -> None:
+def retry_later(inbound_id: InboundId, body: RetryLaterIn, session: SessionDep, now: NowDep) -> None:
     if not channels.retry_later(session, inbound_id=inbound_id, claimant=body.claimant, now=now, delay_seconds=body.delay_seconds):
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
 
@@ -53,7 +65,7 @@ def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None
 def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
     channels.opt_out(
         session, phone=body.phone, channel=body.channel, opted_out=body.opted_out, language=body.language, now=now,
-        inbound_id=body.inbound_id,
+        inbound_id=body.inbound_id, claimant=body.claimant,
     )
     nudge()
 
@@ -62,7 +74,7 @@ def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
 def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
     messages = channels.queue_replies(
         session, channel=body.channel, phone=body.phone, replies=[reply.model_dump() for reply in body.replies],
-        menu=body.menu, kind=body.kind, now=now, inbound_id=body.inbound_id,
+        menu=body.menu, kind=body.kind, now=now, inbound_id=body.inbound_id, claimant=body.claimant,
     )
     nudge()
     return {"ids": [m.id for m in messages]}

@@ -11,6 +11,7 @@ Phone = Annotated[str, Field(min_length=1, max_length=PHONE_CHARS)]
 # as invalid input rather than failing in the database.
 INT_COLUMN_MAX = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=INT_COLUMN_MAX)]
+Claimant = Annotated[str, Field(min_length=1, max_length=40)]  # a channel process (models.InboundMessage.claimant)
 
 
 class SubcategoryOut(BaseModel):
@@ -118,7 +119,7 @@ class InboundClaimIn(BaseModel):
     # A text message's turn, kept until its replies are queued (none for a voice step).
     payload: TurnPayload | None = None
     # Which channel process holds the turn (its own retry of a lost answer is still "first").
-    claimant: str | None = Field(default=None, max_length=40)
+    claimant: Claimant | None = None
 
 
 class InboundClaimOut(BaseModel):
@@ -132,7 +133,7 @@ class InboundClaimOut(BaseModel):
 class UnfinishedIn(BaseModel):
     provider: str = Field(max_length=24)
     channel: str = Field(pattern=r"^(whatsapp|sms)$")
-    claimant: str = Field(min_length=1, max_length=40)
+    claimant: Claimant
     limit: int = Field(default=20, ge=1, le=100)
 
 
@@ -141,13 +142,21 @@ class UnfinishedTurnOut(BaseModel):
     external_id: str
     payload: TurnPayload
     attempts: int
-    opted_out: bool
-    menu: dict[str, str] | None
 
 
 class RetryLaterIn(BaseModel):
-    claimant: str = Field(min_length=1, max_length=40)
+    claimant: Claimant
     delay_seconds: float = Field(ge=0, le=3600)
+
+
+class TurnStartIn(BaseModel):
+    claimant: Claimant
+
+
+class TurnStartOut(BaseModel):
+    opted_out: bool
+    menu: dict[str, str] | None
+    lease_seconds: float  # renew before it runs out
 
 
 class InboundResponseIn(BaseModel):
@@ -162,6 +171,7 @@ class OptOutIn(BaseModel):
     opted_out: bool
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     inbound_id: RowId | None = None  # the message that said it, finished with it
+    claimant: Claimant | None = None  # the process finishing that turn (it must still hold it)
 
 
 class ReplyIn(BaseModel):
@@ -179,8 +189,10 @@ class RepliesIn(BaseModel):
     # Numbered options shown in these replies ({"1": payload}); absent leaves the last menu as is.
     menu: dict[str, str] | None = None
     kind: str = Field(default="reply", pattern=r"^(reply|summary)$")
-    # The inbound turn these replies finish: queued once, however often this is sent.
+    # The inbound turn these replies finish, by the process that holds it: queued once, however
+    # often this is sent, and not at all by a process whose turn another has taken over.
     inbound_id: RowId | None = None
+    claimant: Claimant | None = None
 
 
 class OutboxOut(BaseModel):

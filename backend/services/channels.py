@@ -4,13 +4,17 @@ worker run into), opt-out with its confirmation, and the bot's replies queued in
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.db import literal_in
 from backend.models import InboundMessage, OutboxMessage
 from backend.services import citizens, outbox
 from backend.services.citizens import normalise_phone
+
+
+PENDING = ("pending",)  # the state the partial index over unfinished turns covers
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class Claim:
 
 def claim(
     session: Session, *, provider: str, external_id: str, channel: str, phone: str, now: datetime,
-    payload: dict | None = None, claimant: str | None = None, lease_seconds: float = 120.0,
+    lease_seconds: float, payload: dict | None = None, claimant: str | None = None,
 ) -> Claim:
     """With a payload (a text message), the turn is kept `pending` under the claimant's lease until
     finish(); the same claimant asking again (its first answer was lost on the way) is told it is
@@ -61,8 +65,6 @@ class UnfinishedTurn:
     external_id: str
     payload: dict
     attempts: int
-    opted_out: bool
-    menu: dict[str, str] | None
 
 
 def take_unfinished(
@@ -72,7 +74,7 @@ def take_unfinished(
     to `claimant`. Each is taken by a conditional UPDATE, so two channel processes never both get one."""
     candidates = session.scalars(
         select(InboundMessage)
-        .where(InboundMessage.state == "pending", InboundMessage.provider == provider,
+        .where(literal_in(InboundMessage.state, PENDING), InboundMessage.provider == provider,
                InboundMessage.channel == channel, InboundMessage.lease_until < now)
         .order_by(InboundMessage.id)
         .limit(limit)
@@ -87,12 +89,33 @@ def take_unfinished(
         ).rowcount
         session.commit()
         if won:
-            citizen = citizens.citizen_or_none(session, row.phone)
-            taken.append(UnfinishedTurn(
-                row.id, row.external_id, row.payload or {}, row.attempts + 1,
-                bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None,
-            ))
+            taken.append(UnfinishedTurn(row.id, row.external_id, row.payload or {}, row.attempts + 1))
     return taken
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    opted_out: bool
+    menu: dict[str, str] | None
+
+
+def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetime, lease_seconds: float) -> TurnStart | None:
+    """The claimant begins (or, called again, keeps) the turn: its lease runs from now. What the
+    turn depends on is read now, not at the claim: a STOP or a menu from the turns before it.
+    None when the turn is done or another process holds it."""
+    held = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending",
+               or_(InboundMessage.claimant == claimant, InboundMessage.lease_until < now))
+        .values(claimant=claimant, lease_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if not held:
+        return None
+    phone = session.scalar(select(InboundMessage.phone).where(InboundMessage.id == inbound_id))
+    citizen = citizens.citizen_or_none(session, phone)
+    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None)
 
 
 def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:
@@ -118,12 +141,15 @@ def store_response(session: Session, *, provider: str, external_id: str, respons
     return True
 
 
-def _finish(session: Session, inbound_id: int) -> bool:
-    """Marks the turn done in the caller's transaction; False (rolled back) if it already was."""
+def _finish(session: Session, inbound_id: int, claimant: str | None) -> bool:
+    """Marks the turn done in the caller's transaction, if the caller still holds it; False (rolled
+    back) if it was done already or another process took it over. The message's words are not
+    kept once the turn is done."""
+    holder = [InboundMessage.claimant == claimant] if claimant else []
     finished = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending")
-        .values(state="done", lease_until=None)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending", *holder)
+        .values(state="done", lease_until=None, payload=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not finished:
@@ -132,11 +158,12 @@ def _finish(session: Session, inbound_id: int) -> bool:
 
 
 def opt_out(
-    session: Session, *, phone: str, channel: str, opted_out: bool, language: str, now: datetime, inbound_id: int | None = None
+    session: Session, *, phone: str, channel: str, opted_out: bool, language: str, now: datetime,
+    inbound_id: int | None = None, claimant: str | None = None,
 ) -> None:
     """STOP or START, committed together with its confirmation (the one message an opted-out
     number still gets) and, when it came as a message, with the end of that turn."""
-    if inbound_id is not None and not _finish(session, inbound_id):
+    if inbound_id is not None and not _finish(session, inbound_id, claimant):
         return
     citizens.set_opted_out(session, phone=phone, opted_out=opted_out, now=now)
     session.add(outbox.rendered_message(
@@ -148,12 +175,12 @@ def opt_out(
 
 def queue_replies(
     session: Session, *, channel: str, phone: str, replies: list[dict], menu: dict[str, str] | None, kind: str, now: datetime,
-    inbound_id: int | None = None,
+    inbound_id: int | None = None, claimant: str | None = None,
 ) -> list[OutboxMessage]:
     """The bot's replies to one message, in order, and the numbered options they showed (None
     leaves the last ones as they were). With inbound_id they finish that turn in the same
     transaction, once: a turn already finished (a retry, or a second process) queues nothing."""
-    if inbound_id is not None and not _finish(session, inbound_id):
+    if inbound_id is not None and not _finish(session, inbound_id, claimant):
         return []
     messages = [outbox.new_message(channel=channel, recipient=phone, kind=kind, now=now, **reply) for reply in replies]
     session.add_all(messages)

@@ -30,14 +30,19 @@ def claim(client, auth, sid: str, claimant: str = "rasa-a", payload: dict | None
     return response.json()
 
 
-def finish(client, auth, inbound_id: int, body: str = "Thank you") -> list[int]:
+def finish(client, auth, inbound_id: int, body: str = "Thank you", claimant: str = "rasa-a") -> list[int]:
     response = client.post(
         "/api/v1/outbox/replies",
-        json={"channel": "whatsapp", "phone": PHONE, "replies": [{"body": body}], "menu": None, "inbound_id": inbound_id},
+        json={"channel": "whatsapp", "phone": PHONE, "replies": [{"body": body}], "menu": None, "inbound_id": inbound_id,
+              "claimant": claimant},
         headers=auth,
     )
     assert response.status_code == 202, response.text
     return response.json()["ids"]
+
+
+def start(client, auth, inbound_id: int, claimant: str):
+    return client.post(f"/api/v1/channels/inbound/{inbound_id}/start", json={"claimant": claimant}, headers=auth)
 
 
 def take(client, auth, claimant: str) -> list[dict]:
@@ -75,10 +80,11 @@ def test_the_same_claimant_asking_again_is_still_first_anyone_else_is_a_repeat(c
 def test_replies_finish_the_turn_once_however_often_they_are_sent(client, auth, session):
     inbound_id = claim(client, auth, "SM3")["inbound_id"]
     assert len(finish(client, auth, inbound_id)) == 1
-    assert finish(client, auth, inbound_id) == []  # a retry after a lost answer, or a second process
+    assert finish(client, auth, inbound_id) == []  # a retry after a lost answer
     assert outbox_count(session) == 1
     session.expire_all()
-    assert session.get(InboundMessage, inbound_id).state == "done"
+    row = session.get(InboundMessage, inbound_id)
+    assert (row.state, row.payload) == ("done", None)  # the citizen's words are not kept once answered
     assert claim(client, auth, "SM3")["first"] is False  # done: even its own claimant does not run it again
 
 
@@ -110,7 +116,7 @@ def test_retry_later_holds_the_turn_back_only_for_its_claimant(app, client, auth
 
 def test_stop_said_as_a_message_finishes_its_turn_with_the_confirmation(client, auth, session):
     inbound_id = claim(client, auth, "SM7")["inbound_id"]
-    body = {"phone": PHONE, "channel": "whatsapp", "opted_out": True, "language": "hi", "inbound_id": inbound_id}
+    body = {"phone": PHONE, "channel": "whatsapp", "opted_out": True, "language": "hi", "inbound_id": inbound_id, "claimant": "rasa-a"}
     assert client.post("/api/v1/channels/opt-out", json=body, headers=auth).status_code == 204
     assert client.post("/api/v1/channels/opt-out", json=body, headers=auth).status_code == 204
     assert outbox_count(session) == 1  # one confirmation, though the channel said it twice
@@ -118,9 +124,26 @@ def test_stop_said_as_a_message_finishes_its_turn_with_the_confirmation(client, 
     assert session.get(InboundMessage, inbound_id).state == "done"
 
 
-@pytest.mark.parametrize("claimants", [("rasa-a", "rasa-b")])
-def test_two_processes_finishing_one_turn_queue_its_replies_once(client, auth, session, claimants):
-    inbound_id = claim(client, auth, "SM8", claimant=claimants[0])["inbound_id"]
-    finish(client, auth, inbound_id, body="from a")
-    finish(client, auth, inbound_id, body="from b")
-    assert [m.body for m in session.scalars(select(OutboxMessage))] == ["from a"]
+def test_a_turn_taken_over_is_finished_only_by_the_process_that_took_it(app, client, auth, session, settings):
+    inbound_id = claim(client, auth, "SM8", claimant="rasa-a")["inbound_id"]
+    assert start(client, auth, inbound_id, "rasa-b").status_code == 409  # rasa-a holds it
+    at(app, NOW + timedelta(seconds=settings.inbound_lease_seconds + 1))  # rasa-a went quiet
+    assert start(client, auth, inbound_id, "rasa-b").status_code == 200
+    assert finish(client, auth, inbound_id, body="from a, too late", claimant="rasa-a") == []
+    assert len(finish(client, auth, inbound_id, body="from b", claimant="rasa-b")) == 1
+    assert [m.body for m in session.scalars(select(OutboxMessage))] == ["from b"]
+    assert start(client, auth, inbound_id, "rasa-b").status_code == 409  # done
+
+
+def test_starting_a_turn_renews_its_lease_and_reads_the_number_as_it_is_now(app, client, auth, settings):
+    first = claim(client, auth, "SM9")["inbound_id"]
+    then = claim(client, auth, "SM10")["inbound_id"]
+    stop = {"phone": PHONE, "channel": "whatsapp", "opted_out": True, "language": "en", "inbound_id": first, "claimant": "rasa-a"}
+    assert client.post("/api/v1/channels/opt-out", json=stop, headers=auth).status_code == 204
+    # SM10 was claimed before the STOP's turn ran: what it depends on is read when it starts.
+    started = start(client, auth, then, "rasa-a").json()
+    assert started == {"opted_out": True, "menu": None, "lease_seconds": settings.inbound_lease_seconds}
+    at(app, NOW + timedelta(seconds=settings.inbound_lease_seconds - 1))
+    assert start(client, auth, then, "rasa-a").status_code == 200  # a heartbeat: the lease runs from now
+    at(app, NOW + timedelta(seconds=settings.inbound_lease_seconds + 1))
+    assert take(client, auth, "rasa-b") == []  # still held
