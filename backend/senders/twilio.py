@@ -92,20 +92,20 @@ class TwilioSender:
             return None
         to, _ = self._address(message)
         since = message.claimed_at - CLOCK_SKEW
-        params = {"To": to, "DateSent>": since.date().isoformat(), "PageSize": str(PAGE)}
+        # No DateSent filter: a message Twilio holds in its queue has no date_sent yet, and it is
+        # exactly the one that must not be missed. Its date_created is set when Twilio takes it.
+        params = {"To": to, "PageSize": str(PAGE)}
         try:
             response = self.http.get("/Messages.json", params=params)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise TemporaryFailure("lookup", type(exc).__name__) from exc
-        items = response.json().get("messages", [])  # newest first
-        for item in items:
+        items = response.json().get("messages", [])
+        for item in items:  # every one is read: the order of queued messages in the list is not promised
             created = _twilio_date(item.get("date_created"))
-            if created is not None and created < since:
-                return NOT_SENT  # older than the attempt: all since are accounted for
-            if not other_row(str(item.get("sid", ""))):
+            if (created is None or created >= since) and not other_row(str(item.get("sid", ""))):
                 return None
-        return NOT_SENT if len(items) < PAGE else None
+        return NOT_SENT if len(items) < PAGE else None  # a full page may hide more: wait for the report
 
 
 def _error(response: httpx.Response) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 import locales
+from backend.db import literal_in
 from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, DeliveryStatus, OutboxMessage, UtcDateTime
 from backend.privacy import mask_phone
 from backend.services.citizens import normalise_phone
@@ -123,12 +124,6 @@ def notify(
     return message
 
 
-def _status_in(column, values: tuple[str, ...]):  # noqa: ANN001, ANN202
-    # Rendered as constants, not bound parameters: SQLite and PostgreSQL's prepared statements use
-    # a partial index only when the query states its condition literally.
-    return column.in_(bindparam(f"status_{len(values)}_{values[0]}", values, expanding=True, literal_execute=True))
-
-
 WINDOW = 100  # pending rows the first, cheap look reads (blocked ones included)
 # Each recipient's oldest unfinished row, found by a walk over the recipients that have one (a
 # loose index scan, written out for both databases): used when the oldest pending rows are all
@@ -153,12 +148,12 @@ def _candidates(session: Session, *, now: datetime, after: int) -> list[int]:
     recipients' heads: either way the cost follows what is sendable, not the backlog or the history."""
     window = (
         select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.next_attempt_at)
-        .where(_status_in(OutboxMessage.status, ("pending",)), OutboxMessage.id > after)
+        .where(literal_in(OutboxMessage.status, ("pending",)), OutboxMessage.id > after)
         .order_by(OutboxMessage.id).limit(WINDOW).subquery()
     )
     earlier = aliased(OutboxMessage)
     blocked = exists().where(and_(
-        earlier.recipient == window.c.recipient, earlier.id < window.c.id, _status_in(earlier.status, UNFINISHED),
+        earlier.recipient == window.c.recipient, earlier.id < window.c.id, literal_in(earlier.status, UNFINISHED),
     ))
     rows = session.execute(
         select(window.c.id, window.c.next_attempt_at <= now, ~blocked).order_by(window.c.id)
@@ -267,6 +262,10 @@ def _commit_or_drop_sid(session: Session, message: OutboxMessage, apply) -> None
 
 
 def mark_sent(session: Session, message: OutboxMessage, *, provider: str, provider_sid: str, now: datetime) -> None:
+    # A status report may have moved the row on while the provider's answer was on its way (a slow
+    # provider): read it again, locked, so 'sent' never overwrites 'delivered'.
+    session.refresh(message, with_for_update=True)
+
     def apply(sid: str | None) -> None:
         message.provider = provider
         if sid:

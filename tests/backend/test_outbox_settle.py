@@ -239,6 +239,21 @@ def test_status_never_moves_back(worker, fake, session, client, settings):
     assert rows(session)[0].status == "read"
 
 
+def test_a_delivery_report_that_overtakes_the_providers_answer_stays(worker, fake, session, sender, client, settings, monkeypatch):
+    """A slow provider: its 'delivered' report arrives before the answer to the send itself."""
+    queue(session)
+    send = sender.send
+
+    def slow_answer(message):  # noqa: ANN001, ANN202
+        sid = send(message)
+        assert report(client, settings, fake.sent[-1], "delivered") == 204
+        return sid
+
+    monkeypatch.setattr(sender, "send", slow_answer)
+    worker.run_once()
+    assert [r.status for r in rows(session)] == ["delivered"]
+
+
 def test_the_sandbox_reports_again_what_the_backend_did_not_take(app, client, settings, monkeypatch):
     """The sandbox runs inside the backend: a report lost with a dying backend is made again on the
     sandbox's next requests, until the backend has taken it, as Twilio does."""
