@@ -84,3 +84,6 @@ class Sender(Protocol):
 
 # Provider error codes that mean "this number asked not to be messaged".
 UNSUBSCRIBED_CODES = {"21610"}
+# Provider error codes that mean "never sent": Twilio's 30036, the message outlived its
+# ValidityPeriod in Twilio's queue. Such a message is queued again, not failed.
+NEVER_SENT_CODES = {"30036"}

@@ -25,6 +25,7 @@ import locales
 from backend.db import literal_in
 from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, DeliveryStatus, OutboxMessage, UtcDateTime
 from backend.privacy import mask_phone
+from backend.senders import NEVER_SENT_CODES
 from backend.services.citizens import normalise_phone
 
 logger = logging.getLogger(__name__)
@@ -340,6 +341,12 @@ def record_status(session: Session, update_: StatusUpdate, *, now: datetime) -> 
         if sid and message.provider_sid is None:  # the sender died before it could write this down
             _take_sid(session, message, sid)
             message.provider = message.provider or "twilio"
+        if update_.error_code in NEVER_SENT_CODES and message.provider_sid == sid and message.status in ("sending", "in_doubt", "sent"):
+            # It waited in the provider's queue past its validity: never sent, so it goes again.
+            message.status, message.provider_sid, message.error_code = "pending", None, update_.error_code
+            message.next_attempt_at = message.updated_at = now
+            message.lease_until = None
+            return
         if ours and STATUS_RANK[ours] > STATUS_RANK.get(message.status, 0):
             message.status = ours
             message.lease_until = None

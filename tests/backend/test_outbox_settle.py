@@ -224,6 +224,21 @@ def test_an_error_on_one_row_is_that_rows_alone(worker, fake, session, sender, m
     assert {r.id: r.status for r in rows(session)} == {broken: "sending", other: "sent"}  # settled after its lease
 
 
+def test_a_message_that_outlived_its_validity_in_twilios_queue_is_sent_again_once(worker, fake, session, client, settings):
+    queue(session)
+    worker.run_once()
+    expired = fake.sent[-1]
+    url = expired["status_callback"]
+    params = {"MessageSid": expired["sid"], "MessageStatus": "failed", "ErrorCode": "30036", "To": expired["to"]}
+    path = urlsplit(url)
+    assert client.post(f"{path.path}?{path.query}", data=params,
+                       headers={"X-Twilio-Signature": sign(settings.twilio_auth_token, url, params)}).status_code == 204
+    assert [r.status for r in rows(session)] == ["pending"]  # never sent: not a failure
+    worker.run_once()
+    assert len(fake.sent) == 2 and fake.sent[-1]["sid"] != expired["sid"]
+    assert [r.status for r in rows(session)] == ["sent"]
+
+
 def test_status_never_moves_back(worker, fake, session, client, settings):
     delivered, failed_late = queue(session), queue(session, to=PHONES[1])
     worker.run_once()
