@@ -43,16 +43,22 @@ def _postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sathi.db'}"
+def migrated_database(kind: str, directory: Path) -> Iterator[str]:
+    """A new database of the kind ("sqlite" under directory, or "postgresql"), migrated to the
+    newest revision; a PostgreSQL one is dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'sathi.db'}"
         upgrade(url)
         yield url
     else:
         for url in _postgres_database():
             upgrade(url)
             yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> Iterator[str]:
+    yield from migrated_database(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -6,18 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.api.deps import get_now
-from backend.db import get_session_factory
 from backend.models import InboundMessage, OutboxMessage
 from tests.conftest import NOW
 
 PHONE = "whatsapp:+919812300001"
 PAYLOAD = {"sender": PHONE, "text": "Water stopped coming since Monday", "metadata": {"channel": "whatsapp"}}
-
-
-@pytest.fixture
-def session(settings):
-    with get_session_factory(settings.database_url)() as session:
-        yield session
 
 
 def claim(client, auth, sid: str, claimant: str = "rasa-a", payload: dict | None = PAYLOAD) -> dict:

@@ -22,34 +22,15 @@ from tests.conftest import NOW
 PHONE = "+919876543210"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def fake() -> FakeTwilio:
     return FakeTwilio()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def worker(settings, fake, clock) -> OutboxWorker:
     sender = TwilioSender(settings, transport=fake.transport)
     return OutboxWorker(settings, senders={"whatsapp": sender, "sms": sender}, clock=clock)
-
-
-@pytest.fixture
-def session(settings):
-    with get_session_factory(settings.database_url)() as session:
-        yield session
 
 
 def queue(session, body: str, *, channel: str = "sms", to: str = PHONE, key: str | None = None, language: str = "en", variables=None, kind="reply"):

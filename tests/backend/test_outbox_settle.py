@@ -24,19 +24,6 @@ PHONES = ["+919876543210", "+919876543211", "+919876543212"]
 TEXT = "Sathi: your complaint is registered."
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def fake(clock) -> FakeTwilio:
     return FakeTwilio(clock=clock)
@@ -50,12 +37,6 @@ def sender(settings, fake) -> TwilioSender:
 @pytest.fixture
 def worker(settings, sender, clock) -> OutboxWorker:
     return OutboxWorker(settings, senders={"whatsapp": sender, "sms": sender}, clock=clock)
-
-
-@pytest.fixture
-def session(settings):
-    with get_session_factory(settings.database_url)() as session:
-        yield session
 
 
 def queue(session, body: str = TEXT, to: str = PHONES[0]) -> int:

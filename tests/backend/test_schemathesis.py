@@ -12,9 +12,8 @@ from schemathesis.checks import not_a_server_error
 
 from backend.api.deps import get_now
 from backend.main import create_app
-from backend.migrate import upgrade
 from backend.settings import Settings, get_settings
-from tests.conftest import API_TOKEN, NOW, _postgres_database
+from tests.conftest import API_TOKEN, NOW, migrated_database
 
 MAX_EXAMPLES = 5  # fuzzing examples per operation and database, on top of the coverage phase
 
@@ -22,14 +21,7 @@ MAX_EXAMPLES = 5  # fuzzing examples per operation and database, on top of the c
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fuzzed_database(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # One database for the whole run (a fresh one per operation would cost more than the fuzzing).
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'sathi.db'}"
-        upgrade(url)
-        yield url
-    else:
-        for url in _postgres_database():
-            upgrade(url)
-            yield url
+    yield from migrated_database(request.param, tmp_path_factory.mktemp("fuzz"))
 
 
 def _settings(database_url: str, var: Path) -> Settings:
