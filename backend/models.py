@@ -28,9 +28,9 @@ class Base(DeclarativeBase):
 
 
 # The outbox's unfinished rows, the only ones a claim looks at. Written as constants (partial
-# indexes are used only when a query repeats their condition literally; see services/outbox.py).
+# indexes are used only when a query repeats their condition literally; see db.literal_in).
 OUTBOX_UNFINISHED = ("pending", "sending", "in_doubt")
-OUTBOX_UNFINISHED_SQL = "status IN ('pending', 'sending', 'in_doubt')"
+OUTBOX_UNFINISHED_SQL = f"status IN ({', '.join(repr(status) for status in OUTBOX_UNFINISHED)})"
 
 
 class Case(Base):

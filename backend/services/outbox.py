@@ -30,7 +30,6 @@ from backend.services.citizens import normalise_phone
 
 logger = logging.getLogger(__name__)
 
-UNFINISHED = OUTBOX_UNFINISHED
 # The one table from provider statuses to ours.
 STATUS_MAP = {
     "accepted": "sent", "queued": "sent", "sending": "sent", "sent": "sent", "scheduled": "sent",
@@ -154,7 +153,7 @@ def _candidates(session: Session, *, now: datetime, after: int) -> list[int]:
     )
     earlier = aliased(OutboxMessage)
     blocked = exists().where(and_(
-        earlier.recipient == window.c.recipient, earlier.id < window.c.id, literal_in(earlier.status, UNFINISHED),
+        earlier.recipient == window.c.recipient, earlier.id < window.c.id, literal_in(earlier.status, OUTBOX_UNFINISHED),
     ))
     rows = session.execute(
         select(window.c.id, window.c.next_attempt_at <= now, ~blocked).order_by(window.c.id)
