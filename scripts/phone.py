@@ -74,6 +74,11 @@ class TextPhone:
     def send(self, text: str = "", **kwargs: object) -> httpx.Response:
         return self.signer.post(self.path, self.form(text, **kwargs))
 
+    def sample_photo_url(self) -> str:
+        """Where the built-in sandbox serves a sample photo, shaped like a Twilio media URL."""
+        return (f"{self.backend_url}/sandbox/twilio/2010-04-01/Accounts/{ACCOUNT_SID}"
+                f"/Messages/MM{uuid.uuid4().hex}/Media/ME{uuid.uuid4().hex}")
+
     def send_and_read(self, text: str = "", **kwargs: object) -> list[str]:
         """Sends; returns what the webhook's answer itself carries (a <Message> Twilio delivers)."""
         response = self.send(text, **kwargs)
@@ -216,7 +221,7 @@ def _chat(phone: TextPhone) -> None:
         if line == "/quit":
             break
         if line.startswith("/photo"):
-            url = line.removeprefix("/photo").strip() or "https://demo.twilio.com/owl.png"
+            url = line.removeprefix("/photo").strip() or phone.sample_photo_url()
             phone.send("", media=[(url, "image/png")])
         elif line.startswith("/pin"):
             lat, lon = (float(x) for x in line.removeprefix("/pin").split(","))

@@ -16,7 +16,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 import httpx
-from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, status
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -131,6 +131,21 @@ def list_messages(
     if since:
         query = query.where(SandboxMessage.created_at >= datetime.fromisoformat(since).replace(tzinfo=UTC))
     return {"messages": [_resource(m, account_sid) for m in session.scalars(query)]}
+
+
+# What the phone simulator's /photo sends: a small photo the sandbox serves where Twilio serves
+# media (a 2x2 PNG), so a photo can be tried without the internet.
+SAMPLE_PHOTO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a730000001049444154789c63b890a000440c"
+    "100a00278e0541c12c95750000000049454e44ae426082"
+)
+
+
+@router.get("/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/{media_sid}")
+def media(account_sid: str, message_sid: str, media_sid: str, settings: SettingsDep,
+          authorization: Annotated[str | None, Header()] = None) -> Response:
+    _check_basic_auth(settings, account_sid, authorization)  # Twilio's media, too, needs the account's auth
+    return Response(SAMPLE_PHOTO, media_type="image/png")
 
 
 class InboxIn(BaseModel):

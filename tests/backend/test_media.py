@@ -254,3 +254,11 @@ def test_connecting_to_the_checked_address_still_verifies_the_hosts_certificate(
     finally:
         server.shutdown()
     assert (result.error is None) is fetched
+
+
+def test_the_sandbox_serves_the_simulators_sample_photo_like_twilio_media(client, settings):
+    path = f"/sandbox/twilio/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages/MM1/Media/ME1"
+    assert client.get(path).status_code == 401  # Twilio's media needs the account's credentials too
+    photo = client.get(path, auth=(settings.twilio_account_sid, settings.twilio_auth_token))
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+    assert photo.content.startswith(b"\x89PNG")
