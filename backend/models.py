@@ -1,7 +1,7 @@
 """Tables. Every change of a case's state goes through backend.workflow.apply_action."""
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -59,6 +59,13 @@ class Case(Base):
     # When the SLA sweep found no one to escalate an overdue case to (and alerted the town's nodal
     # officer instead): the sweep does not pick it again, so such cases never crowd out the rest.
     escalation_blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Where the case belongs, kept from details on every write (area_of below), so the console's
+    # inbox and the access rules filter on indexed columns: the town, the ward's number, the
+    # department that serves it, the office whose queue holds it (certificates).
+    ulb: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ward_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    department: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    office: Mapped[str | None] = mapped_column(String(48), nullable=True)
 
     history: Mapped[list["CaseHistory"]] = relationship(
         back_populates="case", order_by="CaseHistory.id", cascade="all, delete-orphan"
@@ -67,6 +74,32 @@ class Case(Base):
     outbox_messages: Mapped[list["OutboxMessage"]] = relationship(cascade="save-update", lazy="noload")
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_cases_inbox", "state", "sla_due_at"),
+        Index("ix_cases_area", "ulb", "department", "ward_number"),
+        Index("ix_cases_office", "office", "state"),
+    )
+
+
+def area_of(details: dict | None) -> dict[str, object]:
+    """The area columns a case's details imply: "BMC-W12" -> ulb BMC, ward 12."""
+    details = details or {}
+    ward = str(details.get("ward") or "")
+    ulb, _, number = ward.partition("-W")
+    return {
+        "ulb": (ulb if number.isdigit() else None) or details.get("ulb"),
+        "ward_number": int(number) if number.isdigit() else None,
+        "department": details.get("department"),
+        "office": details.get("office"),
+    }
+
+
+@event.listens_for(Case, "before_insert")
+@event.listens_for(Case, "before_update")
+def _keep_area(_mapper, _connection, case: Case) -> None:  # noqa: ANN001
+    for column, value in area_of(case.details).items():
+        if getattr(case, column) != value:
+            setattr(case, column, value)
 
 
 class CaseHistory(Base):
@@ -251,3 +284,101 @@ class Payment(Base):
     provider_payment_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# Who may do what, and where. Roles of people (the workflow's roles, plus ADMIN); a person has one
+# grant per role and area. backend/services/access.py is the one place these are read.
+STAFF_ROLES = ("OFFICIAL", "SUPERVISOR", "NODAL_OFFICER", "VERIFIER", "APPROVER", "OPERATOR", "FIELD_AGENT", "ADMIN")
+
+
+class Person(Base):
+    """An official, supervisor, nodal officer, office staff member, operator, field agent or
+    administrator. Never deleted: deactivation keeps what they did attributable."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # BMC-SAN-N, OP-BMC-01, PSS-...
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(PHONE_CHARS), unique=True)  # normalised; sign-in codes go here
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    channel: Mapped[str] = mapped_column(String(16), default="whatsapp")  # how codes and alerts reach them
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="person", order_by="RoleGrant.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class RoleGrant(Base):
+    """One role of a person over one area. Unused parts of the area are null: an OFFICIAL has
+    ulb + department + wards; a SUPERVISOR ulb + department; a NODAL_OFFICER a ulb; office staff
+    an office (BLOCK-..., DISTRICT-..., ULB-...); an OPERATOR a ulb (and acts on what is assigned
+    to them); a FIELD_AGENT a gram panchayat; an ADMIN nothing (all areas) or a ulb."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    ulb: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    first_ward: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_ward: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    office: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    gram_panchayat: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    person: Mapped[Person] = relationship(back_populates="grants")
+
+
+class SignInCode(Base):
+    """A one-time code sent to a person's registered mobile. Only its hash is kept."""
+
+    __tablename__ = "signin_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), nullable=True, index=True)
+    # The number asked for, hashed (a request for an unknown number is counted, never answered).
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)  # the requesting client's address
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is kept."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class AuditEntry(Base):
+    """Append-only: every action on a case, every view of a case's personal data, every sign-in
+    and every change to people, with who did it. Administrators read it in the console."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # person | citizen | system | anonymous
+    actor_id: Mapped[str] = mapped_column(String(64), index=True)  # person id; a citizen's masked phone
+    action: Mapped[str] = mapped_column(String(48))  # case.view, case.act, signin.code, person.update...
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok | refused
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a reference, a person id
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.secrets import DEFAULTS as DEFAULT_SECRETS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,8 +18,17 @@ class Settings(BaseSettings):
         default=f"sqlite:///{REPO_ROOT / 'var' / 'sathi.db'}",
         validation_alias=AliasChoices("SATHI_DATABASE_URL", "DATABASE_URL", "database_url"),
     )
+    # "production" makes every process refuse to start on a published default secret or with the
+    # sandbox on (common/secrets.py); anything else is development.
+    env: str = "development"
     # Shared secret for the action server and other trusted callers of the write API.
     api_token: str = "dev-token-change-me"
+    # One token per calling process, each with its own rights (backend/api/callers.py), and the
+    # secret that signs a channel's grant to act for the one phone whose message it handles.
+    actions_token: str = DEFAULT_SECRETS["SATHI_ACTIONS_TOKEN"]
+    channels_token: str = DEFAULT_SECRETS["SATHI_CHANNELS_TOKEN"]
+    turn_secret: str = DEFAULT_SECRETS["SATHI_TURN_SECRET"]
+    turn_grant_minutes: float = 15.0
     # Year used in reference numbers comes from the case's creation time in this zone.
     timezone: str = "Asia/Kolkata"
     workflows_dir: Path = REPO_ROOT / "backend" / "workflows"
@@ -34,14 +45,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SATHI_TWILIO_ACCOUNT_SID", "TWILIO_ACCOUNT_SID"),
     )
     twilio_auth_token: str = Field(
-        default="dev-twilio-token", validation_alias=AliasChoices("SATHI_TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN")
+        default=DEFAULT_SECRETS["SATHI_TWILIO_AUTH_TOKEN"], validation_alias=AliasChoices("SATHI_TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN")
     )
     twilio_api_base: str = "http://127.0.0.1:8000/sandbox/twilio"
     twilio_whatsapp_from: str = "whatsapp:+14155238886"
     twilio_sms_from: str = "+15005550006"
     # How Twilio reaches this backend (status callbacks are signed against this URL).
     public_backend_url: str = "http://127.0.0.1:8000"
-    sandbox_enabled: bool = True
+    # The built-in Twilio and payment sandboxes: off unless asked for (`make run` and the tests
+    # turn them on); never in production.
+    sandbox_enabled: bool = False
 
     # SMS provider: "twilio", or "http_gateway" for an Indian DLT-registered gateway.
     sms_provider: str = Field(default="twilio", pattern=r"^(twilio|http_gateway)$")
@@ -64,7 +77,8 @@ class Settings(BaseSettings):
     # Payments. The sandbox provider is built in (a page a person can pay on in test mode); its
     # secret signs the payment links and the provider's webhook.
     payment_provider: str = "sandbox"
-    payment_secret: str = "dev-payment-secret-change-me"
+    payment_secret: str = DEFAULT_SECRETS["SATHI_PAYMENT_SECRET"]
+    certificate_link_secret: str = DEFAULT_SECRETS["SATHI_CERTIFICATE_LINK_SECRET"]
     payment_link_minutes: int = 60 * 24
     upi_vpa: str = "sathi.ulb@sandboxupi"
     upi_payee_name: str = "Sathi ULB Services"
@@ -83,6 +97,17 @@ class Settings(BaseSettings):
     # SLA escalation sweep, in-process by default (safe in several processes at once).
     sweep_in_process: bool = True
     sweep_interval_seconds: float = 60.0
+
+    # The officials' console (/console): one-time sign-in codes and sessions.
+    signin_code_minutes: float = 5.0
+    signin_code_tries: int = 5
+    # At most this many codes per number, and per requesting address, in signin_window_minutes.
+    signin_codes_per_number: int = 3
+    signin_codes_per_address: int = 10
+    signin_window_minutes: float = 15.0
+    console_session_hours: float = 12.0
+    # Cookies are sent only over HTTPS; browsers also treat http://localhost and 127.0.0.1 as secure.
+    console_cookie_secure: bool = True
 
     @field_validator("database_url")
     @classmethod

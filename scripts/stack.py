@@ -82,6 +82,8 @@ class Stack:
             "SATHI_TWILIO_API_BASE": os.environ.get("SATHI_TWILIO_API_BASE", f"{c.backend_url}/sandbox/twilio"),
             "SATHI_SMS_GATEWAY_SECRET": os.environ.get("SATHI_SMS_GATEWAY_SECRET", "dev-gateway-secret"),
             "SATHI_CHANNEL_SPOOL": str(c.var_dir / "channel_spool.db"),
+            # Development runs on the built-in Twilio and payment sandboxes (off by default).
+            "SATHI_SANDBOX_ENABLED": os.environ.get("SATHI_SANDBOX_ENABLED", "true"),
             **c.extra_env,
             **c.process_env.get(name, {}),
         }

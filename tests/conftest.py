@@ -65,7 +65,7 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
 def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False, outbox_worker_in_process=False, sweep_in_process=False,
-        public_backend_url="http://testserver",
+        public_backend_url="http://testserver", sandbox_enabled=True,
     )
 
 

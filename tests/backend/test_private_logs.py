@@ -64,7 +64,7 @@ def test_a_running_backends_access_log_has_no_whole_number(tmp_path):
     """The outbox's in-doubt lookup, as the sandbox's access log records it, in a real uvicorn."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SATHI_DATABASE_URL": f"sqlite:///{tmp_path / 'sathi.db'}",
-           "SATHI_OUTBOX_WORKER_IN_PROCESS": "false", "SATHI_SWEEP_IN_PROCESS": "false"}
+           "SATHI_OUTBOX_WORKER_IN_PROCESS": "false", "SATHI_SWEEP_IN_PROCESS": "false", "SATHI_SANDBOX_ENABLED": "true"}
     log = tmp_path / "backend.log"
     with open(log, "wb") as out:
         backend = subprocess.Popen([str(ROOT / ".venv/bin/uvicorn"), "backend.main:app", "--port", str(port)],

@@ -28,7 +28,7 @@ def _settings(database_url: str, var: Path) -> Settings:
     return Settings(
         database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False, outbox_worker_in_process=False,
         sweep_in_process=False, public_backend_url="http://testserver", media_dir=var / "media",
-        certificate_key_file=var / "keys" / "certificate-ed25519.pem",
+        certificate_key_file=var / "keys" / "certificate-ed25519.pem", sandbox_enabled=True,
     )
 
 
