@@ -57,9 +57,10 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def set_session_cookie(response: Response, token: str, console: ConsoleSession, settings: Settings) -> None:
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
-        COOKIE, token, expires=console.expires_at, httponly=True, secure=settings.console_cookie_secure,
+        # max_age, not an absolute time: a browser whose clock is off still keeps it as long as the session.
+        COOKIE, token, max_age=int(settings.console_session_hours * 3600), httponly=True, secure=settings.console_cookie_secure,
         samesite="lax", path="/",
     )
 
@@ -92,7 +93,7 @@ def create_session(body: SignInIn, request: Request, response: Response, session
                                             address=client_address(request), now=now)
     except signin.SignInRefused as exc:
         raise _sign_in_refused(exc) from exc
-    set_session_cookie(response, token, console, settings)
+    set_session_cookie(response, token, settings)
     return {"person": console.person_id, "csrf_token": console.csrf_token, "expires_at": console.expires_at}
 
 

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -103,7 +104,8 @@ def twilio(stack: Stack):
     return Phones()
 
 
-def official(stack: Stack, person_id: str) -> httpx.Client:
+@contextmanager
+def official(stack: Stack, person_id: str) -> Iterator[httpx.Client]:
     """A client signed in as that person the way they sign in: a one-time code to their registered
     mobile, read from the sandbox like their phone would, typed back. It carries the session cookie
     and the CSRF token every change needs."""
@@ -113,15 +115,15 @@ def official(stack: Stack, person_id: str) -> httpx.Client:
     phone = TextPhone(TwilioSigner(stack.config.rasa_url, stack.config.twilio_auth_token), stack.config.backend_url,
                       number, channel, quiet=0.3)
     phone.inbox()  # what reached them before
-    client = httpx.Client(base_url=stack.config.backend_url, timeout=30)
-    client.post("/api/v1/auth/code", json={"phone": number}).raise_for_status()
-    code = re.search(r"\b\d{6}\b", phone.wait_for_replies(at_least=1)[-1]).group()
-    signed_in = client.post("/api/v1/auth/session", json={"phone": number, "code": code})
-    signed_in.raise_for_status()
-    # The cookie is Secure (browsers treat 127.0.0.1 as secure; httpx sends such a cookie only over https).
-    client.cookies.set(COOKIE, signed_in.cookies[COOKIE])
-    client.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
-    return client
+    with httpx.Client(base_url=stack.config.backend_url, timeout=30) as client:
+        client.post("/api/v1/auth/code", json={"phone": number}).raise_for_status()
+        code = re.search(r"\b\d{6}\b", phone.wait_for_replies(at_least=1)[-1]).group()
+        signed_in = client.post("/api/v1/auth/session", json={"phone": number, "code": code})
+        signed_in.raise_for_status()
+        # The cookie is Secure (browsers treat 127.0.0.1 as secure; httpx sends it only over https).
+        client.cookies.set(COOKIE, signed_in.cookies[COOKIE])
+        client.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
+        yield client
 
 
 def act(stack: Stack, reference: str, action: str, reason: str | None = None, person_id: str | None = None) -> None:
