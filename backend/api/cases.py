@@ -28,7 +28,7 @@ def my_cases(body: MyCasesIn, session: SessionDep, settings: SettingsDep, workfl
     """"My requests": the phone's cases, newest first (the phone in the body, never in a URL)."""
     return [
         MyCaseOut(reference=c.reference, service=c.service, state=c.state, sla_due_at=c.sla_due_at,
-                  holder=holder_of(c, workflow=workflows[c.service], masterdata_dir=settings.masterdata_dir),
+                  holder=holder_of(session, c, workflow=workflows[c.service]),
                   **(desludging.progress(c, masterdata_dir=settings.masterdata_dir, language=body.language)
                      if c.service == "desludging" else {}))
         for c in cases_of(session, phone=body.phone)
@@ -42,7 +42,7 @@ def lookup(body: CaseLookupIn, session: SessionDep, settings: SettingsDep, workf
     case = find_case(session, body.reference, phone=body.phone)
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
-    return _status(case, settings, workflows, body.language)
+    return _status(session, case, settings, workflows, body.language)
 
 
 @router.get("/{reference}", response_model=CaseStatusOut)
@@ -51,11 +51,11 @@ def case_status(
     language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
 ) -> CaseStatusOut:
     """Public: no personal data. `language` names places (a treatment plant) in the reader's language."""
-    return _status(_case_or_404(session, reference), settings, workflows, language)
+    return _status(session, _case_or_404(session, reference), settings, workflows, language)
 
 
-def _status(case: Case, settings, workflows, language: str) -> CaseStatusOut:  # noqa: ANN001
-    update = {"holder": holder_of(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir)}
+def _status(session, case: Case, settings, workflows, language: str) -> CaseStatusOut:  # noqa: ANN001
+    update = {"holder": holder_of(session, case, workflow=workflows[case.service])}
     if case.service == "desludging":
         update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
     if case.service == "certificate" and certificates.promised_by(case):

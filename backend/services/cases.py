@@ -63,10 +63,10 @@ def act_on_case(
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(f"{case.reference} is at version {case.version}, not {expected_version}")
     if assignee_id is not None:
-        if routing.official_by_id(masterdata_dir, assignee_id) is None:
+        if routing.official_by_id(session, assignee_id) is None:
             raise UnknownOfficial(f"no official {assignee_id}", official=assignee_id)
         case.assignee_id = assignee_id
-    holder = routing.official_by_id(masterdata_dir, case.assignee_id)
+    holder = routing.official_by_id(session, case.assignee_id)
     entry = apply_action(
         workflow=workflow, case=case, action=action, actor_role=role, actor_id=actor.id, now=now, reason=reason,
         assignee=holder.contact if holder else None,
@@ -76,7 +76,7 @@ def act_on_case(
     return entry
 
 
-def holder_of(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path) -> str:
+def holder_of(session: Session, case: Case, *, workflow: WorkflowDef) -> str:
     """Who holds the case, in plain terms: official, supervisor, nobody (not yet assigned), or
     done when no one needs to act (resolved, closed...)."""
     state = workflow.states[case.state]
@@ -84,7 +84,7 @@ def holder_of(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path) -> str
         return "done"
     if state.holder:
         return state.holder
-    holder = routing.official_by_id(masterdata_dir, case.assignee_id)
+    holder = routing.official_by_id(session, case.assignee_id)
     return holder.role.lower() if holder else "nobody"
 
 

@@ -49,13 +49,13 @@ def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now:
             return escalated
         after = (overdue[-1].sla_due_at, overdue[-1].id)
         for case in overdue:
-            if (reference := _handle(session, case, workflow=workflow, escalate=escalate, masterdata_dir=masterdata_dir, now=now)):
+            if (reference := _handle(session, case, workflow=workflow, escalate=escalate, now=now)):
                 escalated.append(reference)
         if len(overdue) < batch:
             return escalated
 
 
-def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, masterdata_dir: Path, now: datetime) -> str | None:  # noqa: ANN001
+def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, now: datetime) -> str | None:  # noqa: ANN001
     # A rollback below reloads the remaining cases: one another sweeper handled meanwhile is skipped.
     if (case.escalations or case.escalation_blocked_at or case.state not in escalate.from_states
             or case.sla_due_at is None or case.sla_due_at > now):
@@ -63,9 +63,9 @@ def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, ma
     reference, case_id = case.reference, case.id
     try:
         ward, department = case.details.get("ward", ""), case.details.get("department", "")
-        supervisor = routing.supervisor_for(masterdata_dir, ward_code=ward, department=department)
+        supervisor = routing.supervisor_for(session, ward_code=ward, department=department)
         if supervisor is None:
-            _block(case, masterdata_dir=masterdata_dir, now=now)
+            _block(session, case, now=now)
             session.commit()
             return None
         case.assignee_id = supervisor.id
@@ -85,12 +85,12 @@ def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, ma
     return reference
 
 
-def _block(case: Case, *, masterdata_dir: Path, now: datetime) -> None:
+def _block(session: Session, case: Case, *, now: datetime) -> None:
     """Marked so it is not picked again; the town's nodal officer hears of it, in the same transaction."""
     case.escalation_blocked_at = now
     case.updated_at = now
     ward = case.details.get("ward", "")
-    nodal = routing.nodal_officer_for(masterdata_dir, ward_code=ward)
+    nodal = routing.nodal_officer_for(session, ward_code=ward)
     if nodal is None:
         logger.error("%s is overdue with no supervisor and no nodal officer on the roster for its town", case.reference)
         return

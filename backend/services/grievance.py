@@ -171,7 +171,7 @@ def file_grievance(
         actor_id=actor_id,
         now=now,
     )
-    official = routing.official_for(masterdata_dir, ward_code=ward_code, department=department)
+    official = routing.official_for(session, ward_code=ward_code, department=department)
     if official is not None:  # no one on the roster: it waits for a supervisor (and the sweep)
         case.assignee_id = official.id
         apply_action(

@@ -1,13 +1,16 @@
 """Who holds a grievance: the official for its ward and department, and above them the
-department's supervisor, both from backend/masterdata/officials.yml; the town's nodal officer for
-what has no supervisor."""
+department's supervisor; the town's nodal officer for what has no supervisor. Read from the
+people table (seeded from backend/masterdata/officials.yml, then kept by administrators), so a
+change made in the console routes the next case."""
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backend.models import Person, RoleGrant
 from backend.services.outbox import Contact
+
+ROUTED_ROLES = ("OFFICIAL", "SUPERVISOR", "NODAL_OFFICER")
 
 
 @dataclass(frozen=True)
@@ -15,29 +18,33 @@ class Official:
     id: str
     department: str
     ulb: str
-    role: str  # OFFICIAL | SUPERVISOR | NODAL
+    role: str  # OFFICIAL | SUPERVISOR | NODAL_OFFICER
     contact: Contact
     first_ward: int = 0
     last_ward: int = 0
 
 
-@lru_cache
-def load_officials(masterdata_dir: Path) -> tuple[Official, ...]:
-    raw = yaml.safe_load((masterdata_dir / "officials.yml").read_text(encoding="utf-8"))
-    people = []
-    for role, key in (("OFFICIAL", "officials"), ("SUPERVISOR", "supervisors"), ("NODAL", "nodal_officers")):
-        for item in raw.get(key, []):
-            first, last = item.get("wards", [0, 0])
-            people.append(Official(
-                id=item["id"], department=item.get("department", ""), ulb=item["ulb"], role=role,
-                contact=Contact(phone=item["phone"], channel=item["channel"], language=item["language"]),
-                first_ward=int(first), last_ward=int(last),
-            ))
-    return tuple(people)
+def _official(person: Person, grant: RoleGrant) -> Official:
+    return Official(
+        id=person.id, department=grant.department or "", ulb=grant.ulb or "", role=grant.role,
+        contact=Contact(phone=person.phone, channel=person.channel, language=person.language),
+        first_ward=grant.first_ward or 0, last_ward=grant.last_ward or 0,
+    )
 
 
-def official_by_id(masterdata_dir: Path, official_id: str | None) -> Official | None:
-    return next((o for o in load_officials(masterdata_dir) if o.id == official_id), None)
+def _first(session: Session, *conditions) -> Official | None:  # noqa: ANN002
+    row = session.execute(
+        select(Person, RoleGrant).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(Person.active.is_(True), *conditions).order_by(Person.id, RoleGrant.id).limit(1)
+    ).first()
+    return _official(*row) if row else None
+
+
+def official_by_id(session: Session, official_id: str | None) -> Official | None:
+    """An active official, supervisor or nodal officer (operators and offices are not)."""
+    if not official_id:
+        return None
+    return _first(session, Person.id == official_id, RoleGrant.role.in_(ROUTED_ROLES))
 
 
 def _ulb_and_number(ward_code: str) -> tuple[str, int] | None:
@@ -46,28 +53,24 @@ def _ulb_and_number(ward_code: str) -> tuple[str, int] | None:
     return (ulb, int(number)) if number.isdigit() else None
 
 
-def official_for(masterdata_dir: Path, *, ward_code: str, department: str) -> Official | None:
+def official_for(session: Session, *, ward_code: str, department: str) -> Official | None:
     place = _ulb_and_number(ward_code)
     if place is None:
         return None
     ulb, number = place
-    return next(
-        (o for o in load_officials(masterdata_dir)
-         if o.role == "OFFICIAL" and o.ulb == ulb and o.department == department and o.first_ward <= number <= o.last_ward),
-        None,
-    )
+    return _first(session, RoleGrant.role == "OFFICIAL", RoleGrant.ulb == ulb, RoleGrant.department == department,
+                  RoleGrant.first_ward <= number, RoleGrant.last_ward >= number)
 
 
-def supervisor_for(masterdata_dir: Path, *, ward_code: str, department: str) -> Official | None:
+def supervisor_for(session: Session, *, ward_code: str, department: str) -> Official | None:
     place = _ulb_and_number(ward_code)
-    ulb = place[0] if place else None
-    return next(
-        (o for o in load_officials(masterdata_dir) if o.role == "SUPERVISOR" and o.ulb == ulb and o.department == department),
-        None,
-    )
+    if place is None:
+        return None
+    return _first(session, RoleGrant.role == "SUPERVISOR", RoleGrant.ulb == place[0], RoleGrant.department == department)
 
 
-def nodal_officer_for(masterdata_dir: Path, *, ward_code: str) -> Official | None:
+def nodal_officer_for(session: Session, *, ward_code: str) -> Official | None:
     place = _ulb_and_number(ward_code)
-    ulb = place[0] if place else None
-    return next((o for o in load_officials(masterdata_dir) if o.role == "NODAL" and o.ulb == ulb), None)
+    if place is None:
+        return None
+    return _first(session, RoleGrant.role == "NODAL_OFFICER", RoleGrant.ulb == place[0])

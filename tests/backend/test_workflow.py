@@ -1,14 +1,14 @@
 """The workflow engine: every allowed transition, refusals, and lost updates prevented."""
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.db import get_session_factory
-from backend.models import Person
+from backend.models import Person, RoleGrant
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict, act_on_case, find_case
 from backend.services.grievance import file_grievance
@@ -27,16 +27,14 @@ WORKFLOWS = load_workflows(Settings().workflows_dir)
 GRIEVANCE = WORKFLOWS["grievance"]
 
 
-@pytest.fixture
-def settings(settings: Settings, tmp_path: Path) -> Settings:
-    """The engine's own tests start from an unrouted case: the same master data, no officials."""
-    masterdata = tmp_path / "masterdata"
-    shutil.copytree(settings.masterdata_dir, masterdata)
-    (masterdata / "officials.yml").write_text("officials: []\nsupervisors: []\n")
-    return settings.model_copy(update={"masterdata_dir": masterdata})
+def _ward_12_official(session: Session, first_ward: int) -> None:
+    session.execute(update(RoleGrant).where(RoleGrant.person_id == "BMC-SAN-N").values(first_ward=first_ward))
 
 
 def _file(session: Session, settings: Settings, key: str | None = None):
+    """The engine's own tests start from an unrouted case: filed while no official held ward 12
+    (then BMC-SAN-N has it back, to act on it)."""
+    _ward_12_official(session, 30)
     case, _ = file_grievance(
         session,
         workflow=GRIEVANCE,
@@ -53,6 +51,7 @@ def _file(session: Session, settings: Settings, key: str | None = None):
         now=NOW,
         timezone=settings.timezone,
     )
+    _ward_12_official(session, 1)
     session.commit()
     return case
 
