@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
+from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
 from backend.services import certificates, desludging
 from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
@@ -66,7 +66,7 @@ def case_history(reference: str, session: SessionDep):
     return _case_or_404(session, reference).history
 
 
-@router.post("/{reference}/actions", response_model=CaseStatusOut, dependencies=[Authorised])
+@router.post("/{reference}/actions", response_model=CaseOut, dependencies=[Authorised])
 def act(reference: str, body: CaseActionIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> Case:
     case = _case_or_404(session, reference)
     try:
