@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """settings: what start-up (migrations, background jobs, the sandbox) uses; tests pass theirs
     and override get_settings for the routes."""
     settings = settings or get_settings()
+    settings.refuse_published_defaults()  # SATHI_ENV=production: never on a published secret or the sandbox
     logging_setup.install()  # before the first request is logged
     app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

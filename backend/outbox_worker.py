@@ -191,6 +191,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging_setup.install()  # no whole numbers in what this process prints (httpx logs each URL)
     settings = get_settings()
+    settings.refuse_published_defaults()
     worker, stop = OutboxWorker(settings), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

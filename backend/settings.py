@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from common.secrets import DEFAULTS as DEFAULT_SECRETS
+from common.secrets import DEFAULTS as DEFAULT_SECRETS, is_production, refuse_defaults
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,6 +117,20 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url.removeprefix(prefix)
         return url
+
+    def refuse_published_defaults(self) -> None:
+        """With SATHI_ENV=production, raises DefaultSecretInProduction naming every secret this
+        process holds that is still its published default, and the sandbox if it is on. Twilio's
+        token is always held: WhatsApp goes out through Twilio and its status callbacks are signed."""
+        refuse_defaults(
+            {
+                "SATHI_ACTIONS_TOKEN": self.actions_token, "SATHI_CHANNELS_TOKEN": self.channels_token,
+                "SATHI_TURN_SECRET": self.turn_secret, "SATHI_PAYMENT_SECRET": self.payment_secret,
+                "SATHI_CERTIFICATE_LINK_SECRET": self.certificate_link_secret,
+                "SATHI_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            },
+            production=is_production({"SATHI_ENV": self.env}), sandbox_enabled=self.sandbox_enabled,
+        )
 
 
 @lru_cache

@@ -46,7 +46,9 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run_forever(get_settings(), stop)
+    settings = get_settings()
+    settings.refuse_published_defaults()
+    run_forever(settings, stop)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 class GatewaySmsInput(TextChannelInput):
     provider = "http_gateway"
     channel = "sms"
+    secret_credentials = {"secret": "SATHI_SMS_GATEWAY_SECRET"}
 
     @classmethod
     def name(cls) -> str:

@@ -15,6 +15,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 class TwilioMessagingInput(TextChannelInput):
     provider = "twilio"
+    secret_credentials = {"auth_token": "SATHI_TWILIO_AUTH_TOKEN"}
 
     def __init__(
         self, auth_token: str, public_base_url: str, backend_url: str, api_token: str, spool_path: str | None = None, **_: Any

@@ -40,6 +40,7 @@ _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 class VoiceInput(ConfiguredInput):
     provider = "twilio"
     channel = "voice"
+    secret_credentials = {"auth_token": "SATHI_TWILIO_AUTH_TOKEN"}
 
     @classmethod
     def name(cls) -> str:

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, str] = {
     "SATHI_TWILIO_AUTH_TOKEN": "dev-twilio-token",
     # The Indian SMS gateway's HMAC secret for inbound messages.
     "SATHI_SMS_GATEWAY_SECRET": "dev-gateway-secret",
+    # Rasa's own HTTP API (`rasa run --enable-api --auth-token`): whoever holds it steers any conversation.
+    "SATHI_RASA_TOKEN": "dev-rasa-token",
 }
 
 PRODUCTION = "production"

@@ -6,10 +6,12 @@ Prints, for WhatsApp: the webhook's answer time (what Twilio waits for; it allow
 time until the reply reached the Twilio sandbox (conversation + outbox + send); for voice: the
 time of one IVR step (voice answers synchronously, so this is what the caller hears as a pause)."""
 import argparse
+import os
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from common.secrets import DEFAULTS
 from scripts.phone import TextPhone, TwilioSigner, VoicePhone
 
 
@@ -67,7 +69,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=4, help="messages per phone")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
     parser.add_argument("--backend-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--auth-token", default="dev-twilio-token")
+    parser.add_argument("--auth-token", default=os.environ.get("SATHI_TWILIO_AUTH_TOKEN", DEFAULTS["SATHI_TWILIO_AUTH_TOKEN"]))
     args = parser.parse_args()
     signer = TwilioSigner(args.rasa_url, args.auth_token)
     numbers = [f"+9194380{i:05d}" for i in range(args.phones)]

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from channels.signatures import public_url, sign
+from common.secrets import DEFAULTS
 from locales.voice_audio import RECORDED_LANGUAGES, all_prompts
 
 ACCOUNT_SID = os.environ.get("SATHI_TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000")
@@ -86,7 +87,8 @@ class TextPhone:
         return twiml_messages(response.text)
 
     def inbox(self) -> list[dict]:
-        response = httpx.post(f"{self.backend_url}/sandbox/twilio/inbox", json={"to": self.address, "after": self.seen}, timeout=10)
+        response = httpx.post(f"{self.backend_url}/sandbox/twilio/inbox", json={"to": self.address, "after": self.seen},
+                              auth=(ACCOUNT_SID, self.signer.auth_token), timeout=10)  # the account's, as Twilio asks
         response.raise_for_status()
         messages = response.json()
         if messages:
@@ -262,7 +264,7 @@ def main() -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("SATHI_RASA_URL", "http://127.0.0.1:5005"))
     parser.add_argument("--backend-url", default=os.environ.get("SATHI_BACKEND_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--public-base-url", default=os.environ.get("SATHI_PUBLIC_BASE_URL"))
-    parser.add_argument("--auth-token", default=os.environ.get("SATHI_TWILIO_AUTH_TOKEN", "dev-twilio-token"))
+    parser.add_argument("--auth-token", default=os.environ.get("SATHI_TWILIO_AUTH_TOKEN", DEFAULTS["SATHI_TWILIO_AUTH_TOKEN"]))
     args = parser.parse_args()
     signer = TwilioSigner(args.rasa_url, args.auth_token, args.public_base_url)
     try:

@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.secrets import DEFAULTS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,9 +28,9 @@ class StackConfig:
     actions_port: int = 5055
     rasa_port: int = 5005
     api_token: str = os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
-    rasa_token: str = os.environ.get("SATHI_RASA_TOKEN", "dev-rasa-token")
+    rasa_token: str = os.environ.get("SATHI_RASA_TOKEN", DEFAULTS["SATHI_RASA_TOKEN"])
     # The sandbox's token unless a real Twilio account is configured; the phone simulator signs with it.
-    twilio_auth_token: str = os.environ.get("SATHI_TWILIO_AUTH_TOKEN", os.environ.get("TWILIO_AUTH_TOKEN", "dev-twilio-token"))
+    twilio_auth_token: str = os.environ.get("SATHI_TWILIO_AUTH_TOKEN", os.environ.get("TWILIO_AUTH_TOKEN", DEFAULTS["SATHI_TWILIO_AUTH_TOKEN"]))
     extra_env: dict[str, str] = field(default_factory=dict)
     # Per process ("backend", "actions", "rasa"), over extra_env: the fault tests route one
     # process's calls through a proxy they control.
@@ -80,7 +82,7 @@ class Stack:
             "SATHI_PUBLIC_BASE_URL": os.environ.get("SATHI_PUBLIC_BASE_URL", c.rasa_url),
             "SATHI_PUBLIC_BACKEND_URL": os.environ.get("SATHI_PUBLIC_BACKEND_URL", c.backend_url),
             "SATHI_TWILIO_API_BASE": os.environ.get("SATHI_TWILIO_API_BASE", f"{c.backend_url}/sandbox/twilio"),
-            "SATHI_SMS_GATEWAY_SECRET": os.environ.get("SATHI_SMS_GATEWAY_SECRET", "dev-gateway-secret"),
+            "SATHI_SMS_GATEWAY_SECRET": os.environ.get("SATHI_SMS_GATEWAY_SECRET", DEFAULTS["SATHI_SMS_GATEWAY_SECRET"]),
             "SATHI_CHANNEL_SPOOL": str(c.var_dir / "channel_spool.db"),
             # Development runs on the built-in Twilio and payment sandboxes (off by default).
             "SATHI_SANDBOX_ENABLED": os.environ.get("SATHI_SANDBOX_ENABLED", "true"),
@@ -93,7 +95,8 @@ class Stack:
         c = self.config
         return {
             "backend": [str(ROOT / ".venv/bin/uvicorn"), "backend.main:app", "--host", c.host, "--port", str(c.backend_port)],
-            "actions": [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.actions_port)],
+            "actions": [str(ROOT / ".venv/bin/python"), "-m", "scripts.action_server", "--actions", "actions",
+                        "--host", c.host, "--port", str(c.actions_port)],
             "rasa": [
                 str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(c.model),
                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",

@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.auth import SignedInDep, refused
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
+from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
 from backend.services import certificates, desludging
 from backend.services.access import Refused, may_view
@@ -72,7 +72,7 @@ def case_history(reference: str, actor: SignedInDep, session: SessionDep, workfl
     return case.history
 
 
-@router.post("/{reference}/actions", response_model=CaseStatusOut)
+@router.post("/{reference}/actions", response_model=CaseOut)
 def act(reference: str, body: CaseActionIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
         workflows: WorkflowsDep, now: NowDep) -> Case:
     """The signed-in person's action; their roles and area decide (403 naming why not)."""

@@ -14,7 +14,7 @@ from backend.api.auth import SignedInDep
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.db import get_session_factory
 from backend.api.schemas import (
-    AnswerIn, AnswerOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
+    AnswerIn, AnswerOut, CaseOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
     CorrectionIn, CorrectionOut, FieldAgentOut, QueueItemOut, VerificationOut,
 )
 from backend.services import certificate_signing, certificates, field_agents
@@ -193,7 +193,7 @@ def office_queue(actor: SignedInDep, session: SessionDep, office: Annotated[str,
             for c in certificates.queue(session, office=office, state=state)]
 
 
-@router.post("/{reference}/actions", response_model=CaseStatusOut)
+@router.post("/{reference}/actions", response_model=CaseOut)
 def act(reference: str, body: CertificateActionIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
         workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
     """A step by the signed-in office staff member, as their role and office allow."""
@@ -218,15 +218,17 @@ def verify(
     session: SessionDep, settings: SettingsDep, payload: Annotated[str | None, Query(max_length=2000)] = None,
     reference: Annotated[str | None, Query(max_length=40)] = None,
 ) -> VerificationOut:
-    """Public: genuine, tampered (altered, or not signed by this office), revoked, or unknown."""
+    """Public: genuine, tampered (altered, or not signed by this office), revoked, or unknown. What
+    the certificate says (the holder's name) only for the signed payload of its QR code: numbers
+    are sequential, so a bare number tells only whether it exists and its status."""
     if not payload and not reference:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "payload_or_reference"})
     verdict = certificates.verify(session, settings=settings, payload=payload, reference=None if payload else reference)
-    return VerificationOut(status=verdict.status, reference=verdict.reference, **_shown(verdict))
+    return VerificationOut(status=verdict.status, reference=verdict.reference, **(_shown(verdict) if payload else {}))
 
 
 def _shown(verdict: certificates.Verdict) -> dict:
-    """What the public may see of a certificate that exists: what it says, nothing more."""
+    """What someone holding the certificate's signed payload may see of it: what it says, nothing more."""
     if verdict.case is None:
         return {}
     details = verdict.case.details

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Re
 from fastapi.responses import FileResponse
 
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseStatusOut, CategoryMatchOut, CategoryOut, GrievanceIn
+from backend.api.schemas import CaseOut, CategoryMatchOut, CategoryOut, GrievanceIn
 from backend.db import get_session_factory
 from backend.services import grievance as grievance_service
 from backend.settings import Settings
@@ -32,7 +32,7 @@ def match_category(settings: SettingsDep, q: Annotated[str, Query(max_length=200
     )
 
 
-@router.post("", response_model=CaseStatusOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
+@router.post("", response_model=CaseOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
 def file_grievance(
     body: GrievanceIn,
     response: Response,

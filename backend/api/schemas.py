@@ -59,11 +59,12 @@ class DisposalOut(BaseModel):
 
 
 class CaseStatusOut(BaseModel):
+    """The status anyone with the number may read: nothing personal, and not who holds the case
+    (the holder's kind only)."""
     reference: str
     service: str
     state: str
     version: int
-    assignee_id: str | None = None
     escalations: int = 0
     holder: str | None = None  # official | supervisor | nobody | done (on the status endpoints)
     created_at: datetime
@@ -71,6 +72,11 @@ class CaseStatusOut(BaseModel):
     sla_due_at: datetime | None
     vehicle: str | None = None  # desludging: the vehicle on its way
     disposal: DisposalOut | None = None  # desludging: where the waste went
+
+
+class CaseOut(CaseStatusOut):
+    """The case as the staff who act on it see it after an action: also whom it is with now."""
+    assignee_id: str | None = None
 
 
 class CaseActionIn(BaseModel):

@@ -154,8 +154,11 @@ class InboxIn(BaseModel):
 
 
 @router.post("/inbox")
-def inbox(body: InboxIn, background: BackgroundTasks, session: SessionDep, settings: SettingsDep, now: NowDep) -> list[dict]:
-    """What a phone has received so far, for the simulator (in the body, so logs never hold numbers)."""
+def inbox(body: InboxIn, background: BackgroundTasks, session: SessionDep, settings: SettingsDep, now: NowDep,
+          authorization: Annotated[str | None, Header()] = None) -> list[dict]:
+    """What a phone has received so far, for the simulator (in the body, so logs never hold numbers).
+    Payment and certificate links are in there: the account's basic auth, as Twilio's own reads ask."""
+    _check_basic_auth(settings, settings.twilio_account_sid, authorization)
     _report_missed(session, background, settings, now)
     rows = session.scalars(
         select(SandboxMessage).where(SandboxMessage.recipient == body.to, SandboxMessage.id > body.after).order_by(SandboxMessage.id)

@@ -306,7 +306,7 @@ def _issue(case: Case, *, settings: Settings, now: datetime) -> str:
 
 def download_token(settings: Settings, reference: str) -> str:
     """Short, unguessable, and good for this certificate only: the link the citizen gets."""
-    mac = hmac.new(settings.payment_secret.encode(), f"certificate:{reference}".encode(), hashlib.sha256).hexdigest()
+    mac = hmac.new(settings.certificate_link_secret.encode(), f"certificate:{reference}".encode(), hashlib.sha256).hexdigest()
     return f"{reference}.{mac[:20]}"
 
 

@@ -265,15 +265,16 @@ def test_the_sandbox_reports_again_what_the_backend_did_not_take(app, client, se
     path = f"/sandbox/twilio/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
     form = {"To": PHONES[0], "From": settings.twilio_sms_from, "Body": TEXT,
             "StatusCallback": "http://testserver/api/v1/twilio/status?outbox_id=7"}
-    sid = client.post(path, data=form, auth=(settings.twilio_account_sid, settings.twilio_auth_token)).json()["sid"]
+    account = (settings.twilio_account_sid, settings.twilio_auth_token)
+    sid = client.post(path, data=form, auth=account).json()["sid"]
     assert reports == [sid]
-    client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]})
+    client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]}, auth=account)
     assert reports == [sid]  # not yet: the first report may still be on its way
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(seconds=10)
-    client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]})
+    client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]}, auth=account)
     assert reports == [sid, sid]
     twilio_sandbox._mark_reported(settings.database_url, sid)
-    client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]})
+    client.post("/sandbox/twilio/inbox", json={"to": PHONES[1]}, auth=account)
     assert reports == [sid, sid]  # taken: never again
 
 
