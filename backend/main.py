@@ -2,15 +2,20 @@
 import logging
 from contextlib import asynccontextmanager
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from backend import logging_setup
-from backend.api import cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
+from backend.api import auth, cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
 from backend.api.edge import CleanInput
 from backend.console.router import router as console_router
+from backend.db import get_engine, get_session_factory
 from backend.migrate import upgrade
+from backend.services import people
 from backend.outbox_worker import start_in_background as start_outbox_worker
 from backend.sweeper import start_in_background as start_sweeper
 from backend.settings import Settings, get_settings
@@ -23,6 +28,7 @@ async def lifespan(app: FastAPI):
     settings = app.state.settings
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
+    seed_people(settings)
     jobs = []
     if settings.outbox_worker_in_process:
         jobs.append(start_outbox_worker(settings))
@@ -35,6 +41,22 @@ async def lifespan(app: FastAPI):
         thread.join(timeout=15)
 
 
+def seed_people(settings: Settings) -> None:
+    """The master data's people, added once (several workers may start at once: one wins). A
+    database not migrated yet (migrations run as their own step) is seeded on the next start."""
+    if not inspect(get_engine(settings.database_url)).has_table("people"):
+        logger.warning("the database has no people table yet: run the migrations, then start again")
+        return
+    with get_session_factory(settings.database_url)() as session:
+        try:
+            added = people.seed(session, masterdata_dir=settings.masterdata_dir, now=datetime.now(UTC))
+        except IntegrityError:
+            session.rollback()
+            return
+    if added:
+        logger.info("added %d people from the master data", added)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """settings: what start-up (migrations, background jobs, the sandbox) uses; tests pass theirs
     and override get_settings for the routes."""
@@ -43,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.add_middleware(CleanInput)
+    app.include_router(auth.router)
     app.include_router(grievance.router)
     app.include_router(places.router)
     app.include_router(cases.router)

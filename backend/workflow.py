@@ -81,6 +81,9 @@ class WorkflowDef(BaseModel):
     service: str
     reference_prefix: str = Field(pattern=r"^[A-Z]{3}$")
     business_sla_hours: float
+    # The department that serves the service's cases when a case does not name one (its
+    # supervisors act on them; backend/services/access.py).
+    department: str | None = None
     states: dict[str, StateDef]
     actions: list[ActionDef]
 

@@ -10,8 +10,9 @@ from locales import CATALOG_DIR, load_catalog
 
 AUDIO_DIR = CATALOG_DIR / "audio"
 RECORDED_LANGUAGES = ("or",)  # hi-IN and en-IN are spoken by Twilio's <Say>
-# Texts only ever shown on a web page, never played on a call: the officials' console.
-UNSPOKEN_PREFIXES = ("console.",)
+# Texts never played on a call: the officials' console's pages, and its sign-in codes (sent by
+# WhatsApp or SMS only).
+UNSPOKEN_PREFIXES = ("console.", "console_")
 
 
 def voice_template(key: str, language: str) -> str | None:

@@ -2,17 +2,22 @@
 if PostgreSQL cannot be reached the run fails and says so, it never skips."""
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from backend.api.auth import COOKIE
 from backend.api.deps import get_now
+from backend.db import get_session_factory
 from backend.main import create_app
 from backend.migrate import upgrade
+from backend.models import Case, Person, RoleGrant
+from backend.services import people, signin
 from backend.settings import Settings, get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get("SATHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -48,12 +53,19 @@ def migrated_database(kind: str, directory: Path) -> Iterator[str]:
     newest revision; a PostgreSQL one is dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite:///{directory / 'sathi.db'}"
-        upgrade(url)
+        _prepare(url)
         yield url
     else:
         for url in _postgres_database():
-            upgrade(url)
+            _prepare(url)
             yield url
+
+
+def _prepare(url: str) -> None:
+    """Migrated, with the master data's people, as a backend leaves it on start."""
+    upgrade(url)
+    with get_session_factory(url)() as session:
+        people.seed(session, masterdata_dir=Settings().masterdata_dir, now=NOW)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -86,3 +98,29 @@ def client(app) -> Iterator[TestClient]:
 @pytest.fixture
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+def sign_in_staff(client: TestClient, settings: Settings, person_id: str) -> dict[str, str]:
+    """Signs that person in on the test client (the session cookie, as the console sets it after a
+    good code, opened at the test's clock) and returns the headers a change needs (CSRF token)."""
+    with get_session_factory(settings.database_url)() as session:
+        person = session.get(Person, person_id)
+        now = client.app.dependency_overrides.get(get_now, get_now)()
+        console, token = signin.open_session(session, settings=settings, person=person, now=now)
+        session.commit()
+        csrf = console.csrf_token
+    client.cookies.set(COOKIE, token)
+    return {"X-CSRF-Token": csrf}
+
+
+def staff_of_office(settings: Settings, reference: str, role: str) -> str:
+    """The id of the person with this role at the office whose queue holds the case."""
+    with get_session_factory(settings.database_url)() as session:
+        office = session.scalar(select(Case.office).where(Case.reference == reference))
+        return session.scalar(select(RoleGrant.person_id).where(RoleGrant.office == office, RoleGrant.role == role))
+
+
+@pytest.fixture
+def staff(client, settings) -> Callable[[str], dict[str, str]]:
+    """staff("BMC-SAN-N") signs that person in on the test client; returns the CSRF header."""
+    return lambda person_id: sign_in_staff(client, settings, person_id)

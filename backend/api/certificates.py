@@ -10,6 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Path, Que
 from fastapi.responses import FileResponse, HTMLResponse
 
 import locales
+from backend.api.auth import SignedInDep
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.db import get_session_factory
 from backend.api.schemas import (
@@ -17,6 +18,7 @@ from backend.api.schemas import (
     CorrectionIn, CorrectionOut, FieldAgentOut, QueueItemOut, VerificationOut,
 )
 from backend.services import certificate_signing, certificates, field_agents
+from backend.services.access import works_at
 from backend.services.cases import find_case
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowError
@@ -179,24 +181,28 @@ def _own_returned(session, reference: str, phone: str):  # noqa: ANN001, ANN202
     return case
 
 
-@router.get("/queue", response_model=list[QueueItemOut], dependencies=[Authorised])
-def office_queue(session: SessionDep, office: Annotated[str, Query(max_length=60)], state: str | None = None) -> list[QueueItemOut]:
-    """The office's work in the order it must be done: Tatkal first, then first in, first out."""
+@router.get("/queue", response_model=list[QueueItemOut])
+def office_queue(actor: SignedInDep, session: SessionDep, office: Annotated[str, Query(max_length=60)],
+                 state: str | None = None) -> list[QueueItemOut]:
+    """The office's work in the order it must be done: Tatkal first, then first in, first out;
+    for the office's own staff."""
+    if not works_at(actor, office):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_office"})
     return [QueueItemOut(reference=c.reference, certificate_type=c.details["certificate_type"], state=c.state,
                          lane=c.details["lane"], queued_at=c.details["queued_at"])
             for c in certificates.queue(session, office=office, state=state)]
 
 
-@router.post("/{reference}/actions", response_model=CaseStatusOut, dependencies=[Authorised])
-def act(reference: str, body: CertificateActionIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-        now: NowDep):  # noqa: ANN201
+@router.post("/{reference}/actions", response_model=CaseStatusOut)
+def act(reference: str, body: CertificateActionIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
+        workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
+    """A step by the signed-in office staff member, as their role and office allow."""
     case = find_case(session, reference)
     if case is None or case.service != "certificate":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     with committed(session, _refused):
         certificates.act(session, settings=settings, workflow=workflows["certificate"], case=case, action=body.action,
-                         actor_role=body.actor_role, actor_id=body.actor_id, now=now, reason=body.reason,
-                         out_of_order_reason=body.out_of_order_reason)
+                         actor=actor, now=now, reason=body.reason, out_of_order_reason=body.out_of_order_reason)
     return case
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.db import get_session_factory
+from backend.services.access import Refused
 from backend.settings import Settings, get_settings
 from backend.workflow import WorkflowDef, WorkflowError, load_workflows
 from channels.signatures import same_secret
@@ -52,6 +53,9 @@ def committed(session: Session, refused: Callable[[WorkflowError], HTTPException
     try:
         yield
         session.commit()
+    except Refused as exc:  # this actor may not: 403 naming why, whatever the route
+        session.rollback()
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": exc.code}) from exc
     except WorkflowError as exc:
         session.rollback()
         raise refused(exc) from exc

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
+from backend.api.auth import SignedInDep
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
     AnswerIn, AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/desludging", tags=["desludging"])
 
 
 def _refused(exc: WorkflowError) -> HTTPException:
-    codes = {"wrong_role": 403, "not_assigned_operator": 403, "unknown_action": 404, "reason_required": 422}
+    codes = {"unknown_action": 404, "reason_required": 422}
     code = codes.get(exc.code, status.HTTP_409_CONFLICT)
     detail = {"code": exc.code}
     if isinstance(exc, desludging.InvalidRequest):
@@ -74,14 +75,16 @@ def file_request(
     )
 
 
-@router.post("/{reference}/operator", response_model=DesludgingOut, dependencies=[Authorised])
+@router.post("/{reference}/operator", response_model=DesludgingOut)
 def operator_step(
-    reference: str, body: OperatorStepIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+    reference: str, body: OperatorStepIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
+    workflows: WorkflowsDep, now: NowDep,
 ) -> DesludgingOut:
+    """The signed-in operator's step on a request assigned to them."""
     case = _case(session, reference)
     with committed(session, _refused):
         desludging.operator_step(
-            case, workflow=workflows["desludging"], masterdata_dir=settings.masterdata_dir, operator_id=body.operator_id,
+            session, case, workflow=workflows["desludging"], masterdata_dir=settings.masterdata_dir, actor=actor,
             action=body.action, now=now, reason=body.reason, plant_code=body.plant, volume_litres=body.volume_litres,
         )
     return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,

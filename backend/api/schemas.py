@@ -74,9 +74,9 @@ class CaseStatusOut(BaseModel):
 
 
 class CaseActionIn(BaseModel):
+    """An official's action; who acts is whoever signed in (never a role or id in the body)."""
+
     action: str = Field(max_length=40)
-    actor_role: str = Field(max_length=32)
-    actor_id: str = Field(max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
     expected_version: Annotated[int, Field(ge=0, le=INT_COLUMN_MAX)] | None = None
     assignee_id: str | None = Field(default=None, max_length=40)
@@ -312,7 +312,8 @@ class QuoteOut(BaseModel):
 
 
 class OperatorStepIn(BaseModel):
-    operator_id: str = Field(max_length=40)
+    """The signed-in operator's step on a request assigned to them."""
+
     action: str = Field(pattern=r"^(ACCEPT|DECLINE|DISPOSE)$")
     reason: str | None = Field(default=None, max_length=500)
     plant: str | None = Field(default=None, max_length=40)
@@ -394,9 +395,7 @@ class QueueItemOut(BaseModel):
 
 
 class CertificateActionIn(BaseModel):
-    action: str = Field(pattern=r"^(VERIFY|APPROVE|REJECT|SEND_BACK|RESUBMIT|REVOKE)$")
-    actor_role: str = Field(max_length=20)
-    actor_id: str = Field(max_length=64)
+    action: str = Field(pattern=r"^(VERIFY|APPROVE|REJECT|SEND_BACK|REVOKE)$")
     reason: str | None = Field(default=None, max_length=500)
     out_of_order_reason: str | None = Field(default=None, max_length=500)  # to take one out of queue order
 
@@ -408,3 +407,12 @@ class VerificationOut(BaseModel):
     name: str | None = None
     issued_on: str | None = None
     office: str | None = None
+
+
+class SignInCodeIn(BaseModel):
+    phone: Phone
+
+
+class SignInIn(BaseModel):
+    phone: Phone
+    code: str = Field(min_length=1, max_length=12)

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 from backend.models import Case, CaseHistory
 from backend.services.citizens import normalise_phone
 from backend.references import SERVICE_PREFIXES, format_reference, normalise_reference
-from backend.services import routing
+from backend.services import audit, routing
+from backend.services.access import Actor, role_for
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
 
@@ -48,16 +49,17 @@ def act_on_case(
     workflow: WorkflowDef,
     case: Case,
     action: str,
-    actor_role: str,
-    actor_id: str,
+    actor: Actor,
     now: datetime,
     masterdata_dir: Path,
     reason: str | None = None,
     expected_version: int | None = None,
     assignee_id: str | None = None,
 ) -> CaseHistory:
-    """assignee_id: hand the case to this official (ASSIGN, REASSIGN); otherwise it stays with
-    whoever holds it, who is told if the action says so."""
+    """The actor's role and area decide (access.role_for: Refused otherwise); the action is
+    audited with the case. assignee_id: hand the case to this official (ASSIGN, REASSIGN);
+    otherwise it stays with whoever holds it, who is told if the action says so."""
+    role = role_for(actor, case, workflow.action(action))
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(f"{case.reference} is at version {case.version}, not {expected_version}")
     if assignee_id is not None:
@@ -66,9 +68,10 @@ def act_on_case(
         case.assignee_id = assignee_id
     holder = routing.official_by_id(masterdata_dir, case.assignee_id)
     entry = apply_action(
-        workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now, reason=reason,
+        workflow=workflow, case=case, action=action, actor_role=role, actor_id=actor.id, now=now, reason=reason,
         assignee=holder.contact if holder else None,
     )
+    audit.record(session, actor=actor, action="case.act", now=now, case=case, detail={"action": action, "role": role})
     session.flush()  # raises StaleDataError if another worker changed the case meanwhile
     return entry
 

@@ -21,7 +21,8 @@ import locales
 from backend.models import Case
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import certificate_signing, media, payments, places
+from backend.services import audit, certificate_signing, media, payments, places
+from backend.services.access import Actor, role_for
 from backend.services.answers import Answer, person_name
 from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
 from backend.services.cases import earlier_filing
@@ -228,8 +229,8 @@ def resubmit(
     case.details = {**case.details, "answers": values, "labels": labels, "office": office, "office_label": office_label,
                     "documents": kept, "corrections": case.details.get("corrections", 0) + 1}
     case.assignee_id = office
-    act(session, settings=settings, workflow=workflow, case=case, action="RESUBMIT", actor_role="CITIZEN",
-        actor_id=case.citizen_phone, now=now)
+    act(session, settings=settings, workflow=workflow, case=case, action="RESUBMIT", actor=Actor.citizen(case.citizen_phone),
+        now=now)
 
 
 def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime, actor_role: str = "SYSTEM",
@@ -259,11 +260,14 @@ def queue(session: Session, *, office: str, state: str | None = None) -> list[Ca
 
 
 def act(
-    session: Session, *, settings: Settings, workflow: WorkflowDef, case: Case, action: str, actor_role: str,
-    actor_id: str, now: datetime, reason: str | None = None, out_of_order_reason: str | None = None,
+    session: Session, *, settings: Settings, workflow: WorkflowDef, case: Case, action: str, actor: Actor,
+    now: datetime, reason: str | None = None, out_of_order_reason: str | None = None,
 ) -> None:
-    """An official's step. Applications are taken in queue order; taking another first needs a
-    reason, which is kept with the case."""
+    """A step by office staff (or the citizen's RESUBMIT), as access.role_for allows it; audited.
+    Applications are taken in queue order; taking another first needs a reason, kept with the case."""
+    actor_role, actor_id = role_for(actor, case, workflow.action(action)), actor.id
+    audit.record(session, actor=actor, action="case.act", now=now, case=case,
+                 detail={"action": action, "role": actor_role, **({"out_of_order": True} if out_of_order_reason else {})})
     if action in IN_ORDER_ACTIONS and case.state in QUEUED_STATES:
         head = queue(session, office=case.assignee_id, state=case.state)[0]
         if head.id != case.id:

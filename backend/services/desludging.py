@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from backend.models import Case, Feedback
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import payments, places
+from backend.services import audit, payments, places
+from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
 from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
 from backend.services.citizens import normalise_phone
@@ -36,10 +37,6 @@ class InvalidRequest(WorkflowError):
         super().__init__(f"{field_name}: {code}")
         self.field = field_name
         self.code = code
-
-
-class NotAssignedOperator(WorkflowError):
-    code = "not_assigned_operator"
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,7 @@ def file_request(
             "sanitation_type": request.sanitation_type, "size_litres": request.size_litres, "trips": request.trips,
             "slum": request.slum, "preferred_date": request.preferred_date.isoformat(),
             "pay_before": request.pay_before, "pin": request.pin, "landmark": request.landmark.strip(),
-            **address, "fee_paise": fee,
+            **address, "fee_paise": fee, **({"department": workflow.department} if workflow.department else {}),
             "business_due_at": (now + timedelta(hours=workflow.business_sla_hours)).isoformat(),
         },
         created_at=now, updated_at=now,
@@ -203,12 +200,13 @@ def paid(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: dateti
 
 
 def operator_step(
-    case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, operator_id: str, action: str, now: datetime,
-    reason: str | None = None, plant_code: str | None = None, volume_litres: int | None = None,
+    session: Session, case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, actor: Actor, action: str,
+    now: datetime, reason: str | None = None, plant_code: str | None = None, volume_litres: int | None = None,
 ) -> None:
-    """ACCEPT, DECLINE (it goes to another operator) or DISPOSE (where the waste went, and how much)."""
-    if operator_id != case.assignee_id:
-        raise NotAssignedOperator(f"{operator_id} does not hold {case.reference}")
+    """ACCEPT, DECLINE (it goes to another operator) or DISPOSE (where the waste went, and how much),
+    by the operator the request is assigned to (access.role_for refuses anyone else)."""
+    role = role_for(actor, case, workflow.action(action))
+    operator_id = actor.id
     details = dict(case.details)
     if action == "DISPOSE":
         plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == plant_code), None)
@@ -217,7 +215,8 @@ def operator_step(
         if not volume_litres or volume_litres <= 0 or volume_litres > MAX_LITRES:
             raise InvalidRequest("volume_litres", "out_of_range")
         details["disposal"] = {"plant": plant.code, "volume_litres": volume_litres, "at": now.isoformat()}
-    apply_action(workflow=workflow, case=case, action=action, actor_role="OPERATOR", actor_id=operator_id, now=now, reason=reason)
+    apply_action(workflow=workflow, case=case, action=action, actor_role=role, actor_id=operator_id, now=now, reason=reason)
+    audit.record(session, actor=actor, action="case.act", now=now, case=case, detail={"action": action, "role": role})
     if action == "DECLINE":
         details["declined_by"] = [*details.get("declined_by", []), operator_id]
         case.details = details

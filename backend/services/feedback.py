@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Case, CaseHistory, Feedback
 from backend.services import desludging
+from backend.services.access import Actor
 from backend.services.cases import act_on_case
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef, WorkflowError
@@ -32,13 +33,13 @@ def give_feedback(
         raise NotOwner("only the citizen who filed it can give the verdict")
     if not solved:
         act_on_case(session, workflow=workflow, masterdata_dir=masterdata_dir, case=case, action="REOPEN",
-                    actor_role="CITIZEN", actor_id=case.citizen_phone, now=now, reason=comment or "not solved")
+                    actor=Actor.citizen(case.citizen_phone), now=now, reason=comment or "not solved")
         session.commit()
         return "reopened"
     if rating is None or not 1 <= rating <= 5:
         raise InvalidRating("a rating is 1 to 5")
     act_on_case(session, workflow=workflow, masterdata_dir=masterdata_dir, case=case, action="RATE",
-                actor_role="CITIZEN", actor_id=case.citizen_phone, now=now)
+                actor=Actor.citizen(case.citizen_phone), now=now)
     session.add(Feedback(case_id=case.id, official_id=case.assignee_id, department=case.details.get("department"),
                          rating=rating, comment=(comment or None), at=now))
     session.commit()

@@ -77,7 +77,7 @@ async def test_summary_then_filing_and_a_retry_when_the_backend_was_down(backend
     assert filed["response"] == "utter_certificate_filed_pay" and filed["reference"].startswith("CRT-2026-")
 
 
-async def test_correcting_an_application_the_office_sent_back(backend, dispatcher, client, auth):
+async def test_correcting_an_application_the_office_sent_back(backend, dispatcher, client, auth, staff):
     body = {"certificate_type": "birth", "citizen_phone": "+919812345678", "answers": {
         "child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12", "mother_name": "Sabitri Behera",
         "father_name": "Raghunath Behera"}}
@@ -85,8 +85,9 @@ async def test_correcting_an_application_the_office_sent_back(backend, dispatche
     validate = ValidateCertificateForm(client=backend)
     early = await validate.validate_certificate_reference(reference, dispatcher, make_tracker({}), DOMAIN)
     assert early == {"certificate_reference": None} and responses(dispatcher) == ["utter_nothing_to_correct"]
-    client.post(f"/api/v1/certificates/{reference}/actions", headers=auth,
-                json={"action": "SEND_BACK", "actor_role": "VERIFIER", "actor_id": "reg-1", "reason": "Spelling of the name"})
+    sent_back = client.post(f"/api/v1/certificates/{reference}/actions", headers=staff("BMC-CRT-VER"),
+                            json={"action": "SEND_BACK", "reason": "Spelling of the name"})
+    assert sent_back.status_code == 200, sent_back.text
     started = await validate.validate_certificate_reference(reference, dispatcher, make_tracker({}), DOMAIN)
     assert (started["certificate_type"], started["certificate_answers"]) == ("birth", {"_service": "birth"})
     assert dispatcher.messages[-1]["response"] == "utter_certificate_correcting"

@@ -65,8 +65,9 @@ def test_the_channels_decode_text_without_nul_or_lone_surrogates():
     assert (message.sender, message.text) == ("whatsapp:+919876543210", "Sabitri Behera")
 
 
-def test_nul_in_queries_is_no_server_error(client, auth):
-    assert client.get("/api/v1/certificates/queue?office=BLK%00-1", headers=auth).json() == []
+def test_nul_in_queries_is_no_server_error(client, auth, staff):
+    staff("BALIANTA-CRT-VER")
+    assert client.get("/api/v1/certificates/queue?office=BLK%00-1").json()["detail"]["code"] == "not_your_office"
     verdict = client.get("/api/v1/certificates/verify?reference=CRT-2026%00-000001")
     assert verdict.status_code == 200 and verdict.json()["status"] == "unknown"
 

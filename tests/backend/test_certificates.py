@@ -19,8 +19,8 @@ from backend.models import Case, OutboxMessage, Payment
 from backend.payment_providers.sandbox import sign as webhook_signature
 from backend.services import certificate_signing
 from backend.services.certificate_definitions import DefinitionError, load_definition, load_definitions
-from backend.settings import REPO_ROOT
-from tests.conftest import NOW
+from backend.settings import REPO_ROOT, get_settings
+from tests.conftest import NOW, sign_in_staff, staff_of_office
 
 DEFINITIONS = REPO_ROOT / "backend" / "certificates" / "definitions"
 PHONE = "+919812300001"
@@ -52,8 +52,10 @@ def _pay(client, settings, reference):
 
 
 def _act(client, auth, reference, action, role, **body):
-    return client.post(f"/api/v1/certificates/{reference}/actions", headers=auth,
-                       json={"action": action, "actor_role": role, "actor_id": "BDO-BALIANTA", **body})
+    """The step by the office's own staff member with that role, signed in."""
+    settings = client.app.dependency_overrides[get_settings]()
+    headers = sign_in_staff(client, settings, staff_of_office(settings, reference, role))
+    return client.post(f"/api/v1/certificates/{reference}/actions", headers=headers, json={"action": action, **body})
 
 
 def test_every_shipped_definition_loads(client):
@@ -137,7 +139,7 @@ def test_routing_by_place_village_to_block_ward_to_town_and_residence_to_the_dis
     }).json()["detail"] == {"code": "no_match", "field": "annual_income"}
 
 
-def test_fifo_within_a_lane_and_the_tatkal_lane_first(client, auth, settings, app):
+def test_fifo_within_a_lane_and_the_tatkal_lane_first(client, auth, settings, app, staff):
     filed = []
     for i, tatkal in enumerate([False, False, True, False, True]):
         app.dependency_overrides[get_now] = lambda i=i: NOW + timedelta(minutes=i)
@@ -147,22 +149,29 @@ def test_fifo_within_a_lane_and_the_tatkal_lane_first(client, auth, settings, ap
     for j, reference in enumerate(reversed(filed)):  # paid in the opposite order: the queue follows payment time
         app.dependency_overrides[get_now] = lambda j=j: NOW + timedelta(minutes=10 + j)
         _pay(client, settings, reference)
-    queue = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA"}, headers=auth).json()
+    assert client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA"}, headers=auth).status_code == 401
+    staff("BMC-CRT-VER")  # another office's verifier
+    elsewhere = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA"})
+    assert elsewhere.status_code == 403 and elsewhere.json()["detail"]["code"] == "not_your_office"
+    staff("BALIANTA-CRT-VER")
+    queue = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA"}).json()
     assert [(q["reference"], q["lane"]) for q in queue] == [
         (filed[4], "tatkal"), (filed[2], "tatkal"), (filed[3], "normal"), (filed[1], "normal"), (filed[0], "normal")]
 
     refused = _act(client, auth, filed[0], "VERIFY", "VERIFIER")
     assert refused.status_code == 409 and refused.json()["detail"] == {"code": "out_of_order", "head": filed[4]}
     assert _act(client, auth, filed[4], "VERIFY", "VERIFIER").status_code == 200
-    assert _act(client, auth, filed[4], "APPROVE", "VERIFIER").status_code == 403  # a verifier cannot approve
+    cannot = _act(client, auth, filed[4], "APPROVE", "VERIFIER")  # a verifier cannot approve
+    assert cannot.status_code == 403 and cannot.json()["detail"]["code"] == "wrong_role"
+    elsewhere = client.post(f"/api/v1/certificates/{filed[4]}/actions", headers=staff("BMC-CRT-APP"), json={"action": "APPROVE"})
+    assert elsewhere.status_code == 403 and elsewhere.json()["detail"]["code"] == "not_your_office"
     urgent = _act(client, auth, filed[0], "VERIFY", "VERIFIER", out_of_order_reason="Applicant's exam is tomorrow")
     assert urgent.status_code == 200
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == filed[0]))
         assert case.details["out_of_order"][0]["reason"] == "Applicant's exam is tomorrow"
         assert case.details["out_of_order"][0]["ahead"] == filed[2]
-    remaining = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA", "state": "PENDING_VERIFICATION"},
-                           headers=auth).json()
+    remaining = client.get("/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA", "state": "PENDING_VERIFICATION"}).json()
     assert [q["reference"] for q in remaining] == [filed[2], filed[3], filed[1]]
 
 

@@ -59,7 +59,7 @@ def test_tariff(client, params, fee):
     assert client.get("/api/v1/desludging/quote", params=params).json() == {"fee_rupees": fee}
 
 
-def test_pay_before_journey_to_completion(client, auth, settings, app):
+def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
     filed = _file(client, auth)
     reference = filed["reference"]
     assert reference == "FSM-2026-000001" and filed["state"] == "PENDING_PAYMENT" and filed["fee_rupees"] == 2000.0
@@ -81,23 +81,26 @@ def test_pay_before_journey_to_completion(client, auth, settings, app):
     assert _capture(client, settings, payment.id, 200000, provider_id="pay_2").json() == {"status": "duplicate", "case_paid": False}
     assert "ଆଗରୁ ହୋଇସାରିଛି" in client.get(filed["payment_url"].removeprefix("http://testserver")).text  # "already paid", in Odia
 
-    step = lambda **body: client.post(f"/api/v1/desludging/{reference}/operator", json=body, headers=auth)  # noqa: E731
-    assert step(operator_id="OP-BMC-02", action="ACCEPT").status_code == 403  # not their job
-    assert step(operator_id="OP-BMC-01", action="DECLINE").status_code == 422  # a reason is required
-    declined = step(operator_id="OP-BMC-01", action="DECLINE", reason="vehicle under repair").json()
+    def step(operator: str, **body):  # noqa: ANN202
+        return client.post(f"/api/v1/desludging/{reference}/operator", json=body, headers=staff(operator))
+
+    not_theirs = step("OP-BMC-02", action="ACCEPT")
+    assert not_theirs.status_code == 403 and not_theirs.json()["detail"]["code"] == "not_assigned_to_you"
+    assert step("OP-BMC-01", action="DECLINE").status_code == 422  # a reason is required
+    declined = step("OP-BMC-01", action="DECLINE", reason="vehicle under repair").json()
     assert (declined["state"], declined["operator_id"]) == ("PENDING_OPERATOR_ACCEPT", "OP-BMC-02")
-    assert step(operator_id="OP-BMC-02", action="DISPOSE", plant="BMC-FSTP-BASUAGHAI", volume_litres=2000).status_code == 409
-    assert step(operator_id="OP-BMC-02", action="ACCEPT").json()["state"] == "IN_PROGRESS"
-    assert step(operator_id="OP-BMC-02", action="DISPOSE", plant="CMC-FSTP-MATAGAJPUR", volume_litres=2000).json()["detail"] == {"code": "unknown_plant", "field": "plant"}
+    assert step("OP-BMC-02", action="DISPOSE", plant="BMC-FSTP-BASUAGHAI", volume_litres=2000).status_code == 409
+    assert step("OP-BMC-02", action="ACCEPT").json()["state"] == "IN_PROGRESS"
+    assert step("OP-BMC-02", action="DISPOSE", plant="CMC-FSTP-MATAGAJPUR", volume_litres=2000).json()["detail"] == {"code": "unknown_plant", "field": "plant"}
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=20)
-    assert step(operator_id="OP-BMC-02", action="DISPOSE", plant="BMC-FSTP-BASUAGHAI", volume_litres=1900).json()["state"] == "DISPOSED"
+    assert step("OP-BMC-02", action="DISPOSE", plant="BMC-FSTP-BASUAGHAI", volume_litres=1900).json()["state"] == "DISPOSED"
     disposal = _case(settings, reference).details["disposal"]
     assert disposal == {"plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1900, "at": (NOW + timedelta(hours=20)).isoformat()}
 
     rate = lambda **body: client.post(f"/api/v1/desludging/{reference}/rating", json={"phone": PHONE, **body}, headers=auth)  # noqa: E731
     assert rate(rating=2).json()["detail"] == {"code": "required_below_3", "field": "comment"}
     assert rate(rating=2, comment="Came a day late").json()["state"] == "COMPLETED"
-    history = [h["action"] for h in client.get(f"/api/v1/cases/{reference}/history", headers=auth).json()]
+    history = [h["action"] for h in client.get(f"/api/v1/cases/{reference}/history").json()]  # the operator's view
     assert history == ["APPLY", "REQUEST_PAYMENT", "PAY", "ASSIGN", "DECLINE", "ASSIGN", "ACCEPT", "DISPOSE", "RATE"]
     with get_session_factory(settings.database_url)() as session:
         keys = [(m.locale_key, m.recipient) for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
@@ -223,11 +226,12 @@ def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(clie
     assert ask(PHONE).json()["detail"] == {"code": "nothing_to_pay"}
 
 
-def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, auth):
+def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, auth, staff):
     reference = _file(client, auth, pay_before=False)["reference"]
     status = lambda lang="en": client.get(f"/api/v1/cases/{reference}", params={"language": lang}).json()  # noqa: E731
     assert (status()["holder"], status()["vehicle"], status()["disposal"]) == ("operator", None, None)
-    step = lambda **body: client.post(f"/api/v1/desludging/{reference}/operator", json={"operator_id": "OP-BMC-01", **body}, headers=auth)  # noqa: E731
+    operator = staff("OP-BMC-01")
+    step = lambda **body: client.post(f"/api/v1/desludging/{reference}/operator", json=body, headers=operator)  # noqa: E731
     step(action="ACCEPT")
     assert status()["vehicle"] == "OD-02-AB-4521"
     step(action="DISPOSE", plant="BMC-FSTP-DARUTHENG", volume_litres=1800)
@@ -236,13 +240,14 @@ def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, 
     assert "applicant_name" not in str(status()) and PHONE not in str(status())  # public: no personal data
 
 
-def test_the_citizens_rating_through_the_common_feedback_route(client, auth, settings):
+def test_the_citizens_rating_through_the_common_feedback_route(client, auth, settings, staff):
     reference = _file(client, auth, pay_before=False)["reference"]
     verdict = lambda **body: client.post(f"/api/v1/cases/{reference}/feedback", headers=auth,  # noqa: E731
                                          json={"phone": PHONE, "solved": True, **body})
     assert verdict(rating=4).json()["detail"]["code"] == "wrong_state"  # not done yet
+    operator = staff("OP-BMC-01")
     for action in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1500}):
-        client.post(f"/api/v1/desludging/{reference}/operator", json={"operator_id": "OP-BMC-01", **action}, headers=auth)
+        client.post(f"/api/v1/desludging/{reference}/operator", json=action, headers=operator)
     assert verdict(rating=1).json()["detail"]["code"] == "required_below_3"
     other = client.post(f"/api/v1/cases/{reference}/feedback", headers=auth, json={"phone": "+919000000000", "solved": True, "rating": 5})
     assert other.status_code == 403
@@ -254,17 +259,25 @@ def test_the_citizens_rating_through_the_common_feedback_route(client, auth, set
     assert [(f.official_id, f.rating, f.comment) for f in rows] == [("OP-BMC-01", 1, "Sludge was spilled in the lane")]
 
 
-def test_refusals_of_the_workflow_wrong_role_wrong_state_and_reasons(client, auth, settings):
+def test_refusals_of_the_workflow_wrong_role_wrong_state_and_reasons(client, auth, settings, staff):
     reference = _file(client, auth)["reference"]  # waiting for payment
-    act = lambda **body: client.post(f"/api/v1/cases/{reference}/actions", headers=auth, json={"actor_id": "x", **body})  # noqa: E731
-    assert act(action="ACCEPT", actor_role="CITIZEN").status_code == 409  # wrong state first
-    assert act(action="PAY", actor_role="CITIZEN").status_code == 403  # only the payment webhook pays
-    assert act(action="REJECT", actor_role="CITIZEN", reason="x").status_code == 403
-    assert act(action="CANCEL", actor_role="CITIZEN").status_code == 422  # a reason is required
-    assert act(action="FLY", actor_role="SYSTEM").status_code == 404
-    cancelled = act(action="CANCEL", actor_role="CITIZEN", reason="The tank was emptied privately")
+    supervisor = staff("BMC-SAN-SUP")  # desludging is SANITATION's (workflows/desludging.yml)
+
+    def act(**body):  # noqa: ANN202
+        return client.post(f"/api/v1/cases/{reference}/actions", headers=supervisor, json=body)
+
+    assert act(action="ACCEPT").json()["detail"]["code"] == "wrong_role"  # the operator's step
+    assert act(action="PAY").status_code == 403  # only the payment webhook pays
+    assert act(action="ASSIGN").json()["detail"]["code"] == "wrong_state"  # not paid yet
+    assert act(action="CANCEL").status_code == 422  # a reason is required
+    assert act(action="FLY").status_code == 404
+    other_town = client.post(f"/api/v1/cases/{reference}/actions", headers=staff("BMC-ELE-SUP"),
+                             json={"action": "CANCEL", "reason": "x"})
+    assert other_town.json()["detail"]["code"] == "not_your_department"
+    supervisor = staff("BMC-SAN-SUP")
+    cancelled = act(action="CANCEL", reason="The tank was emptied privately")
     assert cancelled.json()["state"] == "CANCELLED"
-    assert act(action="REJECT", actor_role="SUPERVISOR", reason="x").status_code == 409  # terminal
+    assert act(action="CANCEL", reason="x").status_code == 409  # terminal
     payment = _payment(settings, reference)
     late = _capture(client, settings, payment.id, 200000)  # paid after cancelling: kept, the case does not move
     assert late.json()["status"] == "paid" and _case(settings, reference).state == "CANCELLED"

@@ -81,9 +81,9 @@ def test_two_sweeps_at_the_same_moment_escalate_once(client, auth, settings, mon
         assert len(alerts) == 1
 
 
-def test_resolved_cases_are_not_escalated(client, auth, settings):
+def test_resolved_cases_are_not_escalated(client, auth, settings, staff):
     reference = _file(client, auth)
-    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     assert _sweep(settings, NOW + timedelta(days=60)) == []
 
 

@@ -19,11 +19,11 @@ GRIEVANCE = {
 }
 
 
-def _resolved(client, auth, app, at=NOW, **overrides) -> str:
+def _resolved(client, auth, app, staff, at=NOW, **overrides) -> str:
     app.dependency_overrides[get_now] = lambda: at
     reference = client.post("/api/v1/grievances", json={**GRIEVANCE, **overrides}, headers=auth).json()["reference"]
     app.dependency_overrides[get_now] = lambda: at + timedelta(hours=30)
-    resolved = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    resolved = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     assert resolved.status_code == 200, resolved.text
     return reference
 
@@ -32,8 +32,8 @@ def _verdict(client, auth, reference, **body):
     return client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": PHONE, **body}, headers=auth)
 
 
-def test_the_resolution_message_offers_the_rating_menu_once_it_is_sent(client, auth, app, settings):
-    reference = _resolved(client, auth, app)
+def test_the_resolution_message_offers_the_rating_menu_once_it_is_sent(client, auth, app, settings, staff):
+    reference = _resolved(client, auth, app, staff)
     fake = FakeTwilio()
     sender = TwilioSender(settings, transport=fake.transport)
     with get_session_factory(settings.database_url)() as session:
@@ -49,8 +49,8 @@ def test_the_resolution_message_offers_the_rating_menu_once_it_is_sent(client, a
     assert "1 (ବହୁତ ଖରାପ)" in resolution["body"]
 
 
-def test_a_rating_closes_the_case_and_counts_for_the_official(client, auth, app, settings):
-    reference = _resolved(client, auth, app)
+def test_a_rating_closes_the_case_and_counts_for_the_official(client, auth, app, settings, staff):
+    reference = _resolved(client, auth, app, staff)
     answer = _verdict(client, auth, reference, solved=True, rating=4, comment="Cleaned the next day")
     assert answer.json() == {"reference": reference, "outcome": "closed", "state": "CLOSED"}
     with get_session_factory(settings.database_url)() as session:
@@ -59,8 +59,8 @@ def test_a_rating_closes_the_case_and_counts_for_the_official(client, auth, app,
     assert _verdict(client, auth, reference, solved=True, rating=5).json()["detail"]["code"] == "wrong_state"
 
 
-def test_not_solved_reopens_within_ten_days_and_alerts_the_official(client, auth, app, settings):
-    reference = _resolved(client, auth, app)
+def test_not_solved_reopens_within_ten_days_and_alerts_the_official(client, auth, app, settings, staff):
+    reference = _resolved(client, auth, app, staff)
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(days=9)
     answer = _verdict(client, auth, reference, solved=False)
     assert answer.json() == {"reference": reference, "outcome": "reopened", "state": "PENDING_AT_OFFICIAL"}
@@ -69,16 +69,16 @@ def test_not_solved_reopens_within_ten_days_and_alerts_the_official(client, auth
         assert (alert.locale_key, alert.recipient) == ("utter_alert_case_reopened", "+919437200101")
 
 
-def test_reopening_after_ten_days_is_refused(client, auth, app):
-    reference = _resolved(client, auth, app)
+def test_reopening_after_ten_days_is_refused(client, auth, app, staff):
+    reference = _resolved(client, auth, app, staff)
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=30) + timedelta(days=10, minutes=1)
     refused = _verdict(client, auth, reference, solved=False)
     assert refused.status_code == 409 and refused.json()["detail"]["code"] == "window_closed"
     assert _verdict(client, auth, reference, solved=True, rating=2).json()["outcome"] == "closed"  # rating still counts
 
 
-def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app):
-    reference = _resolved(client, auth, app)
+def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app, staff):
+    reference = _resolved(client, auth, app, staff)
     other = client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": "+919000000000", "solved": True, "rating": 5}, headers=auth)
     assert other.status_code == 403 and other.json()["detail"]["code"] == "not_owner"
     assert _verdict(client, auth, reference, solved=True, rating=7).status_code == 422
@@ -86,12 +86,12 @@ def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app):
     assert client.post("/api/v1/grievances/GRV-2026-999999/feedback", json={"phone": PHONE, "solved": True, "rating": 3}, headers=auth).status_code == 404
 
 
-def test_officials_performance(client, auth, app):
-    fast = _resolved(client, auth, app)  # resolved in 30 h, within garbage's 48 h
+def test_officials_performance(client, auth, app, staff):
+    fast = _resolved(client, auth, app, staff)  # resolved in 30 h, within garbage's 48 h
     app.dependency_overrides[get_now] = lambda: NOW
     slow = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=60)
-    client.post(f"/api/v1/cases/{slow}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    client.post(f"/api/v1/cases/{slow}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     _verdict(client, auth, fast, solved=True, rating=5)
     _verdict(client, auth, slow, solved=True, rating=2)
     figures = client.get("/api/v1/officials/performance", headers=auth).json()
@@ -103,8 +103,8 @@ def test_officials_performance(client, auth, app):
     assert client.get("/api/v1/officials/performance").status_code == 401
 
 
-def test_my_complaints_in_plain_terms(client, auth, app):
-    first = _resolved(client, auth, app)
+def test_my_complaints_in_plain_terms(client, auth, app, staff):
+    first = _resolved(client, auth, app, staff)
     app.dependency_overrides[get_now] = lambda: NOW
     second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
     mine = client.post("/api/v1/cases/mine", json={"phone": PHONE}, headers=auth).json()

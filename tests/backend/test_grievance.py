@@ -67,25 +67,37 @@ def test_unknown_reference_is_404(client):
     assert client.get("/api/v1/cases/not-a-number").status_code == 404
 
 
-def test_actions_through_the_api(client, auth):
+def test_actions_through_the_api_are_the_signed_in_persons(client, auth, staff):
+    """Streetlights in ward 29: ELECTRICAL, BMC-ELE-01's; its supervisor is BMC-ELE-SUP."""
     reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
-    reassign = {"action": "REASSIGN", "actor_role": "SUPERVISOR", "actor_id": "BMC-ELE-SUP", "expected_version": 1,
-                "reason": "on leave", "assignee_id": "BMC-ELE-SUP"}
-    moved = client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=auth).json()
+    reassign = {"action": "REASSIGN", "expected_version": 1, "reason": "on leave", "assignee_id": "BMC-ELE-SUP"}
+    unsigned = client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=auth)
+    assert unsigned.status_code == 401 and unsigned.json()["detail"]["code"] == "not_signed_in"  # a token is nobody
+    official = staff("BMC-ELE-01")
+    assert client.post(f"/api/v1/cases/{reference}/actions", json=reassign).json()["detail"]["code"] == "csrf_token_missing_or_wrong"
+    assert client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=official).json()["detail"]["code"] == "wrong_role"
+    moved = client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=staff("BMC-ELE-SUP")).json()
     assert (moved["state"], moved["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-ELE-SUP")
-    nobody = client.post(f"/api/v1/cases/{reference}/actions", json={**reassign, "expected_version": None, "assignee_id": "X-1"}, headers=auth)
+    supervisor = staff("BMC-ELE-SUP")
+    nobody = client.post(f"/api/v1/cases/{reference}/actions", json={**reassign, "expected_version": None, "assignee_id": "X-1"},
+                         headers=supervisor)
     assert nobody.status_code == 404 and nobody.json()["detail"]["code"] == "unknown_official"
-    stale = client.post(f"/api/v1/cases/{reference}/actions", json={**reassign, "action": "RESOLVE",
-                        "actor_role": "OFFICIAL", "assignee_id": None}, headers=auth)
+    stale = client.post(f"/api/v1/cases/{reference}/actions", json={**reassign, "action": "RESOLVE", "assignee_id": None},
+                        headers=supervisor)
     assert stale.status_code == 409 and stale.json()["detail"]["code"] == "version_conflict"
-    wrong_role = client.post(f"/api/v1/cases/{reference}/actions",
-                             json={"action": "RESOLVE", "actor_role": "CITIZEN", "actor_id": "c"}, headers=auth)
-    assert wrong_role.status_code == 403
-    wrong_state = client.post(f"/api/v1/cases/{reference}/actions",
-                              json={"action": "RATE", "actor_role": "CITIZEN", "actor_id": "c"}, headers=auth)
-    assert wrong_state.status_code == 409 and wrong_state.json()["detail"]["code"] == "wrong_state"
-    history = client.get(f"/api/v1/cases/{reference}/history", headers=auth).json()
-    assert [h["action"] for h in history] == ["APPLY", "ASSIGN", "REASSIGN"]
+    # Another department's official, and an official of another ward range, are refused by name.
+    drainage = staff("BMC-ENG-N")
+    other = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=drainage)
+    assert other.status_code == 403 and other.json()["detail"]["code"] == "not_your_department"
+    official = staff("BMC-ELE-01")
+    citizen_only = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RATE"}, headers=official)
+    assert citizen_only.status_code == 403 and citizen_only.json()["detail"]["code"] == "wrong_role"
+    assert client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=official).status_code == 200
+    again = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=official)
+    assert again.status_code == 409 and again.json()["detail"]["code"] == "wrong_state"
+    history = client.get(f"/api/v1/cases/{reference}/history").json()
+    assert [(h["action"], h["actor_role"]) for h in history] == [
+        ("APPLY", "CITIZEN"), ("ASSIGN", "SYSTEM"), ("REASSIGN", "SUPERVISOR"), ("RESOLVE", "OFFICIAL")]
 
 
 def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, settings):

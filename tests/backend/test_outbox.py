@@ -199,13 +199,13 @@ def _file(client, auth, channel="twilio_whatsapp"):
     return response.json()["reference"]
 
 
-def test_a_case_change_queues_the_citizen_notification_in_the_same_transaction(client, auth, session):
+def test_a_case_change_queues_the_citizen_notification_in_the_same_transaction(client, auth, session, staff):
     reference = _file(client, auth)
     # Filing is answered in the chat itself; the routing alerts the ward's sanitation official.
     alert = session.scalars(select(OutboxMessage)).one()
     assert (alert.locale_key, alert.recipient, alert.channel, alert.language) == ("utter_alert_case_assigned", "+919437200101", "whatsapp", "or")
     assert reference in alert.body and "ଅଳିଆ" in alert.body and alert.variables["category"] == "ଅଳିଆ"  # words kept for a template
-    response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     assert response.status_code == 200, response.text
     resolved = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
     assert resolved.locale_key == "utter_notify_grievance_resolved"
@@ -213,17 +213,17 @@ def test_a_case_change_queues_the_citizen_notification_in_the_same_transaction(c
     assert reference in resolved.body and "ସମାଧାନ" in resolved.body
 
 
-def test_a_refused_case_change_queues_nothing(client, auth, session):
+def test_a_refused_case_change_queues_nothing(client, auth, session, staff):
     reference = _file(client, auth)
     before = len(session.scalars(select(OutboxMessage)).all())
-    response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "CITIZEN", "actor_id": "x"}, headers=auth)
+    response = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-ELE-01"))
     assert response.status_code in (403, 409)
     assert len(session.scalars(select(OutboxMessage)).all()) == before
 
 
-def test_cases_filed_over_rest_have_no_phone_channel_to_notify(client, auth, session):
+def test_cases_filed_over_rest_have_no_phone_channel_to_notify(client, auth, session, staff):
     reference = _file(client, auth, channel="rest")
-    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE", "actor_role": "OFFICIAL", "actor_id": "BMC-SAN-N"}, headers=auth)
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     assert [m.locale_key for m in session.scalars(select(OutboxMessage))] == ["utter_alert_case_assigned"]  # the official's only
 
 

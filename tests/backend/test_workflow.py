@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.db import get_session_factory
+from backend.models import Person
+from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict, act_on_case, find_case
 from backend.services.grievance import file_grievance
 from backend.settings import Settings
@@ -15,7 +17,6 @@ from backend.workflow import (
     ReasonRequired,
     UnknownAction,
     WorkflowDefinitionError,
-    WrongRole,
     WrongState,
     load_workflow,
     load_workflows,
@@ -71,8 +72,17 @@ def _path_to(state: str) -> list[str]:
     raise AssertionError(f"{state} unreachable")
 
 
-def _role_for(action: str) -> str:
-    return GRIEVANCE.action(action).roles[0]
+PEOPLE = {"OFFICIAL": "BMC-SAN-N", "SUPERVISOR": "BMC-SAN-SUP"}  # garbage in ward 12 is theirs
+
+
+def _actor(session: Session, role: str) -> Actor:
+    if role in PEOPLE:
+        return Actor.of_person(session.get(Person, PEOPLE[role]))
+    return Actor.citizen("+919812345678") if role == "CITIZEN" else Actor.system("tester")
+
+
+def _actor_for(session: Session, action: str) -> Actor:
+    return _actor(session, GRIEVANCE.action(action).roles[0])
 
 
 ALLOWED = [
@@ -88,16 +98,16 @@ def test_every_allowed_transition(action, from_state, settings):
     with get_session_factory(settings.database_url)() as session:
         case = _file(session, settings)
         for step in _path_to(from_state):
-            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action=step, actor_role=_role_for(step),
-                        actor_id="tester", reason="because", now=NOW)
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action=step, actor=_actor_for(session, step),
+                        reason="because", now=NOW)
         session.commit()
         assert case.state == from_state
         version_before = case.version
         rows_before = len(case.history)
 
         later = NOW + timedelta(hours=1)
-        act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action=action, actor_role=_role_for(action),
-                    actor_id="tester", reason="because", now=later)
+        act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action=action, actor=_actor_for(session, action),
+                    reason="because", now=later)
         session.commit()
 
         target = GRIEVANCE.action(action).to
@@ -125,20 +135,20 @@ def test_refusals_leave_the_case_untouched(settings):
     with get_session_factory(settings.database_url)() as session:
         case = _file(session, settings)
         with pytest.raises(WrongState):
-            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="RESOLVE", actor_role="OFFICIAL",
-                        actor_id="o1", now=NOW)
-        with pytest.raises(WrongRole):
-            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="ASSIGN", actor_role="CITIZEN",
-                        actor_id="c1", now=NOW)
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="RESOLVE", actor=_actor(session, "OFFICIAL"),
+                        now=NOW)
+        with pytest.raises(Refused):
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="ASSIGN", actor=_actor(session, "CITIZEN"),
+                        now=NOW)
         with pytest.raises(ReasonRequired):
-            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="REJECT", actor_role="OFFICIAL",
-                        actor_id="o1", reason="  ", now=NOW)
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="REJECT", actor=_actor(session, "OFFICIAL"),
+                        reason="  ", now=NOW)
         with pytest.raises(UnknownAction):
-            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="TELEPORT", actor_role="SYSTEM",
-                        actor_id="s", now=NOW)
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="TELEPORT", actor=_actor(session, "SYSTEM"),
+                        now=NOW)
         with pytest.raises(VersionConflict):
-            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="ASSIGN", actor_role="SUPERVISOR",
-                        actor_id="s1", now=NOW, expected_version=case.version + 5)
+            act_on_case(session, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case, action="ASSIGN", actor=_actor(session, "SUPERVISOR"),
+                        now=NOW, expected_version=case.version + 5)
         session.rollback()
         fresh = find_case(session, case.reference)
         assert fresh.state == "PENDING_ASSIGNMENT"
@@ -154,12 +164,12 @@ def test_two_concurrent_updates_one_loses_cleanly(settings):
     try:
         case_a = find_case(first, reference)
         case_b = find_case(second, reference)
-        act_on_case(first, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case_a, action="ASSIGN", actor_role="SUPERVISOR",
-                    actor_id="s1", now=NOW)
+        act_on_case(first, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case_a, action="ASSIGN", actor=_actor(first, "SUPERVISOR"),
+                    now=NOW)
         first.commit()
         with pytest.raises(StaleDataError):
-            act_on_case(second, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case_b, action="REJECT", actor_role="OFFICIAL",
-                        actor_id="o1", reason="duplicate", now=NOW)
+            act_on_case(second, workflow=GRIEVANCE, masterdata_dir=settings.masterdata_dir, case=case_b, action="REJECT", actor=_actor(second, "OFFICIAL"),
+                        reason="duplicate", now=NOW)
         second.rollback()
     finally:
         first.close()

@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from backend.db import get_session_factory
-from backend.models import Case
+from backend.api.auth import COOKIE
+from backend.models import Case, Person
 
+from scripts.phone import TextPhone, TwilioSigner
 from scripts.stack import ROOT, Stack, StackConfig
 from tests import log_scan
 
@@ -101,15 +103,32 @@ def twilio(stack: Stack):
     return Phones()
 
 
-def act(stack: Stack, reference: str, action: str, role: str, reason: str | None = None) -> None:
-    """An official acting on a case through the backend API."""
-    response = httpx.post(
-        f"{stack.config.backend_url}/api/v1/cases/{reference}/actions",
-        json={"action": action, "actor_role": role, "actor_id": "official-7", "reason": reason},
-        headers={"Authorization": f"Bearer {stack.config.api_token}"},
-        timeout=30,
-    )
-    response.raise_for_status()
+def official(stack: Stack, person_id: str) -> httpx.Client:
+    """A client signed in as that person the way they sign in: a one-time code to their registered
+    mobile, read from the sandbox like their phone would, typed back. It carries the session cookie
+    and the CSRF token every change needs."""
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        person = session.get(Person, person_id)
+        number, channel = person.phone, person.channel
+    phone = TextPhone(TwilioSigner(stack.config.rasa_url, stack.config.twilio_auth_token), stack.config.backend_url,
+                      number, channel, quiet=0.3)
+    phone.inbox()  # what reached them before
+    client = httpx.Client(base_url=stack.config.backend_url, timeout=30)
+    client.post("/api/v1/auth/code", json={"phone": number}).raise_for_status()
+    code = re.search(r"\b\d{6}\b", phone.wait_for_replies(at_least=1)[-1]).group()
+    signed_in = client.post("/api/v1/auth/session", json={"phone": number, "code": code})
+    signed_in.raise_for_status()
+    # The cookie is Secure (browsers treat 127.0.0.1 as secure; httpx sends such a cookie only over https).
+    client.cookies.set(COOKIE, signed_in.cookies[COOKIE])
+    client.headers["X-CSRF-Token"] = signed_in.json()["csrf_token"]
+    return client
+
+
+def act(stack: Stack, reference: str, action: str, reason: str | None = None, person_id: str | None = None) -> None:
+    """An official acting on a case through the backend API, signed in: by default whoever holds it."""
+    person_id = person_id or case_in_database(stack, reference).assignee_id
+    with official(stack, person_id) as client:
+        client.post(f"/api/v1/cases/{reference}/actions", json={"action": action, "reason": reason}).raise_for_status()
 
 
 def case_in_database(stack: Stack, reference: str) -> Case | None:

@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from backend.db import get_session_factory
-from backend.models import CaseHistory
+from backend.models import Case, CaseHistory, RoleGrant
 
-from tests.e2e.conftest import REFERENCE, case_in_database
+from tests.e2e.conftest import REFERENCE, case_in_database, official
 
 PAY_URL = __import__("re").compile(r"https?://\S+/pay/\S+")
 CERTIFICATE_URL = __import__("re").compile(r"https?://\S+/c/CRT-\S+")
@@ -41,9 +41,12 @@ def _reference(replies: list[str]) -> str:
 
 
 def _office(stack, reference: str, action: str, role: str, **body) -> httpx.Response:
-    return httpx.post(f"{stack.config.backend_url}/api/v1/certificates/{reference}/actions", timeout=30,
-                      headers={"Authorization": f"Bearer {stack.config.api_token}"},
-                      json={"action": action, "actor_role": role, "actor_id": "office-1", **body})
+    """The step by the office's staff member with that role, signed in."""
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        office = session.scalar(select(Case.office).where(Case.reference == reference))
+        person_id = session.scalar(select(RoleGrant.person_id).where(RoleGrant.office == office, RoleGrant.role == role))
+    with official(stack, person_id) as client:
+        return client.post(f"/api/v1/certificates/{reference}/actions", json={"action": action, **body})
 
 
 def _pay(stack, reply: str, reference: str) -> None:

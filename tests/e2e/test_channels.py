@@ -29,7 +29,7 @@ def test_whatsapp_complaint_in_odia_then_the_official_resolves_it(stack, twilio)
     reference = _reference(filed)
     assert "ଅଭିଯୋଗ" in filed[0]
 
-    act(stack, reference, "RESOLVE", "OFFICIAL")  # routed on filing to the ward's sanitation official
+    act(stack, reference, "RESOLVE")  # routed on filing to the ward's sanitation official
     alerts = phone.wait_for_replies(at_least=1)
     assert reference in alerts[-1] and "ସମାଧାନ" in alerts[-1]
 
@@ -223,12 +223,12 @@ def test_the_citizens_verdict_after_resolution_in_hindi(stack, twilio):
     phone.say("4")  # water supply
     phone.say("सुबह से पानी नहीं आ रहा है")
     reference = _reference(phone.say("ward 5"))
-    act(stack, reference, "RESOLVE", "OFFICIAL")
+    act(stack, reference, "RESOLVE")
     question = phone.wait_for_replies(at_least=1)
     assert reference in question[-1] and "1 (बहुत खराब)" in question[-1]
     reopened = phone.say("0")  # not solved: the numbered answer the question offered
     assert reference in reopened[0] and "फिर से खोल" in reopened[0]
-    act(stack, reference, "RESOLVE", "OFFICIAL")
+    act(stack, reference, "RESOLVE")
     phone.wait_for_replies(at_least=1)
     thanks = phone.say("4")
     assert reference in thanks[0] and "धन्यवाद" in thanks[0]

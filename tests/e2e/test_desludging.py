@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from tests.e2e.conftest import REFERENCE, case_in_database
+from tests.e2e.conftest import REFERENCE, case_in_database, official
 
 URL = __import__("re").compile(r"https?://\S+/pay/\S+")
 
@@ -19,9 +19,9 @@ def _reference(replies: list[str]) -> str:
 
 
 def _operator(stack, reference: str, operator_id: str, **step) -> dict:
-    response = httpx.post(f"{stack.config.backend_url}/api/v1/desludging/{reference}/operator", timeout=30,
-                          headers={"Authorization": f"Bearer {stack.config.api_token}"},
-                          json={"operator_id": operator_id, **step})
+    """The operator's step, signed in as them."""
+    with official(stack, operator_id) as client:
+        response = client.post(f"/api/v1/desludging/{reference}/operator", json=step)
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -1,0 +1,137 @@
+"""Signing in to the console with a one-time code sent to the person's registered mobile.
+
+A code is 6 digits, valid settings.signin_code_minutes, used once, kept only as a hash, and good
+for settings.signin_code_tries wrong guesses. Codes are limited per number and per requesting
+address within settings.signin_window_minutes, and a request for a number nobody holds gets the
+same answer as one for a registered number (the console never says who is registered). A session
+is a random token in an httpOnly cookie, kept as a hash, with its own CSRF token."""
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backend.models import ConsoleSession, Person, SignInCode
+from backend.privacy import mask_phone
+from backend.services import audit
+from backend.services.access import Actor
+from backend.services.citizens import normalise_phone
+from backend.services.outbox import rendered_message
+from backend.services.people import person_by_phone
+from backend.settings import Settings
+
+CODE_DIGITS = 6
+CODE_KEY = "console_signin_code"
+
+
+class SignInRefused(Exception):
+    """code: rate_limited | wrong_code | expired | too_many_tries."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _code_hash(row: SignInCode, code: str) -> str:
+    return _digest(row.phone_hash, row.created_at.isoformat(), code)
+
+
+def request_code(session: Session, *, settings: Settings, phone_text: str, address: str, now: datetime) -> None:
+    """Queues a code to the registered number (WhatsApp or SMS, as the person gets alerts), in
+    the caller's transaction; commits."""
+    phone = normalise_phone(phone_text or "")
+    phone_hash = _digest("phone", phone)
+    since = now - timedelta(minutes=settings.signin_window_minutes)
+    recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since)
+    if (session.scalar(recent.where(SignInCode.phone_hash == phone_hash)) >= settings.signin_codes_per_number
+            or session.scalar(recent.where(SignInCode.address == address[:64])) >= settings.signin_codes_per_address):
+        audit.record(session, actor=Actor("anonymous", mask_phone(phone)), action="signin.code", now=now,
+                     outcome="refused", detail={"code": "rate_limited"}, address=address)
+        session.commit()
+        raise SignInRefused("rate_limited")
+    person = person_by_phone(session, phone)
+    row = SignInCode(person_id=person.id if person else None, phone_hash=phone_hash, address=address[:64],
+                     created_at=now, expires_at=now + timedelta(minutes=settings.signin_code_minutes), tries=0)
+    if person is not None:
+        code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+        row.code_hash = _code_hash(row, code)
+        session.add(rendered_message(
+            channel=person.channel, recipient=person.phone, key=CODE_KEY, language=person.language,
+            kind="signin_code", now=now, code=code, minutes=f"{settings.signin_code_minutes:g}",
+        ))
+    session.add(row)
+    audit.record(session, actor=Actor("anonymous", mask_phone(phone)), action="signin.code", now=now,
+                 subject=person.id if person else None, detail={} if person else {"unknown_number": True},
+                 address=address)
+    session.commit()
+
+
+def verify_code(
+    session: Session, *, settings: Settings, phone_text: str, code: str, address: str, now: datetime,
+) -> tuple[ConsoleSession, str]:
+    """-> (the new session, the token for its cookie). Every outcome is audited."""
+    phone = normalise_phone(phone_text or "")
+    row = session.scalar(
+        select(SignInCode).where(SignInCode.phone_hash == _digest("phone", phone)).order_by(SignInCode.id.desc()).limit(1)
+    )
+    anonymous = Actor("anonymous", mask_phone(phone))
+
+    def refuse(reason: str) -> SignInRefused:
+        audit.record(session, actor=anonymous, action="signin.verify", now=now, outcome="refused",
+                     detail={"code": reason}, address=address, subject=row.person_id if row else None)
+        session.commit()
+        return SignInRefused(reason)
+
+    if row is None or row.code_hash is None or row.used_at is not None:
+        raise refuse("wrong_code")
+    if row.tries >= settings.signin_code_tries:
+        raise refuse("too_many_tries")
+    if now > row.expires_at:
+        raise refuse("expired")
+    given = "".join(ch for ch in (code or "") if ch.isdigit())
+    if not hmac.compare_digest(row.code_hash, _code_hash(row, given)):
+        row.tries += 1
+        raise refuse("too_many_tries" if row.tries >= settings.signin_code_tries else "wrong_code")
+    person = person_by_phone(session, phone)
+    if person is None or person.id != row.person_id:  # deactivated since the code was sent
+        raise refuse("wrong_code")
+    row.used_at = now
+    opened = open_session(session, settings=settings, person=person, now=now)
+    audit.record(session, actor=Actor.of_person(person), action="signin.ok", now=now, subject=person.id, address=address)
+    session.commit()
+    return opened
+
+
+def open_session(session: Session, *, settings: Settings, person: Person, now: datetime) -> tuple[ConsoleSession, str]:
+    """A new session for a person whose code was checked: (the row, the cookie's token)."""
+    token = secrets.token_urlsafe(32)
+    console_session = ConsoleSession(
+        token_hash=_digest("session", token), person_id=person.id, csrf_token=secrets.token_urlsafe(32),
+        created_at=now, expires_at=now + timedelta(hours=settings.console_session_hours), person=person,
+    )
+    session.add(console_session)
+    session.flush()
+    return console_session, token
+
+
+def session_for_token(session: Session, token: str | None, now: datetime) -> ConsoleSession | None:
+    """The live session this cookie belongs to (not ended, not expired, its person active)."""
+    if not token:
+        return None
+    found = session.scalar(select(ConsoleSession).where(ConsoleSession.token_hash == _digest("session", token)))
+    if found is None or found.ended_at is not None or now >= found.expires_at or not found.person.active:
+        return None
+    return found
+
+
+def end_session(session: Session, console_session: ConsoleSession, now: datetime) -> None:
+    console_session.ended_at = now
+    audit.record(session, actor=Actor.of_person(console_session.person), action="signout", now=now,
+                 subject=console_session.person_id)
+    session.commit()
