@@ -108,7 +108,8 @@ def main() -> None:
                 for label, path in (("inbox, page 1", "/console/inbox"), ("inbox, page 10", "/console/inbox?page=10"),
                                     ("inbox, overdue", "/console/inbox?overdue=1"),
                                     ("inbox, mobile's last 4", f"/console/inbox?q={tail}"),
-                                    ("case page", f"/console/cases/{reference}")):
+                                    ("case page", f"/console/cases/{reference}"),
+                                    *((("certificate queue", "/console/queue"),) if person_id.endswith("VER") else ())):
                     times = []
                     for _ in range(RUNS):
                         begun = time.perf_counter()

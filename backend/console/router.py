@@ -36,6 +36,7 @@ OPERATOR_ACTIONS = ("ACCEPT", "DECLINE", "DISPOSE")
 QUEUE_ACTIONS = ("VERIFY", "APPROVE")  # the queue page's own buttons; the rest are on the case page
 NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE")
 RETURN_PAGES = {"case": None, "queue": "/console/queue", "operator": "/console/operator"}
+QUEUE_SHOWN = 50  # the head of each office's queue: what is worked next (the queue is worked in order)
 PEOPLE_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
 EMPTY_GRANTS = 2  # blank role rows on the person form, for adding roles
@@ -224,14 +225,21 @@ class ActionForm:
     plants: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _ahead_of(session: Session, case: Case) -> str | None:
+    """The application ahead of this one in its office's queue, if it is not at the head."""
+    if case.service != "certificate" or case.state not in certificates.QUEUED_STATES or not case.assignee_id:
+        return None
+    head = certificates.queue(session, office=case.assignee_id, state=case.state)
+    return head[0].reference if head and head[0].id != case.id else None
+
+
 def _action_forms(session: Session, case: Case, reader: Reader, workflow: WorkflowDef, settings: Settings,
-                  only: tuple[str, ...] | None = None) -> list[ActionForm]:
-    """The forms for the actions the workflow allows this person on the case now."""
+                  only: tuple[str, ...] | None = None, ahead: str | None | bool = False) -> list[ActionForm]:
+    """The forms for the actions the workflow allows this person on the case now. ahead: what is
+    ahead of it in its queue when the caller knows (the queue page), else it is looked up."""
     forms = []
-    ahead = None
-    if case.service == "certificate" and case.state in certificates.QUEUED_STATES and case.assignee_id:
-        head = certificates.queue(session, office=case.assignee_id, state=case.state)
-        ahead = head[0].reference if head and head[0].id != case.id else None
+    if ahead is False:
+        ahead = _ahead_of(session, case)
     for action in access.allowed_actions(reader.actor, case, workflow):
         if only is not None and action.name not in only:
             continue
@@ -382,14 +390,15 @@ def queue_page(request: Request, reader: ReaderDep, session: SessionDep, setting
     workflow = workflows["certificate"]
     queues = []
     for office in offices:
-        items, heads = [], set()
-        for case in certificates.queue(session, office=office):
-            first = case.state not in heads
-            heads.add(case.state)
+        items, heads = [], {}
+        for case in certificates.queue(session, office=office)[:QUEUE_SHOWN]:
+            head = heads.setdefault(case.state, case.reference)  # the queue's order is per state
             promised = certificates.promised_by(case)
-            items.append({"case": case, "head": first, "overdue": bool(case.sla_due_at and case.sla_due_at < now),
+            items.append({"case": case, "head": head == case.reference,
+                          "overdue": bool(case.sla_due_at and case.sla_due_at < now),
                           "promised": promised.strftime("%d-%m-%Y") if promised else "",
-                          "actions": _action_forms(session, case, reader, workflow, settings, only=QUEUE_ACTIONS)})
+                          "actions": _action_forms(session, case, reader, workflow, settings, only=QUEUE_ACTIONS,
+                                                   ahead=None if head == case.reference else head)})
         label = next((i["case"].details.get("office_label") for i in items if i["case"].details.get("office_label")), office)
         queues.append({"office": office, "label": label, "entries": items})
     message = reader.words("done", action=reader.words.label("action", done)) if done in QUEUE_ACTIONS else None
