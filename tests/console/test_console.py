@@ -40,6 +40,15 @@ def sign_in(page: Page, backend: Backend, person: tuple[str, str]) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def every_control_is_labelled(page: Page) -> None:
+    """Each field, list and button has a name a screen reader says, and the page says its language."""
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+        .map(e => e.outerHTML)""")
+    assert unnamed == []
+    assert page.locator("html").get_attribute("lang") in ("en", "hi", "or")
+
+
 def _workflows(backend: Backend):  # noqa: ANN202
     return load_workflows(backend.settings.workflows_dir)
 
@@ -68,6 +77,7 @@ def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Cases you can act on")).to_be_visible()
+    every_control_is_labelled(page)
     row = page.get_by_role("row").filter(has_text=reference)
     expect(row).to_contain_text("With the official")
     expect(row).to_contain_text("Ward 12")
@@ -79,6 +89,7 @@ def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen
 
     expect(page.get_by_role("heading", name=f"{reference} · Complaint")).to_be_visible()
     expect(page.get_by_text("The drain outside the school is blocked")).to_be_visible()
+    every_control_is_labelled(page)
     expect(page.get_by_text(CITIZEN)).to_be_visible()  # hers to serve: the mobile is shown whole
     with backend.session() as session:
         viewed = session.scalars(select(AuditEntry).where(AuditEntry.action == "case.view", AuditEntry.subject == reference)).all()
@@ -104,17 +115,23 @@ def test_a_wrong_code_a_sixth_try_and_an_expired_code_are_refused_in_words(page:
     page.goto(f"{backend.url}/console/language/en?next=/console/sign-in")
     for attempt in (1, 2):
         seen = {m["sid"] for m in backend.messages(_address(phone, channel))}
-        page.get_by_label("Mobile number").fill(phone)
-        page.get_by_role("button", name="Send the code").click()
+        if attempt == 1:  # by keyboard alone: each step's field has the focus; Enter sends it
+            expect(page.get_by_label("Mobile number")).to_be_focused()
+            page.keyboard.type(phone)
+            page.keyboard.press("Enter")
+        else:
+            page.get_by_label("Mobile number").fill(phone)
+            page.get_by_role("button", name="Send the code").click()
         code = CODE.search(backend.wait_for_message(_address(phone, channel), after=seen)).group(1)
         if attempt == 1:
             wrong = f"{(int(code) + 1) % 1_000_000:06d}"
             for _ in range(4):
-                page.get_by_label("6-digit code").fill(wrong)
-                page.get_by_role("button", name="Sign in").click()
+                expect(page.get_by_label("6-digit code")).to_be_focused()
+                page.keyboard.type(wrong)
+                page.keyboard.press("Enter")
                 expect(page.get_by_role("alert")).to_have_text("That code is not right. Check it and try again.")
-            page.get_by_label("6-digit code").fill(wrong)  # the fifth wrong try spends the code...
-            page.get_by_role("button", name="Sign in").click()
+            page.keyboard.type(wrong)  # the fifth wrong try spends the code...
+            page.keyboard.press("Enter")
             expect(page.get_by_role("alert")).to_have_text("Too many wrong tries for this code. Ask for a new one.")
             page.get_by_label("Mobile number").wait_for()
             # ...and a sixth, even with the right code, is refused (sent as the code form would).
@@ -192,6 +209,7 @@ def test_an_operator_accepts_a_job_and_records_the_disposal(page: Page, backend:
     job = page.locator(f"li[data-reference='{reference}']")
     expect(job).to_contain_text("Waiting for the operator")
     expect(job).to_contain_text("2000 litres, 1 trips")
+    every_control_is_labelled(page)
     job.get_by_role("button", name="Accept the job").click()
     expect(page.get_by_role("status")).to_have_text("Done: Accept the job.")
     expect(job).to_contain_text("Work in progress")
@@ -238,6 +256,7 @@ def test_the_queue_is_worked_in_order_and_a_verifier_may_not_approve(page: Page,
     page.goto(f"{backend.url}/console/language/en?next=/console/queue")
     expect(page.get_by_role("heading", name="Certificate queue of")).to_be_visible()
     expect(page.locator(f"li[data-reference='{first}']")).to_contain_text("Next in turn")
+    every_control_is_labelled(page)
     page.locator(f"li[data-reference='{second}']").get_by_role("button", name="Verify").click()
     expect(page.get_by_role("alert")).to_have_text(f"{first} is ahead in the queue. To take this one first, give a reason.")
     page.goto(f"{backend.url}/console/queue")
@@ -278,6 +297,7 @@ def test_an_administrator_adds_a_person_who_can_then_sign_in_deactivates_them_an
     sign_in(page, backend, ADMINISTRATOR)
     page.get_by_role("link", name="People").click()
     page.get_by_role("link", name="Add a person").click()
+    every_control_is_labelled(page)
     page.get_by_label("ID").fill("BMC-ENG-N2")
     page.get_by_label("Name").fill("Pramod Sahoo")
     page.get_by_label("Mobile number").fill("94372 00199")
