@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
+from backend.api.twilio_sandbox import SAMPLE_PHOTO
 from backend.models import AuditEntry, Case, SignInCode
 from backend.services import certificates, desludging, grievance
 from backend.services.certificate_definitions import load_definitions
@@ -65,8 +66,20 @@ def file_grievance(backend: Backend, ward: str, description: str = "The drain ou
         return case.reference
 
 
+def attach_photo(backend: Backend, reference: str) -> None:
+    """As grievance.attach_photo leaves it: the file in the media folder, its name on the case."""
+    name = f"{reference}.png"
+    backend.settings.media_dir.mkdir(parents=True, exist_ok=True)
+    (backend.settings.media_dir / name).write_bytes(SAMPLE_PHOTO)
+    with backend.session() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        case.details = {**case.details, "photo": name}
+        session.commit()
+
+
 def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen_is_told(page: Page, backend: Backend):
     reference = file_grievance(backend, "ward 12")
+    attach_photo(backend, reference)
     sign_in(page, backend, ENGINEER_NORTH)
     # The person's own language first (BMC-ENG-N reads Hindi), then the switch.
     expect(page.locator("html")).to_have_attribute("lang", "hi")
@@ -89,6 +102,9 @@ def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen
 
     expect(page.get_by_role("heading", name=f"{reference} · Complaint")).to_be_visible()
     expect(page.get_by_text("The drain outside the school is blocked")).to_be_visible()
+    photo = page.get_by_role("img", name="The citizen's photo of the problem")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") == 2  # served to her, from the case's own files
     every_control_is_labelled(page)
     expect(page.get_by_text(CITIZEN)).to_be_visible()  # hers to serve: the mobile is shown whole
     with backend.session() as session:
@@ -173,6 +189,8 @@ def test_an_official_outside_the_ward_is_refused(page: Page, backend: Backend):
     page.goto(f"{backend.url}/console/cases/{reference}")
     expect(page.get_by_role("alert")).to_have_text("Refused: this case is outside the wards you work in.")
     expect(page.get_by_text(CITIZEN)).to_have_count(0)
+    attach_photo(backend, reference)
+    assert page.request.get(f"{backend.url}/console/cases/{reference}/files/{reference}.png").status == 403
     csrf = page.locator("header input[name=csrf_token]").input_value()
     with backend.session() as session:
         version = session.scalar(select(Case.version).where(Case.reference == reference))
@@ -226,7 +244,9 @@ def test_an_operator_accepts_a_job_and_records_the_disposal(page: Page, backend:
     page.goto(f"{backend.url}/console/operator")
     expect(page.get_by_text("No jobs for you now.")).to_be_visible()
     page.goto(f"{backend.url}/console/cases/{reference}")
-    expect(page.locator("dl.facts").nth(1)).to_contain_text("Delivered 1900 litres at Darutheng FSTP")
+    details = page.locator("dl.facts").nth(1)
+    expect(details).to_contain_text("Delivered 1900 litres at Darutheng FSTP")
+    expect(details).to_contain_text("Not paid yet")  # paid on the visit
     with backend.session() as session:
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert (case.state, case.details["disposal"]["plant"], case.details["disposal"]["volume_litres"]) == (
@@ -266,6 +286,9 @@ def test_the_queue_is_worked_in_order_and_a_verifier_may_not_approve(page: Page,
 
     # Verified, waiting for approval: the verifier has no Approve; one forged from another form is refused.
     page.goto(f"{backend.url}/console/cases/{first}")
+    expect(page.get_by_text("Anita Behera")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="hospital discharge or birth record")).to_contain_text(
+        "To be brought to the office")
     expect(page.locator("form[data-action=APPROVE]")).to_have_count(0)
     send_back = page.locator("form[data-action=SEND_BACK]")
     send_back.locator("input[name=action]").evaluate("input => input.value = 'APPROVE'")
