@@ -49,11 +49,14 @@ class Words:
     def __call__(self, key: str, **variables: object) -> str:
         return locales.render(f"console.{key}", self.language, **variables)["text"]
 
+    @staticmethod
+    def known(key: str) -> bool:
+        return f"console.{key}" in locales.load_catalog(locales.DEFAULT_LANGUAGE)
+
     def label(self, group: str, code: str | None) -> str:
         if not code:
             return ""
-        key = f"console.{group}.{code}"
-        return self(f"{group}.{code}") if key in locales.load_catalog(locales.DEFAULT_LANGUAGE) else code
+        return self(f"{group}.{code}") if self.known(f"{group}.{code}") else code
 
     def when(self, moment: datetime | str | None) -> str:
         """Local date and time, as India writes it."""

@@ -95,11 +95,7 @@ def _refused_key(exc: Exception) -> tuple[str, dict]:
     code = getattr(exc, "code", "other")
     variables = {"head": exc.context.get("head", "")} if code == "out_of_order" and isinstance(exc, WorkflowError) else {}
     key = f"refused.{code}"
-    return (key, variables) if f"console.{key}" in _catalog() else ("refused.other", {})
-
-
-def _catalog() -> dict:
-    return locales.load_catalog(locales.DEFAULT_LANGUAGE)
+    return (key, variables) if Words.known(key) else ("refused.other", {})
 
 
 # --- Pages that need no sign-in ---------------------------------------------------------------
@@ -137,6 +133,10 @@ def _signin_page(request: Request, settings: Settings, *, step: str, status_code
     return response
 
 
+def _signin_refused_key(exc: signin.SignInRefused) -> str:
+    return f"signin_refused.{exc.code}" if Words.known(f"signin_refused.{exc.code}") else "signin_refused.other"
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request, settings: SettingsDep, session: SessionDep, now: NowDep,
                  signed_out: str = "", ended: str = "") -> Response:
@@ -158,7 +158,7 @@ def send_code(request: Request, settings: SettingsDep, session: SessionDep, now:
         signin.request_code(session, settings=settings, phone_text=mobile, address=client_address(request), now=now)
     except signin.SignInRefused as exc:
         return _signin_page(request, settings, step="mobile", status_code=429, mobile=mobile,
-                            message_key=f"signin_refused.{exc.code}")
+                            message_key=_signin_refused_key(exc))
     return _signin_page(request, settings, step="code", mobile=mobile)
 
 
@@ -172,7 +172,7 @@ def check_code(request: Request, settings: SettingsDep, session: SessionDep, now
         console, token = signin.verify_code(session, settings=settings, phone_text=mobile, code=code,
                                             address=client_address(request), now=now)
     except signin.SignInRefused as exc:
-        key = f"signin_refused.{exc.code}" if f"console.signin_refused.{exc.code}" in _catalog() else "signin_refused.other"
+        key = _signin_refused_key(exc)
         again = exc.code in ("expired", "too_many_tries")  # this code is spent: ask for another
         return _signin_page(request, settings, step="mobile" if again else "code", mobile=mobile, message_key=key,
                             status_code=429 if exc.code in ("rate_limited", "too_many_tries") else 401)
@@ -510,7 +510,7 @@ def save_person(
         session.commit()
     except people.InvalidPerson as exc:
         session.rollback()
-        key = f"person_invalid.{exc.code}" if f"console.person_invalid.{exc.code}" in _catalog() else "refused.other"
+        key = f"person_invalid.{exc.code}" if Words.known(f"person_invalid.{exc.code}") else "refused.other"
         return _person_form(request, reader, settings, workflows, editing, status_code=422, message=reader.words(key))
     except Refused as exc:
         session.rollback()
