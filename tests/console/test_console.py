@@ -54,13 +54,14 @@ def _workflows(backend: Backend):  # noqa: ANN202
     return load_workflows(backend.settings.workflows_dir)
 
 
-def file_grievance(backend: Backend, ward: str, description: str = "The drain outside the school is blocked") -> str:
+def file_grievance(backend: Backend, ward: str, description: str = "The drain outside the school is blocked",
+                   days_ago: float = 0) -> str:
     with backend.session() as session:
         case, _ = grievance.file_grievance(
             session, workflow=_workflows(backend)["grievance"], masterdata_dir=backend.settings.masterdata_dir,
             category_code="drainage", subcategory_code="blocked", description=description, ward_code=ward,
             citizen_phone=f"whatsapp:{CITIZEN}", language="en", channel="twilio_whatsapp", actor_role="CITIZEN",
-            actor_id=CITIZEN, idempotency_key=None, now=now(), timezone=backend.settings.timezone,
+            actor_id=CITIZEN, idempotency_key=None, now=now() - timedelta(days=days_ago), timezone=backend.settings.timezone,
         )
         session.commit()
         return case.reference
@@ -80,6 +81,7 @@ def attach_photo(backend: Backend, reference: str) -> None:
 def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen_is_told(page: Page, backend: Backend):
     reference = file_grievance(backend, "ward 12")
     attach_photo(backend, reference)
+    late = file_grievance(backend, "ward 3", "Drain overflowing for a week", days_ago=5)  # 48 hours to act: overdue
     sign_in(page, backend, ENGINEER_NORTH)
     # The person's own language first (BMC-ENG-N reads Hindi), then the switch.
     expect(page.locator("html")).to_have_attribute("lang", "hi")
@@ -91,7 +93,11 @@ def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Cases you can act on")).to_be_visible()
     every_control_is_labelled(page)
+    first_row = page.get_by_role("row").nth(1)  # soonest due first
+    expect(first_row).to_contain_text(late)
+    expect(first_row).to_contain_text("Overdue")
     row = page.get_by_role("row").filter(has_text=reference)
+    expect(row).not_to_contain_text("Overdue")
     expect(row).to_contain_text("With the official")
     expect(row).to_contain_text("Ward 12")
 
@@ -126,7 +132,7 @@ def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
-def test_a_wrong_code_a_sixth_try_and_an_expired_code_are_refused_in_words(page: Page, backend: Backend):
+def test_a_wrong_code_a_sixth_try_an_expired_code_and_too_many_codes_are_refused_in_words(page: Page, backend: Backend):
     phone, channel = SANITATION_NORTH
     page.goto(f"{backend.url}/console/language/en?next=/console/sign-in")
     for attempt in (1, 2):
@@ -162,6 +168,12 @@ def test_a_wrong_code_a_sixth_try_and_an_expired_code_are_refused_in_words(page:
             page.get_by_label("6-digit code").fill(code)
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_role("alert")).to_have_text("That code has expired. Ask for a new one.")
+    page.get_by_label("Mobile number").fill(phone)  # a third code in the quarter hour is sent; a fourth is not
+    page.get_by_role("button", name="Send the code").click()
+    page.get_by_role("button", name="Use another number").click()
+    page.get_by_label("Mobile number").fill(phone)
+    page.get_by_role("button", name="Send the code").click()
+    expect(page.get_by_role("alert")).to_have_text("Too many codes were asked for. Please wait a few minutes and try again.")
     page.goto(f"{backend.url}/console/inbox")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # never signed in
 
