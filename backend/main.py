@@ -12,6 +12,7 @@ from backend import logging_setup
 from backend.api import auth, cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
 from backend.api.deps import SessionDep
 from backend.api.edge import CleanInput
+from backend.console.router import router as console_router
 from backend.db import get_engine, get_session_factory
 from backend.migrate import upgrade
 from backend.services import people
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(certificates.public_router)
     app.include_router(payments.router)
     app.include_router(twilio_status.router)
+    app.include_router(console_router)
     if settings.sandbox_enabled:
         app.include_router(twilio_sandbox.router)
         app.include_router(payments.sandbox_router)

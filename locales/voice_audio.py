@@ -10,6 +10,9 @@ from locales import CATALOG_DIR, load_catalog
 
 AUDIO_DIR = CATALOG_DIR / "audio"
 RECORDED_LANGUAGES = ("or",)  # hi-IN and en-IN are spoken by Twilio's <Say>
+# Texts never played on a call: the officials' console's pages, and its sign-in codes (sent by
+# WhatsApp or SMS only).
+UNSPOKEN_PREFIXES = ("console.", "console_")
 
 
 def voice_template(key: str, language: str) -> str | None:
@@ -57,6 +60,8 @@ def all_prompts(language: str) -> dict[str, str]:
     """prompt id -> the words, for every fixed piece of every text in the language's catalog."""
     prompts = {}
     for key in load_catalog(language):
+        if key.startswith(UNSPOKEN_PREFIXES):
+            continue
         for literal, _, _, _ in string.Formatter().parse(voice_template(key, language) or ""):
             if _speakable(literal) and any(ch.isalpha() or ch.isdigit() for ch in literal):
                 prompts[prompt_id(language, literal)] = _speakable(literal)

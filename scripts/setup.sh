@@ -9,6 +9,22 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
+# The console's browser tests (tests/console) drive Debian's Chromium; Playwright never downloads
+# one (the tests fail, not skip, without it).
+install_chromium() {
+  [[ -x /usr/bin/chromium ]] && return
+  echo "==> installing Debian's chromium and chromium-driver (browser tests of the console)"
+  local sudo=""
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup.sh: /usr/bin/chromium is missing and neither root nor sudo can install it: run 'apt-get install -y --no-install-recommends chromium chromium-driver' as root" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get install -y --no-install-recommends chromium chromium-driver \
+    || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends chromium chromium-driver; } \
+    || { echo "setup.sh: could not install chromium and chromium-driver (see above)" >&2; exit 1; }
+  [[ -x /usr/bin/chromium ]] || { echo "setup.sh: chromium installed but /usr/bin/chromium is missing" >&2; exit 1; }
+}
+
 make_env() {  # name lockfile extra-pip-flags
   local env=$1 lock=$2 flags=$3
   local stamp="$env/.lock.sha256"
@@ -25,5 +41,6 @@ make_env() {  # name lockfile extra-pip-flags
   echo "$want" > "$stamp"
 }
 
+install_chromium
 make_env .venv requirements/main.lock ""
 make_env .venv-rasa requirements/rasa.lock "--ignore-requires-python"

@@ -1,0 +1,171 @@
+"""What a case page shows, from the case and the master data, in the reader's language; the
+citizen's personal data (mobile, name, address, words, photo, documents) only to those who may
+see it (access.sees_personal_data), otherwise masked or left out."""
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import locales
+from backend.console.pages import Words
+from backend.models import Case, Feedback
+from backend.privacy import mask_phone
+from backend.services import desludging, places, routing
+from backend.services.grievance import load_categories
+from backend.workflow import WorkflowDef
+
+
+def _name(names: dict[str, str], language: str) -> str:
+    return names.get(language) or names.get("en") or ""
+
+
+def place(case: Case, words: Words, masterdata_dir: Path) -> str:
+    """Ward and town, else the office, else the village."""
+    if case.ulb and case.ward_number is not None:
+        town = _name(places.ulb_names(masterdata_dir).get(case.ulb, {"en": case.ulb}), words.language)
+        return words("case.ward", number=case.ward_number, ulb=town)
+    details = case.details or {}
+    if details.get("office_label"):
+        return details["office_label"]
+    if details.get("village"):
+        return f"{details['village']}, {details.get('gram_panchayat', '')}".strip(", ")
+    return case.office or case.ulb or ""
+
+
+def departments(masterdata_dir: Path, workflows: dict[str, WorkflowDef]) -> list[str]:
+    """Every department cases are routed to: the grievance categories' and the services' own."""
+    found = [c.department for c in load_categories(masterdata_dir)]
+    found += [s.department for c in load_categories(masterdata_dir) for s in c.subcategories]
+    found += [w.department for w in workflows.values() if w.department]
+    return sorted(set(found))
+
+
+def plants(case: Case, words: Words, masterdata_dir: Path) -> list[tuple[str, str]]:
+    """The treatment plants of the request's town, for the operator's disposal form."""
+    return [(p.code, _name(p.name, words.language)) for p in desludging.load_masterdata(masterdata_dir).plants
+            if p.ulb == (case.details or {}).get("ulb", case.ulb)]
+
+
+def assignees(case: Case, masterdata_dir: Path) -> list[tuple[str, str]]:
+    """Officials of the case's department in its town, for ASSIGN and REASSIGN."""
+    return [(o.id, o.id) for o in routing.load_officials(masterdata_dir)
+            if o.role == "OFFICIAL" and o.department == case.department and o.ulb == case.ulb]
+
+
+@dataclass
+class HistoryRow:
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_role: str
+    actor: str
+    reason: str | None
+
+
+@dataclass
+class CaseView:
+    personal: bool
+    phone: str
+    language_name: str
+    place: str
+    overdue: bool
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    photo: str | None = None
+    documents: list[tuple[str, str | None]] = field(default_factory=list)
+    payment: str = ""
+    rating: str = ""
+    history: list[HistoryRow] = field(default_factory=list)
+    out_of_order: list[dict] = field(default_factory=list)
+
+
+def _catalog_words(key: str, language: str) -> str | None:
+    try:
+        return locales.render(key, language)["text"]
+    except locales.UnknownKey:
+        return None
+
+
+def facts(case: Case, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
+    details, lang = case.details or {}, words.language
+    rows: list[tuple[str, str]] = []
+    if case.service == "grievance":
+        category = details.get("category", "")
+        sub = details.get("subcategory")
+        shown = (_catalog_words(f"grievance_subcategory.{category}.{sub}", lang) if sub else None) or \
+            _catalog_words(f"grievance_category.{category}", lang) or category
+        rows.append((words("case.category"), shown))
+        if personal:
+            rows.append((words("case.description"), details.get("description", "")))
+    elif case.service == "desludging":
+        if personal:
+            rows.append((words("case.applicant"), details.get("applicant_name", "")))
+            address = ", ".join(str(details[k]) for k in ("landmark", "village", "pin") if details.get(k))
+            rows.append((words("case.address"), address))
+        rows.append((words("case.tank_label"), words("case.tank", litres=details.get("size_litres", ""), trips=details.get("trips", ""))))
+        if details.get("preferred_date"):
+            rows.append((words("case.preferred_date"), datetime.fromisoformat(details["preferred_date"]).strftime("%d-%m-%Y")))
+        disposal = details.get("disposal")
+        if disposal:
+            plant = desludging.plant_name(masterdata_dir, disposal["plant"], lang) or disposal["plant"]
+            rows.append((words.label("state", "DISPOSED"), words("case.disposal", litres=disposal["volume_litres"], plant=plant)))
+    elif case.service == "certificate":
+        kind = details.get("certificate_type", "")
+        rows.append((words("service.certificate"), _catalog_words(f"certificate.{kind}", lang) or kind))
+        lane = "case.lane_tatkal" if details.get("lane") == "tatkal" else "case.lane_normal"
+        rows.append((words("case.lane"), words(lane)))
+        if personal:
+            for name, label in (details.get("labels") or {}).items():
+                rows.append((_catalog_words(f"cert_label.{name}", lang) or name, str(label)))
+    return rows
+
+
+def _documents(case: Case, words: Words) -> list[tuple[str, str | None]]:
+    shown = []
+    for code, sent in ((case.details or {}).get("documents") or {}).items():
+        label = _catalog_words(f"cert_doc.{code}", words.language) or code
+        link = f"/console/cases/{case.reference}/files/{sent['file']}" if isinstance(sent, dict) and sent.get("file") else None
+        shown.append((label, link))
+    return shown
+
+
+def files_of(case: Case) -> set[str]:
+    """The stored files this case shows (its photo, its documents): the only ones served for it."""
+    details = case.details or {}
+    names = {details["photo"]} if details.get("photo") else set()
+    for sent in (details.get("documents") or {}).values():
+        if isinstance(sent, dict) and sent.get("file"):
+            names.add(sent["file"])
+    return names
+
+
+def view(session: Session, case: Case, *, words: Words, masterdata_dir: Path, personal: bool, now: datetime) -> CaseView:
+    details = case.details or {}
+    fee = details.get("fee_paise") or 0
+    if not fee:
+        payment = words("case.no_fee")
+    else:
+        paid = words("case.paid") if details.get("paid") else words("case.not_paid")
+        payment = f"{words('case.fee', amount=f'{fee / 100:.2f}')} · {paid}"
+    feedback = session.scalar(select(Feedback).where(Feedback.case_id == case.id))
+    rating = words("case.rating_value", rating=feedback.rating) if feedback else words("case.not_rated")
+    if feedback and feedback.comment:
+        rating = f"{rating} · {feedback.comment}"
+    return CaseView(
+        personal=personal,
+        phone=case.citizen_phone if personal else mask_phone(case.citizen_phone),
+        language_name=locales.render("console.language_name", case.language)["text"],
+        place=place(case, words, masterdata_dir),
+        overdue=bool(case.sla_due_at and case.sla_due_at < now),
+        facts=facts(case, words, masterdata_dir, personal),
+        photo=f"/console/cases/{case.reference}/files/{details['photo']}" if personal and details.get("photo") else None,
+        documents=_documents(case, words) if personal else [],
+        payment=payment,
+        rating=rating,
+        history=[HistoryRow(h.at, h.action, h.from_state, h.to_state, h.actor_role,
+                            "" if h.actor_role == "CITIZEN" else h.actor_id, h.reason)  # the role says who; no number twice
+                 for h in case.history],
+        out_of_order=list(details.get("out_of_order", [])),
+    )

@@ -1,0 +1,75 @@
+"""Rendering a console page: the template, the words in the reader's language, the headers.
+
+The console's words are the `console.*` keys of locales/{en,hi,or}.yml, rendered by
+locales.render like every other text a person reads (one catalog per language, kept in step by
+tests/locales). The reader's language: the one they chose with the switch (a cookie), else their
+own (Person.language), else English."""
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+import locales
+
+HERE = Path(__file__).resolve().parent
+STYLESHEET = HERE / "static" / "console.css"
+templates = Jinja2Templates(directory=HERE / "templates")
+LANGUAGE_COOKIE = "sathi_console_language"
+
+# Every page: never cached (they hold personal data), never framed, no scripts at all, and the
+# path never leaks to other sites in a Referer.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def language_for(request: Request, person_language: str | None = None) -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in locales.LANGUAGES:
+        return chosen
+    return person_language if person_language in locales.LANGUAGES else locales.DEFAULT_LANGUAGE
+
+
+class Words:
+    """t("inbox.title") in templates; t.label("state", code) for a code that may have no words
+    (a state or department added to the data before the catalogs), which then shows as itself."""
+
+    def __init__(self, language: str, timezone: str) -> None:
+        self.language = language
+        self.zone = ZoneInfo(timezone)
+
+    def __call__(self, key: str, **variables: object) -> str:
+        return locales.render(f"console.{key}", self.language, **variables)["text"]
+
+    @staticmethod
+    def known(key: str) -> bool:
+        return f"console.{key}" in locales.load_catalog(locales.DEFAULT_LANGUAGE)
+
+    def label(self, group: str, code: str | None) -> str:
+        if not code:
+            return ""
+        return self(f"{group}.{code}") if self.known(f"{group}.{code}") else code
+
+    def when(self, moment: datetime | str | None) -> str:
+        """Local date and time, as India writes it."""
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return moment.astimezone(self.zone).strftime("%d-%m-%Y %H:%M") if moment else ""
+
+    def languages(self) -> list[tuple[str, str]]:
+        """Each language named in itself, for the switch."""
+        return [(code, locales.render("console.language_name", code)["text"]) for code in locales.LANGUAGES]
+
+
+def page(request: Request, template: str, *, words: Words, status_code: int = 200, **context: object) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, template, {"t": words, "lang": words.language, **context}, status_code=status_code, headers=HEADERS,
+    )
