@@ -3,7 +3,6 @@ sign in); every POST carries its form's CSRF token (the session's; before sign-i
 cookie of its own), checked before anything else. What a person may do is decided by the services
 (access.py, through cases.act_on_case, certificates.act, desludging.operator_step); a refusal is
 shown in the person's words, with what they typed kept in the form."""
-import inspect
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -134,16 +133,6 @@ def _signin_page(request: Request, settings: Settings, *, step: str, status_code
     return response
 
 
-def _set_session_cookie(response: Response, token: str, console: ConsoleSession, settings: Settings) -> None:
-    """auth.set_session_cookie lost its session argument on main after this branch merged it
-    (b824f3a: the cookie lasts max_age); either form is called until the branches meet, then
-    this is `set_session_cookie(response, token, settings)`."""
-    if "console" in inspect.signature(set_session_cookie).parameters:
-        set_session_cookie(response, token, console, settings)
-    else:
-        set_session_cookie(response, token, settings)  # type: ignore[call-arg]
-
-
 def _signin_refused_key(exc: signin.SignInRefused) -> str:
     return f"signin_refused.{exc.code}" if Words.known(f"signin_refused.{exc.code}") else "signin_refused.other"
 
@@ -180,15 +169,15 @@ def check_code(request: Request, settings: SettingsDep, session: SessionDep, now
     if not _csrf_ok(csrf_token, request.cookies.get(SIGNIN_COOKIE)):
         return _signin_page(request, settings, step="code", status_code=403, message_key="refused.csrf", mobile=mobile)
     try:
-        console, token = signin.verify_code(session, settings=settings, phone_text=mobile, code=code,
-                                            address=client_address(request), now=now)
+        _, token = signin.verify_code(session, settings=settings, phone_text=mobile, code=code,
+                                      address=client_address(request), now=now)
     except signin.SignInRefused as exc:
         key = _signin_refused_key(exc)
         again = exc.code in ("expired", "too_many_tries")  # this code is spent: ask for another
         return _signin_page(request, settings, step="mobile" if again else "code", mobile=mobile, message_key=key,
                             status_code=429 if exc.code in ("rate_limited", "too_many_tries") else 401)
     response = RedirectResponse("/console/inbox", status.HTTP_303_SEE_OTHER)
-    _set_session_cookie(response, token, console, settings)
+    set_session_cookie(response, token, settings)
     response.delete_cookie(SIGNIN_COOKIE, path="/console")
     return response
 
