@@ -8,9 +8,9 @@ from backend.api.auth import SignedInDep, refused
 from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
-from backend.services import certificates, desludging
+from backend.services import audit, case_actions, certificates, desludging
 from backend.services.access import Refused, may_view
-from backend.services.cases import VersionConflict, act_on_case, cases_of, find_case, holder_of
+from backend.services.cases import VersionConflict, cases_of, find_case, holder_of
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -69,6 +69,8 @@ def case_history(reference: str, actor: SignedInDep, session: SessionDep, workfl
     case = _case_or_404(session, reference)
     if not may_view(actor, case, workflows[case.service]):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_area"})
+    audit.record(session, actor=actor, action="case.view", now=now, case=case, detail={"what": "history"})
+    session.commit()
     return case.history
 
 
@@ -78,17 +80,10 @@ def act(reference: str, body: CaseActionIn, actor: SignedInDep, session: Session
     """The signed-in person's action; their roles and area decide (403 naming why not)."""
     case = _case_or_404(session, reference)
     try:
-        act_on_case(
-            session,
-            workflow=workflows[case.service],
-            case=case,
-            action=body.action,
-            actor=actor,
-            reason=body.reason,
-            now=now,
-            masterdata_dir=settings.masterdata_dir,
-            expected_version=body.expected_version,
-            assignee_id=body.assignee_id,
+        case_actions.perform(
+            session, settings=settings, workflow=workflows[case.service], case=case, actor=actor, action=body.action,
+            now=now, reason=body.reason, out_of_order_reason=body.out_of_order_reason, assignee_id=body.assignee_id,
+            plant_code=body.plant, volume_litres=body.volume_litres, expected_version=body.expected_version,
         )
         session.commit()
     except Refused as exc:

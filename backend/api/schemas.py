@@ -83,6 +83,11 @@ class CaseActionIn(BaseModel):
     """An official's action; who acts is whoever signed in (never a role or id in the body)."""
 
     action: str = Field(max_length=40)
+    # What some services' steps need: a reason to take a certificate out of queue order, the
+    # plant and volume of a desludging disposal.
+    out_of_order_reason: str | None = Field(default=None, max_length=500)
+    plant: str | None = Field(default=None, max_length=40)
+    volume_litres: Annotated[int, Field(ge=0, le=INT_COLUMN_MAX)] | None = None
     reason: str | None = Field(default=None, max_length=2000)
     expected_version: Annotated[int, Field(ge=0, le=INT_COLUMN_MAX)] | None = None
     assignee_id: str | None = Field(default=None, max_length=40)

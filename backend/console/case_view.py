@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 import locales
 from backend.console.pages import Words
-from backend.models import Case, Feedback
+from backend.models import Case, Feedback, Person, RoleGrant
 from backend.privacy import mask_phone
-from backend.services import desludging, places, routing
+from backend.services import desludging, places
+from backend.services.access import may_hold
 from backend.services.grievance import load_categories
 from backend.workflow import WorkflowDef
 
@@ -48,10 +49,11 @@ def plants(case: Case, words: Words, masterdata_dir: Path) -> list[tuple[str, st
             if p.ulb == (case.details or {}).get("ulb", case.ulb)]
 
 
-def assignees(case: Case, masterdata_dir: Path) -> list[tuple[str, str]]:
-    """Officials of the case's department in its town, for ASSIGN and REASSIGN."""
-    return [(o.id, o.id) for o in routing.load_officials(masterdata_dir)
-            if o.role == "OFFICIAL" and o.department == case.department and o.ulb == case.ulb]
+def assignees(session: Session, case: Case) -> list[tuple[str, str]]:
+    """Who the case may be handed to (access.may_hold), for ASSIGN and REASSIGN: (id, name)."""
+    candidates = session.scalars(select(Person).join(RoleGrant).where(
+        Person.active.is_(True), RoleGrant.ulb == case.ulb, RoleGrant.department == case.department).distinct())
+    return [(p.id, f"{p.name} ({p.id})") for p in sorted(candidates, key=lambda p: p.id) if may_hold(p, case)]
 
 
 @dataclass

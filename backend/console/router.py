@@ -22,9 +22,9 @@ from backend.console import case_view, inbox
 from backend.console.pages import LANGUAGE_COOKIE, STYLESHEET, Words, language_for, page
 from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, Person
 from backend.references import normalise_reference
-from backend.services import access, audit, certificates, desludging, people, signin
+from backend.services import access, audit, case_actions, certificates, people, signin
 from backend.services.access import Actor, Refused
-from backend.services.cases import VersionConflict, act_on_case
+from backend.services.cases import VersionConflict
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
 from channels.signatures import same_secret
@@ -32,7 +32,7 @@ from channels.signatures import same_secret
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SIGNIN_COOKIE = "sathi_console_signin"  # the sign-in forms' CSRF token, before there is a session
-OPERATOR_ACTIONS = ("ACCEPT", "DECLINE", "DISPOSE")
+OPERATOR_ACTIONS = case_actions.OPERATOR_ACTIONS
 QUEUE_ACTIONS = ("VERIFY", "APPROVE")  # the queue page's own buttons; the rest are on the case page
 NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE")
 RETURN_PAGES = {"case": None, "queue": "/console/queue", "operator": "/console/operator"}
@@ -249,7 +249,7 @@ def _action_forms(session: Session, case: Case, reader: Reader, workflow: Workfl
             name=action.name, reason_required=action.reason_required,
             asks_reason=action.reason_required or action.name not in NO_REASON_ACTIONS,
             out_of_order=bool(ahead) and action.name in certificates.IN_ORDER_ACTIONS,
-            assignees=case_view.assignees(case, settings.masterdata_dir)
+            assignees=case_view.assignees(session, case)
             if case.service == "grievance" and action.name in ("ASSIGN", "REASSIGN") else [],
             plants=case_view.plants(case, reader.words, settings.masterdata_dir) if action.name == "DISPOSE" else [],
         ))
@@ -325,19 +325,14 @@ def _perform(session: Session, case: Case, workflow: WorkflowDef, reader: Reader
     action, reason = form["action"], form["reason"].strip() or None
     if not form["version"].isdigit() or int(form["version"]) != case.version:
         raise VersionConflict(f"{case.reference} is at version {case.version}")
-    if case.service == "certificate":
-        certificates.act(session, settings=settings, workflow=workflow, case=case, action=action, actor=reader.actor,
-                         now=now, reason=reason, out_of_order_reason=form["out_of_order_reason"].strip() or None)
-    elif case.service == "desludging" and action in OPERATOR_ACTIONS:
-        litres = form["litres"].strip()
-        desludging.operator_step(session, case, workflow=workflow, masterdata_dir=settings.masterdata_dir,
-                                 actor=reader.actor, action=action, now=now, reason=reason,
-                                 plant_code=form["plant"] or None, volume_litres=int(litres) if litres.isdigit() else None)
-    else:
-        act_on_case(session, workflow=workflow, case=case, action=action, actor=reader.actor, now=now,
-                    masterdata_dir=settings.masterdata_dir, reason=reason, expected_version=case.version,
-                    assignee_id=(form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None)
-    session.flush()
+    litres = form["litres"].strip()
+    case_actions.perform(
+        session, settings=settings, workflow=workflow, case=case, actor=reader.actor, action=action, now=now,
+        reason=reason, out_of_order_reason=form["out_of_order_reason"].strip() or None,
+        assignee_id=(form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None,
+        plant_code=form["plant"] or None, volume_litres=int(litres) if litres.isdigit() else None,
+        expected_version=case.version,
+    )
 
 
 @router.post("/cases/{reference}/act")

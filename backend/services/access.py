@@ -16,6 +16,10 @@ from backend.models import Case, Person, RoleGrant
 from backend.privacy import mask_phone
 from backend.workflow import ActionDef, WorkflowDef, WorkflowError
 
+# The workflow roles a signed-in person may act in (citizens and field agents act over chat,
+# proven by their own message, never through a console session).
+PERSON_ROLES = ("OFFICIAL", "SUPERVISOR", "VERIFIER", "APPROVER", "OPERATOR")
+
 # Roles that watch a town's open cases without acting on them (the nodal officer hears of the
 # overdue ones the sweep could not escalate).
 WATCHING_ROLES = ("NODAL_OFFICER",)
@@ -63,21 +67,34 @@ class Actor:
 
 
 def _area_refusal(grant: RoleGrant, case: Case, person_id: str) -> str | None:
-    """None when the grant's area covers the case, else why not."""
+    """None when the grant's area covers the case, else why not. Denies by default: a role not
+    named here (a field agent, who files over chat) covers no case in the console or the API."""
     role = grant.role
     if role == "OPERATOR":
         return None if case.assignee_id == person_id else "not_assigned_to_you"
     if role in ("VERIFIER", "APPROVER"):
         return None if grant.office and grant.office == case.office else "not_your_office"
     if role == "ADMIN":
-        return None if grant.ulb in (None, case.ulb) else "not_your_area"
-    if grant.ulb != case.ulb:
+        return None if grant.ulb is None or grant.ulb == case.ulb else "not_your_area"
+    if role not in ("OFFICIAL", "SUPERVISOR", "NODAL_OFFICER"):
+        return "wrong_role"
+    if case.ulb is None or grant.ulb != case.ulb:
         return "not_your_area"
     if role in ("OFFICIAL", "SUPERVISOR") and grant.department != case.department:
         return "not_your_department"
-    if role == "OFFICIAL" and not (case.ward_number is not None and grant.first_ward <= case.ward_number <= grant.last_ward):
+    # An official acts in their wards, and on what was handed to them by name (a reassignment).
+    if role == "OFFICIAL" and case.assignee_id != person_id and not (
+            case.ward_number is not None and grant.first_ward <= case.ward_number <= grant.last_ward):
         return "not_your_area"
     return None
+
+
+def may_hold(person: Person | None, case: Case) -> bool:
+    """Whether a case may be handed to this person (ASSIGN, REASSIGN): an active official or
+    supervisor of the case's town and department."""
+    return person is not None and person.active and any(
+        g.role in ("OFFICIAL", "SUPERVISOR") and g.ulb == case.ulb and g.department == case.department
+        for g in person.grants)
 
 
 def _active_grants(actor: Actor) -> list[RoleGrant]:
@@ -115,7 +132,7 @@ def role_for(actor: Actor, case: Case, action: ActionDef) -> str:
         return "FIELD_AGENT"
     refusal = "wrong_role"
     for grant in _active_grants(actor):
-        if grant.role not in action.roles:
+        if grant.role not in action.roles or grant.role not in PERSON_ROLES:
             continue
         why = _area_refusal(grant, case, actor.id)
         if why is None:
@@ -152,8 +169,8 @@ def sees_personal_data(actor: Actor, case: Case, workflow: WorkflowDef | None = 
         grants = _active_grants(actor)
     except Refused:
         return False
-    return any(_acts_on_service(g, case, workflow) and _area_refusal(g, case, actor.id) is None for g in grants
-               if g.role != "ADMIN")
+    return any(g.role in PERSON_ROLES and _acts_on_service(g, case, workflow) and _area_refusal(g, case, actor.id) is None
+               for g in grants)
 
 
 def may_view(actor: Actor, case: Case, workflow: WorkflowDef | None = None) -> bool:
@@ -176,7 +193,9 @@ def works_at(actor: Actor, office: str) -> bool:
 
 
 def is_admin(person: Person | None) -> bool:
-    return person is not None and person.active and any(g.role == "ADMIN" for g in person.grants)
+    """Manages people and reads the audit log: an administrator for every area (one limited to a
+    town could otherwise grant themselves more)."""
+    return person is not None and person.active and any(g.role == "ADMIN" and g.ulb is None for g in person.grants)
 
 
 def _acting_states(workflows: dict[str, WorkflowDef], role: str) -> ColumnElement[bool]:
@@ -206,7 +225,7 @@ def inbox_condition(person: Person, workflows: dict[str, WorkflowDef]) -> Column
             continue
         if g.role == "OFFICIAL":
             area = and_(Case.ulb == g.ulb, Case.department == g.department,
-                        Case.ward_number.between(g.first_ward, g.last_ward))
+                        or_(Case.ward_number.between(g.first_ward, g.last_ward), Case.assignee_id == person.id))
         elif g.role == "SUPERVISOR":
             area = and_(Case.ulb == g.ulb, Case.department == g.department)
         elif g.role in ("VERIFIER", "APPROVER"):

@@ -5,11 +5,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.models import Case, CaseHistory
+from backend.models import Case, CaseHistory, Person
 from backend.services.citizens import normalise_phone
 from backend.references import SERVICE_PREFIXES, format_reference, normalise_reference
 from backend.services import audit, routing
-from backend.services.access import Actor, role_for
+from backend.services.access import Actor, Refused, may_hold, role_for
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
 
@@ -63,8 +63,11 @@ def act_on_case(
     if expected_version is not None and expected_version != case.version:
         raise VersionConflict(f"{case.reference} is at version {case.version}, not {expected_version}")
     if assignee_id is not None:
-        if routing.official_by_id(session, assignee_id) is None:
+        person = session.get(Person, assignee_id)
+        if person is None:
             raise UnknownOfficial(f"no official {assignee_id}", official=assignee_id)
+        if not may_hold(person, case):
+            raise Refused("assignee_not_in_area")
         case.assignee_id = assignee_id
     holder = routing.official_by_id(session, case.assignee_id)
     entry = apply_action(

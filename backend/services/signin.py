@@ -10,7 +10,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import ConsoleSession, Person, SignInCode
@@ -90,18 +90,27 @@ def verify_code(
 
     if row is None or row.code_hash is None or row.used_at is not None:
         raise refuse("wrong_code")
-    if row.tries >= settings.signin_code_tries:
-        raise refuse("too_many_tries")
     if now > row.expires_at:
         raise refuse("expired")
+    # The try is counted in the database before the code is compared, so guesses sent in parallel
+    # each spend one: no more than settings.signin_code_tries, however they arrive.
+    counted = session.execute(
+        update(SignInCode).where(SignInCode.id == row.id, SignInCode.tries < settings.signin_code_tries,
+                                 SignInCode.used_at.is_(None)).values(tries=SignInCode.tries + 1)
+    ).rowcount
+    if not counted:
+        raise refuse("too_many_tries")
+    session.refresh(row)
     given = "".join(ch for ch in (code or "") if ch.isdigit())
     if not hmac.compare_digest(row.code_hash, _code_hash(row, given)):
-        row.tries += 1
         raise refuse("too_many_tries" if row.tries >= settings.signin_code_tries else "wrong_code")
     person = person_by_phone(session, phone)
     if person is None or person.id != row.person_id:  # deactivated since the code was sent
         raise refuse("wrong_code")
-    row.used_at = now
+    # Used once: of two right answers sent together, only the one that marks it signs in.
+    if not session.execute(update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None))
+                           .values(used_at=now)).rowcount:
+        raise refuse("wrong_code")
     opened = open_session(session, settings=settings, person=person, now=now)
     audit.record(session, actor=Actor.of_person(person), action="signin.ok", now=now, subject=person.id, address=address)
     session.commit()

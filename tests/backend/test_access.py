@@ -86,6 +86,49 @@ def test_role_area_and_action(client, settings, staff, service, person, action, 
         assert answer.json()["detail"]["code"] == refusal
 
 
+def test_a_case_handed_to_an_official_by_name_is_theirs_and_only_to_someone_who_may_hold_it(client, settings, staff):
+    with get_session_factory(settings.database_url)() as session:
+        reference = CASES["grievance"](session).reference  # ward 12, BMC-SAN-N's
+        session.commit()
+    url = f"/api/v1/cases/{reference}/actions"
+    supervisor = staff("BMC-SAN-SUP")
+    elsewhere = client.post(url, headers=supervisor, json={"action": "REASSIGN", "reason": "x", "assignee_id": "CMC-NODAL"})
+    assert elsewhere.status_code == 403 and elsewhere.json()["detail"]["code"] == "assignee_not_in_area"
+    moved = client.post(url, headers=supervisor, json={"action": "REASSIGN", "reason": "on leave", "assignee_id": "BMC-SAN-S"})
+    assert moved.status_code == 200 and moved.json()["assignee_id"] == "BMC-SAN-S"
+    assert client.post(url, headers=staff("BMC-SAN-S"), json={"action": "RESOLVE"}).status_code == 200  # wards 34-67, but theirs now
+
+
+def test_the_general_route_keeps_each_services_own_rules(client, settings, staff):
+    """A certificate out of queue order, a disposal without its plant: refused on /cases too."""
+    with get_session_factory(settings.database_url)() as session:
+        CASES["certificate"](session)
+        later = _case(session, "CRT-2026-000002", "certificate", "PENDING_VERIFICATION", assignee="ULB-BMC", office="ULB-BMC",
+                      certificate_type="income", lane="normal", queued_at=(NOW + timedelta(minutes=5)).isoformat())
+        request = _case(session, "FSM-2026-000001", "desludging", "IN_PROGRESS", assignee="OP-BMC-01", ulb="BMC",
+                        ward="BMC-W12", department="SANITATION", fee_paise=0)
+        session.commit()
+        later_ref, request_ref = later.reference, request.reference
+    skipped = client.post(f"/api/v1/cases/{later_ref}/actions", headers=staff("BMC-CRT-VER"), json={"action": "VERIFY"})
+    assert skipped.status_code == 409 and skipped.json()["detail"]["code"] == "out_of_order"
+    bare = client.post(f"/api/v1/cases/{request_ref}/actions", headers=staff("OP-BMC-01"), json={"action": "DISPOSE"})
+    assert bare.status_code == 409 and bare.json()["detail"]["code"] == "unknown_plant"
+
+
+def test_a_field_agent_or_an_administrator_acts_on_no_case(client, settings, staff):
+    with get_session_factory(settings.database_url)() as session:
+        CASES["certificate"](session)
+        returned = _case(session, "CRT-2026-000009", "certificate", "RETURNED", assignee="ULB-BMC", office="ULB-BMC",
+                         certificate_type="income", lane="normal", queued_at=NOW.isoformat())
+        session.commit()
+        reference = returned.reference
+    for person in ("PSS-BALIANTA-01", "SATHI-ADMIN"):
+        refused = client.post(f"/api/v1/cases/{reference}/actions", headers=staff(person), json={"action": "RESUBMIT"})
+        assert refused.status_code == 403 and refused.json()["detail"]["code"] == "wrong_role", person
+    staff("PSS-BALIANTA-01")
+    assert client.get(f"/api/v1/cases/{reference}/history").status_code == 403
+
+
 def test_nobody_acts_without_signing_in_or_with_a_forged_session(client, settings):
     with get_session_factory(settings.database_url)() as session:
         reference = CASES["grievance"](session).reference

@@ -105,3 +105,29 @@ def test_sign_out_and_expiry_end_the_session(browser, settings, app):
         trail = [(e.action, e.outcome, e.actor_id) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert trail == [("signin.code", "ok", "***0101"), ("signin.ok", "ok", "BMC-SAN-N"),
                      ("signin.code", "ok", "***0101"), ("signin.ok", "ok", "BMC-SAN-N"), ("signout", "ok", "BMC-SAN-N")]
+
+
+def test_guesses_sent_together_spend_one_try_each(app, settings):
+    """Twenty wrong guesses at once (threads, separate connections): at most five are weighed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.services import signin
+
+    with get_session_factory(settings.database_url)() as session:
+        signin.request_code(session, settings=settings, phone_text=OFFICIAL, address="10.0.0.1", now=NOW)
+    code = _code_sent_to(settings, OFFICIAL)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+    def guess(_: int) -> str:
+        with get_session_factory(settings.database_url)() as session:
+            try:
+                signin.verify_code(session, settings=settings, phone_text=OFFICIAL, code=wrong, address="10.0.0.2", now=NOW)
+            except signin.SignInRefused as exc:
+                return exc.code
+            return "signed_in"
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert answers.count("wrong_code") <= 4 and answers.count("too_many_tries") >= 16 and "signed_in" not in answers
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalars(select(SignInCode)).one().tries == 5

@@ -86,14 +86,27 @@ def upgrade() -> None:
     _backfill_areas()
 
 
-def _backfill_areas() -> None:
-    from backend.models import area_of  # the one rule, as the application applies it
+def _area_of(service: str, details: dict | None) -> dict:
+    """models.area_of as it was at this revision (a migration never imports application code),
+    plus the department desludging requests did not record before: sanitation's."""
+    details = details or {}
+    ward = str(details.get('ward') or '')
+    ulb, _, number = ward.partition('-W')
+    department = details.get('department') or ('SANITATION' if service == 'desludging' else None)
+    return {'ulb': (ulb if number.isdigit() else None) or details.get('ulb'),
+            'ward_number': int(number) if number.isdigit() else None,
+            'department': department, 'office': details.get('office')}
 
+
+def _backfill_areas() -> None:
     connection = op.get_bind()
-    cases = sa.table('cases', sa.column('id', sa.Integer), sa.column('details', sa.JSON),
+    cases = sa.table('cases', sa.column('id', sa.Integer), sa.column('service', sa.String), sa.column('details', sa.JSON),
                      *(sa.column(c) for c in AREA_COLUMNS))
-    for row in connection.execute(sa.select(cases.c.id, cases.c.details)).all():
-        connection.execute(cases.update().where(cases.c.id == row.id).values(**area_of(row.details)))
+    for row in connection.execute(sa.select(cases.c.id, cases.c.service, cases.c.details)).all():
+        area = _area_of(row.service, row.details)
+        # Kept in details too: the application derives the columns from details on every write.
+        details = {**(row.details or {}), **({'department': area['department']} if area['department'] else {})}
+        connection.execute(cases.update().where(cases.c.id == row.id).values(details=details, **area))
 
 
 def downgrade() -> None:
