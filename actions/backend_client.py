@@ -1,12 +1,21 @@
 """The one HTTP client every action uses to reach the backend. It never raises: each call returns
-an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's error code."""
+an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's error code.
+
+It calls with the action server's own token (SATHI_ACTIONS_TOKEN), which acts for nobody, plus the
+grant of the turn being answered (X-Sathi-Turn), which acts for the phone that sent the message:
+actions/server.py sets it once per action run from the message's metadata (see acting_for)."""
 import asyncio
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
+
+from common.secrets import DEFAULTS
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -18,6 +27,27 @@ RETRY_DELAYS = (0.3, 1.0)
 
 UNAVAILABLE = "unavailable"
 NOT_FOUND = "not_found"
+
+TURN_HEADER = "X-Sathi-Turn"  # backend/api/callers.py
+# The grant of the turn this action run answers; each run is a task of its own, so runs for
+# different citizens at once never see each other's.
+_turn: ContextVar[str | None] = ContextVar("sathi_turn", default=None)
+
+
+def turn_in(tracker: dict) -> str | None:
+    """The grant the channel put in the metadata of the message this run answers."""
+    metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
+    grant = metadata.get("turn")
+    return grant if isinstance(grant, str) and grant else None
+
+
+@contextmanager
+def acting_for(grant: str | None) -> Iterator[None]:
+    token = _turn.set(grant)
+    try:
+        yield
+    finally:
+        _turn.reset(token)
 
 
 @dataclass(frozen=True)
@@ -51,7 +81,7 @@ class BackendClient:
     ) -> None:
         self.transport = transport
         self.base_url = (base_url or os.environ.get("SATHI_BACKEND_URL", "http://127.0.0.1:8000")).rstrip("/")
-        self.token = token or os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
+        self.token = token or os.environ.get("SATHI_ACTIONS_TOKEN", DEFAULTS["SATHI_ACTIONS_TOKEN"])
         # Short timeouts: a turn should not hang on one call.
         self.timeout = timeout
         self._http: httpx.AsyncClient | None = None
@@ -72,6 +102,8 @@ class BackendClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        if _turn.get():
+            headers[TURN_HEADER] = _turn.get()
         for delay in (*RETRY_DELAYS, None):
             try:
                 response = await self._client().request(method, path, headers=headers, **kwargs)
@@ -137,9 +169,7 @@ class BackendClient:
         return ApiResult(value=language) if result.ok else ApiResult(error=result.error)
 
     async def opt_out(self, phone: str, channel: str, language: str) -> ApiResult[bool]:
-        result = await self._call(
-            "POST", "/api/v1/channels/opt-out", json={"phone": phone, "channel": channel, "opted_out": True, "language": language}
-        )
+        result = await self._call("POST", "/api/v1/citizens/opt-out", json={"phone": phone, "channel": channel, "language": language})
         return ApiResult(value=True) if result.ok else ApiResult(error=result.error)
 
     async def give_feedback(

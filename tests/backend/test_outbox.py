@@ -17,7 +17,7 @@ from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
 from channels.signatures import sign
 from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
-from tests.conftest import NOW
+from tests.conftest import NOW, in_turn
 
 PHONE = "+919876543210"
 
@@ -106,13 +106,13 @@ def test_error_21610_opts_the_number_out_and_later_messages_are_suppressed(worke
     assert fake.sent == []
 
 
-def test_stop_then_start_through_the_api(worker, fake, session, client, auth):
-    response = client.post("/api/v1/channels/opt-out", json={"phone": f"whatsapp:{PHONE}", "channel": "sms", "opted_out": True, "language": "hi"}, headers=auth)
+def test_stop_then_start_through_the_api(worker, fake, session, client, channels_auth):
+    response = client.post("/api/v1/channels/opt-out", json={"phone": f"whatsapp:{PHONE}", "channel": "sms", "opted_out": True, "language": "hi"}, headers=channels_auth)
     assert response.status_code == 204
     queue(session, "an alert while opted out", kind="notification")
     worker.run_once()
     assert [m["body"] for m in fake.sent] == ["साथी: अब कोई संदेश नहीं आएगा। फिर से शुरू करने के लिए START भेजें।"]
-    client.post("/api/v1/channels/opt-out", json={"phone": PHONE, "channel": "sms", "opted_out": False, "language": "en"}, headers=auth)
+    client.post("/api/v1/channels/opt-out", json={"phone": PHONE, "channel": "sms", "opted_out": False, "language": "en"}, headers=channels_auth)
     queue(session, "welcome back alert", kind="notification")
     worker.run_once()
     assert [m["body"] for m in fake.sent][1:] == ["Sathi: messages are on again. Send HELP to see what I can do.", "welcome back alert"]
@@ -194,7 +194,7 @@ def _file(client, auth, channel="twilio_whatsapp"):
     response = client.post("/api/v1/grievances", json={
         "category": "garbage", "description": "Garbage not collected for a week", "ward": "ward 12",
         "citizen_phone": f"whatsapp:{PHONE}", "language": "or", "channel": channel,
-    }, headers=auth)
+    }, headers=in_turn(client, f"whatsapp:{PHONE}"))
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 
