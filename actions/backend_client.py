@@ -29,9 +29,10 @@ UNAVAILABLE = "unavailable"
 NOT_FOUND = "not_found"
 
 TURN_HEADER = "X-Sathi-Turn"  # backend/api/callers.py
+TURN_REFUSALS = {"unauthorized", "wrong_caller", "turn_required", "bad_turn", "turn_expired"}
 # The grant of the turn this action run answers; each run is a task of its own, so runs for
 # different citizens at once never see each other's.
-_turn: ContextVar[str | None] = ContextVar("sathi_turn", default=None)
+CURRENT_TURN: ContextVar[str | None] = ContextVar("sathi_turn", default=None)
 
 
 def turn_in(tracker: dict) -> str | None:
@@ -43,11 +44,11 @@ def turn_in(tracker: dict) -> str | None:
 
 @contextmanager
 def acting_for(grant: str | None) -> Iterator[None]:
-    token = _turn.set(grant)
+    token = CURRENT_TURN.set(grant)
     try:
         yield
     finally:
-        _turn.reset(token)
+        CURRENT_TURN.reset(token)
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,8 @@ class BackendClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        if _turn.get():
-            headers[TURN_HEADER] = _turn.get()
+        if CURRENT_TURN.get():
+            headers[TURN_HEADER] = CURRENT_TURN.get()
         for delay in (*RETRY_DELAYS, None):
             try:
                 response = await self._client().request(method, path, headers=headers, **kwargs)
@@ -125,6 +126,9 @@ class BackendClient:
                 code = detail.get("code") if isinstance(detail, dict) else None
             except ValueError:
                 code = None
+            if code in TURN_REFUSALS:  # a turn without its grant is a fault of ours, not the citizen's
+                logger.warning("backend refused the turn for %s %s: %s", method, path, code)
+                return ApiResult(error=UNAVAILABLE)
             return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
         return ApiResult(value=response.json() if response.status_code != 204 else {})
 
@@ -175,7 +179,7 @@ class BackendClient:
     async def give_feedback(
         self, *, reference: str, phone: str, solved: bool, rating: int | None, comment: str | None = None
     ) -> ApiResult[str]:
-        """"closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_owner,
+        """"closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_your_case,
         required_below_3 (a low rating needs a comment), unknown_reference..."""
         result = await self._call(
             "POST", f"/api/v1/cases/{reference}/feedback",

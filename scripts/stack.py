@@ -210,7 +210,10 @@ class Stack:
 
 def main() -> None:
     model = Path(subprocess.run(["scripts/train.sh"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip())
-    config = StackConfig(model=ROOT / model, database_url=os.environ.get("SATHI_DATABASE_URL"))
+    # SATHI_REST_CHANNEL=true: Rasa's REST channel too, for scripts.benchmark (each of its messages
+    # carries a turn grant it signs with SATHI_TURN_SECRET); never on a deployment's Rasa.
+    config = StackConfig(model=ROOT / model, database_url=os.environ.get("SATHI_DATABASE_URL"),
+                         rest_channel=os.environ.get("SATHI_REST_CHANNEL", "").strip().lower() == "true")
     stack = Stack(config)
     started = time.monotonic()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
@@ -220,7 +223,8 @@ def main() -> None:
         print(f"Sathi is up in {time.monotonic() - started:.0f} s")
         print(f"  backend        {config.backend_url}  (OpenAPI: {config.backend_url}/docs)")
         print(f"  action server  {config.actions_url}")
-        print(f"  Rasa           {config.rasa_url}")
+        rest = f"  (REST channel: {config.rasa_url}/webhooks/rest/webhook)" if config.rest_channel else ""
+        print(f"  Rasa           {config.rasa_url}{rest}")
         print(f"  logs           {stack.log_dir}")
         print("Press Ctrl-C to stop.")
         while all(p.poll() is None for p in stack.processes.values()):

@@ -93,10 +93,10 @@ def operator_step(
 def rating(
     reference: str, body: DesludgingRatingIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep
 ) -> DesludgingOut:
+    phone = own_phone(turn, body.phone)
     case = own_case(turn, _case(session, reference))
     with committed(session, _refused):
-        desludging.rate(session, case, workflow=workflows["desludging"], phone=own_phone(turn, body.phone), rating=body.rating,
-                        comment=body.comment, now=now)
+        desludging.rate(session, case, workflow=workflows["desludging"], phone=phone, rating=body.rating, comment=body.comment, now=now)
     return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
                          operator_id=case.assignee_id)
 

@@ -38,11 +38,12 @@ def give_case_feedback(
 
 def _verdict(case, body: FeedbackIn, turn, session, settings, workflows, now) -> FeedbackOut:  # noqa: ANN001
     """Only the citizen whose case it is, in their own turn, rates or reopens it."""
+    phone = own_phone(turn, body.phone)
     own_case(turn, case)
     refused = lambda exc: HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code})  # noqa: E731
     with committed(session, refused):
         outcome = feedback_service.verdict(
-            session, workflows=workflows, masterdata_dir=settings.masterdata_dir, case=case, phone=own_phone(turn, body.phone),
+            session, workflows=workflows, masterdata_dir=settings.masterdata_dir, case=case, phone=phone,
             solved=body.solved, rating=body.rating, comment=body.comment, now=now,
         )
     return FeedbackOut(reference=case.reference, outcome=outcome, state=case.state)

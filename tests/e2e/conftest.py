@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,8 @@ from sqlalchemy import select
 
 from backend.db import get_session_factory
 from backend.models import Case
+from backend.services import turn_grants
+from backend.settings import Settings
 
 from scripts.stack import ROOT, Stack, StackConfig
 from tests import log_scan
@@ -45,15 +48,31 @@ def stack(model: Path, tmp_path_factory) -> Iterator[Stack]:
         backend_port=PORT_BASE,
         actions_port=PORT_BASE + 55,
         rasa_port=PORT_BASE + 5,
-        api_token="e2e-token",
+        actions_token="e2e-actions-token",
+        channels_token="e2e-channels-token",
+        turn_secret="e2e-turn-secret",
         rasa_token="e2e-rasa-token",
+        rest_channel=True,  # the Citizen below talks over it
     )
     with Stack(config) as running:
         yield running
 
 
+def grant(stack: Stack, phone: str) -> str:
+    """The grant a channel would get for a message from `phone` now (signed with the stack's secret)."""
+    agent = turn_grants.field_agent(Settings(database_url=stack.config.effective_database_url), phone)
+    return turn_grants.issue(secret=stack.config.turn_secret, phone=phone, agent_id=agent.id if agent else None,
+                             now=datetime.now(UTC), minutes=15)
+
+
+def citizen_headers(stack: Stack, phone: str) -> dict[str, str]:
+    """The action server's credentials in the turn of a message from `phone`."""
+    return {"Authorization": f"Bearer {stack.config.actions_token}", "X-Sathi-Turn": grant(stack, phone)}
+
+
 class Citizen:
-    """One phone talking to Sathi over Rasa's REST channel."""
+    """One phone talking to Sathi over Rasa's REST channel (on in these stacks only), each message
+    with the turn grant the phone's channel would have put in it."""
 
     def __init__(self, stack: Stack, sender: str) -> None:
         self.stack = stack
@@ -62,7 +81,7 @@ class Citizen:
     def say(self, text: str) -> list[str]:
         response = httpx.post(
             f"{self.stack.config.rasa_url}/webhooks/rest/webhook",
-            json={"sender": self.sender, "message": text},
+            json={"sender": self.sender, "message": text, "metadata": {"turn": grant(self.stack, self.sender)}},
             timeout=30,
         )
         response.raise_for_status()
@@ -102,11 +121,11 @@ def twilio(stack: Stack):
 
 
 def act(stack: Stack, reference: str, action: str, role: str, reason: str | None = None) -> None:
-    """An official acting on a case through the backend API."""
+    """An official acting on a case through the backend API (neither caller's token is an
+    official's: the console's session is)."""
     response = httpx.post(
         f"{stack.config.backend_url}/api/v1/cases/{reference}/actions",
         json={"action": action, "actor_role": role, "actor_id": "official-7", "reason": reason},
-        headers={"Authorization": f"Bearer {stack.config.api_token}"},
         timeout=30,
     )
     response.raise_for_status()
