@@ -35,10 +35,17 @@ TURN_REFUSALS = {"unauthorized", "wrong_caller", "turn_required", "bad_turn", "t
 CURRENT_TURN: ContextVar[str | None] = ContextVar("sathi_turn", default=None)
 
 
-def turn_in(tracker: dict) -> str | None:
-    """The grant the channel put in the metadata of the message this run answers."""
-    metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
-    grant = metadata.get("turn")
+SESSION_START = "action_session_start"
+
+
+def turn_in(tracker: dict, action: str | None = None) -> str | None:
+    """The grant the channel put in the metadata of the message this run answers. A session starts
+    before that message is in the tracker: Rasa keeps its metadata in a slot for the start."""
+    if action == SESSION_START:
+        metadata = (tracker.get("slots") or {}).get("session_started_metadata") or {}
+    else:
+        metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
+    grant = metadata.get("turn") if isinstance(metadata, dict) else None
     return grant if isinstance(grant, str) and grant else None
 
 

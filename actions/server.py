@@ -17,7 +17,7 @@ from actions.backend_client import acting_for, turn_in
 
 class TurnExecutor(ActionExecutor):
     async def run(self, action_call: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        with acting_for(turn_in(action_call.get("tracker") or {})):
+        with acting_for(turn_in(action_call.get("tracker") or {}, action_call.get("next_action"))):
             return await super().run(action_call, *args, **kwargs)
 
 

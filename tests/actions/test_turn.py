@@ -3,10 +3,12 @@ reads the grant from the tracker Rasa sends once per run, and every backend call
 carries it. Runs for two citizens at once never see each other's grant; a run whose message came
 with no grant (Rasa's REST channel, say) acts for nobody."""
 import asyncio
+from datetime import timedelta
 
+from actions.language import ActionSessionStart
 from actions.server import TurnExecutor
 from actions.status import ActionListApplications
-from tests.conftest import in_turn, turn_headers
+from tests.conftest import NOW, in_turn, turn_headers
 
 OWNER, OTHER = "+919812345678", "+919800000002"
 GRIEVANCE = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "channel": "twilio_whatsapp"}
@@ -41,3 +43,16 @@ async def test_each_run_acts_for_its_own_message_only(client, backend):
     for grant in (None, turn_headers(OTHER)["X-Sathi-Turn"]):
         refused = await executor.run(_action_call(OWNER, grant))
         assert _references(refused) == [] and [m["response"] for m in refused.responses] == ["utter_service_unavailable"]
+
+
+async def test_a_session_starts_in_the_turn_of_the_message_that_started_it(client, backend):
+    """Rasa starts a session before the message is in the tracker: its metadata is in a slot, and
+    the latest message is the last one of the session before (its grant long expired)."""
+    assert client.put("/api/v1/citizens/language", json={"phone": OWNER, "language": "or"}, headers=in_turn(client, OWNER)).status_code == 200
+    executor = TurnExecutor()
+    executor.register_action(ActionSessionStart(backend))
+    call = _action_call(f"whatsapp:{OWNER}", turn_headers(OWNER, now=NOW - timedelta(days=2))["X-Sathi-Turn"])
+    call |= {"next_action": "action_session_start", "domain": {"session_config": {"carry_over_slots_to_new_session": True}}}
+    call["tracker"]["slots"]["session_started_metadata"] = {"turn": turn_headers(OWNER)["X-Sathi-Turn"]}
+    started = await executor.run(call)
+    assert {"event": "slot", "name": "language", "value": "or", "timestamp": None} in started.events
