@@ -1,12 +1,21 @@
 """The one HTTP client every action uses to reach the backend. It never raises: each call returns
-an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's error code."""
+an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's error code.
+
+It calls with the action server's own token (SATHI_ACTIONS_TOKEN), which acts for nobody, plus the
+grant of the turn being answered (X-Sathi-Turn), which acts for the phone that sent the message:
+actions/server.py sets it once per action run from the message's metadata (see acting_for)."""
 import asyncio
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
+
+from common.secrets import DEFAULTS
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -18,6 +27,35 @@ RETRY_DELAYS = (0.3, 1.0)
 
 UNAVAILABLE = "unavailable"
 NOT_FOUND = "not_found"
+
+TURN_HEADER = "X-Sathi-Turn"  # backend/api/callers.py
+TURN_REFUSALS = {"unauthorized", "wrong_caller", "turn_required", "bad_turn", "turn_expired"}
+# The grant of the turn this action run answers; each run is a task of its own, so runs for
+# different citizens at once never see each other's.
+CURRENT_TURN: ContextVar[str | None] = ContextVar("sathi_turn", default=None)
+
+
+SESSION_START = "action_session_start"
+
+
+def turn_in(tracker: dict, action: str | None = None) -> str | None:
+    """The grant the channel put in the metadata of the message this run answers. A session starts
+    before that message is in the tracker: Rasa keeps its metadata in a slot for the start."""
+    if action == SESSION_START:
+        metadata = (tracker.get("slots") or {}).get("session_started_metadata") or {}
+    else:
+        metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
+    grant = metadata.get("turn") if isinstance(metadata, dict) else None
+    return grant if isinstance(grant, str) and grant else None
+
+
+@contextmanager
+def acting_for(grant: str | None) -> Iterator[None]:
+    token = CURRENT_TURN.set(grant)
+    try:
+        yield
+    finally:
+        CURRENT_TURN.reset(token)
 
 
 @dataclass(frozen=True)
@@ -51,7 +89,7 @@ class BackendClient:
     ) -> None:
         self.transport = transport
         self.base_url = (base_url or os.environ.get("SATHI_BACKEND_URL", "http://127.0.0.1:8000")).rstrip("/")
-        self.token = token or os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
+        self.token = token or os.environ.get("SATHI_ACTIONS_TOKEN", DEFAULTS["SATHI_ACTIONS_TOKEN"])
         # Short timeouts: a turn should not hang on one call.
         self.timeout = timeout
         self._http: httpx.AsyncClient | None = None
@@ -72,6 +110,8 @@ class BackendClient:
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        if CURRENT_TURN.get():
+            headers[TURN_HEADER] = CURRENT_TURN.get()
         for delay in (*RETRY_DELAYS, None):
             try:
                 response = await self._client().request(method, path, headers=headers, **kwargs)
@@ -93,6 +133,9 @@ class BackendClient:
                 code = detail.get("code") if isinstance(detail, dict) else None
             except ValueError:
                 code = None
+            if code in TURN_REFUSALS:  # a turn without its grant is a fault of ours, not the citizen's
+                logger.warning("backend refused the turn for %s %s: %s", method, path, code)
+                return ApiResult(error=UNAVAILABLE)
             return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
         return ApiResult(value=response.json() if response.status_code != 204 else {})
 
@@ -137,15 +180,13 @@ class BackendClient:
         return ApiResult(value=language) if result.ok else ApiResult(error=result.error)
 
     async def opt_out(self, phone: str, channel: str, language: str) -> ApiResult[bool]:
-        result = await self._call(
-            "POST", "/api/v1/channels/opt-out", json={"phone": phone, "channel": channel, "opted_out": True, "language": language}
-        )
+        result = await self._call("POST", "/api/v1/citizens/opt-out", json={"phone": phone, "channel": channel, "language": language})
         return ApiResult(value=True) if result.ok else ApiResult(error=result.error)
 
     async def give_feedback(
         self, *, reference: str, phone: str, solved: bool, rating: int | None, comment: str | None = None
     ) -> ApiResult[str]:
-        """"closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_owner,
+        """"closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_your_case,
         required_below_3 (a low rating needs a comment), unknown_reference..."""
         result = await self._call(
             "POST", f"/api/v1/cases/{reference}/feedback",

@@ -308,7 +308,7 @@ class ActionSubmitCertificate(_WithService):
             "language": language_of(tracker), "channel": channel_of(tracker),
         }
         if tracker.get_slot("certificate_agent"):  # at the doorstep: for the citizen whose mobile was given
-            application |= {"citizen_phone": tracker.get_slot("certificate_citizen_phone"), "filed_by_phone": tracker.sender_id}
+            application |= {"citizen_phone": tracker.get_slot("certificate_citizen_phone")}
         reference = tracker.get_slot("certificate_reference")
         if reference:  # a correction of an application the office sent back
             result = await self.client.resubmit_certificate(reference=reference, phone=tracker.sender_id,

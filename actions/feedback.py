@@ -19,6 +19,7 @@ REPLIES = {
     "window_closed": "utter_feedback_too_late",
     "wrong_state": "utter_feedback_already_given",
     "not_owner": "utter_unknown_reference",
+    "not_your_case": "utter_unknown_reference",  # another number's case: said as if unknown
     "unknown_reference": "utter_unknown_reference",
     "not_found": "utter_unknown_reference",
     UNAVAILABLE: "utter_service_unavailable",

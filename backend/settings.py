@@ -21,8 +21,6 @@ class Settings(BaseSettings):
     # "production" makes every process refuse to start on a published default secret or with the
     # sandbox on (common/secrets.py); anything else is development.
     env: str = "development"
-    # Shared secret for the action server and other trusted callers of the write API.
-    api_token: str = "dev-token-change-me"
     # One token per calling process, each with its own rights (backend/api/callers.py), and the
     # secret that signs a channel's grant to act for the one phone whose message it handles.
     actions_token: str = DEFAULT_SECRETS["SATHI_ACTIONS_TOKEN"]

@@ -40,6 +40,7 @@ class Claim:
     menu: dict[str, str] | None
     response: str | None
     inbound_id: int | None = None
+    turn: str | None = None  # the grant to act for the phone (given with a first claim)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class UnfinishedTurn:
     external_id: str
     payload: dict[str, Any]
     attempts: int
+    turn: str
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,13 @@ class TurnStart:
     opted_out: bool
     menu: dict[str, str] | None
     lease_seconds: float
+    turn: str  # the grant to act for the message's phone: it goes to the dialogue with the message
 
 
 class BackendLink:
-    def __init__(self, backend_url: str, api_token: str, timeout_seconds: float = 5.0) -> None:
+    def __init__(self, backend_url: str, channels_token: str, timeout_seconds: float = 5.0) -> None:
         self.base = backend_url.rstrip("/")
-        self.headers = {"Authorization": f"Bearer {api_token}"}
+        self.headers = {"Authorization": f"Bearer {channels_token}"}
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
@@ -99,7 +102,7 @@ class BackendLink:
              "payload": payload, "claimant": claimant},
             delays=RETRY_DELAYS if retry else (),
         )
-        return Claim(data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"))
+        return Claim(data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"), data.get("turn"))
 
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
         await self._request("PUT", "/api/v1/channels/inbound/response", {"provider": provider, "external_id": external_id, "response": response})
@@ -133,7 +136,7 @@ class BackendLink:
             if refused.status == 409:
                 return None
             raise
-        return TurnStart(data["opted_out"], data.get("menu"), float(data["lease_seconds"]))
+        return TurnStart(data["opted_out"], data.get("menu"), float(data["lease_seconds"]), data["turn"])
 
     async def take_unfinished(self, *, provider: str, channel: str, claimant: str) -> list[UnfinishedTurn]:
         data = await self._request(

@@ -26,8 +26,8 @@ class GatewaySmsInput(TextChannelInput):
     def name(cls) -> str:
         return "gateway_sms"
 
-    def __init__(self, secret: str, backend_url: str, api_token: str, spool_path: str | None = None, **_: Any) -> None:
-        super().__init__(backend_url, api_token, spool_path)
+    def __init__(self, secret: str, backend_url: str, channels_token: str, spool_path: str | None = None, **_: Any) -> None:
+        super().__init__(backend_url, channels_token, spool_path)
         self.secret = secret
 
     def verified_form(self, request: Request) -> dict[str, str] | None:

@@ -80,8 +80,8 @@ class TextChannelInput(ConfiguredInput):
     provider = ""  # the dedupe namespace: twilio | http_gateway
     channel = ""  # whatsapp | sms
 
-    def __init__(self, backend_url: str, api_token: str, spool_path: str | None = None) -> None:
-        self.backend = BackendLink(backend_url, api_token)
+    def __init__(self, backend_url: str, channels_token: str, spool_path: str | None = None) -> None:
+        self.backend = BackendLink(backend_url, channels_token)
         # Which process holds a turn; unique per process, so another may take over what it leaves.
         self.claimant = f"{self.name()[:16]}-{uuid.uuid4().hex[:16]}"
         self.spool = Spool(spool_path) if spool_path else None
@@ -309,8 +309,10 @@ class TextChannelInput(ConfiguredInput):
         collector = ReplyCollector(self.name())
         # A second try is a new message to the dialogue: the first one's events are already in its tracker.
         message_id = turn.sid if turn.attempts == 1 else f"{turn.sid}#{turn.attempts}"
+        # The grant goes with the message: the action server acts for this phone only, for this turn.
+        metadata = {**turn.metadata, "turn": start.turn}
         await on_new_message(
-            UserMessage(text, collector, turn.sender, input_channel=self.name(), message_id=message_id, metadata=turn.metadata)
+            UserMessage(text, collector, turn.sender, input_channel=self.name(), message_id=message_id, metadata=metadata)
         )
         return collector.messages
 

@@ -18,9 +18,9 @@ class TwilioMessagingInput(TextChannelInput):
     secret_credentials = {"auth_token": "SATHI_TWILIO_AUTH_TOKEN"}
 
     def __init__(
-        self, auth_token: str, public_base_url: str, backend_url: str, api_token: str, spool_path: str | None = None, **_: Any
+        self, auth_token: str, public_base_url: str, backend_url: str, channels_token: str, spool_path: str | None = None, **_: Any
     ) -> None:
-        super().__init__(backend_url, api_token, spool_path)
+        super().__init__(backend_url, channels_token, spool_path)
         self.check = TwilioRequestCheck(auth_token, public_base_url)
 
     def verified_form(self, request: Request) -> dict[str, str] | None:

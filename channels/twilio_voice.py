@@ -47,12 +47,12 @@ class VoiceInput(ConfiguredInput):
         return "twilio_voice"
 
     def __init__(
-        self, auth_token: str, public_base_url: str, backend_url: str, api_token: str,
+        self, auth_token: str, public_base_url: str, backend_url: str, channels_token: str,
         sms_summary_keys: list[str] | None = None, record_for_keys: list[str] | None = None,
     ) -> None:
         self.check = TwilioRequestCheck(auth_token, public_base_url)
         self.public_base_url = public_base_url
-        self.backend = BackendLink(backend_url, api_token)
+        self.backend = BackendLink(backend_url, channels_token)
         self.sms_summary_keys = set(sms_summary_keys or DEFAULT_SUMMARY_KEYS)
         # Free-text questions that a caller in a recorded language answers by a voice recording.
         self.record_for_keys = set(record_for_keys or DEFAULT_RECORD_KEYS)
@@ -94,7 +94,7 @@ class VoiceInput(ConfiguredInput):
                 return self._xml(twiml.response(twiml.say(render("utter_service_unavailable", "en", self.name())["text"], "en"), twiml.hangup()))
             if not claim.first:  # Twilio retried this step: same answer, the conversation moved once
                 return self._xml(claim.response or twiml.response(twiml.pause(1), twiml.redirect(self._url(**request.args))))
-            answer = await self._step(request, form, caller, step, on_new_message)
+            answer = await self._step(request, form, caller, step, on_new_message, claim.turn)
             try:
                 await self.backend.store_response(provider=self.provider, external_id=f"{call_sid}:{step}", response=answer)
             except BackendUnavailable:
@@ -107,27 +107,31 @@ class VoiceInput(ConfiguredInput):
     def _xml(body: str) -> HTTPResponse:
         return response.text(body, content_type="text/xml")
 
-    async def _step(self, request: Request, form: dict[str, str], caller: str, step: int, on_new_message: Callable) -> str:
+    async def _step(
+        self, request: Request, form: dict[str, str], caller: str, step: int, on_new_message: Callable, turn: str | None
+    ) -> str:
         language = request.args.get("lang")
         silences = _int(request.args.get("silences"), 0)
         heard = clean_text(form.get("Digits") or form.get("SpeechResult") or "").strip()
         if form.get("RecordingUrl") and form.get("RecordingDuration", "0") != "0":
             heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
         if language not in LANGUAGES:
-            return await self._language_menu_step(caller, step, heard, silences, on_new_message)
+            return await self._language_menu_step(caller, step, heard, silences, on_new_message, turn)
         menu = _menu(request.args.get("menu"))
         if not heard:
             if silences + 1 >= MAX_SILENCES:
                 return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
             verbs = self._speak_key("utter_voice_no_input", language)
             return twiml.response(self._gather(step, language, silences + 1, verbs, menu))
-        return await self._converse(caller, step, language, menu.get(heard, heard), on_new_message)
+        return await self._converse(caller, step, language, menu.get(heard, heard), on_new_message, turn)
 
-    async def _language_menu_step(self, caller: str, step: int, digit: str, silences: int, on_new_message: Callable) -> str:
+    async def _language_menu_step(
+        self, caller: str, step: int, digit: str, silences: int, on_new_message: Callable, turn: str | None
+    ) -> str:
         if digit in MENU_DIGITS:
             language = MENU_DIGITS[digit]
             return await self._converse(
-                caller, step, language, f'/change_language{{"language":"{language}"}}', on_new_message, then="/greet"
+                caller, step, language, f'/change_language{{"language":"{language}"}}', on_new_message, turn, then="/greet"
             )
         first_call = step == 0
         if not first_call and not digit and silences + 1 >= MAX_SILENCES:
@@ -141,10 +145,14 @@ class VoiceInput(ConfiguredInput):
             twiml.gather(action, "".join(lead + menu), language="en", speech=False, num_digits=1)
         )
 
-    async def _converse(self, caller: str, step: int, language: str, heard: str, on_new_message: Callable, then: str | None = None) -> str:
+    async def _converse(
+        self, caller: str, step: int, language: str, heard: str, on_new_message: Callable, turn: str | None, then: str | None = None
+    ) -> str:
         collector = ReplyCollector(self.name())
+        # The step's grant goes with what was heard: the action server acts for this caller only.
+        metadata = {"channel": "voice", "turn": turn}
         for text in (heard, then) if then else (heard,):
-            await on_new_message(UserMessage(text, collector, f"voice:{caller}", input_channel=self.name(), metadata={"channel": "voice"}))
+            await on_new_message(UserMessage(text, collector, f"voice:{caller}", input_channel=self.name(), metadata=metadata))
         verbs: list[str] = []
         summary: list[dict[str, Any]] = []
         ends = False

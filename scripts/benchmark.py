@@ -1,7 +1,11 @@
 """Measures the running stack over Rasa's REST channel and prints figures (not a test).
 
+    SATHI_REST_CHANNEL=true make run      # the REST channel is off unless asked for
     .venv/bin/python -m scripts.benchmark [--rasa http://127.0.0.1:5005] [--conversations 20] [--concurrency 1]
                                           [--journey grievance|desludging]
+
+Each message carries the turn grant a phone's channel would get for it, signed with the stack's
+SATHI_TURN_SECRET (the development default unless set), so the action server acts for its sender.
 
 A grievance conversation files in five turns and asks its status once; a desludging one answers
 the twelve questions, reads the summary and fee, files (with a payment link) and asks its status;
@@ -10,10 +14,17 @@ picks Tatkal, files and asks its status.
 """
 import argparse
 import asyncio
+import os
 import statistics
 import time
+from datetime import UTC, datetime
 
 import httpx
+
+from backend.services import turn_grants
+from common.secrets import DEFAULTS
+
+TURN_SECRET = os.environ.get("SATHI_TURN_SECRET", DEFAULTS["SATHI_TURN_SECRET"])
 
 JOURNEYS = {
     "grievance": ["hello", "I want to file a complaint", "1", "Garbage not collected for three days", "ward 12",
@@ -28,7 +39,8 @@ JOURNEYS = {
 async def conversation(client: httpx.AsyncClient, url: str, sender: str, turns: list[str], latencies: list[float]) -> None:
     for text in turns:
         started = time.perf_counter()
-        response = await client.post(url, json={"sender": sender, "message": text})
+        grant = turn_grants.issue(secret=TURN_SECRET, phone=sender, agent_id=None, now=datetime.now(UTC), minutes=15)
+        response = await client.post(url, json={"sender": sender, "message": text, "metadata": {"turn": grant}})
         response.raise_for_status()
         assert response.json(), f"no reply to {text!r}"
         latencies.append(time.perf_counter() - started)

@@ -16,6 +16,7 @@ from pathlib import Path
 from common.secrets import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
+CALLER_SECRETS = {"SATHI_ACTIONS_TOKEN", "SATHI_CHANNELS_TOKEN", "SATHI_TURN_SECRET"}
 
 
 @dataclass
@@ -27,10 +28,17 @@ class StackConfig:
     backend_port: int = 8000
     actions_port: int = 5055
     rasa_port: int = 5005
-    api_token: str = os.environ.get("SATHI_API_TOKEN", "dev-token-change-me")
+    # Each process gets the credential of its own (backend/api/callers.py): the action server its
+    # token, the Rasa process the channels' token, the backend both and the secret of turn grants.
+    actions_token: str = os.environ.get("SATHI_ACTIONS_TOKEN", DEFAULTS["SATHI_ACTIONS_TOKEN"])
+    channels_token: str = os.environ.get("SATHI_CHANNELS_TOKEN", DEFAULTS["SATHI_CHANNELS_TOKEN"])
+    turn_secret: str = os.environ.get("SATHI_TURN_SECRET", DEFAULTS["SATHI_TURN_SECRET"])
     rasa_token: str = os.environ.get("SATHI_RASA_TOKEN", DEFAULTS["SATHI_RASA_TOKEN"])
     # The sandbox's token unless a real Twilio account is configured; the phone simulator signs with it.
     twilio_auth_token: str = os.environ.get("SATHI_TWILIO_AUTH_TOKEN", os.environ.get("TWILIO_AUTH_TOKEN", DEFAULTS["SATHI_TWILIO_AUTH_TOKEN"]))
+    # Rasa's REST channel, off as in bot/credentials.yml: it lets anyone write as any number. Tests
+    # that talk to the bot over it turn it on (and sign each message's turn grant themselves).
+    rest_channel: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     # Per process ("backend", "actions", "rasa"), over extra_env: the fault tests route one
     # process's calls through a proxy they control.
@@ -72,7 +80,6 @@ class Stack:
             "PYTHONPATH": str(ROOT),
             "RASA_TELEMETRY_ENABLED": "false",
             "SATHI_DATABASE_URL": c.effective_database_url,
-            "SATHI_API_TOKEN": c.api_token,
             "SATHI_BACKEND_URL": c.backend_url,
             "SATHI_ACTION_ENDPOINT_URL": f"{c.actions_url}/webhook",
             "RASA_TRACKER_DB": str(c.var_dir / "rasa_tracker.db"),
@@ -86,20 +93,41 @@ class Stack:
             "SATHI_CHANNEL_SPOOL": str(c.var_dir / "channel_spool.db"),
             # Development runs on the built-in Twilio and payment sandboxes (off by default).
             "SATHI_SANDBOX_ENABLED": os.environ.get("SATHI_SANDBOX_ENABLED", "true"),
+            **self._credentials(name),
             **c.extra_env,
             **c.process_env.get(name, {}),
         }
+        for secret in CALLER_SECRETS - self._credentials(name).keys():  # not even from the environment
+            env.pop(secret, None)
         return env
+
+    def _credentials(self, name: str) -> dict[str, str]:
+        c = self.config
+        return {
+            "backend": {"SATHI_ACTIONS_TOKEN": c.actions_token, "SATHI_CHANNELS_TOKEN": c.channels_token,
+                        "SATHI_TURN_SECRET": c.turn_secret},
+            "actions": {"SATHI_ACTIONS_TOKEN": c.actions_token},
+            "rasa": {"SATHI_CHANNELS_TOKEN": c.channels_token},
+        }[name]
+
+    def _channel_credentials(self) -> Path:
+        """bot/credentials.yml, or a copy with Rasa's REST channel added when the config asks for it."""
+        default = ROOT / "bot" / "credentials.yml"
+        if not self.config.rest_channel:
+            return default
+        with_rest = self.config.var_dir / "credentials-with-rest.yml"
+        with_rest.write_text(default.read_text(encoding="utf-8") + "\nrest:\n", encoding="utf-8")
+        return with_rest
 
     def _commands(self) -> dict[str, list[str]]:
         c = self.config
         return {
             "backend": [str(ROOT / ".venv/bin/uvicorn"), "backend.main:app", "--host", c.host, "--port", str(c.backend_port)],
-            "actions": [str(ROOT / ".venv/bin/python"), "-m", "scripts.action_server", "--actions", "actions",
+            "actions": [str(ROOT / ".venv/bin/python"), "-m", "actions.server", "--actions", "actions",
                         "--host", c.host, "--port", str(c.actions_port)],
             "rasa": [
                 str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(c.model),
-                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                "--endpoints", "bot/endpoints.yml", "--credentials", str(self._channel_credentials()),
                 "--interface", c.host, "--port", str(c.rasa_port),
                 "--enable-api", "--auth-token", c.rasa_token,
             ],
@@ -183,7 +211,10 @@ class Stack:
 
 def main() -> None:
     model = Path(subprocess.run(["scripts/train.sh"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip())
-    config = StackConfig(model=ROOT / model, database_url=os.environ.get("SATHI_DATABASE_URL"))
+    # SATHI_REST_CHANNEL=true: Rasa's REST channel too, for scripts.benchmark (each of its messages
+    # carries a turn grant it signs with SATHI_TURN_SECRET); never on a deployment's Rasa.
+    config = StackConfig(model=ROOT / model, database_url=os.environ.get("SATHI_DATABASE_URL"),
+                         rest_channel=os.environ.get("SATHI_REST_CHANNEL", "").strip().lower() == "true")
     stack = Stack(config)
     started = time.monotonic()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
@@ -193,7 +224,8 @@ def main() -> None:
         print(f"Sathi is up in {time.monotonic() - started:.0f} s")
         print(f"  backend        {config.backend_url}  (OpenAPI: {config.backend_url}/docs)")
         print(f"  action server  {config.actions_url}")
-        print(f"  Rasa           {config.rasa_url}  (REST channel: {config.rasa_url}/webhooks/rest/webhook)")
+        rest = f"  (REST channel: {config.rasa_url}/webhooks/rest/webhook)" if config.rest_channel else ""
+        print(f"  Rasa           {config.rasa_url}{rest}")
         print(f"  logs           {stack.log_dir}")
         print("Press Ctrl-C to stop.")
         while all(p.poll() is None for p in stack.processes.values()):

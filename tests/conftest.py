@@ -15,13 +15,15 @@ from backend.api.auth import COOKIE
 from backend.api.deps import get_now
 from backend.db import get_session_factory
 from backend.main import create_app
+from backend.services import turn_grants
 from backend.migrate import upgrade
 from backend.models import Case, Person, RoleGrant
 from backend.services import people, signin
+from backend.services.citizens import normalise_phone
 from backend.settings import Settings, get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get("SATHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-API_TOKEN = "test-token"
+ACTIONS_TOKEN, CHANNELS_TOKEN, TURN_SECRET = "test-actions-token", "test-channels-token", "test-turn-secret"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
@@ -76,7 +78,8 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, api_token=API_TOKEN, run_migrations_on_start=False, outbox_worker_in_process=False, sweep_in_process=False,
+        database_url=database_url, actions_token=ACTIONS_TOKEN, channels_token=CHANNELS_TOKEN, turn_secret=TURN_SECRET,
+        run_migrations_on_start=False, outbox_worker_in_process=False, sweep_in_process=False,
         public_backend_url="http://testserver", sandbox_enabled=True,
     )
 
@@ -97,7 +100,50 @@ def client(app) -> Iterator[TestClient]:
 
 @pytest.fixture
 def auth() -> dict[str, str]:
-    return {"Authorization": f"Bearer {API_TOKEN}"}
+    """An official's credentials. Neither caller's token is one (backend/api/callers.py); the
+    console's signed-in session is what admits an official."""
+    return {}
+
+
+@pytest.fixture
+def actions_auth() -> dict[str, str]:
+    """The action server, acting for nobody: the helper routes only."""
+    return {"Authorization": f"Bearer {ACTIONS_TOKEN}"}
+
+
+@pytest.fixture
+def channels_auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {CHANNELS_TOKEN}"}
+
+
+def turn_headers(phone: str, *, settings: Settings | None = None, now: datetime = NOW, minutes: float | None = None,
+                 secret: str = TURN_SECRET) -> dict[str, str]:
+    """The action server acting for `phone` in the turn of a message from it, with the grant the
+    channel would have got (a field agent's phone is granted as that agent, as the backend does)."""
+    settings = settings or Settings(database_url="sqlite://")
+    agent_id = next((item["id"] for item, grants in people.roster(settings.masterdata_dir)  # who the seed makes agents
+                     if any(g["role"] == "FIELD_AGENT" for g in grants) and normalise_phone(item["phone"]) == normalise_phone(phone)), None)
+    grant = turn_grants.issue(secret=secret, phone=phone, agent_id=agent_id, now=now,
+                              minutes=settings.turn_grant_minutes if minutes is None else minutes)
+    return {"Authorization": f"Bearer {ACTIONS_TOKEN}", "X-Sathi-Turn": grant}
+
+
+def refused_to_callers(client: TestClient, method: str, url: str, **kwargs) -> bool:
+    """An officials' route: neither the action server (in a turn or not) nor the channels get in."""
+    callers = ({"Authorization": f"Bearer {ACTIONS_TOKEN}"}, {"Authorization": f"Bearer {CHANNELS_TOKEN}"},
+               turn_headers("+919812345678"))
+    return all(client.request(method, url, headers=caller, **kwargs).status_code in (401, 403) for caller in callers)
+
+
+def in_turn(client: TestClient, phone: str) -> dict[str, str]:
+    """turn_headers as of the time the client's app now sees (tests move its clock)."""
+    return turn_headers(phone, now=client.app.dependency_overrides.get(get_now, get_now)())
+
+
+@pytest.fixture
+def turn(settings: Settings):
+    """turn(phone) -> the headers of the action server acting in that phone's turn."""
+    return lambda phone, **kwargs: turn_headers(phone, settings=settings, **kwargs)
 
 
 def sign_in_staff(client: TestClient, settings: Settings, person_id: str) -> dict[str, str]:

@@ -13,5 +13,5 @@ def test_every_process_binds_the_configured_host(tmp_path):
     commands = Stack(StackConfig(model=Path("model.tar.gz"), var_dir=tmp_path, host="10.7.0.3"))._commands()
     assert _option(commands["backend"], "--host") == "10.7.0.3"
     assert _option(commands["rasa"], "--interface") == "10.7.0.3"
-    assert commands["actions"][1:3] == ["-m", "scripts.action_server"]  # binds --host, refuses defaults in production
+    assert commands["actions"][1:3] == ["-m", "actions.server"]  # binds --host, refuses defaults in production
     assert _option(commands["actions"], "--host") == "10.7.0.3"

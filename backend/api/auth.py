@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from backend.api.deps import NowDep, SessionDep, SettingsDep
 from backend.api.schemas import SignInCodeIn, SignInIn
 from backend.models import ConsoleSession
-from backend.services import signin
-from backend.services.access import Actor, Refused
+from backend.models import Case
+from backend.services import audit, signin
+from backend.services.access import Actor, Refused, is_admin, sees_personal_data
+from backend.services.cases import case_with_file
 from backend.settings import Settings
 from channels.signatures import same_secret
 
@@ -101,3 +103,23 @@ def create_session(body: SignInIn, request: Request, response: Response, session
 def sign_out(actor: SignedInDep, current: ConsoleSessionDep, response: Response, session: SessionDep, now: NowDep) -> None:
     signin.end_session(session, current, now)
     response.delete_cookie(COOKIE, path="/")
+
+
+def case_file(name: str, actor: Actor, session, workflows: dict, now) -> Case:  # noqa: ANN001
+    """The case a stored file belongs to, for a signed-in person who may see its personal data
+    (404 otherwise: whether a file exists is not told); the view is audited."""
+    case = case_with_file(session, name)
+    if case is None or not sees_personal_data(actor, case, workflows[case.service]):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_file"})
+    audit.record(session, actor=actor, action="case.view", now=now, case=case, detail={"file": name})
+    session.commit()
+    return case
+
+
+def administrator(actor: SignedInDep) -> Actor:
+    if not is_admin(actor.person):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "wrong_role"})
+    return actor
+
+
+AdministratorDep = Annotated[Actor, Depends(administrator)]

@@ -5,7 +5,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.api.auth import SignedInDep, refused
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.callers import TurnDep, own_phone
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
 from backend.services import audit, case_actions, certificates, desludging
@@ -23,23 +24,23 @@ def _case_or_404(session, reference: str) -> Case:
     return case
 
 
-@router.post("/mine", response_model=list[MyCaseOut], dependencies=[Authorised])
-def my_cases(body: MyCasesIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> list[MyCaseOut]:
-    """"My requests": the phone's cases, newest first (the phone in the body, never in a URL)."""
+@router.post("/mine", response_model=list[MyCaseOut])
+def my_cases(body: MyCasesIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> list[MyCaseOut]:
+    """"My requests": the turn's phone's cases, newest first (the phone in the body, never in a URL)."""
     return [
         MyCaseOut(reference=c.reference, service=c.service, state=c.state, sla_due_at=c.sla_due_at,
                   holder=holder_of(session, c, workflow=workflows[c.service]),
                   **(desludging.progress(c, masterdata_dir=settings.masterdata_dir, language=body.language)
                      if c.service == "desludging" else {}))
-        for c in cases_of(session, phone=body.phone)
+        for c in cases_of(session, phone=own_phone(turn, body.phone))
     ]
 
 
-@router.post("/lookup", response_model=CaseStatusOut, dependencies=[Authorised])
-def lookup(body: CaseLookupIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> CaseStatusOut:
+@router.post("/lookup", response_model=CaseStatusOut)
+def lookup(body: CaseLookupIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> CaseStatusOut:
     """The status the bot tells: as the public one, but digits typed on a keypad that fit several
     services' numbers are read as the caller's own case (the phone in the body, never in a URL)."""
-    case = find_case(session, body.reference, phone=body.phone)
+    case = find_case(session, body.reference, phone=own_phone(turn, body.phone))
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     return _status(session, case, settings, workflows, body.language)

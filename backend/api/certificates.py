@@ -10,17 +10,17 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Path, Que
 from fastapi.responses import FileResponse, HTMLResponse
 
 import locales
-from backend.api.auth import SignedInDep
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
+from backend.api.auth import SignedInDep, case_file
+from backend.api.callers import TurnDep, filer, own_case, own_phone
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.db import get_session_factory
 from backend.api.schemas import (
     AnswerIn, AnswerOut, CaseOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
     CorrectionIn, CorrectionOut, FieldAgentOut, QueueItemOut, VerificationOut,
 )
-from backend.services import certificate_signing, certificates, field_agents
+from backend.services import certificate_signing, certificates, field_agents, turn_grants
 from backend.services.access import works_at
 from backend.services.cases import find_case
-from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowError
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -92,35 +92,33 @@ def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], bo
 
 
 @router.post("/field-agent", response_model=FieldAgentOut)
-def field_agent(body: CitizenIn, settings: SettingsDep) -> FieldAgentOut:
-    """Whether a phone is a Panchayat Swayam Sewak's, who files for others (the phone in the body)."""
-    agent = field_agents.agent_for(settings.masterdata_dir, body.phone)
-    if agent is None:
+def field_agent(body: CitizenIn, turn: TurnDep, session: SessionDep) -> FieldAgentOut:
+    """Whether the turn's phone is a Panchayat Swayam Sewak's, who files for others (the phone in the body)."""
+    own_phone(turn, body.phone)
+    agent = turn_grants.field_agent(session, body.phone) if turn.agent_id else None
+    if agent is None or agent.id != turn.agent_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "not_a_field_agent"})
     return FieldAgentOut(id=agent.id, name=agent.name)
 
 
-@router.post("", response_model=CertificateOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
+@router.post("", response_model=CertificateOut, status_code=status.HTTP_201_CREATED)
 def apply(
-    body: CertificateIn, response: Response, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
+    body: CertificateIn, turn: TurnDep, response: Response, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
     workflows: WorkflowsDep, now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CertificateOut:
     definition = _service(settings, workflows, body.certificate_type)
-    # Filed by a Panchayat Swayam Sewak at the doorstep: only a phone on the roster may, and the
+    # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
     # citizen, who is not in this chat, hears of each step by SMS.
-    agent = field_agents.agent_for(settings.masterdata_dir, body.filed_by_phone) if body.filed_by_phone else None
-    if body.filed_by_phone and agent is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_a_field_agent"})
-    citizen_phone = field_agents.mobile_number(body.citizen_phone) if agent else body.citizen_phone
+    actor = filer(turn, body.citizen_phone)
+    citizen_phone = field_agents.mobile_number(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
     if not citizen_phone:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
     try:
         case, created, link = certificates.apply(
             session, settings=settings, workflow=workflows[definition.workflow], definition=definition,
             answers=body.answers, documents=body.documents, tatkal=body.tatkal, phone=citizen_phone,
-            language=body.language, channel="twilio_sms" if agent else body.channel,
-            actor_role="FIELD_AGENT" if agent else body.actor_role,
-            actor_id=agent.id if agent else (body.actor_id or citizen_phone), idempotency_key=idempotency_key, now=now,
+            language=body.language, channel="twilio_sms" if actor.for_someone_else else body.channel,
+            actor_role=actor.actor_role, actor_id=actor.actor_id, idempotency_key=idempotency_key, now=now,
         )
     except WorkflowError as exc:
         session.rollback()
@@ -142,27 +140,29 @@ def _attach_documents(settings, case_id: int) -> None:  # noqa: ANN001
         certificates.attach_documents(session, settings=settings, case_id=case_id)
 
 
-@router.get("/documents/{name}", dependencies=[Authorised])
-def document(name: str, settings: SettingsDep) -> FileResponse:
-    """A document sent with an application, for the office working it."""
+@router.get("/documents/{name}")
+def document(name: str, actor: SignedInDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+             now: NowDep) -> FileResponse:
+    """A document sent with an application, for the office working it (signed in; audited)."""
     path = FsPath(settings.media_dir) / name
     if not _DOCUMENT_NAME.match(name) or not path.exists():
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_document"})
+    case_file(name, actor, session, workflows, now)
     return FileResponse(path)
 
 
-@router.post("/{reference}/correction", response_model=CorrectionOut, dependencies=[Authorised])
-def correction(reference: str, body: CitizenIn, session: SessionDep) -> CorrectionOut:
+@router.post("/{reference}/correction", response_model=CorrectionOut)
+def correction(reference: str, body: CitizenIn, turn: TurnDep, session: SessionDep) -> CorrectionOut:
     """What the office sent back for correction, for the applicant only (the phone in the body)."""
-    case = _own_returned(session, reference, body.phone)
+    case = _own_returned(session, reference, turn, body.phone)
     reason = next((h.reason for h in reversed(case.history) if h.action == "SEND_BACK"), "") or ""
     return CorrectionOut(reference=case.reference, certificate_type=case.details["certificate_type"], reason=reason)
 
 
-@router.post("/{reference}/resubmit", response_model=CaseStatusOut, dependencies=[Authorised])
-def resubmit(reference: str, body: CorrectionIn, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
-             workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
-    case = _own_returned(session, reference, body.phone)
+@router.post("/{reference}/resubmit", response_model=CaseStatusOut)
+def resubmit(reference: str, body: CorrectionIn, turn: TurnDep, background: BackgroundTasks, session: SessionDep,
+             settings: SettingsDep, workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
+    case = _own_returned(session, reference, turn, body.phone)
     definition = _service(settings, workflows, case.details["certificate_type"])
     with committed(session, _refused):
         certificates.resubmit(session, settings=settings, workflow=workflows["certificate"], definition=definition,
@@ -172,10 +172,11 @@ def resubmit(reference: str, body: CorrectionIn, background: BackgroundTasks, se
     return case
 
 
-def _own_returned(session, reference: str, phone: str):  # noqa: ANN001, ANN202
-    case = find_case(session, reference, phone=phone)
-    if case is None or case.service != "certificate" or case.citizen_phone != normalise_phone(phone):
+def _own_returned(session, reference: str, turn, phone: str):  # noqa: ANN001, ANN202
+    case = find_case(session, reference, phone=own_phone(turn, phone))
+    if case is None or case.service != "certificate":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
+    own_case(turn, case)
     if case.state != "RETURNED":
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "nothing_to_correct"})
     return case

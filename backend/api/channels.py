@@ -1,44 +1,50 @@
 """What the channel code in the Rasa process asks of the backend: "is this webhook step new?",
-"this number said STOP", "send these replies". Phones travel in bodies, never in URLs."""
+"this number said STOP", "send these replies". Phones travel in bodies, never in URLs. Only the
+channels' token is taken here (backend/api/callers.py); each turn a channel takes comes with its
+grant to act for that message's phone (backend/services/turn_grants.py)."""
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep
+from backend.api.auth import AdministratorDep
+from backend.api.callers import ChannelsCaller
+from backend.api.deps import NowDep, SessionDep, SettingsDep
 from backend.api.schemas import (
     INT_COLUMN_MAX, InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn, RetryLaterIn, TurnStartIn,
     TurnStartOut, UnfinishedIn, UnfinishedTurnOut,
 )
 from backend.outbox_worker import nudge
 from backend.privacy import mask_phone
-from backend.services import channels, outbox
+from backend.services import channels, outbox, turn_grants
 
 InboundId = Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)]
-router = APIRouter(prefix="/api/v1", tags=["channels"], dependencies=[Authorised])
+router = APIRouter(prefix="/api/v1", tags=["channels"])
 
 
-@router.post("/channels/inbound", response_model=InboundClaimOut)
+@router.post("/channels/inbound", dependencies=[ChannelsCaller], response_model=InboundClaimOut)
 def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> InboundClaimOut:
     claim = channels.claim(
         session, provider=body.provider, external_id=body.external_id, channel=body.channel, phone=body.phone, now=now,
         payload=body.payload.model_dump() if body.payload else None, claimant=body.claimant, lease_seconds=settings.inbound_lease_seconds,
     )
     return InboundClaimOut(
-        first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response, inbound_id=claim.inbound_id
+        first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response, inbound_id=claim.inbound_id,
+        turn=turn_grants.issue_for(session, settings, body.phone, now) if claim.first else None,
     )
 
 
-@router.post("/channels/inbound/unfinished", response_model=list[UnfinishedTurnOut])
+@router.post("/channels/inbound/unfinished", dependencies=[ChannelsCaller], response_model=list[UnfinishedTurnOut])
 def take_unfinished(body: UnfinishedIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> list[UnfinishedTurnOut]:
     """Turns a channel process took but never finished (it died, or a part it needed was down)."""
     turns = channels.take_unfinished(
         session, provider=body.provider, channel=body.channel, claimant=body.claimant, now=now,
         lease_seconds=settings.inbound_lease_seconds, limit=body.limit,
     )
-    return [UnfinishedTurnOut(**vars(turn)) for turn in turns]
+    return [UnfinishedTurnOut(inbound_id=t.inbound_id, external_id=t.external_id, payload=t.payload, attempts=t.attempts,
+                              turn=turn_grants.issue_for(session, settings, t.phone, now)) for t in turns]
 
 
-@router.post("/channels/inbound/{inbound_id}/start", response_model=TurnStartOut)
+@router.post("/channels/inbound/{inbound_id}/start", dependencies=[ChannelsCaller], response_model=TurnStartOut)
 def start_turn(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> TurnStartOut:
     """The channel begins the turn (and calls again to keep it while it runs)."""
     started = channels.start_turn(
@@ -46,22 +52,23 @@ def start_turn(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, se
     )
     if started is None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
-    return TurnStartOut(opted_out=started.opted_out, menu=started.menu, lease_seconds=settings.inbound_lease_seconds)
+    return TurnStartOut(opted_out=started.opted_out, menu=started.menu, lease_seconds=settings.inbound_lease_seconds,
+                        turn=turn_grants.issue_for(session, settings, started.phone, now))
 
 
-@router.post("/channels/inbound/{inbound_id}/retry-later", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/channels/inbound/{inbound_id}/retry-later", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
 def retry_later(inbound_id: InboundId, body: RetryLaterIn, session: SessionDep, now: NowDep) -> None:
     if not channels.retry_later(session, inbound_id=inbound_id, claimant=body.claimant, now=now, delay_seconds=body.delay_seconds):
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
 
 
-@router.put("/channels/inbound/response", status_code=status.HTTP_204_NO_CONTENT)
+@router.put("/channels/inbound/response", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
 def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None:
     if not channels.store_response(session, provider=body.provider, external_id=body.external_id, response=body.response):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_inbound"})
 
 
-@router.post("/channels/opt-out", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/channels/opt-out", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
 def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
     channels.opt_out(
         session, phone=body.phone, channel=body.channel, opted_out=body.opted_out, language=body.language, now=now,
@@ -70,7 +77,7 @@ def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
     nudge()
 
 
-@router.post("/outbox/replies", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/outbox/replies", dependencies=[ChannelsCaller], status_code=status.HTTP_202_ACCEPTED)
 def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
     messages = channels.queue_replies(
         session, channel=body.channel, phone=body.phone, replies=[reply.model_dump() for reply in body.replies],
@@ -82,7 +89,7 @@ def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str
 
 @router.get("/outbox", response_model=list[OutboxOut])
 def list_outbox(
-    session: SessionDep, status_: Annotated[str, Query(alias="status", pattern=r"^[a-z_]+$")] = "failed",
+    _: AdministratorDep, session: SessionDep, status_: Annotated[str, Query(alias="status", pattern=r"^[a-z_]+$")] = "failed",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OutboxOut]:
     """Failures stay visible: an official or an operator sees what did not reach whom, and why."""

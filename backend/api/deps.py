@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,7 +12,6 @@ from backend.db import get_session_factory
 from backend.services.access import Refused
 from backend.settings import Settings, get_settings
 from backend.workflow import WorkflowDef, WorkflowError, load_workflows
-from channels.signatures import same_secret
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -31,12 +30,6 @@ def get_workflows(settings: SettingsDep) -> dict[str, WorkflowDef]:
 
 def get_now() -> datetime:
     return datetime.now(UTC)
-
-
-def require_token(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    expected = f"Bearer {settings.api_token}"
-    if not authorization or not same_secret(authorization, expected):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "unauthorized"})
 
 
 async def read_body(request: Request) -> bytes:
@@ -68,4 +61,3 @@ SessionDep = Annotated[Session, Depends(get_session)]
 RawBodyDep = Annotated[bytes, Depends(read_body)]
 WorkflowsDep = Annotated[dict[str, WorkflowDef], Depends(get_workflows)]
 NowDep = Annotated[datetime, Depends(get_now)]
-Authorised = Depends(require_token)

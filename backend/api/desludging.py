@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 
 from backend.api.auth import SignedInDep
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
+from backend.api.callers import TurnDep, filer, own_case, own_phone
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
     AnswerIn, AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
 )
@@ -51,16 +52,16 @@ def match_answer(
     return AnswerOut(value=answer.value, label=answer.label)
 
 
-@router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
+@router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED)
 def file_request(
-    body: DesludgingIn, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+    body: DesludgingIn, turn: TurnDep, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
     now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> DesludgingOut:
-    fields = body.model_dump(exclude={"actor_role", "actor_id"})
+    actor = filer(turn, body.citizen_phone)  # the citizen, or a field agent filing for them
     try:
         case, created, link = desludging.file_request(
-            session, workflow=workflows["desludging"], settings=settings, request=desludging.Request(**fields),
-            actor_role=body.actor_role, actor_id=body.actor_id or body.citizen_phone, idempotency_key=idempotency_key, now=now,
+            session, workflow=workflows["desludging"], settings=settings, request=desludging.Request(**body.model_dump()),
+            actor_role=actor.actor_role, actor_id=actor.actor_id, idempotency_key=idempotency_key, now=now,
         )
     except WorkflowError as exc:
         session.rollback()
@@ -91,11 +92,14 @@ def operator_step(
                          operator_id=case.assignee_id)
 
 
-@router.post("/{reference}/rating", response_model=DesludgingOut, dependencies=[Authorised])
-def rating(reference: str, body: DesludgingRatingIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> DesludgingOut:
-    case = _case(session, reference)
+@router.post("/{reference}/rating", response_model=DesludgingOut)
+def rating(
+    reference: str, body: DesludgingRatingIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep
+) -> DesludgingOut:
+    phone = own_phone(turn, body.phone)
+    case = own_case(turn, _case(session, reference))
     with committed(session, _refused):
-        desludging.rate(session, case, workflow=workflows["desludging"], phone=body.phone, rating=body.rating, comment=body.comment, now=now)
+        desludging.rate(session, case, workflow=workflows["desludging"], phone=phone, rating=body.rating, comment=body.comment, now=now)
     return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
                          operator_id=case.assignee_id)
 

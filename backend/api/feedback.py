@@ -3,12 +3,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
+from backend.api.auth import SignedInDep
+from backend.api.callers import TurnDep, own_case, own_phone
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
 from backend.services import feedback as feedback_service
 from backend.services.cases import find_case
 
-router = APIRouter(prefix="/api/v1", tags=["feedback"], dependencies=[Authorised])
+router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
 _STATUS = {"not_owner": status.HTTP_403_FORBIDDEN, "invalid_rating": status.HTTP_422_UNPROCESSABLE_CONTENT,
            "one_to_five": status.HTTP_422_UNPROCESSABLE_CONTENT, "required_below_3": status.HTTP_422_UNPROCESSABLE_CONTENT}
@@ -16,30 +18,33 @@ _STATUS = {"not_owner": status.HTTP_403_FORBIDDEN, "invalid_rating": status.HTTP
 
 @router.post("/grievances/{reference}/feedback", response_model=FeedbackOut)
 def give_feedback(
-    reference: str, body: FeedbackIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+    reference: str, body: FeedbackIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
 ) -> FeedbackOut:
     case = find_case(session, reference)
     if case is None or case.service != "grievance":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
-    return _verdict(case, body, session, settings, workflows, now)
+    return _verdict(case, body, turn, session, settings, workflows, now)
 
 
 @router.post("/cases/{reference}/feedback", response_model=FeedbackOut)
 def give_case_feedback(
-    reference: str, body: FeedbackIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+    reference: str, body: FeedbackIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
 ) -> FeedbackOut:
     """The citizen's verdict on any service's case: the bot need not know which service it is."""
     case = find_case(session, reference)
     if case is None or case.service not in ("grievance", "desludging"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
-    return _verdict(case, body, session, settings, workflows, now)
+    return _verdict(case, body, turn, session, settings, workflows, now)
 
 
-def _verdict(case, body: FeedbackIn, session, settings, workflows, now) -> FeedbackOut:  # noqa: ANN001
+def _verdict(case, body: FeedbackIn, turn, session, settings, workflows, now) -> FeedbackOut:  # noqa: ANN001
+    """Only the citizen whose case it is, in their own turn, rates or reopens it."""
+    phone = own_phone(turn, body.phone)
+    own_case(turn, case)
     refused = lambda exc: HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code})  # noqa: E731
     with committed(session, refused):
         outcome = feedback_service.verdict(
-            session, workflows=workflows, masterdata_dir=settings.masterdata_dir, case=case, phone=body.phone,
+            session, workflows=workflows, masterdata_dir=settings.masterdata_dir, case=case, phone=phone,
             solved=body.solved, rating=body.rating, comment=body.comment, now=now,
         )
     return FeedbackOut(reference=case.reference, outcome=outcome, state=case.state)
@@ -47,6 +52,6 @@ def _verdict(case, body: FeedbackIn, session, settings, workflows, now) -> Feedb
 
 @router.get("/officials/performance", response_model=list[OfficialPerformanceOut])
 def officials_performance(
-    session: SessionDep, department: Annotated[str | None, Query(max_length=32)] = None
+    _: SignedInDep, session: SessionDep, department: Annotated[str | None, Query(max_length=32)] = None
 ) -> list[dict]:
     return feedback_service.performance(session, department=department)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Response, status
 from fastapi.responses import FileResponse
 
-from backend.api.deps import Authorised, NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseOut, CategoryMatchOut, CategoryOut, GrievanceIn
+from backend.api.auth import SignedInDep, case_file
+from backend.api.callers import TurnDep, filer
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.schemas import CaseOut, CaseStatusOut, CategoryMatchOut, CategoryOut, GrievanceIn
 from backend.db import get_session_factory
 from backend.services import grievance as grievance_service
 from backend.settings import Settings
@@ -32,9 +34,10 @@ def match_category(settings: SettingsDep, q: Annotated[str, Query(max_length=200
     )
 
 
-@router.post("", response_model=CaseOut, status_code=status.HTTP_201_CREATED, dependencies=[Authorised])
+@router.post("", response_model=CaseOut, status_code=status.HTTP_201_CREATED)
 def file_grievance(
     body: GrievanceIn,
+    turn: TurnDep,
     response: Response,
     background: BackgroundTasks,
     session: SessionDep,
@@ -43,6 +46,7 @@ def file_grievance(
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ):
+    actor = filer(turn, body.citizen_phone)  # the citizen, or a field agent filing for them
     try:
         case, created = grievance_service.file_grievance(
             session,
@@ -55,8 +59,8 @@ def file_grievance(
             citizen_phone=body.citizen_phone,
             language=body.language,
             channel=body.channel,
-            actor_role=body.actor_role,
-            actor_id=body.actor_id or body.citizen_phone,
+            actor_role=actor.actor_role,
+            actor_id=actor.actor_id,
             idempotency_key=idempotency_key,
             now=now,
             timezone=settings.timezone,
@@ -78,10 +82,12 @@ def _attach_photo(settings: Settings, case_id: int, url: str, now: datetime) -> 
         grievance_service.attach_photo(session, settings=settings, case_id=case_id, url=url, now=now)
 
 
-@router.get("/photos/{name}", dependencies=[Authorised])
-def photo(name: str, settings: SettingsDep) -> FileResponse:
-    """A complaint's photo, for the official working it."""
+@router.get("/photos/{name}")
+def photo(name: str, actor: SignedInDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+          now: NowDep) -> FileResponse:
+    """A complaint's photo, for whoever serves the case (signed in; the view is audited)."""
     path = Path(settings.media_dir) / name
     if not _PHOTO_NAME.match(name) or not path.exists():
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_photo"})
+    case_file(name, actor, session, workflows, now)
     return FileResponse(path)

@@ -9,11 +9,13 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from fastapi.responses import HTMLResponse
 
 import locales
-from backend.api.deps import Authorised, NowDep, RawBodyDep, SessionDep, SettingsDep, WorkflowsDep
+from backend.api.callers import TurnDep, own_case, own_phone
+from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import PaymentLinkIn, PaymentLinkOut
 from backend.models import Case
 from backend.payment_providers import BadWebhook, get_provider, sandbox
 from backend.services import certificates, desludging, payments
+from backend.services.cases import find_case
 
 router = APIRouter(tags=["payments"])
 sandbox_router = APIRouter(tags=["sandbox"])
@@ -59,11 +61,15 @@ def webhook(
     return {"status": payment.status, "case_paid": newly_paid}
 
 
-@router.post("/api/v1/payments/link", response_model=PaymentLinkOut, dependencies=[Authorised])
-def payment_link(body: PaymentLinkIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> PaymentLinkOut:
-    """A valid link for the phone's request waiting for payment (a fresh one if the last expired)."""
+@router.post("/api/v1/payments/link", response_model=PaymentLinkOut)
+def payment_link(body: PaymentLinkIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, now: NowDep) -> PaymentLinkOut:
+    """A valid link for the turn's phone's request waiting for payment (a fresh one if the last expired)."""
+    phone = own_phone(turn, body.phone)
+    named = find_case(session, body.reference, phone=phone) if body.reference else None
+    if named is not None:
+        own_case(turn, named)
     try:
-        case, link = payments.link_for_phone(session, settings=settings, phone=body.phone, reference=body.reference, now=now)
+        case, link = payments.link_for_phone(session, settings=settings, phone=phone, reference=body.reference, now=now)
     except payments.PaymentError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": exc.code}) from exc
     session.commit()

@@ -47,8 +47,6 @@ class GrievanceIn(BaseModel):
     citizen_phone: Phone
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     channel: str = Field(default="rest", max_length=16)
-    actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
-    actor_id: str | None = Field(default=None, max_length=64)
     photo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
 
 
@@ -139,6 +137,7 @@ class InboundClaimOut(BaseModel):
     menu: dict[str, str] | None
     response: str | None
     inbound_id: int | None = None
+    turn: str | None = None  # the grant to act for this phone while the turn runs (backend/services/turn_grants.py)
 
 
 class UnfinishedIn(BaseModel):
@@ -153,6 +152,7 @@ class UnfinishedTurnOut(BaseModel):
     external_id: str
     payload: TurnPayload
     attempts: int
+    turn: str  # the grant to act for the message's phone
 
 
 class RetryLaterIn(BaseModel):
@@ -168,6 +168,7 @@ class TurnStartOut(BaseModel):
     opted_out: bool
     menu: dict[str, str] | None
     lease_seconds: float  # renew before it runs out
+    turn: str  # the grant to act for the message's phone while the turn runs
 
 
 class InboundResponseIn(BaseModel):
@@ -183,6 +184,12 @@ class OptOutIn(BaseModel):
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     inbound_id: RowId | None = None  # the message that said it, finished with it
     claimant: Claimant | None = None  # the process finishing that turn (it must still hold it)
+
+
+class OptOutByWordsIn(BaseModel):
+    phone: Phone
+    channel: str = Field(pattern=r"^(whatsapp|sms)$")
+    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
 
 
 class ReplyIn(BaseModel):
@@ -278,8 +285,6 @@ class DesludgingIn(BaseModel):
     village: str | None = Field(default=None, max_length=80)
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     channel: str = Field(default="rest", max_length=16)
-    actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
-    actor_id: str | None = Field(default=None, max_length=64)
 
 
 class DesludgingOut(BaseModel):
@@ -362,9 +367,6 @@ class CertificateIn(BaseModel):
     citizen_phone: Phone
     language: str = Field(default="en", pattern=r"^(en|hi|or)$")
     channel: str = Field(default="rest", max_length=16)
-    actor_role: str = Field(default="CITIZEN", pattern=r"^(CITIZEN|FIELD_AGENT)$")
-    actor_id: str | None = Field(default=None, max_length=64)
-    filed_by_phone: Phone | None = None  # a field agent filing for citizen_phone
 
 
 class CorrectionIn(BaseModel):

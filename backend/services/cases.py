@@ -2,7 +2,7 @@
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.models import Case, CaseHistory, Person
@@ -89,6 +89,12 @@ def holder_of(session: Session, case: Case, *, workflow: WorkflowDef) -> str:
         return state.holder
     holder = routing.official_by_id(session, case.assignee_id)
     return holder.role.lower() if holder else "nobody"
+
+
+def case_with_file(session: Session, name: str) -> Case | None:
+    """The case whose details name this stored file (a complaint's photo, an application's
+    document): file names are random, so the name alone finds its one case."""
+    return session.scalars(select(Case).where(cast(Case.details, String).contains(name)).limit(1)).first()
 
 
 def cases_of(session: Session, *, phone: str, limit: int = 10) -> list[Case]:

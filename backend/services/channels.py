@@ -65,6 +65,7 @@ class UnfinishedTurn:
     external_id: str
     payload: dict
     attempts: int
+    phone: str
 
 
 def take_unfinished(
@@ -89,7 +90,7 @@ def take_unfinished(
         ).rowcount
         session.commit()
         if won:
-            taken.append(UnfinishedTurn(row.id, row.external_id, row.payload or {}, row.attempts + 1))
+            taken.append(UnfinishedTurn(row.id, row.external_id, row.payload or {}, row.attempts + 1, row.phone))
     return taken
 
 
@@ -97,6 +98,7 @@ def take_unfinished(
 class TurnStart:
     opted_out: bool
     menu: dict[str, str] | None
+    phone: str
 
 
 def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetime, lease_seconds: float) -> TurnStart | None:
@@ -115,7 +117,7 @@ def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetim
         return None
     phone = session.scalar(select(InboundMessage.phone).where(InboundMessage.id == inbound_id))
     citizen = citizens.citizen_or_none(session, phone)
-    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None)
+    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone)
 
 
 def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:

@@ -1,34 +1,10 @@
-"""Panchayat Swayam Sewaks from the roster (backend/masterdata/field_agents.yml), found by phone."""
+"""What a Panchayat Swayam Sewak types for the citizen they file for (who is an agent is the people
+table's: backend/services/turn_grants.field_agent)."""
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-from backend.services.citizens import normalise_phone
 from locales.script import native_digits_to_ascii
 
 _MOBILE = re.compile(r"^[6-9]\d{9}$")  # an Indian mobile number, without +91 or the leading 0
-
-
-@dataclass(frozen=True)
-class FieldAgent:
-    id: str
-    name: str
-    phone: str
-    gram_panchayat: str
-
-
-@lru_cache
-def _roster(masterdata_dir: Path) -> dict[str, FieldAgent]:
-    raw = yaml.safe_load((masterdata_dir / "field_agents.yml").read_text(encoding="utf-8"))
-    agents = [FieldAgent(a["id"], a["name"], normalise_phone(a["phone"]), a["gram_panchayat"]) for a in raw["field_agents"]]
-    return {a.phone: a for a in agents}
-
-
-def agent_for(masterdata_dir: Path, phone: str) -> FieldAgent | None:
-    return _roster(masterdata_dir).get(normalise_phone(phone or ""))
 
 
 def mobile_number(text: str) -> str | None:

@@ -5,8 +5,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient
-from tests.conftest import API_TOKEN
+from actions.backend_client import CURRENT_TURN, BackendClient, turn_in
+from tests.conftest import ACTIONS_TOKEN, turn_headers
 
 DOMAIN = {
     "forms": {
@@ -18,12 +18,12 @@ DOMAIN = {
 
 @pytest.fixture
 def backend(app) -> BackendClient:
-    return BackendClient(base_url="http://backend", token=API_TOKEN, transport=httpx.ASGITransport(app=app))
+    return BackendClient(base_url="http://backend", token=ACTIONS_TOKEN, transport=httpx.ASGITransport(app=app))
 
 
 @pytest.fixture
 def backend_down() -> BackendClient:
-    return BackendClient(base_url="http://127.0.0.1:9", token=API_TOKEN, timeout=1.0)
+    return BackendClient(base_url="http://127.0.0.1:9", token=ACTIONS_TOKEN, timeout=1.0)
 
 
 @pytest.fixture
@@ -32,12 +32,18 @@ def dispatcher() -> CollectingDispatcher:
 
 
 def make_tracker(slots: dict, text: str = "", events: list | None = None, active_loop: str | None = None,
-                 sender: str = "+919812345678", entities: dict | None = None) -> Tracker:
+                 sender: str = "+919812345678", entities: dict | None = None, turn: str | None = "granted") -> Tracker:
+    """The tracker of a message from `sender`, with the grant its channel got for it (turn=None: a
+    message that came with none). The action run that follows acts in that turn, as
+    actions/server.py sets it for every run from the tracker Rasa sends."""
+    grant = turn_headers(sender)["X-Sathi-Turn"] if turn == "granted" else turn
+    latest_message = {"text": text, "intent": {"name": "inform"}, "metadata": {"turn": grant} if grant else {},
+                      "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]}
+    CURRENT_TURN.set(turn_in({"latest_message": latest_message}))
     return Tracker(
         sender_id=sender,
         slots={"language": "en", "validation_failures": 0, **slots},
-        latest_message={"text": text, "intent": {"name": "inform"},
-                        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]},
+        latest_message=latest_message,
         events=events or [],
         paused=False,
         followup_action=None,

@@ -77,11 +77,11 @@ async def test_summary_then_filing_and_a_retry_when_the_backend_was_down(backend
     assert filed["response"] == "utter_certificate_filed_pay" and filed["reference"].startswith("CRT-2026-")
 
 
-async def test_correcting_an_application_the_office_sent_back(backend, dispatcher, client, auth, staff):
+async def test_correcting_an_application_the_office_sent_back(backend, dispatcher, client, auth, turn, staff):
     body = {"certificate_type": "birth", "citizen_phone": "+919812345678", "answers": {
         "child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12", "mother_name": "Sabitri Behera",
         "father_name": "Raghunath Behera"}}
-    reference = client.post("/api/v1/certificates", json=body, headers=auth).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
     validate = ValidateCertificateForm(client=backend)
     early = await validate.validate_certificate_reference(reference, dispatcher, make_tracker({}), DOMAIN)
     assert early == {"certificate_reference": None} and responses(dispatcher) == ["utter_nothing_to_correct"]

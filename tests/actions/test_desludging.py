@@ -118,11 +118,11 @@ async def test_a_refused_filing_shows_the_summary_again(backend, dispatcher):
     assert FollowupAction("desludging_form") in events and SlotSet("desludging_confirmed", None) in events
 
 
-async def test_a_low_rating_asks_why_then_counts(backend, dispatcher, client, auth, staff):
+async def test_a_low_rating_asks_why_then_counts(backend, dispatcher, client, auth, turn, staff):
     body = {"applicant_name": "S B", "citizen_phone": PHONE, "property_type": "residential", "sanitation_type": "septic_tank",
             "size_litres": 1000, "trips": 1, "preferred_date": ANSWERS["desludging_date"], "pay_before": False, "pin": "751007",
             "ward": "BMC-W12"}
-    reference = client.post("/api/v1/desludging", json=body, headers=auth).json()["reference"]
+    reference = client.post("/api/v1/desludging", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
     operator = staff("OP-BMC-01")
     for step in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 900}):
         client.post(f"/api/v1/desludging/{reference}/operator", json=step, headers=operator)

@@ -9,9 +9,9 @@ PHONE = "+919812345678"
 
 
 @pytest.fixture
-def resolved(client, auth, staff) -> str:
+def resolved(client, auth, turn, staff) -> str:
     body = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": PHONE}
-    reference = client.post("/api/v1/grievances", json=body, headers=auth).json()["reference"]
+    reference = client.post("/api/v1/grievances", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
     client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     return reference
 

@@ -27,13 +27,13 @@ async def test_explicit_choice_wins_over_detection(dispatcher):
     assert await ActionDetectLanguage().run(dispatcher, tracker, DOMAIN) == []
 
 
-async def test_change_language_is_remembered_for_the_phone(client, auth, backend, dispatcher):
+async def test_change_language_is_remembered_for_the_phone(client, turn, backend, dispatcher):
     tracker = tracker_for("ଓଡ଼ିଆରେ କୁହନ୍ତୁ", intent="change_language")
     events = await ActionChangeLanguage(client=backend).run(dispatcher, tracker, DOMAIN)
     assert SlotSet("language", "or") in events and SlotSet("language_chosen", True) in events
     assert dispatcher.messages[0]["response"] == "utter_language_changed"
     assert dispatcher.messages[0]["reply_language"] == "or"
-    stored = client.post("/api/v1/citizens/language/lookup", json={"phone": tracker.sender_id}, headers=auth)
+    stored = client.post("/api/v1/citizens/language/lookup", json={"phone": tracker.sender_id}, headers=turn(tracker.sender_id))
     assert stored.json() == {"language": "or"}
 
     new_session = await ActionSessionStart(client=backend).run(dispatcher, make_tracker({}), DOMAIN)

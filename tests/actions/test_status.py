@@ -7,10 +7,10 @@ from actions.status import ActionCheckStatus, ValidateStatusForm
 from tests.actions.conftest import DOMAIN, make_tracker, responses
 
 
-async def test_status_of_a_filed_case(client, auth, backend, dispatcher):
+async def test_status_of_a_filed_case(client, turn, backend, dispatcher):
     body = {"category": "roads", "description": "Pothole on the main road", "ward": "BMC-W03",
             "citizen_phone": "+919800000001"}
-    reference = client.post("/api/v1/grievances", json=body, headers=auth).json()["reference"]
+    reference = client.post("/api/v1/grievances", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
     events = await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": reference.lower()}), DOMAIN)
     assert events == [SlotSet("reference", None)]
     assert responses(dispatcher) == ["utter_case_status"]

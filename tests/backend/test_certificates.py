@@ -20,7 +20,7 @@ from backend.payment_providers.sandbox import sign as webhook_signature
 from backend.services import certificate_signing
 from backend.services.certificate_definitions import DefinitionError, load_definition, load_definitions
 from backend.settings import REPO_ROOT, get_settings
-from tests.conftest import NOW, sign_in_staff, staff_of_office
+from tests.conftest import NOW, in_turn, sign_in_staff, staff_of_office
 
 DEFINITIONS = REPO_ROOT / "backend" / "certificates" / "definitions"
 PHONE = "+919812300001"
@@ -36,7 +36,7 @@ def signing_key(settings, tmp_path):
 def _apply(client, auth, certificate_type="income", answers=INCOME, **changes):
     body = {"certificate_type": certificate_type, "answers": answers, "citizen_phone": f"whatsapp:{PHONE}",
             "language": "or", "channel": "twilio_whatsapp", **changes}
-    response = client.post("/api/v1/certificates", json=body, headers=auth)
+    response = client.post("/api/v1/certificates", json=body, headers=in_turn(client, body["citizen_phone"]))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -134,7 +134,7 @@ def test_routing_by_place_village_to_block_ward_to_town_and_residence_to_the_dis
     residence = _apply(client, auth, "residence", {**{k: INCOME[k] for k in ("applicant_name", "guardian_name", "place")},
                                                    "years_resident": "20"})
     assert residence["office"] == "DISTRICT-KHORDHA"
-    assert client.post("/api/v1/certificates", headers=auth, json={
+    assert client.post("/api/v1/certificates", headers=in_turn(client, PHONE), json={
         "certificate_type": "income", "answers": {**INCOME, "annual_income": "lots"}, "citizen_phone": PHONE,
     }).json()["detail"] == {"code": "no_match", "field": "annual_income"}
 
@@ -257,17 +257,17 @@ def test_a_free_certificate_goes_straight_to_the_office(client, auth):
              "father_name": "Raghunath Behera"}
     filed = _apply(client, auth, "birth", birth, language="en")
     assert (filed["state"], filed["fee_rupees"], filed["payment_url"], filed["office"]) == ("PENDING_VERIFICATION", 0.0, None, "ULB-BMC")
-    assert client.post("/api/v1/certificates", headers=auth, json={
+    assert client.post("/api/v1/certificates", headers=in_turn(client, PHONE), json={
         "certificate_type": "birth", "answers": birth, "tatkal": True, "citizen_phone": PHONE}).json()["detail"]["code"] == "no_tatkal"
 
 
 def test_keypad_digits_that_fit_two_services_find_the_callers_own_case(client, auth):
-    complaint = client.post("/api/v1/grievances", headers=auth, json={
+    complaint = client.post("/api/v1/grievances", headers=in_turn(client, "+919800000001"), json={
         "category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": "+919800000001"}).json()
     certificate = _apply(client, auth)["reference"]
     assert complaint["reference"].endswith("-000001") and certificate.endswith("-000001")
     assert client.get("/api/v1/cases/2026000001").status_code == 404  # whose? not said to the public
-    lookup = lambda phone: client.post("/api/v1/cases/lookup", headers=auth,  # noqa: E731
+    lookup = lambda phone: client.post("/api/v1/cases/lookup", headers=in_turn(client, phone),  # noqa: E731
                                        json={"reference": "2026000001#", "phone": phone}).json()
     assert lookup("+919800000001")["reference"] == complaint["reference"]
     assert lookup(f"whatsapp:{PHONE}")["reference"] == certificate
@@ -278,13 +278,13 @@ def test_a_returned_application_is_corrected_by_its_applicant_and_goes_to_the_ba
     first, second = _apply(client, auth)["reference"], _apply(client, auth)["reference"]
     _pay(client, settings, first)
     _pay(client, settings, second)
-    correct = lambda phone=PHONE, **answers: client.post(f"/api/v1/certificates/{first}/resubmit", headers=auth,  # noqa: E731
+    correct = lambda phone=PHONE, **answers: client.post(f"/api/v1/certificates/{first}/resubmit", headers=in_turn(client, phone),  # noqa: E731
                                                          json={"phone": phone, "answers": {**INCOME, **answers}})
     assert correct().json()["detail"]["code"] == "nothing_to_correct"  # not sent back
     assert _act(client, auth, first, "SEND_BACK", "VERIFIER", reason="Income proof missing").status_code == 200
-    told = client.post(f"/api/v1/certificates/{first}/correction", headers=auth, json={"phone": PHONE}).json()
+    told = client.post(f"/api/v1/certificates/{first}/correction", headers=in_turn(client, PHONE), json={"phone": PHONE}).json()
     assert told == {"reference": first, "certificate_type": "income", "reason": "Income proof missing"}
-    assert correct(phone="+919000000000").status_code == 404  # only the applicant
+    assert correct(phone="+919000000000").json()["detail"]["code"] == "not_your_case"  # only the applicant
     assert correct(annual_income="lots").json()["detail"] == {"code": "no_match", "field": "annual_income"}
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=5)
     done = correct(annual_income="90000", place="ward 12")

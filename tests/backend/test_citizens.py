@@ -15,24 +15,24 @@ def test_other_ids_are_kept():
     assert normalise_phone("+447700900123") == "+447700900123"
 
 
-def test_choose_then_look_up_across_channels(client, auth):
+def test_choose_then_look_up_across_channels(client, turn):
     lookup = "/api/v1/citizens/language/lookup"
-    assert client.post(lookup, json={"phone": "whatsapp:+919876543210"}, headers=auth).json() == {"language": None}
+    assert client.post(lookup, json={"phone": "whatsapp:+919876543210"}, headers=turn("+919876543210")).json() == {"language": None}
     assert client.put("/api/v1/citizens/language", json={"phone": "whatsapp:+919876543210", "language": "or"},
-                      headers=auth).status_code == 200
-    assert client.post(lookup, json={"phone": "+919876543210"}, headers=auth).json() == {"language": "or"}
-    client.put("/api/v1/citizens/language", json={"phone": "9876543210", "language": "hi"}, headers=auth)
-    assert client.post(lookup, json={"phone": "sms:+919876543210"}, headers=auth).json() == {"language": "hi"}
+                      headers=turn("+919876543210")).status_code == 200
+    assert client.post(lookup, json={"phone": "+919876543210"}, headers=turn("+919876543210")).json() == {"language": "or"}
+    client.put("/api/v1/citizens/language", json={"phone": "9876543210", "language": "hi"}, headers=turn("+919876543210"))
+    assert client.post(lookup, json={"phone": "sms:+919876543210"}, headers=turn("+919876543210")).json() == {"language": "hi"}
 
 
-def test_language_api_refuses_bad_input_and_strangers(client, auth):
+def test_language_api_refuses_bad_input_and_strangers(client, turn):
     assert client.put("/api/v1/citizens/language", json={"phone": "+919876543210", "language": "fr"},
-                      headers=auth).status_code == 422
-    assert client.put("/api/v1/citizens/language", json={"phone": "", "language": "hi"}, headers=auth).status_code == 422
+                      headers=turn("+919876543210")).status_code == 422
+    assert client.put("/api/v1/citizens/language", json={"phone": "", "language": "hi"}, headers=turn("+919876543210")).status_code == 422
     assert client.post("/api/v1/citizens/language/lookup", json={"phone": "+919876543210"}).status_code == 401
 
 
-def test_phone_never_logged_whole(client, auth, caplog):
+def test_phone_never_logged_whole(client, turn, caplog):
     caplog.set_level("INFO")
-    client.put("/api/v1/citizens/language", json={"phone": "+919876543210", "language": "or"}, headers=auth)
+    client.put("/api/v1/citizens/language", json={"phone": "+919876543210", "language": "or"}, headers=turn("+919876543210"))
     assert "9876543210" not in caplog.text and "***3210" in caplog.text

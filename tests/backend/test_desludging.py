@@ -11,7 +11,7 @@ from backend.api.deps import get_now
 from backend.db import get_session_factory
 from backend.models import Case, Feedback, OutboxMessage, Payment
 from backend.payment_providers.sandbox import sign as webhook_signature
-from tests.conftest import NOW
+from tests.conftest import NOW, in_turn
 
 PHONE = "+919812345678"
 REQUEST = {
@@ -23,7 +23,8 @@ REQUEST = {
 
 
 def _file(client, auth, **changes):
-    response = client.post("/api/v1/desludging", json={**REQUEST, **changes}, headers=auth)
+    request = {**REQUEST, **changes}
+    response = client.post("/api/v1/desludging", json=request, headers=in_turn(client, request["citizen_phone"]))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -97,7 +98,7 @@ def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
     disposal = _case(settings, reference).details["disposal"]
     assert disposal == {"plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1900, "at": (NOW + timedelta(hours=20)).isoformat()}
 
-    rate = lambda **body: client.post(f"/api/v1/desludging/{reference}/rating", json={"phone": PHONE, **body}, headers=auth)  # noqa: E731
+    rate = lambda **body: client.post(f"/api/v1/desludging/{reference}/rating", json={"phone": PHONE, **body}, headers=in_turn(client, PHONE))  # noqa: E731
     assert rate(rating=2).json()["detail"] == {"code": "required_below_3", "field": "comment"}
     assert rate(rating=2, comment="Came a day late").json()["state"] == "COMPLETED"
     history = [h["action"] for h in client.get(f"/api/v1/cases/{reference}/history").json()]  # the operator's view
@@ -138,15 +139,15 @@ def test_free_or_pay_after_goes_straight_to_an_operator_and_villages_are_served(
     ],
 )
 def test_invalid_requests_are_refused_with_the_field(client, auth, change, field):
-    response = client.post("/api/v1/desludging", json={**REQUEST, **change}, headers=auth)
+    response = client.post("/api/v1/desludging", json={**REQUEST, **change}, headers=in_turn(client, PHONE))
     assert response.status_code == 422 and response.json()["detail"]["field"] == field
 
 
 def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client, auth):
-    first = client.post("/api/v1/desludging", json=REQUEST, headers={**auth, "Idempotency-Key": "k1"})
-    again = client.post("/api/v1/desludging", json=REQUEST, headers={**auth, "Idempotency-Key": "k1"})
+    first = client.post("/api/v1/desludging", json=REQUEST, headers={**in_turn(client, PHONE), "Idempotency-Key": "k1"})
+    again = client.post("/api/v1/desludging", json=REQUEST, headers={**in_turn(client, PHONE), "Idempotency-Key": "k1"})
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["reference"] == again.json()["reference"]
-    early = client.post(f"/api/v1/desludging/{first.json()['reference']}/rating", json={"phone": PHONE, "rating": 5}, headers=auth)
+    early = client.post(f"/api/v1/desludging/{first.json()['reference']}/rating", json={"phone": PHONE, "rating": 5}, headers=in_turn(client, PHONE))
     assert early.status_code == 409 and early.json()["detail"]["code"] == "wrong_state"
 
 
@@ -206,7 +207,7 @@ def test_place_labels_are_in_the_citizens_language(client):
 
 def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(client, auth, app, settings):
     filed = _file(client, auth)
-    ask = lambda phone, reference=None: client.post("/api/v1/payments/link", headers=auth,  # noqa: E731
+    ask = lambda phone, reference=None: client.post("/api/v1/payments/link", headers=in_turn(client, phone),  # noqa: E731
                                                      json={"phone": phone, "reference": reference})
     again = ask(PHONE).json()
     assert again["payment_url"] == filed["payment_url"] and again["fee_rupees"] == 2000.0  # still valid: the same link
@@ -242,15 +243,16 @@ def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, 
 
 def test_the_citizens_rating_through_the_common_feedback_route(client, auth, settings, staff):
     reference = _file(client, auth, pay_before=False)["reference"]
-    verdict = lambda **body: client.post(f"/api/v1/cases/{reference}/feedback", headers=auth,  # noqa: E731
+    verdict = lambda **body: client.post(f"/api/v1/cases/{reference}/feedback", headers=in_turn(client, PHONE),  # noqa: E731
                                          json={"phone": PHONE, "solved": True, **body})
     assert verdict(rating=4).json()["detail"]["code"] == "wrong_state"  # not done yet
     operator = staff("OP-BMC-01")
     for action in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1500}):
         client.post(f"/api/v1/desludging/{reference}/operator", json=action, headers=operator)
     assert verdict(rating=1).json()["detail"]["code"] == "required_below_3"
-    other = client.post(f"/api/v1/cases/{reference}/feedback", headers=auth, json={"phone": "+919000000000", "solved": True, "rating": 5})
-    assert other.status_code == 403
+    other = client.post(f"/api/v1/cases/{reference}/feedback", headers=in_turn(client, "+919000000000"),
+                        json={"phone": "+919000000000", "solved": True, "rating": 5})
+    assert other.status_code == 403 and other.json()["detail"]["code"] == "not_your_case"
     done = verdict(rating=1, comment="Sludge was spilled in the lane")
     assert done.json() == {"reference": reference, "outcome": "completed", "state": "COMPLETED"}
     assert verdict(rating=5).json()["detail"]["code"] == "wrong_state"  # once

@@ -10,7 +10,7 @@ from backend.models import Case, OutboxMessage
 from backend.services import escalation, routing
 from backend.sweeper import sweep_once
 from backend.workflow import load_workflows
-from tests.conftest import NOW
+from tests.conftest import NOW, turn_headers
 
 GRIEVANCE = {
     "category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
@@ -19,7 +19,7 @@ GRIEVANCE = {
 
 
 def _file(client, auth, **changes) -> str:
-    response = client.post("/api/v1/grievances", json={**GRIEVANCE, **changes}, headers=auth)
+    response = client.post("/api/v1/grievances", json={**GRIEVANCE, **changes}, headers=turn_headers(GRIEVANCE["citizen_phone"]))
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 

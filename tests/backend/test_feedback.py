@@ -10,7 +10,7 @@ from backend.models import Citizen, Feedback, OutboxMessage
 from backend.outbox_worker import OutboxWorker
 from backend.senders.twilio import TwilioSender
 from tests.backend.twilio_fake import FakeTwilio
-from tests.conftest import NOW
+from tests.conftest import NOW, in_turn, refused_to_callers
 
 PHONE = "+919812345678"
 GRIEVANCE = {
@@ -21,7 +21,8 @@ GRIEVANCE = {
 
 def _resolved(client, auth, app, staff, at=NOW, **overrides) -> str:
     app.dependency_overrides[get_now] = lambda: at
-    reference = client.post("/api/v1/grievances", json={**GRIEVANCE, **overrides}, headers=auth).json()["reference"]
+    filing = {**GRIEVANCE, **overrides}
+    reference = client.post("/api/v1/grievances", json=filing, headers=in_turn(client, filing["citizen_phone"])).json()["reference"]
     app.dependency_overrides[get_now] = lambda: at + timedelta(hours=30)
     resolved = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     assert resolved.status_code == 200, resolved.text
@@ -29,7 +30,7 @@ def _resolved(client, auth, app, staff, at=NOW, **overrides) -> str:
 
 
 def _verdict(client, auth, reference, **body):
-    return client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": PHONE, **body}, headers=auth)
+    return client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": PHONE, **body}, headers=in_turn(client, PHONE))
 
 
 def test_the_resolution_message_offers_the_rating_menu_once_it_is_sent(client, auth, app, settings, staff):
@@ -79,37 +80,41 @@ def test_reopening_after_ten_days_is_refused(client, auth, app, staff):
 
 def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app, staff):
     reference = _resolved(client, auth, app, staff)
-    other = client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": "+919000000000", "solved": True, "rating": 5}, headers=auth)
-    assert other.status_code == 403 and other.json()["detail"]["code"] == "not_owner"
+    stranger = "+919000000000"  # in their own turn, rating someone else's case
+    other = client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": stranger, "solved": True, "rating": 5},
+                        headers=in_turn(client, stranger))
+    assert other.status_code == 403 and other.json()["detail"]["code"] == "not_your_case"
     assert _verdict(client, auth, reference, solved=True, rating=7).status_code == 422
     assert _verdict(client, auth, reference, solved=True).json()["detail"]["code"] == "invalid_rating"
-    assert client.post("/api/v1/grievances/GRV-2026-999999/feedback", json={"phone": PHONE, "solved": True, "rating": 3}, headers=auth).status_code == 404
+    assert client.post("/api/v1/grievances/GRV-2026-999999/feedback", json={"phone": PHONE, "solved": True, "rating": 3},
+                       headers=in_turn(client, PHONE)).status_code == 404
 
 
 def test_officials_performance(client, auth, app, staff):
     fast = _resolved(client, auth, app, staff)  # resolved in 30 h, within garbage's 48 h
     app.dependency_overrides[get_now] = lambda: NOW
-    slow = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
+    slow = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=60)
     client.post(f"/api/v1/cases/{slow}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     _verdict(client, auth, fast, solved=True, rating=5)
     _verdict(client, auth, slow, solved=True, rating=2)
-    figures = client.get("/api/v1/officials/performance", headers=auth).json()
+    figures = client.get("/api/v1/officials/performance", headers=staff("BMC-SAN-SUP")).json()
     assert figures == [{
         "official_id": "BMC-SAN-N", "resolved": 2, "average_hours_to_resolve": 45.0, "sla_compliance": 0.5,
         "ratings": 2, "average_rating": 3.5,
     }]
     assert client.get("/api/v1/officials/performance", params={"department": "WATER"}, headers=auth).json() == []
-    assert client.get("/api/v1/officials/performance").status_code == 401
+    client.cookies.clear()  # signed out: neither caller's token stands in for an official
+    assert refused_to_callers(client, "GET", "/api/v1/officials/performance")
 
 
 def test_my_complaints_in_plain_terms(client, auth, app, staff):
     first = _resolved(client, auth, app, staff)
     app.dependency_overrides[get_now] = lambda: NOW
-    second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
-    mine = client.post("/api/v1/cases/mine", json={"phone": PHONE}, headers=auth).json()
+    second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
+    mine = client.post("/api/v1/cases/mine", json={"phone": PHONE}, headers=in_turn(client, PHONE)).json()
     assert [(c["reference"], c["state"], c["holder"]) for c in mine] == [
         (second, "PENDING_AT_OFFICIAL", "official"), (first, "RESOLVED", "done"),
     ]
     assert client.get(f"/api/v1/cases/{second}").json()["holder"] == "official"
-    assert client.post("/api/v1/cases/mine", json={"phone": "+919000000000"}, headers=auth).json() == []
+    assert client.post("/api/v1/cases/mine", json={"phone": "+919000000000"}, headers=in_turn(client, "+919000000000")).json() == []

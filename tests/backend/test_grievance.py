@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from backend.db import get_session_factory
 from backend.models import Case, CaseHistory
+from tests.conftest import turn_headers
 
 GRIEVANCE = {
     "category": "streetlight",
@@ -14,10 +15,11 @@ GRIEVANCE = {
     "language": "en",
     "channel": "rest",
 }
+CITIZEN = turn_headers(GRIEVANCE["citizen_phone"])  # the action server, in this citizen's turn
 
 
 def test_file_then_read_status(client, auth, settings):
-    created = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**auth, "Idempotency-Key": "a1"})
+    created = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**CITIZEN, "Idempotency-Key": "a1"})
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["reference"] == "GRV-2026-000001"
@@ -37,7 +39,7 @@ def test_file_then_read_status(client, auth, settings):
 
 
 def test_same_idempotency_key_files_once(client, auth, settings):
-    headers = {**auth, "Idempotency-Key": "same-submission"}
+    headers = {**CITIZEN, "Idempotency-Key": "same-submission"}
     first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=headers)
     second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=headers)
     assert (first.status_code, second.status_code) == (201, 200)
@@ -53,12 +55,12 @@ def test_write_api_needs_the_token(client):
 
 
 def test_invalid_input_is_refused_with_a_code(client, auth):
-    unknown = client.post("/api/v1/grievances", json={**GRIEVANCE, "category": "aliens"}, headers=auth)
+    unknown = client.post("/api/v1/grievances", json={**GRIEVANCE, "category": "aliens"}, headers=CITIZEN)
     assert unknown.status_code == 422
     assert unknown.json()["detail"] == {"code": "unknown_category", "field": "category"}
-    too_long = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "x" * 10_000}, headers=auth)
+    too_long = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "x" * 10_000}, headers=CITIZEN)
     assert too_long.status_code == 422
-    blank = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "   "}, headers=auth)
+    blank = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "   "}, headers=CITIZEN)
     assert blank.json()["detail"]["code"] == "empty"
 
 
@@ -69,7 +71,7 @@ def test_unknown_reference_is_404(client):
 
 def test_actions_through_the_api_are_the_signed_in_persons(client, auth, staff):
     """Streetlights in ward 29: ELECTRICAL, BMC-ELE-01's; its supervisor is BMC-ELE-SUP."""
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth).json()["reference"]
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=CITIZEN).json()["reference"]
     reassign = {"action": "REASSIGN", "expected_version": 1, "reason": "on leave", "assignee_id": "BMC-ELE-SUP"}
     unsigned = client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=auth)
     assert unsigned.status_code == 401 and unsigned.json()["detail"]["code"] == "not_signed_in"  # a token is nobody
@@ -102,7 +104,7 @@ def test_actions_through_the_api_are_the_signed_in_persons(client, auth, staff):
 
 def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, settings):
     def file(i: int) -> str:
-        response = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**auth, "Idempotency-Key": f"k{i}"})
+        response = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**CITIZEN, "Idempotency-Key": f"k{i}"})
         assert response.status_code == 201, response.text
         return response.json()["reference"]
 
@@ -142,7 +144,7 @@ def test_health_and_openapi(client):
 
 def test_logs_never_carry_the_whole_phone_number(client, auth, caplog):
     caplog.set_level("DEBUG")
-    client.post("/api/v1/grievances", json=GRIEVANCE, headers=auth)
+    client.post("/api/v1/grievances", json=GRIEVANCE, headers=CITIZEN)
     assert "GRV-2026-000001" in caplog.text
     assert "***5678" in caplog.text
     assert "9812345678" not in caplog.text
@@ -150,9 +152,9 @@ def test_logs_never_carry_the_whole_phone_number(client, auth, caplog):
 
 def test_a_subcategory_sets_its_own_sla(client, auth, settings):
     body = {**GRIEVANCE, "category": "garbage", "subcategory": "dead_animal", "ward": "BMC-W12"}
-    filed = client.post("/api/v1/grievances", json=body, headers=auth).json()
+    filed = client.post("/api/v1/grievances", json=body, headers=CITIZEN).json()
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == filed["reference"]))
         assert (case.details["subcategory"], case.details["sla_hours"], case.details["department"]) == ("dead_animal", 12, "SANITATION")
-    unknown = client.post("/api/v1/grievances", json={**body, "subcategory": "ufo"}, headers=auth)
+    unknown = client.post("/api/v1/grievances", json={**body, "subcategory": "ufo"}, headers=CITIZEN)
     assert unknown.status_code == 422 and unknown.json()["detail"] == {"code": "unknown_subcategory", "field": "subcategory"}

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from backend.db import get_session_factory
 from backend.models import Case, OutboxMessage
 from backend.services import media
+from tests.conftest import turn_headers
 from backend.settings import Settings
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
@@ -60,7 +61,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 def _file(client, auth, photo_url):
     body = {"category": "drainage", "description": "Drain overflowing onto the road", "ward": "BMC-W12",
             "citizen_phone": "whatsapp:+919812345678", "language": "hi", "channel": "twilio_whatsapp", "photo_url": photo_url}
-    response = client.post("/api/v1/grievances", json=body, headers=auth)
+    response = client.post("/api/v1/grievances", json=body, headers=turn_headers(body["citizen_phone"]))
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 
@@ -70,13 +71,20 @@ def _case(settings, reference) -> Case:
         return session.scalar(select(Case).where(Case.reference == reference))
 
 
-def test_a_photo_is_stored_attached_and_served_to_officials(client, auth, settings, media_host):
+def test_a_photo_is_stored_attached_and_served_to_officials(client, auth, actions_auth, channels_auth, settings, media_host, staff):
     reference = _file(client, auth, f"{media_host}/photo.jpg")
-    name = _case(settings, reference).details["photo"]
+    case = _case(settings, reference)
+    name = case.details["photo"]
     assert (settings.media_dir / name).read_bytes() == JPEG
-    served = client.get(f"/api/v1/grievances/photos/{name}", headers=auth)
+    staff("BMC-ENG-S")  # the department's official for wards 34-67
+    assert client.get(f"/api/v1/grievances/photos/{name}").status_code == 404
+    staff(case.assignee_id)  # the official serving it
+    served = client.get(f"/api/v1/grievances/photos/{name}")
     assert served.status_code == 200 and served.content == JPEG
-    assert client.get(f"/api/v1/grievances/photos/{name}").status_code == 401
+    client.cookies.clear()
+    # Officials' only: neither the action server nor the channels may fetch a citizen's photo.
+    assert {client.get(f"/api/v1/grievances/photos/{name}", headers=caller).status_code
+            for caller in (actions_auth, channels_auth)} <= {401, 403}
     assert client.get("/api/v1/grievances/photos/..%2F..%2Fsathi.db", headers=auth).status_code == 404
 
 
@@ -98,7 +106,7 @@ def test_a_photo_that_cannot_be_attached_is_recorded_and_the_citizen_told(client
 def test_only_web_addresses_are_fetched(client, auth):
     body = {"category": "drainage", "description": "Drain overflowing", "ward": "BMC-W12",
             "citizen_phone": "+919812345678", "photo_url": "file:///etc/passwd"}
-    assert client.post("/api/v1/grievances", json=body, headers=auth).status_code == 422
+    assert client.post("/api/v1/grievances", json=body, headers=turn_headers(body["citizen_phone"])).status_code == 422
 
 
 # Which URLs are fetched at all: table tests against a recording transport and a fake DNS, so

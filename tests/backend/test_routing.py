@@ -5,7 +5,7 @@ from backend.models import Person
 from backend.services import people
 from backend.services.access import Actor
 from backend.services.routing import official_for, supervisor_for
-from tests.conftest import NOW
+from tests.conftest import NOW, turn_headers
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_an_administrators_change_routes_the_next_case(session):
 def test_filing_routes_and_alerts_the_official_and_an_unknown_ward_is_refused(client, auth):
     body = {"category": "water_supply", "description": "No water since morning", "ward": "ward 5",
             "citizen_phone": "+919812345678", "channel": "twilio_sms"}
-    filed = client.post("/api/v1/grievances", json=body, headers=auth).json()
+    filed = client.post("/api/v1/grievances", json=body, headers=turn_headers(body["citizen_phone"])).json()
     assert (filed["state"], filed["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-WAT-01")
-    refused = client.post("/api/v1/grievances", json={**body, "ward": "ward 900"}, headers=auth)
+    refused = client.post("/api/v1/grievances", json={**body, "ward": "ward 900"}, headers=turn_headers(body["citizen_phone"]))
     assert refused.status_code == 422 and refused.json()["detail"] == {"code": "unknown_ward", "field": "ward"}

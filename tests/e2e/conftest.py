@@ -6,6 +6,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,8 @@ from sqlalchemy import select
 from backend.db import get_session_factory
 from backend.api.auth import COOKIE
 from backend.models import Case, Person
+from backend.services import turn_grants
+from backend.settings import Settings
 
 from scripts.phone import TextPhone, TwilioSigner
 from scripts.stack import ROOT, Stack, StackConfig
@@ -48,15 +51,32 @@ def stack(model: Path, tmp_path_factory) -> Iterator[Stack]:
         backend_port=PORT_BASE,
         actions_port=PORT_BASE + 55,
         rasa_port=PORT_BASE + 5,
-        api_token="e2e-token",
+        actions_token="e2e-actions-token",
+        channels_token="e2e-channels-token",
+        turn_secret="e2e-turn-secret",
         rasa_token="e2e-rasa-token",
+        rest_channel=True,  # the Citizen below talks over it
     )
     with Stack(config) as running:
         yield running
 
 
+def grant(stack: Stack, phone: str) -> str:
+    """The grant a channel would get for a message from `phone` now (signed with the stack's secret)."""
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        agent = turn_grants.field_agent(session, phone)
+    return turn_grants.issue(secret=stack.config.turn_secret, phone=phone, agent_id=agent.id if agent else None,
+                             now=datetime.now(UTC), minutes=15)
+
+
+def citizen_headers(stack: Stack, phone: str) -> dict[str, str]:
+    """The action server's credentials in the turn of a message from `phone`."""
+    return {"Authorization": f"Bearer {stack.config.actions_token}", "X-Sathi-Turn": grant(stack, phone)}
+
+
 class Citizen:
-    """One phone talking to Sathi over Rasa's REST channel."""
+    """One phone talking to Sathi over Rasa's REST channel (on in these stacks only), each message
+    with the turn grant the phone's channel would have put in it."""
 
     def __init__(self, stack: Stack, sender: str) -> None:
         self.stack = stack
@@ -65,7 +85,7 @@ class Citizen:
     def say(self, text: str) -> list[str]:
         response = httpx.post(
             f"{self.stack.config.rasa_url}/webhooks/rest/webhook",
-            json={"sender": self.sender, "message": text},
+            json={"sender": self.sender, "message": text, "metadata": {"turn": grant(self.stack, self.sender)}},
             timeout=30,
         )
         response.raise_for_status()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from backend.db import get_session_factory
 from backend.models import Case, CaseHistory, RoleGrant
 
-from tests.e2e.conftest import REFERENCE, case_in_database, official
+from tests.e2e.conftest import REFERENCE, case_in_database, citizen_headers, official
 
 PAY_URL = __import__("re").compile(r"https?://\S+/pay/\S+")
 CERTIFICATE_URL = __import__("re").compile(r"https?://\S+/c/CRT-\S+")
@@ -129,7 +129,7 @@ def test_caste_certificate_in_hindi_taken_out_of_queue_order_then_revoked(stack,
     assert case_in_database(stack, reference).assignee_id == "ULB-CMC"
 
     other = httpx.post(f"{stack.config.backend_url}/api/v1/certificates", timeout=30,
-                       headers={"Authorization": f"Bearer {stack.config.api_token}"},
+                       headers=citizen_headers(stack, "+919437300009"),
                        json={"certificate_type": "caste", "citizen_phone": "+919437300009", "answers": {
                            "applicant_name": "Later Applicant", "guardian_name": "Someone", "place": "Buxi Bazaar, Cuttack",
                            "category": "3", "caste_name": "Teli"}}).json()
@@ -227,7 +227,7 @@ def test_a_panchayat_swayam_sewak_files_at_the_doorstep_and_the_citizen_hears_by
     citizen = twilio.text("sms", "+919876543210")
     assert any(reference in m for m in citizen.wait_for_replies(at_least=1))
     forged = httpx.post(f"{stack.config.backend_url}/api/v1/certificates", timeout=30,
-                        headers={"Authorization": f"Bearer {stack.config.api_token}"},
-                        json={"certificate_type": "residence", "citizen_phone": "9876543210", "filed_by_phone": "+919000000000",
+                        headers=citizen_headers(stack, "+919000000000"),  # in the turn of a phone not on the roster
+                        json={"certificate_type": "residence", "citizen_phone": "9876543210",
                               "answers": {"applicant_name": "X Y", "guardian_name": "Z W", "place": "Kaimatia", "years_resident": "3"}})
     assert forged.status_code == 403  # only a phone on the roster files for others

@@ -9,7 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 
 from channels.signatures import gateway_signature
-from tests.e2e.conftest import REFERENCE, act, case_in_database
+from tests.e2e.conftest import REFERENCE, act, case_in_database, citizen_headers
 
 
 def _reference(replies: list[str]) -> str:
@@ -232,8 +232,7 @@ def test_the_citizens_verdict_after_resolution_in_hindi(stack, twilio):
     phone.wait_for_replies(at_least=1)
     thanks = phone.say("4")
     assert reference in thanks[0] and "धन्यवाद" in thanks[0]
-    performance = httpx.get(f"{stack.config.backend_url}/api/v1/officials/performance",
-                            headers={"Authorization": f"Bearer {stack.config.api_token}"}, timeout=30).json()
+    performance = httpx.get(f"{stack.config.backend_url}/api/v1/officials/performance", timeout=30).json()
     water = next(p for p in performance if p["official_id"] == "BMC-WAT-01")  # the ward's water official
     assert water["ratings"] == 1 and water["resolved"] == 2 and water["average_rating"] == 4.0
 
@@ -262,7 +261,7 @@ def test_whatsapp_complaint_with_a_photo_and_a_location_pin(stack, twilio, tmp_p
     finally:
         media_host.shutdown()
     case = httpx.post(f"{stack.config.backend_url}/api/v1/cases/mine", json={"phone": "+919437100017"},
-                      headers={"Authorization": f"Bearer {stack.config.api_token}"}, timeout=30).json()[0]
+                      headers=citizen_headers(stack, "+919437100017"), timeout=30).json()[0]
     assert case["reference"] == reference
     stored = case_in_database(stack, reference)
     assert stored.details["ward"] == "BMC-W29" and stored.details["photo"].endswith(".jpg")

@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from tests.e2e.conftest import REFERENCE, case_in_database, official
+from tests.e2e.conftest import REFERENCE, case_in_database, citizen_headers, official
 
 URL = __import__("re").compile(r"https?://\S+/pay/\S+")
 
@@ -160,5 +160,5 @@ def test_cancel_in_the_middle_files_nothing_and_a_paste_loses_nothing(stack, twi
     assert "cancelled" in phone.say("cancel")[0]
     assert "nothing in progress" in phone.say("cancel")[0]
     response = httpx.post(f"{stack.config.backend_url}/api/v1/cases/mine", json={"phone": "+919437200004"},
-                          headers={"Authorization": f"Bearer {stack.config.api_token}"}, timeout=30)
+                          headers=citizen_headers(stack, "+919437200004"), timeout=30)
     assert response.json() == []

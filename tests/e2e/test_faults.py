@@ -64,7 +64,8 @@ def to_description(phone: TextPhone) -> None:
 def _config(model, var_dir, base: int, **kwargs) -> StackConfig:
     return StackConfig(
         model=model, var_dir=var_dir, backend_port=base, actions_port=base + 55, rasa_port=base + 5,
-        api_token="fault-token", rasa_token="fault-rasa-token",
+        actions_token="fault-actions-token", channels_token="fault-channels-token", turn_secret="fault-turn-secret",
+        rasa_token="fault-rasa-token",
         extra_env={"SATHI_INBOUND_LEASE_SECONDS": LEASE_SECONDS}, **kwargs,
     )
 

@@ -1,0 +1,110 @@
+"""Who calls the backend's API and what each caller may do: the one place the callers' tokens and
+the turn grants are checked.
+
+    caller                   credential                       may
+    Rasa's input channels    Bearer SATHI_CHANNELS_TOKEN      the channel routes (backend/api/channels.py):
+                                                              take a message and get its turn grant, keep
+                                                              and finish the turn, STOP/START, queue replies
+    the action server        Bearer SATHI_ACTIONS_TOKEN       helper routes that act for nobody
+                             + X-Sathi-Turn: <grant>          citizen routes, for the grant's phone only (and,
+                                                              for a field agent's phone, filing for others)
+    officials                the console's session            neither token, ever
+
+A known token on the wrong caller's route is 403 wrong_caller; no token or an unknown one is 401."""
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, status
+
+from backend.api.deps import NowDep, SettingsDep
+from backend.models import Case
+from backend.services import turn_grants
+from backend.services.turn_grants import TurnGrant
+from backend.settings import Settings
+from channels.signatures import same_secret
+
+TURN_HEADER = "X-Sathi-Turn"
+ACTIONS, CHANNELS = "actions", "channels"
+
+
+def _token(settings: Settings, caller: str) -> str:
+    return settings.actions_token if caller == ACTIONS else settings.channels_token
+
+
+def _caller(settings: Settings, authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    return next((c for c in (ACTIONS, CHANNELS) if same_secret(authorization, f"Bearer {_token(settings, c)}")), None)
+
+
+def _only(caller: str):  # noqa: ANN202
+    def check(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+        found = _caller(settings, authorization)
+        if found is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "unauthorized"})
+        if found != caller:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "wrong_caller"})
+    return check
+
+
+require_channels = _only(CHANNELS)
+require_actions = _only(ACTIONS)
+ChannelsCaller = Depends(require_channels)
+ActionsCaller = Depends(require_actions)
+
+
+def citizen_turn(
+    settings: SettingsDep, now: NowDep, _: Annotated[None, Depends(require_actions)],
+    x_sathi_turn: Annotated[str | None, Header(max_length=2000)] = None,
+) -> TurnGrant:
+    """The action server acting for the citizen whose message the dialogue is answering."""
+    if not x_sathi_turn:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "turn_required"})
+    try:
+        return turn_grants.verify(secret=settings.turn_secret, grant=x_sathi_turn, now=now)
+    except turn_grants.BadGrant as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": exc.code}) from exc
+
+
+TurnDep = Annotated[TurnGrant, Depends(citizen_turn)]
+
+
+def refuse_callers(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Officials' routes: neither caller's token may do what an official does. The console's
+    signed-in session (backend/api/auth.py) is what admits an official there."""
+    if _caller(settings, authorization) is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "wrong_caller"})
+
+
+NotForCallers = Depends(refuse_callers)
+
+
+def own_phone(turn: TurnGrant, phone: str) -> str:
+    """The phone a body names (as written, channel prefix and all), if it is the turn's; 403
+    not_your_turn otherwise."""
+    if not turn.owns(phone):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_turn"})
+    return phone
+
+
+def own_case(turn: TurnGrant, case: Case) -> Case:
+    if case.citizen_phone != turn.phone:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_case"})
+    return case
+
+
+@dataclass(frozen=True)
+class Filer:
+    actor_role: str
+    actor_id: str
+    for_someone_else: bool
+
+
+def filer(turn: TurnGrant, citizen_phone: str) -> Filer:
+    """Who files a request for citizen_phone: the citizen, for their own number; a field agent, for
+    anyone's; nobody else."""
+    if turn.owns(citizen_phone):
+        return Filer("CITIZEN", turn.phone, False)
+    if turn.agent_id:
+        return Filer("FIELD_AGENT", turn.agent_id, True)
+    raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_turn"})
