@@ -43,6 +43,13 @@ def refuse_defaults(values: Mapping[str, str], *, production: bool, sandbox_enab
         return
     problems = [f"{name} is the published development default" for name, value in values.items()
                 if name in DEFAULTS and (not value or value == DEFAULTS[name])]
+    # One secret per purpose: the actions' token equal to the channels' would pass both callers' checks.
+    holders: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if value:
+            holders.setdefault(value, []).append(name)
+    problems += [f"{' and '.join(names)} are the same secret (each purpose needs its own)"
+                 for names in holders.values() if len(names) > 1]
     if sandbox_enabled:
         problems.append("SATHI_SANDBOX_ENABLED is on (the built-in Twilio and payment sandboxes)")
     if problems:

@@ -47,6 +47,12 @@ def test_production_refuses_the_sandbox_and_every_default_at_once():
     assert all(name in str(refused.value) for name in [*BACKEND_SECRETS, "SATHI_SANDBOX_ENABLED"])
 
 
+def test_production_refuses_one_secret_for_two_purposes():
+    """The actions' token equal to the channels' would pass both callers' checks."""
+    with pytest.raises(DefaultSecretInProduction, match="SATHI_ACTIONS_TOKEN and SATHI_CHANNELS_TOKEN are the same"):
+        create_app(_production(channels_token=OWN["actions_token"]))
+
+
 def test_production_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("SATHI_ENV", "Production")
     for variable, field in BACKEND_SECRETS.items():
