@@ -501,7 +501,7 @@ def save_person(
                             message=reader.words("refused.csrf"))
     try:
         saved = people.save_person(session, actor=reader.actor, person_id=existing or person_id, name=name, phone=phone,
-                                   language=language, channel=channel, grants=grants, now=now)
+                                   language=language, channel=channel, grants=grants, now=now, new=not existing)
         session.commit()
     except people.InvalidPerson as exc:
         session.rollback()

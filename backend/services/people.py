@@ -109,9 +109,10 @@ def _require_admin(actor: Actor) -> None:
 
 def save_person(
     session: Session, *, actor: Actor, person_id: str, name: str, phone: str, language: str, channel: str,
-    grants: list[dict], now: datetime,
+    grants: list[dict], now: datetime, new: bool = False,
 ) -> Person:
-    """An administrator adds or changes a person and replaces their roles; audited. The caller commits."""
+    """An administrator adds (new: refused if the id is someone's) or changes a person and
+    replaces their roles; audited. The caller commits."""
     _require_admin(actor)
     person_id, name, number = person_id.strip().upper(), name.strip(), normalise_phone(phone or "")
     if not person_id or len(person_id) > 40 or not name or len(name) > 120:
@@ -127,6 +128,8 @@ def save_person(
     if holder is not None:
         raise InvalidPerson("phone_taken")
     person = session.get(Person, person_id)
+    if new and person is not None:
+        raise InvalidPerson("id_taken")
     if person is None:
         person = Person(id=person_id, created_at=now, active=True)
         session.add(person)

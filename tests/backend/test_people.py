@@ -58,3 +58,7 @@ def test_only_administrators_manage_people_and_a_number_is_one_persons(settings)
             people.save_person(session, actor=admin, person_id="NEW-2", name="A B", phone="+919437200101", language="en",
                                channel="sms", grants=[{"role": "ADMIN"}], now=NOW)
         assert taken.value.code == "phone_taken"
+        with pytest.raises(InvalidPerson) as same_id:  # "add" never overwrites someone
+            people.save_person(session, actor=admin, person_id="BMC-SAN-N", name="A B", phone="+919437999998", language="en",
+                               channel="sms", grants=[{"role": "ADMIN"}], now=NOW, new=True)
+        assert same_id.value.code == "id_taken"
