@@ -8,7 +8,7 @@ the turn grants are checked.
     the action server        Bearer SATHI_ACTIONS_TOKEN       helper routes that act for nobody
                              + X-Sathi-Turn: <grant>          citizen routes, for the grant's phone only (and,
                                                               for a field agent's phone, filing for others)
-    officials                the console's session            neither token, ever
+    officials                the console's session            (backend/api/auth.py; no token admits one)
 
 A known token on the wrong caller's route is 403 wrong_caller; no token or an unknown one is 401."""
 from dataclasses import dataclass
@@ -67,16 +67,6 @@ def citizen_turn(
 
 
 TurnDep = Annotated[TurnGrant, Depends(citizen_turn)]
-
-
-def refuse_callers(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Officials' routes: neither caller's token may do what an official does. The console's
-    signed-in session (backend/api/auth.py) is what admits an official there."""
-    if _caller(settings, authorization) is not None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "wrong_caller"})
-
-
-NotForCallers = Depends(refuse_callers)
 
 
 def own_phone(turn: TurnGrant, phone: str) -> str:

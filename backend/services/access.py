@@ -155,7 +155,7 @@ def allowed_actions(actor: Actor, case: Case, workflow: WorkflowDef) -> list[Act
     return allowed
 
 
-def _acts_on_service(grant: RoleGrant, case: Case, workflow: WorkflowDef | None) -> bool:
+def _acts_on_service(grant: RoleGrant, workflow: WorkflowDef | None) -> bool:
     roles = {role for action in (workflow.actions if workflow else []) for role in action.roles}
     return grant.role in roles
 
@@ -169,7 +169,7 @@ def sees_personal_data(actor: Actor, case: Case, workflow: WorkflowDef | None = 
         grants = _active_grants(actor)
     except Refused:
         return False
-    return any(g.role in PERSON_ROLES and _acts_on_service(g, case, workflow) and _area_refusal(g, case, actor.id) is None
+    return any(g.role in PERSON_ROLES and _acts_on_service(g, workflow) and _area_refusal(g, case, actor.id) is None
                for g in grants)
 
 
