@@ -4,6 +4,7 @@ an ApiResult whose `error` is None, 'unavailable', 'not_found' or the backend's 
 It calls with the action server's own token (SATHI_ACTIONS_TOKEN), which acts for nobody, plus the
 grant of the turn being answered (X-Sathi-Turn), which acts for the phone that sent the message:
 actions/server.py sets it once per action run from the message's metadata (see acting_for)."""
+
 import asyncio
 import logging
 import os
@@ -101,7 +102,9 @@ class BackendClient:
         loop = asyncio.get_running_loop()
         if self._http is None or self._http_loop is not loop or self._http.is_closed:
             self._http = httpx.AsyncClient(
-                base_url=self.base_url, timeout=self.timeout, transport=self.transport,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                transport=self.transport,
                 # Idle connections are dropped before uvicorn's 5 s keep-alive closes them under us.
                 limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=2.0),
             )
@@ -152,8 +155,17 @@ class BackendClient:
         return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
 
     async def file_grievance(
-        self, *, category: str, description: str, ward: str, phone: str, language: str, channel: str, idempotency_key: str,
-        photo_url: str | None = None, subcategory: str | None = None,
+        self,
+        *,
+        category: str,
+        description: str,
+        ward: str,
+        phone: str,
+        language: str,
+        channel: str,
+        idempotency_key: str,
+        photo_url: str | None = None,
+        subcategory: str | None = None,
     ) -> ApiResult[CaseStatus]:
         body = {
             "category": category,
@@ -165,9 +177,7 @@ class BackendClient:
             "channel": channel,
             "photo_url": photo_url,
         }
-        result = await self._call(
-            "POST", "/api/v1/grievances", json=body, headers={"Idempotency-Key": idempotency_key}
-        )
+        result = await self._call("POST", "/api/v1/grievances", json=body, headers={"Idempotency-Key": idempotency_key})
         return self._case(result)
 
     async def chosen_language(self, phone: str) -> ApiResult[str]:
@@ -180,16 +190,19 @@ class BackendClient:
         return ApiResult(value=language) if result.ok else ApiResult(error=result.error)
 
     async def opt_out(self, phone: str, channel: str, language: str) -> ApiResult[bool]:
-        result = await self._call("POST", "/api/v1/citizens/opt-out", json={"phone": phone, "channel": channel, "language": language})
+        result = await self._call(
+            "POST", "/api/v1/citizens/opt-out", json={"phone": phone, "channel": channel, "language": language}
+        )
         return ApiResult(value=True) if result.ok else ApiResult(error=result.error)
 
     async def give_feedback(
         self, *, reference: str, phone: str, solved: bool, rating: int | None, comment: str | None = None
     ) -> ApiResult[str]:
-        """"closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_your_case,
+        """ "closed", "reopened" or "completed"; errors: window_closed, wrong_state, not_your_case,
         required_below_3 (a low rating needs a comment), unknown_reference..."""
         result = await self._call(
-            "POST", f"/api/v1/cases/{reference}/feedback",
+            "POST",
+            f"/api/v1/cases/{reference}/feedback",
             json={"phone": phone, "solved": solved, "rating": rating, "comment": comment},
         )
         return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
@@ -200,9 +213,16 @@ class BackendClient:
         return await self._call("POST", f"/api/v1/desludging/answers/{field}", json={"q": text[:201], "language": language})
 
     async def desludging_quote(self, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> ApiResult[float]:
-        result = await self._call("GET", "/api/v1/desludging/quote", params={
-            "ulb": tariff_area, "property_type": property_type, "trips": trips, "slum": str(bool(slum)).lower(),
-        })
+        result = await self._call(
+            "GET",
+            "/api/v1/desludging/quote",
+            params={
+                "ulb": tariff_area,
+                "property_type": property_type,
+                "trips": trips,
+                "slum": str(bool(slum)).lower(),
+            },
+        )
         return ApiResult(value=result.value["fee_rupees"]) if result.ok else ApiResult(error=result.error)
 
     async def file_desludging(self, *, request: dict, idempotency_key: str) -> ApiResult[dict]:
@@ -218,8 +238,9 @@ class BackendClient:
 
     async def certificate_answer(self, code: str, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"} for an answer to one field; error no_match."""
-        return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}",
-                                json={"q": text[:201], "language": language})
+        return await self._call(
+            "POST", f"/api/v1/certificates/services/{code}/answers/{field}", json={"q": text[:201], "language": language}
+        )
 
     async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:
         """kind "lane" (normal / tatkal) or "later" (a document brought to the office)."""
@@ -234,8 +255,11 @@ class BackendClient:
         return await self._call("POST", f"/api/v1/certificates/{reference}/correction", json={"phone": phone})
 
     async def resubmit_certificate(self, *, reference: str, phone: str, answers: dict, documents: dict) -> ApiResult[dict]:
-        return await self._call("POST", f"/api/v1/certificates/{reference}/resubmit",
-                                json={"phone": phone, "answers": answers, "documents": documents})
+        return await self._call(
+            "POST",
+            f"/api/v1/certificates/{reference}/resubmit",
+            json={"phone": phone, "answers": answers, "documents": documents},
+        )
 
     async def apply_certificate(self, *, application: dict, idempotency_key: str) -> ApiResult[dict]:
         return await self._call("POST", "/api/v1/certificates", json=application, headers={"Idempotency-Key": idempotency_key})
@@ -260,6 +284,13 @@ class BackendClient:
             return ApiResult(error=result.error)
         data = result.value
         return ApiResult(
-            value=CaseStatus(data["reference"], data["service"], data["state"], data.get("sla_due_at"), data.get("holder") or "done",
-                             data.get("vehicle"), data.get("disposal"))
+            value=CaseStatus(
+                data["reference"],
+                data["service"],
+                data["state"],
+                data.get("sla_due_at"),
+                data.get("holder") or "done",
+                data.get("vehicle"),
+                data.get("disposal"),
+            )
         )

@@ -1,4 +1,5 @@
 """Leaving any open form at the citizen's word, forgetting its half-given answers."""
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,10 +16,12 @@ class ActionCancelForm(Action):
         # The form's own working slots too (answers gathered so far, a correction under way), named
         # after it; a filing kept for a retry (*_pending) is not this form's to drop.
         prefix = form.removesuffix("_form") + "_" if form else None
-        slots += [s for s in domain.get("slots", {}) if prefix and s.startswith(prefix) and not s.endswith("_pending")
-                  and s not in slots]
+        slots += [
+            s
+            for s in domain.get("slots", {})
+            if prefix and s.startswith(prefix) and not s.endswith("_pending") and s not in slots
+        ]
         dispatcher.utter_message(response="utter_cancelled")
-        return (
-            [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("validation_failures", 0)]
-            + [SlotSet(slot, None) for slot in slots]
-        )
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("validation_failures", 0)] + [
+            SlotSet(slot, None) for slot in slots
+        ]

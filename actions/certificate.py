@@ -2,6 +2,7 @@
 per field of the service, in its order; on WhatsApp one photo or PDF per document (elsewhere the
 citizen is told to bring them); the lane where the service has Tatkal; a summary with the fee.
 What an answer means is the backend's to say; these are thin adapters."""
+
 import time
 from abc import ABC, abstractmethod
 from typing import Any
@@ -16,8 +17,16 @@ from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.desludging import rupees
 from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
 
-WORKING_SLOTS = ("certificate_reference", "certificate_type", "certificate_citizen_phone", "certificate_answers", "certificate_labels",
-                 "certificate_documents", "certificate_tatkal", "certificate_confirmed")
+WORKING_SLOTS = (
+    "certificate_reference",
+    "certificate_type",
+    "certificate_citizen_phone",
+    "certificate_answers",
+    "certificate_labels",
+    "certificate_documents",
+    "certificate_tatkal",
+    "certificate_confirmed",
+)
 CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent")
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
@@ -98,8 +107,14 @@ class ValidateCertificateForm(CountingFormValidation):
             return {"certificate_reference": None}
         code = result.value["certificate_type"]
         dispatcher.utter_message(response="utter_certificate_correcting", reference=reference, reason=result.value["reason"])
-        return {"certificate_reference": reference, "certificate_type": code, "certificate_answers": {SERVICE_KEY: code},
-                "certificate_labels": {}, "certificate_documents": {}, "certificate_agent": ""}
+        return {
+            "certificate_reference": reference,
+            "certificate_type": code,
+            "certificate_answers": {SERVICE_KEY: code},
+            "certificate_labels": {},
+            "certificate_documents": {},
+            "certificate_agent": "",
+        }
 
     async def validate_certificate_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -116,8 +131,13 @@ class ValidateCertificateForm(CountingFormValidation):
             return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type")
         code = result.value["code"]
         agent = await self.client.field_agent(tracker.sender_id)  # filing at the doorstep for someone else?
-        return {**self.accepted("certificate_type", code), "certificate_answers": {SERVICE_KEY: code},
-                "certificate_labels": {}, "certificate_documents": {}, "certificate_agent": agent.value["name"] if agent.ok else ""}
+        return {
+            **self.accepted("certificate_type", code),
+            "certificate_answers": {SERVICE_KEY: code},
+            "certificate_labels": {},
+            "certificate_documents": {},
+            "certificate_agent": agent.value["name"] if agent.ok else "",
+        }
 
     async def validate_certificate_citizen_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -147,7 +167,8 @@ class ValidateCertificateForm(CountingFormValidation):
         if not result.ok:
             return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}")
         return {
-            "certificate_answer": None, "validation_failures": 0,
+            "certificate_answer": None,
+            "validation_failures": 0,
             "certificate_answers": {**(tracker.get_slot("certificate_answers") or {}), field["name"]: text},
             "certificate_labels": {**(tracker.get_slot("certificate_labels") or {}), field["name"]: result.value["label"]},
         }
@@ -168,8 +189,13 @@ class ValidateCertificateForm(CountingFormValidation):
                 dispatcher.utter_message(response="utter_service_unavailable")
                 return {"certificate_document": None}
             if not later.ok:
-                return self.failed(dispatcher, tracker, "certificate_document", "utter_invalid_certificate_document",
-                                   document_key=document["key"])
+                return self.failed(
+                    dispatcher,
+                    tracker,
+                    "certificate_document",
+                    "utter_invalid_certificate_document",
+                    document_key=document["key"],
+                )
         else:
             dispatcher.utter_message(response="utter_certificate_document_received", document_key=document["key"])
         documents = {**(tracker.get_slot("certificate_documents") or {}), document["code"]: sent or "later"}
@@ -211,7 +237,9 @@ class ActionAskCertificateCitizenPhone(Action):
         return "action_ask_certificate_citizen_phone"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        dispatcher.utter_message(response="utter_ask_certificate_citizen_phone", agent=tracker.get_slot("certificate_agent") or "")
+        dispatcher.utter_message(
+            response="utter_ask_certificate_citizen_phone", agent=tracker.get_slot("certificate_agent") or ""
+        )
         return []
 
 
@@ -251,9 +279,13 @@ class ActionAskCertificateTatkal(_WithService):
         if service is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
-        dispatcher.utter_message(response="utter_ask_certificate_tatkal", fee=rupees(service["fee_rupees"]),
-                                 days=service["sla_days"], tatkal_fee=rupees(service["tatkal_fee_rupees"]),
-                                 tatkal_days=service["tatkal_sla_days"])
+        dispatcher.utter_message(
+            response="utter_ask_certificate_tatkal",
+            fee=rupees(service["fee_rupees"]),
+            days=service["sla_days"],
+            tatkal_fee=rupees(service["tatkal_fee_rupees"]),
+            tatkal_days=service["tatkal_sla_days"],
+        )
         return []
 
 
@@ -271,11 +303,15 @@ class ActionAskCertificateConfirmed(_WithService):
         language, labels = language_of(tracker), tracker.get_slot("certificate_labels") or {}
         word = lambda key: locales.render(key, language, channel_of(tracker))["text"]  # noqa: E731
         lines = "\n".join(f"{word('cert_label.' + f['name'])}: {labels.get(f['name'], '')}" for f in service["fields"])
-        dispatcher.utter_message(response="utter_certificate_summary", certificate_key=f"certificate.{service['code']}",
-                                 answers=lines)
+        dispatcher.utter_message(
+            response="utter_certificate_summary", certificate_key=f"certificate.{service['code']}", answers=lines
+        )
         if tracker.get_slot("certificate_agent"):
-            dispatcher.utter_message(response="utter_certificate_for_citizen", agent=tracker.get_slot("certificate_agent"),
-                                     mobile=tracker.get_slot("certificate_citizen_phone"))
+            dispatcher.utter_message(
+                response="utter_certificate_for_citizen",
+                agent=tracker.get_slot("certificate_agent"),
+                mobile=tracker.get_slot("certificate_citizen_phone"),
+            )
         tatkal = bool(tracker.get_slot("certificate_tatkal"))
         fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
         days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
@@ -302,17 +338,21 @@ class ActionSubmitCertificate(_WithService):
             return [SlotSet("certificate_pending", False)]
         documents = {k: v for k, v in (tracker.get_slot("certificate_documents") or {}).items() if v != "later"}
         application = {
-            "certificate_type": code, "documents": documents,
+            "certificate_type": code,
+            "documents": documents,
             "answers": {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k != SERVICE_KEY},
-            "tatkal": bool(tracker.get_slot("certificate_tatkal")), "citizen_phone": tracker.sender_id,
-            "language": language_of(tracker), "channel": channel_of(tracker),
+            "tatkal": bool(tracker.get_slot("certificate_tatkal")),
+            "citizen_phone": tracker.sender_id,
+            "language": language_of(tracker),
+            "channel": channel_of(tracker),
         }
         if tracker.get_slot("certificate_agent"):  # at the doorstep: for the citizen whose mobile was given
             application |= {"citizen_phone": tracker.get_slot("certificate_citizen_phone")}
         reference = tracker.get_slot("certificate_reference")
         if reference:  # a correction of an application the office sent back
-            result = await self.client.resubmit_certificate(reference=reference, phone=tracker.sender_id,
-                                                            answers=application["answers"], documents=documents)
+            result = await self.client.resubmit_certificate(
+                reference=reference, phone=tracker.sender_id, answers=application["answers"], documents=documents
+            )
             if result.error == UNAVAILABLE:
                 dispatcher.utter_message(response="utter_certificate_kept_for_retry")
                 return [SlotSet("certificate_pending", True)]
@@ -330,10 +370,19 @@ class ActionSubmitCertificate(_WithService):
             return cleared
         filed = result.value
         if filed.get("payment_url"):
-            dispatcher.utter_message(response="utter_certificate_filed_pay", reference=filed["reference"],
-                                     certificate_key=f"certificate.{code}", fee=rupees(filed["fee_rupees"]),
-                                     payment_url=filed["payment_url"], upi_link=filed["upi_link"])
+            dispatcher.utter_message(
+                response="utter_certificate_filed_pay",
+                reference=filed["reference"],
+                certificate_key=f"certificate.{code}",
+                fee=rupees(filed["fee_rupees"]),
+                payment_url=filed["payment_url"],
+                upi_link=filed["upi_link"],
+            )
         else:
-            dispatcher.utter_message(response="utter_certificate_filed", reference=filed["reference"],
-                                     certificate_key=f"certificate.{code}", office=filed["office_label"])
+            dispatcher.utter_message(
+                response="utter_certificate_filed",
+                reference=filed["reference"],
+                certificate_key=f"certificate.{code}",
+                office=filed["office_label"],
+            )
         return cleared

@@ -1,5 +1,6 @@
 """Desludging request form (DIGIT FSM / SUJOG FSSM over chat): thin adapters. What an answer means
 is the backend's to say (GET /api/v1/desludging/answers/<field>); so is the fee and the filing."""
+
 from datetime import date, datetime
 from typing import Any
 
@@ -14,9 +15,17 @@ from locales.script import native_digits_to_ascii
 
 # The questions, in the order asked; the correction menu numbers them the same way (1 = name ...).
 ANSWER_SLOTS = (
-    "desludging_name", "desludging_property_type", "desludging_sanitation_type", "desludging_size",
-    "desludging_trips", "desludging_place", "desludging_landmark", "desludging_pin", "desludging_slum",
-    "desludging_date", "desludging_payment",
+    "desludging_name",
+    "desludging_property_type",
+    "desludging_sanitation_type",
+    "desludging_size",
+    "desludging_trips",
+    "desludging_place",
+    "desludging_landmark",
+    "desludging_pin",
+    "desludging_slum",
+    "desludging_date",
+    "desludging_payment",
 )
 # Slots answered by the backend's matching, and the field name it knows them by.
 MATCHED = {slot: slot.removeprefix("desludging_") for slot in ANSWER_SLOTS if slot != "desludging_slum"}
@@ -30,12 +39,18 @@ def _answers(tracker: Tracker) -> dict[str, Any]:
 async def quote(client: BackendClient, answers: dict[str, Any]):  # noqa: ANN201
     """The fee for the answers so far, once everything it depends on is known; None before that."""
     place = answers["desludging_place"]
-    if not (isinstance(place, dict) and answers["desludging_property_type"] and answers["desludging_trips"]
-            and answers["desludging_slum"] is not None):
+    if not (
+        isinstance(place, dict)
+        and answers["desludging_property_type"]
+        and answers["desludging_trips"]
+        and answers["desludging_slum"] is not None
+    ):
         return None
     return await client.desludging_quote(
-        tariff_area=place["tariff_area"], property_type=answers["desludging_property_type"],
-        trips=int(answers["desludging_trips"]), slum=bool(answers["desludging_slum"]),
+        tariff_area=place["tariff_area"],
+        property_type=answers["desludging_property_type"],
+        trips=int(answers["desludging_trips"]),
+        slum=bool(answers["desludging_slum"]),
     )
 
 
@@ -99,13 +114,18 @@ class ValidateDesludgingForm(CountingFormValidation):
         text = native_digits_to_ascii(str(value or "")).strip().rstrip(".")
         if not text.isdigit() or not 1 <= int(text) <= len(ANSWER_SLOTS):
             return self.failed(dispatcher, tracker, "desludging_correction", "utter_invalid_desludging_correction")
-        return {ANSWER_SLOTS[int(text) - 1]: None, "desludging_correction": None, "desludging_correcting": False,
-                "validation_failures": 0}
+        return {
+            ANSWER_SLOTS[int(text) - 1]: None,
+            "desludging_correction": None,
+            "desludging_correcting": False,
+            "validation_failures": 0,
+        }
 
 
 def _make_validator(slot: str):  # noqa: ANN202
     async def validate(self, value, dispatcher, tracker, domain):  # noqa: ANN001, ANN202
         return await self._matched(slot, value, dispatcher, tracker)
+
     return validate
 
 
@@ -178,14 +198,22 @@ class ActionSubmitDesludging(Action):
             return [SlotSet("desludging_pending", False)]
         place = answers["desludging_place"]
         request = {
-            "applicant_name": answers["desludging_name"], "citizen_phone": tracker.sender_id,
-            "property_type": answers["desludging_property_type"], "sanitation_type": answers["desludging_sanitation_type"],
-            "size_litres": int(answers["desludging_size"]), "trips": int(answers["desludging_trips"]),
-            "slum": bool(answers["desludging_slum"]), "preferred_date": answers["desludging_date"],
-            "pay_before": answers["desludging_payment"] == "before", "pin": answers["desludging_pin"],
+            "applicant_name": answers["desludging_name"],
+            "citizen_phone": tracker.sender_id,
+            "property_type": answers["desludging_property_type"],
+            "sanitation_type": answers["desludging_sanitation_type"],
+            "size_litres": int(answers["desludging_size"]),
+            "trips": int(answers["desludging_trips"]),
+            "slum": bool(answers["desludging_slum"]),
+            "preferred_date": answers["desludging_date"],
+            "pay_before": answers["desludging_payment"] == "before",
+            "pin": answers["desludging_pin"],
             "landmark": answers["desludging_landmark"] or "",
-            "ward": place.get("ward"), "gram_panchayat": place.get("gram_panchayat"), "village": place.get("village"),
-            "language": language_of(tracker), "channel": channel_of(tracker),
+            "ward": place.get("ward"),
+            "gram_panchayat": place.get("gram_panchayat"),
+            "village": place.get("village"),
+            "language": language_of(tracker),
+            "channel": channel_of(tracker),
         }
         key = submission_key(tracker, "desludging_form", ANSWER_SLOTS)
         result = await self.client.file_desludging(request=request, idempotency_key=key)
@@ -194,13 +222,20 @@ class ActionSubmitDesludging(Action):
             return [SlotSet("desludging_pending", True)]
         if not result.ok:  # the backend refused an answer the form let through (a day that passed at midnight...)
             dispatcher.utter_message(response="utter_desludging_refused")  # the form shows the summary again
-            return [SlotSet("desludging_pending", False), SlotSet("desludging_confirmed", None),
-                    FollowupAction("desludging_form")]
+            return [
+                SlotSet("desludging_pending", False),
+                SlotSet("desludging_confirmed", None),
+                FollowupAction("desludging_form"),
+            ]
         filed = result.value
         if filed.get("payment_url"):
             dispatcher.utter_message(
-                response="utter_desludging_filed_pay", reference=filed["reference"], fee=rupees(filed["fee_rupees"]),
-                payment_url=filed["payment_url"], upi_link=filed["upi_link"], expires=_expires(filed.get("payment_expires_at")),
+                response="utter_desludging_filed_pay",
+                reference=filed["reference"],
+                fee=rupees(filed["fee_rupees"]),
+                payment_url=filed["payment_url"],
+                upi_link=filed["upi_link"],
+                expires=_expires(filed.get("payment_expires_at")),
             )
         else:
             dispatcher.utter_message(response="utter_desludging_filed", reference=filed["reference"])
@@ -208,7 +243,7 @@ class ActionSubmitDesludging(Action):
 
 
 class ActionMakePayment(Action):
-    """"I want to pay" / "pay FSM-2026-000001": a valid link for the request waiting for payment,
+    """ "I want to pay" / "pay FSM-2026-000001": a valid link for the request waiting for payment,
     a fresh one when the last expired."""
 
     def name(self) -> str:
@@ -223,8 +258,12 @@ class ActionMakePayment(Action):
         if result.ok:
             link = result.value
             dispatcher.utter_message(
-                response="utter_payment_link", reference=link["reference"], fee=rupees(link["fee_rupees"]),
-                payment_url=link["payment_url"], upi_link=link["upi_link"], expires=_expires(link["expires_at"]),
+                response="utter_payment_link",
+                reference=link["reference"],
+                fee=rupees(link["fee_rupees"]),
+                payment_url=link["payment_url"],
+                upi_link=link["upi_link"],
+                expires=_expires(link["expires_at"]),
             )
         elif result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")

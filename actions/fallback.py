@@ -1,5 +1,6 @@
 """What the citizen hears when a message is not understood: says why when the message was empty
 or too long to be a command, and acknowledges a photo or location sent without words."""
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict

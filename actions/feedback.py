@@ -2,6 +2,7 @@
 It arrives as the payload of the numbered answer the notice offered (/give_feedback{"reference":
 ..., "rating": "4"} or "solved": "no"); the backend decides what it means (close with a rating,
 reopen within 10 days, or ask for a comment because a low rating must say why)."""
+
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -46,8 +47,11 @@ class ActionGiveFeedback(Action):
         )
         outcome = result.value if result.ok else result.error
         if outcome == NEEDS_COMMENT:  # the comment form asks what went wrong, then rates with it
-            return [SlotSet("feedback_reference", reference), SlotSet("feedback_rating", str(rating)),
-                    FollowupAction("feedback_comment_form")]
+            return [
+                SlotSet("feedback_reference", reference),
+                SlotSet("feedback_rating", str(rating)),
+                FollowupAction("feedback_comment_form"),
+            ]
         dispatcher.utter_message(response=REPLIES.get(outcome, "utter_default"), reference=reference)
         return []
 
@@ -79,7 +83,10 @@ class ActionSubmitFeedbackComment(Action):
             dispatcher.utter_message(response="utter_feedback_how")
             return cleared
         result = await self.client.give_feedback(
-            reference=reference, phone=tracker.sender_id, solved=True, rating=int(rating),
+            reference=reference,
+            phone=tracker.sender_id,
+            solved=True,
+            rating=int(rating),
             comment=tracker.get_slot("feedback_comment"),
         )
         outcome = result.value if result.ok else result.error

@@ -1,4 +1,5 @@
 """Base for form validation: counts failed answers so a stuck citizen is offered a way out."""
+
 import hashlib
 import os
 from abc import abstractmethod

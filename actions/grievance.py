@@ -1,4 +1,5 @@
 """Grievance form validation and submission."""
+
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -65,9 +66,12 @@ class ValidateGrievanceForm(CountingFormValidation):
         if len(text) < 3:
             return self.failed(dispatcher, tracker, "grievance_description", "utter_invalid_grievance_description")
         if len(text) > MAX_TEXT_CHARS:
-            return {**self.failed(
-                dispatcher, tracker, "grievance_description", "utter_grievance_description_too_long", limit=MAX_TEXT_CHARS
-            ), **kept}
+            return {
+                **self.failed(
+                    dispatcher, tracker, "grievance_description", "utter_grievance_description_too_long", limit=MAX_TEXT_CHARS
+                ),
+                **kept,
+            }
         return {**self.accepted("grievance_description", text), **kept}
 
     async def validate_grievance_ward(
@@ -83,8 +87,12 @@ class ValidateGrievanceForm(CountingFormValidation):
                 return {"grievance_ward": None}
             return self.failed(dispatcher, tracker, "grievance_ward", "utter_pin_outside_wards")
         return await self.matched(
-            dispatcher, tracker, slot="grievance_ward", value=value,
-            lookup=self.client.match_ward, invalid_response="utter_invalid_grievance_ward",
+            dispatcher,
+            tracker,
+            slot="grievance_ward",
+            value=value,
+            lookup=self.client.match_ward,
+            invalid_response="utter_invalid_grievance_ward",
         )
 
 

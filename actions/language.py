@@ -1,5 +1,6 @@
 """The conversation's language: remembered per phone number, chosen explicitly, or read from the
 citizen's own writing. The rules are in locales.detect; these actions only apply them."""
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -92,9 +93,7 @@ class ActionSessionStart(Action):
         events: list[dict] = [SessionStarted()]
         if domain.get("session_config", {}).get("carry_over_slots_to_new_session", True):
             events += [
-                SlotSet(name, value)
-                for name, value in tracker.slots.items()
-                if value is not None and name != "requested_slot"
+                SlotSet(name, value) for name, value in tracker.slots.items() if value is not None and name != "requested_slot"
             ]
         chosen = await self.client.chosen_language(tracker.sender_id)
         if chosen.ok and chosen.value in LANGUAGES:

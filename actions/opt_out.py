@@ -1,7 +1,8 @@
-""""Stop sending me messages" said in words (the opt_out intent) rather than as the STOP keyword
+""" "Stop sending me messages" said in words (the opt_out intent) rather than as the STOP keyword
 the channels catch. The words are asked back first (utter_confirm_opt_out, data/rules/core.yml),
 because the NLU also hears "stop" in "bus stop" or "Stop Singh"; on "yes" the backend records the
 opt-out and queues the confirmation, the last message the number gets until it sends START."""
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict

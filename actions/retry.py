@@ -1,5 +1,6 @@
-""""Yes" outside a form: files what the backend could not take earlier (the answers were kept in
+""" "Yes" outside a form: files what the backend could not take earlier (the answers were kept in
 slots), else shows help."""
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict

@@ -7,6 +7,7 @@ Run as `python -m actions.server --actions actions --host H --port P` (the other
 rasa_sdk's). It binds --host (default SATHI_BIND_HOST, else 127.0.0.1), where rasa_sdk alone binds
 every interface, and with SATHI_ENV=production it refuses to start while its token to the backend
 is the published default."""
+
 import argparse
 import logging
 import os
@@ -41,12 +42,22 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["SANIC_HOST"] = known.host
     args = create_argument_parser().parse_args(rest)
     utils.configure_colored_logging(args.loglevel)
-    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
-                                 args.logging_config_file)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
     utils.update_sanic_log_level()
     executor = TurnExecutor()
     executor.register_package(args.actions_module or args.actions)
-    run(executor, args.port, args.cors, args.ssl_certificate, args.ssl_keyfile, args.ssl_password, args.auto_reload, args.endpoints)
+    run(
+        executor,
+        args.port,
+        args.cors,
+        args.ssl_certificate,
+        args.ssl_keyfile,
+        args.ssl_password,
+        args.auto_reload,
+        args.endpoints,
+    )
 
 
 if __name__ == "__main__":

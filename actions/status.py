@@ -1,4 +1,5 @@
 """Status of a case by its reference number."""
+
 from datetime import datetime
 from typing import Any
 
@@ -33,8 +34,16 @@ def _due_date(iso: str | None) -> str:
 
 
 def say_case(
-    dispatcher: CollectingDispatcher, *, reference: str, service: str, state: str, holder: str, due: str,
-    vehicle: str | None = None, disposal: dict | None = None, plain: str | None = None,
+    dispatcher: CollectingDispatcher,
+    *,
+    reference: str,
+    service: str,
+    state: str,
+    holder: str,
+    due: str,
+    vehicle: str | None = None,
+    disposal: dict | None = None,
+    plain: str | None = None,
 ) -> None:
     """A case in plain words: where it is, who holds it, by when; for desludging the vehicle on its
     way, and once done where the waste went (SUJOG's point)."""
@@ -42,17 +51,25 @@ def say_case(
     if disposal:
         disposed = datetime.fromisoformat(disposal["at"]).astimezone(LOCAL_TIME)
         dispatcher.utter_message(
-            response="utter_desludging_status_disposed", reference=reference, state_key=state_key,
-            volume=disposal["volume_litres"], plant=disposal["plant"],
-            disposed_on=disposed.strftime("%d-%m-%Y"), disposed_at=disposed.strftime("%H:%M"),
+            response="utter_desludging_status_disposed",
+            reference=reference,
+            state_key=state_key,
+            volume=disposal["volume_litres"],
+            plant=disposal["plant"],
+            disposed_on=disposed.strftime("%d-%m-%Y"),
+            disposed_at=disposed.strftime("%H:%M"),
         )
     elif vehicle:
-        dispatcher.utter_message(response="utter_desludging_status_vehicle", reference=reference, state_key=state_key,
-                                 vehicle=vehicle, due=due)
+        dispatcher.utter_message(
+            response="utter_desludging_status_vehicle", reference=reference, state_key=state_key, vehicle=vehicle, due=due
+        )
     else:
         dispatcher.utter_message(
             response=plain or ("utter_case_status" if due else "utter_case_status_no_due"),
-            reference=reference, state_key=state_key, holder_key=f"case_holder.{holder}", due=due,
+            reference=reference,
+            state_key=state_key,
+            holder_key=f"case_holder.{holder}",
+            due=due,
         )
 
 
@@ -68,8 +85,16 @@ class ActionCheckStatus(Action):
         result = await self.client.case_status(reference, language_of(tracker), phone=tracker.sender_id)
         if result.ok:
             case = result.value
-            say_case(dispatcher, reference=case.reference, service=case.service, state=case.state, holder=case.holder,
-                     due=_due_date(case.sla_due_at), vehicle=case.vehicle, disposal=case.disposal)
+            say_case(
+                dispatcher,
+                reference=case.reference,
+                service=case.service,
+                state=case.state,
+                holder=case.holder,
+                due=_due_date(case.sla_due_at),
+                vehicle=case.vehicle,
+                disposal=case.disposal,
+            )
         elif result.error in ("unknown_reference", "not_found"):
             dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
         else:
@@ -78,7 +103,7 @@ class ActionCheckStatus(Action):
 
 
 class ActionListApplications(Action):
-    """"My complaints": each of the phone's cases in plain words, who holds it and by when."""
+    """ "My complaints": each of the phone's cases in plain words, who holds it and by when."""
 
     def name(self) -> str:
         return "action_list_applications"
@@ -96,7 +121,15 @@ class ActionListApplications(Action):
             return []
         dispatcher.utter_message(response="utter_my_cases", count=len(result.value))
         for case in result.value[:MAX_LISTED]:
-            say_case(dispatcher, reference=case["reference"], service=case["service"], state=case["state"],
-                     holder=case["holder"], due=_due_date(case.get("sla_due_at")), vehicle=case.get("vehicle"),
-                     disposal=case.get("disposal"), plain="utter_my_case")
+            say_case(
+                dispatcher,
+                reference=case["reference"],
+                service=case["service"],
+                state=case["state"],
+                holder=case["holder"],
+                due=_due_date(case.get("sla_due_at")),
+                vehicle=case.get("vehicle"),
+                disposal=case.get("disposal"),
+                plain="utter_my_case",
+            )
         return []

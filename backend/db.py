@@ -2,6 +2,7 @@
 reaches an error message (and so a log): its bound parameters are hidden, and PostgreSQL's DETAIL
 line, which repeats the failing row or key (recipients' numbers, message bodies with names), is cut;
 code that needs it reads the driver's diagnostics (orig.diag.detail)."""
+
 from functools import lru_cache
 
 from sqlalchemy import Engine, bindparam, create_engine, event

@@ -4,6 +4,7 @@ sandbox logs that request; a standalone outbox worker logs httpx's request lines
 URL), and an error's traceback can carry a database's own words (PostgreSQL: `Key (phone)=(+91…)
 already exists`), so a filter masks every run of digits as long as a phone number in what
 uvicorn's loggers and the process's handlers print, before they format it."""
+
 import logging
 import re
 

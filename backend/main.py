@@ -1,7 +1,7 @@
 """The FastAPI application: `uvicorn backend.main:app --port 8000` (OpenAPI at /docs)."""
+
 import logging
 from contextlib import asynccontextmanager
-
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -9,16 +9,29 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from backend import logging_setup
-from backend.api import auth, cases, certificates, channels, citizens, desludging, feedback, grievance, payments, places, twilio_sandbox, twilio_status
+from backend.api import (
+    auth,
+    cases,
+    certificates,
+    channels,
+    citizens,
+    desludging,
+    feedback,
+    grievance,
+    payments,
+    places,
+    twilio_sandbox,
+    twilio_status,
+)
 from backend.api.deps import SessionDep
 from backend.api.edge import CleanInput
 from backend.console.router import router as console_router
 from backend.db import get_engine, get_session_factory
 from backend.migrate import upgrade
-from backend.services import people
 from backend.outbox_worker import start_in_background as start_outbox_worker
-from backend.sweeper import start_in_background as start_sweeper
+from backend.services import people
 from backend.settings import Settings, get_settings
+from backend.sweeper import start_in_background as start_sweeper
 
 logger = logging.getLogger("sathi.backend")
 

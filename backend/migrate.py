@@ -1,4 +1,5 @@
 """Bring the database schema to the newest Alembic revision. The app calls this on start."""
+
 from pathlib import Path
 
 from alembic import command

@@ -1,9 +1,10 @@
 """Tables. Every change of a case's state goes through backend.workflow.apply_action."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 class UtcDateTime(TypeDecorator):
@@ -186,10 +187,14 @@ class OutboxMessage(Base):
         # Partial indexes over unfinished rows only, so a claim costs the same whatever the history
         # (an official with 100k sent alerts) or the backlog: "is anything older unfinished for
         # this recipient" is one seek, and the due rows are walked in id order.
-        Index("ix_outbox_unfinished_recipient", "recipient", "id",
-              sqlite_where=text(OUTBOX_UNFINISHED_SQL), postgresql_where=text(OUTBOX_UNFINISHED_SQL)),
-        Index("ix_outbox_pending_id", "id",
-              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_outbox_unfinished_recipient",
+            "recipient",
+            "id",
+            sqlite_where=text(OUTBOX_UNFINISHED_SQL),
+            postgresql_where=text(OUTBOX_UNFINISHED_SQL),
+        ),
+        Index("ix_outbox_pending_id", "id", sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,6 +4,7 @@ Safe to run several at once, anywhere: see backend/services/outbox.py for how ro
 how a crash in the middle of a provider call is settled without losing or doubling a message. Each
 row is handled on its own: an error on one is rolled back and logged (masked), and the pass goes on
 with the rest; the row itself is settled later like any send in doubt."""
+
 import logging
 import signal
 import threading
@@ -58,7 +59,9 @@ class OutboxWorker:
             outbox.expire_leases(session, now=self.clock())
             for message in outbox.in_doubt(session, now=self.clock()):
                 self._guarded(session, message, self._settle)
-            while (message := outbox.claim_next(session, now=self.clock(), lease_seconds=self.settings.outbox_lease_seconds)) is not None:
+            while (
+                message := outbox.claim_next(session, now=self.clock(), lease_seconds=self.settings.outbox_lease_seconds)
+            ) is not None:
                 self._guarded(session, message, self._deliver)
                 tried += 1
         return tried
@@ -95,12 +98,23 @@ class OutboxWorker:
             provider_sid = sender.send(outgoing)
         except TemporaryFailure as failure:
             outbox.mark_retry(
-                session, message, code=failure.code, detail=failure.detail, now=self.clock(),
-                max_attempts=self.settings.outbox_max_attempts, backoff_seconds=self.settings.outbox_backoff_seconds,
+                session,
+                message,
+                code=failure.code,
+                detail=failure.detail,
+                now=self.clock(),
+                max_attempts=self.settings.outbox_max_attempts,
+                backoff_seconds=self.settings.outbox_backoff_seconds,
             )
         except InDoubt as failure:  # it may be at the provider: settled before any resend
-            outbox.mark_in_doubt(session, message, code=failure.code, detail=failure.detail, now=self.clock(),
-                                 check_at=message.claimed_at + sender.in_flight)
+            outbox.mark_in_doubt(
+                session,
+                message,
+                code=failure.code,
+                detail=failure.detail,
+                now=self.clock(),
+                check_at=message.claimed_at + sender.in_flight,
+            )
         except PermanentFailure as failure:
             if failure.code in UNSUBSCRIBED_CODES:
                 citizens.set_opted_out(session, phone=message.recipient, opted_out=True, now=self.clock())
@@ -137,8 +151,11 @@ class OutboxWorker:
             logger.info("outbox %s was in doubt: the provider has it", message.id)
         elif found is NOT_SENT or now >= attempted + sender.settle_after:
             if outbox.release_for_resend(session, message, now=now):
-                logger.warning("outbox %s was in doubt: %s; sending again", message.id,
-                               "the provider has nothing" if found is NOT_SENT else "no report from the provider")
+                logger.warning(
+                    "outbox %s was in doubt: %s; sending again",
+                    message.id,
+                    "the provider has nothing" if found is NOT_SENT else "no report from the provider",
+                )
         else:
             outbox.check_again(session, message, at=min(now + sender.in_flight, attempted + sender.settle_after))
 
@@ -151,8 +168,13 @@ class OutboxWorker:
             if not content_sid:
                 raise PermanentFailure("no_dlt_template", f"no DLT template registered for {message.locale_key}")
         return OutgoingMessage(
-            outbox_id=message.id, channel=message.channel, to=message.recipient, body=message.body,
-            media_url=message.media_url, content_sid=content_sid, content_variables=content_variables,
+            outbox_id=message.id,
+            channel=message.channel,
+            to=message.recipient,
+            body=message.body,
+            media_url=message.media_url,
+            content_sid=content_sid,
+            content_variables=content_variables,
             claimed_at=message.claimed_at,
         )
 
@@ -164,7 +186,9 @@ class OutboxWorker:
         template = whatsapp_templates(self.settings.masterdata_dir / "whatsapp_templates.yml").get(message.locale_key or "")
         content_sid = (template or {}).get("content_sid", {}).get(message.language)
         if not content_sid:
-            raise PermanentFailure("outside_whatsapp_window", f"no approved template for {message.locale_key} in {message.language}")
+            raise PermanentFailure(
+                "outside_whatsapp_window", f"no approved template for {message.locale_key} in {message.language}"
+            )
         names = template.get("variables", [])
         return content_sid, {str(i): message.variables.get(name, "") for i, name in enumerate(names, start=1)}
 

@@ -1,4 +1,5 @@
 """Reference numbers: PREFIX-YEAR-NNNNNN, one sequence per prefix and year, safe across workers."""
+
 import re
 
 from sqlalchemy import insert, update

@@ -1,11 +1,13 @@
 """One Settings object, read from the environment (prefix SATHI_), reached through a cached function."""
+
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from common.secrets import DEFAULTS as DEFAULT_SECRETS, is_production, refuse_defaults
+from common.secrets import DEFAULTS as DEFAULT_SECRETS
+from common.secrets import is_production, refuse_defaults
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +45,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SATHI_TWILIO_ACCOUNT_SID", "TWILIO_ACCOUNT_SID"),
     )
     twilio_auth_token: str = Field(
-        default=DEFAULT_SECRETS["SATHI_TWILIO_AUTH_TOKEN"], validation_alias=AliasChoices("SATHI_TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN")
+        default=DEFAULT_SECRETS["SATHI_TWILIO_AUTH_TOKEN"],
+        validation_alias=AliasChoices("SATHI_TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN"),
     )
     twilio_api_base: str = "http://127.0.0.1:8000/sandbox/twilio"
     twilio_whatsapp_from: str = "whatsapp:+14155238886"
@@ -122,12 +125,15 @@ class Settings(BaseSettings):
         token is always held: WhatsApp goes out through Twilio and its status callbacks are signed."""
         refuse_defaults(
             {
-                "SATHI_ACTIONS_TOKEN": self.actions_token, "SATHI_CHANNELS_TOKEN": self.channels_token,
-                "SATHI_TURN_SECRET": self.turn_secret, "SATHI_PAYMENT_SECRET": self.payment_secret,
+                "SATHI_ACTIONS_TOKEN": self.actions_token,
+                "SATHI_CHANNELS_TOKEN": self.channels_token,
+                "SATHI_TURN_SECRET": self.turn_secret,
+                "SATHI_PAYMENT_SECRET": self.payment_secret,
                 "SATHI_CERTIFICATE_LINK_SECRET": self.certificate_link_secret,
                 "SATHI_TWILIO_AUTH_TOKEN": self.twilio_auth_token,
             },
-            production=is_production({"SATHI_ENV": self.env}), sandbox_enabled=self.sandbox_enabled,
+            production=is_production({"SATHI_ENV": self.env}),
+            sandbox_enabled=self.sandbox_enabled,
         )
 
 

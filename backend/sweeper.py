@@ -1,5 +1,6 @@
 """Runs the SLA escalation sweep periodically: `python -m backend.sweeper`, or inside the backend
 process (the default). Safe to run in several places at once; see backend/services/escalation.py."""
+
 import logging
 import signal
 import threading
@@ -20,7 +21,9 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> list[str]:
     with get_session_factory(settings.database_url)() as session:
         for workflow in workflows.values():
             if any(a.name == "ESCALATE" for a in workflow.actions):
-                escalated += sweep(session, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now or datetime.now(UTC))
+                escalated += sweep(
+                    session, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now or datetime.now(UTC)
+                )
     return escalated
 
 

@@ -6,6 +6,7 @@ lets the version column guard against lost updates when the session flushes. The
 declares (to the citizen, to whoever holds the case now) are queued on the case and saved in the
 same transaction.
 """
+
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -174,13 +175,19 @@ def apply_action(
     for notice in definition.notify:
         if recipients[notice.to] is not None:
             values = {
-                "reason": reason or "", "state_key": f"case_state.{workflow.service}.{definition.to}",
+                "reason": reason or "",
+                "state_key": f"case_state.{workflow.service}.{definition.to}",
                 "category_key": f"{workflow.service}_category.{case.details['category']}" if case.details.get("category") else "",
-                "ward": case.details.get("ward", ""), "due": _local_date(case.sla_due_at),
+                "ward": case.details.get("ward", ""),
+                "due": _local_date(case.sla_due_at),
                 **(variables or {}),  # the caller's own values win (a service's promise over a step's SLA)
             }
             notify(
-                case, to=recipients[notice.to], key=notice.key, now=now, media_url=media_url,
+                case,
+                to=recipients[notice.to],
+                key=notice.key,
+                now=now,
+                media_url=media_url,
                 menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
                 **values,
             )

@@ -5,6 +5,7 @@ channel, created on Rasa's event loop.
 Every call here is safe to repeat (a claim by the same claimant is still first, finishing a turn
 twice queues nothing), so a connection the backend closed under us, a reset or a refused connect
 is retried a few times before the caller hears BackendUnavailable."""
+
 import asyncio
 import logging
 from dataclasses import dataclass
@@ -92,40 +93,87 @@ class BackendLink:
         raise AssertionError("unreachable")
 
     async def claim(
-        self, *, provider: str, external_id: str, channel: str, phone: str,
-        payload: dict[str, Any] | None = None, claimant: str | None = None, retry: bool = True,
+        self,
+        *,
+        provider: str,
+        external_id: str,
+        channel: str,
+        phone: str,
+        payload: dict[str, Any] | None = None,
+        claimant: str | None = None,
+        retry: bool = True,
     ) -> Claim:
         """retry=False: one try, for a caller that has somewhere else to keep the message."""
         data = await self._request(
-            "POST", "/api/v1/channels/inbound",
-            {"provider": provider, "external_id": external_id, "channel": channel, "phone": phone,
-             "payload": payload, "claimant": claimant},
+            "POST",
+            "/api/v1/channels/inbound",
+            {
+                "provider": provider,
+                "external_id": external_id,
+                "channel": channel,
+                "phone": phone,
+                "payload": payload,
+                "claimant": claimant,
+            },
             delays=RETRY_DELAYS if retry else (),
         )
-        return Claim(data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"), data.get("turn"))
+        return Claim(
+            data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"), data.get("turn")
+        )
 
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
-        await self._request("PUT", "/api/v1/channels/inbound/response", {"provider": provider, "external_id": external_id, "response": response})
+        await self._request(
+            "PUT", "/api/v1/channels/inbound/response", {"provider": provider, "external_id": external_id, "response": response}
+        )
 
     async def opt_out(
-        self, *, phone: str, channel: str, opted_out: bool, language: str, inbound_id: int | None = None, claimant: str | None = None
+        self,
+        *,
+        phone: str,
+        channel: str,
+        opted_out: bool,
+        language: str,
+        inbound_id: int | None = None,
+        claimant: str | None = None,
     ) -> None:
         await self._request(
-            "POST", "/api/v1/channels/opt-out",
-            {"phone": phone, "channel": channel, "opted_out": opted_out, "language": language,
-             "inbound_id": inbound_id, "claimant": claimant},
+            "POST",
+            "/api/v1/channels/opt-out",
+            {
+                "phone": phone,
+                "channel": channel,
+                "opted_out": opted_out,
+                "language": language,
+                "inbound_id": inbound_id,
+                "claimant": claimant,
+            },
         )
 
     async def queue_replies(
-        self, *, channel: str, phone: str, replies: list[dict[str, Any]], menu: dict[str, str] | None, kind: str = "reply",
-        inbound_id: int | None = None, claimant: str | None = None,
+        self,
+        *,
+        channel: str,
+        phone: str,
+        replies: list[dict[str, Any]],
+        menu: dict[str, str] | None,
+        kind: str = "reply",
+        inbound_id: int | None = None,
+        claimant: str | None = None,
     ) -> None:
         """With inbound_id this also finishes that turn (if the claimant still holds it), even with nothing to say."""
         if replies or menu is not None or inbound_id is not None:
             await self._request(
-                "POST", "/api/v1/outbox/replies",
-                {"channel": channel, "phone": phone, "replies": replies, "menu": menu, "kind": kind,
-                 "inbound_id": inbound_id, "claimant": claimant},
+                "POST",
+                "/api/v1/outbox/replies",
+                {
+                    "channel": channel,
+                    "phone": phone,
+                    "replies": replies,
+                    "menu": menu,
+                    "kind": kind,
+                    "inbound_id": inbound_id,
+                    "claimant": claimant,
+                },
             )
 
     async def start_turn(self, *, inbound_id: int, claimant: str) -> TurnStart | None:
@@ -147,7 +195,9 @@ class BackendLink:
     async def retry_later(self, *, inbound_id: int, claimant: str, delay_seconds: float) -> None:
         try:
             await self._request(
-                "POST", f"/api/v1/channels/inbound/{inbound_id}/retry-later", {"claimant": claimant, "delay_seconds": delay_seconds}
+                "POST",
+                f"/api/v1/channels/inbound/{inbound_id}/retry-later",
+                {"claimant": claimant, "delay_seconds": delay_seconds},
             )
         except BackendRefused:
             pass  # done meanwhile, or another process has it: nothing to hold back

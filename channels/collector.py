@@ -1,5 +1,6 @@
 """Collects the bot's replies to one inbound message whole (text, buttons and the locale key they
 came from), under the channel's name so the NLG picks that channel's wording."""
+
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel

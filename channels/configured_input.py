@@ -1,6 +1,7 @@
 """The one way Sathi's input channels are built from bot/credentials.yml: its keys are the
 constructor's keyword arguments. With SATHI_ENV=production no channel is built on a published
 default secret, so the Rasa process refuses to start and says which (common/secrets.py)."""
+
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -30,7 +31,9 @@ def held_secrets(secret_credentials: Mapping[str, str], credentials: Mapping[str
     whatever its key (the token to the backend), and Rasa's HTTP API token while the API is on.
     Rasa hands its channels none of its own options, so that one is read from the command line."""
     held = {name: str(credentials.get(key) or "") for key, name in secret_credentials.items()}
-    held |= {_NAME_OF_DEFAULT[value]: value for value in credentials.values() if isinstance(value, str) and value in _NAME_OF_DEFAULT}
+    held |= {
+        _NAME_OF_DEFAULT[value]: value for value in credentials.values() if isinstance(value, str) and value in _NAME_OF_DEFAULT
+    }
     if "--enable-api" in argv:
         held["SATHI_RASA_TOKEN"] = _option(argv, "-t", "--auth-token")
     return held

@@ -2,6 +2,7 @@
 {"id", "from", "text"} and signs the raw body with HMAC-SHA256 of a shared secret, hex, in
 X-Gateway-Signature; replies leave through the outbox with backend setting sms_provider=http_gateway
 (backend/senders/http_gateway.py). Everything after verification is the same as Twilio SMS."""
+
 import json
 import logging
 from typing import Any

@@ -1,4 +1,5 @@
 """Twilio's inbound webhook forms, decoded into one typed shape (courier: decode, then normalise)."""
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +42,12 @@ class InboundText:
             data["media"] = [{"url": m.url, "content_type": m.content_type} for m in self.media]
         if self.location:
             data["location"] = {
-                "latitude": self.location.latitude, "longitude": self.location.longitude,
-                "address": self.location.address, "label": self.location.label,
+                "latitude": self.location.latitude,
+                "longitude": self.location.longitude,
+                "address": self.location.address,
+                "label": self.location.label,
             }
         return data
-
 
     def payload(self, channel: str) -> dict[str, Any]:
         """What is kept so the turn can run again after a crash: the sender as the provider wrote

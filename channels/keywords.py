@@ -1,5 +1,6 @@
 """Keywords a text channel acts on before the conversation: STOP and START in all three
 languages (locales/keywords.yml), and STATUS followed by a reference number."""
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +31,12 @@ def _fold(text: str) -> str:
 @lru_cache
 def _table() -> dict[str, tuple[str, str]]:
     data = yaml.safe_load(KEYWORDS_FILE.read_text(encoding="utf-8"))
-    return {_fold(str(word)): (kind, language) for kind, by_language in data.items() for language, words in by_language.items() for word in words}
+    return {
+        _fold(str(word)): (kind, language)
+        for kind, by_language in data.items()
+        for language, words in by_language.items()
+        for word in words
+    }
 
 
 def match(text: str) -> Keyword | None:
@@ -44,7 +50,7 @@ def match(text: str) -> Keyword | None:
     if reference:
         head = _fold(folded[: reference.start()])
         hit = _table().get(head)
-        if hit and hit[0] == "status" and not folded[reference.end():].strip():
+        if hit and hit[0] == "status" and not folded[reference.end() :].strip():
             prefix, year, number = reference.groups()
             return Keyword("status", hit[1], f"{prefix.upper()}-{year}-{int(number):06d}")
     return None

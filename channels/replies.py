@@ -1,5 +1,6 @@
 """The bot's collected replies, made into what a text channel can carry: buttons become numbered
 options (remembered, so "2" means the second), SMS bodies are split to fit."""
+
 from typing import Any
 
 from channels.sms_text import numbered_menu, split_body
@@ -27,10 +28,12 @@ def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dic
         locale = (message.get("custom") or {}).get("locale") or {}
         bodies = split_body(text) if channel == "sms" else ([text[:4096]] if text.strip() else [])
         for body in bodies:
-            replies.append({
-                "body": body,
-                "locale_key": locale.get("key"),
-                "language": locale.get("language", "en"),
-                "variables": locale.get("variables", {}),
-            })
+            replies.append(
+                {
+                    "body": body,
+                    "locale_key": locale.get("key"),
+                    "language": locale.get("language", "en"),
+                    "variables": locale.get("variables", {}),
+                }
+            )
     return replies, menu

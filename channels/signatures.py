@@ -5,6 +5,7 @@ Indian SMS gateway signs the raw body with HMAC-SHA256 of a shared secret.
 Twilio signs the URL it called. Behind a proxy or a load balancer the request arrives on another
 host and scheme, so the URL is rebuilt from the configured public base URL plus the path and query
 the request carried."""
+
 import hashlib
 import hmac
 from collections.abc import Mapping

@@ -1,6 +1,7 @@
 """SMS bodies that fit: GSM-7 when every character allows it (160 a segment, 153 when joined),
 UCS-2 otherwise (any Hindi or Odia: 70, 67 joined), and never more than the 1,600 characters a
 single Twilio message may carry: longer text is split at line or sentence ends."""
+
 import math
 import re
 

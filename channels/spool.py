@@ -6,6 +6,7 @@ The channel drains the spool into the backend when it answers again; from there 
 durable as usual.
 
 Local on purpose: it must work exactly when the shared database does not."""
+
 import json
 import sqlite3
 import threading
@@ -57,7 +58,10 @@ class Spool:
             return self._holds(source, sender)
 
     def _holds(self, source: str, sender: str) -> bool:
-        return self._db.execute("SELECT 1 FROM spool WHERE source = ? AND sender = ? LIMIT 1", (source, sender)).fetchone() is not None
+        return (
+            self._db.execute("SELECT 1 FROM spool WHERE source = ? AND sender = ? LIMIT 1", (source, sender)).fetchone()
+            is not None
+        )
 
     def waiting(self, source: str, limit: int = 50) -> list[Spooled]:
         with self._lock:

@@ -13,19 +13,23 @@ kept and will be answered.
 
 While a turn runs its process renews the lease, and replies are taken only from the process that
 holds it, so a slow turn is never run a second time elsewhere."""
+
 import asyncio
 import inspect
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from backend.privacy import mask_phone
 from bot import action_endpoint
 from channels import keywords
 from channels.backend_link import BackendLink, BackendRefused, BackendUnavailable, Claim, TurnStart, UnfinishedTurn
@@ -36,9 +40,6 @@ from channels.replies import text_replies
 from channels.spool import Spool
 from locales import render
 from locales.detect import detect
-from backend.privacy import mask_phone
-from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +68,22 @@ class Turn:
     @classmethod
     def claimed(cls, claim: Claim, sid: str, payload: dict[str, Any]) -> "Turn":
         assert claim.inbound_id is not None
-        return cls(claim.inbound_id, sid, str(payload["sender"]), str(payload.get("text", "")), dict(payload.get("metadata") or {}))
+        return cls(
+            claim.inbound_id, sid, str(payload["sender"]), str(payload.get("text", "")), dict(payload.get("metadata") or {})
+        )
 
     @classmethod
     def resumed_from(cls, turn: UnfinishedTurn) -> "Turn":
         payload = turn.payload
-        return cls(turn.inbound_id, turn.external_id, str(payload.get("sender", "")), str(payload.get("text", "")),
-                   dict(payload.get("metadata") or {}), turn.attempts, resumed=True)
+        return cls(
+            turn.inbound_id,
+            turn.external_id,
+            str(payload.get("sender", "")),
+            str(payload.get("text", "")),
+            dict(payload.get("metadata") or {}),
+            turn.attempts,
+            resumed=True,
+        )
 
 
 class TextChannelInput(ConfiguredInput):
@@ -132,7 +142,7 @@ class TextChannelInput(ConfiguredInput):
                 return self._keep_quietly(message, payload)  # behind what of theirs already waits
             try:
                 claim = await self._claim_within_budget(message, payload)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return self._keep_quietly(message, payload)  # the backend is slow, not down
             except BackendUnavailable as exc:
                 return self._keep_for_later(message, payload, exc)
@@ -157,8 +167,13 @@ class TextChannelInput(ConfiguredInput):
 
     async def _claim_within_budget(self, message: InboundText, payload: dict[str, Any]) -> Claim:
         claim = self.backend.claim(
-            provider=self.provider, external_id=message.sid, channel=self.channel, phone=message.sender,
-            payload=payload, claimant=self.claimant, retry=self.spool is None,
+            provider=self.provider,
+            external_id=message.sid,
+            channel=self.channel,
+            phone=message.sender,
+            payload=payload,
+            claimant=self.claimant,
+            retry=self.spool is None,
         )
         if self.spool is None:
             return await claim
@@ -176,7 +191,9 @@ class TextChannelInput(ConfiguredInput):
             logger.error("%s: backend unavailable and no spool configured, message not taken: %s", self.name(), exc)
             return response.text("temporarily unavailable", status=503)
         first_for_sender = self.spool.keep(self.name(), message.sid, message.sender, payload)
-        logger.error("%s: backend unavailable (%s); message from %s kept in the spool", self.name(), exc, mask_phone(message.sender))
+        logger.error(
+            "%s: backend unavailable (%s); message from %s kept in the spool", self.name(), exc, mask_phone(message.sender)
+        )
         keyword = keywords.match(message.text)
         if not first_for_sender or (keyword and keyword.about_messages):
             return self.acknowledgement()  # told once per outage; STOP gets its own confirmation later
@@ -194,11 +211,13 @@ class TextChannelInput(ConfiguredInput):
                     logger.exception("%s: resuming unfinished turns failed", self.name())
             try:  # a message just kept wakes the pass at once
                 await asyncio.wait_for(self._wake.wait(), RESUME_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _resume_unfinished(self, on_new_message: OnNewMessage) -> None:
-        for unfinished in await self.backend.take_unfinished(provider=self.provider, channel=self.channel, claimant=self.claimant):
+        for unfinished in await self.backend.take_unfinished(
+            provider=self.provider, channel=self.channel, claimant=self.claimant
+        ):
             self._spawn(self._converse(Turn.resumed_from(unfinished), on_new_message))
 
     async def _drain_spool(self, on_new_message: OnNewMessage) -> None:
@@ -207,8 +226,12 @@ class TextChannelInput(ConfiguredInput):
         for kept in self.spool.waiting(self.name()):
             try:
                 claim = await self.backend.claim(
-                    provider=self.provider, external_id=kept.sid, channel=self.channel, phone=kept.sender,
-                    payload=kept.payload, claimant=self.claimant,
+                    provider=self.provider,
+                    external_id=kept.sid,
+                    channel=self.channel,
+                    phone=kept.sender,
+                    payload=kept.payload,
+                    claimant=self.claimant,
                 )
             except BackendRefused as exc:  # it will never be taken: it must not hold up the rest
                 logger.error("%s: the backend refused a kept message from %s: %s", self.name(), mask_phone(kept.sender), exc)
@@ -262,8 +285,12 @@ class TextChannelInput(ConfiguredInput):
             keyword = None  # nothing to undo: "start" is just a word in the conversation
         if keyword and keyword.about_messages:
             await self.backend.opt_out(
-                phone=turn.sender, channel=self.channel, opted_out=keyword.kind == "stop", language=keyword.language,
-                inbound_id=turn.inbound_id, claimant=self.claimant,
+                phone=turn.sender,
+                channel=self.channel,
+                opted_out=keyword.kind == "stop",
+                language=keyword.language,
+                inbound_id=turn.inbound_id,
+                claimant=self.claimant,
             )
             return
         if start.opted_out:  # they said STOP: nothing goes to this number until START
@@ -282,13 +309,23 @@ class TextChannelInput(ConfiguredInput):
     async def _finish(self, turn: Turn, replies: list[dict[str, Any]], menu: dict[str, str] | None) -> None:
         try:
             await self.backend.queue_replies(
-                channel=self.channel, phone=turn.sender, replies=replies, menu=menu, inbound_id=turn.inbound_id, claimant=self.claimant
+                channel=self.channel,
+                phone=turn.sender,
+                replies=replies,
+                menu=menu,
+                inbound_id=turn.inbound_id,
+                claimant=self.claimant,
             )
         except BackendRefused as exc:  # replies the backend will never take: the turn ends in an apology
             logger.error("%s: replies to %s refused: %s", self.name(), mask_phone(turn.sender), exc)
             sorry = [{"body": self._local_reply("utter_turn_failed", turn.text)}]
             await self.backend.queue_replies(
-                channel=self.channel, phone=turn.sender, replies=sorry, menu=None, inbound_id=turn.inbound_id, claimant=self.claimant
+                channel=self.channel,
+                phone=turn.sender,
+                replies=sorry,
+                menu=None,
+                inbound_id=turn.inbound_id,
+                claimant=self.claimant,
             )
 
     async def _bot_messages(
@@ -321,12 +358,14 @@ class TextChannelInput(ConfiguredInput):
         events = await self._events(turn.sender)
         last_try = None
         for index, event in enumerate(events):
-            if isinstance(event, UserUttered) and (event.message_id == turn.sid or str(event.message_id or "").startswith(f"{turn.sid}#")):
+            if isinstance(event, UserUttered) and (
+                event.message_id == turn.sid or str(event.message_id or "").startswith(f"{turn.sid}#")
+            ):
                 last_try = index
         if last_try is None:
             return None
         said = []
-        for event in events[last_try + 1:]:
+        for event in events[last_try + 1 :]:
             if isinstance(event, UserUttered):
                 break
             if isinstance(event, BotUttered):

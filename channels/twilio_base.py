@@ -1,5 +1,6 @@
 """X-Twilio-Signature on an incoming request, checked against the public URL Twilio called
 (rebuilt from configuration, so it holds behind a proxy). Every Twilio channel checks it first."""
+
 import logging
 from urllib.parse import parse_qsl
 

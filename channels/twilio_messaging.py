@@ -1,4 +1,5 @@
 """Twilio WhatsApp and Twilio SMS as Rasa input channels (the flow is channels/text_channel.py)."""
+
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -18,7 +19,13 @@ class TwilioMessagingInput(TextChannelInput):
     secret_credentials = {"auth_token": "SATHI_TWILIO_AUTH_TOKEN"}
 
     def __init__(
-        self, auth_token: str, public_base_url: str, backend_url: str, channels_token: str, spool_path: str | None = None, **_: Any
+        self,
+        auth_token: str,
+        public_base_url: str,
+        backend_url: str,
+        channels_token: str,
+        spool_path: str | None = None,
+        **_: Any,
     ) -> None:
         super().__init__(backend_url, channels_token, spool_path)
         self.check = TwilioRequestCheck(auth_token, public_base_url)
@@ -31,7 +38,11 @@ class TwilioMessagingInput(TextChannelInput):
 
     def acknowledgement(self, reply: str | None = None) -> HTTPResponse:
         # A <Message> in the answer is sent by Twilio itself: it needs nothing of ours to be up.
-        body = f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(reply)}</Message></Response>' if reply else EMPTY_TWIML
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(reply)}</Message></Response>'
+            if reply
+            else EMPTY_TWIML
+        )
         return response.text(body, content_type="text/xml")
 
 

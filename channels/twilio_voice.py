@@ -5,28 +5,29 @@ recorded prompts (<Play>) in Odia, which Twilio can neither speak nor hear.
 Voice answers synchronously (TwiML in the HTTP response), so each step runs the conversation
 before answering; Twilio allows 15 s and a turn takes well under one. Each CallSid step is claimed
 once; a retried step gets the TwiML the first one produced."""
+
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import twiml
-from channels.backend_link import BackendUnavailable
+from channels.backend_link import BackendLink, BackendUnavailable
 from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.replies import numbered_options
-from channels.backend_link import BackendLink
-from channels.twilio_base import TwilioRequestCheck
 from channels.signatures import public_url
+from channels.twilio_base import TwilioRequestCheck
 from locales import LANGUAGES, render
 from locales.script import clean_text, romanise
 from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
-from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,13 @@ class VoiceInput(ConfiguredInput):
         return "twilio_voice"
 
     def __init__(
-        self, auth_token: str, public_base_url: str, backend_url: str, channels_token: str,
-        sms_summary_keys: list[str] | None = None, record_for_keys: list[str] | None = None,
+        self,
+        auth_token: str,
+        public_base_url: str,
+        backend_url: str,
+        channels_token: str,
+        sms_summary_keys: list[str] | None = None,
+        record_for_keys: list[str] | None = None,
     ) -> None:
         self.check = TwilioRequestCheck(auth_token, public_base_url)
         self.public_base_url = public_base_url
@@ -88,10 +94,16 @@ class VoiceInput(ConfiguredInput):
                 return response.text("malformed webhook", status=400)
             step = _int(request.args.get("step"), 0)
             try:
-                claim = await self.backend.claim(provider=self.provider, external_id=f"{call_sid}:{step}", channel=self.channel, phone=caller)
+                claim = await self.backend.claim(
+                    provider=self.provider, external_id=f"{call_sid}:{step}", channel=self.channel, phone=caller
+                )
             except BackendUnavailable as exc:
                 logger.error("voice: backend unavailable: %s", exc)
-                return self._xml(twiml.response(twiml.say(render("utter_service_unavailable", "en", self.name())["text"], "en"), twiml.hangup()))
+                return self._xml(
+                    twiml.response(
+                        twiml.say(render("utter_service_unavailable", "en", self.name())["text"], "en"), twiml.hangup()
+                    )
+                )
             if not claim.first:  # Twilio retried this step: same answer, the conversation moved once
                 return self._xml(claim.response or twiml.response(twiml.pause(1), twiml.redirect(self._url(**request.args))))
             answer = await self._step(request, form, caller, step, on_new_message, claim.turn)
@@ -141,12 +153,17 @@ class VoiceInput(ConfiguredInput):
             lead = self._in_every_language("utter_voice_invalid_choice" if digit else "utter_voice_no_input")
         menu = self._in_every_language("utter_voice_choose_language")
         action = self._url(step=step + 1, silences=0 if digit or first_call else silences + 1)
-        return twiml.response(
-            twiml.gather(action, "".join(lead + menu), language="en", speech=False, num_digits=1)
-        )
+        return twiml.response(twiml.gather(action, "".join(lead + menu), language="en", speech=False, num_digits=1))
 
     async def _converse(
-        self, caller: str, step: int, language: str, heard: str, on_new_message: Callable, turn: str | None, then: str | None = None
+        self,
+        caller: str,
+        step: int,
+        language: str,
+        heard: str,
+        on_new_message: Callable,
+        turn: str | None,
+        then: str | None = None,
     ) -> str:
         collector = ReplyCollector(self.name())
         # The step's grant goes with what was heard: the action server acts for this caller only.
@@ -201,7 +218,9 @@ class VoiceInput(ConfiguredInput):
         parts = spoken_parts(key, language, {k: str(v) for k, v in variables.items()}) if key else None
         if parts is None:  # no recording for this text: Twilio's en-IN voice reads it romanised
             return [twiml.say(romanise(text, language), "en")] if text.strip() else []
-        return [twiml.play(self._audio_url(language, value)) if kind == "play" else twiml.say(value, "en") for kind, value in parts]
+        return [
+            twiml.play(self._audio_url(language, value)) if kind == "play" else twiml.say(value, "en") for kind, value in parts
+        ]
 
 
 def _menu(value: str | None) -> dict[str, str]:

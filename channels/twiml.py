@@ -1,4 +1,5 @@
 """TwiML for the IVR, built from small pieces (every attribute and text escaped)."""
+
 import re
 from xml.sax.saxutils import escape, quoteattr
 
@@ -41,7 +42,7 @@ def record(action_url: str, *, max_seconds: int = 120) -> str:
     """For a free-text answer where Twilio cannot transcribe the language: the caller speaks after
     the beep and ends with # or silence; Twilio posts the RecordingUrl to action_url."""
     return (
-        f"<Record action={quoteattr(action_url)} method=\"POST\" maxLength=\"{max_seconds}\" timeout=\"5\" "
+        f'<Record action={quoteattr(action_url)} method="POST" maxLength="{max_seconds}" timeout="5" '
         'finishOnKey="#" playBeep="true"/>'
     )
 
@@ -55,7 +56,7 @@ def hangup() -> str:
 
 
 def redirect(url: str) -> str:
-    return f"<Redirect method=\"POST\">{escape(url)}</Redirect>"
+    return f'<Redirect method="POST">{escape(url)}</Redirect>'
 
 
 def pause(seconds: int = 1) -> str:

@@ -2,6 +2,7 @@
 box. The defaults are published (they are in this file), so a process started with
 SATHI_ENV=production refuses to start while any secret it holds is still its default, and says
 which; development keeps them so `make run` works with nothing set."""
+
 import os
 from collections.abc import Mapping
 
@@ -41,15 +42,19 @@ def refuse_defaults(values: Mapping[str, str], *, production: bool, sandbox_enab
     default still in use (and the Twilio sandbox if it is on), when production is set."""
     if not production:
         return
-    problems = [f"{name} is the published development default" for name, value in values.items()
-                if name in DEFAULTS and (not value or value == DEFAULTS[name])]
+    problems = [
+        f"{name} is the published development default"
+        for name, value in values.items()
+        if name in DEFAULTS and (not value or value == DEFAULTS[name])
+    ]
     # One secret per purpose: the actions' token equal to the channels' would pass both callers' checks.
     holders: dict[str, list[str]] = {}
     for name, value in values.items():
         if value:
             holders.setdefault(value, []).append(name)
-    problems += [f"{' and '.join(names)} are the same secret (each purpose needs its own)"
-                 for names in holders.values() if len(names) > 1]
+    problems += [
+        f"{' and '.join(names)} are the same secret (each purpose needs its own)" for names in holders.values() if len(names) > 1
+    ]
     if sandbox_enabled:
         problems.append("SATHI_SANDBOX_ENABLED is on (the built-in Twilio and payment sandboxes)")
     if problems:

@@ -6,6 +6,7 @@ variable whose name ends in `_key` names another catalog key, rendered in the sa
 channel and substituted as {name-without-_key}. This module runs in both the Rasa and the main
 environment, so it needs only PyYAML, langdetect and indic-transliteration, which both lock files pin.
 """
+
 import logging
 import string
 from functools import lru_cache

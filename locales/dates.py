@@ -2,6 +2,7 @@
 "ଆସନ୍ତାକାଲି", "25 Nov", "25 नवंबर", "୨୫ ନଭେମ୍ବର", "25/11", "25-11-2026", "2026-11-25", "Friday".
 The words are data (locales/date_words.yml); this module only reads them. A date without a year
 is the next such date from today."""
+
 import re
 from datetime import date, timedelta
 from functools import lru_cache

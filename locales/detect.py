@@ -8,6 +8,7 @@ form of writing), with a lexicon of romanised words that only one language uses,
 never decisive, so they never flip the conversation's language, and neither is a message without
 a single function word of the language it looks like (a name, a place: "Sanjay Kumar Mahato").
 """
+
 import math
 import re
 from collections import Counter, defaultdict
@@ -70,10 +71,7 @@ def nlu_examples(path: Path) -> list[tuple[str, str]]:
 def training_examples(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
     """(form, text) for every Latin-script NLU example, read from data/nlu/<form>/*.yml."""
     return [
-        (form, text)
-        for form in LATIN_FORMS
-        for path in sorted((nlu_dir / form).glob("*.yml"))
-        for _, text in nlu_examples(path)
+        (form, text) for form in LATIN_FORMS for path in sorted((nlu_dir / form).glob("*.yml")) for _, text in nlu_examples(path)
     ]
 
 

@@ -2,6 +2,7 @@
 spelling-tolerant key under which a place name matches whether typed in Devanagari, Odia or Latin.
 
 Runs in both environments (the Rasa NLG uses romanise for SMS; the backend uses match_key)."""
+
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -66,9 +67,27 @@ _NATIVE_RUN = re.compile(r"[\u0900-\u097F]+(?:\s+[\u0900-\u097F]+)*|[\u0B00-\u0B
 
 # OPTITRANS capitals and signs -> plain letters a reader of SMS Hinglish/Odia would type.
 _READABLE = [
-    ("RRi", "ri"), ("R", "ri"), ("~N", "n"), ("~n", "n"), ("A", "aa"), ("I", "ee"), ("U", "oo"),
-    ("N", "n"), ("M", "n"), ("Y", "y"), ("T", "t"), ("D", "d"), ("Sh", "sh"), ("Ch", "chh"),
-    (".D", "d"), (".", ""), ("H", "h"), ("L", "l"), ("~", ""), ("^", ""), ("'", ""),
+    ("RRi", "ri"),
+    ("R", "ri"),
+    ("~N", "n"),
+    ("~n", "n"),
+    ("A", "aa"),
+    ("I", "ee"),
+    ("U", "oo"),
+    ("N", "n"),
+    ("M", "n"),
+    ("Y", "y"),
+    ("T", "t"),
+    ("D", "d"),
+    ("Sh", "sh"),
+    ("Ch", "chh"),
+    (".D", "d"),
+    (".", ""),
+    ("H", "h"),
+    ("L", "l"),
+    ("~", ""),
+    ("^", ""),
+    ("'", ""),
 ]
 _HINDI_FINAL_SCHWA = re.compile(r"(?<=[bcdfghjklmnpqrstvwxyz])a\b")
 # GSM 03.38 basic character set: what an SMS can carry at 160 characters a segment.
@@ -106,8 +125,21 @@ def is_gsm7(text: str) -> bool:
 # v/b, w/v, z/j, sh/s swaps all collapse, so "Saheed Nagar", "shahid nagar", "शहीद नगर" and
 # "ଶହୀଦ ନଗର" share one key.
 _FOLDS = [
-    ("chh", "c"), ("ch", "c"), ("sh", "s"), ("ph", "f"), ("aa", "a"), ("ee", "i"), ("ii", "i"),
-    ("oo", "u"), ("uu", "u"), ("iy", "i"), ("w", "b"), ("v", "b"), ("z", "j"), ("q", "k"), ("x", "ks"),
+    ("chh", "c"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("ph", "f"),
+    ("aa", "a"),
+    ("ee", "i"),
+    ("ii", "i"),
+    ("oo", "u"),
+    ("uu", "u"),
+    ("iy", "i"),
+    ("w", "b"),
+    ("v", "b"),
+    ("z", "j"),
+    ("q", "k"),
+    ("x", "ks"),
 ]
 _ASPIRATED = re.compile(r"([bcdgjkpt])h")
 _REPEATS = re.compile(r"(.)\1+")

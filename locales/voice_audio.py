@@ -2,6 +2,7 @@
 one audio file, named by a hash of its words, and the variable parts ({reference}, ...) are read
 out by Twilio's en-IN voice. scripts/voice_prompts.py makes the files (espeak-ng by default; human
 recordings replace them file for file, see the README)."""
+
 import hashlib
 import string
 from pathlib import Path

@@ -1,14 +1,14 @@
 """Who is calling, for the routes people use: the console session's cookie, and its CSRF token on
 every request that changes something. The actor is whoever signed in; nothing in a request body
 says who acts."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from backend.api.deps import NowDep, SessionDep, SettingsDep
 from backend.api.schemas import SignInCodeIn, SignInIn
-from backend.models import ConsoleSession
-from backend.models import Case
+from backend.models import Case, ConsoleSession
 from backend.services import audit, signin
 from backend.services.access import Actor, Refused, is_admin, sees_personal_data
 from backend.services.cases import case_with_file
@@ -34,13 +34,17 @@ ConsoleSessionDep = Annotated[ConsoleSession, Depends(console_session)]
 async def csrf_token_given(request: Request) -> str:
     """The token the request carries: the header (scripts, fetch) or the form field (pages)."""
     given = request.headers.get(CSRF_HEADER, "")
-    if not given and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    if not given and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         given = str((await request.form()).get(CSRF_FIELD) or "")
     return given
 
 
 def signed_in(
-    request: Request, current: ConsoleSessionDep, given: Annotated[str, Depends(csrf_token_given)],
+    request: Request,
+    current: ConsoleSessionDep,
+    given: Annotated[str, Depends(csrf_token_given)],
 ) -> Actor:
     if request.method not in SAFE_METHODS and not (given and same_secret(given, current.csrf_token)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "csrf_token_missing_or_wrong"})
@@ -62,8 +66,13 @@ def client_address(request: Request) -> str:
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
     response.set_cookie(
         # max_age, not an absolute time: a browser whose clock is off still keeps it as long as the session.
-        COOKIE, token, max_age=int(settings.console_session_hours * 3600), httponly=True, secure=settings.console_cookie_secure,
-        samesite="lax", path="/",
+        COOKIE,
+        token,
+        max_age=int(settings.console_session_hours * 3600),
+        httponly=True,
+        secure=settings.console_cookie_secure,
+        samesite="lax",
+        path="/",
     )
 
 
@@ -86,13 +95,15 @@ def request_code(body: SignInCodeIn, request: Request, session: SessionDep, sett
 
 
 @router.post("/session")
-def create_session(body: SignInIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep,
-                   now: NowDep) -> dict:
+def create_session(
+    body: SignInIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> dict:
     """Signs in with the code: the session cookie is set; the answer carries the CSRF token every
     later request that changes something must send (header X-CSRF-Token)."""
     try:
-        console, token = signin.verify_code(session, settings=settings, phone_text=body.phone, code=body.code,
-                                            address=client_address(request), now=now)
+        console, token = signin.verify_code(
+            session, settings=settings, phone_text=body.phone, code=body.code, address=client_address(request), now=now
+        )
     except signin.SignInRefused as exc:
         raise _sign_in_refused(exc) from exc
     set_session_cookie(response, token, settings)

@@ -11,6 +11,7 @@ the turn grants are checked.
     officials                the console's session            (backend/api/auth.py; no token admits one)
 
 A known token on the wrong caller's route is 403 wrong_caller; no token or an unknown one is 401."""
+
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -44,6 +45,7 @@ def _only(caller: str):  # noqa: ANN202
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail={"code": "unauthorized"})
         if found != caller:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "wrong_caller"})
+
     return check
 
 
@@ -54,7 +56,9 @@ ActionsCaller = Depends(require_actions)
 
 
 def citizen_turn(
-    settings: SettingsDep, now: NowDep, _: Annotated[None, Depends(require_actions)],
+    settings: SettingsDep,
+    now: NowDep,
+    _: Annotated[None, Depends(require_actions)],
     x_sathi_turn: Annotated[str | None, Header(max_length=2000)] = None,
 ) -> TurnGrant:
     """The action server acting for the citizen whose message the dialogue is answering."""

@@ -1,4 +1,5 @@
 """Case routes common to every service: public status, history and workflow actions."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -25,19 +26,31 @@ def _case_or_404(session, reference: str) -> Case:
 
 
 @router.post("/mine", response_model=list[MyCaseOut])
-def my_cases(body: MyCasesIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> list[MyCaseOut]:
-    """"My requests": the turn's phone's cases, newest first (the phone in the body, never in a URL)."""
+def my_cases(
+    body: MyCasesIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
+) -> list[MyCaseOut]:
+    """ "My requests": the turn's phone's cases, newest first (the phone in the body, never in a URL)."""
     return [
-        MyCaseOut(reference=c.reference, service=c.service, state=c.state, sla_due_at=c.sla_due_at,
-                  holder=holder_of(session, c, workflow=workflows[c.service]),
-                  **(desludging.progress(c, masterdata_dir=settings.masterdata_dir, language=body.language)
-                     if c.service == "desludging" else {}))
+        MyCaseOut(
+            reference=c.reference,
+            service=c.service,
+            state=c.state,
+            sla_due_at=c.sla_due_at,
+            holder=holder_of(session, c, workflow=workflows[c.service]),
+            **(
+                desludging.progress(c, masterdata_dir=settings.masterdata_dir, language=body.language)
+                if c.service == "desludging"
+                else {}
+            ),
+        )
         for c in cases_of(session, phone=own_phone(turn, body.phone))
     ]
 
 
 @router.post("/lookup", response_model=CaseStatusOut)
-def lookup(body: CaseLookupIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep) -> CaseStatusOut:
+def lookup(
+    body: CaseLookupIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
+) -> CaseStatusOut:
     """The status the bot tells: as the public one, but digits typed on a keypad that fit several
     services' numbers are read as the caller's own case (the phone in the body, never in a URL)."""
     case = find_case(session, body.reference, phone=own_phone(turn, body.phone))
@@ -48,7 +61,10 @@ def lookup(body: CaseLookupIn, turn: TurnDep, session: SessionDep, settings: Set
 
 @router.get("/{reference}", response_model=CaseStatusOut)
 def case_status(
-    reference: str, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
+    reference: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
     language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
 ) -> CaseStatusOut:
     """Public: no personal data. `language` names places (a treatment plant) in the reader's language."""
@@ -76,15 +92,32 @@ def case_history(reference: str, actor: SignedInDep, session: SessionDep, workfl
 
 
 @router.post("/{reference}/actions", response_model=CaseOut)
-def act(reference: str, body: CaseActionIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
-        workflows: WorkflowsDep, now: NowDep) -> Case:
+def act(
+    reference: str,
+    body: CaseActionIn,
+    actor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+) -> Case:
     """The signed-in person's action; their roles and area decide (403 naming why not)."""
     case = _case_or_404(session, reference)
     try:
         case_actions.perform(
-            session, settings=settings, workflow=workflows[case.service], case=case, actor=actor, action=body.action,
-            now=now, reason=body.reason, out_of_order_reason=body.out_of_order_reason, assignee_id=body.assignee_id,
-            plant_code=body.plant, volume_litres=body.volume_litres, expected_version=body.expected_version,
+            session,
+            settings=settings,
+            workflow=workflows[case.service],
+            case=case,
+            actor=actor,
+            action=body.action,
+            now=now,
+            reason=body.reason,
+            out_of_order_reason=body.out_of_order_reason,
+            assignee_id=body.assignee_id,
+            plant_code=body.plant,
+            volume_litres=body.volume_litres,
+            expected_version=body.expected_version,
         )
         session.commit()
     except Refused as exc:

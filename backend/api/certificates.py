@@ -1,5 +1,6 @@
 """Certificate routes: the services and their forms, applying, the office's queue and its steps,
 the certificate PDF, the public key and the public check (API and page)."""
+
 import re
 from html import escape
 from pathlib import Path as FsPath
@@ -13,11 +14,23 @@ import locales
 from backend.api.auth import SignedInDep, case_file
 from backend.api.callers import TurnDep, filer, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
-from backend.db import get_session_factory
 from backend.api.schemas import (
-    AnswerIn, AnswerOut, CaseOut, CaseStatusOut, CertificateActionIn, CertificateIn, CertificateOut, CertificateServiceOut, CitizenIn,
-    CorrectionIn, CorrectionOut, FieldAgentOut, QueueItemOut, VerificationOut,
+    AnswerIn,
+    AnswerOut,
+    CaseOut,
+    CaseStatusOut,
+    CertificateActionIn,
+    CertificateIn,
+    CertificateOut,
+    CertificateServiceOut,
+    CitizenIn,
+    CorrectionIn,
+    CorrectionOut,
+    FieldAgentOut,
+    QueueItemOut,
+    VerificationOut,
 )
+from backend.db import get_session_factory
 from backend.services import certificate_signing, certificates, field_agents, turn_grants
 from backend.services.access import works_at
 from backend.services.cases import find_case
@@ -26,8 +39,15 @@ from backend.workflow import WorkflowError
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
 _DOCUMENT_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
 public_router = APIRouter(tags=["certificates"])
-_STATUS = {"wrong_role": 403, "not_owner": 403, "unknown_action": 404, "reason_required": 422, "invalid_application": 422,
-           "no_match": 422, "no_tatkal": 422}
+_STATUS = {
+    "wrong_role": 403,
+    "not_owner": 403,
+    "unknown_action": 404,
+    "reason_required": 422,
+    "invalid_application": 422,
+    "no_match": 422,
+    "no_tatkal": 422,
+}
 
 
 def _refused(exc: WorkflowError) -> HTTPException:
@@ -46,9 +66,12 @@ def _service(settings, workflows, code: str):  # noqa: ANN001, ANN202
 
 @router.get("/services", response_model=list[CertificateServiceOut])
 def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
-    return [d.model_dump(include={"code", "number", "fee_rupees", "tatkal_fee_rupees", "sla_days", "tatkal_sla_days",
-                                  "fields", "documents"})
-            for d in certificates.definitions(settings, workflows).values()]
+    return [
+        d.model_dump(
+            include={"code", "number", "fee_rupees", "tatkal_fee_rupees", "sla_days", "tatkal_sla_days", "fields", "documents"}
+        )
+        for d in certificates.definitions(settings, workflows).values()
+    ]
 
 
 @router.get("/services/match", response_model=CertificateServiceOut)
@@ -69,9 +92,13 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
     definition = _service(settings, workflows, code)
     if field not in {f.name for f in definition.fields}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field"})
-    answer = certificates.check_answer(definition.field(field), body.q, language=body.language,
-                                       today=now.astimezone(ZoneInfo(settings.timezone)).date(),
-                                       masterdata_dir=settings.masterdata_dir)
+    answer = certificates.check_answer(
+        definition.field(field),
+        body.q,
+        language=body.language,
+        today=now.astimezone(ZoneInfo(settings.timezone)).date(),
+        masterdata_dir=settings.masterdata_dir,
+    )
     if answer is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
     return AnswerOut(value=answer.value, label=answer.label)
@@ -85,7 +112,11 @@ def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], bo
     if kind == "mobile":
         value = field_agents.mobile_number(q)
     else:
-        value = certificates.lane_for(directory, q) if kind == "lane" else ("later" if certificates.means_later(directory, q) else None)
+        value = (
+            certificates.lane_for(directory, q)
+            if kind == "lane"
+            else ("later" if certificates.means_later(directory, q) else None)
+        )
     if value is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": kind})
     return AnswerOut(value=value)
@@ -103,8 +134,15 @@ def field_agent(body: CitizenIn, turn: TurnDep, session: SessionDep) -> FieldAge
 
 @router.post("", response_model=CertificateOut, status_code=status.HTTP_201_CREATED)
 def apply(
-    body: CertificateIn, turn: TurnDep, response: Response, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
-    workflows: WorkflowsDep, now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    body: CertificateIn,
+    turn: TurnDep,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CertificateOut:
     definition = _service(settings, workflows, body.certificate_type)
     # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
@@ -115,10 +153,20 @@ def apply(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
     try:
         case, created, link = certificates.apply(
-            session, settings=settings, workflow=workflows[definition.workflow], definition=definition,
-            answers=body.answers, documents=body.documents, tatkal=body.tatkal, phone=citizen_phone,
-            language=body.language, channel="twilio_sms" if actor.for_someone_else else body.channel,
-            actor_role=actor.actor_role, actor_id=actor.actor_id, idempotency_key=idempotency_key, now=now,
+            session,
+            settings=settings,
+            workflow=workflows[definition.workflow],
+            definition=definition,
+            answers=body.answers,
+            documents=body.documents,
+            tatkal=body.tatkal,
+            phone=citizen_phone,
+            language=body.language,
+            channel="twilio_sms" if actor.for_someone_else else body.channel,
+            actor_role=actor.actor_role,
+            actor_id=actor.actor_id,
+            idempotency_key=idempotency_key,
+            now=now,
         )
     except WorkflowError as exc:
         session.rollback()
@@ -129,8 +177,13 @@ def apply(
     elif body.documents:  # fetched after the answer, so applying never waits on a slow media host
         background.add_task(_attach_documents, settings, case.id)
     return CertificateOut(
-        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, office=case.details["office"],
-        office_label=case.details["office_label"], payment_url=link.url if link else None, upi_link=link.upi if link else None,
+        reference=case.reference,
+        state=case.state,
+        fee_rupees=case.details["fee_paise"] / 100,
+        office=case.details["office"],
+        office_label=case.details["office_label"],
+        payment_url=link.url if link else None,
+        upi_link=link.upi if link else None,
         payment_expires_at=link.payment.expires_at if link else None,
     )
 
@@ -141,8 +194,9 @@ def _attach_documents(settings, case_id: int) -> None:  # noqa: ANN001
 
 
 @router.get("/documents/{name}")
-def document(name: str, actor: SignedInDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-             now: NowDep) -> FileResponse:
+def document(
+    name: str, actor: SignedInDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> FileResponse:
     """A document sent with an application, for the office working it (signed in; audited)."""
     path = FsPath(settings.media_dir) / name
     if not _DOCUMENT_NAME.match(name) or not path.exists():
@@ -160,13 +214,30 @@ def correction(reference: str, body: CitizenIn, turn: TurnDep, session: SessionD
 
 
 @router.post("/{reference}/resubmit", response_model=CaseStatusOut)
-def resubmit(reference: str, body: CorrectionIn, turn: TurnDep, background: BackgroundTasks, session: SessionDep,
-             settings: SettingsDep, workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
+def resubmit(
+    reference: str,
+    body: CorrectionIn,
+    turn: TurnDep,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+):  # noqa: ANN201
     case = _own_returned(session, reference, turn, body.phone)
     definition = _service(settings, workflows, case.details["certificate_type"])
     with committed(session, _refused):
-        certificates.resubmit(session, settings=settings, workflow=workflows["certificate"], definition=definition,
-                              case=case, phone=body.phone, answers=body.answers, documents=body.documents, now=now)
+        certificates.resubmit(
+            session,
+            settings=settings,
+            workflow=workflows["certificate"],
+            definition=definition,
+            case=case,
+            phone=body.phone,
+            answers=body.answers,
+            documents=body.documents,
+            now=now,
+        )
     if body.documents:
         background.add_task(_attach_documents, settings, case.id)
     return case
@@ -183,40 +254,69 @@ def _own_returned(session, reference: str, turn, phone: str):  # noqa: ANN001, A
 
 
 @router.get("/queue", response_model=list[QueueItemOut])
-def office_queue(actor: SignedInDep, session: SessionDep, office: Annotated[str, Query(max_length=60)],
-                 state: str | None = None) -> list[QueueItemOut]:
+def office_queue(
+    actor: SignedInDep, session: SessionDep, office: Annotated[str, Query(max_length=60)], state: str | None = None
+) -> list[QueueItemOut]:
     """The office's work in the order it must be done: Tatkal first, then first in, first out;
     for the office's own staff."""
     if not works_at(actor, office):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_office"})
-    return [QueueItemOut(reference=c.reference, certificate_type=c.details["certificate_type"], state=c.state,
-                         lane=c.details["lane"], queued_at=c.details["queued_at"])
-            for c in certificates.queue(session, office=office, state=state)]
+    return [
+        QueueItemOut(
+            reference=c.reference,
+            certificate_type=c.details["certificate_type"],
+            state=c.state,
+            lane=c.details["lane"],
+            queued_at=c.details["queued_at"],
+        )
+        for c in certificates.queue(session, office=office, state=state)
+    ]
 
 
 @router.post("/{reference}/actions", response_model=CaseOut)
-def act(reference: str, body: CertificateActionIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
-        workflows: WorkflowsDep, now: NowDep):  # noqa: ANN201
+def act(
+    reference: str,
+    body: CertificateActionIn,
+    actor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+):  # noqa: ANN201
     """A step by the signed-in office staff member, as their role and office allow."""
     case = find_case(session, reference)
     if case is None or case.service != "certificate":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     with committed(session, _refused):
-        certificates.act(session, settings=settings, workflow=workflows["certificate"], case=case, action=body.action,
-                         actor=actor, now=now, reason=body.reason, out_of_order_reason=body.out_of_order_reason)
+        certificates.act(
+            session,
+            settings=settings,
+            workflow=workflows["certificate"],
+            case=case,
+            action=body.action,
+            actor=actor,
+            now=now,
+            reason=body.reason,
+            out_of_order_reason=body.out_of_order_reason,
+        )
     return case
 
 
 @router.get("/public-key")
 def public_key(settings: SettingsDep) -> dict[str, str]:
     """The key that checks every certificate's signature, for anyone who wants to verify offline."""
-    return {"algorithm": "Ed25519", "format": "SATHI1.<base64url claims JSON>.<base64url signature>",
-            "public_key_pem": certificate_signing.public_key_pem(settings.certificate_key_file)}
+    return {
+        "algorithm": "Ed25519",
+        "format": "SATHI1.<base64url claims JSON>.<base64url signature>",
+        "public_key_pem": certificate_signing.public_key_pem(settings.certificate_key_file),
+    }
 
 
 @router.get("/verify", response_model=VerificationOut)
 def verify(
-    session: SessionDep, settings: SettingsDep, payload: Annotated[str | None, Query(max_length=2000)] = None,
+    session: SessionDep,
+    settings: SettingsDep,
+    payload: Annotated[str | None, Query(max_length=2000)] = None,
     reference: Annotated[str | None, Query(max_length=40)] = None,
 ) -> VerificationOut:
     """Public: genuine, tampered (altered, or not signed by this office), revoked, or unknown. What
@@ -233,8 +333,12 @@ def _shown(verdict: certificates.Verdict) -> dict:
     if verdict.case is None:
         return {}
     details = verdict.case.details
-    return {"certificate_type": details["certificate_type"], "name": next(iter(details["answers"].values())),
-            "issued_on": details["certificate"]["issued_on"], "office": details["office_label"]}
+    return {
+        "certificate_type": details["certificate_type"],
+        "name": next(iter(details["answers"].values())),
+        "issued_on": details["certificate"]["issued_on"],
+        "office": details["office_label"],
+    }
 
 
 PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
@@ -246,15 +350,21 @@ background: {colour}">{message}</p></body></html>"""
 
 @public_router.get("/verify", response_class=HTMLResponse)
 def verify_page(
-    session: SessionDep, settings: SettingsDep, c: Annotated[str, Query(max_length=2000)] = "",
+    session: SessionDep,
+    settings: SettingsDep,
+    c: Annotated[str, Query(max_length=2000)] = "",
     lang: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
 ) -> HTMLResponse:
     """Where a certificate's QR code leads: the check in words anyone can read."""
     verdict = certificates.verify(session, settings=settings, payload=c)
     shown = _shown(verdict)
-    variables = {"reference": verdict.reference, "name": shown.get("name", ""), "office": shown.get("office", ""),
-                 "date": shown.get("issued_on", ""),
-                 "certificate_key": f"certificate.{shown['certificate_type']}" if shown else None}
+    variables = {
+        "reference": verdict.reference,
+        "name": shown.get("name", ""),
+        "office": shown.get("office", ""),
+        "date": shown.get("issued_on", ""),
+        "certificate_key": f"certificate.{shown['certificate_type']}" if shown else None,
+    }
     message = locales.render(f"verify_page.{verdict.status}", lang, **variables)["text"]
     colour = "#d9f2dd" if verdict.status == "genuine" else "#f8d7d7"
     title = locales.render("verify_page.title", lang)["text"]
@@ -268,5 +378,6 @@ def certificate_pdf(token: str, session: SessionDep, settings: SettingsDep) -> R
     if case is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_certificate"})
     body = certificates.pdf(case, settings=settings, verify_url=f"{settings.public_backend_url.rstrip('/')}/verify")
-    return Response(body, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{case.reference}.pdf"'})
+    return Response(
+        body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{case.reference}.pdf"'}
+    )

@@ -2,6 +2,7 @@
 "this number said STOP", "send these replies". Phones travel in bodies, never in URLs. Only the
 channels' token is taken here (backend/api/callers.py); each turn a channel takes comes with its
 grant to act for that message's phone (backend/services/turn_grants.py)."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -10,8 +11,18 @@ from backend.api.auth import AdministratorDep
 from backend.api.callers import ChannelsCaller
 from backend.api.deps import NowDep, SessionDep, SettingsDep
 from backend.api.schemas import (
-    INT_COLUMN_MAX, InboundClaimIn, InboundClaimOut, InboundResponseIn, OptOutIn, OutboxOut, RepliesIn, RetryLaterIn, TurnStartIn,
-    TurnStartOut, UnfinishedIn, UnfinishedTurnOut,
+    INT_COLUMN_MAX,
+    InboundClaimIn,
+    InboundClaimOut,
+    InboundResponseIn,
+    OptOutIn,
+    OutboxOut,
+    RepliesIn,
+    RetryLaterIn,
+    TurnStartIn,
+    TurnStartOut,
+    UnfinishedIn,
+    UnfinishedTurnOut,
 )
 from backend.outbox_worker import nudge
 from backend.privacy import mask_phone
@@ -24,11 +35,22 @@ router = APIRouter(prefix="/api/v1", tags=["channels"])
 @router.post("/channels/inbound", dependencies=[ChannelsCaller], response_model=InboundClaimOut)
 def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> InboundClaimOut:
     claim = channels.claim(
-        session, provider=body.provider, external_id=body.external_id, channel=body.channel, phone=body.phone, now=now,
-        payload=body.payload.model_dump() if body.payload else None, claimant=body.claimant, lease_seconds=settings.inbound_lease_seconds,
+        session,
+        provider=body.provider,
+        external_id=body.external_id,
+        channel=body.channel,
+        phone=body.phone,
+        now=now,
+        payload=body.payload.model_dump() if body.payload else None,
+        claimant=body.claimant,
+        lease_seconds=settings.inbound_lease_seconds,
     )
     return InboundClaimOut(
-        first=claim.first, opted_out=claim.opted_out, menu=claim.menu, response=claim.response, inbound_id=claim.inbound_id,
+        first=claim.first,
+        opted_out=claim.opted_out,
+        menu=claim.menu,
+        response=claim.response,
+        inbound_id=claim.inbound_id,
         turn=turn_grants.issue_for(session, settings, body.phone, now) if claim.first else None,
     )
 
@@ -37,11 +59,24 @@ def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsD
 def take_unfinished(body: UnfinishedIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> list[UnfinishedTurnOut]:
     """Turns a channel process took but never finished (it died, or a part it needed was down)."""
     turns = channels.take_unfinished(
-        session, provider=body.provider, channel=body.channel, claimant=body.claimant, now=now,
-        lease_seconds=settings.inbound_lease_seconds, limit=body.limit,
+        session,
+        provider=body.provider,
+        channel=body.channel,
+        claimant=body.claimant,
+        now=now,
+        lease_seconds=settings.inbound_lease_seconds,
+        limit=body.limit,
     )
-    return [UnfinishedTurnOut(inbound_id=t.inbound_id, external_id=t.external_id, payload=t.payload, attempts=t.attempts,
-                              turn=turn_grants.issue_for(session, settings, t.phone, now)) for t in turns]
+    return [
+        UnfinishedTurnOut(
+            inbound_id=t.inbound_id,
+            external_id=t.external_id,
+            payload=t.payload,
+            attempts=t.attempts,
+            turn=turn_grants.issue_for(session, settings, t.phone, now),
+        )
+        for t in turns
+    ]
 
 
 @router.post("/channels/inbound/{inbound_id}/start", dependencies=[ChannelsCaller], response_model=TurnStartOut)
@@ -52,13 +87,19 @@ def start_turn(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, se
     )
     if started is None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
-    return TurnStartOut(opted_out=started.opted_out, menu=started.menu, lease_seconds=settings.inbound_lease_seconds,
-                        turn=turn_grants.issue_for(session, settings, started.phone, now))
+    return TurnStartOut(
+        opted_out=started.opted_out,
+        menu=started.menu,
+        lease_seconds=settings.inbound_lease_seconds,
+        turn=turn_grants.issue_for(session, settings, started.phone, now),
+    )
 
 
 @router.post("/channels/inbound/{inbound_id}/retry-later", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
 def retry_later(inbound_id: InboundId, body: RetryLaterIn, session: SessionDep, now: NowDep) -> None:
-    if not channels.retry_later(session, inbound_id=inbound_id, claimant=body.claimant, now=now, delay_seconds=body.delay_seconds):
+    if not channels.retry_later(
+        session, inbound_id=inbound_id, claimant=body.claimant, now=now, delay_seconds=body.delay_seconds
+    ):
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
 
 
@@ -71,8 +112,14 @@ def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None
 @router.post("/channels/opt-out", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
 def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
     channels.opt_out(
-        session, phone=body.phone, channel=body.channel, opted_out=body.opted_out, language=body.language, now=now,
-        inbound_id=body.inbound_id, claimant=body.claimant,
+        session,
+        phone=body.phone,
+        channel=body.channel,
+        opted_out=body.opted_out,
+        language=body.language,
+        now=now,
+        inbound_id=body.inbound_id,
+        claimant=body.claimant,
     )
     nudge()
 
@@ -80,8 +127,15 @@ def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
 @router.post("/outbox/replies", dependencies=[ChannelsCaller], status_code=status.HTTP_202_ACCEPTED)
 def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
     messages = channels.queue_replies(
-        session, channel=body.channel, phone=body.phone, replies=[reply.model_dump() for reply in body.replies],
-        menu=body.menu, kind=body.kind, now=now, inbound_id=body.inbound_id, claimant=body.claimant,
+        session,
+        channel=body.channel,
+        phone=body.phone,
+        replies=[reply.model_dump() for reply in body.replies],
+        menu=body.menu,
+        kind=body.kind,
+        now=now,
+        inbound_id=body.inbound_id,
+        claimant=body.claimant,
     )
     nudge()
     return {"ids": [m.id for m in messages]}
@@ -89,15 +143,25 @@ def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str
 
 @router.get("/outbox", response_model=list[OutboxOut])
 def list_outbox(
-    _: AdministratorDep, session: SessionDep, status_: Annotated[str, Query(alias="status", pattern=r"^[a-z_]+$")] = "failed",
+    _: AdministratorDep,
+    session: SessionDep,
+    status_: Annotated[str, Query(alias="status", pattern=r"^[a-z_]+$")] = "failed",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OutboxOut]:
     """Failures stay visible: an official or an operator sees what did not reach whom, and why."""
     return [
         OutboxOut(
-            id=m.id, channel=m.channel, recipient=mask_phone(m.recipient), kind=m.kind, locale_key=m.locale_key,
-            status=m.status, attempts=m.attempts, error_code=m.error_code, error_detail=m.error_detail,
-            created_at=m.created_at, updated_at=m.updated_at,
+            id=m.id,
+            channel=m.channel,
+            recipient=mask_phone(m.recipient),
+            kind=m.kind,
+            locale_key=m.locale_key,
+            status=m.status,
+            attempts=m.attempts,
+            error_code=m.error_code,
+            error_detail=m.error_detail,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
         )
         for m in outbox.by_status(session, status=status_, limit=limit)
     ]

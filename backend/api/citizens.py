@@ -1,5 +1,6 @@
 """Citizen routes, for the citizen whose turn it is (backend/api/callers.py). The phone number
 travels in the body, never in the URL, so access logs do not carry it."""
+
 from fastapi import APIRouter, status
 
 from backend.api.callers import TurnDep, own_phone
@@ -25,6 +26,8 @@ def choose_language(body: LanguageChoiceIn, turn: TurnDep, session: SessionDep, 
 
 @router.post("/opt-out", status_code=status.HTTP_204_NO_CONTENT)
 def opt_out(body: OptOutByWordsIn, turn: TurnDep, session: SessionDep, now: NowDep) -> None:
-    """"Stop sending me messages" in words, confirmed in the dialogue: as the STOP keyword is."""
-    channels.opt_out(session, phone=own_phone(turn, body.phone), channel=body.channel, opted_out=True, language=body.language, now=now)
+    """ "Stop sending me messages" in words, confirmed in the dialogue: as the STOP keyword is."""
+    channels.opt_out(
+        session, phone=own_phone(turn, body.phone), channel=body.channel, opted_out=True, language=body.language, now=now
+    )
     nudge()

@@ -1,4 +1,5 @@
 """Dependencies shared by the routes, as Annotated aliases that tests override through app.dependency_overrides."""
+
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime

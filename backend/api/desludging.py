@@ -1,6 +1,6 @@
 """Desludging routes: the fee, filing, the operator's steps and the citizen's rating."""
-from typing import Annotated
 
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
@@ -9,7 +9,13 @@ from backend.api.auth import SignedInDep
 from backend.api.callers import TurnDep, filer, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
-    AnswerIn, AnswerOut, DesludgingIn, DesludgingOut, DesludgingRatingIn, OperatorStepIn, QuoteOut,
+    AnswerIn,
+    AnswerOut,
+    DesludgingIn,
+    DesludgingOut,
+    DesludgingRatingIn,
+    OperatorStepIn,
+    QuoteOut,
 )
 from backend.services import desludging, desludging_form
 from backend.services.cases import find_case
@@ -29,8 +35,11 @@ def _refused(exc: WorkflowError) -> HTTPException:
 
 @router.get("/quote", response_model=QuoteOut)
 def quote(
-    settings: SettingsDep, ulb: Annotated[str, Query(max_length=10)], property_type: Annotated[str, Query(max_length=20)],
-    trips: Annotated[int, Query(ge=1, le=9)], slum: bool = False,
+    settings: SettingsDep,
+    ulb: Annotated[str, Query(max_length=10)],
+    property_type: Annotated[str, Query(max_length=20)],
+    trips: Annotated[int, Query(ge=1, le=9)],
+    slum: bool = False,
 ) -> QuoteOut:
     try:
         fee = desludging.fee_paise(settings.masterdata_dir, tariff_area=ulb, property_type=property_type, trips=trips, slum=slum)
@@ -41,8 +50,10 @@ def quote(
 
 @router.post("/answers/{field}", response_model=AnswerOut)
 def match_answer(
-    field: Annotated[str, Path(pattern="^(" + "|".join(desludging_form.FIELDS) + ")$")], body: AnswerIn,
-    settings: SettingsDep, now: NowDep,
+    field: Annotated[str, Path(pattern="^(" + "|".join(desludging_form.FIELDS) + ")$")],
+    body: AnswerIn,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> AnswerOut:
     """What the citizen's answer to one question of the form means, or 422 no_match."""
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
@@ -54,14 +65,26 @@ def match_answer(
 
 @router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED)
 def file_request(
-    body: DesludgingIn, turn: TurnDep, response: Response, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-    now: NowDep, idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    body: DesludgingIn,
+    turn: TurnDep,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> DesludgingOut:
     actor = filer(turn, body.citizen_phone)  # the citizen, or a field agent filing for them
     try:
         case, created, link = desludging.file_request(
-            session, workflow=workflows["desludging"], settings=settings, request=desludging.Request(**body.model_dump()),
-            actor_role=actor.actor_role, actor_id=actor.actor_id, idempotency_key=idempotency_key, now=now,
+            session,
+            workflow=workflows["desludging"],
+            settings=settings,
+            request=desludging.Request(**body.model_dump()),
+            actor_role=actor.actor_role,
+            actor_id=actor.actor_id,
+            idempotency_key=idempotency_key,
+            now=now,
         )
     except WorkflowError as exc:
         session.rollback()
@@ -70,26 +93,44 @@ def file_request(
     if not created:
         response.status_code = status.HTTP_200_OK
     return DesludgingOut(
-        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
-        payment_url=link.url if link else None, upi_link=link.upi if link else None, operator_id=case.assignee_id,
+        reference=case.reference,
+        state=case.state,
+        fee_rupees=case.details["fee_paise"] / 100,
+        payment_url=link.url if link else None,
+        upi_link=link.upi if link else None,
+        operator_id=case.assignee_id,
         payment_expires_at=link.payment.expires_at if link else None,
     )
 
 
 @router.post("/{reference}/operator", response_model=DesludgingOut)
 def operator_step(
-    reference: str, body: OperatorStepIn, actor: SignedInDep, session: SessionDep, settings: SettingsDep,
-    workflows: WorkflowsDep, now: NowDep,
+    reference: str,
+    body: OperatorStepIn,
+    actor: SignedInDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
 ) -> DesludgingOut:
     """The signed-in operator's step on a request assigned to them."""
     case = _case(session, reference)
     with committed(session, _refused):
         desludging.operator_step(
-            session, case, workflow=workflows["desludging"], masterdata_dir=settings.masterdata_dir, actor=actor,
-            action=body.action, now=now, reason=body.reason, plant_code=body.plant, volume_litres=body.volume_litres,
+            session,
+            case,
+            workflow=workflows["desludging"],
+            masterdata_dir=settings.masterdata_dir,
+            actor=actor,
+            action=body.action,
+            now=now,
+            reason=body.reason,
+            plant_code=body.plant,
+            volume_litres=body.volume_litres,
         )
-    return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
-                         operator_id=case.assignee_id)
+    return DesludgingOut(
+        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, operator_id=case.assignee_id
+    )
 
 
 @router.post("/{reference}/rating", response_model=DesludgingOut)
@@ -99,9 +140,12 @@ def rating(
     phone = own_phone(turn, body.phone)
     case = own_case(turn, _case(session, reference))
     with committed(session, _refused):
-        desludging.rate(session, case, workflow=workflows["desludging"], phone=phone, rating=body.rating, comment=body.comment, now=now)
-    return DesludgingOut(reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100,
-                         operator_id=case.assignee_id)
+        desludging.rate(
+            session, case, workflow=workflows["desludging"], phone=phone, rating=body.rating, comment=body.comment, now=now
+        )
+    return DesludgingOut(
+        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, operator_id=case.assignee_id
+    )
 
 
 def _case(session, reference: str):  # noqa: ANN001, ANN202

@@ -4,6 +4,7 @@ the path, the query and JSON or form bodies (locales.script.clean_text). Neither
 or a reference would otherwise be a server error wherever it reached the database or a response.
 
 A body is rewritten only when it held one, so a signed webhook's bytes stay as they were signed."""
+
 import json
 from typing import Any
 
@@ -48,13 +49,16 @@ class CleanInput:
             await self.app(scope, receive, send)
             return
         scope = {
-            **scope, "path": clean_text(scope["path"]),
+            **scope,
+            "path": clean_text(scope["path"]),
             "raw_path": (scope.get("raw_path") or b"").replace(_PERCENT_NUL, b""),
             "query_string": scope.get("query_string", b"").replace(_PERCENT_NUL, b"").replace(b"\x00", b""),
         }
         headers = dict(scope.get("headers") or [])
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if scope["method"] not in ("POST", "PUT", "PATCH") or not ("json" in content_type or "x-www-form-urlencoded" in content_type):
+        if scope["method"] not in ("POST", "PUT", "PATCH") or not (
+            "json" in content_type or "x-www-form-urlencoded" in content_type
+        ):
             await self.app(scope, receive, send)
             return
         body, messages = b"", []
@@ -69,7 +73,8 @@ class CleanInput:
         cleaned = _clean_body(body, content_type)
         if cleaned != body:
             scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-length"] + [
-                (b"content-length", str(len(cleaned)).encode())]
+                (b"content-length", str(len(cleaned)).encode())
+            ]
         pending: list[Message] = [{"type": "http.request", "body": cleaned, "more_body": False}, *messages]
 
         async def replay() -> Message:

@@ -1,4 +1,5 @@
 """The citizen's verdict on a resolved grievance, and the officials' scores built from it."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -12,13 +13,23 @@ from backend.services.cases import find_case
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
-_STATUS = {"not_owner": status.HTTP_403_FORBIDDEN, "invalid_rating": status.HTTP_422_UNPROCESSABLE_CONTENT,
-           "one_to_five": status.HTTP_422_UNPROCESSABLE_CONTENT, "required_below_3": status.HTTP_422_UNPROCESSABLE_CONTENT}
+_STATUS = {
+    "not_owner": status.HTTP_403_FORBIDDEN,
+    "invalid_rating": status.HTTP_422_UNPROCESSABLE_CONTENT,
+    "one_to_five": status.HTTP_422_UNPROCESSABLE_CONTENT,
+    "required_below_3": status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
 
 
 @router.post("/grievances/{reference}/feedback", response_model=FeedbackOut)
 def give_feedback(
-    reference: str, body: FeedbackIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+    reference: str,
+    body: FeedbackIn,
+    turn: TurnDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
 ) -> FeedbackOut:
     case = find_case(session, reference)
     if case is None or case.service != "grievance":
@@ -28,7 +39,13 @@ def give_feedback(
 
 @router.post("/cases/{reference}/feedback", response_model=FeedbackOut)
 def give_case_feedback(
-    reference: str, body: FeedbackIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+    reference: str,
+    body: FeedbackIn,
+    turn: TurnDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
 ) -> FeedbackOut:
     """The citizen's verdict on any service's case: the bot need not know which service it is."""
     case = find_case(session, reference)
@@ -44,8 +61,15 @@ def _verdict(case, body: FeedbackIn, turn, session, settings, workflows, now) ->
     refused = lambda exc: HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code})  # noqa: E731
     with committed(session, refused):
         outcome = feedback_service.verdict(
-            session, workflows=workflows, masterdata_dir=settings.masterdata_dir, case=case, phone=phone,
-            solved=body.solved, rating=body.rating, comment=body.comment, now=now,
+            session,
+            workflows=workflows,
+            masterdata_dir=settings.masterdata_dir,
+            case=case,
+            phone=phone,
+            solved=body.solved,
+            rating=body.rating,
+            comment=body.comment,
+            now=now,
         )
     return FeedbackOut(reference=case.reference, outcome=outcome, state=case.state)
 

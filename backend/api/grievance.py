@@ -1,4 +1,5 @@
 """Grievance routes: parse, authorise, call the service, return."""
+
 import re
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from fastapi.responses import FileResponse
 from backend.api.auth import SignedInDep, case_file
 from backend.api.callers import TurnDep, filer
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseOut, CaseStatusOut, CategoryMatchOut, CategoryOut, GrievanceIn
+from backend.api.schemas import CaseOut, CategoryMatchOut, CategoryOut, GrievanceIn
 from backend.db import get_session_factory
 from backend.services import grievance as grievance_service
 from backend.settings import Settings
@@ -66,9 +67,7 @@ def file_grievance(
             timezone=settings.timezone,
         )
     except grievance_service.InvalidGrievance as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code, "field": exc.field}
-        ) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code, "field": exc.field}) from exc
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -83,8 +82,9 @@ def _attach_photo(settings: Settings, case_id: int, url: str, now: datetime) -> 
 
 
 @router.get("/photos/{name}")
-def photo(name: str, actor: SignedInDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-          now: NowDep) -> FileResponse:
+def photo(
+    name: str, actor: SignedInDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> FileResponse:
     """A complaint's photo, for whoever serves the case (signed in; the view is audited)."""
     path = Path(settings.media_dir) / name
     if not _PHOTO_NAME.match(name) or not path.exists():

@@ -1,5 +1,6 @@
 """Payments: the provider's signed webhook, and the built-in sandbox provider's payment page, which
 a person can open from the link Sathi sends and pay on in test mode (mounted with the sandbox)."""
+
 import json
 import uuid
 from html import escape
@@ -29,7 +30,9 @@ PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 def _page(language: str, key: str, *, status_code: int = 200, form: str = "", **variables: object) -> HTMLResponse:
     title = locales.render("payment_page.title", language, **variables)["text"]
     message = locales.render(key, language, **variables)["text"]
-    return HTMLResponse(PAGE.format(lang=language, title=escape(title), message=escape(message), form=form), status_code=status_code)
+    return HTMLResponse(
+        PAGE.format(lang=language, title=escape(title), message=escape(message), form=form), status_code=status_code
+    )
 
 
 @router.post("/api/v1/payments/webhook")
@@ -45,8 +48,12 @@ def webhook(
         raise HTTPException(code, detail={"code": exc.code}) from exc
     try:
         payment, newly_paid = payments.record_event(
-            session, payment_id=event.payment_id, provider_payment_id=event.provider_payment_id,
-            amount_paise=event.amount_paise, status=event.status, now=now,
+            session,
+            payment_id=event.payment_id,
+            provider_payment_id=event.provider_payment_id,
+            amount_paise=event.amount_paise,
+            status=event.status,
+            now=now,
         )
     except payments.PaymentError as exc:
         session.rollback()
@@ -73,8 +80,13 @@ def payment_link(body: PaymentLinkIn, turn: TurnDep, session: SessionDep, settin
     except payments.PaymentError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": exc.code}) from exc
     session.commit()
-    return PaymentLinkOut(reference=case.reference, fee_rupees=link.payment.amount_paise / 100, payment_url=link.url,
-                          upi_link=link.upi, expires_at=link.payment.expires_at)
+    return PaymentLinkOut(
+        reference=case.reference,
+        fee_rupees=link.payment.amount_paise / 100,
+        payment_url=link.url,
+        upi_link=link.upi,
+        expires_at=link.payment.expires_at,
+    )
 
 
 @sandbox_router.get("/pay/{token}", response_class=HTMLResponse)
@@ -90,7 +102,8 @@ def payment_page(token: str, session: SessionDep, settings: SettingsDep, now: No
     if payment.status == "paid":
         return _page(case.language, "payment_page.already_paid", reference=case.reference, amount=amount)
     button = locales.render("payment_page.button", case.language, amount=amount)["text"]
-    form = f'<form method="post"><button type="submit" style="font-size: 1.1rem; padding: .6rem 1rem">{escape(button)}</button></form>'
+    style = "font-size: 1.1rem; padding: .6rem 1rem"
+    form = f'<form method="post"><button type="submit" style="{style}">{escape(button)}</button></form>'
     return _page(case.language, "payment_page.amount", form=form, reference=case.reference, amount=amount)
 
 
@@ -103,8 +116,14 @@ def sandbox_pay(token: str, background: BackgroundTasks, session: SessionDep, se
     except payments.PaymentError:
         return _page("en", "payment_page.invalid", status_code=status.HTTP_404_NOT_FOUND, reference="")
     case = session.get(Case, payment.case_id)
-    event = json.dumps({"payment_id": payment.id, "provider_payment_id": f"pay_{uuid.uuid4().hex[:20]}",
-                        "amount_paise": payment.amount_paise, "status": "captured"}).encode()
+    event = json.dumps(
+        {
+            "payment_id": payment.id,
+            "provider_payment_id": f"pay_{uuid.uuid4().hex[:20]}",
+            "amount_paise": payment.amount_paise,
+            "status": "captured",
+        }
+    ).encode()
     background.add_task(_deliver_webhook, settings.public_backend_url, event, sandbox.sign(settings, event))
     return _page(case.language, "payment_page.paid", reference=case.reference, amount=f"{payment.amount_paise / 100:.2f}")
 
@@ -112,7 +131,10 @@ def sandbox_pay(token: str, background: BackgroundTasks, session: SessionDep, se
 async def _deliver_webhook(base_url: str, event: bytes, signature: str) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         try:
-            await client.post(f"{base_url.rstrip('/')}/api/v1/payments/webhook", content=event,
-                              headers={"X-Sandbox-Signature": signature, "Content-Type": "application/json"})
+            await client.post(
+                f"{base_url.rstrip('/')}/api/v1/payments/webhook",
+                content=event,
+                headers={"X-Sandbox-Signature": signature, "Content-Type": "application/json"},
+            )
         except httpx.HTTPError:
             pass  # a real provider retries; here the page can be submitted again

@@ -1,4 +1,5 @@
 """Place routes: matching what a citizen typed to master data."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status

@@ -1,4 +1,5 @@
 """Request and response bodies of the public API."""
+
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -59,6 +60,7 @@ class DisposalOut(BaseModel):
 class CaseStatusOut(BaseModel):
     """The status anyone with the number may read: nothing personal, and not who holds the case
     (the holder's kind only)."""
+
     reference: str
     service: str
     state: str
@@ -74,6 +76,7 @@ class CaseStatusOut(BaseModel):
 
 class CaseOut(CaseStatusOut):
     """The case as the staff who act on it see it after an action: also whom it is with now."""
+
     assignee_id: str | None = None
 
 
@@ -115,6 +118,7 @@ class LanguageOut(BaseModel):
 class TurnPayload(BaseModel):
     """What a channel needs to run a turn again: the sender as the provider wrote it (the
     conversation's id), the text and the message's metadata (media, location)."""
+
     sender: str = Field(min_length=1, max_length=PHONE_CHARS + 16)
     text: str = Field(default="", max_length=65_536)
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -7,6 +7,7 @@ that report, so the sandbox keeps it like Twilio does: a report the backend did 
 down, or it died before the report went out: the sandbox runs inside it) is made again on the
 sandbox's next requests. The phone simulator reads what it recorded. Mounted only while
 SATHI_SANDBOX_ENABLED is true; turn it off in production."""
+
 import asyncio
 import base64
 import uuid
@@ -38,11 +39,21 @@ def _check_basic_auth(settings: Settings, account_sid: str, authorization: str |
 
 def _resource(message: SandboxMessage, account_sid: str) -> dict:
     return {
-        "sid": message.sid, "account_sid": account_sid, "from": message.sender, "to": message.recipient,
-        "body": message.body, "content_sid": message.content_sid, "status": "queued",
-        "num_segments": "1", "num_media": "1" if message.media_url else "0", "direction": "outbound-api",
-        "date_created": format_datetime(message.created_at), "date_sent": format_datetime(message.created_at),
-        "error_code": None, "error_message": None, "api_version": "2010-04-01",
+        "sid": message.sid,
+        "account_sid": account_sid,
+        "from": message.sender,
+        "to": message.recipient,
+        "body": message.body,
+        "content_sid": message.content_sid,
+        "status": "queued",
+        "num_segments": "1",
+        "num_media": "1" if message.media_url else "0",
+        "direction": "outbound-api",
+        "date_created": format_datetime(message.created_at),
+        "date_sent": format_datetime(message.created_at),
+        "error_code": None,
+        "error_message": None,
+        "api_version": "2010-04-01",
     }
 
 
@@ -68,7 +79,9 @@ async def _report_delivery(callback_url: str, sid: str, to: str, auth_token: str
             for state in ("sent", "delivered"):
                 params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": state, "SmsStatus": state, "To": to}
                 try:
-                    response = await client.post(callback_url, data=params, headers={"X-Twilio-Signature": sign(auth_token, callback_url, params)})
+                    response = await client.post(
+                        callback_url, data=params, headers={"X-Twilio-Signature": sign(auth_token, callback_url, params)}
+                    )
                 except httpx.HTTPError:
                     return
                 if response.status_code >= 500:
@@ -82,49 +95,85 @@ async def _report_delivery(callback_url: str, sid: str, to: str, auth_token: str
 def _report_missed(session, background: BackgroundTasks, settings: Settings, now: datetime) -> None:  # noqa: ANN001
     missed = session.scalars(
         select(SandboxMessage)
-        .where(SandboxMessage.status_callback.is_not(None), SandboxMessage.reported_at.is_(None),
-               SandboxMessage.created_at < now - REPORT_AGAIN_AFTER)
-        .order_by(SandboxMessage.id).limit(20)
+        .where(
+            SandboxMessage.status_callback.is_not(None),
+            SandboxMessage.reported_at.is_(None),
+            SandboxMessage.created_at < now - REPORT_AGAIN_AFTER,
+        )
+        .order_by(SandboxMessage.id)
+        .limit(20)
     ).all()
     for message in missed:
         if message.sid not in _reporting:
-            background.add_task(_report_delivery, message.status_callback, message.sid, message.recipient,
-                                settings.twilio_auth_token, settings.database_url)
+            background.add_task(
+                _report_delivery,
+                message.status_callback,
+                message.sid,
+                message.recipient,
+                settings.twilio_auth_token,
+                settings.database_url,
+            )
 
 
 @router.post("/2010-04-01/Accounts/{account_sid}/Messages.json", status_code=status.HTTP_201_CREATED)
 def create_message(
-    account_sid: str, raw: RawBodyDep, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
-    now: NowDep, authorization: Annotated[str | None, Header()] = None,
+    account_sid: str,
+    raw: RawBodyDep,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> dict:
     _check_basic_auth(settings, account_sid, authorization)
     form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
     if not form.get("To") or not form.get("From") or not (form.get("Body") or form.get("ContentSid")):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail={"code": 21602, "message": "Message body is required.", "status": 400})
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, detail={"code": 21602, "message": "Message body is required.", "status": 400}
+        )
     body = form.get("Body") or f"[template {form['ContentSid']}] {form.get('ContentVariables', '')}"
     message = SandboxMessage(
-        sid=f"SM{uuid.uuid4().hex}", sender=form["From"], recipient=form["To"], body=body,
-        content_sid=form.get("ContentSid"), content_variables=form.get("ContentVariables"),
-        media_url=form.get("MediaUrl"), created_at=now, status_callback=form.get("StatusCallback") or None,
+        sid=f"SM{uuid.uuid4().hex}",
+        sender=form["From"],
+        recipient=form["To"],
+        body=body,
+        content_sid=form.get("ContentSid"),
+        content_variables=form.get("ContentVariables"),
+        media_url=form.get("MediaUrl"),
+        created_at=now,
+        status_callback=form.get("StatusCallback") or None,
     )
     session.add(message)
     session.commit()
     if message.status_callback:
-        background.add_task(_report_delivery, message.status_callback, message.sid, message.recipient,
-                            settings.twilio_auth_token, settings.database_url)
+        background.add_task(
+            _report_delivery,
+            message.status_callback,
+            message.sid,
+            message.recipient,
+            settings.twilio_auth_token,
+            settings.database_url,
+        )
     _report_missed(session, background, settings, now)
     return _resource(message, account_sid)
 
 
 @router.get("/2010-04-01/Accounts/{account_sid}/Messages.json")
 def list_messages(
-    account_sid: str, request: Request, background: BackgroundTasks, session: SessionDep, settings: SettingsDep,
-    now: NowDep, authorization: Annotated[str | None, Header()] = None,
+    account_sid: str,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> dict:
     _check_basic_auth(settings, account_sid, authorization)
     _report_missed(session, background, settings, now)
     page_size = request.query_params.get("PageSize", "50")
-    query = select(SandboxMessage).order_by(SandboxMessage.id.desc()).limit(min(int(page_size), 1000) if page_size.isdigit() else 50)
+    query = (
+        select(SandboxMessage).order_by(SandboxMessage.id.desc()).limit(min(int(page_size), 1000) if page_size.isdigit() else 50)
+    )
     if request.query_params.get("To"):
         query = query.where(SandboxMessage.recipient == request.query_params["To"])
     since = request.query_params.get("DateSent>")
@@ -142,8 +191,13 @@ SAMPLE_PHOTO = bytes.fromhex(
 
 
 @router.get("/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/{media_sid}")
-def media(account_sid: str, message_sid: str, media_sid: str, settings: SettingsDep,
-          authorization: Annotated[str | None, Header()] = None) -> Response:
+def media(
+    account_sid: str,
+    message_sid: str,
+    media_sid: str,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
     _check_basic_auth(settings, account_sid, authorization)  # Twilio's media, too, needs the account's auth
     return Response(SAMPLE_PHOTO, media_type="image/png")
 
@@ -154,16 +208,21 @@ class InboxIn(BaseModel):
 
 
 @router.post("/inbox")
-def inbox(body: InboxIn, background: BackgroundTasks, session: SessionDep, settings: SettingsDep, now: NowDep,
-          authorization: Annotated[str | None, Header()] = None) -> list[dict]:
+def inbox(
+    body: InboxIn,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> list[dict]:
     """What a phone has received so far, for the simulator (in the body, so logs never hold numbers).
     Payment and certificate links are in there: the account's basic auth, as Twilio's own reads ask."""
     _check_basic_auth(settings, settings.twilio_account_sid, authorization)
     _report_missed(session, background, settings, now)
     rows = session.scalars(
-        select(SandboxMessage).where(SandboxMessage.recipient == body.to, SandboxMessage.id > body.after).order_by(SandboxMessage.id)
+        select(SandboxMessage)
+        .where(SandboxMessage.recipient == body.to, SandboxMessage.id > body.after)
+        .order_by(SandboxMessage.id)
     )
-    return [
-        {"id": m.id, "sid": m.sid, "body": m.body, "content_sid": m.content_sid, "media_url": m.media_url}
-        for m in rows
-    ]
+    return [{"id": m.id, "sid": m.sid, "body": m.body, "content_sid": m.content_sid, "media_url": m.media_url} for m in rows]

@@ -1,12 +1,13 @@
 """Twilio's message status callbacks. No bearer token here: Twilio signs the request instead, and
 an unsigned or wrongly signed one gets 403 and changes nothing."""
+
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, status
 
 from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
-from backend.services import citizens, outbox
 from backend.senders import UNSUBSCRIBED_CODES
+from backend.services import citizens, outbox
 from channels.signatures import is_valid, public_url
 
 router = APIRouter(prefix="/api/v1/twilio", tags=["twilio"])

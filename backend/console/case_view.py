@@ -1,6 +1,7 @@
 """What a case page shows, from the case and the master data, in the reader's language; the
 citizen's personal data (mobile, name, address, words, photo, documents) only to those who may
 see it (access.sees_personal_data), otherwise masked or left out."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,14 +46,21 @@ def departments(masterdata_dir: Path, workflows: dict[str, WorkflowDef]) -> list
 
 def plants(case: Case, words: Words, masterdata_dir: Path) -> list[tuple[str, str]]:
     """The treatment plants of the request's town, for the operator's disposal form."""
-    return [(p.code, _name(p.name, words.language)) for p in desludging.load_masterdata(masterdata_dir).plants
-            if p.ulb == (case.details or {}).get("ulb", case.ulb)]
+    return [
+        (p.code, _name(p.name, words.language))
+        for p in desludging.load_masterdata(masterdata_dir).plants
+        if p.ulb == (case.details or {}).get("ulb", case.ulb)
+    ]
 
 
 def assignees(session: Session, case: Case) -> list[tuple[str, str]]:
     """Who the case may be handed to (access.may_hold), for ASSIGN and REASSIGN: (id, name)."""
-    candidates = session.scalars(select(Person).join(RoleGrant).where(
-        Person.active.is_(True), RoleGrant.ulb == case.ulb, RoleGrant.department == case.department).distinct())
+    candidates = session.scalars(
+        select(Person)
+        .join(RoleGrant)
+        .where(Person.active.is_(True), RoleGrant.ulb == case.ulb, RoleGrant.department == case.department)
+        .distinct()
+    )
     return [(p.id, f"{p.name} ({p.id})") for p in sorted(candidates, key=lambda p: p.id) if may_hold(p, case)]
 
 
@@ -96,8 +104,11 @@ def facts(case: Case, words: Words, masterdata_dir: Path, personal: bool) -> lis
     if case.service == "grievance":
         category = details.get("category", "")
         sub = details.get("subcategory")
-        shown = (_catalog_words(f"grievance_subcategory.{category}.{sub}", lang) if sub else None) or \
-            _catalog_words(f"grievance_category.{category}", lang) or category
+        shown = (
+            (_catalog_words(f"grievance_subcategory.{category}.{sub}", lang) if sub else None)
+            or _catalog_words(f"grievance_category.{category}", lang)
+            or category
+        )
         rows.append((words("case.category"), shown))
         if personal:
             rows.append((words("case.description"), details.get("description", "")))
@@ -106,7 +117,9 @@ def facts(case: Case, words: Words, masterdata_dir: Path, personal: bool) -> lis
             rows.append((words("case.applicant"), details.get("applicant_name", "")))
             address = ", ".join(str(details[k]) for k in ("landmark", "village", "pin") if details.get(k))
             rows.append((words("case.address"), address))
-        rows.append((words("case.tank_label"), words("case.tank", litres=details.get("size_litres", ""), trips=details.get("trips", ""))))
+        rows.append(
+            (words("case.tank_label"), words("case.tank", litres=details.get("size_litres", ""), trips=details.get("trips", "")))
+        )
         if details.get("preferred_date"):
             rows.append((words("case.preferred_date"), datetime.fromisoformat(details["preferred_date"]).strftime("%d-%m-%Y")))
         disposal = details.get("disposal")
@@ -166,8 +179,11 @@ def view(session: Session, case: Case, *, words: Words, masterdata_dir: Path, pe
         documents=_documents(case, words) if personal else [],
         payment=payment,
         rating=rating,
-        history=[HistoryRow(h.at, h.action, h.from_state, h.to_state, h.actor_role,
-                            "" if h.actor_role == "CITIZEN" else h.actor_id, h.reason)  # the role says who; no number twice
-                 for h in case.history],
+        history=[
+            HistoryRow(
+                h.at, h.action, h.from_state, h.to_state, h.actor_role, "" if h.actor_role == "CITIZEN" else h.actor_id, h.reason
+            )  # the role says who; no number twice
+            for h in case.history
+        ],
         out_of_order=list(details.get("out_of_order", [])),
     )

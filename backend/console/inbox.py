@@ -3,6 +3,7 @@
 One query over the indexed area columns (access.inbox_condition) with LIMIT and OFFSET: it never
 loads more than a page, whatever the number of cases. There is no total count (a count over
 100,000 rows costs more than the page); a page says whether another follows."""
+
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -40,6 +41,7 @@ class Filters:
     @classmethod
     def from_query(cls, params: dict[str, str], *, workflows: dict[str, WorkflowDef], departments: list[str]) -> "Filters":
         """What the filter form sent; anything unknown is ignored rather than refused."""
+
         def number(name: str, top: int) -> int | None:
             text = (params.get(name) or "").strip()
             return int(text) if text.isdigit() and 0 < int(text) <= top else None
@@ -72,7 +74,12 @@ def search_condition(text: str) -> ColumnElement[bool]:
 
 
 def page_of(
-    session: Session, *, person: Person, workflows: dict[str, WorkflowDef], filters: Filters, now: datetime,
+    session: Session,
+    *,
+    person: Person,
+    workflows: dict[str, WorkflowDef],
+    filters: Filters,
+    now: datetime,
 ) -> tuple[list[Case], bool]:
     """-> (the page's cases, whether another page follows)."""
     query = select(Case).where(inbox_condition(person, workflows)).options(noload(Case.history))
@@ -88,7 +95,10 @@ def page_of(
         query = query.where(Case.sla_due_at < now)
     if filters.q:
         query = query.where(search_condition(filters.q))
-    query = (query.order_by(Case.sla_due_at.asc().nulls_last(), Case.id.asc())
-             .offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+    query = (
+        query.order_by(Case.sla_due_at.asc().nulls_last(), Case.id.asc())
+        .offset((filters.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
     rows = list(session.scalars(query))
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

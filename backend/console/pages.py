@@ -4,6 +4,7 @@ The console's words are the `console.*` keys of locales/{en,hi,or}.yml, rendered
 locales.render like every other text a person reads (one catalog per language, kept in step by
 tests/locales). The reader's language: the one they chose with the switch (a cookie), else their
 own (Person.language), else English."""
+
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ LANGUAGE_COOKIE = "sathi_console_language"
 HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -71,5 +72,9 @@ class Words:
 
 def page(request: Request, template: str, *, words: Words, status_code: int = 200, **context: object) -> HTMLResponse:
     return templates.TemplateResponse(
-        request, template, {"t": words, "lang": words.language, **context}, status_code=status_code, headers=HEADERS,
+        request,
+        template,
+        {"t": words, "lang": words.language, **context},
+        status_code=status_code,
+        headers=HEADERS,
     )

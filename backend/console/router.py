@@ -3,6 +3,7 @@ sign in); every POST carries its form's CSRF token (the session's; before sign-i
 cookie of its own), checked before anything else. What a person may do is decided by the services
 (access.py, through cases.act_on_case, certificates.act, desludging.operator_step); a refusal is
 shown in the person's words, with what they typed kept in the form."""
+
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,9 +60,15 @@ class Reader:
 
     def context(self) -> dict:
         roles = {g.role for g in self.person.grants}
-        return {"person": self.person, "csrf": self.console.csrf_token,
-                "nav": {"queue": bool(roles & {"VERIFIER", "APPROVER"}), "operator": "OPERATOR" in roles,
-                        "admin": access.is_admin(self.person)}}
+        return {
+            "person": self.person,
+            "csrf": self.console.csrf_token,
+            "nav": {
+                "queue": bool(roles & {"VERIFIER", "APPROVER"}),
+                "operator": "OPERATOR" in roles,
+                "admin": access.is_admin(self.person),
+            },
+        }
 
 
 def signed_in(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep) -> Reader:
@@ -86,8 +93,9 @@ def _show(request: Request, template: str, reader: Reader, *, status_code: int =
 
 
 def _refusal(request: Request, reader: Reader, key: str, status_code: int, **variables: object) -> HTMLResponse:
-    return _show(request, "message.html", reader, status_code=status_code, message=reader.words(key, **variables),
-                 back="/console/inbox")
+    return _show(
+        request, "message.html", reader, status_code=status_code, message=reader.words(key, **variables), back="/console/inbox"
+    )
 
 
 def _refused_key(exc: Exception) -> tuple[str, dict]:
@@ -99,6 +107,7 @@ def _refused_key(exc: Exception) -> tuple[str, dict]:
 
 
 # --- Pages that need no sign-in ---------------------------------------------------------------
+
 
 @router.get("")
 def home() -> RedirectResponse:
@@ -116,20 +125,46 @@ def choose_language(code: str, settings: SettingsDep, next: str = "/console/inbo
     target = next if next.startswith("/console") and "//" not in next and "\\" not in next else "/console/inbox"
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
     if code in locales.LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
-                            secure=settings.console_cookie_secure, samesite="lax", path="/console")
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            secure=settings.console_cookie_secure,
+            samesite="lax",
+            path="/console",
+        )
     return response
 
 
-def _signin_page(request: Request, settings: Settings, *, step: str, status_code: int = 200, message_key: str | None = None,
-                 message_kind: str = "error", mobile: str = "") -> HTMLResponse:
+def _signin_page(
+    request: Request,
+    settings: Settings,
+    *,
+    step: str,
+    status_code: int = 200,
+    message_key: str | None = None,
+    message_kind: str = "error",
+    mobile: str = "",
+) -> HTMLResponse:
     words = Words(language_for(request), settings.timezone)
     token = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(32)
-    response = page(request, "signin.html", words=words, status_code=status_code, step=step, csrf=token, mobile=mobile,
-                    minutes=f"{settings.signin_code_minutes:g}", person=None,
-                    message=words(message_key) if message_key else None, message_kind=message_kind)
-    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, secure=settings.console_cookie_secure, samesite="strict",
-                        path="/console")
+    response = page(
+        request,
+        "signin.html",
+        words=words,
+        status_code=status_code,
+        step=step,
+        csrf=token,
+        mobile=mobile,
+        minutes=f"{settings.signin_code_minutes:g}",
+        person=None,
+        message=words(message_key) if message_key else None,
+        message_kind=message_kind,
+    )
+    response.set_cookie(
+        SIGNIN_COOKIE, token, httponly=True, secure=settings.console_cookie_secure, samesite="strict", path="/console"
+    )
     return response
 
 
@@ -138,8 +173,9 @@ def _signin_refused_key(exc: signin.SignInRefused) -> str:
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, settings: SettingsDep, session: SessionDep, now: NowDep,
-                 signed_out: str = "", ended: str = "") -> Response:
+def sign_in_page(
+    request: Request, settings: SettingsDep, session: SessionDep, now: NowDep, signed_out: str = "", ended: str = ""
+) -> Response:
     if signin.session_for_token(session, request.cookies.get(COOKIE), now) is not None:
         return RedirectResponse("/console/inbox", status.HTTP_303_SEE_OTHER)
     key = "signin.signed_out" if signed_out else "signin.session_ended" if ended else None
@@ -150,32 +186,52 @@ def sign_in_page(request: Request, settings: SettingsDep, session: SessionDep, n
 
 
 @router.post("/sign-in")
-def send_code(request: Request, settings: SettingsDep, session: SessionDep, now: NowDep,
-              mobile: Annotated[str, Form(max_length=40)] = "", csrf_token: FormText = "") -> HTMLResponse:
+def send_code(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    now: NowDep,
+    mobile: Annotated[str, Form(max_length=40)] = "",
+    csrf_token: FormText = "",
+) -> HTMLResponse:
     if not _csrf_ok(csrf_token, request.cookies.get(SIGNIN_COOKIE)):
         return _signin_page(request, settings, step="mobile", status_code=403, message_key="refused.csrf", mobile=mobile)
     try:
         signin.request_code(session, settings=settings, phone_text=mobile, address=client_address(request), now=now)
     except signin.SignInRefused as exc:
-        return _signin_page(request, settings, step="mobile", status_code=429, mobile=mobile,
-                            message_key=_signin_refused_key(exc))
+        return _signin_page(
+            request, settings, step="mobile", status_code=429, mobile=mobile, message_key=_signin_refused_key(exc)
+        )
     return _signin_page(request, settings, step="code", mobile=mobile)
 
 
 @router.post("/sign-in/code")
-def check_code(request: Request, settings: SettingsDep, session: SessionDep, now: NowDep,
-               mobile: Annotated[str, Form(max_length=40)] = "", code: Annotated[str, Form(max_length=20)] = "",
-               csrf_token: FormText = "") -> Response:
+def check_code(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    now: NowDep,
+    mobile: Annotated[str, Form(max_length=40)] = "",
+    code: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: FormText = "",
+) -> Response:
     if not _csrf_ok(csrf_token, request.cookies.get(SIGNIN_COOKIE)):
         return _signin_page(request, settings, step="code", status_code=403, message_key="refused.csrf", mobile=mobile)
     try:
-        _, token = signin.verify_code(session, settings=settings, phone_text=mobile, code=code,
-                                      address=client_address(request), now=now)
+        _, token = signin.verify_code(
+            session, settings=settings, phone_text=mobile, code=code, address=client_address(request), now=now
+        )
     except signin.SignInRefused as exc:
         key = _signin_refused_key(exc)
         again = exc.code in ("expired", "too_many_tries")  # this code is spent: ask for another
-        return _signin_page(request, settings, step="mobile" if again else "code", mobile=mobile, message_key=key,
-                            status_code=429 if exc.code in ("rate_limited", "too_many_tries") else 401)
+        return _signin_page(
+            request,
+            settings,
+            step="mobile" if again else "code",
+            mobile=mobile,
+            message_key=key,
+            status_code=429 if exc.code in ("rate_limited", "too_many_tries") else 401,
+        )
     response = RedirectResponse("/console/inbox", status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, token, settings)
     response.delete_cookie(SIGNIN_COOKIE, path="/console")
@@ -194,16 +250,27 @@ def sign_out(request: Request, reader: ReaderDep, session: SessionDep, now: NowD
 
 # --- The inbox and the case page ---------------------------------------------------------------
 
+
 @router.get("/inbox")
-def inbox_page(request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-               now: NowDep) -> HTMLResponse:
+def inbox_page(
+    request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> HTMLResponse:
     departments = case_view.departments(settings.masterdata_dir, workflows)
     filters = inbox.Filters.from_query(dict(request.query_params), workflows=workflows, departments=departments)
     cases, more = inbox.page_of(session, person=reader.person, workflows=workflows, filters=filters, now=now)
-    rows = [{"case": c, "overdue": bool(c.sla_due_at and c.sla_due_at < now),
-             "place": case_view.place(c, reader.words, settings.masterdata_dir)} for c in cases]
-    pager = {"page": filters.page, "previous": filters.link(filters.page - 1) if filters.page > 1 else None,
-             "next": filters.link(filters.page + 1) if more else None}
+    rows = [
+        {
+            "case": c,
+            "overdue": bool(c.sla_due_at and c.sla_due_at < now),
+            "place": case_view.place(c, reader.words, settings.masterdata_dir),
+        }
+        for c in cases
+    ]
+    pager = {
+        "page": filters.page,
+        "previous": filters.link(filters.page - 1) if filters.page > 1 else None,
+        "next": filters.link(filters.page + 1) if more else None,
+    }
     choices = {"services": list(workflows), "states": inbox.states(workflows), "departments": departments}
     return _show(request, "inbox.html", reader, rows=rows, filters=filters, choices=choices, pager=pager)
 
@@ -233,8 +300,15 @@ def _ahead_of(session: Session, case: Case) -> str | None:
     return head[0].reference if head and head[0].id != case.id else None
 
 
-def _action_forms(session: Session, case: Case, reader: Reader, workflow: WorkflowDef, settings: Settings,
-                  only: tuple[str, ...] | None = None, ahead: str | None | bool = False) -> list[ActionForm]:
+def _action_forms(
+    session: Session,
+    case: Case,
+    reader: Reader,
+    workflow: WorkflowDef,
+    settings: Settings,
+    only: tuple[str, ...] | None = None,
+    ahead: str | None | bool = False,
+) -> list[ActionForm]:
     """The forms for the actions the workflow allows this person on the case now. ahead: what is
     ahead of it in its queue when the caller knows (the queue page), else it is looked up."""
     forms = []
@@ -245,14 +319,18 @@ def _action_forms(session: Session, case: Case, reader: Reader, workflow: Workfl
             continue
         if case.service == "desludging" and action.name == "ASSIGN":
             continue  # choosing an operator by hand is not offered yet: routing assigns one
-        forms.append(ActionForm(
-            name=action.name, reason_required=action.reason_required,
-            asks_reason=action.reason_required or action.name not in NO_REASON_ACTIONS,
-            out_of_order=bool(ahead) and action.name in certificates.IN_ORDER_ACTIONS,
-            assignees=case_view.assignees(session, case)
-            if case.service == "grievance" and action.name in ("ASSIGN", "REASSIGN") else [],
-            plants=case_view.plants(case, reader.words, settings.masterdata_dir) if action.name == "DISPOSE" else [],
-        ))
+        forms.append(
+            ActionForm(
+                name=action.name,
+                reason_required=action.reason_required,
+                asks_reason=action.reason_required or action.name not in NO_REASON_ACTIONS,
+                out_of_order=bool(ahead) and action.name in certificates.IN_ORDER_ACTIONS,
+                assignees=case_view.assignees(session, case)
+                if case.service == "grievance" and action.name in ("ASSIGN", "REASSIGN")
+                else [],
+                plants=case_view.plants(case, reader.words, settings.masterdata_dir) if action.name == "DISPOSE" else [],
+            )
+        )
     return forms
 
 
@@ -268,21 +346,48 @@ def _view_refusal(reader: Reader, case: Case, workflow: WorkflowDef) -> str:
     return next((c for c in codes if c != "wrong_role"), "wrong_role")
 
 
-def _case_page(request: Request, reader: Reader, session: Session, settings: Settings, workflows: dict[str, WorkflowDef],
-               now: datetime, case: Case, *, status_code: int = 200, message: str | None = None,
-               message_kind: str = "error", form: dict | None = None) -> HTMLResponse:
+def _case_page(
+    request: Request,
+    reader: Reader,
+    session: Session,
+    settings: Settings,
+    workflows: dict[str, WorkflowDef],
+    now: datetime,
+    case: Case,
+    *,
+    status_code: int = 200,
+    message: str | None = None,
+    message_kind: str = "error",
+    form: dict | None = None,
+) -> HTMLResponse:
     workflow = workflows[case.service]
     personal = access.sees_personal_data(reader.actor, case, workflow)
-    shown = case_view.view(session, case, words=reader.words, masterdata_dir=settings.masterdata_dir,
-                           personal=personal, now=now)
-    return _show(request, "case.html", reader, status_code=status_code, case=case, view=shown,
-                 actions=_action_forms(session, case, reader, workflow, settings), message=message,
-                 message_kind=message_kind, form=form or {})
+    shown = case_view.view(session, case, words=reader.words, masterdata_dir=settings.masterdata_dir, personal=personal, now=now)
+    return _show(
+        request,
+        "case.html",
+        reader,
+        status_code=status_code,
+        case=case,
+        view=shown,
+        actions=_action_forms(session, case, reader, workflow, settings),
+        message=message,
+        message_kind=message_kind,
+        form=form or {},
+    )
 
 
 @router.get("/cases/{reference}")
-def case_page(reference: str, request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep,
-              workflows: WorkflowsDep, now: NowDep, done: str = "") -> HTMLResponse:
+def case_page(
+    reference: str,
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    done: str = "",
+) -> HTMLResponse:
     case = _case(session, reference)
     if case is None:
         return _refusal(request, reader, "not_found", status.HTTP_404_NOT_FOUND)
@@ -290,21 +395,39 @@ def case_page(reference: str, request: Request, reader: ReaderDep, session: Sess
     address = client_address(request)
     if not access.may_view(reader.actor, case, workflow):
         code = _view_refusal(reader, case, workflow)
-        audit.record(session, actor=reader.actor, action="case.view", now=now, case=case, outcome="refused",
-                     detail={"code": code}, address=address)
+        audit.record(
+            session,
+            actor=reader.actor,
+            action="case.view",
+            now=now,
+            case=case,
+            outcome="refused",
+            detail={"code": code},
+            address=address,
+        )
         session.commit()
         return _refusal(request, reader, f"refused.{code}", status.HTTP_403_FORBIDDEN)
     personal = access.sees_personal_data(reader.actor, case, workflow)
-    audit.record(session, actor=reader.actor, action="case.view", now=now, case=case,
-                 detail={"personal_data": personal}, address=address)
+    audit.record(
+        session, actor=reader.actor, action="case.view", now=now, case=case, detail={"personal_data": personal}, address=address
+    )
     session.commit()
-    message = reader.words("done", action=reader.words.label("action", done)) if done in {a.name for a in workflow.actions} else None
+    message = (
+        reader.words("done", action=reader.words.label("action", done)) if done in {a.name for a in workflow.actions} else None
+    )
     return _case_page(request, reader, session, settings, workflows, now, case, message=message, message_kind="ok")
 
 
 @router.get("/cases/{reference}/files/{name}")
-def case_file(reference: str, name: str, request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep,
-              workflows: WorkflowsDep) -> Response:
+def case_file(
+    reference: str,
+    name: str,
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+) -> Response:
     """A photo or document of the case, for those who see its personal data; only the case's own files."""
     case = _case(session, reference)
     if case is None or name not in case_view.files_of(case) or "/" in name or name.startswith("."):
@@ -314,12 +437,19 @@ def case_file(reference: str, name: str, request: Request, reader: ReaderDep, se
     path = settings.media_dir / name
     if not path.is_file():
         return _refusal(request, reader, "not_found", status.HTTP_404_NOT_FOUND)
-    return FileResponse(path, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                                       "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return FileResponse(
+        path,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
-def _perform(session: Session, case: Case, workflow: WorkflowDef, reader: Reader, settings: Settings, now: datetime,
-             form: dict) -> None:
+def _perform(
+    session: Session, case: Case, workflow: WorkflowDef, reader: Reader, settings: Settings, now: datetime, form: dict
+) -> None:
     """The action through the service that owns it: the certificate office's queue, the
     desludging operator's steps, or the general case workflow."""
     action, reason = form["action"], form["reason"].strip() or None
@@ -327,24 +457,51 @@ def _perform(session: Session, case: Case, workflow: WorkflowDef, reader: Reader
         raise VersionConflict(f"{case.reference} is at version {case.version}")
     litres = form["litres"].strip()
     case_actions.perform(
-        session, settings=settings, workflow=workflow, case=case, actor=reader.actor, action=action, now=now,
-        reason=reason, out_of_order_reason=form["out_of_order_reason"].strip() or None,
+        session,
+        settings=settings,
+        workflow=workflow,
+        case=case,
+        actor=reader.actor,
+        action=action,
+        now=now,
+        reason=reason,
+        out_of_order_reason=form["out_of_order_reason"].strip() or None,
         assignee_id=(form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None,
-        plant_code=form["plant"] or None, volume_litres=int(litres) if litres.isdigit() else None,
+        plant_code=form["plant"] or None,
+        volume_litres=int(litres) if litres.isdigit() else None,
         expected_version=case.version,
     )
 
 
 @router.post("/cases/{reference}/act")
 def act(
-    reference: str, request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep,
-    workflows: WorkflowsDep, now: NowDep, csrf_token: FormText = "", action: Annotated[str, Form(max_length=40)] = "",
-    version: Annotated[str, Form(max_length=12)] = "", reason: FormText = "", out_of_order_reason: FormText = "",
-    assignee: Annotated[str, Form(max_length=40)] = "", plant: Annotated[str, Form(max_length=48)] = "",
-    litres: Annotated[str, Form(max_length=12)] = "", return_to: Annotated[str, Form(max_length=20)] = "case",
+    reference: str,
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    csrf_token: FormText = "",
+    action: Annotated[str, Form(max_length=40)] = "",
+    version: Annotated[str, Form(max_length=12)] = "",
+    reason: FormText = "",
+    out_of_order_reason: FormText = "",
+    assignee: Annotated[str, Form(max_length=40)] = "",
+    plant: Annotated[str, Form(max_length=48)] = "",
+    litres: Annotated[str, Form(max_length=12)] = "",
+    return_to: Annotated[str, Form(max_length=20)] = "case",
 ) -> Response:
-    form = {"reference": reference, "action": action, "version": version, "reason": reason,
-            "out_of_order_reason": out_of_order_reason, "assignee": assignee, "plant": plant, "litres": litres}
+    form = {
+        "reference": reference,
+        "action": action,
+        "version": version,
+        "reason": reason,
+        "out_of_order_reason": out_of_order_reason,
+        "assignee": assignee,
+        "plant": plant,
+        "litres": litres,
+    }
     case = _case(session, reference)
     if case is None:
         return _refusal(request, reader, "not_found", status.HTTP_404_NOT_FOUND)
@@ -352,8 +509,18 @@ def act(
 
     def refused(key: str, code: int, **variables: object) -> HTMLResponse:
         if access.may_view(reader.actor, case, workflow):
-            return _case_page(request, reader, session, settings, workflows, now, case, status_code=code,
-                              message=reader.words(key, **variables), form=form)
+            return _case_page(
+                request,
+                reader,
+                session,
+                settings,
+                workflows,
+                now,
+                case,
+                status_code=code,
+                message=reader.words(key, **variables),
+                form=form,
+            )
         return _refusal(request, reader, key, code, **variables)
 
     if not _csrf_ok(csrf_token, reader.console.csrf_token):
@@ -368,8 +535,16 @@ def act(
         session.rollback()
         key, variables = _refused_key(exc)
         forbidden = isinstance(exc, Refused)
-        audit.record(session, actor=reader.actor, action="case.act", now=now, case=case, outcome="refused",
-                     detail={"action": action[:40], "code": getattr(exc, "code", "other")}, address=client_address(request))
+        audit.record(
+            session,
+            actor=reader.actor,
+            action="case.act",
+            now=now,
+            case=case,
+            outcome="refused",
+            detail={"action": action[:40], "code": getattr(exc, "code", "other")},
+            address=client_address(request),
+        )
         session.commit()
         return refused(key, status.HTTP_403_FORBIDDEN if forbidden else status.HTTP_409_CONFLICT, **variables)
     back = RETURN_PAGES.get(return_to) or f"/console/cases/{case.reference}"
@@ -378,9 +553,17 @@ def act(
 
 # --- The certificate office's queue and the operator's jobs ---------------------------------------
 
+
 @router.get("/queue")
-def queue_page(request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-               now: NowDep, done: str = "") -> HTMLResponse:
+def queue_page(
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    done: str = "",
+) -> HTMLResponse:
     offices = sorted({g.office for g in reader.person.grants if g.role in ("VERIFIER", "APPROVER") and g.office})
     workflow = workflows["certificate"]
     queues = []
@@ -389,11 +572,23 @@ def queue_page(request: Request, reader: ReaderDep, session: SessionDep, setting
         for case in certificates.queue(session, office=office)[:QUEUE_SHOWN]:
             head = heads.setdefault(case.state, case.reference)  # the queue's order is per state
             promised = certificates.promised_by(case)
-            items.append({"case": case, "head": head == case.reference,
-                          "overdue": bool(case.sla_due_at and case.sla_due_at < now),
-                          "promised": promised.strftime("%d-%m-%Y") if promised else "",
-                          "actions": _action_forms(session, case, reader, workflow, settings, only=QUEUE_ACTIONS,
-                                                   ahead=None if head == case.reference else head)})
+            items.append(
+                {
+                    "case": case,
+                    "head": head == case.reference,
+                    "overdue": bool(case.sla_due_at and case.sla_due_at < now),
+                    "promised": promised.strftime("%d-%m-%Y") if promised else "",
+                    "actions": _action_forms(
+                        session,
+                        case,
+                        reader,
+                        workflow,
+                        settings,
+                        only=QUEUE_ACTIONS,
+                        ahead=None if head == case.reference else head,
+                    ),
+                }
+            )
         label = next((i["case"].details.get("office_label") for i in items if i["case"].details.get("office_label")), office)
         queues.append({"office": office, "label": label, "entries": items})
     message = reader.words("done", action=reader.words.label("action", done)) if done in QUEUE_ACTIONS else None
@@ -401,27 +596,49 @@ def queue_page(request: Request, reader: ReaderDep, session: SessionDep, setting
 
 
 @router.get("/operator")
-def operator_page(request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep,
-                  workflows: WorkflowsDep, now: NowDep, done: str = "") -> HTMLResponse:
+def operator_page(
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    done: str = "",
+) -> HTMLResponse:
     workflow = workflows["desludging"]
     open_states = [s for s in workflow.states if workflow.states[s].holder == "operator"]
-    cases = session.scalars(select(Case).where(
-        Case.service == "desludging", Case.assignee_id == reader.person.id, Case.state.in_(open_states),
-    ).order_by(Case.id).limit(100)).all()
+    cases = session.scalars(
+        select(Case)
+        .where(
+            Case.service == "desludging",
+            Case.assignee_id == reader.person.id,
+            Case.state.in_(open_states),
+        )
+        .order_by(Case.id)
+        .limit(100)
+    ).all()
     jobs = []
     for case in cases:
         personal = access.sees_personal_data(reader.actor, case, workflow)
-        facts = [(reader.words("case.place"), case_view.place(case, reader.words, settings.masterdata_dir)),
-                 *case_view.facts(case, reader.words, settings.masterdata_dir, personal)]
+        facts = [
+            (reader.words("case.place"), case_view.place(case, reader.words, settings.masterdata_dir)),
+            *case_view.facts(case, reader.words, settings.masterdata_dir, personal),
+        ]
         if personal:
             facts.append((reader.words("case.citizen"), case.citizen_phone))
-        jobs.append({"case": case, "facts": facts,
-                     "actions": _action_forms(session, case, reader, workflow, settings, only=OPERATOR_ACTIONS)})
+        jobs.append(
+            {
+                "case": case,
+                "facts": facts,
+                "actions": _action_forms(session, case, reader, workflow, settings, only=OPERATOR_ACTIONS),
+            }
+        )
     message = reader.words("done", action=reader.words.label("action", done)) if done in OPERATOR_ACTIONS else None
     return _show(request, "operator.html", reader, jobs=jobs, message=message, message_kind="ok")
 
 
 # --- Administrators: people and the audit log -----------------------------------------------------
+
 
 def _admin_only(request: Request, reader: Reader) -> HTMLResponse | None:
     return None if access.is_admin(reader.person) else _refusal(request, reader, "forbidden", status.HTTP_403_FORBIDDEN)
@@ -436,38 +653,79 @@ def people_page(request: Request, reader: ReaderDep, session: SessionDep, page: 
     if (refusal := _admin_only(request, reader)) is not None:
         return refusal
     number = _page_number(page)
-    rows = list(session.scalars(select(Person).order_by(Person.id).offset((number - 1) * PEOPLE_PAGE_SIZE)
-                                .limit(PEOPLE_PAGE_SIZE + 1)))
-    pager = {"page": number, "previous": f"/console/people?page={number - 1}" if number > 1 else None,
-             "next": f"/console/people?page={number + 1}" if len(rows) > PEOPLE_PAGE_SIZE else None}
+    rows = list(
+        session.scalars(select(Person).order_by(Person.id).offset((number - 1) * PEOPLE_PAGE_SIZE).limit(PEOPLE_PAGE_SIZE + 1))
+    )
+    pager = {
+        "page": number,
+        "previous": f"/console/people?page={number - 1}" if number > 1 else None,
+        "next": f"/console/people?page={number + 1}" if len(rows) > PEOPLE_PAGE_SIZE else None,
+    }
     return _show(request, "people.html", reader, people=rows[:PEOPLE_PAGE_SIZE], pager=pager)
 
 
-def _person_form(request: Request, reader: Reader, settings: Settings, workflows: dict[str, WorkflowDef], editing: dict, *,
-                 status_code: int = 200, message: str | None = None, message_kind: str = "error") -> HTMLResponse:
+def _person_form(
+    request: Request,
+    reader: Reader,
+    settings: Settings,
+    workflows: dict[str, WorkflowDef],
+    editing: dict,
+    *,
+    status_code: int = 200,
+    message: str | None = None,
+    message_kind: str = "error",
+) -> HTMLResponse:
     editing = {**editing, "grants": [*editing["grants"], *({} for _ in range(EMPTY_GRANTS))]}
-    return _show(request, "person.html", reader, status_code=status_code, editing=editing, roles=STAFF_ROLES,
-                 departments=case_view.departments(settings.masterdata_dir, workflows), message=message,
-                 message_kind=message_kind)
+    return _show(
+        request,
+        "person.html",
+        reader,
+        status_code=status_code,
+        editing=editing,
+        roles=STAFF_ROLES,
+        departments=case_view.departments(settings.masterdata_dir, workflows),
+        message=message,
+        message_kind=message_kind,
+    )
 
 
 @router.get("/people/new")
 def new_person(request: Request, reader: ReaderDep, settings: SettingsDep, workflows: WorkflowsDep) -> HTMLResponse:
     if (refusal := _admin_only(request, reader)) is not None:
         return refusal
-    return _person_form(request, reader, settings, workflows,
-                        {"exists": False, "language": reader.words.language, "channel": "whatsapp", "grants": [{}]})
+    return _person_form(
+        request,
+        reader,
+        settings,
+        workflows,
+        {"exists": False, "language": reader.words.language, "channel": "whatsapp", "grants": [{}]},
+    )
 
 
 def _editing(person: Person) -> dict:
-    return {"exists": True, "id": person.id, "name": person.name, "phone": person.phone, "language": person.language,
-            "channel": person.channel, "active": person.active,
-            "grants": [{k: getattr(g, k) for k in people.GRANT_FIELDS} for g in person.grants]}
+    return {
+        "exists": True,
+        "id": person.id,
+        "name": person.name,
+        "phone": person.phone,
+        "language": person.language,
+        "channel": person.channel,
+        "active": person.active,
+        "grants": [{k: getattr(g, k) for k in people.GRANT_FIELDS} for g in person.grants],
+    }
 
 
 @router.get("/people/{person_id}")
-def person_page(person_id: str, request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep,
-                workflows: WorkflowsDep, saved: str = "", deactivated: str = "") -> HTMLResponse:
+def person_page(
+    person_id: str,
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    saved: str = "",
+    deactivated: str = "",
+) -> HTMLResponse:
     if (refusal := _admin_only(request, reader)) is not None:
         return refusal
     person = session.get(Person, person_id)
@@ -479,29 +737,65 @@ def person_page(person_id: str, request: Request, reader: ReaderDep, session: Se
 
 @router.post("/people")
 def save_person(
-    request: Request, reader: ReaderDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep,
-    now: NowDep, csrf_token: FormText = "", existing: Annotated[str, Form(max_length=40)] = "",
-    person_id: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=120)] = "",
-    phone: Annotated[str, Form(max_length=40)] = "", language: Annotated[str, Form(max_length=8)] = "en",
-    channel: Annotated[str, Form(max_length=16)] = "whatsapp", role: Annotated[list[str], Form()] = [],  # noqa: B006
-    ulb: Annotated[list[str], Form()] = [], department: Annotated[list[str], Form()] = [],  # noqa: B006
-    first_ward: Annotated[list[str], Form()] = [], last_ward: Annotated[list[str], Form()] = [],  # noqa: B006
-    office: Annotated[list[str], Form()] = [], gram_panchayat: Annotated[list[str], Form()] = [],  # noqa: B006
+    request: Request,
+    reader: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    csrf_token: FormText = "",
+    existing: Annotated[str, Form(max_length=40)] = "",
+    person_id: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=120)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    language: Annotated[str, Form(max_length=8)] = "en",
+    channel: Annotated[str, Form(max_length=16)] = "whatsapp",
+    role: Annotated[list[str], Form()] = [],
+    ulb: Annotated[list[str], Form()] = [],
+    department: Annotated[list[str], Form()] = [],
+    first_ward: Annotated[list[str], Form()] = [],
+    last_ward: Annotated[list[str], Form()] = [],
+    office: Annotated[list[str], Form()] = [],
+    gram_panchayat: Annotated[list[str], Form()] = [],
 ) -> Response:
     if (refusal := _admin_only(request, reader)) is not None:
         return refusal
-    columns = {"role": role, "ulb": ulb, "department": department, "first_ward": first_ward, "last_ward": last_ward,
-               "office": office, "gram_panchayat": gram_panchayat}
+    columns = {
+        "role": role,
+        "ulb": ulb,
+        "department": department,
+        "first_ward": first_ward,
+        "last_ward": last_ward,
+        "office": office,
+        "gram_panchayat": gram_panchayat,
+    }
     rows = [{k: (v[i].strip()[:48] if i < len(v) else "") for k, v in columns.items()} for i in range(min(len(role), 20))]
     grants = [r for r in rows if r["role"]]  # a row left without a role is a blank one
-    editing = {"exists": bool(existing), "id": existing or person_id, "name": name, "phone": phone, "language": language,
-               "channel": channel, "active": True, "grants": grants}
+    editing = {
+        "exists": bool(existing),
+        "id": existing or person_id,
+        "name": name,
+        "phone": phone,
+        "language": language,
+        "channel": channel,
+        "active": True,
+        "grants": grants,
+    }
     if not _csrf_ok(csrf_token, reader.console.csrf_token):
-        return _person_form(request, reader, settings, workflows, editing, status_code=403,
-                            message=reader.words("refused.csrf"))
+        return _person_form(request, reader, settings, workflows, editing, status_code=403, message=reader.words("refused.csrf"))
     try:
-        saved = people.save_person(session, actor=reader.actor, person_id=existing or person_id, name=name, phone=phone,
-                                   language=language, channel=channel, grants=grants, now=now, new=not existing)
+        saved = people.save_person(
+            session,
+            actor=reader.actor,
+            person_id=existing or person_id,
+            name=name,
+            phone=phone,
+            language=language,
+            channel=channel,
+            grants=grants,
+            now=now,
+            new=not existing,
+        )
         session.commit()
     except people.InvalidPerson as exc:
         session.rollback()
@@ -509,14 +803,16 @@ def save_person(
         return _person_form(request, reader, settings, workflows, editing, status_code=422, message=reader.words(key))
     except Refused as exc:
         session.rollback()
-        return _person_form(request, reader, settings, workflows, editing, status_code=403,
-                            message=reader.words(_refused_key(exc)[0]))
+        return _person_form(
+            request, reader, settings, workflows, editing, status_code=403, message=reader.words(_refused_key(exc)[0])
+        )
     return RedirectResponse(f"/console/people/{saved.id}?saved=1", status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/people/{person_id}/deactivate")
-def deactivate_person(person_id: str, request: Request, reader: ReaderDep, session: SessionDep, now: NowDep,
-                      csrf_token: FormText = "") -> Response:
+def deactivate_person(
+    person_id: str, request: Request, reader: ReaderDep, session: SessionDep, now: NowDep, csrf_token: FormText = ""
+) -> Response:
     if (refusal := _admin_only(request, reader)) is not None:
         return refusal
     if not _csrf_ok(csrf_token, reader.console.csrf_token):
@@ -535,10 +831,18 @@ def audit_page(request: Request, reader: ReaderDep, session: SessionDep, page: s
     if (refusal := _admin_only(request, reader)) is not None:
         return refusal
     number = _page_number(page)
-    entries = list(session.execute(
-        select(AuditEntry, Case.reference).outerjoin(Case, Case.id == AuditEntry.case_id)
-        .order_by(AuditEntry.id.desc()).offset((number - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE + 1)
-    ).all())
-    pager = {"page": number, "previous": f"/console/audit?page={number - 1}" if number > 1 else None,
-             "next": f"/console/audit?page={number + 1}" if len(entries) > AUDIT_PAGE_SIZE else None}
+    entries = list(
+        session.execute(
+            select(AuditEntry, Case.reference)
+            .outerjoin(Case, Case.id == AuditEntry.case_id)
+            .order_by(AuditEntry.id.desc())
+            .offset((number - 1) * AUDIT_PAGE_SIZE)
+            .limit(AUDIT_PAGE_SIZE + 1)
+        ).all()
+    )
+    pager = {
+        "page": number,
+        "previous": f"/console/audit?page={number - 1}" if number > 1 else None,
+        "next": f"/console/audit?page={number + 1}" if len(entries) > AUDIT_PAGE_SIZE else None,
+    }
     return _show(request, "audit.html", reader, entries=entries[:AUDIT_PAGE_SIZE], pager=pager)

@@ -4,19 +4,23 @@ reports what became of a payment, which only the provider can sign, and its stat
 one table (EVENT_STATUSES) for every provider. The built-in `sandbox` provider
 (sandbox.py) is a test-mode page a person can pay on; a live gateway (Razorpay, PayU, a bank's
 UPI collect) is another module implementing PaymentProvider, chosen by SATHI_PAYMENT_PROVIDER."""
+
 from dataclasses import dataclass
 from typing import Protocol
 
 from backend.settings import Settings
 
-
 # A provider's payment statuses, as Sathi takes them. Only money taken pays: "captured" (Razorpay,
 # the sandbox) or "paid"; a failed attempt leaves the link payable; an authorised or pending payment
 # waits for the provider's next event. A status not in the table waits too, and is logged.
 EVENT_STATUSES = {
-    "captured": "paid", "paid": "paid",
+    "captured": "paid",
+    "paid": "paid",
     "failed": "failed",
-    "created": "waiting", "pending": "waiting", "authorized": "waiting", "authorised": "waiting",
+    "created": "waiting",
+    "pending": "waiting",
+    "authorized": "waiting",
+    "authorised": "waiting",
 }
 
 

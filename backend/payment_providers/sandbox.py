@@ -1,6 +1,7 @@
 """The built-in test-mode provider: its page (backend/api/payments.py, mounted with the sandbox)
 takes no money and then calls the webhook signed with HMAC-SHA256 of the body in
 X-Sandbox-Signature, as a real provider signs its own."""
+
 import hashlib
 import hmac
 import json
@@ -29,7 +30,12 @@ class SandboxProvider:
         try:
             event = json.loads(body)
             provider_status = event["status"]
-            return PaymentEvent(int(event["payment_id"]), str(event["provider_payment_id"])[:64], int(event["amount_paise"]),
-                                our_status(provider_status), provider_status)
+            return PaymentEvent(
+                int(event["payment_id"]),
+                str(event["provider_payment_id"])[:64],
+                int(event["amount_paise"]),
+                our_status(provider_status),
+                provider_status,
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:  # AttributeError: a status that is not text
             raise BadWebhook("malformed_event") from exc

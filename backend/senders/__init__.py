@@ -11,6 +11,7 @@ find_sent answers "did you take this message?" by the marker the sender attached
 when the provider certainly has nothing, or None when it cannot tell (then the status callback,
 which carries the outbox id, settles it, or the silence after settle_after). `other_row(sid)` says
 whether a provider id belongs to another outbox row, so a message already accounted for is no doubt."""
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta

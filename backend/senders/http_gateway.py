@@ -3,6 +3,7 @@ and others share this shape): JSON over HTTPS with a bearer key, one DLT templat
 
 Twilio has no two-way SMS in India, so production SMS there goes through a gateway like this one;
 the outbox, the opt-out rules and the channel code stay the same."""
+
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache

@@ -18,6 +18,7 @@ row (services/outbox.record_status). Two bounds make the silence meaningful:
   once. A message no row owns may be this one: the row waits for its callback.
 Only after settle_after of silence is a message sent again: a lost callback (the backend down for
 every status report) is the one way left to send twice, and it is logged as such."""
+
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta

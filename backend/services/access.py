@@ -7,6 +7,7 @@ case: an official their wards of their department, a supervisor their department
 office staff their office's queue, an operator the requests assigned to them, a citizen (over
 chat) their own cases, a field agent the cases they filed. Refusals carry a code the API returns
 and the console says in words."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import and_, false, or_
@@ -83,8 +84,11 @@ def _area_refusal(grant: RoleGrant, case: Case, person_id: str) -> str | None:
     if role in ("OFFICIAL", "SUPERVISOR") and grant.department != case.department:
         return "not_your_department"
     # An official acts in their wards, and on what was handed to them by name (a reassignment).
-    if role == "OFFICIAL" and case.assignee_id != person_id and not (
-            case.ward_number is not None and grant.first_ward <= case.ward_number <= grant.last_ward):
+    if (
+        role == "OFFICIAL"
+        and case.assignee_id != person_id
+        and not (case.ward_number is not None and grant.first_ward <= case.ward_number <= grant.last_ward)
+    ):
         return "not_your_area"
     return None
 
@@ -92,9 +96,13 @@ def _area_refusal(grant: RoleGrant, case: Case, person_id: str) -> str | None:
 def may_hold(person: Person | None, case: Case) -> bool:
     """Whether a case may be handed to this person (ASSIGN, REASSIGN): an active official or
     supervisor of the case's town and department."""
-    return person is not None and person.active and any(
-        g.role in ("OFFICIAL", "SUPERVISOR") and g.ulb == case.ulb and g.department == case.department
-        for g in person.grants)
+    return (
+        person is not None
+        and person.active
+        and any(
+            g.role in ("OFFICIAL", "SUPERVISOR") and g.ulb == case.ulb and g.department == case.department for g in person.grants
+        )
+    )
 
 
 def _active_grants(actor: Actor) -> list[RoleGrant]:
@@ -169,8 +177,9 @@ def sees_personal_data(actor: Actor, case: Case, workflow: WorkflowDef | None = 
         grants = _active_grants(actor)
     except Refused:
         return False
-    return any(g.role in PERSON_ROLES and _acts_on_service(g, workflow) and _area_refusal(g, case, actor.id) is None
-               for g in grants)
+    return any(
+        g.role in PERSON_ROLES and _acts_on_service(g, workflow) and _area_refusal(g, case, actor.id) is None for g in grants
+    )
 
 
 def may_view(actor: Actor, case: Case, workflow: WorkflowDef | None = None) -> bool:
@@ -188,8 +197,11 @@ def may_view(actor: Actor, case: Case, workflow: WorkflowDef | None = None) -> b
 def works_at(actor: Actor, office: str) -> bool:
     """Whether the actor is on this office's staff (its queue is theirs to see and work)."""
     person = actor.person
-    return person is not None and person.active and any(
-        g.role in ("VERIFIER", "APPROVER") and g.office == office for g in person.grants)
+    return (
+        person is not None
+        and person.active
+        and any(g.role in ("VERIFIER", "APPROVER") and g.office == office for g in person.grants)
+    )
 
 
 def is_admin(person: Person | None) -> bool:
@@ -209,8 +221,12 @@ def _acting_states(workflows: dict[str, WorkflowDef], role: str) -> ColumnElemen
 
 
 def _open_states(workflows: dict[str, WorkflowDef]) -> ColumnElement[bool]:
-    return or_(*(and_(Case.service == service, Case.state.in_(sorted(n for n, s in w.states.items() if s.held)))
-                 for service, w in sorted(workflows.items())))
+    return or_(
+        *(
+            and_(Case.service == service, Case.state.in_(sorted(n for n, s in w.states.items() if s.held)))
+            for service, w in sorted(workflows.items())
+        )
+    )
 
 
 def inbox_condition(person: Person, workflows: dict[str, WorkflowDef]) -> ColumnElement[bool]:
@@ -224,8 +240,11 @@ def inbox_condition(person: Person, workflows: dict[str, WorkflowDef]) -> Column
             parts.append(and_(Case.ulb == g.ulb, _open_states(workflows)))
             continue
         if g.role == "OFFICIAL":
-            area = and_(Case.ulb == g.ulb, Case.department == g.department,
-                        or_(Case.ward_number.between(g.first_ward, g.last_ward), Case.assignee_id == person.id))
+            area = and_(
+                Case.ulb == g.ulb,
+                Case.department == g.department,
+                or_(Case.ward_number.between(g.first_ward, g.last_ward), Case.assignee_id == person.id),
+            )
         elif g.role == "SUPERVISOR":
             area = and_(Case.ulb == g.ulb, Case.department == g.department)
         elif g.role in ("VERIFIER", "APPROVER"):

@@ -1,5 +1,6 @@
 """What the forms of every service share: an answer's meaning with its words for the summary,
 and what counts as a person's name."""
+
 import unicodedata
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ def person_name(text: str) -> str | None:
     marks; no digits, no markup; spacing tidied."""
     name = " ".join((text or "").split())
     kinds = [unicodedata.category(c)[0] for c in name]
-    ok = (kinds.count("L") >= 2 and len(name) <= 100
-          and all(kind in "LM" or c in _NAME_MARKS for c, kind in zip(name, kinds, strict=True)))
+    ok = (
+        kinds.count("L") >= 2
+        and len(name) <= 100
+        and all(kind in "LM" or c in _NAME_MARKS for c, kind in zip(name, kinds, strict=True))
+    )
     return name if ok else None

@@ -1,4 +1,5 @@
 """Reading a case and acting on it, whatever its service."""
+
 from datetime import datetime
 from pathlib import Path
 
@@ -6,10 +7,10 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.models import Case, CaseHistory, Person
-from backend.services.citizens import normalise_phone
 from backend.references import SERVICE_PREFIXES, format_reference, normalise_reference
 from backend.services import audit, routing
 from backend.services.access import Actor, Refused, may_hold, role_for
+from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
 
@@ -71,7 +72,13 @@ def act_on_case(
         case.assignee_id = assignee_id
     holder = routing.official_by_id(session, case.assignee_id)
     entry = apply_action(
-        workflow=workflow, case=case, action=action, actor_role=role, actor_id=actor.id, now=now, reason=reason,
+        workflow=workflow,
+        case=case,
+        action=action,
+        actor_role=role,
+        actor_id=actor.id,
+        now=now,
+        reason=reason,
         assignee=holder.contact if holder else None,
     )
     audit.record(session, actor=actor, action="case.act", now=now, case=case, detail={"action": action, "role": role})
@@ -99,6 +106,6 @@ def case_with_file(session: Session, name: str) -> Case | None:
 
 def cases_of(session: Session, *, phone: str, limit: int = 10) -> list[Case]:
     """The phone's cases, newest first."""
-    return list(session.scalars(
-        select(Case).where(Case.citizen_phone == normalise_phone(phone)).order_by(Case.id.desc()).limit(limit)
-    ))
+    return list(
+        session.scalars(select(Case).where(Case.citizen_phone == normalise_phone(phone)).order_by(Case.id.desc()).limit(limit))
+    )

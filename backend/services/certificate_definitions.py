@@ -5,6 +5,7 @@ locale key that asks for it), the documents, fee and Tatkal fee, SLA, the workfl
 that processes it. Loading checks everything a running service would trip over later (a prompt
 with no words in some language, an unknown workflow, a choice without options) and names the
 file and the place of the mistake."""
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -91,8 +92,13 @@ class ServiceDef(BaseModel, extra="forbid"):
         return next(f for f in self.fields if f.name == name)
 
     def locale_keys(self) -> list[str]:
-        keys = [f"certificate.{self.code}", f"certificate_pdf.{self.code}", *(f.prompt for f in self.fields),
-                *(f"cert_label.{f.name}" for f in self.fields), *(d.key for d in self.documents)]
+        keys = [
+            f"certificate.{self.code}",
+            f"certificate_pdf.{self.code}",
+            *(f.prompt for f in self.fields),
+            *(f"cert_label.{f.name}" for f in self.fields),
+            *(d.key for d in self.documents),
+        ]
         keys += [f"certificate_option.{f.name}.{o.code}" for f in self.fields for o in f.options]
         return keys
 

@@ -3,6 +3,7 @@
 Odia and Devanagari need shaping (vowel signs before their consonant, conjuncts), so text goes
 through HarfBuzz (fpdf2's text shaping) with fonts shipped in backend/certificates/fonts/ (Lohit,
 OFL; DejaVu for Latin). Each run of one script is written in that script's font."""
+
 import io
 import re
 from pathlib import Path
@@ -43,8 +44,18 @@ class _Certificate(FPDF):
         self.ln(height + gap)
 
 
-def render(*, reference: str, certificate_key: str, body_key: str, values: dict[str, object], office: str,
-           issued_on: str, payload: str, verify_url: str, language: str) -> bytes:
+def render(
+    *,
+    reference: str,
+    certificate_key: str,
+    body_key: str,
+    values: dict[str, object],
+    office: str,
+    issued_on: str,
+    payload: str,
+    verify_url: str,
+    language: str,
+) -> bytes:
     text = lambda key, **kw: locales.render(key, language, **kw)["text"]  # noqa: E731
     pdf = _Certificate()
     pdf.line(text("certificate_pdf.heading"), size=13, gap=2)

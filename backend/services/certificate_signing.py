@@ -5,6 +5,7 @@ Ed25519 signature, both base64url. Anyone with the published public key can chec
 verification page and API also look the certificate up, so a revoked one is caught. The private
 key is a PEM file (SATHI_CERTIFICATE_KEY_FILE) made on first use; several workers racing to make
 it agree on one file (O_EXCL), and a deployment mounts the same file on every backend host."""
+
 import base64
 import json
 import os
@@ -47,9 +48,12 @@ def private_key(path: Path) -> Ed25519PrivateKey:
 
 
 def public_key_pem(path: Path) -> str:
-    return private_key(path).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        private_key(path)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def sign(path: Path, claims: dict) -> str:

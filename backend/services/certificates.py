@@ -2,6 +2,7 @@
 definition, routing to the processing office by place, the fee (Tatkal or normal) and payment,
 the office's queue worked strictly in order, issue with a signed payload, revocation, and the
 public check. Every state change goes through the workflow (backend/workflows/certificate.yml)."""
+
 import hashlib
 import hmac
 import json
@@ -24,8 +25,8 @@ from backend.references import next_reference
 from backend.services import audit, certificate_signing, media, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.answers import Answer, person_name
-from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
 from backend.services.cases import earlier_filing
+from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
@@ -112,7 +113,7 @@ def _extra_answers(definitions_dir: Path) -> dict:
 
 
 def lane_for(definitions_dir: Path, text: str) -> str | None:
-    """"1"/"2" as offered, or a word for the normal or the Tatkal lane."""
+    """ "1"/"2" as offered, or a word for the normal or the Tatkal lane."""
     cleaned = native_digits_to_ascii(text or "").strip().rstrip(".")
     if cleaned in ("1", "2"):
         return "normal" if cleaned == "1" else "tatkal"
@@ -142,9 +143,21 @@ def office_for(definition: ServiceDef, place: dict, masterdata_dir: Path, langua
 
 
 def apply(
-    session: Session, *, settings: Settings, workflow: WorkflowDef, definition: ServiceDef, answers: dict[str, str],
-    documents: dict[str, str], tatkal: bool, phone: str, language: str, channel: str, actor_role: str, actor_id: str,
-    idempotency_key: str | None, now: datetime,
+    session: Session,
+    *,
+    settings: Settings,
+    workflow: WorkflowDef,
+    definition: ServiceDef,
+    answers: dict[str, str],
+    documents: dict[str, str],
+    tatkal: bool,
+    phone: str,
+    language: str,
+    channel: str,
+    actor_role: str,
+    actor_id: str,
+    idempotency_key: str | None,
+    now: datetime,
 ) -> tuple[Case, bool, payments.Link | None]:
     """Files an application from the citizen's own answers, each checked again here."""
     earlier = earlier_filing(session, idempotency_key)
@@ -160,11 +173,23 @@ def apply(
     known_documents = {d.code for d in definition.documents}
     case = Case(
         reference=next_reference(session, prefix=workflow.reference_prefix, year=now.astimezone(zone).year),
-        service=workflow.service, state=None, citizen_phone=normalise_phone(phone), language=language,
-        channel=channel, idempotency_key=idempotency_key, assignee_id=office, created_at=now, updated_at=now,
+        service=workflow.service,
+        state=None,
+        citizen_phone=normalise_phone(phone),
+        language=language,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        assignee_id=office,
+        created_at=now,
+        updated_at=now,
         details={
-            "certificate_type": definition.code, "answers": values, "labels": labels, "office": office,
-            "office_label": office_label, "lane": "tatkal" if tatkal else "normal", "fee_paise": fee,
+            "certificate_type": definition.code,
+            "answers": values,
+            "labels": labels,
+            "office": office,
+            "office_label": office_label,
+            "lane": "tatkal" if tatkal else "normal",
+            "fee_paise": fee,
             "sla_days": definition.tatkal_sla_days if tatkal else definition.sla_days,
             # A document is a photo or PDF sent on WhatsApp (its URL), or to be brought to the office.
             "documents": {code: (documents.get(code) or "to_bring")[:500] for code in known_documents},
@@ -198,13 +223,16 @@ def attach_documents(session: Session, *, settings: Settings, case_id: int) -> N
     session.commit()
 
 
-def _checked(definition: ServiceDef, answers: dict[str, str], *, settings: Settings, language: str, now: datetime) -> tuple[dict, dict]:
+def _checked(
+    definition: ServiceDef, answers: dict[str, str], *, settings: Settings, language: str, now: datetime
+) -> tuple[dict, dict]:
     """-> (values, labels) of every field, each answer checked by the definition."""
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
     values, labels = {}, {}
     for field in definition.fields:
-        answer = check_answer(field, answers.get(field.name, ""), language=language, today=today,
-                              masterdata_dir=settings.masterdata_dir)
+        answer = check_answer(
+            field, answers.get(field.name, ""), language=language, today=today, masterdata_dir=settings.masterdata_dir
+        )
         if answer is None:
             raise InvalidApplication(field.name)
         values[field.name], labels[field.name] = answer.value, answer.label
@@ -212,8 +240,16 @@ def _checked(definition: ServiceDef, answers: dict[str, str], *, settings: Setti
 
 
 def resubmit(
-    session: Session, *, settings: Settings, workflow: WorkflowDef, definition: ServiceDef, case: Case, phone: str,
-    answers: dict[str, str], documents: dict[str, str], now: datetime,
+    session: Session,
+    *,
+    settings: Settings,
+    workflow: WorkflowDef,
+    definition: ServiceDef,
+    case: Case,
+    phone: str,
+    answers: dict[str, str],
+    documents: dict[str, str],
+    now: datetime,
 ) -> None:
     """The citizen's corrected application, after the office sent it back: every answer checked
     again, routed again (the place may have changed), and back in the queue as a new arrival."""
@@ -226,21 +262,43 @@ def resubmit(
     office, office_label = office_for(definition, place, settings.masterdata_dir, case.language)
     kept = dict(case.details["documents"])
     kept.update({code: url[:500] for code, url in documents.items() if code in kept})
-    case.details = {**case.details, "answers": values, "labels": labels, "office": office, "office_label": office_label,
-                    "documents": kept, "corrections": case.details.get("corrections", 0) + 1}
+    case.details = {
+        **case.details,
+        "answers": values,
+        "labels": labels,
+        "office": office,
+        "office_label": office_label,
+        "documents": kept,
+        "corrections": case.details.get("corrections", 0) + 1,
+    }
     case.assignee_id = office
-    act(session, settings=settings, workflow=workflow, case=case, action="RESUBMIT", actor=Actor.citizen(case.citizen_phone),
-        now=now)
+    act(
+        session,
+        settings=settings,
+        workflow=workflow,
+        case=case,
+        action="RESUBMIT",
+        actor=Actor.citizen(case.citizen_phone),
+        now=now,
+    )
 
 
-def _queue(case: Case, *, workflow: WorkflowDef, action: str, now: datetime, actor_role: str = "SYSTEM",
-           actor_id: str = "queue") -> None:
+def _queue(
+    case: Case, *, workflow: WorkflowDef, action: str, now: datetime, actor_role: str = "SYSTEM", actor_id: str = "queue"
+) -> None:
     """Into the office's queue: its place is the time it got there (first in, first out), and the
     service's promise (its SLA days, Tatkal or normal) runs from then."""
     due = (now + timedelta(days=case.details["sla_days"])).astimezone(LOCAL).date()
     case.details = {**case.details, "queued_at": now.isoformat(), "due_on": due.isoformat()}
-    apply_action(workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now,
-                 variables={"due": due.strftime("%d-%m-%Y")})
+    apply_action(
+        workflow=workflow,
+        case=case,
+        action=action,
+        actor_role=actor_role,
+        actor_id=actor_id,
+        now=now,
+        variables={"due": due.strftime("%d-%m-%Y")},
+    )
 
 
 def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
@@ -253,28 +311,48 @@ def queue(session: Session, *, office: str, state: str | None = None) -> list[Ca
     """The office's applications in the order they must be worked: the Tatkal lane first, then
     first in, first out within each lane."""
     rows = session.scalars(
-        select(Case).where(Case.service == "certificate", Case.assignee_id == office,
-                           Case.state.in_([state] if state else QUEUED_STATES))
+        select(Case).where(
+            Case.service == "certificate", Case.assignee_id == office, Case.state.in_([state] if state else QUEUED_STATES)
+        )
     ).all()
     return sorted(rows, key=lambda c: (c.details.get("lane") != "tatkal", c.details.get("queued_at", ""), c.id))
 
 
 def act(
-    session: Session, *, settings: Settings, workflow: WorkflowDef, case: Case, action: str, actor: Actor,
-    now: datetime, reason: str | None = None, out_of_order_reason: str | None = None,
+    session: Session,
+    *,
+    settings: Settings,
+    workflow: WorkflowDef,
+    case: Case,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    out_of_order_reason: str | None = None,
 ) -> None:
     """A step by office staff (or the citizen's RESUBMIT), as access.role_for allows it; audited.
     Applications are taken in queue order; taking another first needs a reason, kept with the case."""
     actor_role, actor_id = role_for(actor, case, workflow.action(action)), actor.id
-    audit.record(session, actor=actor, action="case.act", now=now, case=case,
-                 detail={"action": action, "role": actor_role, **({"out_of_order": True} if out_of_order_reason else {})})
+    audit.record(
+        session,
+        actor=actor,
+        action="case.act",
+        now=now,
+        case=case,
+        detail={"action": action, "role": actor_role, **({"out_of_order": True} if out_of_order_reason else {})},
+    )
     if action in IN_ORDER_ACTIONS and case.state in QUEUED_STATES:
         head = queue(session, office=case.assignee_id, state=case.state)[0]
         if head.id != case.id:
             if not (out_of_order_reason and out_of_order_reason.strip()):
                 raise OutOfOrder(f"{head.reference} is ahead of {case.reference}", head=head.reference)
-            skipped = {"action": action, "ahead": head.reference, "reason": out_of_order_reason.strip()[:500],
-                       "by": actor_id, "at": now.isoformat()}
+            skipped = {
+                "action": action,
+                "ahead": head.reference,
+                "reason": out_of_order_reason.strip()[:500],
+                "by": actor_id,
+                "at": now.isoformat(),
+            }
             case.details = {**case.details, "out_of_order": [*case.details.get("out_of_order", []), skipped]}
     variables, media = {}, None
     if action == "APPROVE":
@@ -283,8 +361,17 @@ def act(
     if action == "RESUBMIT":  # back of the queue, as a new arrival, with the promise running again
         _queue(case, workflow=workflow, action=action, now=now, actor_role=actor_role, actor_id=actor_id)
         return
-    apply_action(workflow=workflow, case=case, action=action, actor_role=actor_role, actor_id=actor_id, now=now,
-                 reason=reason, variables=variables, media_url=media)
+    apply_action(
+        workflow=workflow,
+        case=case,
+        action=action,
+        actor_role=actor_role,
+        actor_id=actor_id,
+        now=now,
+        reason=reason,
+        variables=variables,
+        media_url=media,
+    )
 
 
 def _claims(case: Case) -> dict:
@@ -292,8 +379,14 @@ def _claims(case: Case) -> dict:
     logs); a digest of everything certified ties it to the record, which the check looks up."""
     details = case.details
     certified = json.dumps(details["answers"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return {"v": 1, "r": case.reference, "t": details["certificate_type"], "d": details["certificate"]["issued_on"],
-            "o": details["office"], "a": hashlib.sha256(certified.encode()).hexdigest()[:32]}
+    return {
+        "v": 1,
+        "r": case.reference,
+        "t": details["certificate_type"],
+        "d": details["certificate"]["issued_on"],
+        "o": details["office"],
+        "a": hashlib.sha256(certified.encode()).hexdigest()[:32],
+    }
 
 
 def _issue(case: Case, *, settings: Settings, now: datetime) -> str:
@@ -362,10 +455,15 @@ def pdf(case: Case, *, settings: Settings, verify_url: str) -> bytes:
     details = case.details
     values = {**details["labels"]}
     return certificate_pdf.render(
-        reference=case.reference, certificate_key=f"certificate.{details['certificate_type']}",
-        body_key=f"certificate_pdf.{details['certificate_type']}", values=values, office=details["office_label"],
+        reference=case.reference,
+        certificate_key=f"certificate.{details['certificate_type']}",
+        body_key=f"certificate_pdf.{details['certificate_type']}",
+        values=values,
+        office=details["office_label"],
         issued_on=date.fromisoformat(details["certificate"]["issued_on"]).strftime("%d-%m-%Y"),
-        payload=details["certificate"]["payload"], verify_url=verify_url, language=case.language,
+        payload=details["certificate"]["payload"],
+        verify_url=verify_url,
+        language=case.language,
     )
 
 

@@ -1,6 +1,7 @@
 """What the channels (in the Rasa process) need from the backend: each inbound webhook step handled
 once (the unique (provider, external_id) row is the lock that Twilio's retries and a second Rasa
 worker run into), opt-out with its confirmation, and the bot's replies queued in the outbox."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +13,6 @@ from backend.db import literal_in
 from backend.models import InboundMessage, OutboxMessage
 from backend.services import citizens, outbox
 from backend.services.citizens import normalise_phone
-
 
 PENDING = ("pending",)  # the state the partial index over unfinished turns covers
 
@@ -27,8 +27,16 @@ class Claim:
 
 
 def claim(
-    session: Session, *, provider: str, external_id: str, channel: str, phone: str, now: datetime,
-    lease_seconds: float, payload: dict | None = None, claimant: str | None = None,
+    session: Session,
+    *,
+    provider: str,
+    external_id: str,
+    channel: str,
+    phone: str,
+    now: datetime,
+    lease_seconds: float,
+    payload: dict | None = None,
+    claimant: str | None = None,
 ) -> Claim:
     """With a payload (a text message), the turn is kept `pending` under the claimant's lease until
     finish(); the same claimant asking again (its first answer was lost on the way) is told it is
@@ -36,9 +44,16 @@ def claim(
     phone = normalise_phone(phone)
     durable = payload is not None
     row = InboundMessage(
-        provider=provider, external_id=external_id, channel=channel, phone=phone, received_at=now,
-        payload=payload, state="pending" if durable else "done", claimant=claimant,
-        lease_until=now + timedelta(seconds=lease_seconds) if durable else None, attempts=1 if durable else 0,
+        provider=provider,
+        external_id=external_id,
+        channel=channel,
+        phone=phone,
+        received_at=now,
+        payload=payload,
+        state="pending" if durable else "done",
+        claimant=claimant,
+        lease_until=now + timedelta(seconds=lease_seconds) if durable else None,
+        attempts=1 if durable else 0,
     )
     session.add(row)
     try:
@@ -51,8 +66,11 @@ def claim(
         citizen = citizens.citizen_or_none(session, phone)
         ours = bool(earlier and claimant and earlier.claimant == claimant and earlier.state == "pending")
         return Claim(
-            ours, bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None,
-            earlier.response if earlier else None, earlier.id if earlier else None,
+            ours,
+            bool(citizen and citizen.opted_out_at),
+            citizen.menu if citizen else None,
+            earlier.response if earlier else None,
+            earlier.id if earlier else None,
         )
     citizen = citizens.touch_inbound(session, phone=phone, channel=channel, now=now)
     session.commit()
@@ -75,8 +93,12 @@ def take_unfinished(
     to `claimant`. Each is taken by a conditional UPDATE, so two channel processes never both get one."""
     candidates = session.scalars(
         select(InboundMessage)
-        .where(literal_in(InboundMessage.state, PENDING), InboundMessage.provider == provider,
-               InboundMessage.channel == channel, InboundMessage.lease_until < now)
+        .where(
+            literal_in(InboundMessage.state, PENDING),
+            InboundMessage.provider == provider,
+            InboundMessage.channel == channel,
+            InboundMessage.lease_until < now,
+        )
         .order_by(InboundMessage.id)
         .limit(limit)
     ).all()
@@ -107,8 +129,11 @@ def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetim
     None when the turn is done or another process holds it."""
     held = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending",
-               or_(InboundMessage.claimant == claimant, InboundMessage.lease_until < now))
+        .where(
+            InboundMessage.id == inbound_id,
+            InboundMessage.state == "pending",
+            or_(InboundMessage.claimant == claimant, InboundMessage.lease_until < now),
+        )
         .values(claimant=claimant, lease_until=now + timedelta(seconds=lease_seconds))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -160,24 +185,45 @@ def _finish(session: Session, inbound_id: int, claimant: str | None) -> bool:
 
 
 def opt_out(
-    session: Session, *, phone: str, channel: str, opted_out: bool, language: str, now: datetime,
-    inbound_id: int | None = None, claimant: str | None = None,
+    session: Session,
+    *,
+    phone: str,
+    channel: str,
+    opted_out: bool,
+    language: str,
+    now: datetime,
+    inbound_id: int | None = None,
+    claimant: str | None = None,
 ) -> None:
     """STOP or START, committed together with its confirmation (the one message an opted-out
     number still gets) and, when it came as a message, with the end of that turn."""
     if inbound_id is not None and not _finish(session, inbound_id, claimant):
         return
     citizens.set_opted_out(session, phone=phone, opted_out=opted_out, now=now)
-    session.add(outbox.rendered_message(
-        channel=channel, recipient=phone, key="utter_opted_out" if opted_out else "utter_opted_in",
-        language=language, kind="opt_out_confirmation", now=now,
-    ))
+    session.add(
+        outbox.rendered_message(
+            channel=channel,
+            recipient=phone,
+            key="utter_opted_out" if opted_out else "utter_opted_in",
+            language=language,
+            kind="opt_out_confirmation",
+            now=now,
+        )
+    )
     session.commit()
 
 
 def queue_replies(
-    session: Session, *, channel: str, phone: str, replies: list[dict], menu: dict[str, str] | None, kind: str, now: datetime,
-    inbound_id: int | None = None, claimant: str | None = None,
+    session: Session,
+    *,
+    channel: str,
+    phone: str,
+    replies: list[dict],
+    menu: dict[str, str] | None,
+    kind: str,
+    now: datetime,
+    inbound_id: int | None = None,
+    claimant: str | None = None,
 ) -> list[OutboxMessage]:
     """The bot's replies to one message, in order, and the numbered options they showed (None
     leaves the last ones as they were). With inbound_id they finish that turn in the same

@@ -1,4 +1,5 @@
 """Citizens as phone numbers: one normal form for every channel, and the language they chose."""
+
 import logging
 import re
 from datetime import datetime

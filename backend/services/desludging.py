@@ -1,6 +1,7 @@
 """Desludging requests (DIGIT FSM, SUJOG FSSM): the fee from the tariff, filing, payment before or
 after, assignment to an operator, the operator's steps, disposal at a treatment plant, and the
 citizen's rating. Every state change goes through the workflow (backend/workflows/desludging.yml)."""
+
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,8 +18,8 @@ from backend.references import next_reference
 from backend.services import audit, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
-from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
 from backend.services.citizens import normalise_phone
+from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
 from backend.services.outbox import Contact
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
@@ -119,8 +120,15 @@ def _address(masterdata_dir: Path, request: Request) -> tuple[str, str, dict]:
 
 
 def file_request(
-    session: Session, *, workflow: WorkflowDef, settings: Settings, request: Request, actor_role: str, actor_id: str,
-    idempotency_key: str | None, now: datetime,
+    session: Session,
+    *,
+    workflow: WorkflowDef,
+    settings: Settings,
+    request: Request,
+    actor_role: str,
+    actor_id: str,
+    idempotency_key: str | None,
+    now: datetime,
 ) -> tuple[Case, bool, payments.Link | None]:
     earlier = earlier_filing(session, idempotency_key)
     if earlier is not None:
@@ -139,22 +147,40 @@ def file_request(
         if not ok:
             raise InvalidRequest(field_name, code)
     ulb, tariff_area, address = _address(settings.masterdata_dir, request)
-    fee = fee_paise(settings.masterdata_dir, tariff_area=tariff_area, property_type=request.property_type,
-                    trips=request.trips, slum=request.slum)
+    fee = fee_paise(
+        settings.masterdata_dir,
+        tariff_area=tariff_area,
+        property_type=request.property_type,
+        trips=request.trips,
+        slum=request.slum,
+    )
     year = now.astimezone(ZoneInfo(settings.timezone)).year
     case = Case(
         reference=next_reference(session, prefix=workflow.reference_prefix, year=year),
-        service=workflow.service, state=None, citizen_phone=normalise_phone(request.citizen_phone),
-        language=request.language, channel=request.channel, idempotency_key=idempotency_key,
+        service=workflow.service,
+        state=None,
+        citizen_phone=normalise_phone(request.citizen_phone),
+        language=request.language,
+        channel=request.channel,
+        idempotency_key=idempotency_key,
         details={
-            "applicant_name": request.applicant_name.strip(), "property_type": request.property_type,
-            "sanitation_type": request.sanitation_type, "size_litres": request.size_litres, "trips": request.trips,
-            "slum": request.slum, "preferred_date": request.preferred_date.isoformat(),
-            "pay_before": request.pay_before, "pin": request.pin, "landmark": request.landmark.strip(),
-            **address, "fee_paise": fee, **({"department": workflow.department} if workflow.department else {}),
+            "applicant_name": request.applicant_name.strip(),
+            "property_type": request.property_type,
+            "sanitation_type": request.sanitation_type,
+            "size_litres": request.size_litres,
+            "trips": request.trips,
+            "slum": request.slum,
+            "preferred_date": request.preferred_date.isoformat(),
+            "pay_before": request.pay_before,
+            "pin": request.pin,
+            "landmark": request.landmark.strip(),
+            **address,
+            "fee_paise": fee,
+            **({"department": workflow.department} if workflow.department else {}),
             "business_due_at": (now + timedelta(hours=workflow.business_sla_hours)).isoformat(),
         },
-        created_at=now, updated_at=now,
+        created_at=now,
+        updated_at=now,
     )
     apply_action(workflow=workflow, case=case, action="APPLY", actor_role=actor_role, actor_id=actor_id, now=now)
     session.add(case)
@@ -176,16 +202,22 @@ def assign_operator(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, 
     declined this request; none free leaves it for the supervisor."""
     declined = set(case.details.get("declined_by", []))
     candidates = [
-        o for o in load_masterdata(masterdata_dir).operators
-        if o.ulb == case.details.get("ulb") and o.id not in declined
+        o for o in load_masterdata(masterdata_dir).operators if o.ulb == case.details.get("ulb") and o.id not in declined
     ]
     if not candidates:
         return None
     size = int(case.details.get("size_litres", 0))
     operator = min(candidates, key=lambda o: (-(-size // o.capacity_litres), o.capacity_litres, o.id))
     case.assignee_id = operator.id
-    apply_action(workflow=workflow, case=case, action="ASSIGN", actor_role="SYSTEM", actor_id="dispatch", now=now,
-                 assignee=operator.contact)
+    apply_action(
+        workflow=workflow,
+        case=case,
+        action="ASSIGN",
+        actor_role="SYSTEM",
+        actor_id="dispatch",
+        now=now,
+        assignee=operator.contact,
+    )
     return operator
 
 
@@ -200,8 +232,17 @@ def paid(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: dateti
 
 
 def operator_step(
-    session: Session, case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, actor: Actor, action: str,
-    now: datetime, reason: str | None = None, plant_code: str | None = None, volume_litres: int | None = None,
+    session: Session,
+    case: Case,
+    *,
+    workflow: WorkflowDef,
+    masterdata_dir: Path,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    reason: str | None = None,
+    plant_code: str | None = None,
+    volume_litres: int | None = None,
 ) -> None:
     """ACCEPT, DECLINE (it goes to another operator) or DISPOSE (where the waste went, and how much),
     by the operator the request is assigned to (access.role_for refuses anyone else)."""
@@ -225,7 +266,9 @@ def operator_step(
     case.details = details
 
 
-def rate(session: Session, case: Case, *, workflow: WorkflowDef, phone: str, rating: int, comment: str | None, now: datetime) -> None:
+def rate(
+    session: Session, case: Case, *, workflow: WorkflowDef, phone: str, rating: int, comment: str | None, now: datetime
+) -> None:
     """The citizen's rating completes the request; it counts for the operator who did the work."""
     if normalise_phone(phone) != case.citizen_phone:
         raise InvalidRequest("phone", "not_owner")
@@ -235,8 +278,16 @@ def rate(session: Session, case: Case, *, workflow: WorkflowDef, phone: str, rat
         raise InvalidRequest("comment", "required_below_3")  # a low score must say why
     apply_action(workflow=workflow, case=case, action="RATE", actor_role="CITIZEN", actor_id=case.citizen_phone, now=now)
     case.details = {**case.details, "rating": rating, "comment": (comment or "").strip()}
-    session.add(Feedback(case_id=case.id, official_id=case.assignee_id, department=FEEDBACK_DEPARTMENT,
-                         rating=rating, comment=(comment or "").strip() or None, at=now))
+    session.add(
+        Feedback(
+            case_id=case.id,
+            official_id=case.assignee_id,
+            department=FEEDBACK_DEPARTMENT,
+            rating=rating,
+            comment=(comment or "").strip() or None,
+            at=now,
+        )
+    )
 
 
 def plant_name(masterdata_dir: Path, code: str | None, language: str) -> str:
@@ -255,5 +306,7 @@ def progress(case: Case, *, masterdata_dir: Path, language: str) -> dict:
             "plant": plant_name(masterdata_dir, disposal["plant"], language),
             "volume_litres": disposal["volume_litres"],
             "at": disposal["at"],
-        } if disposal else None,
+        }
+        if disposal
+        else None,
     }

@@ -2,6 +2,7 @@
 option offered or words in any script (backend/masterdata/desludging.yml), a day in words
 (locales/dates.py), a place (a ward of a town, a locality or a village). The bot asks; the rules
 of what is a valid answer live here, next to the filing that checks them again."""
+
 import re
 from datetime import date, timedelta
 from functools import lru_cache

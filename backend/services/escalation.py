@@ -9,6 +9,7 @@ everywhere. A case that fails for any other reason is rolled back and marked too
 Several workers may sweep at the same moment: each case is handled in its own transaction and the
 case's version column makes a second worker's update fail (StaleDataError), which it skips. A case
 escalated or marked before is not picked again."""
+
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +37,13 @@ def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now:
     while True:
         query = (
             select(Case)
-            .where(Case.service == workflow.service, Case.state.in_([s for s in escalate.from_states if s]),
-                   Case.sla_due_at <= now, Case.escalations == 0, Case.escalation_blocked_at.is_(None))
+            .where(
+                Case.service == workflow.service,
+                Case.state.in_([s for s in escalate.from_states if s]),
+                Case.sla_due_at <= now,
+                Case.escalations == 0,
+                Case.escalation_blocked_at.is_(None),
+            )
             .order_by(Case.sla_due_at, Case.id)
             .limit(batch)
             .options(selectinload(Case.history))
@@ -49,7 +55,7 @@ def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now:
             return escalated
         after = (overdue[-1].sla_due_at, overdue[-1].id)
         for case in overdue:
-            if (reference := _handle(session, case, workflow=workflow, escalate=escalate, now=now)):
+            if reference := _handle(session, case, workflow=workflow, escalate=escalate, now=now):
                 escalated.append(reference)
         if len(overdue) < batch:
             return escalated
@@ -57,8 +63,13 @@ def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now:
 
 def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, now: datetime) -> str | None:  # noqa: ANN001
     # A rollback below reloads the remaining cases: one another sweeper handled meanwhile is skipped.
-    if (case.escalations or case.escalation_blocked_at or case.state not in escalate.from_states
-            or case.sla_due_at is None or case.sla_due_at > now):
+    if (
+        case.escalations
+        or case.escalation_blocked_at
+        or case.state not in escalate.from_states
+        or case.sla_due_at is None
+        or case.sla_due_at > now
+    ):
         return None
     reference, case_id = case.reference, case.id
     try:
@@ -70,8 +81,15 @@ def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, no
             return None
         case.assignee_id = supervisor.id
         case.escalations += 1
-        apply_action(workflow=workflow, case=case, action=ACTION, actor_role="SYSTEM", actor_id="sla-sweep",
-                     now=now, assignee=supervisor.contact)
+        apply_action(
+            workflow=workflow,
+            case=case,
+            action=ACTION,
+            actor_role="SYSTEM",
+            actor_id="sla-sweep",
+            now=now,
+            assignee=supervisor.contact,
+        )
         session.commit()
     except (StaleDataError, WorkflowError):  # another worker moved it first
         session.rollback()
@@ -95,16 +113,25 @@ def _block(session: Session, case: Case, *, now: datetime) -> None:
         logger.error("%s is overdue with no supervisor and no nodal officer on the roster for its town", case.reference)
         return
     category = case.details.get("category")
-    notify(case, to=nodal.contact, key=NO_SUPERVISOR_KEY, now=now, ward=ward,
-           category_key=f"{case.service}_category.{category}" if category else "")
+    notify(
+        case,
+        to=nodal.contact,
+        key=NO_SUPERVISOR_KEY,
+        now=now,
+        ward=ward,
+        category_key=f"{case.service}_category.{category}" if category else "",
+    )
     logger.warning("%s is overdue and its department has no supervisor; nodal officer %s alerted", case.reference, nodal.id)
 
 
 def _mark_failed(session: Session, case_id: int, now: datetime) -> None:
     try:
-        session.execute(update(Case).where(Case.id == case_id, Case.escalation_blocked_at.is_(None))
-                        .values(escalation_blocked_at=now, version=Case.version + 1)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.escalation_blocked_at.is_(None))
+            .values(escalation_blocked_at=now, version=Case.version + 1)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
     except Exception:  # the database itself is failing: the next sweep tries again
         session.rollback()

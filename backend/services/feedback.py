@@ -1,6 +1,7 @@
 """The citizen's verdict after resolution (Mo Sarkar): "not solved" reopens the case within the
 workflow's window; otherwise a rating 1-5 closes it and is counted for the official who held it.
 And the figures officials are scored on: resolution time, SLA compliance, average rating."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,30 +26,69 @@ class InvalidRating(WorkflowError):
 
 
 def give_feedback(
-    session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, case: Case, phone: str, solved: bool,
-    rating: int | None, comment: str | None, now: datetime,
+    session: Session,
+    *,
+    workflow: WorkflowDef,
+    masterdata_dir: Path,
+    case: Case,
+    phone: str,
+    solved: bool,
+    rating: int | None,
+    comment: str | None,
+    now: datetime,
 ) -> str:
     """Returns "reopened" or "closed"; raises a WorkflowError (window_closed, wrong_state, ...) otherwise."""
     if normalise_phone(phone) != case.citizen_phone:
         raise NotOwner("only the citizen who filed it can give the verdict")
     if not solved:
-        act_on_case(session, workflow=workflow, masterdata_dir=masterdata_dir, case=case, action="REOPEN",
-                    actor=Actor.citizen(case.citizen_phone), now=now, reason=comment or "not solved")
+        act_on_case(
+            session,
+            workflow=workflow,
+            masterdata_dir=masterdata_dir,
+            case=case,
+            action="REOPEN",
+            actor=Actor.citizen(case.citizen_phone),
+            now=now,
+            reason=comment or "not solved",
+        )
         session.commit()
         return "reopened"
     if rating is None or not 1 <= rating <= 5:
         raise InvalidRating("a rating is 1 to 5")
-    act_on_case(session, workflow=workflow, masterdata_dir=masterdata_dir, case=case, action="RATE",
-                actor=Actor.citizen(case.citizen_phone), now=now)
-    session.add(Feedback(case_id=case.id, official_id=case.assignee_id, department=case.details.get("department"),
-                         rating=rating, comment=(comment or None), at=now))
+    act_on_case(
+        session,
+        workflow=workflow,
+        masterdata_dir=masterdata_dir,
+        case=case,
+        action="RATE",
+        actor=Actor.citizen(case.citizen_phone),
+        now=now,
+    )
+    session.add(
+        Feedback(
+            case_id=case.id,
+            official_id=case.assignee_id,
+            department=case.details.get("department"),
+            rating=rating,
+            comment=(comment or None),
+            at=now,
+        )
+    )
     session.commit()
     return "closed"
 
 
 def verdict(
-    session: Session, *, workflows: dict[str, WorkflowDef], masterdata_dir: Path, case: Case, phone: str, solved: bool,
-    rating: int | None, comment: str | None, now: datetime,
+    session: Session,
+    *,
+    workflows: dict[str, WorkflowDef],
+    masterdata_dir: Path,
+    case: Case,
+    phone: str,
+    solved: bool,
+    rating: int | None,
+    comment: str | None,
+    now: datetime,
 ) -> str:
     """The citizen's verdict on a case of any service: "closed" or "reopened" for a grievance,
     "completed" for a desludging visit (which needs a rating, and a comment below 3)."""
@@ -58,8 +98,17 @@ def verdict(
         desludging.rate(session, case, workflow=workflows["desludging"], phone=phone, rating=rating, comment=comment, now=now)
         session.commit()
         return "completed"
-    return give_feedback(session, workflow=workflows["grievance"], masterdata_dir=masterdata_dir, case=case, phone=phone,
-                         solved=solved, rating=rating, comment=comment, now=now)
+    return give_feedback(
+        session,
+        workflow=workflows["grievance"],
+        masterdata_dir=masterdata_dir,
+        case=case,
+        phone=phone,
+        solved=solved,
+        rating=rating,
+        comment=comment,
+        now=now,
+    )
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What a Panchayat Swayam Sewak types for the citizen they file for (who is an agent is the people
 table's: backend/services/turn_grants.field_agent)."""
+
 import re
 
 from locales.script import native_digits_to_ascii

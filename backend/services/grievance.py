@@ -1,4 +1,5 @@
 """Grievances: the categories from master data and filing one into the grievance workflow."""
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.models import Case
 from backend.privacy import mask_phone
-from backend.services.cases import earlier_filing
-from backend.services.citizens import normalise_phone
 from backend.references import next_reference
 from backend.services import media, places, routing
+from backend.services.cases import earlier_filing
+from backend.services.citizens import normalise_phone
 from backend.services.outbox import citizen_contact, notify
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, apply_action
@@ -62,9 +63,14 @@ def load_categories(masterdata_dir: Path) -> tuple[Category, ...]:
     raw = yaml.safe_load((masterdata_dir / "grievance_categories.yml").read_text(encoding="utf-8"))
     return tuple(
         Category(
-            c["code"], c["department"], int(c["sla_hours"]), _words(c),
-            tuple(Subcategory(s["code"], s.get("department", c["department"]), int(s["sla_hours"]), _words(s))
-                  for s in c.get("subcategories", [])),
+            c["code"],
+            c["department"],
+            int(c["sla_hours"]),
+            _words(c),
+            tuple(
+                Subcategory(s["code"], s.get("department", c["department"]), int(s["sla_hours"]), _words(s))
+                for s in c.get("subcategories", [])
+            ),
         )
         for c in raw["categories"]
     )
@@ -83,7 +89,7 @@ def match_category(masterdata_dir: Path, text: str) -> CategoryMatch | None:
     best: tuple[int, Category, Subcategory | None] | None = None
     for category in categories:
         for sub in (None, *category.subcategories):
-            for word in (sub.words if sub else category.words):
+            for word in sub.words if sub else category.words:
                 if word in cleaned and (best is None or len(word) > best[0]):
                     best = (len(word), category, sub)
     if best is None:
@@ -175,12 +181,19 @@ def file_grievance(
     if official is not None:  # no one on the roster: it waits for a supervisor (and the sweep)
         case.assignee_id = official.id
         apply_action(
-            workflow=workflow, case=case, action="ASSIGN", actor_role="SYSTEM", actor_id="router", now=now,
+            workflow=workflow,
+            case=case,
+            action="ASSIGN",
+            actor_role="SYSTEM",
+            actor_id="router",
+            now=now,
             assignee=official.contact,
         )
     session.add(case)
     session.flush()
-    logger.info("grievance %s filed for %s in %s, with %s", case.reference, mask_phone(citizen_phone), ward_code, case.assignee_id)
+    logger.info(
+        "grievance %s filed for %s in %s, with %s", case.reference, mask_phone(citizen_phone), ward_code, case.assignee_id
+    )
     return case, True
 
 

@@ -10,6 +10,7 @@ the connection goes to the address that was checked, so DNS cannot swing it to t
 private network afterwards; an address written in the settings is taken as it is. Redirects are
 followed by hand, each hop checked again; the credentials go only to the media hosts, never to the
 CDN a download is redirected to."""
+
 import ipaddress
 import logging
 import socket
@@ -108,15 +109,22 @@ def check(settings: Settings, url: str, *, redirected: bool = False, resolver: R
     return Hop(parsed.copy_with(host=addresses[0]), parsed.netloc.decode("ascii"), auth, extensions)
 
 
-def fetch_photo(settings: Settings, url: str, transport: httpx.BaseTransport | None = None,
-                types: dict[str, str] = IMAGE_TYPES, resolver: Resolver = resolve) -> Fetched:
+def fetch_photo(
+    settings: Settings,
+    url: str,
+    transport: httpx.BaseTransport | None = None,
+    types: dict[str, str] = IMAGE_TYPES,
+    resolver: Resolver = resolve,
+) -> Fetched:
     """types: the content types taken, with the file ending each is stored under."""
     limit = settings.max_photo_bytes
     try:
         with httpx.Client(timeout=10, follow_redirects=False, transport=transport) as client:
             for hop_number in range(MAX_REDIRECTS + 1):
                 hop = check(settings, url, redirected=hop_number > 0, resolver=resolver)
-                with client.stream("GET", hop.url, headers={"Host": hop.host}, auth=hop.auth, extensions=hop.extensions) as response:
+                with client.stream(
+                    "GET", hop.url, headers={"Host": hop.host}, auth=hop.auth, extensions=hop.extensions
+                ) as response:
                     if response.status_code in REDIRECTS and response.headers.get("location"):
                         url = str(httpx.URL(url).join(response.headers["location"]))
                         continue

@@ -13,6 +13,7 @@ by that marker, and sent again only when the provider surely has nothing or stay
 sender's settle_after (see backend/senders/). Never by recipient and text: one number often gets
 the same text twice. Status only moves forward (STATUS_RANK): a late "failed" never undoes
 "delivered"."""
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,14 +33,28 @@ logger = logging.getLogger(__name__)
 
 # The one table from provider statuses to ours.
 STATUS_MAP = {
-    "accepted": "sent", "queued": "sent", "sending": "sent", "sent": "sent", "scheduled": "sent",
-    "delivered": "delivered", "read": "read",
-    "undelivered": "failed", "failed": "failed", "canceled": "failed",
+    "accepted": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "scheduled": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "undelivered": "failed",
+    "failed": "failed",
+    "canceled": "failed",
 }
 # A status only ever moves up this ladder: a late 'sent' never overwrites 'delivered', a late
 # 'failed' never undoes 'delivered' or 'read', and 'sent' may still become 'failed'.
 STATUS_RANK = {
-    "pending": 0, "sending": 1, "in_doubt": 1, "sent": 2, "failed": 3, "suppressed": 3, "delivered": 4, "read": 5,
+    "pending": 0,
+    "sending": 1,
+    "in_doubt": 1,
+    "sent": 2,
+    "failed": 3,
+    "suppressed": 3,
+    "delivered": 4,
+    "read": 5,
 }
 
 
@@ -83,13 +98,21 @@ def new_message(
     )
 
 
-def rendered_message(*, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: object) -> OutboxMessage:
+def rendered_message(
+    *, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: object
+) -> OutboxMessage:
     """A notification rendered from locales/ for the channel, in the citizen's language. Variables
     named *_key are kept rendered too, because a WhatsApp template needs the words, not the key."""
     rendered = locales.render(key, language, f"twilio_{channel}", **variables)
     return new_message(
-        channel=channel, recipient=recipient, body=rendered["text"], kind=kind, now=now, locale_key=key,
-        language=language, variables=locales.resolved_variables(language, f"twilio_{channel}", **variables),
+        channel=channel,
+        recipient=recipient,
+        body=rendered["text"],
+        kind=kind,
+        now=now,
+        locale_key=key,
+        language=language,
+        variables=locales.resolved_variables(language, f"twilio_{channel}", **variables),
     )
 
 
@@ -108,14 +131,26 @@ def citizen_contact(case: Case) -> Contact | None:
 
 
 def notify(
-    case: Case, *, to: Contact, key: str, now: datetime, menu: dict[str, str] | None = None, media_url: str | None = None,
+    case: Case,
+    *,
+    to: Contact,
+    key: str,
+    now: datetime,
+    menu: dict[str, str] | None = None,
+    media_url: str | None = None,
     **variables: object,
 ) -> OutboxMessage:
     """Queued on the case itself, so it is saved in the transaction that changes the case. A file
     (media_url) goes along on WhatsApp; SMS carries the link in its words instead."""
     message = rendered_message(
-        channel=to.channel, recipient=to.phone, key=key, language=to.language,
-        kind="notification", now=now, reference=case.reference, **variables,
+        channel=to.channel,
+        recipient=to.phone,
+        key=key,
+        language=to.language,
+        kind="notification",
+        now=now,
+        reference=case.reference,
+        **variables,
     )
     message.menu = menu
     if media_url and to.channel == "whatsapp":
@@ -149,15 +184,19 @@ def _candidates(session: Session, *, now: datetime, after: int) -> list[int]:
     window = (
         select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.next_attempt_at)
         .where(literal_in(OutboxMessage.status, ("pending",)), OutboxMessage.id > after)
-        .order_by(OutboxMessage.id).limit(WINDOW).subquery()
+        .order_by(OutboxMessage.id)
+        .limit(WINDOW)
+        .subquery()
     )
     earlier = aliased(OutboxMessage)
-    blocked = exists().where(and_(
-        earlier.recipient == window.c.recipient, earlier.id < window.c.id, literal_in(earlier.status, OUTBOX_UNFINISHED),
-    ))
-    rows = session.execute(
-        select(window.c.id, window.c.next_attempt_at <= now, ~blocked).order_by(window.c.id)
-    ).all()
+    blocked = exists().where(
+        and_(
+            earlier.recipient == window.c.recipient,
+            earlier.id < window.c.id,
+            literal_in(earlier.status, OUTBOX_UNFINISHED),
+        )
+    )
+    rows = session.execute(select(window.c.id, window.c.next_attempt_at <= now, ~blocked).order_by(window.c.id)).all()
     sendable = [message_id for message_id, due, free in rows if due and free]
     if sendable or len(rows) < WINDOW:
         return sendable[:20]
@@ -206,11 +245,14 @@ def expire_leases(session: Session, *, now: datetime) -> int:
 
 def in_doubt(session: Session, *, now: datetime, limit: int = 20) -> list[OutboxMessage]:
     """In-doubt rows due for a check (a row just checked waits for its next_attempt_at)."""
-    return list(session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "in_doubt", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "in_doubt", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def mark_in_doubt(session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, check_at: datetime) -> None:
@@ -243,8 +285,12 @@ def _take_sid(session: Session, message: OutboxMessage, provider_sid: str) -> No
         message.provider_sid = provider_sid
     else:
         message.error_code = "provider_sid_taken"
-        logger.error("outbox %s to %s: provider id already belongs to outbox %s; kept without it",
-                     message.id, mask_phone(message.recipient), owner)
+        logger.error(
+            "outbox %s to %s: provider id already belongs to outbox %s; kept without it",
+            message.id,
+            mask_phone(message.recipient),
+            owner,
+        )
 
 
 def _commit_or_drop_sid(session: Session, message: OutboxMessage, apply) -> None:  # noqa: ANN001
@@ -257,8 +303,11 @@ def _commit_or_drop_sid(session: Session, message: OutboxMessage, apply) -> None
         apply(None)
         message.error_code = "provider_sid_taken"
         session.commit()
-        logger.error("outbox %s to %s: provider id taken by another row meanwhile; kept without it",
-                     message.id, mask_phone(message.recipient))
+        logger.error(
+            "outbox %s to %s: provider id taken by another row meanwhile; kept without it",
+            message.id,
+            mask_phone(message.recipient),
+        )
 
 
 def mark_sent(session: Session, message: OutboxMessage, *, provider: str, provider_sid: str, now: datetime) -> None:
@@ -279,20 +328,26 @@ def mark_sent(session: Session, message: OutboxMessage, *, provider: str, provid
     _commit_or_drop_sid(session, message, apply)
 
 
-def mark_retry(session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, max_attempts: int, backoff_seconds: float) -> None:
+def mark_retry(
+    session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, max_attempts: int, backoff_seconds: float
+) -> None:
     message.error_code, message.error_detail = code, detail
     message.lease_until = None
     message.updated_at = now
     if message.attempts >= max_attempts:
         message.status = "failed"
-        logger.error("outbox %s to %s failed after %s attempts: %s", message.id, mask_phone(message.recipient), message.attempts, code)
+        logger.error(
+            "outbox %s to %s failed after %s attempts: %s", message.id, mask_phone(message.recipient), message.attempts, code
+        )
     else:
         message.status = "pending"
         message.next_attempt_at = now + timedelta(seconds=backoff_seconds * 2 ** (message.attempts - 1))
     session.commit()
 
 
-def mark_failed(session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, status: str = "failed") -> None:
+def mark_failed(
+    session: Session, message: OutboxMessage, *, code: str, detail: str, now: datetime, status: str = "failed"
+) -> None:
     message.status = status
     message.error_code, message.error_detail = code, detail
     message.lease_until = None
@@ -330,17 +385,26 @@ def record_status(session: Session, update_: StatusUpdate, *, now: datetime) -> 
         message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == update_.provider_sid))
 
     def apply(sid: str | None) -> None:
-        session.add(DeliveryStatus(
-            outbox_id=message.id if message else None, provider_sid=update_.provider_sid[:64],
-            status=update_.provider_status[:24], error_code=(update_.error_code or "")[:32] or None, at=now,
-        ))
+        session.add(
+            DeliveryStatus(
+                outbox_id=message.id if message else None,
+                provider_sid=update_.provider_sid[:64],
+                status=update_.provider_status[:24],
+                error_code=(update_.error_code or "")[:32] or None,
+                at=now,
+            )
+        )
         if message is None:
             return
         ours = STATUS_MAP.get(update_.provider_status.lower())
         if sid and message.provider_sid is None:  # the sender died before it could write this down
             _take_sid(session, message, sid)
             message.provider = message.provider or "twilio"
-        if update_.error_code in NEVER_SENT_CODES and message.provider_sid == sid and message.status in ("sending", "in_doubt", "sent"):
+        if (
+            update_.error_code in NEVER_SENT_CODES
+            and message.provider_sid == sid
+            and message.status in ("sending", "in_doubt", "sent")
+        ):
             # It waited in the provider's queue past its validity: never sent, so it goes again.
             message.status, message.provider_sid, message.error_code = "pending", None, update_.error_code
             message.next_attempt_at = message.updated_at = now
@@ -362,6 +426,8 @@ def record_status(session: Session, update_: StatusUpdate, *, now: datetime) -> 
 
 
 def by_status(session: Session, *, status: str, limit: int = 100) -> list[OutboxMessage]:
-    return list(session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.id.desc()).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.id.desc()).limit(limit)
+        )
+    )

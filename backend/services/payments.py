@@ -7,6 +7,7 @@ thing that marks a payment paid, and only when the event's status means money ta
 pending attempt pays nothing, and nothing turns a paid payment back): a forged one is refused, a
 repeated one changes nothing, a second payment for a case already paid is kept as `duplicate` for a
 refund."""
+
 import hashlib
 import hmac
 import logging
@@ -60,8 +61,12 @@ def token_for(settings: Settings, payment: Payment) -> str:
 
 def create_link(session: Session, *, settings: Settings, case: Case, amount_paise: int, now: datetime) -> Link:
     payment = Payment(
-        case_id=case.id, amount_paise=amount_paise, status="created", provider=settings.payment_provider,
-        expires_at=now + timedelta(minutes=settings.payment_link_minutes), created_at=now,
+        case_id=case.id,
+        amount_paise=amount_paise,
+        status="created",
+        provider=settings.payment_provider,
+        expires_at=now + timedelta(minutes=settings.payment_link_minutes),
+        created_at=now,
     )
     session.add(payment)
     session.flush()
@@ -70,10 +75,17 @@ def create_link(session: Session, *, settings: Settings, case: Case, amount_pais
 
 def link_for(settings: Settings, case: Case, payment: Payment) -> Link:
     url = f"{settings.public_backend_url.rstrip('/')}/pay/{token_for(settings, payment)}"
-    upi = "upi://pay?" + urlencode({
-        "pa": settings.upi_vpa, "pn": settings.upi_payee_name, "am": f"{payment.amount_paise / 100:.2f}",
-        "cu": "INR", "tr": f"{case.reference}-{payment.id}", "tn": case.reference,
-    }, quote_via=quote)
+    upi = "upi://pay?" + urlencode(
+        {
+            "pa": settings.upi_vpa,
+            "pn": settings.upi_payee_name,
+            "am": f"{payment.amount_paise / 100:.2f}",
+            "cu": "INR",
+            "tr": f"{case.reference}-{payment.id}",
+            "tn": case.reference,
+        },
+        quote_via=quote,
+    )
     return Link(payment, url, upi)
 
 
@@ -103,7 +115,9 @@ def payment_for_token(session: Session, *, settings: Settings, token: str, now: 
     return payment
 
 
-def record_capture(session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, now: datetime) -> tuple[Payment, bool]:
+def record_capture(
+    session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, now: datetime
+) -> tuple[Payment, bool]:
     """-> (payment, whether this capture newly paid the case). Idempotent on provider_payment_id."""
     earlier = session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id))
     if earlier is not None:
@@ -113,12 +127,22 @@ def record_capture(session: Session, *, payment_id: int, provider_payment_id: st
         raise BadToken("no such payment")
     if amount_paise != payment.amount_paise:
         raise AmountMismatch(f"paid {amount_paise}, asked {payment.amount_paise}")
-    already_paid = session.scalar(
-        select(Payment).where(Payment.case_id == payment.case_id, Payment.status == "paid", Payment.id != payment.id)
-    ) is not None or payment.status == "paid"
+    already_paid = (
+        session.scalar(
+            select(Payment).where(Payment.case_id == payment.case_id, Payment.status == "paid", Payment.id != payment.id)
+        )
+        is not None
+        or payment.status == "paid"
+    )
     if payment.status == "paid":  # the same link paid twice: keep the second capture for a refund
-        payment = Payment(case_id=payment.case_id, amount_paise=amount_paise, status="created", provider=payment.provider,
-                          expires_at=payment.expires_at, created_at=now)
+        payment = Payment(
+            case_id=payment.case_id,
+            amount_paise=amount_paise,
+            status="created",
+            provider=payment.provider,
+            expires_at=payment.expires_at,
+            created_at=now,
+        )
         session.add(payment)
     payment.provider_payment_id = provider_payment_id
     payment.paid_at = now
@@ -133,16 +157,20 @@ def record_capture(session: Session, *, payment_id: int, provider_payment_id: st
     return payment, not already_paid
 
 
-def record_event(session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, status: str,
-                 now: datetime) -> tuple[Payment, bool]:
+def record_event(
+    session: Session, *, payment_id: int, provider_payment_id: str, amount_paise: int, status: str, now: datetime
+) -> tuple[Payment, bool]:
     """A provider's event, its status already ours (payment_providers.EVENT_STATUSES) -> (payment,
     whether it newly paid the case). Only "paid" pays; any other leaves the payment as it was (a
     failure that comes after the capture of the same provider payment changes nothing) and the
     link payable, and is logged for whoever answers the citizen's "I paid"."""
     if status == "paid":
-        return record_capture(session, payment_id=payment_id, provider_payment_id=provider_payment_id,
-                              amount_paise=amount_paise, now=now)
-    payment = session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id)) or session.get(Payment, payment_id)
+        return record_capture(
+            session, payment_id=payment_id, provider_payment_id=provider_payment_id, amount_paise=amount_paise, now=now
+        )
+    payment = session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id)) or session.get(
+        Payment, payment_id
+    )
     if payment is None:
         raise BadToken("no such payment")
     logger.info("payment %s: the provider reports %s for %s; nothing paid", payment.id, status, provider_payment_id)
@@ -153,7 +181,9 @@ class NothingToPay(PaymentError):
     code = "nothing_to_pay"
 
 
-def link_for_phone(session: Session, *, settings: Settings, phone: str, reference: str | None, now: datetime) -> tuple[Case, Link]:
+def link_for_phone(
+    session: Session, *, settings: Settings, phone: str, reference: str | None, now: datetime
+) -> tuple[Case, Link]:
     """A valid payment link for the phone's request waiting for payment, of any service: the one
     named, else the newest."""
     query = select(Case).where(Case.citizen_phone == normalise_phone(phone), Case.state == "PENDING_PAYMENT")

@@ -2,6 +2,7 @@
 
 Seeding is idempotent and only adds who is missing, so what an administrator changed in the
 console (a new ward range, a deactivation) is never overwritten by the file on the next start."""
+
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +37,18 @@ def roster(masterdata_dir: Path) -> Iterator[tuple[dict, list[dict]]]:
     for key, role in (("officials", "OFFICIAL"), ("supervisors", "SUPERVISOR"), ("nodal_officers", "NODAL_OFFICER")):
         for item in officials.get(key, []):
             first, last = item.get("wards", [None, None])
-            yield item, [{"role": role, "ulb": item["ulb"], "department": item.get("department"),
-                          "first_ward": first, "last_ward": last}]
+            yield (
+                item,
+                [
+                    {
+                        "role": role,
+                        "ulb": item["ulb"],
+                        "department": item.get("department"),
+                        "first_ward": first,
+                        "last_ward": last,
+                    }
+                ],
+            )
     for item in _read(masterdata_dir / "desludging.yml").get("operators", []):
         yield item, [{"role": "OPERATOR", "ulb": item["ulb"]}]
     for item in _read(masterdata_dir / "field_agents.yml").get("field_agents", []):
@@ -58,11 +69,19 @@ def seed(session: Session, *, masterdata_dir: Path, now: datetime) -> int:
         phone = normalise_phone(item["phone"])
         if item["id"] in known or phone in taken:
             continue
-        session.add(Person(
-            id=item["id"], name=item.get("name") or item["id"], phone=phone, language=item.get("language", "en"),
-            channel=item.get("channel", "whatsapp"), active=True, created_at=now, updated_at=now,
-            grants=[RoleGrant(**{k: g.get(k) for k in GRANT_FIELDS}) for g in grants],
-        ))
+        session.add(
+            Person(
+                id=item["id"],
+                name=item.get("name") or item["id"],
+                phone=phone,
+                language=item.get("language", "en"),
+                channel=item.get("channel", "whatsapp"),
+                active=True,
+                created_at=now,
+                updated_at=now,
+                grants=[RoleGrant(**{k: g.get(k) for k in GRANT_FIELDS}) for g in grants],
+            )
+        )
         known.add(item["id"])
         taken.add(phone)
         added += 1
@@ -92,11 +111,19 @@ def _grant(raw: dict) -> RoleGrant:
             except (TypeError, ValueError):
                 raise InvalidPerson("bad_ward") from None
     if (values["first_ward"] is None) != (values["last_ward"] is None) or (
-            values["first_ward"] is not None and not 0 < values["first_ward"] <= values["last_ward"]):
+        values["first_ward"] is not None and not 0 < values["first_ward"] <= values["last_ward"]
+    ):
         raise InvalidPerson("bad_ward")
-    needs = {"OFFICIAL": ("ulb", "department", "first_ward"), "SUPERVISOR": ("ulb", "department"),
-             "NODAL_OFFICER": ("ulb",), "VERIFIER": ("office",), "APPROVER": ("office",), "OPERATOR": ("ulb",),
-             "FIELD_AGENT": ("gram_panchayat",), "ADMIN": ()}[role]
+    needs = {
+        "OFFICIAL": ("ulb", "department", "first_ward"),
+        "SUPERVISOR": ("ulb", "department"),
+        "NODAL_OFFICER": ("ulb",),
+        "VERIFIER": ("office",),
+        "APPROVER": ("office",),
+        "OPERATOR": ("ulb",),
+        "FIELD_AGENT": ("gram_panchayat",),
+        "ADMIN": (),
+    }[role]
     if any(values[k] is None for k in needs):
         raise InvalidPerson("area_missing")
     return RoleGrant(**values)
@@ -108,8 +135,17 @@ def _require_admin(actor: Actor) -> None:
 
 
 def save_person(
-    session: Session, *, actor: Actor, person_id: str, name: str, phone: str, language: str, channel: str,
-    grants: list[dict], now: datetime, new: bool = False,
+    session: Session,
+    *,
+    actor: Actor,
+    person_id: str,
+    name: str,
+    phone: str,
+    language: str,
+    channel: str,
+    grants: list[dict],
+    now: datetime,
+    new: bool = False,
 ) -> Person:
     """An administrator adds (new: refused if the id is someone's) or changes a person and
     replaces their roles; audited. The caller commits."""
@@ -136,8 +172,14 @@ def save_person(
     person.name, person.phone, person.language, person.channel, person.updated_at = name, number, language, channel, now
     person.grants = new_grants
     session.flush()
-    audit.record(session, actor=actor, action="person.save", now=now, subject=person.id,
-                 detail={"roles": [{k: getattr(g, k) for k in GRANT_FIELDS if getattr(g, k) is not None} for g in new_grants]})
+    audit.record(
+        session,
+        actor=actor,
+        action="person.save",
+        now=now,
+        subject=person.id,
+        detail={"roles": [{k: getattr(g, k) for k in GRANT_FIELDS if getattr(g, k) is not None} for g in new_grants]},
+    )
     return person
 
 
@@ -149,8 +191,9 @@ def deactivate(session: Session, *, actor: Actor, person_id: str, now: datetime)
     if person is None:
         raise InvalidPerson("unknown_person")
     person.active, person.deactivated_at, person.updated_at = False, now, now
-    for open_session in session.scalars(select(ConsoleSession).where(
-            ConsoleSession.person_id == person_id, ConsoleSession.ended_at.is_(None))):
+    for open_session in session.scalars(
+        select(ConsoleSession).where(ConsoleSession.person_id == person_id, ConsoleSession.ended_at.is_(None))
+    ):
         open_session.ended_at = now
     session.flush()
     audit.record(session, actor=actor, action="person.deactivate", now=now, subject=person.id)

@@ -1,4 +1,5 @@
 """Wards and localities from master data, matched from what a citizen types."""
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,7 +39,9 @@ def _load_ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
             for key in ("en", "or", "hi"):
                 if key in locality:
                     names[match_key(locality[key])] = int(locality["ward"])
-        boundaries = {int(n): tuple((float(a), float(b)) for a, b in corners) for n, corners in (item.get("boundaries") or {}).items()}
+        boundaries = {
+            int(n): tuple((float(a), float(b)) for a, b in corners) for n, corners in (item.get("boundaries") or {}).items()
+        }
         ulbs.append(_Ulb(code=item["code"], ward_count=int(item["ward_count"]), localities=names, boundaries=boundaries))
     return tuple(ulbs)
 
@@ -76,7 +79,7 @@ def _inside(point: tuple[float, float], polygon: tuple[tuple[float, float], ...]
     """Ray casting: a point is inside when a ray from it crosses the outline an odd number of times."""
     lat, lon = point
     inside = False
-    for (lat1, lon1), (lat2, lon2) in zip(polygon, polygon[1:] + polygon[:1]):
+    for (lat1, lon1), (lat2, lon2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
         if (lon1 > lon) != (lon2 > lon) and lat < lat1 + (lon - lon1) * (lat2 - lat1) / (lon2 - lon1):
             inside = not inside
     return inside
@@ -111,8 +114,17 @@ def villages(masterdata_dir: Path) -> tuple[Village, ...]:
         for gp in block["gram_panchayats"]:
             for village in gp["villages"]:
                 for name in village.values():
-                    found.append(Village(match_key(name), village, gp["code"], gp["name"], block["served_by_ulb"],
-                                         block["code"], block.get("district", "")))
+                    found.append(
+                        Village(
+                            match_key(name),
+                            village,
+                            gp["code"],
+                            gp["name"],
+                            block["served_by_ulb"],
+                            block["code"],
+                            block.get("district", ""),
+                        )
+                    )
     return tuple(found)
 
 
@@ -150,21 +162,38 @@ def match_place(masterdata_dir: Path, text: str, language: str) -> tuple[dict, s
     village = next((v for v in sorted(villages(masterdata_dir), key=lambda v: -len(v.key)) if f" {v.key} " in key), None)
     if village:
         label = locales.render(
-            "place.village", language, village=village.name.get(language) or village.name["en"],
-            gram_panchayat=village.gram_panchayat_name.get(language) or village.gram_panchayat_name["en"])["text"]
-        return {"kind": "village", "gram_panchayat": village.gram_panchayat, "village": village.name["en"],
-                "ulb": village.served_by_ulb, "tariff_area": "GP", "block": village.block, "district": village.district}, label
+            "place.village",
+            language,
+            village=village.name.get(language) or village.name["en"],
+            gram_panchayat=village.gram_panchayat_name.get(language) or village.gram_panchayat_name["en"],
+        )["text"]
+        return {
+            "kind": "village",
+            "gram_panchayat": village.gram_panchayat,
+            "village": village.name["en"],
+            "ulb": village.served_by_ulb,
+            "tariff_area": "GP",
+            "block": village.block,
+            "district": village.district,
+        }, label
     town = ulb_named_in(masterdata_dir, text)
     ward = match_ward(masterdata_dir, text, ulb=town.code if town else None)
     if ward is None:
         return None
     names = ulb_names(masterdata_dir)[ward.ulb]
     label = locales.render("place.ward", language, number=ward.number, ulb=names.get(language) or names["en"])["text"]
-    return {"kind": "ward", "ward": ward.code, "ulb": ward.ulb, "tariff_area": ward.ulb,
-            "district": ulb_districts(masterdata_dir).get(ward.ulb, "")}, label
+    return {
+        "kind": "ward",
+        "ward": ward.code,
+        "ulb": ward.ulb,
+        "tariff_area": ward.ulb,
+        "district": ulb_districts(masterdata_dir).get(ward.ulb, ""),
+    }, label
 
 
 def ulb_named_in(masterdata_dir: Path, text: str) -> _Ulb | None:
     """The town a citizen named ("ward 18 Cuttack", "कटक", "ପୁରୀ"), if any."""
-    return longest_named(text, ((name, ulb) for ulb in _load_ulbs(masterdata_dir)
-                                for name in (ulb.code, *ulb_names(masterdata_dir)[ulb.code].values())))
+    return longest_named(
+        text,
+        ((name, ulb) for ulb in _load_ulbs(masterdata_dir) for name in (ulb.code, *ulb_names(masterdata_dir)[ulb.code].values())),
+    )

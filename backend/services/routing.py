@@ -2,6 +2,7 @@
 department's supervisor; the town's nodal officer for what has no supervisor. Read from the
 people table (seeded from backend/masterdata/officials.yml, then kept by administrators), so a
 change made in the console routes the next case."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -26,16 +27,23 @@ class Official:
 
 def _official(person: Person, grant: RoleGrant) -> Official:
     return Official(
-        id=person.id, department=grant.department or "", ulb=grant.ulb or "", role=grant.role,
+        id=person.id,
+        department=grant.department or "",
+        ulb=grant.ulb or "",
+        role=grant.role,
         contact=Contact(phone=person.phone, channel=person.channel, language=person.language),
-        first_ward=grant.first_ward or 0, last_ward=grant.last_ward or 0,
+        first_ward=grant.first_ward or 0,
+        last_ward=grant.last_ward or 0,
     )
 
 
 def _first(session: Session, *conditions) -> Official | None:  # noqa: ANN002
     row = session.execute(
-        select(Person, RoleGrant).join(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(Person.active.is_(True), *conditions).order_by(Person.id, RoleGrant.id).limit(1)
+        select(Person, RoleGrant)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(Person.active.is_(True), *conditions)
+        .order_by(Person.id, RoleGrant.id)
+        .limit(1)
     ).first()
     return _official(*row) if row else None
 
@@ -58,8 +66,14 @@ def official_for(session: Session, *, ward_code: str, department: str) -> Offici
     if place is None:
         return None
     ulb, number = place
-    return _first(session, RoleGrant.role == "OFFICIAL", RoleGrant.ulb == ulb, RoleGrant.department == department,
-                  RoleGrant.first_ward <= number, RoleGrant.last_ward >= number)
+    return _first(
+        session,
+        RoleGrant.role == "OFFICIAL",
+        RoleGrant.ulb == ulb,
+        RoleGrant.department == department,
+        RoleGrant.first_ward <= number,
+        RoleGrant.last_ward >= number,
+    )
 
 
 def supervisor_for(session: Session, *, ward_code: str, department: str) -> Official | None:

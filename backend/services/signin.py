@@ -5,6 +5,7 @@ for settings.signin_code_tries wrong guesses. Codes are limited per number and p
 address within settings.signin_window_minutes, and a request for a number nobody holds gets the
 same answer as one for a registered number (the console never says who is registered). A session
 is a random token in an httpOnly cookie, kept as a hash, with its own CSRF token."""
+
 import hashlib
 import hmac
 import secrets
@@ -49,31 +50,66 @@ def request_code(session: Session, *, settings: Settings, phone_text: str, addre
     phone_hash = _digest("phone", phone)
     since = now - timedelta(minutes=settings.signin_window_minutes)
     recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since)
-    if (session.scalar(recent.where(SignInCode.phone_hash == phone_hash)) >= settings.signin_codes_per_number
-            or session.scalar(recent.where(SignInCode.address == address[:64])) >= settings.signin_codes_per_address):
-        audit.record(session, actor=Actor("anonymous", mask_phone(phone)), action="signin.code", now=now,
-                     outcome="refused", detail={"code": "rate_limited"}, address=address)
+    if (
+        session.scalar(recent.where(SignInCode.phone_hash == phone_hash)) >= settings.signin_codes_per_number
+        or session.scalar(recent.where(SignInCode.address == address[:64])) >= settings.signin_codes_per_address
+    ):
+        audit.record(
+            session,
+            actor=Actor("anonymous", mask_phone(phone)),
+            action="signin.code",
+            now=now,
+            outcome="refused",
+            detail={"code": "rate_limited"},
+            address=address,
+        )
         session.commit()
         raise SignInRefused("rate_limited")
     person = person_by_phone(session, phone)
-    row = SignInCode(person_id=person.id if person else None, phone_hash=phone_hash, address=address[:64],
-                     created_at=now, expires_at=now + timedelta(minutes=settings.signin_code_minutes), tries=0)
+    row = SignInCode(
+        person_id=person.id if person else None,
+        phone_hash=phone_hash,
+        address=address[:64],
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.signin_code_minutes),
+        tries=0,
+    )
     if person is not None:
-        code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         row.code_hash = _code_hash(row, code)
-        session.add(rendered_message(
-            channel=person.channel, recipient=person.phone, key=CODE_KEY, language=person.language,
-            kind="signin_code", now=now, code=code, minutes=f"{settings.signin_code_minutes:g}",
-        ))
+        session.add(
+            rendered_message(
+                channel=person.channel,
+                recipient=person.phone,
+                key=CODE_KEY,
+                language=person.language,
+                kind="signin_code",
+                now=now,
+                code=code,
+                minutes=f"{settings.signin_code_minutes:g}",
+            )
+        )
     session.add(row)
-    audit.record(session, actor=Actor("anonymous", mask_phone(phone)), action="signin.code", now=now,
-                 subject=person.id if person else None, detail={} if person else {"unknown_number": True},
-                 address=address)
+    audit.record(
+        session,
+        actor=Actor("anonymous", mask_phone(phone)),
+        action="signin.code",
+        now=now,
+        subject=person.id if person else None,
+        detail={} if person else {"unknown_number": True},
+        address=address,
+    )
     session.commit()
 
 
 def verify_code(
-    session: Session, *, settings: Settings, phone_text: str, code: str, address: str, now: datetime,
+    session: Session,
+    *,
+    settings: Settings,
+    phone_text: str,
+    code: str,
+    address: str,
+    now: datetime,
 ) -> tuple[ConsoleSession, str]:
     """-> (the new session, the token for its cookie). Every outcome is audited."""
     phone = normalise_phone(phone_text or "")
@@ -83,8 +119,16 @@ def verify_code(
     anonymous = Actor("anonymous", mask_phone(phone))
 
     def refuse(reason: str) -> SignInRefused:
-        audit.record(session, actor=anonymous, action="signin.verify", now=now, outcome="refused",
-                     detail={"code": reason}, address=address, subject=row.person_id if row else None)
+        audit.record(
+            session,
+            actor=anonymous,
+            action="signin.verify",
+            now=now,
+            outcome="refused",
+            detail={"code": reason},
+            address=address,
+            subject=row.person_id if row else None,
+        )
         session.commit()
         return SignInRefused(reason)
 
@@ -95,8 +139,9 @@ def verify_code(
     # The try is counted in the database before the code is compared, so guesses sent in parallel
     # each spend one: no more than settings.signin_code_tries, however they arrive.
     counted = session.execute(
-        update(SignInCode).where(SignInCode.id == row.id, SignInCode.tries < settings.signin_code_tries,
-                                 SignInCode.used_at.is_(None)).values(tries=SignInCode.tries + 1)
+        update(SignInCode)
+        .where(SignInCode.id == row.id, SignInCode.tries < settings.signin_code_tries, SignInCode.used_at.is_(None))
+        .values(tries=SignInCode.tries + 1)
     ).rowcount
     if not counted:
         raise refuse("too_many_tries")
@@ -108,8 +153,9 @@ def verify_code(
     if person is None or person.id != row.person_id:  # deactivated since the code was sent
         raise refuse("wrong_code")
     # Used once: of two right answers sent together, only the one that marks it signs in.
-    if not session.execute(update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None))
-                           .values(used_at=now)).rowcount:
+    if not session.execute(
+        update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None)).values(used_at=now)
+    ).rowcount:
         raise refuse("wrong_code")
     opened = open_session(session, settings=settings, person=person, now=now)
     audit.record(session, actor=Actor.of_person(person), action="signin.ok", now=now, subject=person.id, address=address)
@@ -121,8 +167,12 @@ def open_session(session: Session, *, settings: Settings, person: Person, now: d
     """A new session for a person whose code was checked: (the row, the cookie's token)."""
     token = secrets.token_urlsafe(32)
     console_session = ConsoleSession(
-        token_hash=_digest("session", token), person_id=person.id, csrf_token=secrets.token_urlsafe(32),
-        created_at=now, expires_at=now + timedelta(hours=settings.console_session_hours), person=person,
+        token_hash=_digest("session", token),
+        person_id=person.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.console_session_hours),
+        person=person,
     )
     session.add(console_session)
     session.flush()
@@ -141,6 +191,7 @@ def session_for_token(session: Session, token: str | None, now: datetime) -> Con
 
 def end_session(session: Session, console_session: ConsoleSession, now: datetime) -> None:
     console_session.ended_at = now
-    audit.record(session, actor=Actor.of_person(console_session.person), action="signout", now=now,
-                 subject=console_session.person_id)
+    audit.record(
+        session, actor=Actor.of_person(console_session.person), action="signout", now=now, subject=console_session.person_id
+    )
     session.commit()

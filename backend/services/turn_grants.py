@@ -6,6 +6,7 @@ action server's own token acts for nobody, and a turn acts only for the phone th
 Signed with settings.turn_secret (HMAC-SHA256); nothing is stored: the grant carries what it says.
 The phone is in it whole, so a grant is never logged (it travels in a header and in the metadata
 of the message, which the tracker store keeps as it keeps the sender's id)."""
+
 import base64
 import hashlib
 import hmac
@@ -56,8 +57,13 @@ def issue(*, secret: str, phone: str, agent_id: str | None, now: datetime, minut
 def issue_for(session: Session, settings: Settings, phone: str, now: datetime) -> str:
     """A grant for the phone a channel just took a message from, with the settings' secret and lifetime."""
     agent = field_agent(session, phone)
-    return issue(secret=settings.turn_secret, phone=phone, agent_id=agent.id if agent else None, now=now,
-                 minutes=settings.turn_grant_minutes)
+    return issue(
+        secret=settings.turn_secret,
+        phone=phone,
+        agent_id=agent.id if agent else None,
+        now=now,
+        minutes=settings.turn_grant_minutes,
+    )
 
 
 def verify(*, secret: str, grant: str, now: datetime) -> TurnGrant:
