@@ -229,6 +229,10 @@ class BackendClient:
         """{"reference", "state", "fee_rupees", "payment_url", "upi_link", "payment_expires_at"}."""
         return await self._call("POST", "/api/v1/desludging", json=request, headers={"Idempotency-Key": idempotency_key})
 
+    async def certificate_services(self) -> ApiResult[list[dict]]:
+        """The catalog's applications in menu order: code, number, fees, fields, documents."""
+        return await self._call("GET", "/api/v1/certificates/services")  # type: ignore[return-value]
+
     async def certificate_service(self, code: str) -> ApiResult[dict]:
         """The service's definition: fields (name, type, prompt), documents, fees, SLA days."""
         return await self._call("GET", f"/api/v1/certificates/services/{code}")

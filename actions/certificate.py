@@ -56,6 +56,18 @@ async def _service(client: BackendClient, tracker: Tracker) -> dict | None:
     return result.value
 
 
+async def _menu(client: BackendClient) -> list[dict] | None:
+    """The catalog's applications in menu order (kept a minute, like a definition)."""
+    cached = _definitions.get((client.base_url, ""))
+    if cached and time.monotonic() - cached[0] < DEFINITION_SECONDS:
+        return cached[1]  # type: ignore[return-value]
+    result = await client.certificate_services()
+    if not result.ok:
+        return None
+    _definitions[(client.base_url, "")] = (time.monotonic(), result.value)  # type: ignore[assignment]
+    return result.value
+
+
 def _next_field(service: dict, tracker: Tracker) -> dict | None:
     answers = tracker.get_slot("certificate_answers") or {}
     return next((f for f in service["fields"] if f["name"] not in answers), None)
@@ -128,7 +140,8 @@ class ValidateCertificateForm(CountingFormValidation):
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_type": None}
         if not result.ok:
-            return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type")
+            last = max((s["number"] for s in await _menu(self.client) or []), default=1)
+            return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type", last=last)
         code = result.value["code"]
         agent = await self.client.field_agent(tracker.sender_id)  # filing at the doorstep for someone else?
         return {
@@ -228,6 +241,30 @@ class _WithService(Action, ABC):
 
     def __init__(self, client: BackendClient | None = None) -> None:
         self.client = client or BackendClient()
+
+
+class ActionAskCertificateType(_WithService):
+    """The menu of applications, from the catalog: a new service adds its own line. On a call each
+    line is said by itself (its Odia words are recorded per service)."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_type"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        menu = await _menu(self.client)
+        if not menu:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        language, channel = language_of(tracker), channel_of(tracker)
+        if "voice" in channel:
+            dispatcher.utter_message(response="utter_ask_certificate_type", menu="")
+            for service in menu:
+                dispatcher.utter_message(response=f"service_menu.{service['code']}", number=service["number"])
+            return []
+        title = lambda code: locales.render(f"service_menu.{code}", language, channel)["text"]  # noqa: E731
+        lines = "\n".join(f"{s['number']}. {title(s['code'])}" for s in menu)
+        dispatcher.utter_message(response="utter_ask_certificate_type", menu=lines)
+        return []
 
 
 class ActionAskCertificateCitizenPhone(Action):

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from backend.models import ReferenceCounter
 
-SERVICE_PREFIXES = ("FSM", "GRV", "CRT")  # desludging, grievance, certificate (DESIGN.md)
 _LOOSE = re.compile(r"^\s*([A-Za-z]{3})[\s\-_/]*(\d{4})[\s\-_/]*(\d{1,6})\s*$")
 
 

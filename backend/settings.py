@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Kolkata"
     workflows_dir: Path = REPO_ROOT / "backend" / "workflows"
     masterdata_dir: Path = REPO_ROOT / "backend" / "masterdata"
-    certificate_definitions_dir: Path = REPO_ROOT / "backend" / "certificates" / "definitions"
+    catalog_dir: Path = REPO_ROOT / "catalog"  # one file per service (backend/services/catalog.py)
     # The Ed25519 key that signs certificates (made on first use; mount one file on every host).
     certificate_key_file: Path = REPO_ROOT / "var" / "keys" / "certificate-ed25519.pem"
     run_migrations_on_start: bool = True

@@ -18,6 +18,7 @@ export PYTHONPATH=$PWD
 .venv/bin/ruff format --check --quiet . || { echo "ruff format: files above are not formatted (run 'ruff format')" >&2; exit 1; }
 echo "==> ruff check, ruff format --check: clean"
 log=$(mktemp -d)
+.venv/bin/python -m scripts.catalog_nlu  # the catalog's services in the training data (scripts/train.sh does it too)
 .venv-rasa/bin/rasa data validate --fail-on-warnings --config config.yml --domain bot/domain --data data \
   >"$log/validate.log" 2>&1 || { cat "$log/validate.log" >&2; echo "rasa data validate failed" >&2; exit 1; }
 echo "==> rasa data validate --fail-on-warnings: passed"

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false
 export PYTHONPATH=$PWD  # custom NLU components live in bot/
+.venv/bin/python -m scripts.catalog_nlu  # data/nlu/catalog.yml: how citizens ask for each catalog service
 hash=$(cat config.yml bot/message_guard.py bot/cross_script_tokenizer.py locales/script.py $(find bot/domain data -name '*.yml' | LC_ALL=C sort) | sha256sum | cut -c1-16)
 model="models/sathi-$hash.tar.gz"
 if [[ -f $model ]]; then echo "$model"; exit 0; fi

@@ -108,7 +108,7 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
 def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], body: AnswerIn, settings: SettingsDep) -> AnswerOut:
     """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), whether a document comes later, or
     the citizen's mobile a field agent gives."""
-    directory, q = settings.certificate_definitions_dir, body.q
+    directory, q = settings.masterdata_dir, body.q
     if kind == "mobile":
         value = field_agents.mobile_number(q)
     else:

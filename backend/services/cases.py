@@ -6,8 +6,8 @@ from pathlib import Path
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.models import Case, CaseHistory, Person
-from backend.references import SERVICE_PREFIXES, format_reference, normalise_reference
+from backend.models import Case, CaseHistory, Person, ReferenceCounter
+from backend.references import format_reference, normalise_reference
 from backend.services import audit, routing
 from backend.services.access import Actor, Refused, may_hold, role_for
 from backend.services.citizens import normalise_phone
@@ -35,7 +35,10 @@ def find_case(session: Session, reference: str, phone: str | None = None) -> Cas
     candidates = [normalise_reference(reference)]
     digits = (reference or "").strip().rstrip("#")
     if candidates[0] is None and digits.isdigit() and 5 <= len(digits) <= 10:
-        candidates = [format_reference(prefix, int(digits[:4]), int(digits[4:])) for prefix in SERVICE_PREFIXES]
+        # Every prefix that ever numbered a case that year (the catalog's services and the workflows').
+        year = int(digits[:4])
+        prefixes = session.scalars(select(ReferenceCounter.prefix).where(ReferenceCounter.year == year)).all()
+        candidates = [format_reference(prefix, year, int(digits[4:])) for prefix in prefixes]
     found = session.scalars(
         select(Case).where(Case.reference.in_([c for c in candidates if c])).options(selectinload(Case.history))
     ).all()

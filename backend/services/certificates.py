@@ -26,7 +26,7 @@ from backend.services import audit, certificate_signing, media, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.answers import Answer, person_name
 from backend.services.cases import earlier_filing
-from backend.services.certificate_definitions import FieldDef, ServiceDef, load_definitions
+from backend.services.catalog import FieldDef, ServiceDef, load_definitions
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
 LOCAL = ZoneInfo("Asia/Kolkata")  # the citizen's calendar for promised dates, as in backend/workflow.py
 IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
+_NUMBER = re.compile(r"^([\d,]+)\s*\D{0,30}$")
 _AMOUNT = re.compile(r"^(?:rs\.?|₹|inr)?\s*([\d,]+)\s*(?:rs\.?|rupees|रुपये|ଟଙ୍କା|/-)?$", re.IGNORECASE)
 
 
@@ -63,7 +64,7 @@ class NothingToCorrect(WorkflowError):
 
 
 def definitions(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceDef]:
-    return load_definitions(settings.certificate_definitions_dir, frozenset(workflows))
+    return load_definitions(settings.catalog_dir, frozenset(workflows))
 
 
 def match_service(defs: dict[str, ServiceDef], text: str) -> ServiceDef | None:
@@ -90,6 +91,10 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
         match = _AMOUNT.match(native_digits_to_ascii(text))
         amount = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
         return Answer(amount, f"{amount:,}") if amount is not None and field.min <= amount <= field.max else None
+    if field.type == "number":  # a count or a size: its unit may follow ("200 sq ft", "200 वर्ग फ़ुट")
+        match = _NUMBER.match(native_digits_to_ascii(text))
+        number = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
+        return Answer(number, f"{number:,}") if number is not None and field.min <= number <= field.max else None
     if field.type == "past_date":
         day = parse_day(text, today)
         if day is None or not date(1900, 1, 1) <= day <= today:
@@ -108,23 +113,23 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
 
 
 @lru_cache
-def _extra_answers(definitions_dir: Path) -> dict:
-    return yaml.safe_load((definitions_dir.parent / "answers.yml").read_text(encoding="utf-8"))
+def _extra_answers(masterdata_dir: Path) -> dict:
+    return yaml.safe_load((masterdata_dir / "answer_words.yml").read_text(encoding="utf-8"))
 
 
-def lane_for(definitions_dir: Path, text: str) -> str | None:
+def lane_for(masterdata_dir: Path, text: str) -> str | None:
     """ "1"/"2" as offered, or a word for the normal or the Tatkal lane."""
     cleaned = native_digits_to_ascii(text or "").strip().rstrip(".")
     if cleaned in ("1", "2"):
         return "normal" if cleaned == "1" else "tatkal"
-    words = _extra_answers(definitions_dir)["lane"]
+    words = _extra_answers(masterdata_dir)["lane"]
     return longest_named(cleaned, ((w, lane) for lane, names in words.items() for w in names))
 
 
-def means_later(definitions_dir: Path, text: str) -> bool:
+def means_later(masterdata_dir: Path, text: str) -> bool:
     """A document the citizen will bring to the office instead of sending it now."""
     key = match_key(" ".join((text or "").split()))
-    return bool(key) and key in {match_key(w) for w in _extra_answers(definitions_dir)["later"]}
+    return bool(key) and key in {match_key(w) for w in _extra_answers(masterdata_dir)["later"]}
 
 
 def office_for(definition: ServiceDef, place: dict, masterdata_dir: Path, language: str) -> tuple[str, str]:
@@ -172,7 +177,7 @@ def apply(
     fee = (definition.tatkal_fee_rupees if tatkal else definition.fee_rupees) * 100
     known_documents = {d.code for d in definition.documents}
     case = Case(
-        reference=next_reference(session, prefix=workflow.reference_prefix, year=now.astimezone(zone).year),
+        reference=next_reference(session, prefix=definition.reference_prefix, year=now.astimezone(zone).year),
         service=workflow.service,
         state=None,
         citizen_phone=normalise_phone(phone),

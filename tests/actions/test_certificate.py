@@ -3,7 +3,8 @@ form follows the service's definition, documents, the lane, the summary, filing 
 from rasa_sdk.events import SlotSet
 
 from actions.certificate import (
-    CLEARED, ActionAskCertificateAnswer, ActionAskCertificateConfirmed, ActionSubmitCertificate, ValidateCertificateForm,
+    CLEARED, ActionAskCertificateAnswer, ActionAskCertificateConfirmed, ActionAskCertificateType, ActionSubmitCertificate,
+    ValidateCertificateForm,
 )
 from actions.retry import ActionRetryPending
 from tests.actions.conftest import DOMAIN, make_tracker, responses
@@ -34,6 +35,22 @@ async def test_the_form_asks_what_the_definition_lists(backend, dispatcher):
     assert on_whatsapp == ["certificate_type", "certificate_document", "certificate_tatkal", "certificate_confirmed"]
     sms = _tracker({}, channel="twilio_sms")
     assert "certificate_document" not in await validate.required_slots(FORM, dispatcher, sms, DOMAIN)
+
+
+async def test_the_menu_is_the_catalog_in_its_order(backend, dispatcher):
+    """A service added to catalog/ is offered with no change here; on a call each line is said by itself."""
+    await ActionAskCertificateType(client=backend).run(dispatcher, _tracker({}), DOMAIN)
+    [menu] = dispatcher.messages
+    assert menu["response"] == "utter_ask_certificate_type"
+    assert menu["menu"].splitlines() == ["1. Income certificate", "2. Caste certificate", "3. Residence certificate",
+                                         "4. Birth certificate", "5. Trade licence (shop, eatery, workshop)"]
+    dispatcher.messages.clear()
+    await ActionAskCertificateType(client=backend).run(dispatcher, _tracker({}, channel="twilio_voice"), DOMAIN)
+    assert [(m["response"], m.get("number")) for m in dispatcher.messages][-2:] == [("service_menu.birth", 4),
+                                                                                  ("service_menu.trade_licence", 5)]
+    dispatcher.messages.clear()
+    refused = await ValidateCertificateForm(client=backend).validate_certificate_type("passport", dispatcher, make_tracker({}), DOMAIN)
+    assert refused["certificate_type"] is None and dispatcher.messages[0]["last"] == 5
 
 
 async def test_a_wrong_answer_is_asked_again_by_its_type(backend, dispatcher):

@@ -1,5 +1,5 @@
-"""Certificates through the backend API on SQLite and PostgreSQL: every shipped service definition
-loads and a bad one is refused with a clear error; applying with answers checked again; routing to
+"""Certificates through the backend API on SQLite and PostgreSQL (the catalog itself: test_catalog.py):
+applying with answers checked again; routing to
 the processing office; payment; the office's queue (Tatkal first, then first in, first out) and its
 refusal to act out of order without a reason; issue, PDF, and the public check of genuine,
 tampered, revoked and unknown certificates."""
@@ -18,11 +18,9 @@ from backend.db import get_session_factory
 from backend.models import Case, OutboxMessage, Payment
 from backend.payment_providers.sandbox import sign as webhook_signature
 from backend.services import certificate_signing
-from backend.services.certificate_definitions import DefinitionError, load_definition, load_definitions
-from backend.settings import REPO_ROOT, get_settings
+from backend.settings import get_settings
 from tests.conftest import NOW, in_turn, sign_in_staff, staff_of_office
 
-DEFINITIONS = REPO_ROOT / "backend" / "certificates" / "definitions"
 PHONE = "+919812300001"
 INCOME = {"applicant_name": "Sabitri Behera", "guardian_name": "Raghunath Behera", "place": "ସରକଣା",
           "annual_income": "85,000", "purpose": "1"}
@@ -56,48 +54,6 @@ def _act(client, auth, reference, action, role, **body):
     settings = client.app.dependency_overrides[get_settings]()
     headers = sign_in_staff(client, settings, staff_of_office(settings, reference, role))
     return client.post(f"/api/v1/certificates/{reference}/actions", headers=headers, json={"action": action, **body})
-
-
-def test_every_shipped_definition_loads(client):
-    definitions = load_definitions(DEFINITIONS, frozenset({"certificate", "grievance", "desludging"}))
-    assert list(definitions) == ["income", "caste", "residence", "birth"]
-    listed = client.get("/api/v1/certificates/services").json()
-    assert [s["code"] for s in listed] == ["income", "caste", "residence", "birth"]
-    assert listed[0]["tatkal_fee_rupees"] == 100 and listed[3]["fee_rupees"] == 0
-
-
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        ({"fields": []}, "one field must be of type place"),
-        ({"workflow": "passport"}, "no workflow 'passport'"),
-        ({"fee_rupees": -5}, "fee_rupees"),
-        ({"tatkal_sla_days": 20}, "Tatkal must be faster"),
-        ({"fields": [{"name": "place", "type": "place", "prompt": "cert_ask.place"},
-                     {"name": "colour", "type": "choice", "prompt": "cert_ask.place", "options": [{"code": "red"}]}]},
-         "a choice needs at least two options"),
-        ({"fields": [{"name": "place", "type": "place", "prompt": "cert_ask.no_such_prompt"}]},
-         "locales/en.yml has no text for cert_ask.no_such_prompt"),
-        ({"fields": [{"name": "place", "type": "planet", "prompt": "cert_ask.place"}]}, "type"),
-        ({"surprise": True}, "surprise"),
-    ],
-)
-def test_a_bad_definition_is_refused_with_a_clear_error(tmp_path, change, message):
-    import yaml
-
-    good = yaml.safe_load((DEFINITIONS / "income.yml").read_text(encoding="utf-8"))
-    path = tmp_path / "income.yml"
-    path.write_text(yaml.safe_dump({**good, **change}, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(DefinitionError) as refused:
-        load_definition(path, {"certificate"})
-    assert str(refused.value).startswith("income.yml: ") and message in str(refused.value)
-
-
-def test_a_definition_must_be_named_after_its_code(tmp_path):
-    path = tmp_path / "salary.yml"
-    path.write_text((DEFINITIONS / "income.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(DefinitionError, match="must be the file's name"):
-        load_definition(path, {"certificate"})
 
 
 @pytest.mark.parametrize(

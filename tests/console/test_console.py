@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from backend.api.twilio_sandbox import SAMPLE_PHOTO
 from backend.models import AuditEntry, Case, SignInCode
 from backend.services import certificates, desludging, grievance
-from backend.services.certificate_definitions import load_definitions
+from backend.services.catalog import load_definitions
 from backend.workflow import load_workflows
 from tests.console.conftest import CODE, Backend, now
 

@@ -1,10 +1,11 @@
-"""Certificate services as data (ServicePlus: a department defines a service without code).
+"""The service catalog (ServicePlus: a department defines a service without code).
 
-Each file in backend/certificates/definitions/ is one service: its form's fields (type, limits, the
-locale key that asks for it), the documents, fee and Tatkal fee, SLA, the workflow and the level
-that processes it. Loading checks everything a running service would trip over later (a prompt
-with no words in some language, an unknown workflow, a choice without options) and names the
-file and the place of the mistake."""
+Each file in catalog/ is one service: its code and reference prefix, the words that name it, its
+place in the menu, its form's fields (type, limits, the locale key that asks for it), the
+documents, fee and Tatkal fee, SLA, the workflow, the level that processes it, and how citizens
+ask for it (scripts/catalog_nlu.py turns that into training data). Loading checks everything a
+running service would trip over later (a prompt with no words in some language, an unknown
+workflow, a choice without options) and names the file and the place of the mistake."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 import locales
 
-FIELD_TYPES = ("name", "text", "amount", "past_date", "choice", "place")
+FieldType = Literal["name", "text", "amount", "number", "past_date", "choice", "place"]
+# The forms of writing the assistant learns from (data/nlu/<form>/): a service's asked_as examples.
+FORMS_OF_WRITING = ("en", "hi", "hi-latn", "or", "or-latn")
 
 
 class DefinitionError(Exception):
@@ -29,9 +32,9 @@ class Option(BaseModel, extra="forbid"):
 
 class FieldDef(BaseModel, extra="forbid"):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    type: Literal["name", "text", "amount", "past_date", "choice", "place"]
+    type: FieldType
     prompt: str
-    min: int | None = None  # amount
+    min: int | None = None  # amount, number
     max: int | None = None
     min_length: int = 2  # text
     max_length: int = 200
@@ -43,8 +46,8 @@ class FieldDef(BaseModel, extra="forbid"):
             raise ValueError(f"field {self.name}: a choice needs at least two options")
         if self.type != "choice" and self.options:
             raise ValueError(f"field {self.name}: only a choice has options")
-        if self.type == "amount" and (self.min is None or self.max is None or self.min > self.max):
-            raise ValueError(f"field {self.name}: an amount needs min <= max")
+        if self.type in ("amount", "number") and (self.min is None or self.max is None or self.min > self.max):
+            raise ValueError(f"field {self.name}: an {self.type} needs min <= max")
         return self
 
 
@@ -60,8 +63,9 @@ class ProcessedAt(BaseModel, extra="forbid"):
 
 class ServiceDef(BaseModel, extra="forbid"):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    number: int = Field(ge=1, le=9)
+    number: int = Field(ge=1, le=9)  # its place in the menu, and the digit that picks it
     words: list[str] = []
+    reference_prefix: str = Field(pattern=r"^[A-Z]{3}$")
     workflow: str
     fee_rupees: int = Field(ge=0)
     tatkal_fee_rupees: int | None = Field(default=None, ge=0)
@@ -70,6 +74,7 @@ class ServiceDef(BaseModel, extra="forbid"):
     processed_at: ProcessedAt
     fields: list[FieldDef]
     documents: list[DocumentDef] = []
+    asked_as: dict[str, list[str]] = {}  # form of writing -> how citizens ask for it (NLU examples)
 
     @model_validator(mode="after")
     def _consistent(self) -> "ServiceDef":
@@ -82,6 +87,9 @@ class ServiceDef(BaseModel, extra="forbid"):
             raise ValueError("tatkal_fee_rupees and tatkal_sla_days go together")
         if self.tatkal_sla_days is not None and self.tatkal_sla_days >= self.sla_days:
             raise ValueError("Tatkal must be faster than the normal lane")
+        unknown = sorted(set(self.asked_as) - set(FORMS_OF_WRITING))
+        if unknown:
+            raise ValueError(f"asked_as: {unknown} is not a form of writing (one of {list(FORMS_OF_WRITING)})")
         return self
 
     @property
@@ -94,6 +102,7 @@ class ServiceDef(BaseModel, extra="forbid"):
     def locale_keys(self) -> list[str]:
         keys = [
             f"certificate.{self.code}",
+            f"service_menu.{self.code}",
             f"certificate_pdf.{self.code}",
             *(f.prompt for f in self.fields),
             *(f"cert_label.{f.name}" for f in self.fields),

@@ -1,0 +1,92 @@
+"""The service catalog (catalog/*.yml): every shipped service loads and is offered in its menu
+order; a broken definition is refused with the file and the mistake named; the training data the
+assistant learns a service from is written from the catalog alone."""
+
+import re
+
+import pytest
+import yaml
+
+from backend.services.catalog import DefinitionError, load_definition, load_definitions
+from backend.settings import REPO_ROOT
+from scripts import catalog_nlu
+
+CATALOG = REPO_ROOT / "catalog"
+WORKFLOWS = frozenset({"certificate", "grievance", "desludging"})
+
+
+def test_every_shipped_service_loads_in_menu_order(client):
+    services = load_definitions(CATALOG, WORKFLOWS)
+    assert list(services) == ["income", "caste", "residence", "birth", "trade_licence"]
+    assert [s.reference_prefix for s in services.values()] == ["CRT", "CRT", "CRT", "CRT", "TRL"]
+    listed = client.get("/api/v1/certificates/services").json()
+    assert [(s["code"], s["number"]) for s in listed] == [(c, n) for n, c in enumerate(services, start=1)]
+    assert listed[0]["tatkal_fee_rupees"] == 100 and listed[3]["fee_rupees"] == 0 and listed[4]["fee_rupees"] == 500
+
+
+PLACE = {"name": "place", "type": "place", "prompt": "cert_ask.place"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"fields": []}, "one field must be of type place"),
+        ({"workflow": "passport"}, "no workflow 'passport'"),
+        ({"fee_rupees": -5}, "fee_rupees"),
+        ({"tatkal_sla_days": 20}, "Tatkal must be faster"),
+        ({"tatkal_sla_days": None}, "tatkal_fee_rupees and tatkal_sla_days go together"),
+        ({"fields": [PLACE, {"name": "colour", "type": "choice", "prompt": "cert_ask.place", "options": [{"code": "red"}]}]},
+         "a choice needs at least two options"),
+        ({"fields": [PLACE, {"name": "age", "type": "number", "prompt": "cert_ask.place"}]}, "field age: an number needs min <= max"),
+        ({"fields": [PLACE, {"name": "note", "type": "text", "prompt": "cert_ask.place", "options": [{"code": "a"}, {"code": "b"}]}]},
+         "only a choice has options"),
+        ({"fields": [PLACE, PLACE]}, "field names must be unique"),
+        ({"fields": [{"name": "place", "type": "place", "prompt": "cert_ask.no_such_prompt"}]},
+         "locales/en.yml has no text for cert_ask.no_such_prompt"),
+        ({"fields": [{"name": "place", "type": "planet", "prompt": "cert_ask.place"}]}, "type"),
+        ({"reference_prefix": "CR1"}, "reference_prefix"),
+        ({"number": 12}, "number"),
+        ({"asked_as": {"fr": ["je voudrais un certificat"]}}, "['fr'] is not a form of writing"),
+        ({"surprise": True}, "surprise"),
+    ],
+)
+def test_a_broken_definition_is_refused_naming_the_file_and_the_mistake(tmp_path, change, message):
+    good = yaml.safe_load((CATALOG / "income.yml").read_text(encoding="utf-8"))
+    path = tmp_path / "income.yml"
+    path.write_text(yaml.safe_dump({**good, **change}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(path, {"certificate"})
+    assert str(refused.value).startswith("income.yml: ") and message in str(refused.value)
+
+
+def test_a_definition_must_be_named_after_its_code(tmp_path):
+    path = tmp_path / "salary.yml"
+    path.write_text((CATALOG / "income.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="must be the file's name"):
+        load_definition(path, {"certificate"})
+
+
+def test_a_new_service_without_its_menu_words_is_refused(tmp_path):
+    good = yaml.safe_load((CATALOG / "trade_licence.yml").read_text(encoding="utf-8"))
+    path = tmp_path / "fire_noc.yml"
+    path.write_text(yaml.safe_dump({**good, "code": "fire_noc"}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="fire_noc.yml: locales/en.yml has no text for certificate.fire_noc, service_menu.fire_noc, certificate_pdf.fire_noc"):
+        load_definition(path, {"certificate"})
+
+
+def test_two_services_on_one_menu_number_are_refused(tmp_path):
+    for code in ("income", "caste"):
+        (tmp_path / f"{code}.yml").write_text((CATALOG / f"{code}.yml").read_text(encoding="utf-8").replace("number: 2", "number: 1"))
+    with pytest.raises(DefinitionError, match="two services share a list number"):
+        load_definitions(tmp_path, frozenset({"certificate"}))
+
+
+def test_the_training_data_is_written_from_the_catalog():
+    written = yaml.safe_load(catalog_nlu.build())
+    examples = next(b for b in written["nlu"] if b.get("intent") == "apply_certificate")["examples"]
+    assert "- I need a [trade licence](certificate_type) for my shop" in examples.splitlines()
+    assert "- मुझे दुकान के लिए [व्यापार लाइसेंस](certificate_type) चाहिए" in examples.splitlines()
+    patterns = [p[2:] for p in next(b for b in written["nlu"] if b.get("regex") == "certificate_type")["examples"].splitlines()]
+    found = lambda text: any(re.search(p, text) for p in patterns)  # noqa: E731
+    assert found("need TRADE LICENSE") and found("ଟ୍ରେଡ ଲାଇସେନ୍ସ ଦରକାର") and not found("licenced")
+    assert catalog_nlu.build() == catalog_nlu.build()  # the same catalog, the same file (the model is trained once)
