@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import locales
+from common.channels import VOICE, WHATSAPP, kind_of
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.desludging import rupees
 from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
@@ -33,7 +34,7 @@ SERVICE_KEY = "_service"  # in certificate_answers: which service the answers be
 
 
 def carries_media(tracker: Tracker) -> bool:
-    return "whatsapp" in channel_of(tracker)
+    return kind_of(channel_of(tracker)) == WHATSAPP
 
 
 # Definitions change only when the backend is redeployed; one turn reads one several times (the
@@ -256,7 +257,7 @@ class ActionAskCertificateType(_WithService):
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
         language, channel = language_of(tracker), channel_of(tracker)
-        if "voice" in channel:
+        if kind_of(channel) == VOICE:
             dispatcher.utter_message(response="utter_ask_certificate_type", menu="")
             for service in menu:
                 dispatcher.utter_message(response=f"service_menu.{service['code']}", number=service["number"])

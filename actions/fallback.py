@@ -5,7 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-MAX_COMMAND_CHARS = 1000  # longer is a paste, not a command: the NLU sets it aside unread (bot/cross_script_tokenizer.py)
+from common.limits import MAX_TEXT_CHARS
 
 
 class ActionNotUnderstood(Action):
@@ -22,7 +22,7 @@ class ActionNotUnderstood(Action):
             dispatcher.utter_message(response="utter_attachment_received", attachment_key=kind)
         elif not text.strip():
             dispatcher.utter_message(response="utter_empty_message")
-        elif len(text) > MAX_COMMAND_CHARS:
+        elif len(text) > MAX_TEXT_CHARS:
             dispatcher.utter_message(response="utter_message_too_long")
         else:
             dispatcher.utter_message(response="utter_not_understood")

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation
+from actions.form_validation import CountingFormValidation
+from common.limits import MAX_TEXT_CHARS
 
 REPLIES = {
     "closed": "utter_feedback_thanks",

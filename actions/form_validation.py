@@ -1,21 +1,20 @@
 """Base for form validation: counts failed answers so a stuck citizen is offered a way out."""
 
 import hashlib
-import os
 from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.backend_client import UNAVAILABLE, ApiResult
+from common.clock import local_zone
+from common.limits import MAX_CHANNEL_NAME_CHARS
 
 MAX_FAILURES_BEFORE_HELP = 3
-LOCAL_TIME = ZoneInfo(os.environ.get("SATHI_TIMEZONE", "Asia/Kolkata"))  # times in replies are the citizen's clock
-MAX_TEXT_CHARS = 1000
+LOCAL_TIME = local_zone()  # times in replies are the citizen's clock
 
 
 class CountingFormValidation(FormValidationAction):
@@ -59,7 +58,7 @@ class CountingFormValidation(FormValidationAction):
 
 
 def channel_of(tracker: Tracker) -> str:
-    return (tracker.get_latest_input_channel() or "rest")[:16]
+    return (tracker.get_latest_input_channel() or "rest")[:MAX_CHANNEL_NAME_CHARS]
 
 
 def language_of(tracker: Tracker) -> str:

@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.form_validation import MAX_TEXT_CHARS, CountingFormValidation, channel_of, language_of, submission_key
+from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
+from common.limits import MAX_TEXT_CHARS
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
 # Cleared with the form once filed.

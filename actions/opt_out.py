@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
+from common.channels import SMS, text_channel_for
 
 QUESTION = "utter_confirm_opt_out"
 
@@ -34,7 +35,7 @@ class ActionOptOut(Action):
         if not confirmed(tracker):  # a rule that reached here without the question: ask, never stop unasked
             dispatcher.utter_message(response=QUESTION)
             return []
-        channel = "whatsapp" if "whatsapp" in (tracker.get_latest_input_channel() or "") else "sms"
+        channel = text_channel_for(tracker.get_latest_input_channel()) or SMS
         language = tracker.get_slot("language") or "en"
         result = await self.client.opt_out(tracker.sender_id, channel, language)
         if not result.ok:

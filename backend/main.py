@@ -44,7 +44,8 @@ async def lifespan(app: FastAPI):
     seed_people(settings)
     jobs = []
     if settings.outbox_worker_in_process:
-        jobs.append(start_outbox_worker(settings))
+        thread, stop, app.state.wake_outbox = start_outbox_worker(settings)
+        jobs.append((thread, stop))
     if settings.sweep_in_process:
         jobs.append(start_sweeper(settings))
     yield

@@ -6,6 +6,8 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from common.places import parse_ward_code
+
 
 class UtcDateTime(TypeDecorator):
     """Aware UTC datetimes on every database (SQLite would hand back naive ones)."""
@@ -86,10 +88,10 @@ def area_of(details: dict | None) -> dict[str, object]:
     """The area columns a case's details imply: "BMC-W12" -> ulb BMC, ward 12."""
     details = details or {}
     ward = str(details.get("ward") or "")
-    ulb, _, number = ward.partition("-W")
+    place = parse_ward_code(ward)
     return {
-        "ulb": (ulb if number.isdigit() else None) or details.get("ulb"),
-        "ward_number": int(number) if number.isdigit() else None,
+        "ulb": (place[0] if place else None) or details.get("ulb"),
+        "ward_number": place[1] if place else None,
         "department": details.get("department"),
         "office": details.get("office"),
     }

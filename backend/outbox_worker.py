@@ -193,22 +193,13 @@ class OutboxWorker:
         return content_sid, {str(i): message.variables.get(name, "") for i, name in enumerate(names, start=1)}
 
 
-_running: OutboxWorker | None = None
-
-
-def start_in_background(settings: Settings) -> tuple[threading.Thread, threading.Event]:
-    global _running
+def start_in_background(settings: Settings) -> tuple[threading.Thread, threading.Event, Callable[[], None]]:
+    """The worker in a thread of this process: the thread, the event that stops it, and the function
+    that wakes it (the API calls it after a commit that queued messages)."""
     worker, stop = OutboxWorker(settings), threading.Event()
-    _running = worker
     thread = threading.Thread(target=worker.run_forever, args=(stop,), name="outbox-worker", daemon=True)
     thread.start()
-    return thread, stop
-
-
-def nudge() -> None:
-    """Called after a commit that queued messages, so replies leave now rather than at the next poll."""
-    if _running is not None:
-        _running.wake.set()
+    return thread, stop, worker.wake.set
 
 
 def main() -> None:

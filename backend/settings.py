@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.clock import DEFAULT_TIME_ZONE
 from common.secrets import DEFAULTS as DEFAULT_SECRETS
 from common.secrets import is_production, refuse_defaults
 
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
     turn_secret: str = DEFAULT_SECRETS["SATHI_TURN_SECRET"]
     turn_grant_minutes: float = 15.0
     # Year used in reference numbers comes from the case's creation time in this zone.
-    timezone: str = "Asia/Kolkata"
+    timezone: str = DEFAULT_TIME_ZONE  # SATHI_TIMEZONE (common/clock.py)
     workflows_dir: Path = REPO_ROOT / "backend" / "workflows"
     masterdata_dir: Path = REPO_ROOT / "backend" / "masterdata"
     catalog_dir: Path = REPO_ROOT / "catalog"  # one file per service (backend/services/catalog.py)

@@ -2,24 +2,25 @@
 
 It checks the action exists, the case is in a state the action starts from and the actor's role may
 take it; then it moves the state, sets the SLA due time of the new state, appends a history row and
-lets the version column guard against lost updates when the session flushes. The notices the action
-declares (to the citizen, to whoever holds the case now) are queued on the case and saved in the
-same transaction.
+lets the version column guard against lost updates when the session flushes. Then it tells the
+transition to its subscribers, in the same transaction: the outbox (backend/services/outbox.py)
+queues the notices the action declares (to the citizen, to whoever holds the case now) on the case.
+This module knows no service: the services subscribe to it.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from backend.models import Case, CaseHistory
-from backend.services.outbox import Contact, citizen_contact, notify
-
-INDIA = ZoneInfo("Asia/Kolkata")  # dates in messages are the citizen's calendar
+from common.channels import Contact
+from common.references import PREFIX_PATTERN
 
 
 class WorkflowError(Exception):
@@ -80,7 +81,7 @@ class ActionDef(BaseModel):
 
 class WorkflowDef(BaseModel):
     service: str
-    reference_prefix: str = Field(pattern=r"^[A-Z]{3}$")
+    reference_prefix: str = Field(pattern=PREFIX_PATTERN)
     business_sla_hours: float
     # The department that serves the service's cases when a case does not name one (its
     # supervisors act on them; backend/services/access.py).
@@ -129,6 +130,30 @@ def load_workflows(directory: Path) -> dict[str, WorkflowDef]:
     return {w.service: w for w in workflows}
 
 
+@dataclass(frozen=True)
+class Transition:
+    """One transition apply_action made, as its subscribers hear of it."""
+
+    workflow: WorkflowDef
+    case: Case
+    action: ActionDef
+    now: datetime
+    reason: str | None = None
+    assignee: Contact | None = None  # how to reach whoever holds the case now
+    variables: dict[str, object] = field(default_factory=dict)  # the caller's values for the notices
+    media_url: str | None = None  # a file the notices carry on WhatsApp
+
+
+_subscribers: list[Callable[[Transition], None]] = []
+
+
+def on_transition(subscriber: Callable[[Transition], None]) -> Callable[[Transition], None]:
+    """Registers a subscriber (once), called after every transition in the caller's transaction."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+    return subscriber
+
+
 def apply_action(
     *,
     workflow: WorkflowDef,
@@ -171,28 +196,7 @@ def apply_action(
         at=now,
     )
     case.history.append(entry)
-    recipients = {"citizen": citizen_contact(case), "assignee": assignee}
-    for notice in definition.notify:
-        if recipients[notice.to] is not None:
-            values = {
-                "reason": reason or "",
-                "state_key": f"case_state.{workflow.service}.{definition.to}",
-                "category_key": f"{workflow.service}_category.{case.details['category']}" if case.details.get("category") else "",
-                "ward": case.details.get("ward", ""),
-                "due": _local_date(case.sla_due_at),
-                **(variables or {}),  # the caller's own values win (a service's promise over a step's SLA)
-            }
-            notify(
-                case,
-                to=recipients[notice.to],
-                key=notice.key,
-                now=now,
-                media_url=media_url,
-                menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
-                **values,
-            )
+    transition = Transition(workflow, case, definition, now, reason, assignee, dict(variables or {}), media_url)
+    for subscriber in _subscribers:
+        subscriber(transition)
     return entry
-
-
-def _local_date(moment: datetime | None) -> str:
-    return moment.astimezone(INDIA).strftime("%d-%m-%Y") if moment else ""

@@ -18,7 +18,7 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.fallback import MAX_COMMAND_CHARS
+from common.limits import MAX_TEXT_CHARS
 from locales.script import match_key
 
 EMPTY_MESSAGE_TOKEN = "__empty__"
@@ -26,7 +26,7 @@ SET_ASIDE = "sathi_set_aside_text"  # where the text waits for MessageGuard (not
 
 
 def is_command_sized(text: str) -> bool:
-    return bool(text.strip()) and len(text) <= MAX_COMMAND_CHARS
+    return bool(text.strip()) and len(text) <= MAX_TEXT_CHARS
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

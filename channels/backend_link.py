@@ -13,6 +13,10 @@ from typing import Any
 
 import aiohttp
 
+from common.channels import CLAIM_FIELDS, Claim
+
+__all__ = ["Claim"]  # the channels have it from here
+
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 0.6, 1.5)  # then the turn waits in the durable store for the next pass
@@ -32,16 +36,6 @@ class BackendRefused(Exception):
 
 # 4xx answers that say nothing about the message itself: a token being rotated, a proxy's limit.
 _NOT_ABOUT_THE_MESSAGE = {401, 403, 408, 429}
-
-
-@dataclass(frozen=True)
-class Claim:
-    first: bool
-    opted_out: bool
-    menu: dict[str, str] | None
-    response: str | None
-    inbound_id: int | None = None
-    turn: str | None = None  # the grant to act for the phone (given with a first claim)
 
 
 @dataclass(frozen=True)
@@ -117,9 +111,7 @@ class BackendLink:
             },
             delays=RETRY_DELAYS if retry else (),
         )
-        return Claim(
-            data["first"], data["opted_out"], data.get("menu"), data.get("response"), data.get("inbound_id"), data.get("turn")
-        )
+        return Claim(**{name: data.get(name) for name in CLAIM_FIELDS})
 
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
         await self._request(

@@ -12,20 +12,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.inbound import InboundText, MalformedWebhook
-from channels.signatures import gateway_signature, same_secret
 from channels.text_channel import TextChannelInput
+from common.channels import GATEWAY_SMS, SMS
+from common.signatures import gateway_signature, same_secret
 
 logger = logging.getLogger(__name__)
 
 
 class GatewaySmsInput(TextChannelInput):
     provider = "http_gateway"
-    channel = "sms"
+    channel = SMS
     secret_credentials = {"secret": "SATHI_SMS_GATEWAY_SECRET"}
 
     @classmethod
     def name(cls) -> str:
-        return "gateway_sms"
+        return GATEWAY_SMS
 
     def __init__(self, secret: str, backend_url: str, channels_token: str, spool_path: str | None = None, **_: Any) -> None:
         super().__init__(backend_url, channels_token, spool_path)

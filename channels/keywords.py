@@ -1,15 +1,15 @@
 """Keywords a text channel acts on before the conversation: STOP and START in all three
 languages (locales/keywords.yml), and STATUS followed by a reference number."""
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from common.references import find_reference
+
 KEYWORDS_FILE = Path(__file__).resolve().parent.parent / "locales" / "keywords.yml"
-_REFERENCE = re.compile(r"([A-Za-z]{3})[\s\-_/]*(\d{4})[\s\-_/]*(\d{1,6})")
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,10 @@ def match(text: str) -> Keyword | None:
     hit = _table().get(folded)
     if hit and hit[0] in ("stop", "start"):
         return Keyword(hit[0], hit[1])
-    reference = _REFERENCE.search(folded)
-    if reference:
-        head = _fold(folded[: reference.start()])
-        hit = _table().get(head)
-        if hit and hit[0] == "status" and not folded[reference.end() :].strip():
-            prefix, year, number = reference.groups()
-            return Keyword("status", hit[1], f"{prefix.upper()}-{year}-{int(number):06d}")
+    found = find_reference(folded)
+    if found:
+        reference, start, end = found
+        hit = _table().get(_fold(folded[:start]))
+        if hit and hit[0] == "status" and not folded[end:].strip():
+            return Keyword("status", hit[1], reference)
     return None

@@ -4,6 +4,8 @@ options (remembered, so "2" means the second), SMS bodies are split to fit."""
 from typing import Any
 
 from channels.sms_text import numbered_menu, split_body
+from common.channels import SMS
+from common.limits import MAX_MESSAGE_BODY_CHARS
 
 
 def numbered_options(buttons: list[dict[str, Any]] | None) -> dict[str, str]:
@@ -26,7 +28,7 @@ def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dic
             text = numbered_menu(text, [str(b.get("title", "")) for b in message["buttons"]])
             menu = options
         locale = (message.get("custom") or {}).get("locale") or {}
-        bodies = split_body(text) if channel == "sms" else ([text[:4096]] if text.strip() else [])
+        bodies = split_body(text) if channel == SMS else ([text[:MAX_MESSAGE_BODY_CHARS]] if text.strip() else [])
         for body in bodies:
             replies.append(
                 {

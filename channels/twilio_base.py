@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 from sanic.request import Request
 
-from channels.signatures import is_valid, public_url
+from common.signatures import is_valid, public_url
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from sanic.response import HTTPResponse
 from channels.inbound import InboundText, parse_message
 from channels.text_channel import TextChannelInput
 from channels.twilio_base import TwilioRequestCheck
+from common.channels import SMS, TWILIO_SMS, TWILIO_WHATSAPP, WHATSAPP
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -47,16 +48,16 @@ class TwilioMessagingInput(TextChannelInput):
 
 
 class WhatsAppInput(TwilioMessagingInput):
-    channel = "whatsapp"
+    channel = WHATSAPP
 
     @classmethod
     def name(cls) -> str:
-        return "twilio_whatsapp"
+        return TWILIO_WHATSAPP
 
 
 class SmsInput(TwilioMessagingInput):
-    channel = "sms"
+    channel = SMS
 
     @classmethod
     def name(cls) -> str:
-        return "twilio_sms"
+        return TWILIO_SMS

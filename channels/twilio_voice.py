@@ -23,8 +23,9 @@ from channels.backend_link import BackendLink, BackendUnavailable
 from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.replies import numbered_options
-from channels.signatures import public_url
 from channels.twilio_base import TwilioRequestCheck
+from common.channels import SMS, TWILIO_VOICE, VOICE
+from common.signatures import public_url
 from locales import LANGUAGES, render
 from locales.script import clean_text, romanise
 from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
@@ -40,12 +41,12 @@ _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 
 class VoiceInput(ConfiguredInput):
     provider = "twilio"
-    channel = "voice"
+    channel = VOICE
     secret_credentials = {"auth_token": "SATHI_TWILIO_AUTH_TOKEN"}
 
     @classmethod
     def name(cls) -> str:
-        return "twilio_voice"
+        return TWILIO_VOICE
 
     def __init__(
         self,
@@ -167,7 +168,7 @@ class VoiceInput(ConfiguredInput):
     ) -> str:
         collector = ReplyCollector(self.name())
         # The step's grant goes with what was heard: the action server acts for this caller only.
-        metadata = {"channel": "voice", "turn": turn}
+        metadata = {"channel": VOICE, "turn": turn}
         for text in (heard, then) if then else (heard,):
             await on_new_message(UserMessage(text, collector, f"voice:{caller}", input_channel=self.name(), metadata=metadata))
         verbs: list[str] = []
@@ -181,14 +182,14 @@ class VoiceInput(ConfiguredInput):
             language = locale.get("language", language)
             verbs += self._speak(message.get("text") or "", key, language, variables)
             if key in self.sms_summary_keys:
-                text = render(key, language, "twilio_sms", **variables)["text"]
+                text = render(key, language, SMS, **variables)["text"]
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
             ends = ends or key == "utter_goodbye"
             last_key = key or last_key
             menu = numbered_options(message.get("buttons")) or menu
         if summary:
             try:
-                await self.backend.queue_replies(channel="sms", phone=caller, replies=summary, menu=None, kind="summary")
+                await self.backend.queue_replies(channel=SMS, phone=caller, replies=summary, menu=None, kind="summary")
                 verbs += self._speak_key("utter_voice_sms_summary", language)
             except BackendUnavailable:
                 logger.warning("voice: SMS summary not queued")

@@ -1,15 +1,10 @@
 """TwiML for the IVR, built from small pieces (every attribute and text escaped)."""
 
-import re
 from xml.sax.saxutils import escape, quoteattr
 
+from common.references import spelled_references
+
 SAY_LANGUAGE = {"en": "en-IN", "hi": "hi-IN"}  # Twilio speaks and hears these; Odia is recorded
-_REFERENCE = re.compile(r"\b([A-Z]{3})-(\d{4})-(\d{6})\b")
-
-
-def spelled_references(text: str) -> str:
-    """'GRV-2026-000045' read as letters and digits, not as 'two thousand twenty-six'."""
-    return _REFERENCE.sub(lambda m: ", ".join(" ".join(group) for group in m.groups()), text)
 
 
 def say(text: str, language: str) -> str:

@@ -15,11 +15,12 @@ from typing import Any
 
 import yaml
 
+from common.channels import KINDS as CHANNEL_VARIANTS
+from common.channels import kind_of
+from common.languages import DEFAULT_LANGUAGE, LANGUAGES
 from locales.script import romanise
 
-LANGUAGES = ("en", "hi", "or")
-DEFAULT_LANGUAGE = "en"
-CHANNEL_VARIANTS = ("whatsapp", "sms", "voice")
+__all__ = ["CHANNEL_VARIANTS", "DEFAULT_LANGUAGE", "LANGUAGES"]  # from common/, for the callers of locales
 CATALOG_DIR = Path(__file__).resolve().parent
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,7 @@ def load_catalog(language: str) -> dict[str, Any]:
 
 def variant_for_channel(channel: str | None) -> str | None:
     """Rasa's channel name ('twilio_sms', 'rest', ...) -> the catalog variant it uses, if any."""
-    name = (channel or "").lower()
-    return next((v for v in CHANNEL_VARIANTS if v in name), None)
+    return kind_of(channel)
 
 
 def placeholders(text: str) -> set[str]:

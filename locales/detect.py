@@ -20,6 +20,7 @@ import yaml
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
+from common.references import without_references
 from locales.script import DEVANAGARI, LATIN, ODIA, letter_counts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,11 +139,8 @@ def _langdetect_english(text: str) -> float | None:
         return None
 
 
-_REFERENCE = re.compile(r"\b[A-Za-z]{3}[ \-]?20\d\d[ \-]?\d{1,6}\b")
-
-
 def detect(text: str) -> Detection:
-    text = _REFERENCE.sub(" ", text or "")  # "GRV-2026-000045" says nothing about the language
+    text = without_references(text)
     counts = letter_counts(text)
     native = max((DEVANAGARI, ODIA), key=counts.get)
     if counts[native]:

@@ -4,12 +4,13 @@ spelling-tolerant key under which a place name matches whether typed in Devanaga
 Runs in both environments (the Rasa NLG uses romanise for SMS; the backend uses match_key)."""
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TypeVar
 
 from indic_transliteration import sanscript
+
+from common.digits import native_digits_to_ascii
 
 T = TypeVar("T")
 DEVANAGARI = "Deva"
@@ -48,11 +49,6 @@ def clean_text(text: str) -> str:
     """Text as it may be kept and shown: without NUL and lone surrogates (removed at the edge, by
     the backend's API and by the channels, so nothing behind them meets one)."""
     return _UNSTORABLE.sub("", text)
-
-
-def native_digits_to_ascii(text: str) -> str:
-    # Devanagari and Odia digits are Unicode decimals, so int()-style folding works for both.
-    return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
 
 
 def _to_latin_scheme(text: str, scheme: str) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from channels.signatures import public_url, sign
+from common.signatures import public_url, sign
 from common.secrets import DEFAULTS
 from locales.voice_audio import RECORDED_LANGUAGES, all_prompts
 

@@ -13,7 +13,7 @@ from backend.services import audit, signin
 from backend.services.access import Actor, Refused, is_admin, sees_personal_data
 from backend.services.cases import case_with_file
 from backend.settings import Settings
-from channels.signatures import same_secret
+from common.signatures import same_secret
 
 COOKIE = "sathi_session"
 CSRF_HEADER = "x-csrf-token"

@@ -22,7 +22,7 @@ from backend.models import Case
 from backend.services import turn_grants
 from backend.services.turn_grants import TurnGrant
 from backend.settings import Settings
-from channels.signatures import same_secret
+from common.signatures import same_secret
 
 TURN_HEADER = "X-Sathi-Turn"
 ACTIONS, CHANNELS = "actions", "channels"

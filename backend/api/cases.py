@@ -14,6 +14,7 @@ from backend.services import audit, case_actions, certificates, desludging
 from backend.services.access import Refused, may_view
 from backend.services.cases import VersionConflict, cases_of, find_case, holder_of
 from backend.workflow import WorkflowError
+from common.languages import LANGUAGE_PATTERN
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -65,7 +66,7 @@ def case_status(
     session: SessionDep,
     settings: SettingsDep,
     workflows: WorkflowsDep,
-    language: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+    language: Annotated[str, Query(pattern=LANGUAGE_PATTERN)] = "en",
 ) -> CaseStatusOut:
     """Public: no personal data. `language` names places (a treatment plant) in the reader's language."""
     return _status(session, _case_or_404(session, reference), settings, workflows, language)

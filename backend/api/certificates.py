@@ -11,6 +11,9 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Path, Que
 from fastapi.responses import FileResponse, HTMLResponse
 
 import locales
+from common.channels import TWILIO_SMS
+from common.languages import LANGUAGE_PATTERN
+from common.phones import indian_mobile
 from backend.api.auth import SignedInDep, case_file
 from backend.api.callers import TurnDep, filer, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
@@ -110,7 +113,7 @@ def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], bo
     the citizen's mobile a field agent gives."""
     directory, q = settings.masterdata_dir, body.q
     if kind == "mobile":
-        value = field_agents.mobile_number(q)
+        value = indian_mobile(q)
     else:
         value = (
             certificates.lane_for(directory, q)
@@ -148,7 +151,7 @@ def apply(
     # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
     # citizen, who is not in this chat, hears of each step by SMS.
     actor = filer(turn, body.citizen_phone)
-    citizen_phone = field_agents.mobile_number(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
+    citizen_phone = indian_mobile(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
     if not citizen_phone:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
     try:
@@ -162,7 +165,7 @@ def apply(
             tatkal=body.tatkal,
             phone=citizen_phone,
             language=body.language,
-            channel="twilio_sms" if actor.for_someone_else else body.channel,
+            channel=TWILIO_SMS if actor.for_someone_else else body.channel,
             actor_role=actor.actor_role,
             actor_id=actor.actor_id,
             idempotency_key=idempotency_key,
@@ -353,7 +356,7 @@ def verify_page(
     session: SessionDep,
     settings: SettingsDep,
     c: Annotated[str, Query(max_length=2000)] = "",
-    lang: Annotated[str, Query(pattern="^(en|hi|or)$")] = "en",
+    lang: Annotated[str, Query(pattern=LANGUAGE_PATTERN)] = "en",
 ) -> HTMLResponse:
     """Where a certificate's QR code leads: the check in words anyone can read."""
     verdict = certificates.verify(session, settings=settings, payload=c)

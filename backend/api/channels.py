@@ -3,17 +3,17 @@
 channels' token is taken here (backend/api/callers.py); each turn a channel takes comes with its
 grant to act for that message's phone (backend/services/turn_grants.py)."""
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from backend.api.auth import AdministratorDep
 from backend.api.callers import ChannelsCaller
-from backend.api.deps import NowDep, SessionDep, SettingsDep
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WakeOutboxDep
 from backend.api.schemas import (
     INT_COLUMN_MAX,
     InboundClaimIn,
-    InboundClaimOut,
     InboundResponseIn,
     OptOutIn,
     OutboxOut,
@@ -24,16 +24,16 @@ from backend.api.schemas import (
     UnfinishedIn,
     UnfinishedTurnOut,
 )
-from backend.outbox_worker import nudge
 from backend.privacy import mask_phone
 from backend.services import channels, outbox, turn_grants
+from common.channels import Claim
 
 InboundId = Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)]
 router = APIRouter(prefix="/api/v1", tags=["channels"])
 
 
-@router.post("/channels/inbound", dependencies=[ChannelsCaller], response_model=InboundClaimOut)
-def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> InboundClaimOut:
+@router.post("/channels/inbound", dependencies=[ChannelsCaller], response_model=Claim)
+def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> Claim:
     claim = channels.claim(
         session,
         provider=body.provider,
@@ -45,14 +45,8 @@ def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsD
         claimant=body.claimant,
         lease_seconds=settings.inbound_lease_seconds,
     )
-    return InboundClaimOut(
-        first=claim.first,
-        opted_out=claim.opted_out,
-        menu=claim.menu,
-        response=claim.response,
-        inbound_id=claim.inbound_id,
-        turn=turn_grants.issue_for(session, settings, body.phone, now) if claim.first else None,
-    )
+    turn = turn_grants.issue_for(session, settings, body.phone, now) if claim.first else None
+    return replace(claim, turn=turn)  # the grant to act for this phone while the turn runs (backend/services/turn_grants.py)
 
 
 @router.post("/channels/inbound/unfinished", dependencies=[ChannelsCaller], response_model=list[UnfinishedTurnOut])
@@ -110,7 +104,7 @@ def store_inbound_response(body: InboundResponseIn, session: SessionDep) -> None
 
 
 @router.post("/channels/opt-out", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
-def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
+def opt_out(body: OptOutIn, session: SessionDep, now: NowDep, wake_outbox: WakeOutboxDep) -> None:
     channels.opt_out(
         session,
         phone=body.phone,
@@ -121,11 +115,11 @@ def opt_out(body: OptOutIn, session: SessionDep, now: NowDep) -> None:
         inbound_id=body.inbound_id,
         claimant=body.claimant,
     )
-    nudge()
+    wake_outbox()
 
 
 @router.post("/outbox/replies", dependencies=[ChannelsCaller], status_code=status.HTTP_202_ACCEPTED)
-def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str, list[int]]:
+def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep, wake_outbox: WakeOutboxDep) -> dict[str, list[int]]:
     messages = channels.queue_replies(
         session,
         channel=body.channel,
@@ -137,7 +131,7 @@ def queue_replies(body: RepliesIn, session: SessionDep, now: NowDep) -> dict[str
         inbound_id=body.inbound_id,
         claimant=body.claimant,
     )
-    nudge()
+    wake_outbox()
     return {"ids": [m.id for m in messages]}
 
 

@@ -4,9 +4,8 @@ travels in the body, never in the URL, so access logs do not carry it."""
 from fastapi import APIRouter, status
 
 from backend.api.callers import TurnDep, own_phone
-from backend.api.deps import NowDep, SessionDep
+from backend.api.deps import NowDep, SessionDep, WakeOutboxDep
 from backend.api.schemas import CitizenIn, LanguageChoiceIn, LanguageOut, OptOutByWordsIn
-from backend.outbox_worker import nudge
 from backend.services import channels
 from backend.services import citizens as citizens_service
 
@@ -25,9 +24,9 @@ def choose_language(body: LanguageChoiceIn, turn: TurnDep, session: SessionDep, 
 
 
 @router.post("/opt-out", status_code=status.HTTP_204_NO_CONTENT)
-def opt_out(body: OptOutByWordsIn, turn: TurnDep, session: SessionDep, now: NowDep) -> None:
+def opt_out(body: OptOutByWordsIn, turn: TurnDep, session: SessionDep, now: NowDep, wake_outbox: WakeOutboxDep) -> None:
     """ "Stop sending me messages" in words, confirmed in the dialogue: as the STOP keyword is."""
     channels.opt_out(
         session, phone=own_phone(turn, body.phone), channel=body.channel, opted_out=True, language=body.language, now=now
     )
-    nudge()
+    wake_outbox()

@@ -17,6 +17,16 @@ from backend.workflow import WorkflowDef, WorkflowError, load_workflows
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def _nothing() -> None:
+    pass
+
+
+def get_outbox_wake(request: Request) -> Callable[[], None]:
+    """Wakes this process's outbox worker (main.py puts it in app.state) after a commit that queued
+    messages, so replies leave now rather than at the next poll; nothing where it runs elsewhere."""
+    return getattr(request.app.state, "wake_outbox", _nothing)
+
+
 def get_session(settings: SettingsDep) -> Iterator[Session]:
     session = get_session_factory(settings.database_url)()
     try:
@@ -62,3 +72,4 @@ SessionDep = Annotated[Session, Depends(get_session)]
 RawBodyDep = Annotated[bytes, Depends(read_body)]
 WorkflowsDep = Annotated[dict[str, WorkflowDef], Depends(get_workflows)]
 NowDep = Annotated[datetime, Depends(get_now)]
+WakeOutboxDep = Annotated[Callable[[], None], Depends(get_outbox_wake)]

@@ -6,8 +6,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from backend.models import PHONE_CHARS
+from common.languages import DEFAULT_LANGUAGE, LANGUAGE_PATTERN
+from common.limits import MAX_CHANNEL_NAME_CHARS, MAX_MESSAGE_BODY_CHARS, MAX_TEXT_CHARS
 
 Phone = Annotated[str, Field(min_length=1, max_length=PHONE_CHARS)]
+Language = Annotated[str, Field(pattern=LANGUAGE_PATTERN)]
 # The largest value of an integer column (PostgreSQL `integer`): a larger id or version is refused
 # as invalid input rather than failing in the database.
 INT_COLUMN_MAX = 2**31 - 1
@@ -43,11 +46,11 @@ class WardOut(BaseModel):
 class GrievanceIn(BaseModel):
     category: str = Field(max_length=40)
     subcategory: str | None = Field(default=None, max_length=40)
-    description: str = Field(max_length=1000)
+    description: str = Field(max_length=MAX_TEXT_CHARS)
     ward: str = Field(max_length=40)
     citizen_phone: Phone
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
-    channel: str = Field(default="rest", max_length=16)
+    language: Language = DEFAULT_LANGUAGE
+    channel: str = Field(default="rest", max_length=MAX_CHANNEL_NAME_CHARS)
     photo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
 
 
@@ -108,7 +111,7 @@ class CitizenIn(BaseModel):
 
 
 class LanguageChoiceIn(CitizenIn):
-    language: str = Field(pattern=r"^(en|hi|or)$")
+    language: Language
 
 
 class LanguageOut(BaseModel):
@@ -133,15 +136,6 @@ class InboundClaimIn(BaseModel):
     payload: TurnPayload | None = None
     # Which channel process holds the turn (its own retry of a lost answer is still "first").
     claimant: Claimant | None = None
-
-
-class InboundClaimOut(BaseModel):
-    first: bool
-    opted_out: bool
-    menu: dict[str, str] | None
-    response: str | None
-    inbound_id: int | None = None
-    turn: str | None = None  # the grant to act for this phone while the turn runs (backend/services/turn_grants.py)
 
 
 class UnfinishedIn(BaseModel):
@@ -185,7 +179,7 @@ class OptOutIn(BaseModel):
     phone: Phone
     channel: str = Field(pattern=r"^(whatsapp|sms)$")
     opted_out: bool
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    language: Language = DEFAULT_LANGUAGE
     inbound_id: RowId | None = None  # the message that said it, finished with it
     claimant: Claimant | None = None  # the process finishing that turn (it must still hold it)
 
@@ -193,13 +187,13 @@ class OptOutIn(BaseModel):
 class OptOutByWordsIn(BaseModel):
     phone: Phone
     channel: str = Field(pattern=r"^(whatsapp|sms)$")
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    language: Language = DEFAULT_LANGUAGE
 
 
 class ReplyIn(BaseModel):
-    body: str = Field(min_length=1, max_length=4096)
+    body: str = Field(min_length=1, max_length=MAX_MESSAGE_BODY_CHARS)
     locale_key: str | None = Field(default=None, max_length=80)
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    language: Language = DEFAULT_LANGUAGE
     variables: dict[str, str] = Field(default_factory=dict)
     media_url: str | None = Field(default=None, max_length=2000)
 
@@ -235,7 +229,7 @@ class FeedbackIn(BaseModel):
     phone: Phone
     solved: bool
     rating: int | None = Field(default=None, ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
 
 class FeedbackOut(BaseModel):
@@ -265,11 +259,11 @@ class MyCaseOut(BaseModel):
 
 class CaseLookupIn(CitizenIn):
     reference: str = Field(min_length=1, max_length=40)
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    language: Language = DEFAULT_LANGUAGE
 
 
 class MyCasesIn(CitizenIn):
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")  # for names of places
+    language: Language = DEFAULT_LANGUAGE  # for names of places
 
 
 class DesludgingIn(BaseModel):
@@ -287,8 +281,8 @@ class DesludgingIn(BaseModel):
     ward: str | None = Field(default=None, max_length=40)
     gram_panchayat: str | None = Field(default=None, max_length=40)
     village: str | None = Field(default=None, max_length=80)
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
-    channel: str = Field(default="rest", max_length=16)
+    language: Language = DEFAULT_LANGUAGE
+    channel: str = Field(default="rest", max_length=MAX_CHANNEL_NAME_CHARS)
 
 
 class DesludgingOut(BaseModel):
@@ -306,7 +300,7 @@ class AnswerIn(BaseModel):
     access log must not keep."""
 
     q: str = Field(max_length=200)
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
+    language: Language = DEFAULT_LANGUAGE
 
 
 class AnswerOut(BaseModel):
@@ -343,7 +337,7 @@ class OperatorStepIn(BaseModel):
 class DesludgingRatingIn(BaseModel):
     phone: Phone
     rating: int
-    comment: str | None = Field(default=None, max_length=1000)
+    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
 
 class CertificateFieldOut(BaseModel):
@@ -369,8 +363,8 @@ class CertificateIn(BaseModel):
     documents: dict[str, str] = {}  # document code -> WhatsApp media URL
     tatkal: bool = False
     citizen_phone: Phone
-    language: str = Field(default="en", pattern=r"^(en|hi|or)$")
-    channel: str = Field(default="rest", max_length=16)
+    language: Language = DEFAULT_LANGUAGE
+    channel: str = Field(default="rest", max_length=MAX_CHANNEL_NAME_CHARS)
 
 
 class CorrectionIn(BaseModel):

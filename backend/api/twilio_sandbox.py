@@ -26,7 +26,7 @@ from backend.api.schemas import INT_COLUMN_MAX
 from backend.db import get_session_factory
 from backend.models import SandboxMessage
 from backend.settings import Settings
-from channels.signatures import same_secret, sign
+from common.signatures import same_secret, sign
 
 router = APIRouter(prefix="/sandbox/twilio", tags=["sandbox"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep
 from backend.senders import UNSUBSCRIBED_CODES
 from backend.services import citizens, outbox
-from channels.signatures import is_valid, public_url
+from common.signatures import is_valid, public_url
 
 router = APIRouter(prefix="/api/v1/twilio", tags=["twilio"])
 

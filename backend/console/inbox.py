@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, noload
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.models import Case, Person
-from backend.references import normalise_reference
 from backend.services.access import inbox_condition
 from backend.workflow import WorkflowDef
+from common.references import normalise_reference
 
 PAGE_SIZE = 25
 LAST_PAGE = 4000  # 100,000 cases; beyond that, filters find a case faster than paging

@@ -22,13 +22,13 @@ from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.console import case_view, inbox
 from backend.console.pages import LANGUAGE_COOKIE, STYLESHEET, Words, language_for, page
 from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, Person
-from backend.references import normalise_reference
 from backend.services import access, audit, case_actions, certificates, people, signin
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
-from channels.signatures import same_secret
+from common.references import normalise_reference
+from common.signatures import same_secret
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

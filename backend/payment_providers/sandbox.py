@@ -8,7 +8,7 @@ import json
 
 from backend.payment_providers import BadWebhook, PaymentEvent, our_status
 from backend.settings import Settings
-from channels.signatures import same_secret
+from common.signatures import same_secret
 
 SIGNATURE_HEADER = "x-sandbox-signature"
 

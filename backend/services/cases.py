@@ -7,11 +7,11 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.models import Case, CaseHistory, Person, ReferenceCounter
-from backend.references import format_reference, normalise_reference
 from backend.services import audit, routing
 from backend.services.access import Actor, Refused, may_hold, role_for
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from common.references import format_reference, normalise_reference
 
 
 class VersionConflict(Exception):

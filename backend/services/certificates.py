@@ -30,13 +30,13 @@ from backend.services.catalog import FieldDef, ServiceDef, load_definitions
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
-from channels.signatures import same_secret
+from common.clock import local_zone
+from common.signatures import same_secret
 from locales.dates import parse_day
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
 logger = logging.getLogger(__name__)
 QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
-LOCAL = ZoneInfo("Asia/Kolkata")  # the citizen's calendar for promised dates, as in backend/workflow.py
 IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
 _NUMBER = re.compile(r"^([\d,]+)\s*\D{0,30}$")
 _AMOUNT = re.compile(r"^(?:rs\.?|₹|inr)?\s*([\d,]+)\s*(?:rs\.?|rupees|रुपये|ଟଙ୍କା|/-)?$", re.IGNORECASE)
@@ -293,7 +293,7 @@ def _queue(
 ) -> None:
     """Into the office's queue: its place is the time it got there (first in, first out), and the
     service's promise (its SLA days, Tatkal or normal) runs from then."""
-    due = (now + timedelta(days=case.details["sla_days"])).astimezone(LOCAL).date()
+    due = (now + timedelta(days=case.details["sla_days"])).astimezone(local_zone()).date()
     case.details = {**case.details, "queued_at": now.isoformat(), "due_on": due.isoformat()}
     apply_action(
         workflow=workflow,
@@ -451,7 +451,7 @@ def promised_by(case: Case) -> datetime | None:
     due_on = case.details.get("due_on")
     if not due_on or case.state not in (*QUEUED_STATES, "CREATED"):
         return None
-    return datetime.combine(date.fromisoformat(due_on), datetime.min.time(), LOCAL).replace(hour=18)
+    return datetime.combine(date.fromisoformat(due_on), datetime.min.time(), local_zone()).replace(hour=18)
 
 
 def pdf(case: Case, *, settings: Settings, verify_url: str) -> bytes:

@@ -13,17 +13,9 @@ from backend.db import literal_in
 from backend.models import InboundMessage, OutboxMessage
 from backend.services import citizens, outbox
 from backend.services.citizens import normalise_phone
+from common.channels import Claim
 
 PENDING = ("pending",)  # the state the partial index over unfinished turns covers
-
-
-@dataclass(frozen=True)
-class Claim:
-    first: bool
-    opted_out: bool
-    menu: dict[str, str] | None
-    response: str | None  # for a repeated voice step: what the first one answered
-    inbound_id: int | None = None
 
 
 def claim(

@@ -1,7 +1,6 @@
 """Citizens as phone numbers: one normal form for every channel, and the language they chose."""
 
 import logging
-import re
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -9,22 +8,12 @@ from sqlalchemy.orm import Session
 
 from backend.models import Citizen
 from backend.privacy import mask_phone
+from common.channels import WHATSAPP
+from common.phones import normalise_phone
+
+__all__ = ["normalise_phone"]  # the services and the API have it from here
 
 logger = logging.getLogger(__name__)
-
-_CHANNEL_PREFIX = re.compile(r"^(whatsapp|sms|tel|voice):", re.I)
-_INDIAN_MOBILE = re.compile(r"^(?:\+?91|0)?([6-9]\d{9})$")
-
-
-def normalise_phone(raw: str) -> str:
-    """'whatsapp:+91 98765-43210', '09876543210' and '9876543210' are all '+919876543210', so a
-    choice made on WhatsApp holds on SMS and voice. Other ids (test senders) are kept as they are."""
-    bare = _CHANNEL_PREFIX.sub("", raw.strip())
-    compact = re.sub(r"[\s\-()]", "", bare)
-    mobile = _INDIAN_MOBILE.match(compact)
-    if mobile:
-        return f"+91{mobile.group(1)}"
-    return compact if re.fullmatch(r"\+\d{6,15}", compact) else bare
 
 
 def chosen_language(session: Session, *, phone: str) -> str | None:
@@ -76,7 +65,7 @@ def set_opted_out(session: Session, *, phone: str, opted_out: bool, now: datetim
 def touch_inbound(session: Session, *, phone: str, channel: str, now: datetime) -> Citizen:
     """Remembers when the citizen last wrote, which opens WhatsApp's 24-hour window."""
     citizen = _citizen(session, phone, now)
-    if channel == "whatsapp":
+    if channel == WHATSAPP:
         citizen.whatsapp_last_inbound_at = now
     return citizen
 

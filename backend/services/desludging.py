@@ -23,6 +23,7 @@ from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LIT
 from backend.services.outbox import Contact
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from common.places import pin_code
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def file_request(
         (request.sanitation_type in SANITATION_TYPES, "sanitation_type", "unknown_sanitation_type"),
         (1 <= request.trips <= 9, "trips", "one_to_nine"),
         (MIN_LITRES <= request.size_litres <= MAX_LITRES, "size_litres", "out_of_range"),
-        (request.pin.isdigit() and len(request.pin) == 6, "pin", "six_digits"),
+        (pin_code(request.pin) == request.pin, "pin", "six_digits"),
         (today <= request.preferred_date <= today + timedelta(days=MAX_DAYS_AHEAD), "preferred_date", "not_in_next_60_days"),
         (bool(request.applicant_name.strip()), "applicant_name", "empty"),
     ]

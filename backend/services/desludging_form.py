@@ -12,6 +12,7 @@ import yaml
 
 from backend.services import places
 from backend.services.answers import Answer, person_name
+from common.places import pin_code
 from locales.dates import parse_day
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
@@ -71,8 +72,8 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
         digits = _digits(text)
         return Answer(int(digits)) if digits.isdigit() and 1 <= int(digits) <= 9 else None
     if field == "pin":
-        digits = _digits(text)
-        return Answer(digits) if digits.isdigit() and len(digits) == 6 and digits[0] != "0" else None
+        pin = pin_code(text)
+        return Answer(pin) if pin else None
     if field == "date":
         day = parse_day(text, today)
         return Answer(day.isoformat()) if day and today <= day <= today + timedelta(days=MAX_DAYS_AHEAD) else None

@@ -20,8 +20,9 @@ from backend.services.citizens import normalise_phone
 from backend.services.outbox import citizen_contact, notify
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, apply_action
+from common.limits import MAX_TEXT_CHARS
+from locales.script import longest_named
 
-MAX_DESCRIPTION_CHARS = 1000
 logger = logging.getLogger(__name__)
 
 
@@ -78,7 +79,8 @@ def load_categories(masterdata_dir: Path) -> tuple[Category, ...]:
 
 def match_category(masterdata_dir: Path, text: str) -> CategoryMatch | None:
     """By its number in the list or its code (the citizen's choice), or guessed from the words
-    they used: the longest known word in the text decides, a subcategory's words included."""
+    they used: the longest known word standing whole in the text decides, a subcategory's words
+    included (matched as every other answer is: locales.script.longest_named)."""
     categories = load_categories(masterdata_dir)
     cleaned = " ".join((text or "").casefold().split())
     if cleaned.isdigit() and 1 <= int(cleaned) <= len(categories):
@@ -86,18 +88,18 @@ def match_category(masterdata_dir: Path, text: str) -> CategoryMatch | None:
     for category in categories:
         if cleaned.replace(" ", "_") == category.code:
             return CategoryMatch(category, None, "code")
-    best: tuple[int, Category, Subcategory | None] | None = None
-    for category in categories:
-        for sub in (None, *category.subcategories):
-            for word in sub.words if sub else category.words:
-                if word in cleaned and (best is None or len(word) > best[0]):
-                    best = (len(word), category, sub)
+    named: list[tuple[str, tuple[Category, Subcategory | None]]] = [
+        (word, (category, sub))
+        for category in categories
+        for sub in (None, *category.subcategories)
+        for word in (sub.words if sub else category.words)
+    ]
+    best = longest_named(cleaned, named)
     if best is None:
         return None
-    _, category, sub = best
+    category, sub = best
     if sub is None:  # the category's own word matched; its subcategory may be named too
-        found = [(len(w), s) for s in category.subcategories for w in s.words if w in cleaned]
-        sub = max(found, key=lambda pair: pair[0])[1] if found else None
+        sub = longest_named(cleaned, ((w, s) for s in category.subcategories for w in s.words))
     return CategoryMatch(category, sub, "words")
 
 
@@ -139,7 +141,7 @@ def file_grievance(
     description = (description or "").strip()
     if not description:
         raise InvalidGrievance("description", "empty")
-    if len(description) > MAX_DESCRIPTION_CHARS:
+    if len(description) > MAX_TEXT_CHARS:
         raise InvalidGrievance("description", "too_long")
 
     ward = places.match_ward(masterdata_dir, ward_code)

@@ -28,6 +28,9 @@ from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, Deliv
 from backend.privacy import mask_phone
 from backend.senders import NEVER_SENT_CODES
 from backend.services.citizens import normalise_phone
+from backend.workflow import Transition, on_transition
+from common.channels import WHATSAPP, Contact, text_channel_for
+from common.clock import local_zone
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +59,6 @@ STATUS_RANK = {
     "delivered": 4,
     "read": 5,
 }
-
-
-def text_channel_for(case_channel: str | None) -> str | None:
-    """The channel a notification about a case goes out on: WhatsApp stays WhatsApp; SMS and
-    voice callers get SMS; the REST test channel has no phone to reach."""
-    name = (case_channel or "").lower()
-    if "whatsapp" in name:
-        return "whatsapp"
-    if "sms" in name or "voice" in name:
-        return "sms"
-    return None
 
 
 def new_message(
@@ -103,7 +95,7 @@ def rendered_message(
 ) -> OutboxMessage:
     """A notification rendered from locales/ for the channel, in the citizen's language. Variables
     named *_key are kept rendered too, because a WhatsApp template needs the words, not the key."""
-    rendered = locales.render(key, language, f"twilio_{channel}", **variables)
+    rendered = locales.render(key, language, channel, **variables)
     return new_message(
         channel=channel,
         recipient=recipient,
@@ -112,17 +104,8 @@ def rendered_message(
         now=now,
         locale_key=key,
         language=language,
-        variables=locales.resolved_variables(language, f"twilio_{channel}", **variables),
+        variables=locales.resolved_variables(language, channel, **variables),
     )
-
-
-@dataclass(frozen=True)
-class Contact:
-    """Where and how a person gets messages: a citizen from their case, an official from the roster."""
-
-    phone: str
-    channel: str  # whatsapp | sms
-    language: str = "en"
 
 
 def citizen_contact(case: Case) -> Contact | None:
@@ -153,7 +136,7 @@ def notify(
         **variables,
     )
     message.menu = menu
-    if media_url and to.channel == "whatsapp":
+    if media_url and to.channel == WHATSAPP:
         message.media_url = media_url
     case.outbox_messages.append(message)
     return message
@@ -431,3 +414,32 @@ def by_status(session: Session, *, status: str, limit: int = 100) -> list[Outbox
             select(OutboxMessage).where(OutboxMessage.status == status).order_by(OutboxMessage.id.desc()).limit(limit)
         )
     )
+
+
+@on_transition
+def notify_transition(transition: Transition) -> None:
+    """The notices the workflow's action declares, queued on the case in the transaction that moves it."""
+    case, action = transition.case, transition.action
+    recipients = {"citizen": citizen_contact(case), "assignee": transition.assignee}
+    for notice in action.notify:
+        to = recipients[notice.to]
+        if to is None:
+            continue
+        service = transition.workflow.service
+        values = {
+            "reason": transition.reason or "",
+            "state_key": f"case_state.{service}.{action.to}",
+            "category_key": f"{service}_category.{case.details['category']}" if case.details.get("category") else "",
+            "ward": case.details.get("ward", ""),
+            "due": case.sla_due_at.astimezone(local_zone()).strftime("%d-%m-%Y") if case.sla_due_at else "",
+            **transition.variables,  # the caller's own values win (a service's promise over a step's SLA)
+        }
+        notify(
+            case,
+            to=to,
+            key=notice.key,
+            now=transition.now,
+            media_url=transition.media_url,
+            menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
+            **values,
+        )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from backend.models import Case, Payment
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
-from channels.signatures import same_secret
+from common.signatures import same_secret
 
 logger = logging.getLogger(__name__)
 

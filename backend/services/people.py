@@ -15,6 +15,8 @@ from backend.models import STAFF_ROLES, ConsoleSession, Person, RoleGrant
 from backend.services import audit
 from backend.services.access import Actor, Refused, is_admin
 from backend.services.citizens import normalise_phone
+from common.channels import TEXT_CHANNELS
+from common.languages import LANGUAGES
 
 GRANT_FIELDS = ("role", "ulb", "department", "first_ward", "last_ward", "office", "gram_panchayat")
 
@@ -155,7 +157,7 @@ def save_person(
         raise InvalidPerson("bad_name")
     if not number.startswith("+") or len(number) > 16:
         raise InvalidPerson("bad_phone")
-    if language not in ("en", "hi", "or") or channel not in ("whatsapp", "sms"):
+    if language not in LANGUAGES or channel not in TEXT_CHANNELS:
         raise InvalidPerson("bad_contact")
     new_grants = [_grant(g) for g in grants]
     if not new_grants:

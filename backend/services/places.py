@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 import locales
+from common.places import parse_ward_code, ward_code
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
 
@@ -18,7 +19,7 @@ class Ward:
 
     @property
     def code(self) -> str:
-        return f"{self.ulb}-W{self.number:02d}"
+        return ward_code(self.ulb, self.number)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,6 @@ def _load_ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
 
 
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
-_WARD_CODE = re.compile(r"^([A-Z]{2,6})-W(\d{1,3})$")
 
 
 def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Ward | None:
@@ -56,10 +56,10 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
     ulbs = [u for u in _load_ulbs(masterdata_dir) if ulb in (None, u.code)]
     if not ulbs:
         return None
-    code = _WARD_CODE.match((text or "").strip())
+    code = parse_ward_code(text)
     if code:  # already a ward code, as the bot and the API pass it on
-        known = next((u for u in ulbs if u.code == code.group(1)), None)
-        number = int(code.group(2))
+        known = next((u for u in ulbs if u.code == code[0]), None)
+        number = code[1]
         return Ward(known.code, number) if known and 1 <= number <= known.ward_count else None
     cleaned = native_digits_to_ascii(text or "")
     key = f" {match_key(cleaned)} "

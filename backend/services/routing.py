@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import Person, RoleGrant
 from backend.services.outbox import Contact
+from common.places import parse_ward_code
 
 ROUTED_ROLES = ("OFFICIAL", "SUPERVISOR", "NODAL_OFFICER")
 
@@ -55,14 +56,8 @@ def official_by_id(session: Session, official_id: str | None) -> Official | None
     return _first(session, Person.id == official_id, RoleGrant.role.in_(ROUTED_ROLES))
 
 
-def _ulb_and_number(ward_code: str) -> tuple[str, int] | None:
-    """'BMC-W12' -> ('BMC', 12)."""
-    ulb, _, number = (ward_code or "").partition("-W")
-    return (ulb, int(number)) if number.isdigit() else None
-
-
 def official_for(session: Session, *, ward_code: str, department: str) -> Official | None:
-    place = _ulb_and_number(ward_code)
+    place = parse_ward_code(ward_code)
     if place is None:
         return None
     ulb, number = place
@@ -77,14 +72,14 @@ def official_for(session: Session, *, ward_code: str, department: str) -> Offici
 
 
 def supervisor_for(session: Session, *, ward_code: str, department: str) -> Official | None:
-    place = _ulb_and_number(ward_code)
+    place = parse_ward_code(ward_code)
     if place is None:
         return None
     return _first(session, RoleGrant.role == "SUPERVISOR", RoleGrant.ulb == place[0], RoleGrant.department == department)
 
 
 def nodal_officer_for(session: Session, *, ward_code: str) -> Official | None:
-    place = _ulb_and_number(ward_code)
+    place = parse_ward_code(ward_code)
     if place is None:
         return None
     return _first(session, RoleGrant.role == "NODAL_OFFICER", RoleGrant.ulb == place[0])

@@ -12,7 +12,7 @@ from backend.db import get_session_factory
 from backend.models import PHONE_CHARS, OutboxMessage
 from backend.services.answers import person_name
 from channels.inbound import parse_message
-from channels.signatures import same_secret
+from common.signatures import same_secret
 from locales.script import clean_text
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from backend.outbox_worker import OutboxWorker
 from backend.senders.http_gateway import HttpGatewaySender
 from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
-from channels.signatures import sign
+from common.signatures import sign
 from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
 from tests.conftest import NOW, in_turn
 

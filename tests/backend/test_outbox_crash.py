@@ -28,7 +28,7 @@ from backend.outbox_worker import OutboxWorker
 from backend.services import outbox
 from backend.senders.twilio import TwilioSender
 from backend.settings import Settings, get_settings
-from channels.signatures import sign
+from common.signatures import sign
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "+919437000099"

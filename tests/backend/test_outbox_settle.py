@@ -14,7 +14,7 @@ from backend.models import OutboxMessage
 from backend.outbox_worker import OutboxWorker
 from backend.senders.twilio import TwilioSender
 from backend.services import outbox
-from channels.signatures import sign
+from common.signatures import sign
 from tests.backend.twilio_fake import (
     LOST_BEFORE_TWILIO, NO_CONNECTION, SAME_SID_AGAIN, TOOK_IT_NO_ANSWER, TOOK_IT_THEN_CRASH, FakeTwilio, WorkerCrash,
 )

@@ -6,7 +6,7 @@ from channels import keywords
 from channels.inbound import Location, Media, MalformedWebhook, parse_message
 from channels.replies import text_replies
 from channels.sms_text import encoding, segments, split_body
-from channels.signatures import is_valid, public_url, sign
+from common.signatures import is_valid, public_url, sign
 
 TOKEN = "12345"
 # Twilio's documented example: this URL, these parameters and this token give this signature.

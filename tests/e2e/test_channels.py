@@ -8,7 +8,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from channels.signatures import gateway_signature
+from common.signatures import gateway_signature
 from tests.e2e.conftest import REFERENCE, act, case_in_database, official, citizen_headers
 
 

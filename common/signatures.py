@@ -1,6 +1,7 @@
-"""Request signatures. X-Twilio-Signature is checked with the twilio library's own validator (and
-computed with it by the sandbox and the phone simulator, so both sides agree byte for byte); an
-Indian SMS gateway signs the raw body with HMAC-SHA256 of a shared secret.
+"""Request signatures, which the channels check and the backend checks too (and its sandbox makes).
+X-Twilio-Signature is checked with the twilio library's own validator (and computed with it by the
+sandbox and the phone simulator, so both sides agree byte for byte); an Indian SMS
+gateway signs the raw body with HMAC-SHA256 of a shared secret.
 
 Twilio signs the URL it called. Behind a proxy or a load balancer the request arrives on another
 host and scheme, so the URL is rebuilt from the configured public base URL plus the path and query

@@ -1,0 +1,24 @@
+"""Codes of places: a ward as its town's (ULB's) code and number ('BMC-W12'), a postal PIN code."""
+
+import re
+
+from common.digits import native_digits_to_ascii
+
+_WARD_CODE = re.compile(r"^([A-Z]{2,6})-W([0-9]{1,3})$")
+_PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")  # six digits; India's first digit is a region, 1 to 9
+
+
+def ward_code(ulb: str, number: int) -> str:
+    return f"{ulb}-W{number:02d}"
+
+
+def parse_ward_code(text: str | None) -> tuple[str, int] | None:
+    """'BMC-W12' -> ('BMC', 12); None when it is not a ward code."""
+    code = _WARD_CODE.match((text or "").strip())
+    return (code.group(1), int(code.group(2))) if code else None
+
+
+def pin_code(text: str | None) -> str | None:
+    """A PIN code as typed ('751 024', '७५१०२४') -> '751024'; None when it is not one."""
+    digits = re.sub(r"[\s\-]", "", native_digits_to_ascii(text or ""))
+    return digits if _PIN_CODE.match(digits) else None
