@@ -13,10 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import locales
-from common.channels import VOICE, WHATSAPP, kind_of
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.desludging import rupees
 from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
+from common.channels import VOICE, WHATSAPP, kind_of
 
 WORKING_SLOTS = (
     "certificate_reference",

@@ -11,9 +11,6 @@ from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Path, Que
 from fastapi.responses import FileResponse, HTMLResponse
 
 import locales
-from common.channels import TWILIO_SMS
-from common.languages import LANGUAGE_PATTERN
-from common.phones import indian_mobile
 from backend.api.auth import SignedInDep, case_file
 from backend.api.callers import TurnDep, filer, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
@@ -34,10 +31,13 @@ from backend.api.schemas import (
     VerificationOut,
 )
 from backend.db import get_session_factory
-from backend.services import certificate_signing, certificates, field_agents, turn_grants
+from backend.services import certificate_signing, certificates, turn_grants
 from backend.services.access import works_at
 from backend.services.cases import find_case
 from backend.workflow import WorkflowError
+from common.channels import TWILIO_SMS
+from common.languages import LANGUAGE_PATTERN
+from common.phones import indian_mobile
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
 _DOCUMENT_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
