@@ -156,7 +156,7 @@ class ValidateCertificateForm(CountingFormValidation):
         """The answer to the field being asked; the form then asks the next field's question."""
         service = await _service(self.client, tracker)
         field = _next_field(service, tracker) if service else None
-        if field is None:
+        if service is None or field is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
         text = str(value or "").strip()
