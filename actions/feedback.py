@@ -43,7 +43,10 @@ class ActionGiveFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_how")  # said in words, not as an answer
             return []
         result = await self.client.give_feedback(
-            reference=reference, phone=tracker.sender_id, solved=solved, rating=int(rating) if solved and rating is not None else None
+            reference=reference,
+            phone=tracker.sender_id,
+            solved=solved,
+            rating=int(rating) if solved and rating is not None else None,
         )
         outcome = result.value if result.ok else result.error
         if outcome == NEEDS_COMMENT:  # the comment form asks what went wrong, then rates with it

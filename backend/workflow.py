@@ -7,6 +7,7 @@ declares (to the citizen, to whoever holds the case now) are queued on the case 
 same transaction.
 """
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -139,7 +140,7 @@ def apply_action(
     now: datetime,
     reason: str | None = None,
     assignee: Contact | None = None,
-    variables: dict[str, object] | None = None,
+    variables: Mapping[str, object] | None = None,
     media_url: str | None = None,
 ) -> CaseHistory:
     """assignee: how to reach whoever holds the case after this action, for notices `to: assignee`;
@@ -173,7 +174,8 @@ def apply_action(
     case.history.append(entry)
     recipients = {"citizen": citizen_contact(case), "assignee": assignee}
     for notice in definition.notify:
-        if recipients[notice.to] is not None:
+        recipient = recipients[notice.to]
+        if recipient is not None:
             values = {
                 "reason": reason or "",
                 "state_key": f"case_state.{workflow.service}.{definition.to}",
@@ -184,7 +186,7 @@ def apply_action(
             }
             notify(
                 case,
-                to=recipients[notice.to],
+                to=recipient,
                 key=notice.key,
                 now=now,
                 media_url=media_url,

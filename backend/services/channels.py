@@ -142,7 +142,7 @@ def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetim
     session.commit()
     if not held:
         return None
-    phone = session.scalar(select(InboundMessage.phone).where(InboundMessage.id == inbound_id))
+    phone = session.scalars(select(InboundMessage.phone).where(InboundMessage.id == inbound_id)).one()
     citizen = citizens.citizen_or_none(session, phone)
     return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone)
 

@@ -17,6 +17,7 @@ the same text twice. Status only moves forward (STATUS_RANK): a late "failed" ne
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -99,7 +100,7 @@ def new_message(
 
 
 def rendered_message(
-    *, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: object
+    *, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: Any
 ) -> OutboxMessage:
     """A notification rendered from locales/ for the channel, in the citizen's language. Variables
     named *_key are kept rendered too, because a WhatsApp template needs the words, not the key."""

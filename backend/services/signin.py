@@ -52,8 +52,8 @@ def request_code(session: Session, *, settings: Settings, phone_text: str, addre
     since = now - timedelta(minutes=settings.signin_window_minutes)
     recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since)
     if (
-        session.scalar(recent.where(SignInCode.phone_hash == phone_hash)) >= settings.signin_codes_per_number
-        or session.scalar(recent.where(SignInCode.address == address[:64])) >= settings.signin_codes_per_address
+        session.scalars(recent.where(SignInCode.phone_hash == phone_hash)).one() >= settings.signin_codes_per_number
+        or session.scalars(recent.where(SignInCode.address == address[:64])).one() >= settings.signin_codes_per_address
     ):
         audit.record(
             session,
