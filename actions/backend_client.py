@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
@@ -61,7 +61,9 @@ def acting_for(grant: str | None) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class ApiResult(Generic[T]):
-    value: T | None = None
+    # Read only when ok. An error's value is None, typed T all the same: every caller checks ok
+    # first, and would otherwise have to check the value again.
+    value: T = cast(T, None)
     error: str | None = None
 
     @property
@@ -111,7 +113,7 @@ class BackendClient:
             self._http_loop = loop
         return self._http
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[dict]:
+    async def _call(self, method: str, path: str, **kwargs: Any) -> ApiResult[Any]:  # the JSON answer
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         if CURRENT_TURN.get():
             headers[TURN_HEADER] = CURRENT_TURN.get()
@@ -180,7 +182,7 @@ class BackendClient:
         result = await self._call("POST", "/api/v1/grievances", json=body, headers={"Idempotency-Key": idempotency_key})
         return self._case(result)
 
-    async def chosen_language(self, phone: str) -> ApiResult[str]:
+    async def chosen_language(self, phone: str) -> ApiResult[str | None]:
         """The language this phone number chose explicitly; value None when it never chose."""
         result = await self._call("POST", "/api/v1/citizens/language/lookup", json={"phone": phone})
         return ApiResult(value=result.value["language"]) if result.ok else ApiResult(error=result.error)
@@ -231,7 +233,7 @@ class BackendClient:
 
     async def certificate_services(self) -> ApiResult[list[dict]]:
         """The catalog's applications in menu order: code, number, fees, fields, documents."""
-        return await self._call("GET", "/api/v1/certificates/services")  # type: ignore[return-value]
+        return await self._call("GET", "/api/v1/certificates/services")
 
     async def certificate_service(self, code: str) -> ApiResult[dict]:
         """The service's definition: fields (name, type, prompt), documents, fees, SLA days."""

@@ -40,7 +40,7 @@ def carries_media(tracker: Tracker) -> bool:
 # Definitions change only when the backend is redeployed; one turn reads one several times (the
 # form's slots, the answer, the next question), so each is kept here for a minute.
 DEFINITION_SECONDS = 60.0
-_definitions: dict[tuple[str, str], tuple[float, dict]] = {}
+_definitions: dict[tuple[str, str], tuple[float, Any]] = {}  # a definition, or the menu (code "")
 
 
 async def _service(client: BackendClient, tracker: Tracker) -> dict | None:
@@ -61,11 +61,11 @@ async def _menu(client: BackendClient) -> list[dict] | None:
     """The catalog's applications in menu order (kept a minute, like a definition)."""
     cached = _definitions.get((client.base_url, ""))
     if cached and time.monotonic() - cached[0] < DEFINITION_SECONDS:
-        return cached[1]  # type: ignore[return-value]
+        return cached[1]
     result = await client.certificate_services()
     if not result.ok:
         return None
-    _definitions[(client.base_url, "")] = (time.monotonic(), result.value)  # type: ignore[assignment]
+    _definitions[(client.base_url, "")] = (time.monotonic(), result.value)
     return result.value
 
 
@@ -170,7 +170,7 @@ class ValidateCertificateForm(CountingFormValidation):
         """The answer to the field being asked; the form then asks the next field's question."""
         service = await _service(self.client, tracker)
         field = _next_field(service, tracker) if service else None
-        if field is None:
+        if service is None or field is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
         text = str(value or "").strip()

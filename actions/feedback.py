@@ -44,7 +44,10 @@ class ActionGiveFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_how")  # said in words, not as an answer
             return []
         result = await self.client.give_feedback(
-            reference=reference, phone=tracker.sender_id, solved=solved, rating=int(rating) if solved else None
+            reference=reference,
+            phone=tracker.sender_id,
+            solved=solved,
+            rating=int(rating) if solved and rating is not None else None,
         )
         outcome = result.value if result.ok else result.error
         if outcome == NEEDS_COMMENT:  # the comment form asks what went wrong, then rates with it
@@ -53,7 +56,7 @@ class ActionGiveFeedback(Action):
                 SlotSet("feedback_rating", str(rating)),
                 FollowupAction("feedback_comment_form"),
             ]
-        dispatcher.utter_message(response=REPLIES.get(outcome, "utter_default"), reference=reference)
+        dispatcher.utter_message(response=REPLIES.get(outcome or "", "utter_default"), reference=reference)
         return []
 
 
@@ -91,5 +94,5 @@ class ActionSubmitFeedbackComment(Action):
             comment=tracker.get_slot("feedback_comment"),
         )
         outcome = result.value if result.ok else result.error
-        dispatcher.utter_message(response=REPLIES.get(outcome, "utter_default"), reference=reference)
+        dispatcher.utter_message(response=REPLIES.get(outcome or "", "utter_default"), reference=reference)
         return cleared

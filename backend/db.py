@@ -4,8 +4,9 @@ line, which repeats the failing row or key (recipients' numbers, message bodies 
 code that needs it reads the driver's diagnostics (orig.diag.detail)."""
 
 from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, bindparam, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +39,12 @@ def _first_line_only(context: ExceptionContext) -> None:
 @lru_cache
 def get_session_factory(database_url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(database_url), expire_on_commit=False)
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed. For those Session.execute returns a CursorResult,
+    which has the count; its annotation says only Result."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 def literal_in(column, values: tuple[str, ...]):  # noqa: ANN001, ANN201

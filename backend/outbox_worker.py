@@ -57,8 +57,8 @@ class OutboxWorker:
         tried = 0
         with self.session_factory() as session:
             outbox.expire_leases(session, now=self.clock())
-            for message in outbox.in_doubt(session, now=self.clock()):
-                self._guarded(session, message, self._settle)
+            for doubtful in outbox.in_doubt(session, now=self.clock()):
+                self._guarded(session, doubtful, self._settle)
             while (
                 message := outbox.claim_next(session, now=self.clock(), lease_seconds=self.settings.outbox_lease_seconds)
             ) is not None:
@@ -113,7 +113,7 @@ class OutboxWorker:
                 code=failure.code,
                 detail=failure.detail,
                 now=self.clock(),
-                check_at=message.claimed_at + sender.in_flight,
+                check_at=(message.claimed_at or self.clock()) + sender.in_flight,  # claimed_at: set by the claim
             )
         except PermanentFailure as failure:
             if failure.code in UNSUBSCRIBED_CODES:
@@ -160,7 +160,8 @@ class OutboxWorker:
             outbox.check_again(session, message, at=min(now + sender.in_flight, attempted + sender.settle_after))
 
     def _outgoing(self, message: OutboxMessage, citizen: Citizen | None) -> OutgoingMessage:
-        content_sid, content_variables = None, {}
+        content_sid: str | None = None
+        content_variables: dict[str, str] = {}
         if message.channel == "whatsapp" and not self._window_open(citizen):
             content_sid, content_variables = self._whatsapp_template(message)
         elif message.channel == "sms" and self.settings.sms_provider == "http_gateway":
@@ -183,8 +184,8 @@ class OutboxWorker:
         return bool(last and self.clock() - last < timedelta(hours=self.settings.whatsapp_window_hours))
 
     def _whatsapp_template(self, message: OutboxMessage) -> tuple[str, dict[str, str]]:
-        template = whatsapp_templates(self.settings.masterdata_dir / "whatsapp_templates.yml").get(message.locale_key or "")
-        content_sid = (template or {}).get("content_sid", {}).get(message.language)
+        template = whatsapp_templates(self.settings.masterdata_dir / "whatsapp_templates.yml").get(message.locale_key or "") or {}
+        content_sid = template.get("content_sid", {}).get(message.language)
         if not content_sid:
             raise PermanentFailure(
                 "outside_whatsapp_window", f"no approved template for {message.locale_key} in {message.language}"

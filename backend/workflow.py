@@ -8,7 +8,7 @@ queues the notices the action declares (to the citizen, to whoever holds the cas
 This module knows no service: the services subscribe to it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -164,7 +164,7 @@ def apply_action(
     now: datetime,
     reason: str | None = None,
     assignee: Contact | None = None,
-    variables: dict[str, object] | None = None,
+    variables: Mapping[str, object] | None = None,
     media_url: str | None = None,
 ) -> CaseHistory:
     """assignee: how to reach whoever holds the case after this action, for notices `to: assignee`;

@@ -11,7 +11,7 @@ class ReplyCollector(CollectingOutputChannel):
         super().__init__()
         self.channel_name = channel_name
 
-    def name(self) -> str:  # type: ignore[override]  # instance-level: one class serves every Twilio channel
+    def name(self) -> str:  # instance-level: one class serves every Twilio channel
         return self.channel_name
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:

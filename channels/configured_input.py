@@ -21,6 +21,7 @@ class ConfiguredInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "ConfiguredInput":
         if not credentials:
             cls.raise_missing_credentials_exception()
+        assert credentials is not None  # that raised; mypy cannot see it, Rasa is not in .venv
         refuse_defaults(held_secrets(cls.secret_credentials, credentials, sys.argv), production=is_production())
         return cls(**credentials)
 

@@ -30,7 +30,7 @@ LEXICON_FILE = Path(__file__).resolve().parent / "romanised_words.yml"
 # Forms of writing: the language, and whether it is typed in its own script or in Latin letters.
 FORMS = ("en", "hi", "hi-latn", "or", "or-latn")
 LATIN_FORMS = ("en", "hi-latn", "or-latn")
-FORM_LANGUAGE = {"en": "en", "hi": "hi", "hi-latn": "hi", "or": "or", "or-latn": "or"}
+FORM_LANGUAGE: dict[str | None, str] = {"en": "en", "hi": "hi", "hi-latn": "hi", "or": "or", "or-latn": "or"}
 SCRIPT_FORM = {DEVANAGARI: "hi", ODIA: "or"}  # LATIN is left to the classifier
 
 MIN_DECISIVE_WORDS = 3
@@ -91,7 +91,7 @@ class LatinClassifier:
     def __init__(self, examples: list[tuple[str, str]], smoothing: float = 0.3) -> None:
         self.smoothing = smoothing
         self.counts: dict[str, Counter] = defaultdict(Counter)
-        documents = Counter()
+        documents: Counter[str] = Counter()
         for form, text in examples:
             self.counts[form].update(_features(text))
             documents[form] += 1
@@ -142,7 +142,7 @@ def _langdetect_english(text: str) -> float | None:
 def detect(text: str) -> Detection:
     text = without_references(text)
     counts = letter_counts(text)
-    native = max((DEVANAGARI, ODIA), key=counts.get)
+    native = max((DEVANAGARI, ODIA), key=counts.__getitem__)
     if counts[native]:
         # English words inside Hindi or Odia text are common; the reverse is rare.
         return Detection(SCRIPT_FORM[native], 1.0, True)
@@ -162,7 +162,7 @@ def detect(text: str) -> Detection:
         if english is not None and english > 0.95:
             scores["en"] = scores.get("en", 0.0) + LEXICON_WEIGHT
     probabilities = _softmax(scores)
-    form = max(probabilities, key=probabilities.get)
+    form = max(probabilities, key=probabilities.__getitem__)
     probability = probabilities[form]
     decisive = long_enough and probability >= MIN_DECISIVE_PROBABILITY and marks[form] > 0
     return Detection(form, probability, decisive)

@@ -18,7 +18,7 @@ ODIA = "Orya"
 LATIN = "Latn"
 
 _SCRIPT_RANGES = ((DEVANAGARI, 0x0900, 0x097F), (ODIA, 0x0B00, 0x0B7F))
-_SANSCRIPT_NAME = {DEVANAGARI: sanscript.DEVANAGARI, ODIA: sanscript.ORIYA}
+_SANSCRIPT_NAME: dict[str | None, str] = {DEVANAGARI: sanscript.DEVANAGARI, ODIA: sanscript.ORIYA}
 
 
 def _script_of_char(char: str) -> str | None:

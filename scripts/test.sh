@@ -13,10 +13,11 @@ fi
 # Rasa still prints "utterance not used in any story" for the forms' utter_ask_* questions, which
 # forms ask by themselves; those warnings do not fail validation.
 export PYTHONPATH=$PWD
-# Habits first, they take seconds: ruff's lint and format (ruff.toml).
+# Habits first, they take seconds: ruff's lint and format (ruff.toml), then mypy's types (mypy.ini).
 .venv/bin/ruff check --quiet . || { echo "ruff check failed (fix, or 'ruff check --fix')" >&2; exit 1; }
 .venv/bin/ruff format --check --quiet . || { echo "ruff format: files above are not formatted (run 'ruff format')" >&2; exit 1; }
-echo "==> ruff check, ruff format --check: clean"
+types=$(.venv/bin/mypy 2>&1) || { echo "$types" >&2; echo "mypy: type errors above (mypy.ini; run '.venv/bin/mypy')" >&2; exit 1; }
+echo "==> ruff check, ruff format --check, mypy: clean"
 log=$(mktemp -d)
 .venv/bin/python -m scripts.catalog_nlu  # the catalog's services in the training data (scripts/train.sh does it too)
 .venv-rasa/bin/rasa data validate --fail-on-warnings --config config.yml --domain bot/domain --data data \

@@ -73,7 +73,7 @@ def case_status(
 
 
 def _status(session, case: Case, settings, workflows, language: str) -> CaseStatusOut:  # noqa: ANN001
-    update = {"holder": holder_of(session, case, workflow=workflows[case.service])}
+    update: dict[str, object] = {"holder": holder_of(session, case, workflow=workflows[case.service])}
     if case.service == "desludging":
         update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
     if case.service == "certificate" and certificates.promised_by(case):

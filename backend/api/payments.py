@@ -4,6 +4,7 @@ a person can open from the link Sathi sends and pay on in test mode (mounted wit
 import json
 import uuid
 from html import escape
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
@@ -27,7 +28,7 @@ PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <h1 style="font-size: 1.3rem">{title}</h1><p>{message}</p>{form}</body></html>"""
 
 
-def _page(language: str, key: str, *, status_code: int = 200, form: str = "", **variables: object) -> HTMLResponse:
+def _page(language: str, key: str, *, status_code: int = 200, form: str = "", **variables: Any) -> HTMLResponse:
     title = locales.render("payment_page.title", language, **variables)["text"]
     message = locales.render(key, language, **variables)["text"]
     return HTMLResponse(
@@ -59,7 +60,7 @@ def webhook(
         session.rollback()
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code}) from exc
     if newly_paid:
-        case = session.get(Case, payment.case_id)
+        case = session.get_one(Case, payment.case_id)
         if case.service == "certificate":
             certificates.paid(case, workflow=workflows[case.service], now=now)
         else:
@@ -97,7 +98,7 @@ def payment_page(token: str, session: SessionDep, settings: SettingsDep, now: No
         return _page("en", "payment_page.expired", status_code=status.HTTP_410_GONE, reference="")
     except payments.BadToken:
         return _page("en", "payment_page.invalid", status_code=status.HTTP_404_NOT_FOUND, reference="")
-    case = session.get(Case, payment.case_id)
+    case = session.get_one(Case, payment.case_id)
     amount = f"{payment.amount_paise / 100:.2f}"
     if payment.status == "paid":
         return _page(case.language, "payment_page.already_paid", reference=case.reference, amount=amount)
@@ -115,7 +116,7 @@ def sandbox_pay(token: str, background: BackgroundTasks, session: SessionDep, se
         payment = payments.payment_for_token(session, settings=settings, token=token, now=now)
     except payments.PaymentError:
         return _page("en", "payment_page.invalid", status_code=status.HTTP_404_NOT_FOUND, reference="")
-    case = session.get(Case, payment.case_id)
+    case = session.get_one(Case, payment.case_id)
     event = json.dumps(
         {
             "payment_id": payment.id,

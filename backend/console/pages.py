@@ -7,6 +7,7 @@ own (Person.language), else English."""
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -47,7 +48,7 @@ class Words:
         self.language = language
         self.zone = ZoneInfo(timezone)
 
-    def __call__(self, key: str, **variables: object) -> str:
+    def __call__(self, key: str, **variables: Any) -> str:
         return locales.render(f"console.{key}", self.language, **variables)["text"]
 
     @staticmethod

@@ -7,7 +7,7 @@ shown in the person's words, with what they typed kept in the form."""
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -85,7 +85,7 @@ FormText = Annotated[str, Form(max_length=2000)]
 
 
 def _csrf_ok(given: str, expected: str | None) -> bool:
-    return bool(given and expected) and same_secret(given, expected)
+    return bool(given and expected and same_secret(given, expected))
 
 
 def _show(request: Request, template: str, reader: Reader, *, status_code: int = 200, **context: object) -> HTMLResponse:
@@ -568,7 +568,8 @@ def queue_page(
     workflow = workflows["certificate"]
     queues = []
     for office in offices:
-        items, heads = [], {}
+        items: list[dict[str, Any]] = []
+        heads: dict[str, str] = {}
         for case in certificates.queue(session, office=office)[:QUEUE_SHOWN]:
             head = heads.setdefault(case.state, case.reference)  # the queue's order is per state
             promised = certificates.promised_by(case)

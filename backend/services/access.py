@@ -87,7 +87,12 @@ def _area_refusal(grant: RoleGrant, case: Case, person_id: str) -> str | None:
     if (
         role == "OFFICIAL"
         and case.assignee_id != person_id
-        and not (case.ward_number is not None and grant.first_ward <= case.ward_number <= grant.last_ward)
+        and not (
+            case.ward_number is not None
+            and grant.first_ward is not None  # an OFFICIAL's grant has wards (people._grant)
+            and grant.last_ward is not None
+            and grant.first_ward <= case.ward_number <= grant.last_ward
+        )
     ):
         return "not_your_area"
     return None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 import locales
 
@@ -36,7 +37,7 @@ class _Certificate(FPDF):
         self.set_margins(22, 22, 22)
         self.add_page()
 
-    def line(self, text: str, size: float = 12, gap: float = 4, height: float = 7) -> None:
+    def write_line(self, text: str, size: float = 12, gap: float = 4, height: float = 7) -> None:
         """Writes text, script by script, wrapping at the margin."""
         for run in _RUN.findall(text):
             self.set_font(_font_of(run), size=size)
@@ -58,17 +59,17 @@ def render(
 ) -> bytes:
     text = lambda key, **kw: locales.render(key, language, **kw)["text"]  # noqa: E731
     pdf = _Certificate()
-    pdf.line(text("certificate_pdf.heading"), size=13, gap=2)
-    pdf.line(text(certificate_key).upper() if language == "en" else text(certificate_key), size=20, gap=6, height=10)
-    pdf.line(text("certificate_pdf.number", reference=reference), size=11)
-    pdf.line(text(body_key, **values), size=13, gap=8, height=8)
-    pdf.line(text("certificate_pdf.issued", date=issued_on, office=office), size=11, gap=6)
+    pdf.write_line(text("certificate_pdf.heading"), size=13, gap=2)
+    pdf.write_line(text(certificate_key).upper() if language == "en" else text(certificate_key), size=20, gap=6, height=10)
+    pdf.write_line(text("certificate_pdf.number", reference=reference), size=11)
+    pdf.write_line(text(body_key, **values), size=13, gap=8, height=8)
+    pdf.write_line(text("certificate_pdf.issued", date=issued_on, office=office), size=11, gap=6)
     qr = io.BytesIO()
     segno.make(f"{verify_url}?c={payload}", error="m").save(qr, kind="png", scale=4, border=2)
     qr.seek(0)
     pdf.image(qr, w=45)
     pdf.ln(3)
-    pdf.line(text("certificate_pdf.verify", url=verify_url), size=9)
+    pdf.write_line(text("certificate_pdf.verify", url=verify_url), size=9)
     _map_every_glyph(pdf)
     return bytes(pdf.output())
 
@@ -78,6 +79,8 @@ def _map_every_glyph(pdf: FPDF) -> None:
     none of the text, so a reader copying the text got a stray letter in its place. Mapping it
     to a zero-width space makes the copied text the words that were written."""
     for font in pdf.fonts.values():
+        if not isinstance(font, TTFFont):  # only the fonts added from files are shaped
+            continue
         for glyph, _ in font.subset.items():
             if glyph is not None and isinstance(glyph.unicode, tuple) and not glyph.unicode:
                 glyph.unicode = (0x200B,)

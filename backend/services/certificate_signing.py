@@ -44,7 +44,10 @@ def private_key(path: Path) -> Ed25519PrivateKey:
                 handle.write(pem)
         except FileExistsError:
             pass  # another worker made it first: use theirs
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} holds no Ed25519 private key")
+    return key
 
 
 def public_key_pem(path: Path) -> str:

@@ -90,11 +90,14 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
     if field.type == "amount":
         match = _AMOUNT.match(native_digits_to_ascii(text))
         amount = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
-        return Answer(amount, f"{amount:,}") if amount is not None and field.min <= amount <= field.max else None
+        # min and max: set on every amount and number field (FieldDef checks)
+        within = amount is not None and field.min is not None and field.max is not None and field.min <= amount <= field.max
+        return Answer(amount, f"{amount:,}") if within else None
     if field.type == "number":  # a count or a size: its unit may follow ("200 sq ft", "200 वर्ग फ़ुट")
         match = _NUMBER.match(native_digits_to_ascii(text))
         number = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
-        return Answer(number, f"{number:,}") if number is not None and field.min <= number <= field.max else None
+        within = number is not None and field.min is not None and field.max is not None and field.min <= number <= field.max
+        return Answer(number, f"{number:,}") if within else None
     if field.type == "past_date":
         day = parse_day(text, today)
         if day is None or not date(1900, 1, 1) <= day <= today:
@@ -174,7 +177,7 @@ def apply(
         raise InvalidApplication("tatkal", "no_tatkal")
     place = next(values[f.name] for f in definition.fields if f.type == "place")
     office, office_label = office_for(definition, place, settings.masterdata_dir, language)
-    fee = (definition.tatkal_fee_rupees if tatkal else definition.fee_rupees) * 100
+    fee = (definition.tatkal_fee_rupees if tatkal and definition.tatkal_fee_rupees is not None else definition.fee_rupees) * 100
     known_documents = {d.code for d in definition.documents}
     case = Case(
         reference=next_reference(session, prefix=definition.reference_prefix, year=now.astimezone(zone).year),
@@ -218,7 +221,7 @@ def apply(
 def attach_documents(session: Session, *, settings: Settings, case_id: int) -> None:
     """Fetches the photos and PDFs sent on WhatsApp and keeps them with the application, for the
     office; one that cannot be fetched is marked so, to be brought instead."""
-    case = session.get(Case, case_id)
+    case = session.get_one(Case, case_id)
     documents = dict(case.details["documents"])
     for code, sent in documents.items():
         if isinstance(sent, str) and sent.startswith(("http://", "https://")):
@@ -347,7 +350,7 @@ def act(
         detail={"action": action, "role": actor_role, **({"out_of_order": True} if out_of_order_reason else {})},
     )
     if action in IN_ORDER_ACTIONS and case.state in QUEUED_STATES:
-        head = queue(session, office=case.assignee_id, state=case.state)[0]
+        head = queue(session, office=case.assignee_id or "", state=case.state)[0]  # a queued case is at an office
         if head.id != case.id:
             if not (out_of_order_reason and out_of_order_reason.strip()):
                 raise OutOfOrder(f"{head.reference} is ahead of {case.reference}", head=head.reference)

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.db import literal_in
+from backend.db import literal_in, rows_changed
 from backend.models import InboundMessage, OutboxMessage
 from backend.services import citizens, outbox
 from backend.services.citizens import normalise_phone
@@ -96,12 +96,13 @@ def take_unfinished(
     ).all()
     taken = []
     for row in candidates:
-        won = session.execute(
+        won = rows_changed(
+            session,
             update(InboundMessage)
             .where(InboundMessage.id == row.id, InboundMessage.state == "pending", InboundMessage.lease_until < now)
             .values(claimant=claimant, lease_until=now + timedelta(seconds=lease_seconds), attempts=InboundMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         session.commit()
         if won:
             taken.append(UnfinishedTurn(row.id, row.external_id, row.payload or {}, row.attempts + 1, row.phone))
@@ -119,7 +120,8 @@ def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetim
     """The claimant begins (or, called again, keeps) the turn: its lease runs from now. What the
     turn depends on is read now, not at the claim: a STOP or a menu from the turns before it.
     None when the turn is done or another process holds it."""
-    held = session.execute(
+    held = rows_changed(
+        session,
         update(InboundMessage)
         .where(
             InboundMessage.id == inbound_id,
@@ -127,24 +129,25 @@ def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetim
             or_(InboundMessage.claimant == claimant, InboundMessage.lease_until < now),
         )
         .values(claimant=claimant, lease_until=now + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.commit()
     if not held:
         return None
-    phone = session.scalar(select(InboundMessage.phone).where(InboundMessage.id == inbound_id))
+    phone = session.scalars(select(InboundMessage.phone).where(InboundMessage.id == inbound_id)).one()
     citizen = citizens.citizen_or_none(session, phone)
     return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone)
 
 
 def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:
     """The turn could not run now (a part of Sathi is down): any channel process may try it after the delay."""
-    changed = session.execute(
+    changed = rows_changed(
+        session,
         update(InboundMessage)
         .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending", InboundMessage.claimant == claimant)
         .values(lease_until=now + timedelta(seconds=delay_seconds))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.commit()
     return bool(changed)
 
@@ -165,12 +168,13 @@ def _finish(session: Session, inbound_id: int, claimant: str | None) -> bool:
     back) if it was done already or another process took it over. The message's words are not
     kept once the turn is done."""
     holder = [InboundMessage.claimant == claimant] if claimant else []
-    finished = session.execute(
+    finished = rows_changed(
+        session,
         update(InboundMessage)
         .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending", *holder)
         .values(state="done", lease_until=None, payload=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if not finished:
         session.rollback()
     return bool(finished)

@@ -33,7 +33,7 @@ def sweep(session: Session, *, workflow: WorkflowDef, masterdata_dir: Path, now:
     references this call escalated."""
     escalate = workflow.action(ACTION)
     escalated: list[str] = []
-    after: tuple[datetime, int] | None = None  # keyset: a case skipped below is not read again
+    after: tuple[datetime | None, int] | None = None  # keyset: a case skipped below is not read again
     while True:
         query = (
             select(Case)

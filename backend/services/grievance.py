@@ -203,7 +203,7 @@ def attach_photo(session: Session, *, settings: Settings, case_id: int, url: str
     """Fetches and attaches the photo; returns why it was refused, if it was (the citizen is told)."""
     fetched = media.fetch_photo(settings, url)
     for attempt in (1, 2):  # an official acting on the case meanwhile bumps its version: read again
-        case = session.get(Case, case_id, populate_existing=True)
+        case = session.get_one(Case, case_id, populate_existing=True)
         details = dict(case.details)
         if fetched.name:
             details["photo"] = fetched.name

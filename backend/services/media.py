@@ -55,7 +55,7 @@ class Hop:
 
 def resolve(host: str, port: int) -> list[str]:
     """The host's addresses in the system's order of preference (the first is connected to)."""
-    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+    return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -17,13 +17,14 @@ the same text twice. Status only moves forward (STATUS_RANK): a late "failed" ne
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 import locales
-from backend.db import literal_in
+from backend.db import literal_in, rows_changed
 from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, DeliveryStatus, OutboxMessage, UtcDateTime
 from backend.privacy import mask_phone
 from backend.senders import NEVER_SENT_CODES
@@ -91,7 +92,7 @@ def new_message(
 
 
 def rendered_message(
-    *, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: object
+    *, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: Any
 ) -> OutboxMessage:
     """A notification rendered from locales/ for the channel, in the citizen's language. Variables
     named *_key are kept rendered too, because a WhatsApp template needs the words, not the key."""
@@ -194,7 +195,8 @@ def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> Outb
         candidates = _candidates(session, now=now, after=after)
         session.commit()  # no read transaction held open between claims
         for message_id in candidates:
-            claimed = session.execute(
+            claimed = rows_changed(
+                session,
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
                 .values(
@@ -204,8 +206,8 @@ def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> Outb
                     lease_until=now + timedelta(seconds=lease_seconds),
                     updated_at=now,
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
             session.commit()
             if claimed == 1:
                 return session.get(OutboxMessage, message_id, populate_existing=True)
@@ -216,12 +218,13 @@ def claim_next(session: Session, *, now: datetime, lease_seconds: float) -> Outb
 
 def expire_leases(session: Session, *, now: datetime) -> int:
     """Rows whose worker died mid-send: we no longer know whether the provider has them."""
-    count = session.execute(
+    count = rows_changed(
+        session,
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.lease_until < now)
         .values(status="in_doubt", next_attempt_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.commit()
     return count
 
@@ -341,12 +344,13 @@ def mark_failed(
 
 def release_for_resend(session: Session, message: OutboxMessage, *, now: datetime) -> bool:
     """Back to pending, if it is still in doubt (a callback may have settled it since it was read)."""
-    released = session.execute(
+    released = rows_changed(
+        session,
         update(OutboxMessage)
         .where(OutboxMessage.id == message.id, OutboxMessage.status == "in_doubt")
         .values(status="pending", next_attempt_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     session.commit()
     return released == 1
 

@@ -151,7 +151,7 @@ def record_capture(
         session.flush()
     except IntegrityError:  # two deliveries of one webhook at once: the other one recorded it
         session.rollback()
-        return session.scalar(select(Payment).where(Payment.provider_payment_id == provider_payment_id)), False
+        return session.scalars(select(Payment).where(Payment.provider_payment_id == provider_payment_id)).one(), False
     if already_paid:
         logger.warning("case %s paid twice; payment %s kept for refund", payment.case_id, payment.id)
     return payment, not already_paid

@@ -6,6 +6,7 @@ console (a new ward range, a deactivation) is never overwritten by the file on t
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -105,7 +106,7 @@ def _grant(raw: dict) -> RoleGrant:
     role = str(raw.get("role") or "").upper()
     if role not in STAFF_ROLES:
         raise InvalidPerson("unknown_role")
-    values = {k: (raw.get(k) or None) for k in GRANT_FIELDS} | {"role": role}
+    values: dict[str, Any] = {k: (raw.get(k) or None) for k in GRANT_FIELDS} | {"role": role}
     for ward in ("first_ward", "last_ward"):
         if values[ward] is not None:
             try:

@@ -67,11 +67,11 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
         for name, number in candidate.localities.items():
             if f" {name} " in key:
                 return Ward(candidate.code, number)
-    number = _NUMBER.search(cleaned)
-    if number:
+    digits = _NUMBER.search(cleaned)
+    if digits:
         home = ulbs[0]
-        if 1 <= int(number.group(1)) <= home.ward_count:
-            return Ward(home.code, int(number.group(1)))
+        if 1 <= int(digits.group(1)) <= home.ward_count:
+            return Ward(home.code, int(digits.group(1)))
     return None
 
 

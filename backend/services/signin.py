@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from backend.db import rows_changed
 from backend.models import ConsoleSession, Person, SignInCode
 from backend.privacy import mask_phone
 from backend.services import audit
@@ -51,8 +52,8 @@ def request_code(session: Session, *, settings: Settings, phone_text: str, addre
     since = now - timedelta(minutes=settings.signin_window_minutes)
     recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since)
     if (
-        session.scalar(recent.where(SignInCode.phone_hash == phone_hash)) >= settings.signin_codes_per_number
-        or session.scalar(recent.where(SignInCode.address == address[:64])) >= settings.signin_codes_per_address
+        session.scalars(recent.where(SignInCode.phone_hash == phone_hash)).one() >= settings.signin_codes_per_number
+        or session.scalars(recent.where(SignInCode.address == address[:64])).one() >= settings.signin_codes_per_address
     ):
         audit.record(
             session,
@@ -138,11 +139,12 @@ def verify_code(
         raise refuse("expired")
     # The try is counted in the database before the code is compared, so guesses sent in parallel
     # each spend one: no more than settings.signin_code_tries, however they arrive.
-    counted = session.execute(
+    counted = rows_changed(
+        session,
         update(SignInCode)
         .where(SignInCode.id == row.id, SignInCode.tries < settings.signin_code_tries, SignInCode.used_at.is_(None))
-        .values(tries=SignInCode.tries + 1)
-    ).rowcount
+        .values(tries=SignInCode.tries + 1),
+    )
     if not counted:
         raise refuse("too_many_tries")
     session.refresh(row)
@@ -153,9 +155,9 @@ def verify_code(
     if person is None or person.id != row.person_id:  # deactivated since the code was sent
         raise refuse("wrong_code")
     # Used once: of two right answers sent together, only the one that marks it signs in.
-    if not session.execute(
-        update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None)).values(used_at=now)
-    ).rowcount:
+    if not rows_changed(
+        session, update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None)).values(used_at=now)
+    ):
         raise refuse("wrong_code")
     opened = open_session(session, settings=settings, person=person, now=now)
     audit.record(session, actor=Actor.of_person(person), action="signin.ok", now=now, subject=person.id, address=address)

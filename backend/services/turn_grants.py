@@ -39,7 +39,7 @@ class TurnGrant:
     expires_at: datetime
 
     def owns(self, phone: str | None) -> bool:
-        return bool(phone) and normalise_phone(phone) == self.phone
+        return bool(phone and normalise_phone(phone) == self.phone)
 
 
 def field_agent(session: Session, phone: str) -> Person | None:
