@@ -29,9 +29,11 @@ from backend.console.router import router as console_router
 from backend.db import get_engine, get_session_factory
 from backend.migrate import upgrade
 from backend.outbox_worker import start_in_background as start_outbox_worker
-from backend.services import people
+from backend.services import hooks, people
+from backend.services.certificates import definitions as load_catalog
 from backend.settings import Settings, get_settings
 from backend.sweeper import start_in_background as start_sweeper
+from backend.workflow import load_workflows
 
 logger = logging.getLogger("sathi.backend")
 
@@ -39,6 +41,10 @@ logger = logging.getLogger("sathi.backend")
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings = app.state.settings
+    # A broken workflow or catalog file stops the start, naming the file and the mistake.
+    workflows = load_workflows(settings.workflows_dir)
+    hooks.check(workflows)
+    load_catalog(settings, workflows)
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
     seed_people(settings)

@@ -86,6 +86,8 @@ class WorkflowDef(BaseModel):
     # The department that serves the service's cases when a case does not name one (its
     # supervisors act on them; backend/services/access.py).
     department: str | None = None
+    # What the data cannot say, by name (backend/services/hooks/): queue order, operator dispatch...
+    hooks: str = "general"
     states: dict[str, StateDef]
     actions: list[ActionDef]
 

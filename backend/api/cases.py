@@ -10,9 +10,10 @@ from backend.api.callers import TurnDep, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
-from backend.services import audit, case_actions, certificates, desludging
+from backend.services import audit, case_actions
 from backend.services.access import Refused, may_view
 from backend.services.cases import VersionConflict, cases_of, find_case, holder_of
+from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
 
@@ -38,11 +39,7 @@ def my_cases(
             state=c.state,
             sla_due_at=c.sla_due_at,
             holder=holder_of(session, c, workflow=workflows[c.service]),
-            **(
-                desludging.progress(c, masterdata_dir=settings.masterdata_dir, language=body.language)
-                if c.service == "desludging"
-                else {}
-            ),
+            **hooks_for(workflows[c.service]).progress(c, settings=settings, language=body.language),
         )
         for c in cases_of(session, phone=own_phone(turn, body.phone))
     ]
@@ -73,11 +70,13 @@ def case_status(
 
 
 def _status(session, case: Case, settings, workflows, language: str) -> CaseStatusOut:  # noqa: ANN001
-    update: dict[str, object] = {"holder": holder_of(session, case, workflow=workflows[case.service])}
-    if case.service == "desludging":
-        update |= desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
-    if case.service == "certificate" and certificates.promised_by(case):
-        update["sla_due_at"] = certificates.promised_by(case)  # the service's promise, not one step's
+    workflow = workflows[case.service]
+    hooks = hooks_for(workflow)
+    update: dict[str, object] = {"holder": holder_of(session, case, workflow=workflow)}
+    update |= hooks.progress(case, settings=settings, language=language)
+    promised = hooks.promised_by(case)
+    if promised:
+        update["sla_due_at"] = promised  # the service's promise, not one step's
     return CaseStatusOut.model_validate({**CaseStatusOut.model_validate(case, from_attributes=True).model_dump(), **update})
 
 

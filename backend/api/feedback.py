@@ -10,6 +10,7 @@ from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, comm
 from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
 from backend.services import feedback as feedback_service
 from backend.services.cases import find_case
+from backend.services.hooks import hooks_for
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -49,7 +50,7 @@ def give_case_feedback(
 ) -> FeedbackOut:
     """The citizen's verdict on any service's case: the bot need not know which service it is."""
     case = find_case(session, reference)
-    if case is None or case.service not in ("grievance", "desludging"):
+    if case is None or not hooks_for(workflows[case.service]).takes_verdict:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     return _verdict(case, body, turn, session, settings, workflows, now)
 
@@ -60,10 +61,10 @@ def _verdict(case, body: FeedbackIn, turn, session, settings, workflows, now) ->
     own_case(turn, case)
     refused = lambda exc: HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code})  # noqa: E731
     with committed(session, refused):
-        outcome = feedback_service.verdict(
+        outcome = hooks_for(workflows[case.service]).verdict(
             session,
-            workflows=workflows,
-            masterdata_dir=settings.masterdata_dir,
+            settings=settings,
+            workflow=workflows[case.service],
             case=case,
             phone=phone,
             solved=body.solved,

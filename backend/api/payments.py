@@ -16,8 +16,9 @@ from backend.api.deps import NowDep, RawBodyDep, SessionDep, SettingsDep, Workfl
 from backend.api.schemas import PaymentLinkIn, PaymentLinkOut
 from backend.models import Case
 from backend.payment_providers import BadWebhook, get_provider, sandbox
-from backend.services import certificates, desludging, payments
+from backend.services import payments
 from backend.services.cases import find_case
+from backend.services.hooks import hooks_for
 
 router = APIRouter(tags=["payments"])
 sandbox_router = APIRouter(tags=["sandbox"])
@@ -61,10 +62,7 @@ def webhook(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code}) from exc
     if newly_paid:
         case = session.get_one(Case, payment.case_id)
-        if case.service == "certificate":
-            certificates.paid(case, workflow=workflows[case.service], now=now)
-        else:
-            desludging.paid(case, workflow=workflows[case.service], masterdata_dir=settings.masterdata_dir, now=now)
+        hooks_for(workflows[case.service]).paid(case, workflow=workflows[case.service], settings=settings, now=now)
     session.commit()
     return {"status": payment.status, "case_paid": newly_paid}
 

@@ -25,6 +25,7 @@ from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, Person
 from backend.services import access, audit, case_actions, certificates, people, signin
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
+from backend.services.hooks import operator_dispatch
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
 from common.references import normalise_reference
@@ -33,7 +34,7 @@ from common.signatures import same_secret
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SIGNIN_COOKIE = "sathi_console_signin"  # the sign-in forms' CSRF token, before there is a session
-OPERATOR_ACTIONS = case_actions.OPERATOR_ACTIONS
+OPERATOR_ACTIONS = operator_dispatch.OPERATOR_ACTIONS
 QUEUE_ACTIONS = ("VERIFY", "APPROVE")  # the queue page's own buttons; the rest are on the case page
 NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE")
 RETURN_PAGES = {"case": None, "queue": "/console/queue", "operator": "/console/operator"}

@@ -1,19 +1,16 @@
-"""Acting on a case whatever its service: the certificate office's steps keep the queue's order,
-the desludging operator's steps record the disposal, everything else is the general workflow.
-The console and the API both come here, so no route can skip a service's own rules."""
+"""Acting on a case whatever its service: its workflow's hooks (backend/services/hooks/) keep the
+service's own rules (the certificate office's queue order, the operator's disposal), everything
+else is the general workflow. The console and the API both come here, so no route can skip them."""
 
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from backend.models import Case
-from backend.services import certificates, desludging
 from backend.services.access import Actor
-from backend.services.cases import act_on_case
+from backend.services.hooks import Step, hooks_for
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
-
-OPERATOR_ACTIONS = ("ACCEPT", "DECLINE", "DISPOSE")
 
 
 def perform(
@@ -32,42 +29,8 @@ def perform(
     volume_litres: int | None = None,
     expected_version: int | None = None,
 ) -> None:
-    if case.service == "certificate":
-        certificates.act(
-            session,
-            settings=settings,
-            workflow=workflow,
-            case=case,
-            action=action,
-            actor=actor,
-            now=now,
-            reason=reason,
-            out_of_order_reason=out_of_order_reason,
-        )
-    elif case.service == "desludging" and action in OPERATOR_ACTIONS:
-        desludging.operator_step(
-            session,
-            case,
-            workflow=workflow,
-            masterdata_dir=settings.masterdata_dir,
-            actor=actor,
-            action=action,
-            now=now,
-            reason=reason,
-            plant_code=plant_code,
-            volume_litres=volume_litres,
-        )
-    else:
-        act_on_case(
-            session,
-            workflow=workflow,
-            case=case,
-            action=action,
-            actor=actor,
-            now=now,
-            masterdata_dir=settings.masterdata_dir,
-            reason=reason,
-            expected_version=expected_version,
-            assignee_id=assignee_id,
-        )
+    step = Step(reason, out_of_order_reason, assignee_id, plant_code, volume_litres, expected_version)
+    hooks_for(workflow).act(
+        session, settings=settings, workflow=workflow, case=case, actor=actor, action=action, now=now, step=step
+    )
     session.flush()

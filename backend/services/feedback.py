@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Case, CaseHistory, Feedback
-from backend.services import desludging
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
 from backend.services.citizens import normalise_phone
@@ -76,39 +75,6 @@ def give_feedback(
     )
     session.commit()
     return "closed"
-
-
-def verdict(
-    session: Session,
-    *,
-    workflows: dict[str, WorkflowDef],
-    masterdata_dir: Path,
-    case: Case,
-    phone: str,
-    solved: bool,
-    rating: int | None,
-    comment: str | None,
-    now: datetime,
-) -> str:
-    """The citizen's verdict on a case of any service: "closed" or "reopened" for a grievance,
-    "completed" for a desludging visit (which needs a rating, and a comment below 3)."""
-    if case.service == "desludging":
-        if rating is None:
-            raise InvalidRating("a rating is 1 to 5")
-        desludging.rate(session, case, workflow=workflows["desludging"], phone=phone, rating=rating, comment=comment, now=now)
-        session.commit()
-        return "completed"
-    return give_feedback(
-        session,
-        workflow=workflows["grievance"],
-        masterdata_dir=masterdata_dir,
-        case=case,
-        phone=phone,
-        solved=solved,
-        rating=rating,
-        comment=comment,
-        now=now,
-    )
 
 
 @dataclass

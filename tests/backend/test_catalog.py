@@ -90,3 +90,15 @@ def test_the_training_data_is_written_from_the_catalog():
     found = lambda text: any(re.search(p, text) for p in patterns)  # noqa: E731
     assert found("need TRADE LICENSE") and found("ଟ୍ରେଡ ଲାଇସେନ୍ସ ଦରକାର") and not found("licenced")
     assert catalog_nlu.build() == catalog_nlu.build()  # the same catalog, the same file (the model is trained once)
+
+
+def test_every_workflow_names_hooks_that_exist():
+    from backend.services import hooks
+    from backend.workflow import load_workflows
+
+    workflows = load_workflows(REPO_ROOT / "backend" / "workflows")
+    hooks.check(workflows)
+    assert {w.service: w.hooks for w in workflows.values()} == {
+        "certificate": "office_queue", "desludging": "operator_dispatch", "grievance": "citizen_verdict"}
+    with pytest.raises(hooks.UnknownHooks, match="workflow grievance: no hooks 'teleport'"):
+        hooks.hooks_for(workflows["grievance"].model_copy(update={"hooks": "teleport"}))

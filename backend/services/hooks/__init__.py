@@ -1,0 +1,36 @@
+"""What a service's data cannot say, in a few named hooks, one file each: a workflow names its
+hooks (`hooks:` in backend/workflows/*.yml) and everything else is the general workflow. Code that
+acts on a case, takes its payment, tells its status or hears the citizen's verdict asks
+`hooks_for(workflow)`; none of it branches on a service's code (tests/common/test_layers.py)."""
+
+from backend.services.hooks.base import Hooks, Step
+from backend.services.hooks.citizen_verdict import CitizenVerdict
+from backend.services.hooks.office_queue import OfficeQueue
+from backend.services.hooks.operator_dispatch import OperatorDispatch
+from backend.workflow import WorkflowDef
+
+HOOKS: dict[str, Hooks] = {
+    "general": Hooks(),
+    "citizen_verdict": CitizenVerdict(),  # grievances: closed or reopened by the citizen
+    "office_queue": OfficeQueue(),  # certificates: the office's queue order, signing and the promised date
+    "operator_dispatch": OperatorDispatch(),  # desludging: operator assignment, disposal, rating
+}
+
+
+class UnknownHooks(Exception):
+    """A workflow names hooks that do not exist (checked when the backend starts)."""
+
+
+def hooks_for(workflow: WorkflowDef) -> Hooks:
+    try:
+        return HOOKS[workflow.hooks]
+    except KeyError:
+        raise UnknownHooks(f"workflow {workflow.service}: no hooks {workflow.hooks!r} (known: {sorted(HOOKS)})") from None
+
+
+def check(workflows: dict[str, WorkflowDef]) -> None:
+    for workflow in workflows.values():
+        hooks_for(workflow)
+
+
+__all__ = ["HOOKS", "Hooks", "Step", "UnknownHooks", "check", "hooks_for"]

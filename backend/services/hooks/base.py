@@ -1,0 +1,88 @@
+"""The general behaviour every service has unless its workflow names other hooks."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from backend.models import Case
+from backend.services.access import Actor
+from backend.services.cases import act_on_case
+from backend.settings import Settings
+from backend.workflow import WorkflowDef, WorkflowError, apply_action
+
+
+class NoVerdict(WorkflowError):
+    """This service's cases take no verdict from the citizen."""
+
+    code = "unknown_reference"
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a person gives with an action beside its name (each service reads what it needs)."""
+
+    reason: str | None = None
+    out_of_order_reason: str | None = None
+    assignee_id: str | None = None
+    plant_code: str | None = None
+    volume_litres: int | None = None
+    expected_version: int | None = None
+
+
+class Hooks:
+    takes_verdict = False  # whether the citizen closes, reopens or rates its cases
+
+    def act(
+        self,
+        session: Session,
+        *,
+        settings: Settings,
+        workflow: WorkflowDef,
+        case: Case,
+        actor: Actor,
+        action: str,
+        now: datetime,
+        step: Step,
+    ) -> None:
+        act_on_case(
+            session,
+            workflow=workflow,
+            case=case,
+            action=action,
+            actor=actor,
+            now=now,
+            masterdata_dir=settings.masterdata_dir,
+            reason=step.reason,
+            expected_version=step.expected_version,
+            assignee_id=step.assignee_id,
+        )
+
+    def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
+        """The payment webhook confirmed payment."""
+        if case.state == "PENDING_PAYMENT":
+            apply_action(workflow=workflow, case=case, action="PAY", actor_role="SYSTEM", actor_id="payments", now=now)
+        case.details = {**case.details, "paid": True}
+
+    def progress(self, case: Case, *, settings: Settings, language: str) -> dict:
+        """What the status adds to the state and holder (a plant, a vehicle)."""
+        return {}
+
+    def promised_by(self, case: Case) -> datetime | None:
+        """The service's own promise to the citizen, when it is not the current step's SLA."""
+        return None
+
+    def verdict(
+        self,
+        session: Session,
+        *,
+        settings: Settings,
+        workflow: WorkflowDef,
+        case: Case,
+        phone: str,
+        solved: bool,
+        rating: int | None,
+        comment: str | None,
+        now: datetime,
+    ) -> str:
+        raise NoVerdict(f"{case.reference} takes no verdict")
