@@ -30,6 +30,7 @@ from backend.db import get_engine, get_session_factory
 from backend.migrate import upgrade
 from backend.outbox_worker import start_in_background as start_outbox_worker
 from backend.services import hooks, people
+from backend.services.catalog import check_workflow_words
 from backend.services.certificates import definitions as load_catalog
 from backend.settings import Settings, get_settings
 from backend.sweeper import start_in_background as start_sweeper
@@ -45,6 +46,7 @@ async def lifespan(app: FastAPI):
     workflows = load_workflows(settings.workflows_dir)
     hooks.check(workflows)
     load_catalog(settings, workflows)
+    check_workflow_words(workflows)
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
     seed_people(settings)

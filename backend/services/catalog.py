@@ -7,6 +7,7 @@ ask for it (scripts/catalog_nlu.py turns that into training data). Loading check
 running service would trip over later (a prompt with no words in some language, an unknown
 workflow, a choice without options) and names the file and the place of the mistake."""
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 import locales
+from backend.workflow import WorkflowDef
 
 FieldType = Literal["name", "text", "amount", "number", "past_date", "choice", "place"]
 # The forms of writing the assistant learns from (data/nlu/<form>/): a service's asked_as examples.
@@ -135,3 +137,15 @@ def load_definitions(directory: Path, workflows: frozenset[str]) -> dict[str, Se
     if len(set(numbers)) != len(numbers):
         raise DefinitionError(f"{directory.name}: two services share a list number ({sorted(numbers)})")
     return {d.code: d for d in sorted(definitions, key=lambda d: d.number)}
+
+
+def check_workflow_words(workflows: Mapping[str, WorkflowDef]) -> None:
+    """What status says in each state, and every notice, in every language (a state with no words
+    would fail only when a citizen first asks)."""
+    for workflow in workflows.values():
+        keys = [f"case_state.{workflow.service}.{state}" for state in workflow.states]
+        keys += [notice.key for action in workflow.actions for notice in action.notify]
+        for language in locales.LANGUAGES:
+            missing = [k for k in keys if k not in locales.load_catalog(language)]
+            if missing:
+                raise DefinitionError(f"workflow {workflow.service}: locales/{language}.yml has no text for {', '.join(missing)}")

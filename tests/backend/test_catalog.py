@@ -102,3 +102,15 @@ def test_every_workflow_names_hooks_that_exist():
         "certificate": "office_queue", "desludging": "operator_dispatch", "grievance": "citizen_verdict"}
     with pytest.raises(hooks.UnknownHooks, match="workflow grievance: no hooks 'teleport'"):
         hooks.hooks_for(workflows["grievance"].model_copy(update={"hooks": "teleport"}))
+
+
+def test_every_state_and_notice_of_every_workflow_has_words_in_every_language():
+    from backend.services.catalog import check_workflow_words
+    from backend.workflow import load_workflows
+
+    workflows = load_workflows(REPO_ROOT / "backend" / "workflows")
+    check_workflow_words(workflows)
+    grievance = workflows["grievance"]
+    silent = grievance.model_copy(update={"states": {**grievance.states, "ON_HOLD": grievance.states["CLOSED"]}})
+    with pytest.raises(DefinitionError, match="workflow grievance: locales/en.yml has no text for case_state.grievance.ON_HOLD"):
+        check_workflow_words({"grievance": silent})
