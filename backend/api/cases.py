@@ -10,10 +10,10 @@ from backend.api.callers import TurnDep, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
 from backend.models import Case
-from backend.services import audit, case_actions
+from backend.services import audit
 from backend.services.access import Refused, may_view
 from backend.services.cases import VersionConflict, cases_of, find_case, holder_of
-from backend.services.hooks import hooks_for
+from backend.services.hooks import Act, hooks_for, perform
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
 
@@ -104,21 +104,12 @@ def act(
     """The signed-in person's action; their roles and area decide (403 naming why not)."""
     case = _case_or_404(session, reference)
     try:
-        case_actions.perform(
-            session,
-            settings=settings,
-            workflow=workflows[case.service],
-            case=case,
-            actor=actor,
-            action=body.action,
-            now=now,
-            reason=body.reason,
-            out_of_order_reason=body.out_of_order_reason,
-            assignee_id=body.assignee_id,
-            plant_code=body.plant,
-            volume_litres=body.volume_litres,
-            expected_version=body.expected_version,
-        )
+        act = Act(
+            settings, workflows[case.service], case, actor, body.action, now, reason=body.reason,
+            out_of_order_reason=body.out_of_order_reason, assignee_id=body.assignee_id, plant_code=body.plant,
+            volume_litres=body.volume_litres, expected_version=body.expected_version,
+        )  # fmt: skip
+        perform(session, act)
         session.commit()
     except Refused as exc:
         session.rollback()

@@ -10,7 +10,7 @@ from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, comm
 from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
 from backend.services import feedback as feedback_service
 from backend.services.cases import find_case
-from backend.services.hooks import hooks_for
+from backend.services.hooks import Verdict, hooks_for
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -61,17 +61,9 @@ def _verdict(case, body: FeedbackIn, turn, session, settings, workflows, now) ->
     own_case(turn, case)
     refused = lambda exc: HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail={"code": exc.code})  # noqa: E731
     with committed(session, refused):
-        outcome = hooks_for(workflows[case.service]).verdict(
-            session,
-            settings=settings,
-            workflow=workflows[case.service],
-            case=case,
-            phone=phone,
-            solved=body.solved,
-            rating=body.rating,
-            comment=body.comment,
-            now=now,
-        )
+        workflow = workflows[case.service]
+        verdict = Verdict(settings, workflow, case, phone, body.solved, body.rating, body.comment, now)
+        outcome = hooks_for(workflow).verdict(session, verdict)
     return FeedbackOut(reference=case.reference, outcome=outcome, state=case.state)
 
 

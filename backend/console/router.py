@@ -22,10 +22,10 @@ from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.console import case_view, inbox
 from backend.console.pages import LANGUAGE_COOKIE, STYLESHEET, Words, language_for, page
 from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, Person
-from backend.services import access, audit, case_actions, certificates, people, signin
+from backend.services import access, audit, certificates, people, signin
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
-from backend.services.hooks import operator_dispatch
+from backend.services.hooks import Act, operator_dispatch, perform
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
 from common.references import normalise_reference
@@ -457,21 +457,14 @@ def _perform(
     if not form["version"].isdigit() or int(form["version"]) != case.version:
         raise VersionConflict(f"{case.reference} is at version {case.version}")
     litres = form["litres"].strip()
-    case_actions.perform(
-        session,
-        settings=settings,
-        workflow=workflow,
-        case=case,
-        actor=reader.actor,
-        action=action,
-        now=now,
-        reason=reason,
-        out_of_order_reason=form["out_of_order_reason"].strip() or None,
-        assignee_id=(form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None,
-        plant_code=form["plant"] or None,
-        volume_litres=int(litres) if litres.isdigit() else None,
-        expected_version=case.version,
-    )
+    assignee = (form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None
+    out_of_order = form["out_of_order_reason"].strip() or None
+    volume = int(litres) if litres.isdigit() else None
+    act = Act(
+        settings, workflow, case, reader.actor, action, now, reason=reason, out_of_order_reason=out_of_order,
+        assignee_id=assignee, plant_code=form["plant"] or None, volume_litres=volume, expected_version=case.version,
+    )  # fmt: skip
+    perform(session, act)
 
 
 @router.post("/cases/{reference}/act")

@@ -362,10 +362,12 @@ def act(
                 "at": now.isoformat(),
             }
             case.details = {**case.details, "out_of_order": [*case.details.get("out_of_order", []), skipped]}
-    variables, media = {}, None
+    # Notices name the service ("your trade licence ... is issued"), in the citizen's language.
+    variables: dict[str, str] = {"certificate_key": f"certificate.{case.details['certificate_type']}"}
+    media = None
     if action == "APPROVE":
-        issued = _issue(case, settings=settings, now=now)
-        variables, media = {"certificate_url": issued}, issued
+        media = _issue(case, settings=settings, now=now)
+        variables["certificate_url"] = media
     if action == "RESUBMIT":  # back of the queue, as a new arrival, with the promise running again
         _queue(case, workflow=workflow, action=action, now=now, actor_role=actor_role, actor_id=actor_id)
         return

@@ -32,6 +32,7 @@ def test_trade_licence_in_hindi_on_whatsapp_paid_issued_and_verified(stack, twil
     _pay(stack, filed[0], reference)
     _issue(stack, reference)
     issued = next(m for m in phone.wait_for_replies(at_least=3) if "/c/TRL-" in m)
+    assert f"आपका व्यापार लाइसेंस {reference} जारी हो गया है" in issued  # the service's own name, not "certificate"
     text = _pdf_text(LICENCE_URL.search(issued).group())
     for words in ("व्यापारलाइसेंस", "रमेशसाहू", "साहूकिरानास्टोर", "250", reference):
         assert words in text, (words, text)
@@ -65,7 +66,7 @@ def test_trade_licence_offered_on_a_call_and_filed_by_voice(stack, twilio):
     caller.press("1")  # English
     menu = " ".join(caller.press("4").spoken)  # the greeting's fourth option: a certificate
     assert "For a trade licence, press 5" in menu and "For an income certificate, press 1" in menu
-    assert "full name" in " ".join(caller.press("5").spoken)
+    assert "full name of the licence holder" in " ".join(caller.press("5").spoken)
     caller.speak("Suresh Patra")
     caller.speak("Patra Cycle Repair")
     caller.press("3")  # workshop

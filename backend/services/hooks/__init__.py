@@ -3,7 +3,9 @@ hooks (`hooks:` in backend/workflows/*.yml) and everything else is the general w
 acts on a case, takes its payment, tells its status or hears the citizen's verdict asks
 `hooks_for(workflow)`; none of it branches on a service's code (tests/common/test_layers.py)."""
 
-from backend.services.hooks.base import Hooks, Step
+from sqlalchemy.orm import Session
+
+from backend.services.hooks.base import Act, Hooks, Verdict
 from backend.services.hooks.citizen_verdict import CitizenVerdict
 from backend.services.hooks.office_queue import OfficeQueue
 from backend.services.hooks.operator_dispatch import OperatorDispatch
@@ -33,4 +35,10 @@ def check(workflows: dict[str, WorkflowDef]) -> None:
         hooks_for(workflow)
 
 
-__all__ = ["HOOKS", "Hooks", "Step", "UnknownHooks", "check", "hooks_for"]
+def perform(session: Session, act: Act) -> None:
+    """A person's action on a case, through its service's hooks (the console and the API both come here)."""
+    hooks_for(act.workflow).act(session, act)
+    session.flush()
+
+
+__all__ = ["HOOKS", "Act", "Hooks", "UnknownHooks", "Verdict", "check", "hooks_for", "perform"]

@@ -19,9 +19,15 @@ class NoVerdict(WorkflowError):
 
 
 @dataclass(frozen=True)
-class Step:
-    """What a person gives with an action beside its name (each service reads what it needs)."""
+class Act:
+    """A person's action on a case, with what they give beside its name (each service reads what it needs)."""
 
+    settings: Settings
+    workflow: WorkflowDef
+    case: Case
+    actor: Actor
+    action: str
+    now: datetime
     reason: str | None = None
     out_of_order_reason: str | None = None
     assignee_id: str | None = None
@@ -30,32 +36,35 @@ class Step:
     expected_version: int | None = None
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """The citizen's word on their case: solved or not, a rating 1-5, a comment."""
+
+    settings: Settings
+    workflow: WorkflowDef
+    case: Case
+    phone: str
+    solved: bool
+    rating: int | None
+    comment: str | None
+    now: datetime
+
+
 class Hooks:
     takes_verdict = False  # whether the citizen closes, reopens or rates its cases
 
-    def act(
-        self,
-        session: Session,
-        *,
-        settings: Settings,
-        workflow: WorkflowDef,
-        case: Case,
-        actor: Actor,
-        action: str,
-        now: datetime,
-        step: Step,
-    ) -> None:
+    def act(self, session: Session, act: Act) -> None:
         act_on_case(
             session,
-            workflow=workflow,
-            case=case,
-            action=action,
-            actor=actor,
-            now=now,
-            masterdata_dir=settings.masterdata_dir,
-            reason=step.reason,
-            expected_version=step.expected_version,
-            assignee_id=step.assignee_id,
+            workflow=act.workflow,
+            case=act.case,
+            action=act.action,
+            actor=act.actor,
+            now=act.now,
+            masterdata_dir=act.settings.masterdata_dir,
+            reason=act.reason,
+            expected_version=act.expected_version,
+            assignee_id=act.assignee_id,
         )
 
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
@@ -72,17 +81,5 @@ class Hooks:
         """The service's own promise to the citizen, when it is not the current step's SLA."""
         return None
 
-    def verdict(
-        self,
-        session: Session,
-        *,
-        settings: Settings,
-        workflow: WorkflowDef,
-        case: Case,
-        phone: str,
-        solved: bool,
-        rating: int | None,
-        comment: str | None,
-        now: datetime,
-    ) -> str:
-        raise NoVerdict(f"{case.reference} takes no verdict")
+    def verdict(self, session: Session, verdict: Verdict) -> str:
+        raise NoVerdict(f"{verdict.case.reference} takes no verdict")

@@ -7,35 +7,23 @@ from sqlalchemy.orm import Session
 
 from backend.models import Case
 from backend.services import certificates
-from backend.services.access import Actor
-from backend.services.hooks.base import Hooks, Step
+from backend.services.hooks.base import Act, Hooks
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 
 
 class OfficeQueue(Hooks):
-    def act(
-        self,
-        session: Session,
-        *,
-        settings: Settings,
-        workflow: WorkflowDef,
-        case: Case,
-        actor: Actor,
-        action: str,
-        now: datetime,
-        step: Step,
-    ) -> None:
+    def act(self, session: Session, act: Act) -> None:
         certificates.act(
             session,
-            settings=settings,
-            workflow=workflow,
-            case=case,
-            action=action,
-            actor=actor,
-            now=now,
-            reason=step.reason,
-            out_of_order_reason=step.out_of_order_reason,
+            settings=act.settings,
+            workflow=act.workflow,
+            case=act.case,
+            action=act.action,
+            actor=act.actor,
+            now=act.now,
+            reason=act.reason,
+            out_of_order_reason=act.out_of_order_reason,
         )
 
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:

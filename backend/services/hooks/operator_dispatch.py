@@ -8,9 +8,8 @@ from sqlalchemy.orm import Session
 
 from backend.models import Case
 from backend.services import desludging
-from backend.services.access import Actor
 from backend.services.feedback import InvalidRating
-from backend.services.hooks.base import Hooks, Step
+from backend.services.hooks.base import Act, Hooks, Verdict
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 
@@ -20,32 +19,21 @@ OPERATOR_ACTIONS = ("ACCEPT", "DECLINE", "DISPOSE")
 class OperatorDispatch(Hooks):
     takes_verdict = True
 
-    def act(
-        self,
-        session: Session,
-        *,
-        settings: Settings,
-        workflow: WorkflowDef,
-        case: Case,
-        actor: Actor,
-        action: str,
-        now: datetime,
-        step: Step,
-    ) -> None:
-        if action not in OPERATOR_ACTIONS:
-            super().act(session, settings=settings, workflow=workflow, case=case, actor=actor, action=action, now=now, step=step)
+    def act(self, session: Session, act: Act) -> None:
+        if act.action not in OPERATOR_ACTIONS:
+            super().act(session, act)
             return
         desludging.operator_step(
             session,
-            case,
-            workflow=workflow,
-            masterdata_dir=settings.masterdata_dir,
-            actor=actor,
-            action=action,
-            now=now,
-            reason=step.reason,
-            plant_code=step.plant_code,
-            volume_litres=step.volume_litres,
+            act.case,
+            workflow=act.workflow,
+            masterdata_dir=act.settings.masterdata_dir,
+            actor=act.actor,
+            action=act.action,
+            now=act.now,
+            reason=act.reason,
+            plant_code=act.plant_code,
+            volume_litres=act.volume_litres,
         )
 
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
@@ -54,22 +42,13 @@ class OperatorDispatch(Hooks):
     def progress(self, case: Case, *, settings: Settings, language: str) -> dict:
         return desludging.progress(case, masterdata_dir=settings.masterdata_dir, language=language)
 
-    def verdict(
-        self,
-        session: Session,
-        *,
-        settings: Settings,
-        workflow: WorkflowDef,
-        case: Case,
-        phone: str,
-        solved: bool,
-        rating: int | None,
-        comment: str | None,
-        now: datetime,
-    ) -> str:
+    def verdict(self, session: Session, verdict: Verdict) -> str:
         """A visit is completed by its rating (and a comment below 3)."""
-        if rating is None:
+        if verdict.rating is None:
             raise InvalidRating("a rating is 1 to 5")
-        desludging.rate(session, case, workflow=workflow, phone=phone, rating=rating, comment=comment, now=now)
+        desludging.rate(
+            session, verdict.case, workflow=verdict.workflow, phone=verdict.phone, rating=verdict.rating,
+            comment=verdict.comment, now=verdict.now,
+        )  # fmt: skip
         session.commit()
         return "completed"
