@@ -239,6 +239,11 @@ class BackendClient:
         """The service's definition: fields (name, type, prompt), documents, fees, SLA days."""
         return await self._call("GET", f"/api/v1/certificates/services/{code}")
 
+    async def choose_certificate_service(self, text: str, phone: str) -> ApiResult[dict]:
+        """{"service": the definition or None, "last": the menu's last number, "agent": {"id", "name"}
+        when the phone is a Panchayat Swayam Sewak's, else None}."""
+        return await self._call("POST", "/api/v1/certificates/services/choose", json={"q": text[:200], "phone": phone})
+
     async def match_certificate_service(self, text: str) -> ApiResult[dict]:
         return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:200]})
 

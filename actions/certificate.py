@@ -28,7 +28,9 @@ WORKING_SLOTS = (
     "certificate_tatkal",
     "certificate_confirmed",
 )
-CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent")
+# certificate_service: the service's definition, kept in the conversation from the turn the service
+# is chosen, so later turns ask the backend only about the answer itself.
+CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service")
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
 
@@ -37,8 +39,9 @@ def carries_media(tracker: Tracker) -> bool:
     return kind_of(channel_of(tracker)) == WHATSAPP
 
 
-# Definitions change only when the backend is redeployed; one turn reads one several times (the
-# form's slots, the answer, the next question), so each is kept here for a minute.
+# Definitions change only when the backend is redeployed. The form's own comes with the choice of
+# service and stays in the certificate_service slot; fetched (and kept here a minute) only for a
+# conversation that has none, such as one begun before it existed. The menu is kept the same way.
 DEFINITION_SECONDS = 60.0
 _definitions: dict[tuple[str, str], tuple[float, Any]] = {}  # a definition, or the menu (code "")
 
@@ -47,6 +50,11 @@ async def _service(client: BackendClient, tracker: Tracker) -> dict | None:
     code = tracker.get_slot("certificate_type")
     if not code:
         return None
+    kept = tracker.get_slot("certificate_service")
+    if isinstance(kept, dict) and kept.get("code") == code:
+        return kept
+    if (tracker.get_slot("certificate_answers") or {}).get(SERVICE_KEY) != code:
+        return None  # the citizen's words before validate_certificate_type has read them: no service yet
     cached = _definitions.get((client.base_url, code))
     if cached and time.monotonic() - cached[0] < DEFINITION_SECONDS:
         return cached[1]
@@ -123,6 +131,7 @@ class ValidateCertificateForm(CountingFormValidation):
         return {
             "certificate_reference": reference,
             "certificate_type": code,
+            "certificate_service": result.value.get("service"),
             "certificate_answers": {SERVICE_KEY: code},
             "certificate_labels": {},
             "certificate_documents": {},
@@ -136,21 +145,24 @@ class ValidateCertificateForm(CountingFormValidation):
         if answers.get(SERVICE_KEY) and len(answers) > 1:
             # A certificate's name inside a later answer ("my income is ...") does not change the service.
             return {"certificate_type": answers[SERVICE_KEY]}
-        result = await self.client.match_certificate_service(str(value or ""))
-        if result.error == UNAVAILABLE:
+        # One call: the service, its definition, and whether the sender files at the doorstep for someone else.
+        result = await self.client.choose_certificate_service(str(value or ""), tracker.sender_id)
+        if not result.ok:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_type": None}
-        if not result.ok:
-            last = max((s["number"] for s in await _menu(self.client) or []), default=1)
-            return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type", last=last)
-        code = result.value["code"]
-        agent = await self.client.field_agent(tracker.sender_id)  # filing at the doorstep for someone else?
+        service, agent = result.value["service"], result.value["agent"]
+        if service is None:
+            return self.failed(
+                dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type", last=result.value["last"]
+            )
+        code = service["code"]
         return {
             **self.accepted("certificate_type", code),
+            "certificate_service": service,
             "certificate_answers": {SERVICE_KEY: code},
             "certificate_labels": {},
             "certificate_documents": {},
-            "certificate_agent": agent.value["name"] if agent.ok else "",
+            "certificate_agent": agent["name"] if agent else "",
         }
 
     async def validate_certificate_citizen_phone(

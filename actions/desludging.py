@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
 from actions.form_validation import LOCAL_TIME, CountingFormValidation, channel_of, language_of, submission_key
 from locales.script import native_digits_to_ascii
 
@@ -29,15 +29,24 @@ ANSWER_SLOTS = (
 )
 # Slots answered by the backend's matching, and the field name it knows them by.
 MATCHED = {slot: slot.removeprefix("desludging_") for slot in ANSWER_SLOTS if slot != "desludging_slum"}
-FILED_SLOTS = (*ANSWER_SLOTS, "desludging_place_label", "desludging_confirmed", "desludging_correcting", "desludging_correction")
+FILED_SLOTS = (
+    *ANSWER_SLOTS,
+    "desludging_place_label",
+    "desludging_confirmed",
+    "desludging_correcting",
+    "desludging_correction",
+    "desludging_fee",
+)
+PRICED_SLOTS = {"desludging_place", "desludging_property_type", "desludging_trips", "desludging_slum"}
+FEE = "desludging_fee"  # {"for": what the fee depends on, "rupees": the fee}: quoted once, not at every look
 
 
 def _answers(tracker: Tracker) -> dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in ANSWER_SLOTS}
 
 
-async def quote(client: BackendClient, answers: dict[str, Any]):  # noqa: ANN201
-    """The fee for the answers so far, once everything it depends on is known; None before that."""
+def _priced(answers: dict[str, Any]) -> list | None:
+    """What the fee depends on, once all of it is known; None before that."""
     place = answers["desludging_place"]
     if not (
         isinstance(place, dict)
@@ -46,12 +55,32 @@ async def quote(client: BackendClient, answers: dict[str, Any]):  # noqa: ANN201
         and answers["desludging_slum"] is not None
     ):
         return None
-    return await client.desludging_quote(
-        tariff_area=place["tariff_area"],
-        property_type=answers["desludging_property_type"],
-        trips=int(answers["desludging_trips"]),
-        slum=bool(answers["desludging_slum"]),
-    )
+    return [
+        place["tariff_area"],
+        answers["desludging_property_type"],
+        int(answers["desludging_trips"]),
+        bool(answers["desludging_slum"]),
+    ]
+
+
+def kept_fee(answers: dict[str, Any], kept: Any) -> ApiResult[float] | None:
+    """The fee quoted earlier in the conversation, if it is for these answers."""
+    priced = _priced(answers)
+    if priced is not None and isinstance(kept, dict) and kept.get("for") == priced:
+        return ApiResult(value=kept["rupees"])
+    return None
+
+
+async def quote(client: BackendClient, answers: dict[str, Any], kept: Any = None) -> ApiResult[float] | None:
+    """The fee for the answers so far, once everything it depends on is known; None before that."""
+    priced = _priced(answers)
+    if priced is None:
+        return None
+    known = kept_fee(answers, kept)
+    if known is not None:
+        return known
+    tariff_area, property_type, trips, slum = priced
+    return await client.desludging_quote(tariff_area=tariff_area, property_type=property_type, trips=trips, slum=slum)
 
 
 class ValidateDesludgingForm(CountingFormValidation):
@@ -66,12 +95,27 @@ class ValidateDesludgingForm(CountingFormValidation):
     ) -> list[str]:
         """No payment question when there is nothing to pay; the correction menu only when asked for."""
         slots = list(domain_slots)
-        fee = await quote(self.client, _answers(tracker))
+        fee = kept_fee(_answers(tracker), tracker.get_slot(FEE))
+        if fee is None and not PRICED_SLOTS & set(tracker.slots_to_validate()):
+            # No fee kept (a conversation begun before the slot existed). While answers it depends on
+            # await their check, the check quotes it (get_validation_events), so not here.
+            fee = await quote(self.client, _answers(tracker))
         if fee is not None and fee.ok and fee.value == 0:
             slots.remove("desludging_payment")
         if not tracker.get_slot("desludging_correcting"):
             slots.remove("desludging_correction")
         return slots
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        """The answers checked, and the fee quoted once when what it depends on is newly complete
+        (the questions left, the summary and the filing all read it from the slot)."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        answers = _answers(tracker) | {e["name"]: e["value"] for e in events if e.get("name") in ANSWER_SLOTS}
+        priced = _priced(answers)
+        if priced is None or kept_fee(answers, tracker.get_slot(FEE)) is not None:
+            return events
+        fee = await self.client.desludging_quote(tariff_area=priced[0], property_type=priced[1], trips=priced[2], slum=priced[3])
+        return [*events, SlotSet(FEE, {"for": priced, "rupees": fee.value})] if fee.ok else events
 
     async def _matched(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         text = str(value or "").strip()
@@ -148,7 +192,7 @@ class ActionAskDesludgingConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         answers = _answers(tracker)
-        fee = await quote(self.client, answers)
+        fee = await quote(self.client, answers, tracker.get_slot(FEE))
         if fee is None or not fee.ok:
             dispatcher.utter_message(response="utter_service_unavailable")
             return []

@@ -73,6 +73,23 @@ def citizen_turn(
 TurnDep = Annotated[TurnGrant, Depends(citizen_turn)]
 
 
+def citizen_turn_if_any(
+    settings: SettingsDep,
+    now: NowDep,
+    _: Annotated[None, Depends(require_actions)],
+    x_sathi_turn: Annotated[str | None, Header(max_length=2000)] = None,
+) -> TurnGrant | None:
+    """The turn's grant where the answer depends on who asks but the route serves anyone (None
+    when there is none or it does not hold)."""
+    try:
+        return turn_grants.verify(secret=settings.turn_secret, grant=x_sathi_turn, now=now) if x_sathi_turn else None
+    except turn_grants.BadGrant:
+        return None
+
+
+MaybeTurnDep = Annotated[TurnGrant | None, Depends(citizen_turn_if_any)]
+
+
 def own_phone(turn: TurnGrant, phone: str) -> str:
     """The phone a body names (as written, channel prefix and all), if it is the turn's; 403
     not_your_turn otherwise."""

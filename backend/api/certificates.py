@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 import locales
 from backend.api.auth import SignedInDep, case_file
-from backend.api.callers import TurnDep, filer, own_case, own_phone
+from backend.api.callers import MaybeTurnDep, TurnDep, filer, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
     AnswerIn,
@@ -28,6 +28,8 @@ from backend.api.schemas import (
     CorrectionOut,
     FieldAgentOut,
     QueueItemOut,
+    ServiceChoiceIn,
+    ServiceChoiceOut,
     VerificationOut,
 )
 from backend.db import get_session_factory
@@ -85,6 +87,23 @@ def match_service(settings: SettingsDep, workflows: WorkflowsDep, q: Annotated[s
     return definition.model_dump()
 
 
+@router.post("/services/choose", response_model=ServiceChoiceOut)
+def choose_service(
+    body: ServiceChoiceIn, turn: MaybeTurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
+) -> ServiceChoiceOut:
+    """The form's "which application?" turn in one call: the service the answer names, with its
+    definition (the form's later turns read it from the conversation), and whether the turn's phone
+    (the one in the body) is a Panchayat Swayam Sewak's, who files for others."""
+    definitions = certificates.definitions(settings, workflows)
+    definition = certificates.match_service(definitions, body.q)
+    last = max((d.number for d in definitions.values()), default=1)
+    if definition is None:
+        return ServiceChoiceOut(service=None, last=last)
+    agent = turn_grants.field_agent(session, body.phone) if turn and turn.agent_id and turn.owns(body.phone) else None
+    found = FieldAgentOut(id=agent.id, name=agent.name) if agent is not None and turn and agent.id == turn.agent_id else None
+    return ServiceChoiceOut(service=CertificateServiceOut.model_validate(definition.model_dump()), last=last, agent=found)
+
+
 @router.get("/services/{code}", response_model=CertificateServiceOut)
 def service(code: str, settings: SettingsDep, workflows: WorkflowsDep) -> dict:
     return _service(settings, workflows, code).model_dump()
@@ -129,7 +148,7 @@ def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], bo
 def field_agent(body: CitizenIn, turn: TurnDep, session: SessionDep) -> FieldAgentOut:
     """Whether the turn's phone is a Panchayat Swayam Sewak's, who files for others (the phone in the body)."""
     own_phone(turn, body.phone)
-    agent = turn_grants.field_agent(session, body.phone) if turn.agent_id else None
+    agent = turn_grants.field_agent(session, body.phone) if turn and turn.agent_id and turn.owns(body.phone) else None
     if agent is None or agent.id != turn.agent_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "not_a_field_agent"})
     return FieldAgentOut(id=agent.id, name=agent.name)
@@ -209,11 +228,17 @@ def document(
 
 
 @router.post("/{reference}/correction", response_model=CorrectionOut)
-def correction(reference: str, body: CitizenIn, turn: TurnDep, session: SessionDep) -> CorrectionOut:
-    """What the office sent back for correction, for the applicant only (the phone in the body)."""
+def correction(
+    reference: str, body: CitizenIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
+) -> CorrectionOut:
+    """What the office sent back for correction, for the applicant only (the phone in the body),
+    with the service's definition for the form that follows."""
     case = _own_returned(session, reference, turn, body.phone)
     reason = next((h.reason for h in reversed(case.history) if h.action == "SEND_BACK"), "") or ""
-    return CorrectionOut(reference=case.reference, certificate_type=case.details["certificate_type"], reason=reason)
+    code = case.details["certificate_type"]
+    definition = certificates.definitions(settings, workflows).get(code)
+    service = CertificateServiceOut.model_validate(definition.model_dump()) if definition else None
+    return CorrectionOut(reference=case.reference, certificate_type=code, reason=reason, service=service)
 
 
 @router.post("/{reference}/resubmit", response_model=CaseStatusOut)

@@ -379,11 +379,27 @@ class CorrectionOut(BaseModel):
     reference: str
     certificate_type: str
     reason: str
+    service: CertificateServiceOut | None = None  # its definition, so the form asks no more for it
 
 
 class FieldAgentOut(BaseModel):
     id: str
     name: str
+
+
+class ServiceChoiceIn(CitizenIn):
+    """The citizen's answer to "which application?", and their phone (a field agent files for others)."""
+
+    q: str = Field(max_length=200)
+
+
+class ServiceChoiceOut(BaseModel):
+    """The service chosen, with its definition (None when the answer names none); the number of
+    the menu's last line (for "choose 1 to N"); the field agent's name when the phone is one's."""
+
+    service: CertificateServiceOut | None
+    last: int
+    agent: FieldAgentOut | None = None
 
 
 class CertificateOut(BaseModel):

@@ -215,3 +215,18 @@ def test_a_channel_gets_a_grant_for_the_phone_of_each_turn_it_takes(client, chan
     taken = client.post("/api/v1/channels/inbound/unfinished", headers=channels_auth,
                         json={"provider": "twilio", "channel": "whatsapp", "claimant": "rasa-b"}).json()
     assert {verify(t["turn"]).phone for t in taken} == {OWNER, AGENT}
+
+
+def test_choosing_a_service_brings_its_definition_and_only_the_turns_own_agent(client):
+    """One call for the form's "which application?" turn: the service and its definition, and the
+    field agent only when the turn's own phone is one (a body naming an agent's phone is not)."""
+    choose = lambda q, phone, sender: client.post(  # noqa: E731
+        "/api/v1/certificates/services/choose", json={"q": q, "phone": phone}, headers=in_turn(client, sender)).json()
+    last = max(s["number"] for s in client.get("/api/v1/certificates/services", headers=in_turn(client, OWNER)).json())
+    citizen = choose("आय", OWNER, OWNER)
+    assert (citizen["service"]["code"], citizen["agent"], citizen["last"]) == ("income", None, last)
+    assert [f["name"] for f in citizen["service"]["fields"]][:2] == ["applicant_name", "guardian_name"]
+    agent = choose("3", f"whatsapp:{AGENT}", AGENT)
+    assert (agent["service"]["code"], agent["agent"]) == ("residence", {"id": "PSS-BALIANTA-01", "name": "Pramila Sahoo"})
+    assert choose("3", AGENT, OWNER)["agent"] is None
+    assert choose("passport", OWNER, OWNER) == {"service": None, "last": last, "agent": None}

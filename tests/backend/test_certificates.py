@@ -239,7 +239,9 @@ def test_a_returned_application_is_corrected_by_its_applicant_and_goes_to_the_ba
     assert correct().json()["detail"]["code"] == "nothing_to_correct"  # not sent back
     assert _act(client, auth, first, "SEND_BACK", "VERIFIER", reason="Income proof missing").status_code == 200
     told = client.post(f"/api/v1/certificates/{first}/correction", headers=in_turn(client, PHONE), json={"phone": PHONE}).json()
+    service = told.pop("service")  # the definition comes along, so the form that follows needs no other call
     assert told == {"reference": first, "certificate_type": "income", "reason": "Income proof missing"}
+    assert service["code"] == "income" and [f["name"] for f in service["fields"]][0] == "applicant_name"
     assert correct(phone="+919000000000").json()["detail"]["code"] == "not_your_case"  # only the applicant
     assert correct(annual_income="lots").json()["detail"] == {"code": "no_match", "field": "annual_income"}
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=5)
