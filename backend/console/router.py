@@ -297,7 +297,7 @@ def _ahead_of(session: Session, case: Case) -> str | None:
     """The application ahead of this one in its office's queue, if it is not at the head."""
     if case.service != "certificate" or case.state not in certificates.QUEUED_STATES or not case.assignee_id:
         return None
-    head = certificates.queue(session, office=case.assignee_id, state=case.state)
+    head = certificates.queue(session, office=case.assignee_id, state=case.state, service=case.details["certificate_type"])
     return head[0].reference if head and head[0].id != case.id else None
 
 

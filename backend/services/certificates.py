@@ -315,14 +315,16 @@ def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
     case.details = {**case.details, "paid": True}
 
 
-def queue(session: Session, *, office: str, state: str | None = None) -> list[Case]:
+def queue(session: Session, *, office: str, state: str | None = None, service: str | None = None) -> list[Case]:
     """The office's applications in the order they must be worked: the Tatkal lane first, then
-    first in, first out within each lane."""
+    first in, first out within each lane. Each service is its own queue (a trade licence does not
+    wait behind caste certificates at the town's office); without `service`, all of them."""
     rows = session.scalars(
         select(Case).where(
             Case.service == "certificate", Case.assignee_id == office, Case.state.in_([state] if state else QUEUED_STATES)
         )
     ).all()
+    rows = [c for c in rows if service is None or c.details.get("certificate_type") == service]
     return sorted(rows, key=lambda c: (c.details.get("lane") != "tatkal", c.details.get("queued_at", ""), c.id))
 
 
@@ -350,7 +352,8 @@ def act(
         detail={"action": action, "role": actor_role, **({"out_of_order": True} if out_of_order_reason else {})},
     )
     if action in IN_ORDER_ACTIONS and case.state in QUEUED_STATES:
-        head = queue(session, office=case.assignee_id or "", state=case.state)[0]  # a queued case is at an office
+        # a queued case is at an office, in its service's queue
+        head = queue(session, office=case.assignee_id or "", state=case.state, service=case.details["certificate_type"])[0]
         if head.id != case.id:
             if not (out_of_order_reason and out_of_order_reason.strip()):
                 raise OutOfOrder(f"{head.reference} is ahead of {case.reference}", head=head.reference)

@@ -95,6 +95,23 @@ def test_routing_by_place_village_to_block_ward_to_town_and_residence_to_the_dis
     }).json()["detail"] == {"code": "no_match", "field": "annual_income"}
 
 
+TRADE = {"applicant_name": "Ramesh Sahu", "business_name": "Sahu Kirana Store", "trade": "1", "place": "ସରକଣା",
+         "premises_area": "250 sq ft"}
+
+
+def test_each_service_is_its_own_queue_at_an_office(client, auth, settings, app):
+    """A trade licence does not wait behind the income certificates filed before it at the block."""
+    app.dependency_overrides[get_now] = lambda: NOW
+    income = _apply(client, auth)["reference"]
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(minutes=5)
+    licence = _apply(client, auth, certificate_type="trade_licence", answers=TRADE)
+    assert licence["reference"].startswith("TRL-") and licence["fee_rupees"] == 500
+    for reference in (income, licence["reference"]):
+        _pay(client, settings, reference)
+    assert _act(client, auth, licence["reference"], "VERIFY", "VERIFIER").status_code == 200
+    assert _act(client, auth, income, "VERIFY", "VERIFIER").status_code == 200  # the head of its own queue
+
+
 def test_fifo_within_a_lane_and_the_tatkal_lane_first(client, auth, settings, app, staff):
     filed = []
     for i, tatkal in enumerate([False, False, True, False, True]):
