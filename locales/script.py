@@ -94,6 +94,11 @@ GSM7 = set(
 _GSM7_SUBSTITUTES = {"₹": "Rs.", "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "।": ".", "॥": "."}
 
 
+# Odia letters the transliteration scheme does not know, as the letters it reads them by: ୱ (wa,
+# "ୱାର୍ଡ" is ward) as ଵ, and ଡ଼/ଢ଼ (precomposed, or with the nukta sign) as ଡ/ଢ, typed "d" in Latin.
+_ODIA_BEYOND_THE_SCHEME = (("ୱ", "ଵ"), ("\u0b5c", "ଡ"), ("\u0b5d", "ଢ"), ("\u0b3c", ""))
+
+
 def romanise(text: str, language: str) -> str:
     """Hindi or Odia text in Latin letters, as people type it on phones, GSM-7 only.
 
@@ -108,6 +113,8 @@ def romanise(text: str, language: str) -> str:
         return _HINDI_FINAL_SCHWA.sub("", words) if language == "hi" else words
 
     text = native_digits_to_ascii(text).replace("॥", ".").replace("।", ".")
+    for letter, known in _ODIA_BEYOND_THE_SCHEME:
+        text = text.replace(letter, known)
     latin = _NATIVE_RUN.sub(readable, text)
     latin = "".join(_GSM7_SUBSTITUTES.get(c, c) for c in latin)
     return "".join(c for c in latin if c in GSM7)

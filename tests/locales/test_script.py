@@ -40,3 +40,10 @@ def test_romanised_words_read_as_people_type_them():
 def test_latin_sms_is_only_for_sms_and_not_for_english():
     assert locales.render("utter_greet", "hi", "whatsapp", latin_sms=True) == locales.render("utter_greet", "hi", "whatsapp")
     assert locales.render("utter_greet", "en", "sms", latin_sms=True) == locales.render("utter_greet", "en", "sms")
+
+
+def test_odia_letters_beyond_the_transliteration_scheme_are_romanised():
+    """ୱ and ଡ଼ were dropped or garbled in Latin SMS ("aarda 12 bhubaneshra", "bhadaaa")."""
+    assert romanise("ୱାର୍ଡ 12 ଭୁବନେଶ୍ୱର", "or") == "vaarda 12 bhubaneshvara"
+    assert romanise("ଭଡ଼ା ଚୁକ୍ତି, ଗାଡ଼ି", "or") == "bhadaa chukti, gaadi"
+    assert romanise("ପଞ୍ଚାୟତ ସ୍ୱୟଂ ସେବକ", "or") == romanise("ପଞ୍ଚାୟତ ସ୍ଵୟଂ ସେବକ", "or")
