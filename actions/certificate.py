@@ -191,7 +191,8 @@ class ValidateCertificateForm(CountingFormValidation):
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
         if not result.ok:
-            return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}")
+            bounds = {"min": field.get("min"), "max": field.get("max")}  # said by the number's message
+            return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}", **bounds)
         return {
             "certificate_answer": None,
             "validation_failures": 0,

@@ -344,6 +344,8 @@ class CertificateFieldOut(BaseModel):
     name: str
     type: str
     prompt: str
+    min: int | None = None  # amount, number: the bounds, said when an answer is out of them
+    max: int | None = None
 
 
 class CertificateServiceOut(BaseModel):

@@ -61,6 +61,18 @@ async def test_a_wrong_answer_is_asked_again_by_its_type(backend, dispatcher):
     assert responses(dispatcher) == ["cert_invalid.amount"]
 
 
+async def test_a_number_out_of_its_bounds_is_told_the_bounds(backend, dispatcher):
+    """"5" square feet is a number, so "send a number" would puzzle: the message says from what to what."""
+    validate = ValidateCertificateForm(client=backend)
+    answered = {"_service": "trade_licence", "applicant_name": "Ramesh Sahu", "business_name": "Sahu Store", "trade": "1",
+                "place": "Sarakana"}
+    tracker = make_tracker({"certificate_type": "trade_licence", "certificate_answers": answered})
+    result = await validate.validate_certificate_answer("5", dispatcher, tracker, DOMAIN)
+    assert result == {"certificate_answer": None, "validation_failures": 1}
+    [message] = dispatcher.messages
+    assert (message["response"], message["min"], message["max"]) == ("cert_invalid.number", 10, 1000000)
+
+
 async def test_a_certificate_name_inside_a_later_answer_keeps_the_service(backend, dispatcher):
     validate = ValidateCertificateForm(client=backend)
     kept = await validate.validate_certificate_type("caste", dispatcher, make_tracker({"certificate_answers": ANSWERS}), DOMAIN)
