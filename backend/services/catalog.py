@@ -8,12 +8,13 @@ running service would trip over later (a prompt with no words in some language, 
 workflow, a choice without options) and names the file and the place of the mistake."""
 
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 import locales
 from backend.workflow import WorkflowDef
@@ -149,3 +150,60 @@ def check_workflow_words(workflows: Mapping[str, WorkflowDef]) -> None:
             missing = [k for k in keys if k not in locales.load_catalog(language)]
             if missing:
                 raise DefinitionError(f"workflow {workflow.service}: locales/{language}.yml has no text for {', '.join(missing)}")
+
+
+_ANSWER_TYPES: dict[str, Any] = {
+    "name": str, "text": str, "amount": int, "number": int, "past_date": date, "place": dict[str, Any],
+}  # fmt: skip
+
+
+class Issued(BaseModel, extra="forbid"):
+    issued_on: str
+    payload: str | None = None
+
+
+class Application(BaseModel, extra="forbid"):
+    """The `details` of an application to a catalog service: what filing writes, and what the
+    later steps add (the queue, the payment, the issue, a correction). Every write is checked
+    against it, and the answers against the service's own fields (`answers_model`)."""
+
+    certificate_type: str
+    answers: dict[str, Any]
+    labels: dict[str, str]
+    office: str
+    office_label: str
+    lane: Literal["normal", "tatkal"]
+    fee_paise: int = Field(ge=0)
+    sla_days: int = Field(ge=1)
+    documents: dict[str, str | dict[str, Any]]  # a WhatsApp URL or "to_bring", then the file kept or its error
+    filed_by: str
+    queued_at: str | None = None
+    due_on: str | None = None
+    paid: bool | None = None
+    certificate: Issued | None = None
+    out_of_order: list[dict[str, str]] | None = None
+    corrections: int | None = None
+    department: str | None = None  # areas (migration 0008)
+
+    @classmethod
+    def checked(cls, definition: "ServiceDef", details: dict[str, Any]) -> dict[str, Any]:
+        """`details` as they are to be stored, refused (ValueError naming the field) unless they fit."""
+        application = cls.model_validate(details)
+        answers_model(definition).model_validate(application.answers)
+        return details
+
+
+_answer_models: dict[str, type[BaseModel]] = {}
+
+
+def answers_model(definition: "ServiceDef") -> type[BaseModel]:
+    """The service's answers as a type: each field by its kind, a choice one of its options' codes."""
+    if definition.code not in _answer_models:
+        fields: dict[str, Any] = {
+            f.name: (Literal[tuple(o.code for o in f.options)] if f.type == "choice" else _ANSWER_TYPES[f.type], ...)
+            for f in definition.fields
+        }
+        _answer_models[definition.code] = create_model(
+            f"{definition.code}_answers", __config__=ConfigDict(extra="forbid"), **fields
+        )
+    return _answer_models[definition.code]

@@ -26,7 +26,7 @@ from backend.services import audit, certificate_signing, media, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.answers import Answer, person_name
 from backend.services.cases import earlier_filing
-from backend.services.catalog import FieldDef, ServiceDef, load_definitions
+from backend.services.catalog import Application, FieldDef, ServiceDef, load_definitions
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
@@ -190,19 +190,22 @@ def apply(
         assignee_id=office,
         created_at=now,
         updated_at=now,
-        details={
-            "certificate_type": definition.code,
-            "answers": values,
-            "labels": labels,
-            "office": office,
-            "office_label": office_label,
-            "lane": "tatkal" if tatkal else "normal",
-            "fee_paise": fee,
-            "sla_days": definition.tatkal_sla_days if tatkal else definition.sla_days,
-            # A document is a photo or PDF sent on WhatsApp (its URL), or to be brought to the office.
-            "documents": {code: (documents.get(code) or "to_bring")[:500] for code in known_documents},
-            "filed_by": actor_role,
-        },
+        details=Application.checked(
+            definition,
+            {
+                "certificate_type": definition.code,
+                "answers": values,
+                "labels": labels,
+                "office": office,
+                "office_label": office_label,
+                "lane": "tatkal" if tatkal else "normal",
+                "fee_paise": fee,
+                "sla_days": definition.tatkal_sla_days if tatkal else definition.sla_days,
+                # A document is a photo or PDF sent on WhatsApp (its URL), or to be brought to the office.
+                "documents": {code: (documents.get(code) or "to_bring")[:500] for code in known_documents},
+                "filed_by": actor_role,
+            },
+        ),
     )
     apply_action(workflow=workflow, case=case, action="APPLY", actor_role=actor_role, actor_id=actor_id, now=now)
     session.add(case)
@@ -227,7 +230,7 @@ def attach_documents(session: Session, *, settings: Settings, case_id: int) -> N
         if isinstance(sent, str) and sent.startswith(("http://", "https://")):
             fetched = media.fetch_photo(settings, sent, types=media.DOCUMENT_TYPES)
             documents[code] = {"file": fetched.name} if fetched.name else {"error": fetched.error, "to_bring": True}
-    case.details = {**case.details, "documents": documents}
+    _store(case, documents=documents)
     session.commit()
 
 
@@ -270,15 +273,10 @@ def resubmit(
     office, office_label = office_for(definition, place, settings.masterdata_dir, case.language)
     kept = dict(case.details["documents"])
     kept.update({code: url[:500] for code, url in documents.items() if code in kept})
-    case.details = {
-        **case.details,
-        "answers": values,
-        "labels": labels,
-        "office": office,
-        "office_label": office_label,
-        "documents": kept,
-        "corrections": case.details.get("corrections", 0) + 1,
-    }
+    corrected = {"answers": values, "labels": labels, "office": office, "office_label": office_label, "documents": kept}
+    case.details = Application.checked(
+        definition, {**case.details, **corrected, "corrections": case.details.get("corrections", 0) + 1}
+    )
     case.assignee_id = office
     act(
         session,
@@ -291,13 +289,20 @@ def resubmit(
     )
 
 
+def _store(case: Case, **changes: object) -> None:
+    """A step's additions to the application's details, checked against their type (catalog.Application)."""
+    details = {**case.details, **changes}
+    Application.model_validate(details)
+    case.details = details
+
+
 def _queue(
     case: Case, *, workflow: WorkflowDef, action: str, now: datetime, actor_role: str = "SYSTEM", actor_id: str = "queue"
 ) -> None:
     """Into the office's queue: its place is the time it got there (first in, first out), and the
     service's promise (its SLA days, Tatkal or normal) runs from then."""
     due = (now + timedelta(days=case.details["sla_days"])).astimezone(local_zone()).date()
-    case.details = {**case.details, "queued_at": now.isoformat(), "due_on": due.isoformat()}
+    _store(case, queued_at=now.isoformat(), due_on=due.isoformat())
     apply_action(
         workflow=workflow,
         case=case,
@@ -312,7 +317,7 @@ def _queue(
 def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
     if case.state == "PENDING_PAYMENT":
         _queue(case, workflow=workflow, action="PAY", now=now)
-    case.details = {**case.details, "paid": True}
+    _store(case, paid=True)
 
 
 def queue(session: Session, *, office: str, state: str | None = None, service: str | None = None) -> list[Case]:
@@ -364,7 +369,7 @@ def act(
                 "by": actor_id,
                 "at": now.isoformat(),
             }
-            case.details = {**case.details, "out_of_order": [*case.details.get("out_of_order", []), skipped]}
+            _store(case, out_of_order=[*case.details.get("out_of_order", []), skipped])
     # Notices name the service ("your trade licence ... is issued"), in the citizen's language.
     variables: dict[str, str] = {"certificate_key": f"certificate.{case.details['certificate_type']}"}
     media = None
@@ -404,9 +409,9 @@ def _claims(case: Case) -> dict:
 
 def _issue(case: Case, *, settings: Settings, now: datetime) -> str:
     issued_on = now.astimezone(ZoneInfo(settings.timezone)).date().isoformat()
-    case.details = {**case.details, "certificate": {"issued_on": issued_on}}
+    _store(case, certificate={"issued_on": issued_on})
     payload = certificate_signing.sign(settings.certificate_key_file, _claims(case))
-    case.details = {**case.details, "certificate": {"issued_on": issued_on, "payload": payload}}
+    _store(case, certificate={"issued_on": issued_on, "payload": payload})
     return download_url(settings, case.reference)
 
 

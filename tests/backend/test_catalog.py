@@ -114,3 +114,25 @@ def test_every_state_and_notice_of_every_workflow_has_words_in_every_language():
     silent = grievance.model_copy(update={"states": {**grievance.states, "ON_HOLD": grievance.states["CLOSED"]}})
     with pytest.raises(DefinitionError, match="workflow grievance: locales/en.yml has no text for case_state.grievance.ON_HOLD"):
         check_workflow_words({"grievance": silent})
+
+
+def test_an_applications_details_are_typed_by_its_service():
+    from pydantic import ValidationError
+
+    from backend.services.catalog import Application, answers_model
+
+    licence = load_definitions(CATALOG, WORKFLOWS)["trade_licence"]
+    answers = {"applicant_name": "Ramesh Sahu", "business_name": "Sahu Store", "trade": "shop",
+               "place": {"ward": 22, "ulb": "CMC"}, "premises_area": 250}  # fmt: skip
+    details = {"certificate_type": "trade_licence", "answers": answers, "labels": {}, "office": "ULB-CMC",
+               "office_label": "Cuttack", "lane": "normal", "fee_paise": 50000, "sla_days": 15,
+               "documents": {"aadhaar": "to_bring"}, "filed_by": "CITIZEN"}  # fmt: skip
+    assert Application.checked(licence, details) == details
+    with pytest.raises(ValidationError, match="trade"):
+        answers_model(licence).model_validate({**answers, "trade": "casino"})  # not one of its options
+    with pytest.raises(ValidationError, match="premises_area"):
+        Application.checked(licence, {**details, "answers": {**answers, "premises_area": "big"}})
+    with pytest.raises(ValidationError, match="lane"):
+        Application.checked(licence, {**details, "lane": "express"})
+    with pytest.raises(ValidationError, match="colour"):
+        Application.model_validate({**details, "colour": "red"})  # a key no step writes
