@@ -64,8 +64,9 @@ def say_case(
             response="utter_desludging_status_vehicle", reference=reference, state_key=state_key, vehicle=vehicle, due=due
         )
     else:
+        said = "utter_case_status_waits_for_you" if holder == "citizen" else "utter_case_status"
         dispatcher.utter_message(
-            response=plain or ("utter_case_status" if due else "utter_case_status_no_due"),
+            response=plain or (said if due else "utter_case_status_no_due"),
             reference=reference,
             state_key=state_key,
             holder_key=f"case_holder.{holder}",

@@ -19,6 +19,18 @@ async def test_status_of_a_filed_case(client, turn, backend, dispatcher):
         reference, "case_state.grievance.PENDING_AT_OFFICIAL", "case_holder.official", "26-11-2026")  # routed on filing
 
 
+async def test_a_step_that_is_the_citizens_own_gives_them_the_date(client, turn, backend, dispatcher):
+    """A licence waiting for its fee: the date is the citizen's to pay by, not the office's promise."""
+    body = {"certificate_type": "trade_licence", "citizen_phone": "+919800000002", "language": "en", "channel": "twilio_sms",
+            "answers": {"applicant_name": "Lipika Das", "business_name": "Das Tiffin", "trade": "2", "place": "ward 12",
+                        "premises_area": "180"}}  # fmt: skip
+    reference = client.post("/api/v1/certificates", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
+    await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": reference}), DOMAIN)
+    assert responses(dispatcher) == ["utter_case_status_waits_for_you"]
+    message = dispatcher.messages[0]
+    assert (message["state_key"], message["holder_key"]) == ("case_state.certificate.PENDING_PAYMENT", "case_holder.citizen")
+
+
 async def test_unknown_reference(backend, dispatcher):
     await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": "GRV-2026-424242"}), DOMAIN)
     assert responses(dispatcher) == ["utter_unknown_reference"]
