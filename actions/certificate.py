@@ -147,9 +147,12 @@ class ValidateCertificateForm(CountingFormValidation):
             return {"certificate_type": answers[SERVICE_KEY]}
         # One call: the service, its definition, and whether the sender files at the doorstep for someone else.
         result = await self.client.choose_certificate_service(str(value or ""), tracker.sender_id)
-        if not result.ok:
+        if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_type": None}
+        if not result.ok:  # refused on purpose (an answer it cannot read): asked again, counted as a try
+            last = max((s["number"] for s in await _menu(self.client) or []), default=1)
+            return self.failed(dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type", last=last)
         service, agent = result.value["service"], result.value["agent"]
         if service is None:
             return self.failed(

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from common.channels import CLAIM_FIELDS, Claim
+from common.channels import CLAIM_FIELDS, REQUIRED_CLAIM_FIELDS, Claim
 
 __all__ = ["Claim"]  # the channels have it from here
 
@@ -111,7 +111,8 @@ class BackendLink:
             },
             delays=RETRY_DELAYS if retry else (),
         )
-        return Claim(**{name: data.get(name) for name in CLAIM_FIELDS})
+        # first and opted_out must be there: a body without them is a fault, not "a repeat" to drop.
+        return Claim(**{name: data[name] if name in REQUIRED_CLAIM_FIELDS else data.get(name) for name in CLAIM_FIELDS})
 
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
         await self._request(

@@ -50,3 +50,4 @@ class Claim:
 
 
 CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
+REQUIRED_CLAIM_FIELDS = ("first", "opted_out")

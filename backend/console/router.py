@@ -563,9 +563,10 @@ def queue_page(
     queues = []
     for office in offices:
         items: list[dict[str, Any]] = []
-        heads: dict[str, str] = {}
+        heads: dict[tuple[str | None, str], str] = {}
         for case in certificates.queue(session, office=office)[:QUEUE_SHOWN]:
-            head = heads.setdefault(case.state, case.reference)  # the queue's order is per state
+            # the order is per state, and each service is its own queue (certificates.queue)
+            head = heads.setdefault((case.state, case.details["certificate_type"]), case.reference)
             promised = certificates.promised_by(case)
             items.append(
                 {

@@ -197,13 +197,13 @@ _answer_models: dict[str, type[BaseModel]] = {}
 
 
 def answers_model(definition: "ServiceDef") -> type[BaseModel]:
-    """The service's answers as a type: each field by its kind, a choice one of its options' codes."""
-    if definition.code not in _answer_models:
+    """The service's answers as a type: each field by its kind, a choice one of its options' codes.
+    Kept per definition as it is (a redeployed catalog with other fields gets its own)."""
+    shape = definition.model_dump_json(include={"code", "fields"})
+    if shape not in _answer_models:
         fields: dict[str, Any] = {
             f.name: (Literal[tuple(o.code for o in f.options)] if f.type == "choice" else _ANSWER_TYPES[f.type], ...)
             for f in definition.fields
         }
-        _answer_models[definition.code] = create_model(
-            f"{definition.code}_answers", __config__=ConfigDict(extra="forbid"), **fields
-        )
-    return _answer_models[definition.code]
+        _answer_models[shape] = create_model(f"{definition.code}_answers", __config__=ConfigDict(extra="forbid"), **fields)
+    return _answer_models[shape]

@@ -328,6 +328,36 @@ def test_the_queue_is_worked_in_order_and_a_verifier_may_not_approve(page: Page,
         assert issued == {first: "ISSUED", second: "ISSUED"}
 
 
+def file_paid_trade_licence(backend: Backend, owner: str) -> str:
+    """A trade licence at the same office (ULB-BMC), its fee paid, so it too waits to be verified."""
+    workflows = _workflows(backend)
+    answers = {"applicant_name": owner, "business_name": "Behera Tiffin", "trade": "2", "place": "ward 12", "premises_area": "150"}
+    with backend.session() as session:
+        case, _, _ = certificates.apply(
+            session, settings=backend.settings, workflow=workflows["certificate"],
+            definition=certificates.definitions(backend.settings, workflows)["trade_licence"], answers=answers, documents={},
+            tatkal=False, phone=f"whatsapp:{CITIZEN}", language="en", channel="twilio_whatsapp", actor_role="CITIZEN",
+            actor_id=CITIZEN, idempotency_key=None, now=now(),
+        )
+        certificates.paid(case, workflow=workflows["certificate"], now=now())
+        session.commit()
+        return case.reference
+
+
+def test_each_service_is_its_own_queue_on_the_page(page: Page, backend: Backend):
+    """A licence filed after a birth certificate is next in its own queue: no reason asked to verify it."""
+    birth = file_birth_certificate(backend, "Mina Behera")
+    licence = file_paid_trade_licence(backend, "Gita Behera")
+    sign_in(page, backend, VERIFIER)
+    page.goto(f"{backend.url}/console/language/en?next=/console/queue")
+    for reference in (birth, licence):
+        expect(page.locator(f"li[data-reference='{reference}']")).to_contain_text("Next in turn")
+    page.locator(f"li[data-reference='{licence}']").get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("status")).to_have_text("Done: Verify.")
+    page.locator(f"li[data-reference='{birth}']").get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("status")).to_have_text("Done: Verify.")
+
+
 def test_an_administrator_adds_a_person_who_can_then_sign_in_deactivates_them_and_reads_the_audit_log(page: Page, backend: Backend):
     sign_in(page, backend, ADMINISTRATOR)
     page.get_by_role("link", name="People").click()
