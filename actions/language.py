@@ -8,7 +8,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
 from locales import LANGUAGES
-from locales.detect import detect, language_named
+from locales.detect import detect, language_named, language_slots
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -38,19 +38,8 @@ class ActionDetectLanguage(Action):
         return "action_detect_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        if _intent(tracker) == "change_language" or tracker.get_slot("language_chosen"):
-            return []
-        if _text(tracker).startswith("/"):  # a button's or numbered option's payload is no one's language
-            return []
-        detection = detect(_text(tracker))
-        if not detection.decisive:
-            return []
-        events = []
-        if detection.language != tracker.get_slot("language"):
-            events.append(SlotSet("language", detection.language))
-        if bool(tracker.get_slot("reply_in_latin_script")) != detection.latin_script:
-            events.append(SlotSet("reply_in_latin_script", detection.latin_script))
-        return events
+        changes = language_slots(_text(tracker), _intent(tracker), tracker.get_slot)
+        return [SlotSet(name, value) for name, value in changes.items()]
 
 
 class ActionChangeLanguage(Action):
