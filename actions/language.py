@@ -1,5 +1,6 @@
-"""The conversation's language: remembered per phone number, chosen explicitly, or read from the
-citizen's own writing. The rules are in locales.detect; these actions only apply them."""
+"""The conversation's language: remembered per phone number, or chosen explicitly. Reading it from the
+citizen's own writing runs in the Rasa process (bot/in_process_actions.py); the rules of both are in
+locales.detect, and these actions only apply them."""
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
@@ -8,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
 from locales import LANGUAGES
-from locales.detect import detect, language_named, language_slots
+from locales.detect import detect, language_named
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -28,18 +29,6 @@ def named_language(tracker: Tracker) -> str | None:
             if named:
                 return named
     return language_named(_text(tracker))
-
-
-class ActionDetectLanguage(Action):
-    """Runs on every message (the custom mapping of the `language` slot). An explicit choice wins;
-    otherwise a decisive message in another language switches the conversation to it."""
-
-    def name(self) -> str:
-        return "action_detect_language"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        changes = language_slots(_text(tracker), _intent(tracker), tracker.get_slot)
-        return [SlotSet(name, value) for name, value in changes.items()]
 
 
 class ActionChangeLanguage(Action):
