@@ -1,5 +1,6 @@
-"""The conversation's language: remembered per phone number, chosen explicitly, or read from the
-citizen's own writing. The rules are in locales.detect; these actions only apply them."""
+"""The conversation's language: remembered per phone number, or chosen explicitly. Reading it from the
+citizen's own writing runs in the Rasa process (bot/in_process_actions.py); the rules of both are in
+locales.detect, and these actions only apply them."""
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
@@ -28,29 +29,6 @@ def named_language(tracker: Tracker) -> str | None:
             if named:
                 return named
     return language_named(_text(tracker))
-
-
-class ActionDetectLanguage(Action):
-    """Runs on every message (the custom mapping of the `language` slot). An explicit choice wins;
-    otherwise a decisive message in another language switches the conversation to it."""
-
-    def name(self) -> str:
-        return "action_detect_language"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        if _intent(tracker) == "change_language" or tracker.get_slot("language_chosen"):
-            return []
-        if _text(tracker).startswith("/"):  # a button's or numbered option's payload is no one's language
-            return []
-        detection = detect(_text(tracker))
-        if not detection.decisive:
-            return []
-        events = []
-        if detection.language != tracker.get_slot("language"):
-            events.append(SlotSet("language", detection.language))
-        if bool(tracker.get_slot("reply_in_latin_script")) != detection.latin_script:
-            events.append(SlotSet("reply_in_latin_script", detection.latin_script))
-        return events
 
 
 class ActionChangeLanguage(Action):

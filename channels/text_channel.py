@@ -30,7 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from backend.privacy import mask_phone
-from bot import action_endpoint
+from bot import action_endpoint, in_process_actions
 from channels import keywords
 from channels.backend_link import BackendLink, BackendRefused, BackendUnavailable, Claim, TurnStart, UnfinishedTurn
 from channels.collector import ReplyCollector
@@ -121,6 +121,7 @@ class TextChannelInput(ConfiguredInput):
         async def resume_unfinished(app: Any, _loop: Any) -> None:
             agent = getattr(app.ctx, "agent", None)
             action_endpoint.install(agent)  # the agent serves every channel, voice included
+            in_process_actions.install()  # language detection without a call to the action server
             self._tracker_store = getattr(agent, "tracker_store", None)
             self._spawn(self._resume_forever(on_new_message))
 

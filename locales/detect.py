@@ -12,9 +12,11 @@ a single function word of the language it looks like (a name, a place: "Sanjay K
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from langdetect import DetectorFactory, detect_langs
@@ -166,6 +168,27 @@ def detect(text: str) -> Detection:
     probability = probabilities[form]
     decisive = long_enough and probability >= MIN_DECISIVE_PROBABILITY and marks[form] > 0
     return Detection(form, probability, decisive)
+
+
+def language_slots(text: str, intent: str | None, slot: Callable[[str], Any]) -> dict[str, Any]:
+    """The slots a message changes in the conversation's language (`language`, `reply_in_latin_script`;
+    none when it changes nothing), given its text, its intent and the conversation's slots (`slot`:
+    a tracker's get_slot). An explicit choice wins: a change_language message is left to its own
+    action, and once `language_chosen` is set nothing switches. A button's or numbered option's
+    payload ("/intent{...}") is no one's language. Otherwise a decisive message switches."""
+    if intent == "change_language" or slot("language_chosen"):
+        return {}
+    if text.startswith("/"):
+        return {}
+    detection = detect(text)
+    if not detection.decisive:
+        return {}
+    changes: dict[str, Any] = {}
+    if detection.language != slot("language"):
+        changes["language"] = detection.language
+    if bool(slot("reply_in_latin_script")) != detection.latin_script:
+        changes["reply_in_latin_script"] = detection.latin_script
+    return changes
 
 
 # An explicit choice: the name of a language in any script ("odia", "ଓଡ଼ିଆରେ", "हिंदी में").

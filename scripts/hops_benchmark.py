@@ -7,6 +7,8 @@ call for one message (a slot mapping's action, the form's validation, a custom a
 submit action after the last answer), run in this process against the real backend app on a
 fresh SQLite database, over an httpx transport that counts requests. Printed per form and turn:
 (a) requests from the action server to the backend, (b) requests from Rasa to the action server.
+A slot mapping's action that Rasa runs in its own process (bot/in_process_actions.py: language
+detection) is applied here as well but counted apart: it costs no request.
 "cold" empties the action server's definition cache before each turn (another worker, or a minute
 later); "warm" keeps it."""
 
@@ -37,12 +39,12 @@ from actions.certificate import (
 )
 from actions.desludging import ActionAskDesludgingConfirmed, ActionSubmitDesludging, ValidateDesludgingForm
 from actions.grievance import ActionAskGrievanceCategoryConfirmed, ActionSubmitGrievance, ValidateGrievanceForm
-from actions.language import ActionDetectLanguage
 from backend.db import get_session_factory
 from backend.main import create_app
 from backend.migrate import upgrade
 from backend.services import people, turn_grants
 from backend.settings import Settings, get_settings
+from locales.detect import language_slots
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, PHONE = "hops-actions-token", "hops-turn-secret", "+919812345678"
@@ -114,8 +116,12 @@ ACTIONS: list[type[Action]] = [
     ActionSubmitDesludging,
     ActionAskGrievanceCategoryConfirmed,
     ActionSubmitGrievance,
-    ActionDetectLanguage,
 ]
+# What bot/in_process_actions.py runs inside Rasa (it imports Rasa, which this environment has not):
+# the action's name and the slots it sets from the text, the intent and the slots.
+IN_RASA_PROCESS: dict[str, Any] = {
+    "action_detect_language": lambda text, intent, slots: language_slots(text, intent, slots.get),
+}
 
 
 # Measured with this script at fa99b48, before the changes that followed it: per turn (backend cold,
@@ -149,7 +155,7 @@ def load_domain() -> dict[str, Any]:
 
 
 def per_message_actions(domain: dict[str, Any]) -> list[str]:
-    """Actions Rasa calls on every message: the custom mappings' actions (action_extract_slots)."""
+    """Actions Rasa runs on every message: the custom mappings' actions (action_extract_slots)."""
     return sorted({m["action"] for slot in domain["slots"].values() for m in slot.get("mappings") or [] if m.get("action")})
 
 
@@ -191,6 +197,7 @@ class Conversation:
         self.slots: dict[str, Any] = {"language": "en", "validation_failures": 0}
         self.events: list[dict] = [{"event": "user", "input_channel": "twilio_whatsapp", "timestamp": 1.0}]
         self.active = False
+        self.in_rasa = 0  # per-message actions run inside Rasa, without a request
 
     def _tracker(self, text: str, intent: str) -> Tracker:
         latest = {"text": text, "intent": {"name": intent}, "entities": [], "metadata": {}}
@@ -219,6 +226,10 @@ class Conversation:
         """One message; the number of requests Rasa makes to the action server for it."""
         calls = 0
         for name in per_message_actions(self.domain):
+            if name in IN_RASA_PROCESS:
+                self.in_rasa += 1
+                self.slots.update(IN_RASA_PROCESS[name](text, intent, self.slots))
+                continue
             calls += 1
             await self._run(name, text, intent)
         self.events.append({"event": "user", "input_channel": "twilio_whatsapp", "text": text})
@@ -248,7 +259,7 @@ class Conversation:
         return calls
 
 
-async def measure(cold: bool) -> list[tuple[str, int, str, int, int, Counter[str]]]:
+async def measure(cold: bool) -> list[tuple[str, int, str, int, int, int, Counter[str]]]:
     domain = load_domain()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -263,8 +274,10 @@ async def measure(cold: bool) -> list[tuple[str, int, str, int, int, Counter[str
                 # A fresh grant each message, as the channel gets for each.
                 CURRENT_TURN.set(turn_grants.issue(secret=SECRET, phone=PHONE, agent_id=None, now=datetime.now(UTC), minutes=5))
                 transport.paths.clear()
+                in_rasa = conversation.in_rasa
                 rasa_calls = await conversation.say(text, intent)
-                rows.append((journey, turn, text, sum(transport.paths.values()), rasa_calls, transport.paths.copy()))
+                in_rasa = conversation.in_rasa - in_rasa
+                rows.append((journey, turn, text, sum(transport.paths.values()), rasa_calls, in_rasa, transport.paths.copy()))
     return rows
 
 
@@ -273,17 +286,22 @@ def main() -> None:
     parser.add_argument("--paths", action="store_true", help="list the backend routes called in each turn")
     args = parser.parse_args()
     cold, warm = asyncio.run(measure(cold=True)), asyncio.run(measure(cold=False))
-    print("backend: the action server's requests to the backend (cold: no definition cached); rasa: Rasa's to the action server")
-    print(f"{'form':<26} {'turn':>4}  {'message':<30} {'before: cold warm rasa':>22} {'now: cold warm rasa':>20}")
+    print(
+        "backend: the action server's requests to the backend (cold: no definition cached); rasa: Rasa's to the action server; "
+        "in: slot mappings' actions run inside Rasa instead"
+    )
+    print(f"{'form':<26} {'turn':>4}  {'message':<30} {'before: cold warm rasa':>22} {'now: cold warm rasa in':>23}")
     totals: Counter[str] = Counter()
-    for (journey, turn, text, cold_calls, rasa, paths), (*_, warm_calls, _rasa, _paths) in zip(cold, warm, strict=True):
+    for (journey, turn, text, cold_calls, rasa, in_rasa, paths), (*_, warm_calls, _rasa, _in, _paths) in zip(
+        cold, warm, strict=True
+    ):
         then = BEFORE[journey][turn - 1] if turn <= len(BEFORE.get(journey, [])) else None
         was = " ".join(f"{n:>4}" for n in then) if then else "-"
-        print(f"{journey:<26} {turn:>4}  {text[:30]:<30} {was:>22} {cold_calls:>9} {warm_calls:>4} {rasa:>4}")
+        print(f"{journey:<26} {turn:>4}  {text[:30]:<30} {was:>22} {cold_calls:>9} {warm_calls:>4} {rasa:>4} {in_rasa:>2}")
         if args.paths:
             for path, count in sorted(paths.items()):
                 print(f"{'':<34}{count} x {path}")
-        totals.update(turns=1, cold=cold_calls, warm=warm_calls, rasa=rasa)
+        totals.update(turns=1, cold=cold_calls, warm=warm_calls, rasa=rasa, in_rasa=in_rasa)
         totals["max"] = max(totals["max"], cold_calls)
         if then:
             totals.update(cold_before=then[0], warm_before=then[1], rasa_before=then[2])
@@ -291,7 +309,9 @@ def main() -> None:
     print(
         f"{totals['turns']} turns, before -> now: backend {totals['cold_before']} -> {totals['cold']} cold, "
         f"{totals['warm_before']} -> {totals['warm']} warm, at most {totals['max_before']} -> {totals['max']} in a turn; "
-        f"Rasa -> action server {totals['rasa_before']} -> {totals['rasa']}"
+        f"Rasa -> action server {totals['rasa_before']} -> {totals['rasa']} "
+        f"({totals['rasa_before'] / totals['turns']:.2f} -> {totals['rasa'] / totals['turns']:.2f} a message; "
+        f"{totals['in_rasa']} run inside Rasa instead)"
     )
 
 

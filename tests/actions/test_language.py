@@ -1,7 +1,8 @@
-"""Language actions: detection on every message, explicit choice remembered per phone number."""
+"""Language actions: an explicit choice, remembered per phone number (detection on every message runs in
+the Rasa process: its rule is tested in tests/locales/test_detect.py)."""
 from rasa_sdk.events import SlotSet
 
-from actions.language import ActionChangeLanguage, ActionDetectLanguage, ActionSessionStart
+from actions.language import ActionChangeLanguage, ActionSessionStart
 from tests.actions.conftest import DOMAIN, make_tracker, responses
 
 
@@ -9,22 +10,6 @@ def tracker_for(text: str, intent: str = "inform", entities: list | None = None,
     tracker = make_tracker(slots, text=text)
     tracker.latest_message = {"text": text, "intent": {"name": intent}, "entities": entities or []}
     return tracker
-
-
-async def test_detection_switches_on_a_clear_message_only(dispatcher):
-    detect = ActionDetectLanguage()
-    assert await detect.run(dispatcher, tracker_for("ମୋ ଅଭିଯୋଗର ସ୍ଥିତି କଣ"), DOMAIN) == [SlotSet("language", "or")]
-    assert await detect.run(dispatcher, tracker_for("septic tank saaf karwana hai"), DOMAIN) == [
-        SlotSet("language", "hi"), SlotSet("reply_in_latin_script", True)]
-    for short in ("ok", "haan", "1", "Saheed Nagar"):
-        assert await detect.run(dispatcher, tracker_for(short, language="or"), DOMAIN) == []
-    payload = '/give_feedback{"reference":"GRV-2026-000001","solved":"no"}'  # what "0" on a numbered menu sends
-    assert await detect.run(dispatcher, tracker_for(payload, language="hi"), DOMAIN) == []
-
-
-async def test_explicit_choice_wins_over_detection(dispatcher):
-    tracker = tracker_for("मेरी शिकायत का क्या हुआ", language="or", language_chosen=True)
-    assert await ActionDetectLanguage().run(dispatcher, tracker, DOMAIN) == []
 
 
 async def test_change_language_is_remembered_for_the_phone(client, turn, backend, dispatcher):

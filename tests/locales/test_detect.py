@@ -2,7 +2,7 @@
 and lexicon; short replies and names never switch the conversation."""
 import pytest
 
-from locales.detect import detect, language_named
+from locales.detect import detect, language_named, language_slots
 
 
 @pytest.mark.parametrize("text, form", [
@@ -47,3 +47,34 @@ def test_latin_script_flag():
 ])
 def test_language_named(text, language):
     assert language_named(text) == language
+
+
+def slots(language: str = "en", language_chosen: bool = False, reply_in_latin_script: bool = False):
+    return {"language": language, "language_chosen": language_chosen, "reply_in_latin_script": reply_in_latin_script}.get
+
+
+def test_a_clear_message_switches_the_conversation_and_only_what_changes():
+    assert language_slots("ମୋ ଅଭିଯୋଗର ସ୍ଥିତି କଣ", "inform", slots()) == {"language": "or"}
+    assert language_slots("septic tank saaf karwana hai", "inform", slots()) == {"language": "hi", "reply_in_latin_script": True}
+    assert language_slots("septic tank saaf karwana hai", "inform", slots("hi", reply_in_latin_script=True)) == {}
+    assert language_slots("मेरी शिकायत का क्या हुआ", "inform", slots("hi", reply_in_latin_script=True)) == {
+        "reply_in_latin_script": False
+    }
+
+
+@pytest.mark.parametrize("text", ["ok", "haan", "1", "Saheed Nagar"])
+def test_short_replies_switch_nothing(text):
+    assert language_slots(text, "inform", slots("or")) == {}
+
+
+def test_a_payload_switches_nothing():
+    payload = '/give_feedback{"reference":"GRV-2026-000001","solved":"no"}'  # what "0" on a numbered menu sends
+    assert language_slots(payload, "give_feedback", slots("hi")) == {}
+    assert language_slots('/inform{"text":"ମୋ ଅଭିଯୋଗର ସ୍ଥିତି କଣ"}', "inform", slots()) == {}  # Odia words, but a payload
+
+
+def test_an_explicit_choice_wins_over_detection():
+    assert language_slots("मेरी शिकायत का क्या हुआ", "check_status", slots("or", language_chosen=True)) == {}
+    # The choice in this very message is action_change_language's to apply, in the language it names.
+    assert language_slots("I want to speak in Odia please", "change_language", slots("hi")) == {}
+    assert language_slots("I want to speak in Odia please", "inform", slots("hi")) == {"language": "en"}
