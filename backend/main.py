@@ -1,6 +1,7 @@
 """The FastAPI application: `uvicorn backend.main:app --port 8000` (OpenAPI at /docs)."""
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -35,6 +36,7 @@ from backend.services.certificates import definitions as load_catalog
 from backend.settings import Settings, get_settings
 from backend.sweeper import start_in_background as start_sweeper
 from backend.workflow import load_workflows
+from common.clock import TIME_ZONE_VARIABLE
 
 logger = logging.getLogger("sathi.backend")
 
@@ -83,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """settings: what start-up (migrations, background jobs, the sandbox) uses; tests pass theirs
     and override get_settings for the routes."""
     settings = settings or get_settings()
+    # One time zone: common.clock (the notices' dates, the promised day) reads the process
+    # environment, which gets the settings' own (SATHI_TIMEZONE may be set in .env only).
+    os.environ[TIME_ZONE_VARIABLE] = settings.timezone
     settings.refuse_published_defaults()  # SATHI_ENV=production: never on a published secret or the sandbox
     logging_setup.install()  # before the first request is logged
     app = FastAPI(title="Sathi backend", version="0.1.0", lifespan=lifespan)

@@ -283,9 +283,14 @@ def _own_returned(session, reference: str, turn, phone: str):  # noqa: ANN001, A
 
 @router.get("/queue", response_model=list[QueueItemOut])
 def office_queue(
-    actor: SignedInDep, session: SessionDep, office: Annotated[str, Query(max_length=60)], state: str | None = None
+    actor: SignedInDep,
+    session: SessionDep,
+    office: Annotated[str, Query(max_length=60)],
+    state: str | None = None,
+    service: Annotated[str | None, Query(max_length=40)] = None,
 ) -> list[QueueItemOut]:
-    """The office's work in the order it must be done: Tatkal first, then first in, first out;
+    """The office's work in the order it must be done: Tatkal first, then first in, first out,
+    each service its own queue (`service`: one of them; without it, all, each in its order);
     for the office's own staff."""
     if not works_at(actor, office):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_office"})
@@ -297,7 +302,7 @@ def office_queue(
             lane=c.details["lane"],
             queued_at=c.details["queued_at"],
         )
-        for c in certificates.queue(session, office=office, state=state)
+        for c in certificates.queue(session, office=office, state=state, service=service)
     ]
 
 

@@ -99,7 +99,7 @@ TRADE = {"applicant_name": "Ramesh Sahu", "business_name": "Sahu Kirana Store", 
          "premises_area": "250 sq ft"}
 
 
-def test_each_service_is_its_own_queue_at_an_office(client, auth, settings, app):
+def test_each_service_is_its_own_queue_at_an_office(client, auth, settings, app, staff):
     """A trade licence does not wait behind the income certificates filed before it at the block."""
     app.dependency_overrides[get_now] = lambda: NOW
     income = _apply(client, auth)["reference"]
@@ -108,6 +108,10 @@ def test_each_service_is_its_own_queue_at_an_office(client, auth, settings, app)
     assert licence["reference"].startswith("TRL-") and licence["fee_rupees"] == 500
     for reference in (income, licence["reference"]):
         _pay(client, settings, reference)
+    staff("BALIANTA-CRT-VER")
+    queue = lambda **service: [q["reference"] for q in client.get(  # noqa: E731
+        "/api/v1/certificates/queue", params={"office": "BLOCK-KHD-BALIANTA", **service}).json()]
+    assert (queue(), queue(service="trade_licence")) == ([income, licence["reference"]], [licence["reference"]])
     assert _act(client, auth, licence["reference"], "VERIFY", "VERIFIER").status_code == 200
     assert _act(client, auth, income, "VERIFY", "VERIFIER").status_code == 200  # the head of its own queue
 
