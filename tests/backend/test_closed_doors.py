@@ -76,7 +76,9 @@ def issued(settings, session, tmp_path):
         case = Case(reference=f"CRT-2026-{number:06d}", service="certificate", state="ISSUED", version=1, citizen_phone=PHONE,
                     language="en", channel="twilio_whatsapp", created_at=NOW, updated_at=NOW, assignee_id="ULB-BMC",
                     details={"certificate_type": "income", "answers": {"applicant_name": name, "annual_income": 85000},
-                             "office": "ULB-BMC", "office_label": "Bhubaneswar Municipal Corporation"})
+                             "labels": {"applicant_name": name}, "office": "ULB-BMC",
+                             "office_label": "Bhubaneswar Municipal Corporation", "lane": "normal", "fee_paise": 3000,
+                             "sla_days": 15, "documents": {}, "filed_by": "CITIZEN"})  # an application's whole details
         certificates._issue(case, settings=settings, now=NOW)
         session.add(case)
         cases.append(case)
