@@ -33,6 +33,12 @@ WORKING_SLOTS = (
 CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service")
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
+FEE_KEY = "_fee"  # in certificate_answers: the fee the chosen option sets, where the service's fee comes from a choice
+
+
+def reply(service: dict, name: str) -> str:
+    """The form's reply, or this service's own words for it (its catalog entry's `replies`)."""
+    return (service.get("replies") or {}).get(name, name)
 
 
 def carries_media(tracker: Tracker) -> bool:
@@ -196,10 +202,11 @@ class ValidateCertificateForm(CountingFormValidation):
         if not result.ok:
             bounds = {"min": field.get("min"), "max": field.get("max")}  # said by the number's message
             return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}", **bounds)
+        fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
         return {
             "certificate_answer": None,
             "validation_failures": 0,
-            "certificate_answers": {**(tracker.get_slot("certificate_answers") or {}), field["name"]: text},
+            "certificate_answers": {**(tracker.get_slot("certificate_answers") or {}), field["name"]: text, **fee},
             "certificate_labels": {**(tracker.get_slot("certificate_labels") or {}), field["name"]: result.value["label"]},
         }
 
@@ -358,7 +365,7 @@ class ActionAskCertificateConfirmed(_WithService):
         word = lambda key: locales.render(key, language, channel_of(tracker))["text"]  # noqa: E731
         lines = "\n".join(f"{word('cert_label.' + f['name'])}: {labels.get(f['name'], '')}" for f in service["fields"])
         dispatcher.utter_message(
-            response="utter_certificate_summary", certificate_key=f"certificate.{service['code']}", answers=lines
+            response=reply(service, "utter_certificate_summary"), certificate_key=f"certificate.{service['code']}", answers=lines
         )
         if tracker.get_slot("certificate_agent"):
             dispatcher.utter_message(
@@ -368,11 +375,12 @@ class ActionAskCertificateConfirmed(_WithService):
             )
         tatkal = bool(tracker.get_slot("certificate_tatkal"))
         fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
+        fee = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY, fee)
         days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
         if fee:
-            dispatcher.utter_message(response="utter_certificate_fee", fee=rupees(fee), days=days)
+            dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), days=days)
         else:
-            dispatcher.utter_message(response="utter_certificate_fee_free", days=days)
+            dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), days=days)
         documents = tracker.get_slot("certificate_documents") or {}
         to_bring = [word(d["key"]) for d in service["documents"] if documents.get(d["code"], "later") == "later"]
         if to_bring:
@@ -394,7 +402,7 @@ class ActionSubmitCertificate(_WithService):
         application = {
             "certificate_type": code,
             "documents": documents,
-            "answers": {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k != SERVICE_KEY},
+            "answers": {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if not k.startswith("_")},
             "tatkal": bool(tracker.get_slot("certificate_tatkal")),
             "citizen_phone": tracker.sender_id,
             "language": language_of(tracker),
@@ -422,10 +430,10 @@ class ActionSubmitCertificate(_WithService):
         if not result.ok:
             dispatcher.utter_message(response="utter_certificate_refused")
             return cleared
-        filed = result.value
+        filed, service = result.value, await _service(self.client, tracker) or {}
         if filed.get("payment_url"):
             dispatcher.utter_message(
-                response="utter_certificate_filed_pay",
+                response=reply(service, "utter_certificate_filed_pay"),
                 reference=filed["reference"],
                 certificate_key=f"certificate.{code}",
                 fee=rupees(filed["fee_rupees"]),
@@ -434,7 +442,7 @@ class ActionSubmitCertificate(_WithService):
             )
         else:
             dispatcher.utter_message(
-                response="utter_certificate_filed",
+                response=reply(service, "utter_certificate_filed"),
                 reference=filed["reference"],
                 certificate_key=f"certificate.{code}",
                 office=filed["office_label"],

@@ -88,6 +88,8 @@ class WorkflowDef(BaseModel):
     department: str | None = None
     # What the data cannot say, by name (backend/services/hooks/): queue order, operator dispatch...
     hooks: str = "general"
+    # Its services end in a signed document (a certificate, a licence): the catalog requires its words.
+    issues_document: bool = False
     states: dict[str, StateDef]
     actions: list[ActionDef]
 

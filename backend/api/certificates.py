@@ -36,6 +36,7 @@ from backend.db import get_session_factory
 from backend.services import certificate_signing, certificates, turn_grants
 from backend.services.access import works_at
 from backend.services.cases import find_case
+from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowError
 from common.channels import TWILIO_SMS
 from common.languages import LANGUAGE_PATTERN
@@ -73,7 +74,18 @@ def _service(settings, workflows, code: str):  # noqa: ANN001, ANN202
 def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
     return [
         d.model_dump(
-            include={"code", "number", "fee_rupees", "tatkal_fee_rupees", "sla_days", "tatkal_sla_days", "fields", "documents"}
+            include={
+                "code",
+                "number",
+                "fee_rupees",
+                "tatkal_fee_rupees",
+                "sla_days",
+                "tatkal_sla_days",
+                "fields",
+                "documents",
+                "fee_from",
+                "replies",
+            }  # fmt: skip
         )
         for d in certificates.definitions(settings, workflows).values()
     ]
@@ -123,7 +135,8 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
     )
     if answer is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
-    return AnswerOut(value=answer.value, label=answer.label)
+    fee = definition.fee_for({field: answer.value}) if field == definition.fee_from else None
+    return AnswerOut(value=answer.value, label=answer.label, fee_rupees=fee)
 
 
 @router.post("/answers/{kind}", response_model=AnswerOut)
@@ -173,11 +186,13 @@ def apply(
     citizen_phone = indian_mobile(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
     if not citizen_phone:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
+    workflow = workflows[definition.workflow]
+    hooks = hooks_for(workflow)
     try:
         case, created, link = certificates.apply(
             session,
             settings=settings,
-            workflow=workflows[definition.workflow],
+            workflow=workflow,
             definition=definition,
             answers=body.answers,
             documents=body.documents,
@@ -189,6 +204,7 @@ def apply(
             actor_id=actor.actor_id,
             idempotency_key=idempotency_key,
             now=now,
+            submit=lambda filed: hooks.submit(filed, workflow=workflow, settings=settings, now=now),
         )
     except WorkflowError as exc:
         session.rollback()

@@ -306,6 +306,7 @@ class AnswerIn(BaseModel):
 class AnswerOut(BaseModel):
     value: str | int | dict
     label: str = ""
+    fee_rupees: int | None = None  # the answer to a service's fee_from choice: what it will cost
 
 
 class PaymentLinkIn(BaseModel):
@@ -357,6 +358,8 @@ class CertificateServiceOut(BaseModel):
     tatkal_sla_days: int | None
     fields: list[CertificateFieldOut]
     documents: list[dict[str, str]]
+    fee_from: str | None = None  # the choice whose answer sets the fee (its check returns the fee)
+    replies: dict[str, str] = {}  # the form's replies this service words its own way
 
 
 class CertificateIn(BaseModel):

@@ -17,6 +17,7 @@ from backend.services import desludging, places
 from backend.services.access import may_hold
 from backend.services.grievance import load_categories
 from backend.workflow import WorkflowDef
+from common.places import parse_ward_code
 
 
 def _name(names: dict[str, str], language: str) -> str:
@@ -29,6 +30,13 @@ def place(case: Case, words: Words, masterdata_dir: Path) -> str:
         town = _name(places.ulb_names(masterdata_dir).get(case.ulb, {"en": case.ulb}), words.language)
         return words("case.ward", number=case.ward_number, ulb=town)
     details = case.details or {}
+    # a catalog service's place answer (a ward or a village), where the work is done or the applicant lives
+    answered = next((v for v in (details.get("answers") or {}).values() if isinstance(v, dict) and v.get("kind")), None)
+    if answered and answered["kind"] == "ward" and (ward := parse_ward_code(str(answered.get("ward", "")))):
+        town = _name(places.ulb_names(masterdata_dir).get(ward[0], {"en": ward[0]}), words.language)
+        return words("case.ward", number=ward[1], ulb=town)
+    if answered and answered["kind"] == "village":
+        return f"{answered['village']}, {answered.get('gram_panchayat', '')}".strip(", ")
     if details.get("office_label"):
         return details["office_label"]
     if details.get("village"):
@@ -126,11 +134,12 @@ def facts(case: Case, words: Words, masterdata_dir: Path, personal: bool) -> lis
         if disposal:
             plant = desludging.plant_name(masterdata_dir, disposal["plant"], lang) or disposal["plant"]
             rows.append((words.label("state", "DISPOSED"), words("case.disposal", litres=disposal["volume_litres"], plant=plant)))
-    elif case.service == "certificate":
-        kind = details.get("certificate_type", "")
-        rows.append((words("service.certificate"), _catalog_words(f"certificate.{kind}", lang) or kind))
-        lane = "case.lane_tatkal" if details.get("lane") == "tatkal" else "case.lane_normal"
-        rows.append((words("case.lane"), words(lane)))
+    elif details.get("certificate_type"):  # a catalog service's application or booking
+        kind = details["certificate_type"]
+        rows.append((words("case.service"), _catalog_words(f"certificate.{kind}", lang) or kind))
+        if details.get("lane") == "tatkal" or case.service == "certificate":
+            lane = "case.lane_tatkal" if details.get("lane") == "tatkal" else "case.lane_normal"
+            rows.append((words("case.lane"), words(lane)))
         if personal:
             for name, label in (details.get("labels") or {}).items():
                 rows.append((_catalog_words(f"cert_label.{name}", lang) or name, str(label)))

@@ -34,7 +34,6 @@ from common.signatures import same_secret
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SIGNIN_COOKIE = "sathi_console_signin"  # the sign-in forms' CSRF token, before there is a session
-OPERATOR_ACTIONS = operator_dispatch.OPERATOR_ACTIONS
 QUEUE_ACTIONS = ("VERIFY", "APPROVE")  # the queue page's own buttons; the rest are on the case page
 NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE")
 RETURN_PAGES = {"case": None, "queue": "/console/queue", "operator": "/console/operator"}
@@ -601,20 +600,24 @@ def operator_page(
     now: NowDep,
     done: str = "",
 ) -> HTMLResponse:
-    workflow = workflows["desludging"]
-    open_states = [s for s in workflow.states if workflow.states[s].holder == "operator"]
+    # every service an operator serves: the workflows whose steps wait on an operator
+    open_states = {
+        name: [s for s in workflow.states if workflow.states[s].holder == "operator"] for name, workflow in workflows.items()
+    }
+    served = {name: states for name, states in open_states.items() if states}
     cases = session.scalars(
         select(Case)
         .where(
-            Case.service == "desludging",
+            Case.service.in_(served),
             Case.assignee_id == reader.person.id,
-            Case.state.in_(open_states),
+            Case.state.in_({state for states in served.values() for state in states}),
         )
         .order_by(Case.id)
         .limit(100)
     ).all()
     jobs = []
     for case in cases:
+        workflow = workflows[case.service]
         personal = access.sees_personal_data(reader.actor, case, workflow)
         facts = [
             (reader.words("case.place"), case_view.place(case, reader.words, settings.masterdata_dir)),
@@ -626,10 +629,13 @@ def operator_page(
             {
                 "case": case,
                 "facts": facts,
-                "actions": _action_forms(session, case, reader, workflow, settings, only=OPERATOR_ACTIONS),
+                "actions": _action_forms(
+                    session, case, reader, workflow, settings, only=operator_dispatch.operator_actions(workflow)
+                ),
             }
         )
-    message = reader.words("done", action=reader.words.label("action", done)) if done in OPERATOR_ACTIONS else None
+    operator_steps = {a for w in workflows.values() for a in operator_dispatch.operator_actions(w)}
+    message = reader.words("done", action=reader.words.label("action", done)) if done in operator_steps else None
     return _show(request, "operator.html", reader, jobs=jobs, message=message, message_kind="ok")
 
 

@@ -31,6 +31,7 @@ class DefinitionError(Exception):
 class Option(BaseModel, extra="forbid"):
     code: str = Field(pattern=r"^[a-z0-9_]+$")
     words: list[str] = []
+    fee_rupees: int | None = Field(default=None, ge=0)  # where the service's fee comes from this choice (fee_from)
 
 
 class FieldDef(BaseModel, extra="forbid"):
@@ -60,7 +61,8 @@ class DocumentDef(BaseModel, extra="forbid"):
 
 
 class ProcessedAt(BaseModel, extra="forbid"):
-    rural: Literal["block", "district"]
+    # ulb for a village: the town that serves it (its operators come out to the gram panchayats)
+    rural: Literal["block", "district", "ulb"]
     urban: Literal["ulb", "district"]
 
 
@@ -70,7 +72,9 @@ class ServiceDef(BaseModel, extra="forbid"):
     words: list[str] = []
     reference_prefix: str = Field(pattern=r"^[A-Z]{3}$")
     workflow: str
+    department: str | None = None  # who serves it, when not the workflow's (supervisors, ratings)
     fee_rupees: int = Field(ge=0)
+    fee_from: str | None = None  # a choice field whose options each carry their fee (a 5,000 or 10,000 litre tanker)
     tatkal_fee_rupees: int | None = Field(default=None, ge=0)
     sla_days: int = Field(ge=1)
     tatkal_sla_days: int | None = Field(default=None, ge=1)
@@ -78,6 +82,9 @@ class ServiceDef(BaseModel, extra="forbid"):
     fields: list[FieldDef]
     documents: list[DocumentDef] = []
     asked_as: dict[str, list[str]] = {}  # form of writing -> how citizens ask for it (NLU examples)
+    # The form's replies this service words its own way: the general reply -> this service's key
+    # ("your application goes to the office" is not what a tanker booking hears).
+    replies: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> "ServiceDef":
@@ -90,6 +97,14 @@ class ServiceDef(BaseModel, extra="forbid"):
             raise ValueError("tatkal_fee_rupees and tatkal_sla_days go together")
         if self.tatkal_sla_days is not None and self.tatkal_sla_days >= self.sla_days:
             raise ValueError("Tatkal must be faster than the normal lane")
+        if self.fee_from is not None:
+            chosen = next((f for f in self.fields if f.name == self.fee_from), None)
+            if chosen is None or chosen.type != "choice":
+                raise ValueError(f"fee_from: {self.fee_from!r} is not a choice field of this service")
+            if any(o.fee_rupees is None for o in chosen.options):
+                raise ValueError(f"fee_from: every option of {self.fee_from} needs its fee_rupees")
+        elif any(o.fee_rupees is not None for f in self.fields for o in f.options):
+            raise ValueError("an option has fee_rupees but the service has no fee_from")
         unknown = sorted(set(self.asked_as) - set(FORMS_OF_WRITING))
         if unknown:
             raise ValueError(f"asked_as: {unknown} is not a form of writing (one of {list(FORMS_OF_WRITING)})")
@@ -102,11 +117,19 @@ class ServiceDef(BaseModel, extra="forbid"):
     def field(self, name: str) -> FieldDef:
         return next(f for f in self.fields if f.name == name)
 
-    def locale_keys(self) -> list[str]:
+    def fee_for(self, answers: Mapping[str, Any], *, tatkal: bool = False) -> int:
+        """In rupees: the chosen option's where the fee comes from a choice, else the lane's."""
+        if self.fee_from is not None:
+            option = next(o for o in self.field(self.fee_from).options if o.code == answers[self.fee_from])
+            return option.fee_rupees or 0
+        return self.tatkal_fee_rupees if tatkal and self.tatkal_fee_rupees is not None else self.fee_rupees
+
+    def locale_keys(self, *, issues_document: bool = True) -> list[str]:
         keys = [
             f"certificate.{self.code}",
             f"service_menu.{self.code}",
-            f"certificate_pdf.{self.code}",
+            *([f"certificate_pdf.{self.code}"] if issues_document else []),
+            *self.replies.values(),
             *(f.prompt for f in self.fields),
             *(f"cert_label.{f.name}" for f in self.fields),
             *(d.key for d in self.documents),
@@ -115,7 +138,8 @@ class ServiceDef(BaseModel, extra="forbid"):
         return keys
 
 
-def load_definition(path: Path, workflows: set[str]) -> ServiceDef:
+def load_definition(path: Path, workflows: set[str], documented: frozenset[str] = frozenset()) -> ServiceDef:
+    """`documented`: the workflows that end in a signed document (its words are required)."""
     try:
         definition = ServiceDef.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (ValidationError, yaml.YAMLError, ValueError) as exc:
@@ -125,15 +149,18 @@ def load_definition(path: Path, workflows: set[str]) -> ServiceDef:
     if definition.workflow not in workflows:
         raise DefinitionError(f"{path.name}: no workflow {definition.workflow!r} (known: {sorted(workflows)})")
     for language in locales.LANGUAGES:
-        missing = [k for k in definition.locale_keys() if k not in locales.load_catalog(language)]
+        keys = definition.locale_keys(issues_document=definition.workflow in documented)
+        missing = [k for k in keys if k not in locales.load_catalog(language)]
         if missing:
             raise DefinitionError(f"{path.name}: locales/{language}.yml has no text for {', '.join(missing)}")
     return definition
 
 
 @lru_cache
-def load_definitions(directory: Path, workflows: frozenset[str]) -> dict[str, ServiceDef]:
-    definitions = [load_definition(p, set(workflows)) for p in sorted(directory.glob("*.yml"))]
+def load_definitions(
+    directory: Path, workflows: frozenset[str], documented: frozenset[str] = frozenset()
+) -> dict[str, ServiceDef]:
+    definitions = [load_definition(p, set(workflows), documented) for p in sorted(directory.glob("*.yml"))]
     numbers = [d.number for d in definitions]
     if len(set(numbers)) != len(numbers):
         raise DefinitionError(f"{directory.name}: two services share a list number ({sorted(numbers)})")
@@ -177,6 +204,7 @@ class Application(BaseModel, extra="forbid"):
     sla_days: int = Field(ge=1)
     documents: dict[str, str | dict[str, Any]]  # a WhatsApp URL or "to_bring", then the file kept or its error
     filed_by: str
+    ulb: str | None = None  # the town whose operators serve a visit
     queued_at: str | None = None
     due_on: str | None = None
     paid: bool | None = None
@@ -184,6 +212,10 @@ class Application(BaseModel, extra="forbid"):
     out_of_order: list[dict[str, str]] | None = None
     corrections: int | None = None
     department: str | None = None  # areas (migration 0008)
+    # a visit, once an operator has it: who declined it, and the citizen's rating
+    declined_by: list[str] | None = None
+    rating: int | None = None
+    comment: str | None = None
 
     @classmethod
     def checked(cls, definition: "ServiceDef", details: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -64,7 +65,8 @@ class NothingToCorrect(WorkflowError):
 
 
 def definitions(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceDef]:
-    return load_definitions(settings.catalog_dir, frozenset(workflows))
+    documented = frozenset(name for name, workflow in workflows.items() if workflow.issues_document)
+    return load_definitions(settings.catalog_dir, frozenset(workflows), documented)
 
 
 def match_service(defs: dict[str, ServiceDef], text: str) -> ServiceDef | None:
@@ -166,8 +168,11 @@ def apply(
     actor_id: str,
     idempotency_key: str | None,
     now: datetime,
+    submit: Callable[[Case], None] | None = None,
 ) -> tuple[Case, bool, payments.Link | None]:
-    """Files an application from the citizen's own answers, each checked again here."""
+    """Files an application from the citizen's own answers, each checked again here. With a fee
+    it waits for payment; without, `submit` sends it on (its workflow's hooks: the office's
+    queue, or an operator), by default into the office's queue."""
     earlier = earlier_filing(session, idempotency_key)
     if earlier is not None:
         return earlier, False, None
@@ -177,7 +182,7 @@ def apply(
         raise InvalidApplication("tatkal", "no_tatkal")
     place = next(values[f.name] for f in definition.fields if f.type == "place")
     office, office_label = office_for(definition, place, settings.masterdata_dir, language)
-    fee = (definition.tatkal_fee_rupees if tatkal and definition.tatkal_fee_rupees is not None else definition.fee_rupees) * 100
+    fee = definition.fee_for(values, tatkal=tatkal) * 100
     known_documents = {d.code for d in definition.documents}
     case = Case(
         reference=next_reference(session, prefix=definition.reference_prefix, year=now.astimezone(zone).year),
@@ -198,6 +203,9 @@ def apply(
                 "labels": labels,
                 "office": office,
                 "office_label": office_label,
+                # a town's office: the town is the case's area (its supervisors, a visit's operators)
+                **({"ulb": place["ulb"]} if office.startswith("ULB-") else {}),
+                **({"department": d} if (d := definition.department or workflow.department) else {}),
                 "lane": "tatkal" if tatkal else "normal",
                 "fee_paise": fee,
                 "sla_days": definition.tatkal_sla_days if tatkal else definition.sla_days,
@@ -215,9 +223,9 @@ def apply(
         apply_action(workflow=workflow, case=case, action="REQUEST_PAYMENT", actor_role="SYSTEM", actor_id="billing", now=now)
         link = payments.create_link(session, settings=settings, case=case, amount_paise=fee, now=now)
     else:
-        _queue(case, workflow=workflow, action="SUBMIT", now=now)
+        (submit or (lambda filed: _queue(filed, workflow=workflow, action="SUBMIT", now=now)))(case)
     session.flush()
-    logger.info("certificate %s (%s) filed for %s at %s", case.reference, definition.code, mask_phone(phone), office)
+    logger.info("application %s (%s) filed for %s at %s", case.reference, definition.code, mask_phone(phone), office)
     return case, True, link
 
 
@@ -314,6 +322,11 @@ def _queue(
     )
 
 
+def submit(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
+    """Nothing to pay: into the office's queue."""
+    _queue(case, workflow=workflow, action="SUBMIT", now=now)
+
+
 def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
     if case.state == "PENDING_PAYMENT":
         _queue(case, workflow=workflow, action="PAY", now=now)
@@ -370,8 +383,7 @@ def act(
                 "at": now.isoformat(),
             }
             _store(case, out_of_order=[*case.details.get("out_of_order", []), skipped])
-    # Notices name the service ("your trade licence ... is issued"), in the citizen's language.
-    variables: dict[str, str] = {"certificate_key": f"certificate.{case.details['certificate_type']}"}
+    variables: dict[str, str] = {}
     media = None
     if action == "APPROVE":
         media = _issue(case, settings=settings, now=now)

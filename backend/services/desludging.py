@@ -48,6 +48,7 @@ class Operator:
     vehicle: str
     capacity_litres: int
     contact: Contact
+    serves: tuple[str, ...]  # desludging, or catalog services served at the door (water_tanker)
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,19 @@ class MasterData:
 @lru_cache
 def load_masterdata(masterdata_dir: Path) -> MasterData:
     raw = yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))
+    operators = yaml.safe_load((masterdata_dir / "operators.yml").read_text(encoding="utf-8"))["operators"]
     return MasterData(
         plants=tuple(Plant(p["code"], p["ulb"], p["name"]) for p in raw["treatment_plants"]),
         operators=tuple(
-            Operator(o["id"], o["ulb"], o["vehicle"], int(o["capacity_litres"]), Contact(o["phone"], o["channel"], o["language"]))
-            for o in raw["operators"]
+            Operator(
+                o["id"],
+                o["ulb"],
+                o["vehicle"],
+                int(o["capacity_litres"]),
+                Contact(o["phone"], o["channel"], o["language"]),
+                tuple(o["serves"]),
+            )  # fmt: skip
+            for o in operators
         ),
         tariff=raw["tariff"],
     )
@@ -191,19 +200,26 @@ def file_request(
         apply_action(workflow=workflow, case=case, action="REQUEST_PAYMENT", actor_role="SYSTEM", actor_id="billing", now=now)
         link = payments.create_link(session, settings=settings, case=case, amount_paise=fee, now=now)
     else:
-        apply_action(workflow=workflow, case=case, action="SUBMIT", actor_role="SYSTEM", actor_id="billing", now=now)
-        assign_operator(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
+        submit(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
     session.flush()
     logger.info("desludging %s filed for %s (%s, fee %s paise)", case.reference, mask_phone(request.citizen_phone), ulb, fee)
     return case, True, link
 
 
+def service_of(case: Case) -> str:
+    """The service a case is for: a catalog service's code (served through a shared workflow), or its own workflow's."""
+    return str(case.details.get("certificate_type") or case.service)
+
+
 def assign_operator(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime) -> Operator | None:
-    """The serving ULB's operator whose vehicle holds the tank in fewest trips, skipping any who
-    declined this request; none free leaves it for the supervisor."""
-    declined = set(case.details.get("declined_by", []))
+    """The serving ULB's operator of this service whose vehicle holds the tank in fewest trips,
+    skipping any who declined this request; none free leaves it for the supervisor."""
+    declined = set(case.details.get("declined_by") or [])
+    service = service_of(case)
     candidates = [
-        o for o in load_masterdata(masterdata_dir).operators if o.ulb == case.details.get("ulb") and o.id not in declined
+        o
+        for o in load_masterdata(masterdata_dir).operators
+        if o.ulb == case.details.get("ulb") and service in o.serves and o.id not in declined
     ]
     if not candidates:
         return None
@@ -220,6 +236,12 @@ def assign_operator(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, 
         assignee=operator.contact,
     )
     return operator
+
+
+def submit(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime) -> None:
+    """Nothing to pay: the request goes straight to an operator."""
+    apply_action(workflow=workflow, case=case, action="SUBMIT", actor_role="SYSTEM", actor_id="billing", now=now)
+    assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
 
 
 def paid(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime) -> None:
@@ -260,7 +282,7 @@ def operator_step(
     apply_action(workflow=workflow, case=case, action=action, actor_role=role, actor_id=operator_id, now=now, reason=reason)
     audit.record(session, actor=actor, action="case.act", now=now, case=case, detail={"action": action, "role": role})
     if action == "DECLINE":
-        details["declined_by"] = [*details.get("declined_by", []), operator_id]
+        details["declined_by"] = [*(details.get("declined_by") or []), operator_id]
         case.details = details
         assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
         return

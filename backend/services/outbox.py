@@ -435,6 +435,8 @@ def notify_transition(transition: Transition) -> None:
             "state_key": f"case_state.{service}.{action.to}",
             "category_key": f"{service}_category.{case.details['category']}" if case.details.get("category") else "",
             "ward": case.details.get("ward", ""),
+            # a catalog service's notices name it ("your trade licence ... is issued", "your water tanker booking")
+            "certificate_key": f"certificate.{case.details['certificate_type']}" if case.details.get("certificate_type") else "",
             "due": case.sla_due_at.astimezone(local_zone()).strftime("%d-%m-%Y") if case.sla_due_at else "",
             **transition.variables,  # the caller's own values win (a service's promise over a step's SLA)
         }

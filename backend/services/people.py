@@ -52,7 +52,7 @@ def roster(masterdata_dir: Path) -> Iterator[tuple[dict, list[dict]]]:
                     }
                 ],
             )
-    for item in _read(masterdata_dir / "desludging.yml").get("operators", []):
+    for item in _read(masterdata_dir / "operators.yml").get("operators", []):
         yield item, [{"role": "OPERATOR", "ulb": item["ulb"]}]
     for item in _read(masterdata_dir / "field_agents.yml").get("field_agents", []):
         yield {"channel": "sms", "language": "or", **item}, [{"role": "FIELD_AGENT", "gram_panchayat": item["gram_panchayat"]}]

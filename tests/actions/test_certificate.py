@@ -43,14 +43,15 @@ async def test_the_menu_is_the_catalog_in_its_order(backend, dispatcher):
     [menu] = dispatcher.messages
     assert menu["response"] == "utter_ask_certificate_type"
     assert menu["menu"].splitlines() == ["1. Income certificate", "2. Caste certificate", "3. Residence certificate",
-                                         "4. Birth certificate", "5. Trade licence (shop, eatery, workshop)"]
+                                         "4. Birth certificate", "5. Trade licence (shop, eatery, workshop)",
+                                         "6. Water tanker (delivered to your door)"]
     dispatcher.messages.clear()
     await ActionAskCertificateType(client=backend).run(dispatcher, _tracker({}, channel="twilio_voice"), DOMAIN)
-    assert [(m["response"], m.get("number")) for m in dispatcher.messages][-2:] == [("service_menu.birth", 4),
-                                                                                  ("service_menu.trade_licence", 5)]
+    assert [(m["response"], m.get("number")) for m in dispatcher.messages][-2:] == [("service_menu.trade_licence", 5),
+                                                                                  ("service_menu.water_tanker", 6)]
     dispatcher.messages.clear()
     refused = await ValidateCertificateForm(client=backend).validate_certificate_type("passport", dispatcher, make_tracker({}), DOMAIN)
-    assert refused["certificate_type"] is None and dispatcher.messages[0]["last"] == 5
+    assert refused["certificate_type"] is None and dispatcher.messages[0]["last"] == 6
 
 
 async def test_a_wrong_answer_is_asked_again_by_its_type(backend, dispatcher):

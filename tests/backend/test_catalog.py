@@ -15,16 +15,22 @@ from backend.settings import REPO_ROOT
 from scripts import catalog_nlu
 
 CATALOG = REPO_ROOT / "catalog"
-WORKFLOWS = frozenset({"certificate", "grievance", "desludging"})
+WORKFLOWS = frozenset({"certificate", "grievance", "desludging", "visit"})
+DOCUMENTED = frozenset({"certificate"})  # the workflows that end in a signed document
 
 
 def test_every_shipped_service_loads_in_menu_order(client):
-    services = load_definitions(CATALOG, WORKFLOWS)
-    assert list(services) == ["income", "caste", "residence", "birth", "trade_licence"]
-    assert [s.reference_prefix for s in services.values()] == ["CRT", "CRT", "CRT", "CRT", "TRL"]
+    services = load_definitions(CATALOG, WORKFLOWS, DOCUMENTED)
+    assert list(services) == ["income", "caste", "residence", "birth", "trade_licence", "water_tanker"]
+    assert [s.reference_prefix for s in services.values()] == ["CRT", "CRT", "CRT", "CRT", "TRL", "WTR"]
     listed = client.get("/api/v1/certificates/services").json()
     assert [(s["code"], s["number"]) for s in listed] == [(c, n) for n, c in enumerate(services, start=1)]
     assert listed[0]["tatkal_fee_rupees"] == 100 and listed[3]["fee_rupees"] == 0 and listed[4]["fee_rupees"] == 500
+    tanker = listed[5]
+    assert tanker["fee_from"] == "tanker_size" and tanker["replies"]["utter_certificate_filed"] == "visit_reply.filed"
+    # the size chosen sets the fee, said when it is answered
+    answered = client.post("/api/v1/certificates/services/water_tanker/answers/tanker_size", json={"q": "2", "language": "hi"})
+    assert answered.json() == {"value": "l10000", "label": "10,000 लीटर", "fee_rupees": 900}
 
 
 PLACE = {"name": "place", "type": "place", "prompt": "cert_ask.place"}
@@ -51,6 +57,9 @@ PLACE = {"name": "place", "type": "place", "prompt": "cert_ask.place"}
         ({"number": 12}, "number"),
         ({"asked_as": {"fr": ["je voudrais un certificat"]}}, "['fr'] is not a form of writing"),
         ({"surprise": True}, "surprise"),
+        ({"fee_from": "purpose"}, "every option of purpose needs its fee_rupees"),
+        ({"fee_from": "annual_income"}, "fee_from: 'annual_income' is not a choice field"),
+        ({"replies": {"utter_certificate_filed": "visit_reply.no_such_words"}}, "has no text for visit_reply.no_such_words"),
     ],
 )
 def test_a_broken_definition_is_refused_naming_the_file_and_the_mistake(tmp_path, change, message):
@@ -74,7 +83,13 @@ def test_a_new_service_without_its_menu_words_is_refused(tmp_path):
     path = tmp_path / "fire_noc.yml"
     path.write_text(yaml.safe_dump({**good, "code": "fire_noc"}, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DefinitionError, match="fire_noc.yml: locales/en.yml has no text for certificate.fire_noc, service_menu.fire_noc, certificate_pdf.fire_noc"):
-        load_definition(path, {"certificate"})
+        load_definition(path, {"certificate"}, DOCUMENTED)
+    # a service that ends in no document (a visit) needs no document's words
+    tanker = yaml.safe_load((CATALOG / "water_tanker.yml").read_text(encoding="utf-8"))
+    path = tmp_path / "sewer_jetting.yml"
+    path.write_text(yaml.safe_dump({**tanker, "code": "sewer_jetting"}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="no text for certificate.sewer_jetting, service_menu.sewer_jetting$"):
+        load_definition(path, {"visit"}, DOCUMENTED)
 
 
 def test_two_services_on_one_menu_number_are_refused(tmp_path):
@@ -108,7 +123,8 @@ def test_every_workflow_names_hooks_that_exist():
     workflows = load_workflows(REPO_ROOT / "backend" / "workflows")
     hooks.check(workflows)
     assert {w.service: w.hooks for w in workflows.values()} == {
-        "certificate": "office_queue", "desludging": "operator_dispatch", "grievance": "citizen_verdict"}
+        "certificate": "office_queue", "desludging": "operator_dispatch", "grievance": "citizen_verdict",
+        "visit": "operator_dispatch"}
     with pytest.raises(hooks.UnknownHooks, match="workflow grievance: no hooks 'teleport'"):
         hooks.hooks_for(workflows["grievance"].model_copy(update={"hooks": "teleport"}))
 
@@ -130,7 +146,7 @@ def test_an_applications_details_are_typed_by_its_service():
 
     from backend.services.catalog import Application, answers_model
 
-    licence = load_definitions(CATALOG, WORKFLOWS)["trade_licence"]
+    licence = load_definitions(CATALOG, WORKFLOWS, DOCUMENTED)["trade_licence"]
     answers = {"applicant_name": "Ramesh Sahu", "business_name": "Sahu Store", "trade": "shop",
                "place": {"ward": 22, "ulb": "CMC"}, "premises_area": 250}  # fmt: skip
     details = {"certificate_type": "trade_licence", "answers": answers, "labels": {}, "office": "ULB-CMC",

@@ -11,6 +11,7 @@ from backend.api.twilio_sandbox import SAMPLE_PHOTO
 from backend.models import AuditEntry, Case, SignInCode
 from backend.services import certificates, desludging, grievance
 from backend.services.catalog import load_definitions
+from backend.services.hooks import hooks_for
 from backend.workflow import load_workflows
 from tests.console.conftest import CODE, Backend, now
 
@@ -263,6 +264,44 @@ def test_an_operator_accepts_a_job_and_records_the_disposal(page: Page, backend:
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert (case.state, case.details["disposal"]["plant"], case.details["disposal"]["volume_litres"]) == (
             "DISPOSED", "BMC-FSTP-DARUTHENG", 1900)
+
+
+def file_water_tanker(backend: Backend) -> tuple[str, tuple[str, str]]:
+    """A tanker booked and paid: given to a tanker operator of the town. -> (reference, that operator)."""
+    workflows = _workflows(backend)
+    answers = {"booking_name": "Sabitri Behera", "tanker_size": "1", "delivery_place": "ward 12",
+               "landmark": "Behind the Ram temple"}  # fmt: skip
+    with backend.session() as session:
+        case, _, _ = certificates.apply(
+            session, settings=backend.settings, workflow=workflows["visit"],
+            definition=certificates.definitions(backend.settings, workflows)["water_tanker"], answers=answers, documents={},
+            tatkal=False, phone=f"whatsapp:{CITIZEN}", language="en", channel="twilio_whatsapp", actor_role="CITIZEN",
+            actor_id=CITIZEN, idempotency_key=None, now=now(),
+        )
+        hooks_for(workflows["visit"]).paid(case, workflow=workflows["visit"], settings=backend.settings, now=now())
+        session.commit()
+        operator = next(o for o in desludging.load_masterdata(backend.settings.masterdata_dir).operators if o.id == case.assignee_id)
+        return case.reference, (operator.contact.phone, operator.contact.channel)
+
+
+def test_a_tanker_operator_accepts_and_delivers_a_booking(page: Page, backend: Backend):
+    reference, operator = file_water_tanker(backend)
+    sign_in(page, backend, operator)
+    page.goto(f"{backend.url}/console/language/en?next=/console/operator")
+    job = page.locator(f"li[data-reference='{reference}']")
+    expect(job).to_contain_text("Waiting for the operator")
+    expect(job).to_contain_text("water tanker")  # the service's own name
+    expect(job).to_contain_text("Ward 12, Bhubaneswar")  # where the water goes, not the office
+    expect(job).to_contain_text("Behind the Ram temple")
+    every_control_is_labelled(page)
+    expect(job.locator("form[data-action=DISPOSE]")).to_have_count(0)  # a desludging step, not a tanker's
+    job.get_by_role("button", name="Accept the job").click()
+    expect(page.get_by_role("status")).to_have_text("Done: Accept the job.")
+    job.get_by_role("button", name="Mark delivered").click()
+    expect(page.get_by_role("status")).to_have_text("Done: Mark delivered.")
+    expect(page.get_by_text("No jobs for you now.")).to_be_visible()
+    with backend.session() as session:
+        assert session.scalar(select(Case.state).where(Case.reference == reference)) == "DELIVERED"
 
 
 def file_birth_certificate(backend: Backend, child: str) -> str:

@@ -44,7 +44,7 @@ def test_trade_licence_from_the_menu_by_sms_in_english(stack, twilio):
     phone = twilio.text("sms", "+919437300012")
     menu = phone.say("apply certificate")[0]
     assert "5. Trade licence" in menu and "1. Income certificate" in menu
-    assert "number from 1 to 5" in phone.say("passport")[0]
+    assert "number from 1 to 6" in phone.say("passport")[0]
     phone.say("5")
     phone.say("Lipika Das")
     phone.say("Das Tiffin Centre")

@@ -67,6 +67,10 @@ class Hooks:
             assignee_id=act.assignee_id,
         )
 
+    def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
+        """A filed case with nothing to pay goes on."""
+        apply_action(workflow=workflow, case=case, action="SUBMIT", actor_role="SYSTEM", actor_id="billing", now=now)
+
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         """The payment webhook confirmed payment."""
         if case.state == "PENDING_PAYMENT":

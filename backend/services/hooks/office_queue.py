@@ -26,6 +26,9 @@ class OfficeQueue(Hooks):
             out_of_order_reason=act.out_of_order_reason,
         )
 
+    def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
+        certificates.submit(case, workflow=workflow, now=now)
+
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         certificates.paid(case, workflow=workflow, now=now)
 

@@ -1,6 +1,7 @@
-"""Requests served by an operator's vehicle (desludging): assignment once paid, the operator's
-steps with the disposal at a treatment plant, the vehicle and plant in the status, and the
-citizen's rating that completes the request."""
+"""Requests served by an operator's vehicle at the citizen's door (desludging, a water tanker):
+assignment once paid to an operator of the serving town who serves the service, the operator's
+steps (the workflow's OPERATOR actions; desludging's disposal names a treatment plant), the
+vehicle and plant in the status, and the citizen's rating that completes the request."""
 
 from datetime import datetime
 
@@ -13,14 +14,17 @@ from backend.services.hooks.base import Act, Hooks, Verdict
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 
-OPERATOR_ACTIONS = ("ACCEPT", "DECLINE", "DISPOSE")
+
+def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
+    """The steps an operator takes on a job (accept, decline, and the service's last step)."""
+    return tuple(a.name for a in workflow.actions if "OPERATOR" in a.roles)
 
 
 class OperatorDispatch(Hooks):
     takes_verdict = True
 
     def act(self, session: Session, act: Act) -> None:
-        if act.action not in OPERATOR_ACTIONS:
+        if act.action not in operator_actions(act.workflow):
             super().act(session, act)
             return
         desludging.operator_step(
@@ -35,6 +39,9 @@ class OperatorDispatch(Hooks):
             plant_code=act.plant_code,
             volume_litres=act.volume_litres,
         )
+
+    def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
+        desludging.submit(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
 
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         desludging.paid(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
