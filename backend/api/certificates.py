@@ -63,6 +63,11 @@ def _refused(exc: WorkflowError) -> HTTPException:
     return HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail=detail)
 
 
+def _an_application(workflows, case) -> bool:  # noqa: ANN001
+    """A case these routes serve: an application that ends in a signed document (a certificate, a licence)."""
+    return workflows[case.service].issues_document and bool(case.details.get("certificate_type"))
+
+
 def _service(settings, workflows, code: str):  # noqa: ANN001, ANN202
     definition = certificates.definitions(settings, workflows).get(code)
     if definition is None:
@@ -249,7 +254,7 @@ def correction(
 ) -> CorrectionOut:
     """What the office sent back for correction, for the applicant only (the phone in the body),
     with the service's definition for the form that follows."""
-    case = _own_returned(session, reference, turn, body.phone)
+    case = _own_returned(session, workflows, reference, turn, body.phone)
     reason = next((h.reason for h in reversed(case.history) if h.action == "SEND_BACK"), "") or ""
     code = case.details["certificate_type"]
     definition = certificates.definitions(settings, workflows).get(code)
@@ -268,13 +273,13 @@ def resubmit(
     workflows: WorkflowsDep,
     now: NowDep,
 ):  # noqa: ANN201
-    case = _own_returned(session, reference, turn, body.phone)
+    case = _own_returned(session, workflows, reference, turn, body.phone)
     definition = _service(settings, workflows, case.details["certificate_type"])
     with committed(session, _refused):
         certificates.resubmit(
             session,
             settings=settings,
-            workflow=workflows["certificate"],
+            workflow=workflows[case.service],
             definition=definition,
             case=case,
             phone=body.phone,
@@ -287,9 +292,9 @@ def resubmit(
     return case
 
 
-def _own_returned(session, reference: str, turn, phone: str):  # noqa: ANN001, ANN202
+def _own_returned(session, workflows, reference: str, turn, phone: str):  # noqa: ANN001, ANN202
     case = find_case(session, reference, phone=own_phone(turn, phone))
-    if case is None or case.service != "certificate":
+    if case is None or not _an_application(workflows, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     own_case(turn, case)
     if case.state != "RETURNED":
@@ -334,13 +339,13 @@ def act(
 ):  # noqa: ANN201
     """A step by the signed-in office staff member, as their role and office allow."""
     case = find_case(session, reference)
-    if case is None or case.service != "certificate":
+    if case is None or not _an_application(workflows, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     with committed(session, _refused):
         certificates.act(
             session,
             settings=settings,
-            workflow=workflows["certificate"],
+            workflow=workflows[case.service],
             case=case,
             action=body.action,
             actor=actor,

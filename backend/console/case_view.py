@@ -16,6 +16,7 @@ from backend.privacy import mask_phone
 from backend.services import desludging, places
 from backend.services.access import may_hold
 from backend.services.grievance import load_categories
+from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowDef
 from common.places import parse_ward_code
 
@@ -106,43 +107,16 @@ def _catalog_words(key: str, language: str) -> str | None:
         return None
 
 
-def facts(case: Case, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
+def facts(case: Case, workflow: WorkflowDef, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
+    """A catalog service's name and answers under their labels; what else its service shows comes
+    from its workflow's hooks (a complaint's category, a tank's size, a certificate's lane)."""
     details, lang = case.details or {}, words.language
-    rows: list[tuple[str, str]] = []
-    if case.service == "grievance":
-        category = details.get("category", "")
-        sub = details.get("subcategory")
-        shown = (
-            (_catalog_words(f"grievance_subcategory.{category}.{sub}", lang) if sub else None)
-            or _catalog_words(f"grievance_category.{category}", lang)
-            or category
-        )
-        rows.append((words("case.category"), shown))
-        if personal:
-            rows.append((words("case.description"), details.get("description", "")))
-    elif case.service == "desludging":
-        if personal:
-            rows.append((words("case.applicant"), details.get("applicant_name", "")))
-            address = ", ".join(str(details[k]) for k in ("landmark", "village", "pin") if details.get(k))
-            rows.append((words("case.address"), address))
-        rows.append(
-            (words("case.tank_label"), words("case.tank", litres=details.get("size_litres", ""), trips=details.get("trips", "")))
-        )
-        if details.get("preferred_date"):
-            rows.append((words("case.preferred_date"), datetime.fromisoformat(details["preferred_date"]).strftime("%d-%m-%Y")))
-        disposal = details.get("disposal")
-        if disposal:
-            plant = desludging.plant_name(masterdata_dir, disposal["plant"], lang) or disposal["plant"]
-            rows.append((words.label("state", "DISPOSED"), words("case.disposal", litres=disposal["volume_litres"], plant=plant)))
-    elif details.get("certificate_type"):  # a catalog service's application or booking
-        kind = details["certificate_type"]
-        rows.append((words("case.service"), _catalog_words(f"certificate.{kind}", lang) or kind))
-        if details.get("lane") == "tatkal" or case.service == "certificate":
-            lane = "case.lane_tatkal" if details.get("lane") == "tatkal" else "case.lane_normal"
-            rows.append((words("case.lane"), words(lane)))
-        if personal:
-            for name, label in (details.get("labels") or {}).items():
-                rows.append((_catalog_words(f"cert_label.{name}", lang) or name, str(label)))
+    kind = details.get("certificate_type")  # a catalog service's application or booking
+    rows: list[tuple[str, str]] = [(words("case.service"), _catalog_words(f"certificate.{kind}", lang) or kind)] if kind else []
+    rows += hooks_for(workflow).facts(case, words=words, masterdata_dir=masterdata_dir, personal=personal)
+    if kind and personal:
+        for name, label in (details.get("labels") or {}).items():
+            rows.append((_catalog_words(f"cert_label.{name}", lang) or name, str(label)))
     return rows
 
 
@@ -165,7 +139,9 @@ def files_of(case: Case) -> set[str]:
     return names
 
 
-def view(session: Session, case: Case, *, words: Words, masterdata_dir: Path, personal: bool, now: datetime) -> CaseView:
+def view(
+    session: Session, case: Case, *, workflow: WorkflowDef, words: Words, masterdata_dir: Path, personal: bool, now: datetime
+) -> CaseView:
     details = case.details or {}
     fee = details.get("fee_paise") or 0
     if not fee:
@@ -183,7 +159,7 @@ def view(session: Session, case: Case, *, words: Words, masterdata_dir: Path, pe
         language_name=locales.render("console.language_name", case.language)["text"],
         place=place(case, words, masterdata_dir),
         overdue=bool(case.sla_due_at and case.sla_due_at < now),
-        facts=facts(case, words, masterdata_dir, personal),
+        facts=facts(case, workflow, words, masterdata_dir, personal),
         photo=f"/console/cases/{case.reference}/files/{details['photo']}" if personal and details.get("photo") else None,
         documents=_documents(case, words) if personal else [],
         payment=payment,

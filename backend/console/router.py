@@ -25,7 +25,7 @@ from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, Person
 from backend.services import access, audit, certificates, people, signin
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
-from backend.services.hooks import Act, operator_dispatch, perform
+from backend.services.hooks import Act, hooks_for, operator_dispatch, perform
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
 from common.references import normalise_reference
@@ -294,7 +294,7 @@ class ActionForm:
 
 def _ahead_of(session: Session, case: Case) -> str | None:
     """The application ahead of this one in its office's queue, if it is not at the head."""
-    if case.service != "certificate" or case.state not in certificates.QUEUED_STATES or not case.assignee_id:
+    if case.state not in certificates.QUEUED_STATES or not case.assignee_id or not case.details.get("certificate_type"):
         return None
     head = certificates.queue(session, office=case.assignee_id, state=case.state, service=case.details["certificate_type"])
     return head[0].reference if head and head[0].id != case.id else None
@@ -314,10 +314,11 @@ def _action_forms(
     forms = []
     if ahead is False:
         ahead = _ahead_of(session, case)
+    by_hand = hooks_for(workflow).assigns_by_hand
     for action in access.allowed_actions(reader.actor, case, workflow):
         if only is not None and action.name not in only:
             continue
-        if case.service == "desludging" and action.name == "ASSIGN":
+        if action.name == "ASSIGN" and not by_hand:
             continue  # choosing an operator by hand is not offered yet: routing assigns one
         forms.append(
             ActionForm(
@@ -325,9 +326,7 @@ def _action_forms(
                 reason_required=action.reason_required,
                 asks_reason=action.reason_required or action.name not in NO_REASON_ACTIONS,
                 out_of_order=bool(ahead) and action.name in certificates.IN_ORDER_ACTIONS,
-                assignees=case_view.assignees(session, case)
-                if case.service == "grievance" and action.name in ("ASSIGN", "REASSIGN")
-                else [],
+                assignees=case_view.assignees(session, case) if by_hand and action.name in ("ASSIGN", "REASSIGN") else [],
                 plants=case_view.plants(case, reader.words, settings.masterdata_dir) if action.name == "DISPOSE" else [],
             )
         )
@@ -362,7 +361,9 @@ def _case_page(
 ) -> HTMLResponse:
     workflow = workflows[case.service]
     personal = access.sees_personal_data(reader.actor, case, workflow)
-    shown = case_view.view(session, case, words=reader.words, masterdata_dir=settings.masterdata_dir, personal=personal, now=now)
+    shown = case_view.view(
+        session, case, workflow=workflow, words=reader.words, masterdata_dir=settings.masterdata_dir, personal=personal, now=now
+    )
     return _show(
         request,
         "case.html",
@@ -558,7 +559,6 @@ def queue_page(
     done: str = "",
 ) -> HTMLResponse:
     offices = sorted({g.office for g in reader.person.grants if g.role in ("VERIFIER", "APPROVER") and g.office})
-    workflow = workflows["certificate"]
     queues = []
     for office in offices:
         items: list[dict[str, Any]] = []
@@ -577,7 +577,7 @@ def queue_page(
                         session,
                         case,
                         reader,
-                        workflow,
+                        workflows[case.service],
                         settings,
                         only=QUEUE_ACTIONS,
                         ahead=None if head == case.reference else head,
@@ -621,7 +621,7 @@ def operator_page(
         personal = access.sees_personal_data(reader.actor, case, workflow)
         facts = [
             (reader.words("case.place"), case_view.place(case, reader.words, settings.masterdata_dir)),
-            *case_view.facts(case, reader.words, settings.masterdata_dir, personal),
+            *case_view.facts(case, workflow, reader.words, settings.masterdata_dir, personal),
         ]
         if personal:
             facts.append((reader.words("case.citizen"), case.citizen_phone))

@@ -336,11 +336,10 @@ def paid(case: Case, *, workflow: WorkflowDef, now: datetime) -> None:
 def queue(session: Session, *, office: str, state: str | None = None, service: str | None = None) -> list[Case]:
     """The office's applications in the order they must be worked: the Tatkal lane first, then
     first in, first out within each lane. Each service is its own queue (a trade licence does not
-    wait behind caste certificates at the town's office); without `service`, all of them."""
+    wait behind caste certificates at the town's office); without `service`, all of them. What
+    waits in these states with an office as its holder is an office's work, whatever its workflow."""
     rows = session.scalars(
-        select(Case).where(
-            Case.service == "certificate", Case.assignee_id == office, Case.state.in_([state] if state else QUEUED_STATES)
-        )
+        select(Case).where(Case.assignee_id == office, Case.state.in_([state] if state else QUEUED_STATES))
     ).all()
     rows = [c for c in rows if service is None or c.details.get("certificate_type") == service]
     return sorted(rows, key=lambda c: (c.details.get("lane") != "tatkal", c.details.get("queued_at", ""), c.id))
@@ -441,8 +440,8 @@ def case_for_token(session: Session, settings: Settings, token: str) -> Case | N
     reference = token.rsplit(".", 1)[0]
     if not same_secret(token, download_token(settings, reference)):
         return None
-    case = session.scalar(select(Case).where(Case.reference == reference, Case.service == "certificate"))
-    return case if case is not None and case.details.get("certificate") else None
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    return case if case is not None and case.details.get("certificate") else None  # issued documents only
 
 
 @dataclass(frozen=True)
@@ -460,8 +459,8 @@ def verify(session: Session, *, settings: Settings, payload: str | None = None, 
         except certificate_signing.BadPayload:
             return Verdict("tampered")
         reference = claims["r"]
-    case = session.scalar(select(Case).where(Case.reference == (reference or "").strip().upper(), Case.service == "certificate"))
-    if case is None or not case.details.get("certificate"):
+    case = session.scalar(select(Case).where(Case.reference == (reference or "").strip().upper()))
+    if case is None or not case.details.get("certificate"):  # only an issued document has an issue
         return Verdict("unknown", reference or "")
     if payload is not None and claims != _claims(case):
         return Verdict("tampered", case.reference)  # signed by us, but not what we issued (an old key's copy?)

@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+import locales
 from backend.models import Case
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
@@ -50,8 +53,25 @@ class Verdict:
     now: datetime
 
 
+class Words(Protocol):
+    """The reader's words (the console's): a console locale key rendered in their language."""
+
+    language: str
+
+    def __call__(self, key: str, **variables: Any) -> str: ...
+
+
+def catalog_words(key: str, language: str) -> str | None:
+    """A citizen-side locale key's words (a category's, a service's), or None where there are none."""
+    try:
+        return locales.render(key, language)["text"]
+    except locales.UnknownKey:
+        return None
+
+
 class Hooks:
     takes_verdict = False  # whether the citizen closes, reopens or rates its cases
+    assigns_by_hand = True  # a supervisor may choose who holds a case (else routing alone assigns it)
 
     def act(self, session: Session, act: Act) -> None:
         act_on_case(
@@ -76,6 +96,10 @@ class Hooks:
         if case.state == "PENDING_PAYMENT":
             apply_action(workflow=workflow, case=case, action="PAY", actor_role="SYSTEM", actor_id="payments", now=now)
         case.details = {**case.details, "paid": True}
+
+    def facts(self, case: Case, *, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
+        """What a case page shows of this service beyond what every case shows (personal data only when `personal`)."""
+        return []
 
     def progress(self, case: Case, *, settings: Settings, language: str) -> dict:
         """What the status adds to the state and holder (a plant, a vehicle)."""

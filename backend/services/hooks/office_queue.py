@@ -2,12 +2,13 @@
 first out), issuing signs the document; the citizen is promised the service's days."""
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from backend.models import Case
 from backend.services import certificates
-from backend.services.hooks.base import Act, Hooks
+from backend.services.hooks.base import Act, Hooks, Words
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 
@@ -28,6 +29,10 @@ class OfficeQueue(Hooks):
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         certificates.submit(case, workflow=workflow, now=now)
+
+    def facts(self, case: Case, *, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
+        lane = "case.lane_tatkal" if (case.details or {}).get("lane") == "tatkal" else "case.lane_normal"
+        return [(words("case.lane"), words(lane))]
 
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         certificates.paid(case, workflow=workflow, now=now)

@@ -4,13 +4,14 @@ steps (the workflow's OPERATOR actions; desludging's disposal names a treatment 
 vehicle and plant in the status, and the citizen's rating that completes the request."""
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from backend.models import Case
 from backend.services import desludging
 from backend.services.feedback import InvalidRating
-from backend.services.hooks.base import Act, Hooks, Verdict
+from backend.services.hooks.base import Act, Hooks, Verdict, Words
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 
@@ -22,6 +23,7 @@ def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
 
 class OperatorDispatch(Hooks):
     takes_verdict = True
+    assigns_by_hand = False  # routing gives a request to an operator; choosing one by hand is not offered yet
 
     def act(self, session: Session, act: Act) -> None:
         if act.action not in operator_actions(act.workflow):
@@ -42,6 +44,27 @@ class OperatorDispatch(Hooks):
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         desludging.submit(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
+
+    def facts(self, case: Case, *, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
+        """A desludging request's applicant, address, tank and day, and where the waste went (a
+        catalog booking's answers are shown by their labels instead)."""
+        details, rows = case.details or {}, []
+        if "size_litres" in details:
+            if personal:
+                rows.append((words("case.applicant"), details.get("applicant_name", "")))
+                rows.append(
+                    (words("case.address"), ", ".join(str(details[k]) for k in ("landmark", "village", "pin") if details.get(k)))
+                )
+            rows.append(
+                (words("case.tank_label"), words("case.tank", litres=details["size_litres"], trips=details.get("trips", "")))
+            )
+        if details.get("preferred_date"):
+            rows.append((words("case.preferred_date"), datetime.fromisoformat(details["preferred_date"]).strftime("%d-%m-%Y")))
+        disposal = details.get("disposal")
+        if disposal:
+            plant = desludging.plant_name(masterdata_dir, disposal["plant"], words.language) or disposal["plant"]
+            rows.append((words("state.DISPOSED"), words("case.disposal", litres=disposal["volume_litres"], plant=plant)))
+        return rows
 
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         desludging.paid(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
