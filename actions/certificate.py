@@ -254,7 +254,8 @@ class ValidateCertificateForm(CountingFormValidation):
     ) -> dict[str, Any]:
         if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
             return self.accepted("certificate_confirmed", True)
-        return self.failed(dispatcher, tracker, "certificate_confirmed", "utter_invalid_certificate_confirmed")
+        service = await _service(self.client, tracker) or {}
+        return self.failed(dispatcher, tracker, "certificate_confirmed", reply(service, "utter_invalid_certificate_confirmed"))
 
 
 class _WithService(Action, ABC):
@@ -385,7 +386,7 @@ class ActionAskCertificateConfirmed(_WithService):
         to_bring = [word(d["key"]) for d in service["documents"] if documents.get(d["code"], "later") == "later"]
         if to_bring:
             dispatcher.utter_message(response="utter_certificate_documents_bring", documents=", ".join(to_bring))
-        dispatcher.utter_message(response="utter_ask_certificate_confirmed")
+        dispatcher.utter_message(response=reply(service, "utter_ask_certificate_confirmed"))
         return []
 
 

@@ -33,6 +33,7 @@ from backend.outbox_worker import start_in_background as start_outbox_worker
 from backend.services import hooks, people
 from backend.services.catalog import check_workflow_words
 from backend.services.certificates import definitions as load_catalog
+from backend.services.desludging import load_masterdata as load_operators_and_plants
 from backend.settings import Settings, get_settings
 from backend.sweeper import start_in_background as start_sweeper
 from backend.workflow import load_workflows
@@ -49,6 +50,7 @@ async def lifespan(app: FastAPI):
     hooks.check(workflows)
     load_catalog(settings, workflows)
     check_workflow_words(workflows)
+    load_operators_and_plants(settings.masterdata_dir)  # checked: operators moved to operators.yml, each serving something
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
     seed_people(settings)

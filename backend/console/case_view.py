@@ -17,8 +17,8 @@ from backend.services import desludging, places
 from backend.services.access import may_hold
 from backend.services.grievance import load_categories
 from backend.services.hooks import hooks_for
+from backend.services.hooks.base import catalog_words
 from backend.workflow import WorkflowDef
-from common.places import parse_ward_code
 
 
 def _name(names: dict[str, str], language: str) -> str:
@@ -31,13 +31,6 @@ def place(case: Case, words: Words, masterdata_dir: Path) -> str:
         town = _name(places.ulb_names(masterdata_dir).get(case.ulb, {"en": case.ulb}), words.language)
         return words("case.ward", number=case.ward_number, ulb=town)
     details = case.details or {}
-    # a catalog service's place answer (a ward or a village), where the work is done or the applicant lives
-    answered = next((v for v in (details.get("answers") or {}).values() if isinstance(v, dict) and v.get("kind")), None)
-    if answered and answered["kind"] == "ward" and (ward := parse_ward_code(str(answered.get("ward", "")))):
-        town = _name(places.ulb_names(masterdata_dir).get(ward[0], {"en": ward[0]}), words.language)
-        return words("case.ward", number=ward[1], ulb=town)
-    if answered and answered["kind"] == "village":
-        return f"{answered['village']}, {answered.get('gram_panchayat', '')}".strip(", ")
     if details.get("office_label"):
         return details["office_label"]
     if details.get("village"):
@@ -100,30 +93,23 @@ class CaseView:
     out_of_order: list[dict] = field(default_factory=list)
 
 
-def _catalog_words(key: str, language: str) -> str | None:
-    try:
-        return locales.render(key, language)["text"]
-    except locales.UnknownKey:
-        return None
-
-
 def facts(case: Case, workflow: WorkflowDef, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
     """A catalog service's name and answers under their labels; what else its service shows comes
     from its workflow's hooks (a complaint's category, a tank's size, a certificate's lane)."""
     details, lang = case.details or {}, words.language
     kind = details.get("certificate_type")  # a catalog service's application or booking
-    rows: list[tuple[str, str]] = [(words("case.service"), _catalog_words(f"certificate.{kind}", lang) or kind)] if kind else []
+    rows: list[tuple[str, str]] = [(words("case.service"), catalog_words(f"certificate.{kind}", lang) or kind)] if kind else []
     rows += hooks_for(workflow).facts(case, words=words, masterdata_dir=masterdata_dir, personal=personal)
     if kind and personal:
         for name, label in (details.get("labels") or {}).items():
-            rows.append((_catalog_words(f"cert_label.{name}", lang) or name, str(label)))
+            rows.append((catalog_words(f"cert_label.{name}", lang) or name, str(label)))
     return rows
 
 
 def _documents(case: Case, words: Words) -> list[tuple[str, str | None]]:
     shown = []
     for code, sent in ((case.details or {}).get("documents") or {}).items():
-        label = _catalog_words(f"cert_doc.{code}", words.language) or code
+        label = catalog_words(f"cert_doc.{code}", words.language) or code
         link = f"/console/cases/{case.reference}/files/{sent['file']}" if isinstance(sent, dict) and sent.get("file") else None
         shown.append((label, link))
     return shown

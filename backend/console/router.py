@@ -35,7 +35,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 SIGNIN_COOKIE = "sathi_console_signin"  # the sign-in forms' CSRF token, before there is a session
 QUEUE_ACTIONS = ("VERIFY", "APPROVE")  # the queue page's own buttons; the rest are on the case page
-NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE")
+NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE", "DELIVER")  # an operator's steps that need no words
 RETURN_PAGES = {"case": None, "queue": "/console/queue", "operator": "/console/operator"}
 QUEUE_SHOWN = 50  # the head of each office's queue: what is worked next (the queue is worked in order)
 PEOPLE_PAGE_SIZE = 50

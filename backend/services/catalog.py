@@ -32,6 +32,7 @@ class Option(BaseModel, extra="forbid"):
     code: str = Field(pattern=r"^[a-z0-9_]+$")
     words: list[str] = []
     fee_rupees: int | None = Field(default=None, ge=0)  # where the service's fee comes from this choice (fee_from)
+    litres: int | None = Field(default=None, ge=1)  # what a visit carries when this is chosen (the vehicle must hold it)
 
 
 class FieldDef(BaseModel, extra="forbid"):
@@ -103,6 +104,8 @@ class ServiceDef(BaseModel, extra="forbid"):
                 raise ValueError(f"fee_from: {self.fee_from!r} is not a choice field of this service")
             if any(o.fee_rupees is None for o in chosen.options):
                 raise ValueError(f"fee_from: every option of {self.fee_from} needs its fee_rupees")
+            if self.tatkal_fee_rupees is not None:
+                raise ValueError("fee_from and a Tatkal fee do not go together (the chosen option sets the fee)")
         elif any(o.fee_rupees is not None for f in self.fields for o in f.options):
             raise ValueError("an option has fee_rupees but the service has no fee_from")
         unknown = sorted(set(self.asked_as) - set(FORMS_OF_WRITING))
@@ -204,7 +207,9 @@ class Application(BaseModel, extra="forbid"):
     sla_days: int = Field(ge=1)
     documents: dict[str, str | dict[str, Any]]  # a WhatsApp URL or "to_bring", then the file kept or its error
     filed_by: str
-    ulb: str | None = None  # the town whose operators serve a visit
+    ulb: str | None = None  # the town whose operators serve a visit, its ward, and the litres it carries
+    ward: str | None = None
+    size_litres: int | None = None
     queued_at: str | None = None
     due_on: str | None = None
     paid: bool | None = None

@@ -168,11 +168,11 @@ def apply(
     actor_id: str,
     idempotency_key: str | None,
     now: datetime,
-    submit: Callable[[Case], None] | None = None,
+    submit: Callable[[Case], None],
 ) -> tuple[Case, bool, payments.Link | None]:
     """Files an application from the citizen's own answers, each checked again here. With a fee
     it waits for payment; without, `submit` sends it on (its workflow's hooks: the office's
-    queue, or an operator), by default into the office's queue."""
+    queue, or an operator)."""
     earlier = earlier_filing(session, idempotency_key)
     if earlier is not None:
         return earlier, False, None
@@ -203,8 +203,9 @@ def apply(
                 "labels": labels,
                 "office": office,
                 "office_label": office_label,
-                # a town's office: the town is the case's area (its supervisors, a visit's operators)
-                **({"ulb": place["ulb"]} if office.startswith("ULB-") else {}),
+                # a visit: the town whose operators serve it, and the ward, are the case's area (its
+                # supervisors); an application stays its office's alone
+                **(_visit_area(place, definition, values) if not workflow.issues_document else {}),
                 **({"department": d} if (d := definition.department or workflow.department) else {}),
                 "lane": "tatkal" if tatkal else "normal",
                 "fee_paise": fee,
@@ -223,10 +224,23 @@ def apply(
         apply_action(workflow=workflow, case=case, action="REQUEST_PAYMENT", actor_role="SYSTEM", actor_id="billing", now=now)
         link = payments.create_link(session, settings=settings, case=case, amount_paise=fee, now=now)
     else:
-        (submit or (lambda filed: _queue(filed, workflow=workflow, action="SUBMIT", now=now)))(case)
+        submit(case)
     session.flush()
     logger.info("application %s (%s) filed for %s at %s", case.reference, definition.code, mask_phone(phone), office)
     return case, True, link
+
+
+def _visit_area(place: dict, definition: ServiceDef, values: dict) -> dict:
+    """Where a visit goes (town and ward, for its supervisors and operators) and how much it
+    carries (a chosen option's litres: the vehicle must hold it)."""
+    litres = [
+        o.litres for f in definition.fields if f.type == "choice" for o in f.options if o.litres and o.code == values[f.name]
+    ]
+    return {
+        "ulb": place["ulb"],
+        **({"ward": place["ward"]} if place.get("kind") == "ward" else {}),
+        **({"size_litres": litres[0]} if litres else {}),
+    }
 
 
 def attach_documents(session: Session, *, settings: Settings, case_id: int) -> None:

@@ -68,7 +68,12 @@ class MasterData:
 @lru_cache
 def load_masterdata(masterdata_dir: Path) -> MasterData:
     raw = yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))
+    if "operators" in raw:
+        raise ValueError("desludging.yml: operators are kept in operators.yml now, each with serves: [desludging]")
     operators = yaml.safe_load((masterdata_dir / "operators.yml").read_text(encoding="utf-8"))["operators"]
+    unserving = [o["id"] for o in operators if not o.get("serves")]
+    if unserving:
+        raise ValueError(f"operators.yml: {', '.join(unserving)} serve nothing (serves: [desludging, ...])")
     return MasterData(
         plants=tuple(Plant(p["code"], p["ulb"], p["name"]) for p in raw["treatment_plants"]),
         operators=tuple(
@@ -284,6 +289,7 @@ def operator_step(
     if action == "DECLINE":
         details["declined_by"] = [*(details.get("declined_by") or []), operator_id]
         case.details = details
+        case.assignee_id = None  # who declined no longer holds it (nor sees the citizen's data)
         assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
         return
     case.details = details
@@ -305,7 +311,8 @@ def rate(
         Feedback(
             case_id=case.id,
             official_id=case.assignee_id,
-            department=FEEDBACK_DEPARTMENT,
+            # a catalog visit counts for its own department (a tanker for WATER), desludging for FSSM
+            department=case.details.get("department") if case.details.get("certificate_type") else FEEDBACK_DEPARTMENT,
             rating=rating,
             comment=(comment or "").strip() or None,
             at=now,

@@ -277,6 +277,7 @@ def file_water_tanker(backend: Backend) -> tuple[str, tuple[str, str]]:
             definition=certificates.definitions(backend.settings, workflows)["water_tanker"], answers=answers, documents={},
             tatkal=False, phone=f"whatsapp:{CITIZEN}", language="en", channel="twilio_whatsapp", actor_role="CITIZEN",
             actor_id=CITIZEN, idempotency_key=None, now=now(),
+            submit=lambda filed: hooks_for(workflows["visit"]).submit(filed, workflow=workflows["visit"], settings=backend.settings, now=now()),
         )
         hooks_for(workflows["visit"]).paid(case, workflow=workflows["visit"], settings=backend.settings, now=now())
         session.commit()
@@ -316,6 +317,7 @@ def file_birth_certificate(backend: Backend, child: str) -> str:
             definition=certificates.definitions(backend.settings, workflows)["birth"], answers=answers, documents={},
             tatkal=False, phone=f"whatsapp:{CITIZEN}", language="en", channel="twilio_whatsapp", actor_role="CITIZEN",
             actor_id=CITIZEN, idempotency_key=None, now=now(),
+            submit=lambda filed: hooks_for(workflows["certificate"]).submit(filed, workflow=workflows["certificate"], settings=backend.settings, now=now()),
         )
         session.commit()
         return case.reference
@@ -377,6 +379,7 @@ def file_paid_trade_licence(backend: Backend, owner: str) -> str:
             definition=certificates.definitions(backend.settings, workflows)["trade_licence"], answers=answers, documents={},
             tatkal=False, phone=f"whatsapp:{CITIZEN}", language="en", channel="twilio_whatsapp", actor_role="CITIZEN",
             actor_id=CITIZEN, idempotency_key=None, now=now(),
+            submit=lambda filed: hooks_for(workflows["certificate"]).submit(filed, workflow=workflows["certificate"], settings=backend.settings, now=now()),
         )
         certificates.paid(case, workflow=workflows["certificate"], now=now())
         session.commit()

@@ -36,10 +36,11 @@ def test_water_tanker_in_hindi_on_whatsapp_paid_sent_delivered_and_rated(stack, 
     assert "ड्राइवर" in phone.say("वार्ड 12 भुवनेश्वर")[0]
     summary = "\n".join(phone.say("राम मंदिर के पीछे, गली 3"))
     assert "सुनीता महापात्र" in summary and "10,000 लीटर" in summary and "₹900" in summary, summary
-    assert "पानी का टैंकर की अपनी बुकिंग" in summary and "प्रमाण" not in summary, summary  # its own words, not a certificate's
+    assert "अपनी बुकिंग जाँच लें (पानी का टैंकर)" in summary and "बुक कर दूँ" in summary, summary  # its own words
+    assert "प्रमाण" not in summary and "आवेदन" not in summary, summary  # not a certificate's application
     filed = phone.say("1")
     reference = _reference(filed)
-    assert reference.startswith("WTR-") and "बुकिंग दर्ज" in filed[0], filed
+    assert reference.startswith("WTR-") and "आपकी बुकिंग (पानी का टैंकर) दर्ज" in filed[0], filed
     case = case_in_database(stack, reference)
     assert (case.service, case.state, case.details["fee_paise"], case.details["answers"]["tanker_size"]) == (
         "visit", "PENDING_PAYMENT", 90000, "l10000")
@@ -56,7 +57,7 @@ def test_water_tanker_in_hindi_on_whatsapp_paid_sent_delivered_and_rated(stack, 
     assert any("मंज़ूर" in m for m in phone.wait_for_replies(at_least=1))
     assert "गाड़ी नंबर OD-02-WT-" in phone.say(f"स्थिति {reference}")[0]
     _operator(stack, reference, operator, action="DELIVER")
-    assert any("पहुँचा दी गई" in m and "रेटिंग" in m for m in phone.wait_for_replies(at_least=1))
+    assert any("पहुँच गया" in m and "रेटिंग" in m for m in phone.wait_for_replies(at_least=1))
     phone.say("5")  # the notice's numbered rating
     case = case_in_database(stack, reference)
     assert (case.state, case.details["rating"]) == ("COMPLETED", 5)

@@ -49,7 +49,7 @@ class OperatorDispatch(Hooks):
         """A desludging request's applicant, address, tank and day, and where the waste went (a
         catalog booking's answers are shown by their labels instead)."""
         details, rows = case.details or {}, []
-        if "size_litres" in details:
+        if "size_litres" in details and not details.get("certificate_type"):  # a catalog visit shows its answers
             if personal:
                 rows.append((words("case.applicant"), details.get("applicant_name", "")))
                 rows.append(
