@@ -56,6 +56,15 @@ def resolved_variables(language: str, channel: str | None, **variables: Any) -> 
     return values
 
 
+def catalog_words(key: str, language: str) -> str | None:
+    """The key's words in the language, or None where the catalog has none (a category or a
+    service added to the data before its words)."""
+    try:
+        return render(key, language)["text"]
+    except UnknownKey:
+        return None
+
+
 def render(
     key: str, language: str | None = None, channel: str | None = None, *, latin_sms: bool = False, **variables: Any
 ) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from backend.services import desludging, places
 from backend.services.access import may_hold
 from backend.services.grievance import load_categories
 from backend.services.hooks import hooks_for
-from backend.services.hooks.base import catalog_words
 from backend.workflow import WorkflowDef
+from locales import catalog_words
 
 
 def _name(names: dict[str, str], language: str) -> str:

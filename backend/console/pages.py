@@ -51,6 +51,13 @@ class Words:
     def __call__(self, key: str, **variables: Any) -> str:
         return locales.render(f"console.{key}", self.language, **variables)["text"]
 
+    def service_of(self, case: Any) -> str:
+        """What the case is for: a catalog service by its own name (a water tanker, an income
+        certificate), else its workflow's (a complaint)."""
+        kind = (case.details or {}).get("certificate_type")
+        named = locales.catalog_words(f"certificate.{kind}", self.language) if kind else None
+        return named[:1].upper() + named[1:] if named else self.label("service", case.service)
+
     @staticmethod
     def known(key: str) -> bool:
         return f"console.{key}" in locales.load_catalog(locales.DEFAULT_LANGUAGE)

@@ -294,6 +294,9 @@ def test_a_tanker_operator_accepts_and_delivers_a_booking(page: Page, backend: B
     expect(job).to_contain_text("water tanker")  # the service's own name
     expect(job).to_contain_text("Ward 12, Bhubaneswar")  # where the water goes, not the office
     expect(job).to_contain_text("Behind the Ram temple")
+    page.goto(f"{backend.url}/console/cases/{reference}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{reference} · Water tanker")  # its own name
+    page.goto(f"{backend.url}/console/operator")
     every_control_is_labelled(page)
     expect(job.locator("form[data-action=DISPOSE]")).to_have_count(0)  # a desludging step, not a tanker's
     job.get_by_role("button", name="Accept the job").click()

@@ -7,7 +7,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-import locales
 from backend.models import Case
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
@@ -59,14 +58,6 @@ class Words(Protocol):
     language: str
 
     def __call__(self, key: str, **variables: Any) -> str: ...
-
-
-def catalog_words(key: str, language: str) -> str | None:
-    """A citizen-side locale key's words (a category's, a service's), or None where there are none."""
-    try:
-        return locales.render(key, language)["text"]
-    except locales.UnknownKey:
-        return None
 
 
 class Hooks:

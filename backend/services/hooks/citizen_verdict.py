@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from backend.models import Case
 from backend.services import feedback
-from backend.services.hooks.base import Hooks, Verdict, Words, catalog_words
+from backend.services.hooks.base import Hooks, Verdict, Words
+from locales import catalog_words
 
 
 class CitizenVerdict(Hooks):
