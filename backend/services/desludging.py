@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 import yaml
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from backend.models import Case, Feedback
@@ -18,6 +20,7 @@ from backend.references import next_reference
 from backend.services import audit, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
+from backend.services.catalog import Application
 from backend.services.citizens import normalise_phone
 from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
 from backend.services.outbox import Contact
@@ -27,9 +30,11 @@ from common.places import pin_code
 
 logger = logging.getLogger(__name__)
 
-PROPERTY_TYPES = ("residential", "commercial", "institutional")
+PropertyType = Literal["residential", "commercial", "institutional"]
+SanitationType = Literal["septic_tank", "single_pit", "double_pit", "bio_digester"]
+PROPERTY_TYPES: tuple[str, ...] = get_args(PropertyType)
+SANITATION_TYPES: tuple[str, ...] = get_args(SanitationType)
 FEEDBACK_DEPARTMENT = "fssm"  # operators' ratings sit beside the departments' in the feedback table
-SANITATION_TYPES = ("septic_tank", "single_pit", "double_pit", "bio_digester")
 
 
 class InvalidRequest(WorkflowError):
@@ -98,6 +103,50 @@ def fee_paise(masterdata_dir: Path, *, tariff_area: str, property_type: str, tri
     if slum and rates.get("slum_free"):
         return 0
     return int(rates[property_type]) * trips * 100
+
+
+class Disposal(BaseModel, extra="forbid"):
+    plant: str
+    volume_litres: int
+    at: str
+
+
+class RequestDetails(BaseModel, extra="forbid"):
+    """A desludging request's `details`: what filing writes and what payment, the operators and
+    the rating add. Every write is checked (a catalog visit's are a catalog.Application)."""
+
+    applicant_name: str
+    property_type: PropertyType
+    sanitation_type: SanitationType
+    size_litres: int
+    trips: int
+    slum: bool
+    preferred_date: str
+    pay_before: bool
+    pin: str
+    landmark: str
+    ulb: str
+    ward: str | None = None  # a town's ward, or a village of a gram panchayat
+    gram_panchayat: str | None = None
+    village: str | None = None
+    fee_paise: int
+    department: str | None = None
+    business_due_at: str  # the promise from filing to the tank emptied
+    paid: bool | None = None
+    declined_by: list[str] | None = None
+    disposal: Disposal | None = None
+    rating: int | None = None
+    comment: str | None = None
+
+
+def _checked(details: dict) -> dict:
+    """Details as they are to be stored, refused unless they fit their type (a desludging request's, or a catalog visit's)."""
+    (Application if details.get("certificate_type") else RequestDetails).model_validate(details)
+    return details
+
+
+def _store(case: Case, details: dict) -> None:
+    case.details = _checked(details)
 
 
 @dataclass(frozen=True)
@@ -178,22 +227,24 @@ def file_request(
         language=request.language,
         channel=request.channel,
         idempotency_key=idempotency_key,
-        details={
-            "applicant_name": request.applicant_name.strip(),
-            "property_type": request.property_type,
-            "sanitation_type": request.sanitation_type,
-            "size_litres": request.size_litres,
-            "trips": request.trips,
-            "slum": request.slum,
-            "preferred_date": request.preferred_date.isoformat(),
-            "pay_before": request.pay_before,
-            "pin": request.pin,
-            "landmark": request.landmark.strip(),
-            **address,
-            "fee_paise": fee,
-            **({"department": workflow.department} if workflow.department else {}),
-            "business_due_at": (now + timedelta(hours=workflow.business_sla_hours)).isoformat(),
-        },
+        details=_checked(
+            {
+                "applicant_name": request.applicant_name.strip(),
+                "property_type": request.property_type,
+                "sanitation_type": request.sanitation_type,
+                "size_litres": request.size_litres,
+                "trips": request.trips,
+                "slum": request.slum,
+                "preferred_date": request.preferred_date.isoformat(),
+                "pay_before": request.pay_before,
+                "pin": request.pin,
+                "landmark": request.landmark.strip(),
+                **address,
+                "fee_paise": fee,
+                **({"department": workflow.department} if workflow.department else {}),
+                "business_due_at": (now + timedelta(hours=workflow.business_sla_hours)).isoformat(),
+            }
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -256,7 +307,7 @@ def paid(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: dateti
         assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
     details = dict(case.details)
     details["paid"] = True
-    case.details = details
+    _store(case, details)
 
 
 def operator_step(
@@ -288,11 +339,11 @@ def operator_step(
     audit.record(session, actor=actor, action="case.act", now=now, case=case, detail={"action": action, "role": role})
     if action == "DECLINE":
         details["declined_by"] = [*(details.get("declined_by") or []), operator_id]
-        case.details = details
+        _store(case, details)
         case.assignee_id = None  # who declined no longer holds it (nor sees the citizen's data)
         assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
         return
-    case.details = details
+    _store(case, details)
 
 
 def rate(
@@ -306,7 +357,7 @@ def rate(
     if rating < 3 and not (comment and comment.strip()):
         raise InvalidRequest("comment", "required_below_3")  # a low score must say why
     apply_action(workflow=workflow, case=case, action="RATE", actor_role="CITIZEN", actor_id=case.citizen_phone, now=now)
-    case.details = {**case.details, "rating": rating, "comment": (comment or "").strip()}
+    _store(case, {**case.details, "rating": rating, "comment": (comment or "").strip()})
     session.add(
         Feedback(
             case_id=case.id,

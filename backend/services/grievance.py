@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +25,24 @@ from common.limits import MAX_TEXT_CHARS
 from locales.script import longest_named
 
 logger = logging.getLogger(__name__)
+
+
+class Complaint(BaseModel, extra="forbid"):
+    """A complaint's `details`, as filing writes them and the photo adds to them: every write is checked."""
+
+    category: str
+    subcategory: str | None = None
+    department: str
+    description: str
+    ward: str  # BMC-W12: the case's area comes from it
+    sla_hours: float  # the (sub)category's promise, for the officials' SLA figures
+    photo: str | None = None  # the stored file, or why it could not be fetched
+    photo_error: str | None = None
+
+    @classmethod
+    def checked(cls, details: dict) -> dict:
+        cls.model_validate(details)
+        return details
 
 
 @dataclass(frozen=True)
@@ -160,14 +179,16 @@ def file_grievance(
         language=language,
         channel=channel,
         idempotency_key=idempotency_key,
-        details={
-            "category": category.code,
-            **({"subcategory": subcategory.code} if subcategory else {}),
-            "department": department,
-            "description": description,
-            "ward": ward_code,
-            "sla_hours": sla_hours,  # the (sub)category's promise, for the officials' SLA figures
-        },
+        details=Complaint.checked(
+            {
+                "category": category.code,
+                **({"subcategory": subcategory.code} if subcategory else {}),
+                "department": department,
+                "description": description,
+                "ward": ward_code,
+                "sla_hours": sla_hours,
+            }
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -212,7 +233,7 @@ def attach_photo(session: Session, *, settings: Settings, case_id: int, url: str
             contact = citizen_contact(case)
             if contact is not None:
                 notify(case, to=contact, key="utter_photo_not_attached", now=now, reason_key=f"photo_error.{fetched.error}")
-        case.details = details
+        case.details = Complaint.checked(details)
         try:
             session.commit()
             break
