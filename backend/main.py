@@ -29,6 +29,7 @@ from backend.api.edge import CleanInput
 from backend.console.router import router as console_router
 from backend.db import get_engine, get_session_factory
 from backend.migrate import upgrade
+from backend.outbox_worker import check_templates
 from backend.outbox_worker import start_in_background as start_outbox_worker
 from backend.services import hooks, people
 from backend.services.catalog import check_workflow_words
@@ -51,6 +52,7 @@ async def lifespan(app: FastAPI):
     load_catalog(settings, workflows)
     check_workflow_words(workflows)
     load_operators_and_plants(settings.masterdata_dir)  # checked: operators moved to operators.yml, each serving something
+    check_templates(workflows, settings.masterdata_dir)  # every notice can reach a phone outside the chat window
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
     seed_people(settings)

@@ -8,13 +8,14 @@ with the rest; the row itself is settled later like any send in doubt."""
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+import locales
 from backend import logging_setup
 from backend.db import get_session_factory
 from backend.models import Citizen, OutboxMessage
@@ -24,6 +25,7 @@ from backend.senders.http_gateway import HttpGatewaySender, dlt_templates
 from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
 from backend.settings import Settings, get_settings
+from backend.workflow import WorkflowDef
 
 logger = logging.getLogger("sathi.outbox")
 
@@ -31,6 +33,26 @@ logger = logging.getLogger("sathi.outbox")
 @lru_cache
 def whatsapp_templates(path: Path) -> dict[str, dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+class TemplateMissing(Exception):
+    """A notice that could not reach a phone outside WhatsApp's window or through an Indian SMS gateway."""
+
+
+def check_templates(workflows: Mapping[str, WorkflowDef], masterdata_dir: Path) -> None:
+    """Every notice of every workflow has its WhatsApp template in every language (sent once the
+    24-hour window has closed) and its DLT template id (every SMS through an Indian gateway);
+    checked when the backend starts, so a new notice without them stops the start, not a citizen's alert."""
+    keys = sorted({notice.key for workflow in workflows.values() for action in workflow.actions for notice in action.notify})
+    templates = whatsapp_templates(masterdata_dir / "whatsapp_templates.yml")
+    registered = dlt_templates(masterdata_dir / "dlt_templates.yml")
+    for key in keys:
+        languages = (templates.get(key) or {}).get("content_sid") or {}
+        missing = [language for language in locales.LANGUAGES if not languages.get(language)]
+        if missing:
+            raise TemplateMissing(f"whatsapp_templates.yml: no template for {key} in {', '.join(missing)}")
+        if key not in registered:
+            raise TemplateMissing(f"dlt_templates.yml: no DLT template id for {key}")
 
 
 def default_senders(settings: Settings) -> dict[str, Sender]:

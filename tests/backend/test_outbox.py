@@ -251,3 +251,16 @@ def test_sms_through_an_indian_gateway_carries_the_dlt_template(settings, sessio
     assert status_of(session, registered).provider_sid == "gw-123"
     assert status_of(session, unregistered).status == "failed"
     assert status_of(session, unregistered).error_code == "no_dlt_template"
+
+
+def test_every_notice_can_reach_a_phone_outside_the_window_and_a_new_one_without_templates_stops_the_start(settings):
+    from backend.outbox_worker import TemplateMissing, check_templates
+    from backend.workflow import Notice, load_workflows
+
+    workflows = load_workflows(settings.workflows_dir)
+    check_templates(workflows, settings.masterdata_dir)  # every notice of every workflow, as shipped
+    visit = workflows["visit"]
+    late = visit.model_copy(update={"actions": [*visit.actions[:-1], visit.actions[-1].model_copy(
+        update={"notify": [Notice(to="citizen", key="utter_notify_visit_late")]})]})  # fmt: skip
+    with pytest.raises(TemplateMissing, match="no template for utter_notify_visit_late in en, hi, or"):
+        check_templates({"visit": late}, settings.masterdata_dir)

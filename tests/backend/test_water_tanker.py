@@ -68,6 +68,10 @@ def test_a_tanker_is_booked_paid_sent_delivered_and_rated(client, settings, staf
     assert any("आपका पानी का टैंकर" in b and "पहुँच गया" in b and "रेटिंग" in b for b in to_citizen)  # delivered: rate it
     to_operators = [body for to, body in sent if "9437300112" in to or "9437300111" in to]
     assert len(to_operators) == 2 and all("ପାଣି ଟ୍ୟାଙ୍କର" in b for b in to_operators)  # each job alert, in the operator's Odia
+    with get_session_factory(settings.database_url)() as session:
+        alert = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_alert_visit_assigned")).first()
+    # what its WhatsApp template is filled with once the operator's 24-hour window has closed
+    assert alert.variables["certificate"] == "ପାଣି ଟ୍ୟାଙ୍କର" and alert.variables["reference"] == reference and alert.variables["due"]
 
 
 def test_the_size_sets_the_fee_and_a_village_is_served_by_its_town(client):
