@@ -30,7 +30,10 @@ CASES = {
                                  category="garbage", department="SANITATION", ward="BMC-W12"),
     # a request in ward 12 assigned to OP-BMC-01, waiting for them to accept
     "desludging": lambda s: _case(s, "FSM-2026-000001", "desludging", "PENDING_OPERATOR_ACCEPT", assignee="OP-BMC-01",
-                                  ulb="BMC", ward="BMC-W12", department="SANITATION", fee_paise=0),
+                                  ulb="BMC", ward="BMC-W12", department="SANITATION", fee_paise=0, applicant_name="Sabitri Behera",
+                                  property_type="residential", sanitation_type="septic_tank", size_litres=2000, trips=1,
+                                  slum=True, preferred_date="2026-11-26", pay_before=False, pin="751007", landmark="",
+                                  business_due_at=NOW.isoformat()),  # a request's whole details (desludging.RequestDetails)
     # an income certificate at the Bhubaneswar municipal office, waiting for verification
     "certificate": lambda s: _case(s, "CRT-2026-000001", "certificate", "PENDING_VERIFICATION", assignee="ULB-BMC",
                                    office="ULB-BMC", certificate_type="income", lane="normal",
