@@ -107,6 +107,7 @@ def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
         keys = [(m.locale_key, m.recipient) for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert ("utter_alert_desludging_assigned", "+919437300101") in keys and ("utter_alert_desludging_assigned", "+919437300102") in keys
     assert ("utter_notify_desludging_disposed", PHONE) in keys
+    assert ("utter_notify_desludging_declined", PHONE) in keys  # told of the decline, and that another vehicle is sought
 
 
 def test_an_expired_or_forged_link_is_refused(client, auth, app):

@@ -96,6 +96,8 @@ def test_when_every_tanker_declines_nobody_holds_it_and_the_decliner_sees_no_mor
     last = act("OP-BMC-WT-02", action="DECLINE", reason="Driver on leave")
     assert (last.json()["state"], last.json()["assignee_id"]) == ("PENDING_ASSIGNMENT", None)  # for the town's supervisor
     assert client.get(f"/api/v1/cases/{reference}/history", headers=staff("OP-BMC-WT-02")).status_code == 403
+    told = [body for to, body in _notices(settings, reference) if PHONE in to and "दूसरी गाड़ी" in body]
+    assert len(told) == 2  # the citizen hears of each decline, and that another vehicle is sought
     cancelled = act("BMC-WAT-SUP", action="CANCEL", reason="No tanker free today")
     assert cancelled.json()["state"] == "CANCELLED"
     assert any("बुकिंग" in body and "रद्द" in body for to, body in _notices(settings, reference) if PHONE in to)
