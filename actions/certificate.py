@@ -15,7 +15,8 @@ from rasa_sdk.types import DomainDict
 import locales
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.desludging import rupees
-from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
+from actions.form_validation import channel_of, language_of, submission_key
+from actions.interruptions import InterruptibleFormValidation
 from common.channels import VOICE, WHATSAPP, kind_of
 
 WORKING_SLOTS = (
@@ -93,12 +94,32 @@ def _next_document(service: dict, tracker: Tracker) -> dict | None:
     return next((d for d in service["documents"] if d["code"] not in documents), None)
 
 
-class ValidateCertificateForm(CountingFormValidation):
+class ValidateCertificateForm(InterruptibleFormValidation):
     def name(self) -> str:
         return "validate_certificate_form"
 
     def __init__(self, client: BackendClient | None = None) -> None:
         self.client = client or BackendClient()
+
+    async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The chosen service's fee and time (in its own words, as its summary says them) and its
+        documents; before a service is chosen, where each one's are told."""
+        service = await _service(self.client, tracker)
+        if service is None:
+            dispatcher.utter_message(response="utter_about_services")
+            return
+        answers = tracker.get_slot("certificate_answers") or {}
+        if service.get("fee_from") and FEE_KEY not in answers:
+            dispatcher.utter_message(response="utter_about_fee_varies")
+        elif answers.get(FEE_KEY, service["fee_rupees"]):
+            fee = answers.get(FEE_KEY, service["fee_rupees"])
+            dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), days=service["sla_days"])
+        else:
+            dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), days=service["sla_days"])
+        if service["documents"]:
+            word = lambda key: locales.render(key, language_of(tracker), channel_of(tracker))["text"]  # noqa: E731
+            documents = ", ".join(word(d["key"]) for d in service["documents"])
+            dispatcher.utter_message(response="utter_about_documents", documents=documents)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
-from actions.form_validation import LOCAL_TIME, CountingFormValidation, channel_of, language_of, submission_key
+from actions.form_validation import LOCAL_TIME, channel_of, language_of, submission_key
+from actions.interruptions import InterruptibleFormValidation
 from locales.script import native_digits_to_ascii
 
 # The questions, in the order asked; the correction menu numbers them the same way (1 = name ...).
@@ -83,12 +84,22 @@ async def quote(client: BackendClient, answers: dict[str, Any], kept: Any = None
     return await client.desludging_quote(tariff_area=tariff_area, property_type=property_type, trips=trips, slum=slum)
 
 
-class ValidateDesludgingForm(CountingFormValidation):
+class ValidateDesludgingForm(InterruptibleFormValidation):
     def name(self) -> str:
         return "validate_desludging_form"
 
     def __init__(self, client: BackendClient | None = None) -> None:
         self.client = client or BackendClient()
+
+    async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The fee once what it depends on is known; until then, what it depends on."""
+        fee = kept_fee(_answers(tracker), tracker.get_slot(FEE))
+        if fee is None:
+            dispatcher.utter_message(response="utter_about_desludging")
+        elif fee.value:
+            dispatcher.utter_message(response="utter_desludging_fee", fee=rupees(fee.value))
+        else:
+            dispatcher.utter_message(response="utter_desludging_fee_free")
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

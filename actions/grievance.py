@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.form_validation import CountingFormValidation, channel_of, language_of, submission_key
+from actions.form_validation import channel_of, language_of, submission_key
+from actions.interruptions import InterruptibleFormValidation
 from common.limits import MAX_TEXT_CHARS
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
@@ -16,12 +17,15 @@ FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
 FILED_SLOTS = (*FORM_SLOTS, "grievance_category_confirmed", "grievance_subcategory", "grievance_photo")
 
 
-class ValidateGrievanceForm(CountingFormValidation):
+class ValidateGrievanceForm(InterruptibleFormValidation):
     def name(self) -> str:
         return "validate_grievance_form"
 
     def __init__(self, client: BackendClient | None = None) -> None:
         self.client = client or BackendClient()
+
+    async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        dispatcher.utter_message(response="utter_about_grievance")
 
     async def validate_grievance_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -82,25 +82,29 @@ class ActionCheckStatus(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        reference = str(tracker.get_slot("reference") or "").strip()
-        result = await self.client.case_status(reference, language_of(tracker), phone=tracker.sender_id)
-        if result.ok:
-            case = result.value
-            say_case(
-                dispatcher,
-                reference=case.reference,
-                service=case.service,
-                state=case.state,
-                holder=case.holder,
-                due=_due_date(case.sla_due_at),
-                vehicle=case.vehicle,
-                disposal=case.disposal,
-            )
-        elif result.error in ("unknown_reference", "not_found"):
-            dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
-        else:
-            dispatcher.utter_message(response="utter_service_unavailable")
+        await tell_status(self.client, dispatcher, tracker, str(tracker.get_slot("reference") or "").strip())
         return [SlotSet("reference", None)]
+
+
+async def tell_status(client: BackendClient, dispatcher: CollectingDispatcher, tracker: Tracker, reference: str) -> None:
+    """The status of one of the sender's cases (the same answer asked alone or in the middle of a form)."""
+    result = await client.case_status(reference, language_of(tracker), phone=tracker.sender_id)
+    if result.ok:
+        case = result.value
+        say_case(
+            dispatcher,
+            reference=case.reference,
+            service=case.service,
+            state=case.state,
+            holder=case.holder,
+            due=_due_date(case.sla_due_at),
+            vehicle=case.vehicle,
+            disposal=case.disposal,
+        )
+    elif result.error in ("unknown_reference", "not_found"):
+        dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
+    else:
+        dispatcher.utter_message(response="utter_service_unavailable")
 
 
 class ActionListApplications(Action):
@@ -113,24 +117,29 @@ class ActionListApplications(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        result = await self.client.my_cases(tracker.sender_id, language_of(tracker))
-        if not result.ok:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
-        if not result.value:
-            dispatcher.utter_message(response="utter_no_cases")
-            return []
-        dispatcher.utter_message(response="utter_my_cases", count=len(result.value))
-        for case in result.value[:MAX_LISTED]:
-            say_case(
-                dispatcher,
-                reference=case["reference"],
-                service=case["service"],
-                state=case["state"],
-                holder=case["holder"],
-                due=_due_date(case.get("sla_due_at")),
-                vehicle=case.get("vehicle"),
-                disposal=case.get("disposal"),
-                plain="utter_my_case",
-            )
+        await list_cases(self.client, dispatcher, tracker)
         return []
+
+
+async def list_cases(client: BackendClient, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The sender's newest cases (the same answer asked alone or in the middle of a form)."""
+    result = await client.my_cases(tracker.sender_id, language_of(tracker))
+    if not result.ok:
+        dispatcher.utter_message(response="utter_service_unavailable")
+        return
+    if not result.value:
+        dispatcher.utter_message(response="utter_no_cases")
+        return
+    dispatcher.utter_message(response="utter_my_cases", count=len(result.value))
+    for case in result.value[:MAX_LISTED]:
+        say_case(
+            dispatcher,
+            reference=case["reference"],
+            service=case["service"],
+            state=case["state"],
+            holder=case["holder"],
+            due=_due_date(case.get("sla_due_at")),
+            vehicle=case.get("vehicle"),
+            disposal=case.get("disposal"),
+            plain="utter_my_case",
+        )

@@ -1,0 +1,135 @@
+"""Interruptions in the middle of any service's form (actions/interruptions.py), against the real
+backend and database: each gets its own answer, the slot the message filled is emptied (so the
+form asks the same question again), and nothing answered earlier is touched."""
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk.events import SlotSet
+
+from actions.certificate import ValidateCertificateForm
+from actions.desludging import FEE, ValidateDesludgingForm
+from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
+from actions.interruptions import MIN_CONFIDENCE, interruption_of
+from tests.actions.conftest import DOMAIN, make_tracker, responses
+from tests.actions.test_desludging import ANSWERS as DESLUDGING
+
+# The forms as the bot's domain defines them
+WITH_FORMS = {"forms": {name: form for path in sorted((Path(__file__).parents[2] / "bot/domain").glob("*.yml"))
+                        for name, form in (yaml.safe_load(path.read_text(encoding="utf-8")).get("forms") or {}).items()}}
+
+
+def _said(slots: dict, slot: str, text: str, intent: str, confidence: float = 0.9, entities: dict | None = None):  # noqa: ANN202
+    """The tracker after `text` (classified as `intent`) filled `slot` of an open form."""
+    tracker = make_tracker({**slots, slot: text}, text=text, entities=entities,
+                           events=[{"event": "user", "text": text}, {"event": "slot", "name": slot, "value": text}])
+    tracker.latest_message["intent"] = {"name": intent, "confidence": confidence}
+    return tracker
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence", "expected"), [
+    ("help", "help", 0.9, "help"),
+    ("what is the fee?", "ask_about", 0.8, "ask_about"),
+    ('/check_status{"reference":"GRV-2026-000009"}', "check_status", 1.0, "check_status"),
+    ("namaste", "greet", MIN_CONFIDENCE, "greet"),
+    ("Hari Prasad", "greet", MIN_CONFIDENCE - 0.01, None),  # unsure: taken as the answer
+    ("751007", "help", 0.9, None),  # digits are always an answer (a PIN, a number from a list)
+    ("2", "list_applications", 0.9, None),
+    ("cancel", "cancel", 0.99, None),  # cancel has its own rule, outside the form
+    ("Sabitri Behera", "inform", 0.9, None),
+])
+def test_what_counts_as_an_interruption(text, intent, confidence, expected):
+    assert interruption_of({"text": text, "intent": {"name": intent, "confidence": confidence}}) == expected
+
+
+async def test_help_at_the_description_keeps_the_category(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    tracker = _said({"grievance_category": "drainage", "grievance_category_confirmed": True},
+                    "grievance_description", "help", "help")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("grievance_description", None)]
+    assert responses(dispatcher) == ["utter_form_continue"]
+
+
+async def test_a_greeting_is_not_a_name(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({}, "desludging_name", "namaste ji", "greet")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("desludging_name", None)]
+    assert responses(dispatcher) == ["utter_form_greet"]
+
+
+async def test_the_same_words_again_are_the_answer(backend, dispatcher):
+    """A name the model hears as a greeting is answered once; said again, it is the name."""
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({}, "desludging_name", "Ram Narayan Sharma", "greet")
+    tracker.events.insert(0, {"event": "user", "text": "ram narayan  sharma"})
+    assert SlotSet("desludging_name", "Ram Narayan Sharma") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert responses(dispatcher) == []
+
+
+async def test_an_answer_that_is_not_an_interruption_is_validated_as_usual(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({}, "desludging_name", "Sabitri Behera", "inform")
+    assert SlotSet("desludging_name", "Sabitri Behera") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert responses(dispatcher) == []
+
+
+async def test_status_of_a_number_in_the_middle_of_a_form(backend, dispatcher):
+    filed = make_tracker({"grievance_category": "drainage", "grievance_description": "The drain near the school is overflowing",
+                          "grievance_ward": "BMC-W05"},
+                         events=[{"event": "active_loop", "name": "grievance_form", "timestamp": 1763890001.0}])
+    await ActionSubmitGrievance(client=backend).run(dispatcher, filed, DOMAIN)
+    reference = dispatcher.messages[-1]["reference"]
+    dispatcher.messages.clear()
+    validate = ValidateDesludgingForm(client=backend)
+    payload = f'/check_status{{"reference":"{reference}"}}'
+    tracker = _said({"desludging_name": "Sabitri Behera"}, "desludging_property_type", payload, "check_status", 1.0,
+                    entities={"reference": reference})
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("desludging_property_type", None)]
+    assert responses(dispatcher) == ["utter_case_status", "utter_form_continue"]
+    assert dispatcher.messages[0]["reference"] == reference
+    dispatcher.messages.clear()
+    # "status" without a number: the sender's cases
+    tracker = _said({}, "desludging_name", "what is the status", "check_status")
+    await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert responses(dispatcher) == ["utter_my_cases", "utter_my_case", "utter_form_continue"]
+
+
+async def test_the_fee_question_is_answered_by_each_service(backend, dispatcher):
+    desludging = ValidateDesludgingForm(client=backend)
+    await desludging.get_validation_events(dispatcher, _said({}, "desludging_name", "fees kitna hai", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["utter_about_desludging", "utter_form_continue"]  # not known yet: what it depends on
+    dispatcher.messages.clear()
+    priced = [DESLUDGING[s] for s in ("desludging_place", "desludging_property_type", "desludging_trips", "desludging_slum")]
+    kept = {**DESLUDGING, FEE: {"for": [priced[0]["tariff_area"], *priced[1:3], False], "rupees": 2000}}
+    await desludging.get_validation_events(dispatcher, _said(kept, "desludging_date", "fees kitna hai", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["utter_desludging_fee", "utter_form_continue"]
+    assert dispatcher.messages[0]["fee"] == "2,000"
+    dispatcher.messages.clear()
+
+    certificate = ValidateCertificateForm(client=backend)
+    income = (await backend.certificate_service("income")).value
+    chosen = {"certificate_type": "income", "certificate_service": income, "certificate_answers": {"_service": "income"}}
+    tracker = _said(chosen, "certificate_answer", "what is the fee?", "ask_about")
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    assert responses(dispatcher) == ["utter_certificate_fee", "utter_about_documents", "utter_form_continue"]
+    assert dispatcher.messages[0]["fee"] == str(income["fee_rupees"])
+    dispatcher.messages.clear()
+    # The tanker's charge depends on the size: before it is chosen, said so; in the service's own words after.
+    tanker = (await backend.certificate_service("water_tanker")).value
+    chosen = {"certificate_type": "water_tanker", "certificate_service": tanker, "certificate_answers": {"_service": "water_tanker"}}
+    await certificate.get_validation_events(dispatcher, _said(chosen, "certificate_answer", "kitna paisa", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["utter_about_fee_varies", "utter_form_continue"]
+    dispatcher.messages.clear()
+    sized = {**chosen, "certificate_answers": {"_service": "water_tanker", "booking_name": "Ravi", "tanker_size": "l10000", "_fee": 900}}
+    await certificate.get_validation_events(dispatcher, _said(sized, "certificate_answer", "kitna paisa", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["visit_reply.fee", "utter_form_continue"]
+    assert dispatcher.messages[0]["fee"] == "900"
+    dispatcher.messages.clear()
+    # Before any service is chosen
+    await certificate.get_validation_events(dispatcher, _said({}, "certificate_type", "fee kya hai", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["utter_about_services", "utter_form_continue"]
+    dispatcher.messages.clear()
+
+    grievance = ValidateGrievanceForm(client=backend)
+    await grievance.get_validation_events(dispatcher, _said({}, "grievance_category", "is it free?", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["utter_about_grievance", "utter_form_continue"]
