@@ -209,6 +209,11 @@ class BackendClient:
         )
         return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
 
+    async def open_verdict(self, phone: str, reference: str | None = None) -> ApiResult[dict]:
+        """{"reference", "key", "variables", "menu"}: the notice that asked for a verdict not given yet;
+        error not_found when none is open."""
+        return await self._call("POST", "/api/v1/cases/verdict/open", json={"phone": phone, "reference": reference})
+
     async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""
         # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.

@@ -3,6 +3,7 @@ It arrives as the payload of the numbered answer the notice offered (/give_feedb
 ..., "rating": "4"} or "solved": "no"); the backend decides what it means (close with a rating,
 reopen within 10 days, or ask for a comment because a low rating must say why)."""
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import CountingFormValidation
 from common.limits import MAX_TEXT_CHARS
+from locales.script import native_digits_to_ascii
 
 REPLIES = {
     "closed": "utter_feedback_thanks",
@@ -29,7 +31,30 @@ REPLIES = {
 NEEDS_COMMENT = "required_below_3"
 
 
+def _verdict_of(payload: str) -> tuple[bool, str | None] | None:
+    """(solved, rating) from a numbered answer's payload: /give_feedback{"reference": ..., "rating": "4"}."""
+    intent, _, entities = payload.partition("{")
+    if intent.strip() != "/give_feedback":
+        return None
+    try:
+        values = json.loads("{" + entities)
+    except ValueError:
+        return None
+    return values.get("solved", "yes") != "no", values.get("rating")
+
+
+def _stars(tracker: Tracker) -> str | None:
+    """The rating in the message: the payload's, or a number of stars said in words ("5 star")."""
+    said = next(tracker.get_latest_entity_values("rating"), None)
+    digits = [c for c in native_digits_to_ascii(str(said or "")) if c.isdigit()]
+    return digits[0] if digits else None  # "5 stars", "rating 5", "5 out of 5"
+
+
 class ActionGiveFeedback(Action):
+    """The verdict with its case and rating (a notice's numbered answer), or in words: "I want to
+    rate", "rate FSM-…", "5 star". Words alone answer the verdict still open, whatever was said
+    since it was asked; without a rating the question is asked again with its numbered answers."""
+
     def name(self) -> str:
         return "action_give_feedback"
 
@@ -38,25 +63,63 @@ class ActionGiveFeedback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         reference = next(tracker.get_latest_entity_values("reference"), None)
-        rating = next(tracker.get_latest_entity_values("rating"), None)
+        rating = _stars(tracker)
         solved = next(tracker.get_latest_entity_values("solved"), "yes") != "no"
-        if not reference or (solved and not str(rating or "").isdigit()):
-            dispatcher.utter_message(response="utter_feedback_how")  # said in words, not as an answer
+        if reference and (rating or not solved):  # all said: a notice's numbered answer, or "rate FSM-… 5 star"
+            return await give(self.client, dispatcher, tracker, str(reference), solved, rating)
+        offer = await self.client.open_verdict(tracker.sender_id, reference)
+        if offer.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
             return []
-        result = await self.client.give_feedback(
-            reference=reference,
-            phone=tracker.sender_id,
-            solved=solved,
-            rating=int(rating) if solved and rating is not None else None,
-        )
-        outcome = result.value if result.ok else result.error
-        if outcome == NEEDS_COMMENT:  # the comment form asks what went wrong, then rates with it
-            return [
-                SlotSet("feedback_reference", reference),
-                SlotSet("feedback_rating", str(rating)),
-                FollowupAction("feedback_comment_form"),
-            ]
-        dispatcher.utter_message(response=REPLIES.get(outcome or "", "utter_default"), reference=reference)
+        if not offer.ok:
+            dispatcher.utter_message(response="utter_feedback_how")  # nothing asked of them now
+            return []
+        if rating and rating in offer.value["menu"]:
+            return await give(self.client, dispatcher, tracker, offer.value["reference"], True, rating)
+        ask_again(dispatcher, offer.value)
+        return []
+
+
+def ask_again(dispatcher: CollectingDispatcher, offer: dict) -> None:
+    """The notice that asked for the verdict, said again with the numbered answers it offered."""
+    dispatcher.utter_message(response=offer["key"], menu=offer["menu"], **offer["variables"])
+
+
+async def give(
+    client: BackendClient, dispatcher: CollectingDispatcher, tracker: Tracker, reference: str, solved: bool, rating: str | None
+) -> list[dict]:
+    result = await client.give_feedback(
+        reference=reference, phone=tracker.sender_id, solved=solved, rating=int(rating) if solved and rating else None
+    )
+    outcome = result.value if result.ok else result.error
+    if outcome == NEEDS_COMMENT:  # the comment form asks what went wrong, then rates with it
+        return [
+            SlotSet("feedback_reference", reference),
+            SlotSet("feedback_rating", str(rating)),
+            FollowupAction("feedback_comment_form"),
+        ]
+    dispatcher.utter_message(response=REPLIES.get(outcome or "", "utter_default"), reference=reference)
+    return []
+
+
+class ActionStrayAnswer(Action):
+    """A number or word that answers no question asked: a number of the verdict still open (its
+    notice was followed by other messages, so its menu is gone) answers it; anything else, help."""
+
+    def name(self) -> str:
+        return "action_stray_answer"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        number = native_digits_to_ascii(str(tracker.latest_message.get("text") or "")).strip().rstrip(".")
+        if number.isdigit():
+            offer = await self.client.open_verdict(tracker.sender_id)
+            verdict = _verdict_of(offer.value["menu"].get(number, "")) if offer.ok else None
+            if verdict:
+                return await give(self.client, dispatcher, tracker, offer.value["reference"], *verdict)
+        dispatcher.utter_message(response="utter_help")
         return []
 
 

@@ -27,6 +27,8 @@ def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dic
         if options:
             text = numbered_menu(text, [str(b.get("title", "")) for b in message["buttons"]])
             menu = options
+        elif message.get("menu"):  # numbered answers its words list themselves (a notice's, asked again)
+            menu = {str(k): str(v) for k, v in message["menu"].items()}
         locale = (message.get("custom") or {}).get("locale") or {}
         bodies = split_body(text) if channel == SMS else ([text[:MAX_MESSAGE_BODY_CHARS]] if text.strip() else [])
         for body in bodies:

@@ -186,7 +186,7 @@ class VoiceInput(ConfiguredInput):
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
             ends = ends or key == "utter_goodbye"
             last_key = key or last_key
-            menu = numbered_options(message.get("buttons")) or menu
+            menu = numbered_options(message.get("buttons")) or message.get("menu") or menu
         if summary:
             try:
                 await self.backend.queue_replies(channel=SMS, phone=caller, replies=summary, menu=None, kind="summary")

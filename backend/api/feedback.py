@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from backend.api.auth import SignedInDep
 from backend.api.callers import TurnDep, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
-from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut
+from backend.api.schemas import FeedbackIn, FeedbackOut, OfficialPerformanceOut, OpenVerdictIn, OpenVerdictOut
 from backend.services import feedback as feedback_service
 from backend.services.cases import find_case
 from backend.services.hooks import Verdict, hooks_for
@@ -36,6 +36,17 @@ def give_feedback(
     if case is None or case.service != "grievance":
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
     return _verdict(case, body, turn, session, settings, workflows, now)
+
+
+@router.post("/cases/verdict/open", response_model=OpenVerdictOut)
+def open_verdict(body: OpenVerdictIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep) -> OpenVerdictOut:
+    """The verdict the turn's citizen was asked for and has not given yet (the phone in the body,
+    never in a URL), to ask it again; 404 when none is open."""
+    phone = own_phone(turn, body.phone)
+    found = feedback_service.open_verdict(session, workflows=workflows, phone=phone, reference=body.reference)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "nothing_open"})
+    return OpenVerdictOut(reference=found.reference, key=found.key, variables=found.variables, menu=found.menu)
 
 
 @router.post("/cases/{reference}/feedback", response_model=FeedbackOut)

@@ -238,6 +238,19 @@ class FeedbackOut(BaseModel):
     state: str
 
 
+class OpenVerdictIn(CitizenIn):
+    reference: str | None = Field(default=None, max_length=40)
+
+
+class OpenVerdictOut(BaseModel):
+    """The notice that asked for the verdict (its locale key and values) and its numbered answers."""
+
+    reference: str
+    key: str
+    variables: dict
+    menu: dict[str, str]
+
+
 class OfficialPerformanceOut(BaseModel):
     official_id: str
     resolved: int

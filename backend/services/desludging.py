@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from backend.models import Case, Feedback
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import audit, payments, places
+from backend.services import audit, feedback, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
 from backend.services.catalog import Application
@@ -356,7 +356,8 @@ def rate(
         raise InvalidRequest("rating", "one_to_five")
     if rating < 3 and not (comment and comment.strip()):
         raise InvalidRequest("comment", "required_below_3")  # a low score must say why
-    apply_action(workflow=workflow, case=case, action="RATE", actor_role="CITIZEN", actor_id=case.citizen_phone, now=now)
+    citizen = case.citizen_phone
+    apply_action(workflow=workflow, case=case, action=feedback.VERDICT, actor_role="CITIZEN", actor_id=citizen, now=now)
     _store(case, {**case.details, "rating": rating, "comment": (comment or "").strip()})
     session.add(
         Feedback(

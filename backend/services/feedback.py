@@ -2,6 +2,7 @@
 workflow's window; otherwise a rating 1-5 closes it and is counted for the official who held it.
 And the figures officials are scored on: resolution time, SLA compliance, average rating."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,11 +10,50 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Case, CaseHistory, Feedback
+from backend.models import Case, CaseHistory, Feedback, OutboxMessage
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef, WorkflowError
+
+VERDICT = "RATE"  # the citizen's verdict, in every workflow that takes one: the states it leaves from wait for it
+RECENT_NOTICES = 50  # how far back the notices to a phone are looked through for an open verdict
+
+
+@dataclass(frozen=True)
+class OpenVerdict:
+    """A verdict the citizen was asked for and has not given: the notice that asked (its words and
+    values) and the numbered answers it offered, so it can be asked again."""
+
+    reference: str
+    key: str
+    variables: dict
+    menu: dict[str, str]
+
+
+def waits_for_verdict(workflow: WorkflowDef, case: Case) -> bool:
+    return any(a.name == VERDICT and case.state in a.from_states for a in workflow.actions)
+
+
+def open_verdict(
+    session: Session, *, workflows: Mapping[str, WorkflowDef], phone: str, reference: str | None = None
+) -> OpenVerdict | None:
+    """The newest notice with numbered answers on a case of this phone's that still waits for its
+    verdict, whatever the citizen said since (a status question, another request...)."""
+    query = (
+        select(OutboxMessage, Case)
+        .join(Case, OutboxMessage.case_id == Case.id)
+        .where(Case.citizen_phone == normalise_phone(phone), OutboxMessage.kind == "notification")
+        .order_by(OutboxMessage.id.desc())
+        .limit(RECENT_NOTICES)
+    )
+    if reference:
+        query = query.where(Case.reference == reference.upper())
+    for message, case in session.execute(query):
+        workflow = workflows.get(case.service)
+        if message.menu and message.locale_key and workflow and waits_for_verdict(workflow, case):
+            return OpenVerdict(case.reference, message.locale_key, dict(message.variables or {}), dict(message.menu))
+    return None
 
 
 class NotOwner(WorkflowError):
@@ -59,7 +99,7 @@ def give_feedback(
         workflow=workflow,
         masterdata_dir=masterdata_dir,
         case=case,
-        action="RATE",
+        action=VERDICT,
         actor=Actor.citizen(case.citizen_phone),
         now=now,
     )

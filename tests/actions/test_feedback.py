@@ -1,7 +1,7 @@
 """action_give_feedback and action_list_applications against the real backend and database."""
 import pytest
 
-from actions.feedback import ActionGiveFeedback
+from actions.feedback import ActionGiveFeedback, ActionStrayAnswer
 from actions.status import ActionListApplications
 from tests.actions.conftest import DOMAIN, make_tracker, responses
 
@@ -10,7 +10,8 @@ PHONE = "+919812345678"
 
 @pytest.fixture
 def resolved(client, auth, turn, staff) -> str:
-    body = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": PHONE}
+    body = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": PHONE,
+            "channel": "twilio_whatsapp"}  # its notices go to WhatsApp
     reference = client.post("/api/v1/grievances", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
     client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     return reference
@@ -63,3 +64,37 @@ async def test_my_complaints(backend, dispatcher, resolved):
 async def test_no_complaints_yet(backend, dispatcher):
     await ActionListApplications(backend).run(dispatcher, make_tracker({}, sender="+919111111111"), DOMAIN)
     assert responses(dispatcher) == ["utter_no_cases"]
+
+
+async def test_the_verdict_asked_for_is_asked_again_when_rated_in_words(backend, dispatcher, resolved, client):
+    """"I want to rate" (or a reference without a rating): the notice that asked, again, with its
+    numbered answers, which the channel offers again (channels/replies.py)."""
+    await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, text="I want to rate the service"), DOMAIN)
+    [asked] = dispatcher.messages
+    assert (asked["response"], asked["reference"]) == ("utter_notify_grievance_resolved", resolved)
+    assert asked["menu"]["5"] == f'/give_feedback{{"reference":"{resolved}","rating":"5"}}'
+    dispatcher.messages.clear()
+    await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, text=f"rate {resolved}", entities={"reference": resolved}), DOMAIN)
+    assert responses(dispatcher) == ["utter_notify_grievance_resolved"]
+    dispatcher.messages.clear()
+    said = make_tracker({}, text="bahut accha kaam kiya, 5 star", entities={"rating": "5 star"})
+    await ActionGiveFeedback(backend).run(dispatcher, said, DOMAIN)
+    assert responses(dispatcher) == ["utter_feedback_thanks"]
+    assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "CLOSED"
+
+
+async def test_a_number_after_other_messages_answers_the_open_verdict(backend, dispatcher, resolved, client):
+    """The notice's menu went with the status asked since; "0" still answers it (not solved)."""
+    await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="7"), DOMAIN)
+    assert responses(dispatcher) == ["utter_help"]  # not one of its answers
+    await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="୦"), DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_grievance_reopened"
+    assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "PENDING_AT_OFFICIAL"
+    await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="4"), DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_help"  # reopened: nothing open any more
+
+
+async def test_nothing_asked_nothing_to_rate(backend, dispatcher):
+    await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="2"), DOMAIN)
+    await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, text="5 star", entities={"rating": "5 star"}), DOMAIN)
+    assert responses(dispatcher) == ["utter_help", "utter_feedback_how"]

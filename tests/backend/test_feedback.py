@@ -118,3 +118,28 @@ def test_my_complaints_in_plain_terms(client, auth, app, staff):
     ]
     assert client.get(f"/api/v1/cases/{second}").json()["holder"] == "official"
     assert client.post("/api/v1/cases/mine", json={"phone": "+919000000000"}, headers=in_turn(client, "+919000000000")).json() == []
+
+
+def _open(client, phone=PHONE, reference=None):
+    return client.post("/api/v1/cases/verdict/open", json={"phone": phone, "reference": reference},
+                       headers=in_turn(client, phone))
+
+
+def test_a_verdict_asked_for_stays_open_until_given(client, auth, app, staff):
+    """Whatever the citizen said since, the notice that asked (its words, values and numbered
+    answers) can be asked again until the verdict is given; then nothing is open."""
+    assert _open(client).status_code == 404  # nothing asked yet
+    reference = _resolved(client, auth, app, staff)
+    opened = _open(client)
+    assert opened.status_code == 200, opened.text
+    offer = opened.json()
+    assert (offer["reference"], offer["key"], offer["variables"]["reference"]) == (
+        reference, "utter_notify_grievance_resolved", reference)
+    assert offer["menu"]["0"] == f'/give_feedback{{"reference":"{reference}","solved":"no"}}' and len(offer["menu"]) == 6
+    assert _open(client, reference=reference.lower()).json()["reference"] == reference
+    assert _open(client, reference="GRV-2026-999999").status_code == 404
+    assert _open(client, phone="+919812300000").status_code == 404  # another phone's: nothing of theirs
+    other = client.post("/api/v1/cases/verdict/open", json={"phone": PHONE}, headers=in_turn(client, "+919812300000"))
+    assert other.status_code == 403  # a turn acts for its own phone only
+    assert _verdict(client, auth, reference, solved=True, rating=4).json()["outcome"] == "closed"
+    assert _open(client).status_code == 404

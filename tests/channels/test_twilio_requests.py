@@ -176,3 +176,12 @@ def test_buttons_that_are_their_own_numbers_are_not_listed_twice():
     replies, menu = text_replies(collected, "sms")
     assert replies[0]["body"] == "Category?\n1. Garbage\n2. Streetlight"
     assert menu == {}
+
+
+def test_numbered_answers_an_action_names_are_the_menu_as_its_words_list_them():
+    """A verdict asked again offers the notice's own answers (0 for "not solved" included)."""
+    menu = {"0": '/give_feedback{"reference":"GRV-2026-000001","solved":"no"}',
+            "5": '/give_feedback{"reference":"GRV-2026-000001","rating":"5"}'}
+    collected = [{"text": "Reply 1 to 5, or 0 if it is not solved.", "menu": menu}]
+    replies, offered = text_replies(collected, "whatsapp")
+    assert replies[0]["body"] == "Reply 1 to 5, or 0 if it is not solved." and offered == menu
