@@ -31,6 +31,9 @@ def interruption_of(message: dict[str, Any]) -> str | None:
         return None
     if text.startswith("/"):  # an intent the channel set itself (STATUS and a number, a menu button)
         return name
+    metadata = message.get("metadata") or {}
+    if "://" in text or metadata.get("media") or metadata.get("location"):
+        return None  # a photo, a place pin or a call's recording answers the question
     if float(intent.get("confidence") or 0.0) < MIN_CONFIDENCE or not any(c.isalpha() for c in text):
         return None  # a number or a PIN is always an answer
     return name

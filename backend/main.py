@@ -35,6 +35,7 @@ from backend.services import hooks, people
 from backend.services.catalog import check_workflow_words
 from backend.services.certificates import definitions as load_catalog
 from backend.services.desludging import load_masterdata as load_operators_and_plants
+from backend.services.grievance import uncovered_wards
 from backend.settings import Settings, get_settings
 from backend.sweeper import start_in_background as start_sweeper
 from backend.workflow import load_workflows
@@ -53,6 +54,9 @@ async def lifespan(app: FastAPI):
     check_workflow_words(workflows)
     load_operators_and_plants(settings.masterdata_dir)  # checked: operators moved to operators.yml, each serving something
     check_templates(workflows, settings.masterdata_dir)  # every notice can reach a phone outside the chat window
+    uncovered = uncovered_wards(settings.masterdata_dir)
+    if uncovered:  # a complaint from there would reach nobody
+        raise RuntimeError(f"officials.yml: no official for {'; '.join(uncovered)}")
     if settings.run_migrations_on_start:
         upgrade(settings.database_url)
     seed_people(settings)

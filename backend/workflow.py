@@ -58,6 +58,9 @@ class StateDef(BaseModel):
     terminal: bool = False
     held: bool = False  # someone must act: the citizen is told who holds the case
     holder: str | None = None  # who acts here when it is not an official of the roster (operator, citizen)
+    # The case's own promise for this state, kept in its details under this name (a complaint's
+    # category: a dead animal 12 h, garbage 48 h), used instead of sla_hours when the case has one.
+    sla_detail: str | None = None
 
 
 class Notice(BaseModel):
@@ -187,7 +190,9 @@ def apply_action(
             raise WindowClosed(f"{action} is allowed only {definition.within_hours:g} h after {current}", action=action)
 
     case.state = definition.to
-    sla_hours = workflow.states[definition.to].sla_hours
+    state = workflow.states[definition.to]
+    own = (case.details or {}).get(state.sla_detail) if state.sla_detail else None
+    sla_hours = float(own) if own else state.sla_hours
     case.sla_due_at = now + timedelta(hours=sla_hours) if sla_hours is not None else None
     case.updated_at = now
     entry = CaseHistory(

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.models import Case
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import media, places, routing
+from backend.services import media, people, places, routing
 from backend.services.cases import earlier_filing
 from backend.services.citizens import normalise_phone
 from backend.services.outbox import citizen_contact, notify
@@ -35,7 +35,7 @@ class Complaint(BaseModel, extra="forbid"):
     department: str
     description: str
     ward: str  # BMC-W12: the case's area comes from it
-    sla_hours: float  # the (sub)category's promise, for the officials' SLA figures
+    sla_hours: float  # the (sub)category's promise: when an official must have acted (workflow sla_detail)
     photo: str | None = None  # the stored file, or why it could not be fetched
     photo_error: str | None = None
 
@@ -243,3 +243,34 @@ def attach_photo(session: Session, *, settings: Settings, case_id: int, url: str
                 raise
     logger.info("photo for %s: %s", case.reference, "attached" if fetched.name else fetched.error)
     return fetched.error
+
+
+def uncovered_wards(masterdata_dir: Path) -> list[str]:
+    """Where a complaint would reach nobody: each town's wards, per department its categories send
+    complaints to, that no official's ward range in the roster covers ("CMC ENGINEERING wards 1-59").
+    The backend refuses to start on such a roster (backend/main.py)."""
+    departments = sorted({c.department for c in load_categories(masterdata_dir)}
+                         | {s.department for c in load_categories(masterdata_dir) for s in c.subcategories})  # fmt: skip
+    covered: dict[tuple[str, str], set[int]] = {}
+    for _, grants in people.roster(masterdata_dir):
+        for g in grants:
+            if g["role"] == "OFFICIAL" and g.get("first_ward") is not None:
+                wards = range(int(g["first_ward"]), int(g["last_ward"]) + 1)
+                covered.setdefault((g["ulb"], g["department"]), set()).update(wards)
+    gaps = []
+    for ulb in places.ulbs(masterdata_dir):
+        for department in departments:
+            missing = sorted(set(range(1, ulb.ward_count + 1)) - covered.get((ulb.code, department), set()))
+            if missing:
+                gaps.append(f"{ulb.code} {department} wards {_ranges(missing)}")
+    return gaps
+
+
+def _ranges(numbers: list[int]) -> str:
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)

@@ -47,6 +47,11 @@ def _load_ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
     return tuple(ulbs)
 
 
+def ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
+    """Every town of the master data, with its number of wards."""
+    return _load_ulbs(masterdata_dir)
+
+
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
 
 

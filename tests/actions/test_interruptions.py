@@ -37,9 +37,12 @@ def _said(slots: dict, slot: str, text: str, intent: str, confidence: float = 0.
     ("2", "list_applications", 0.9, None),
     ("cancel", "cancel", 0.99, None),  # cancel has its own rule, outside the form
     ("Sabitri Behera", "inform", 0.9, None),
+    ("Voice message from the caller: https://api.twilio.com/2010-04-01/Recordings/RE04", "check_status", 0.9, None),
 ])
 def test_what_counts_as_an_interruption(text, intent, confidence, expected):
     assert interruption_of({"text": text, "intent": {"name": intent, "confidence": confidence}}) == expected
+    with_a_photo = {"text": text, "intent": {"name": intent, "confidence": confidence}, "metadata": {"media": [{"url": "x"}]}}
+    assert interruption_of(with_a_photo) == (expected if text.startswith("/") else None)
 
 
 async def test_help_at_the_description_keeps_the_category(backend, dispatcher):

@@ -30,9 +30,15 @@ def _sweep(settings, at):
                                 masterdata_dir=settings.masterdata_dir, now=at)
 
 
-def test_nothing_is_escalated_before_the_deadline(client, auth, settings):
-    _file(client, auth)
-    assert _sweep(settings, NOW + timedelta(hours=71, minutes=59)) == []
+def test_nothing_is_escalated_before_the_deadline_its_category_sets(client, auth, settings):
+    """Garbage must be acted on in 48 hours, a dead animal in 12 (grievance_categories.yml), not the
+    workflow's general 72: the category's own time is the deadline the sweep and the citizen see."""
+    garbage = _file(client, auth)
+    dead_dog = _file(client, auth, subcategory="dead_animal", description="A dead dog is lying in the lane")
+    assert _sweep(settings, NOW + timedelta(hours=11, minutes=59)) == []
+    assert _sweep(settings, NOW + timedelta(hours=12, minutes=1)) == [dead_dog]
+    assert _sweep(settings, NOW + timedelta(hours=47, minutes=59)) == []
+    assert _sweep(settings, NOW + timedelta(hours=48, minutes=1)) == [garbage]
 
 
 def test_an_overdue_case_goes_to_the_supervisor_once_with_alerts(client, auth, settings):
@@ -47,7 +53,7 @@ def test_an_overdue_case_goes_to_the_supervisor_once_with_alerts(client, auth, s
         assert (case.state, case.assignee_id, case.escalations) == ("PENDING_AT_OFFICIAL", "BMC-SAN-SUP", 1)
         last = case.history[-1]
         assert (last.action, last.actor_role, last.actor_id, last.at) == ("ESCALATE", "SYSTEM", "sla-sweep", later)
-        assert case.sla_due_at == later + timedelta(hours=72)
+        assert case.sla_due_at == later + timedelta(hours=48)  # garbage: the supervisor has the category's time too
         messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     keys = [(m.locale_key, m.recipient) for m in messages]
     assert keys == [

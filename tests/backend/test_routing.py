@@ -17,6 +17,8 @@ from tests.conftest import NOW, turn_headers
         ("BMC-W61", "ENGINEERING", "BMC-ENG-S"),
         ("BMC-W29", "ELECTRICAL", "BMC-ELE-01"),
         ("BMC-W05", "WATER", "BMC-WAT-01"),
+        ("CMC-W18", "SANITATION", "CMC-SAN-01"),  # every town's every ward reaches an official
+        ("PURI-W32", "WATER", "PURI-WAT-01"),
         ("BMC-W12", "HORTICULTURE", None),  # no such department on the roster
         ("CTC-W01", "SANITATION", None),  # another ULB
         ("ward 12", "SANITATION", None),  # not a ward code
@@ -52,3 +54,18 @@ def test_filing_routes_and_alerts_the_official_and_an_unknown_ward_is_refused(cl
     assert (filed["state"], filed["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-WAT-01")
     refused = client.post("/api/v1/grievances", json={**body, "ward": "ward 900"}, headers=turn_headers(body["citizen_phone"]))
     assert refused.status_code == 422 and refused.json()["detail"] == {"code": "unknown_ward", "field": "ward"}
+
+
+def test_a_roster_that_leaves_a_ward_with_no_official_stops_the_start(tmp_path, settings):
+    """A complaint from every ward of every town, for every department its categories name, reaches
+    an official; a roster with a gap is refused when the backend starts, naming the gap."""
+    import shutil
+
+    from backend.services.grievance import uncovered_wards
+
+    assert uncovered_wards(settings.masterdata_dir) == []  # as shipped
+    shutil.copytree(settings.masterdata_dir, tmp_path / "data")
+    officials = tmp_path / "data" / "officials.yml"
+    officials.write_text(officials.read_text().replace("wards: [1, 59], phone: \"+919437200113\"", "wards: [1, 20], phone: \"+919437200113\"")
+                         .replace("  - {id: PURI-WAT-01", "  # - {id: PURI-WAT-01"))
+    assert uncovered_wards(tmp_path / "data") == ["CMC ENGINEERING wards 21-59", "PURI WATER wards 1-32"]
