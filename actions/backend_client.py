@@ -209,10 +209,13 @@ class BackendClient:
         )
         return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
 
-    async def open_verdict(self, phone: str, reference: str | None = None) -> ApiResult[dict]:
-        """{"reference", "key", "variables", "menu"}: the notice that asked for a verdict not given yet;
-        error not_found when none is open."""
-        return await self._call("POST", "/api/v1/cases/verdict/open", json={"phone": phone, "reference": reference})
+    async def open_verdict(
+        self, phone: str, reference: str | None = None, asked_within_hours: float | None = None
+    ) -> ApiResult[dict]:
+        """{"reference", "key", "variables", "menu"}: the notice that asked for a verdict not given yet
+        (only one sent in the last hours, if given); error not_found when none is open."""
+        body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours}
+        return await self._call("POST", "/api/v1/cases/verdict/open", json=body)
 
     async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""

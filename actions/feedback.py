@@ -3,7 +3,6 @@ It arrives as the payload of the numbered answer the notice offered (/give_feedb
 ..., "rating": "4"} or "solved": "no"); the backend decides what it means (close with a rating,
 reopen within 10 days, or ask for a comment because a low rating must say why)."""
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import CountingFormValidation
+from common.channels import NUMBERED_ANSWERS
 from common.limits import MAX_TEXT_CHARS
 from locales.script import native_digits_to_ascii
 
@@ -29,18 +29,6 @@ REPLIES = {
     UNAVAILABLE: "utter_service_unavailable",
 }
 NEEDS_COMMENT = "required_below_3"
-
-
-def _verdict_of(payload: str) -> tuple[bool, str | None] | None:
-    """(solved, rating) from a numbered answer's payload: /give_feedback{"reference": ..., "rating": "4"}."""
-    intent, _, entities = payload.partition("{")
-    if intent.strip() != "/give_feedback":
-        return None
-    try:
-        values = json.loads("{" + entities)
-    except ValueError:
-        return None
-    return values.get("solved", "yes") != "no", values.get("rating")
 
 
 def _stars(tracker: Tracker) -> str | None:
@@ -82,7 +70,7 @@ class ActionGiveFeedback(Action):
 
 def ask_again(dispatcher: CollectingDispatcher, offer: dict) -> None:
     """The notice that asked for the verdict, said again with the numbered answers it offered."""
-    dispatcher.utter_message(response=offer["key"], menu=offer["menu"], **offer["variables"])
+    dispatcher.utter_message(response=offer["key"], **{NUMBERED_ANSWERS: offer["menu"]}, **offer["variables"])
 
 
 async def give(
@@ -102,9 +90,15 @@ async def give(
     return []
 
 
+# A bare number within this many hours of a verdict's question is taken as meant for it.
+STRAY_NUMBER_HOURS = 24.0
+
+
 class ActionStrayAnswer(Action):
-    """A number or word that answers no question asked: a number of the verdict still open (its
-    notice was followed by other messages, so its menu is gone) answers it; anything else, help."""
+    """A number or word that answers no question asked. A number of the verdict asked for today
+    (its notice was followed by other messages, so its menu is gone) asks that question again with
+    its numbered answers, so the next number answers it: a number never rates or reopens a case by
+    itself. Anything else: help."""
 
     def name(self) -> str:
         return "action_stray_answer"
@@ -115,10 +109,10 @@ class ActionStrayAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         number = native_digits_to_ascii(str(tracker.latest_message.get("text") or "")).strip().rstrip(".")
         if number.isdigit():
-            offer = await self.client.open_verdict(tracker.sender_id)
-            verdict = _verdict_of(offer.value["menu"].get(number, "")) if offer.ok else None
-            if verdict:
-                return await give(self.client, dispatcher, tracker, offer.value["reference"], *verdict)
+            offer = await self.client.open_verdict(tracker.sender_id, asked_within_hours=STRAY_NUMBER_HOURS)
+            if offer.ok and number in offer.value["menu"]:
+                ask_again(dispatcher, offer.value)
+                return []
         dispatcher.utter_message(response="utter_help")
         return []
 

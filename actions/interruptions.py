@@ -40,11 +40,20 @@ def interruption_of(message: dict[str, Any]) -> str | None:
 
 
 def _said_again(tracker: Tracker) -> bool:
-    """The same words as the message before: after an interruption's answer and the question again,
-    a citizen who repeats themselves meant it as the answer (a name like "Ram Narayan" heard as a
-    greeting is never asked for forever)."""
+    """The same words as the message before: after a greeting's answer and the question again, a
+    citizen who repeats themselves meant it as the answer (a name like "Ram Narayan" heard as a
+    greeting is never asked for forever). Help or a status asked twice is still help or a status."""
     said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
     return len(said) >= 2 and " ".join(said[-1].casefold().split()) == " ".join(said[-2].casefold().split())
+
+
+def _before_this_message(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest message set it."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    return next(
+        (e.get("value") for e in reversed(events[:last_user]) if e.get("event") == "slot" and e.get("name") == slot), None
+    )
 
 
 def _reference(tracker: Tracker) -> str | None:
@@ -61,13 +70,18 @@ class InterruptibleFormValidation(CountingFormValidation):
     client: BackendClient
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        interruption = None if _said_again(tracker) else interruption_of(tracker.latest_message)
+        interruption = interruption_of(tracker.latest_message)
+        if interruption == "greet" and _said_again(tracker):
+            interruption = None
         form_slots = set(self.domain_slots(domain))
         filled = [slot for slot in tracker.slots_to_validate() if slot in form_slots]
         if interruption is None or not filled:
             return await super().get_validation_events(dispatcher, tracker, domain)
         await self.answer(interruption, dispatcher, tracker)
-        return [SlotSet(slot, None) for slot in filled]
+        # The question asked is asked again; anything else the message set (a service's name in
+        # "documents for an income certificate?") goes back to what it was.
+        asked = tracker.get_slot("requested_slot")
+        return [SlotSet(slot, None if slot == asked else _before_this_message(tracker, slot)) for slot in filled]
 
     async def answer(self, interruption: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if interruption == "check_status":

@@ -4,7 +4,7 @@ options (remembered, so "2" means the second), SMS bodies are split to fit."""
 from typing import Any
 
 from channels.sms_text import numbered_menu, split_body
-from common.channels import SMS
+from common.channels import NUMBERED_ANSWERS, SMS
 from common.limits import MAX_MESSAGE_BODY_CHARS
 
 
@@ -27,8 +27,8 @@ def text_replies(messages: list[dict[str, Any]], channel: str) -> tuple[list[dic
         if options:
             text = numbered_menu(text, [str(b.get("title", "")) for b in message["buttons"]])
             menu = options
-        elif message.get("menu"):  # numbered answers its words list themselves (a notice's, asked again)
-            menu = {str(k): str(v) for k, v in message["menu"].items()}
+        elif isinstance(message.get(NUMBERED_ANSWERS), dict):  # answers its words list themselves (a verdict asked again)
+            menu = {str(k): str(v) for k, v in message[NUMBERED_ANSWERS].items()}
         locale = (message.get("custom") or {}).get("locale") or {}
         bodies = split_body(text) if channel == SMS else ([text[:MAX_MESSAGE_BODY_CHARS]] if text.strip() else [])
         for body in bodies:

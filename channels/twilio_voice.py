@@ -24,7 +24,7 @@ from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.replies import numbered_options
 from channels.twilio_base import TwilioRequestCheck
-from common.channels import SMS, TWILIO_VOICE, VOICE
+from common.channels import NUMBERED_ANSWERS, SMS, TWILIO_VOICE, VOICE
 from common.signatures import public_url
 from locales import LANGUAGES, render
 from locales.script import clean_text, romanise
@@ -186,7 +186,8 @@ class VoiceInput(ConfiguredInput):
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
             ends = ends or key == "utter_goodbye"
             last_key = key or last_key
-            menu = numbered_options(message.get("buttons")) or message.get("menu") or menu
+            answers = message.get(NUMBERED_ANSWERS)
+            menu = numbered_options(message.get("buttons")) or (answers if isinstance(answers, dict) else None) or menu
         if summary:
             try:
                 await self.backend.queue_replies(channel=SMS, phone=caller, replies=summary, menu=None, kind="summary")

@@ -51,3 +51,7 @@ class Claim:
 
 CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
 REQUIRED_CLAIM_FIELDS = ("first", "opted_out")
+
+# An action's message may carry numbered answers as {"0": payload, ...} under this name, when its
+# words list them (a notice's verdict asked again: 0 for "not solved" is no button's number).
+NUMBERED_ANSWERS = "numbered_answers"

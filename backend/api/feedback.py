@@ -1,5 +1,6 @@
 """The citizen's verdict on a resolved grievance, and the officials' scores built from it."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -39,11 +40,12 @@ def give_feedback(
 
 
 @router.post("/cases/verdict/open", response_model=OpenVerdictOut)
-def open_verdict(body: OpenVerdictIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep) -> OpenVerdictOut:
+def open_verdict(body: OpenVerdictIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> OpenVerdictOut:
     """The verdict the turn's citizen was asked for and has not given yet (the phone in the body,
     never in a URL), to ask it again; 404 when none is open."""
     phone = own_phone(turn, body.phone)
-    found = feedback_service.open_verdict(session, workflows=workflows, phone=phone, reference=body.reference)
+    since = now - timedelta(hours=body.asked_within_hours) if body.asked_within_hours else None
+    found = feedback_service.open_verdict(session, workflows=workflows, phone=phone, reference=body.reference, asked_since=since)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "nothing_open"})
     return OpenVerdictOut(reference=found.reference, key=found.key, variables=found.variables, menu=found.menu)

@@ -240,6 +240,7 @@ class FeedbackOut(BaseModel):
 
 class OpenVerdictIn(CitizenIn):
     reference: str | None = Field(default=None, max_length=40)
+    asked_within_hours: float | None = Field(default=None, gt=0, le=24 * 30)  # only a question this recent
 
 
 class OpenVerdictOut(BaseModel):

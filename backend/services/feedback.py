@@ -15,6 +15,7 @@ from backend.services.access import Actor
 from backend.services.cases import act_on_case
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef, WorkflowError
+from common.references import normalise_reference
 
 VERDICT = "RATE"  # the citizen's verdict, in every workflow that takes one: the states it leaves from wait for it
 RECENT_NOTICES = 50  # how far back the notices to a phone are looked through for an open verdict
@@ -36,22 +37,34 @@ def waits_for_verdict(workflow: WorkflowDef, case: Case) -> bool:
 
 
 def open_verdict(
-    session: Session, *, workflows: Mapping[str, WorkflowDef], phone: str, reference: str | None = None
+    session: Session,
+    *,
+    workflows: Mapping[str, WorkflowDef],
+    phone: str,
+    reference: str | None = None,
+    asked_since: datetime | None = None,
 ) -> OpenVerdict | None:
-    """The newest notice with numbered answers on a case of this phone's that still waits for its
-    verdict, whatever the citizen said since (a status question, another request...)."""
+    """The newest notice to this phone with numbered answers, on a case of theirs that still waits
+    for its verdict and sent since the case came into its state (not an older question), whatever
+    the citizen said since (a status question, another request...)."""
+    citizen = normalise_phone(phone)
     query = (
         select(OutboxMessage, Case)
         .join(Case, OutboxMessage.case_id == Case.id)
-        .where(Case.citizen_phone == normalise_phone(phone), OutboxMessage.kind == "notification")
+        .where(Case.citizen_phone == citizen, OutboxMessage.recipient == citizen, OutboxMessage.kind == "notification")
         .order_by(OutboxMessage.id.desc())
         .limit(RECENT_NOTICES)
     )
     if reference:
-        query = query.where(Case.reference == reference.upper())
+        query = query.where(Case.reference == (normalise_reference(reference) or reference.upper()))
+    if asked_since:
+        query = query.where(OutboxMessage.created_at >= asked_since)
     for message, case in session.execute(query):
         workflow = workflows.get(case.service)
-        if message.menu and message.locale_key and workflow and waits_for_verdict(workflow, case):
+        entered = case.history[-1].at if case.history else None
+        if not (message.menu and message.locale_key and workflow and waits_for_verdict(workflow, case)):
+            continue
+        if entered is None or message.created_at >= entered:
             return OpenVerdict(case.reference, message.locale_key, dict(message.variables or {}), dict(message.menu))
     return None
 

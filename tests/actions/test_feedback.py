@@ -72,7 +72,7 @@ async def test_the_verdict_asked_for_is_asked_again_when_rated_in_words(backend,
     await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, text="I want to rate the service"), DOMAIN)
     [asked] = dispatcher.messages
     assert (asked["response"], asked["reference"]) == ("utter_notify_grievance_resolved", resolved)
-    assert asked["menu"]["5"] == f'/give_feedback{{"reference":"{resolved}","rating":"5"}}'
+    assert asked["numbered_answers"]["5"] == f'/give_feedback{{"reference":"{resolved}","rating":"5"}}'
     dispatcher.messages.clear()
     await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, text=f"rate {resolved}", entities={"reference": resolved}), DOMAIN)
     assert responses(dispatcher) == ["utter_notify_grievance_resolved"]
@@ -83,15 +83,15 @@ async def test_the_verdict_asked_for_is_asked_again_when_rated_in_words(backend,
     assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "CLOSED"
 
 
-async def test_a_number_after_other_messages_answers_the_open_verdict(backend, dispatcher, resolved, client):
-    """The notice's menu went with the status asked since; "0" still answers it (not solved)."""
+async def test_a_number_after_other_messages_asks_the_open_verdict_again(backend, dispatcher, resolved, client):
+    """The notice's menu went with the status asked since: "୦" (one of its answers) asks its
+    question again with its numbered answers; a number never rates or reopens by itself."""
     await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="7"), DOMAIN)
     assert responses(dispatcher) == ["utter_help"]  # not one of its answers
     await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="୦"), DOMAIN)
-    assert responses(dispatcher)[-1] == "utter_grievance_reopened"
-    assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "PENDING_AT_OFFICIAL"
-    await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="4"), DOMAIN)
-    assert responses(dispatcher)[-1] == "utter_help"  # reopened: nothing open any more
+    assert responses(dispatcher)[-1] == "utter_notify_grievance_resolved"
+    assert "0" in dispatcher.messages[-1]["numbered_answers"]
+    assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "RESOLVED"
 
 
 async def test_nothing_asked_nothing_to_rate(backend, dispatcher):

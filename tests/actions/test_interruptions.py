@@ -21,7 +21,7 @@ WITH_FORMS = {"forms": {name: form for path in sorted((Path(__file__).parents[2]
 
 def _said(slots: dict, slot: str, text: str, intent: str, confidence: float = 0.9, entities: dict | None = None):  # noqa: ANN202
     """The tracker after `text` (classified as `intent`) filled `slot` of an open form."""
-    tracker = make_tracker({**slots, slot: text}, text=text, entities=entities,
+    tracker = make_tracker({**slots, slot: text, "requested_slot": slot}, text=text, entities=entities,
                            events=[{"event": "user", "text": text}, {"event": "slot", "name": slot, "value": text}])
     tracker.latest_message["intent"] = {"name": intent, "confidence": confidence}
     return tracker
@@ -67,6 +67,28 @@ async def test_the_same_words_again_are_the_answer(backend, dispatcher):
     tracker.events.insert(0, {"event": "user", "text": "ram narayan  sharma"})
     assert SlotSet("desludging_name", "Ram Narayan Sharma") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
     assert responses(dispatcher) == []
+
+
+async def test_help_said_twice_is_still_help(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    tracker = _said({}, "grievance_description", "help", "help")
+    tracker.events.insert(0, {"event": "user", "text": "help"})
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("grievance_description", None)]
+
+
+async def test_a_service_named_in_a_question_does_not_change_the_service(backend, dispatcher):
+    """"documents for an income certificate?" at the tanker's size question: the question is asked
+    again and the service chosen stays (the entity the words also filled goes back)."""
+    certificate = ValidateCertificateForm(client=backend)
+    tanker = (await backend.certificate_service("water_tanker")).value
+    chosen = {"certificate_type": "water_tanker", "certificate_service": tanker,
+              "certificate_answers": {"_service": "water_tanker", "booking_name": "Ravi"}}
+    tracker = _said(chosen, "certificate_answer", "documents for an income certificate?", "ask_about")
+    tracker.events = [{"event": "slot", "name": "certificate_type", "value": "water_tanker"}, *tracker.events,
+                      {"event": "slot", "name": "certificate_type", "value": "income"}]
+    tracker.slots["certificate_type"] = "income"
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [
+        SlotSet("certificate_answer", None), SlotSet("certificate_type", "water_tanker")]
 
 
 async def test_an_answer_that_is_not_an_interruption_is_validated_as_usual(backend, dispatcher):

@@ -16,7 +16,7 @@ async def test_status_of_a_filed_case(client, turn, backend, dispatcher):
     assert responses(dispatcher) == ["utter_case_status"]
     message = dispatcher.messages[0]
     assert (message["reference"], message["state_key"], message["holder_key"], message["due"]) == (
-        reference, "case_state.grievance.PENDING_AT_OFFICIAL", "case_holder.official", "26-11-2026")  # routed on filing
+        reference, "case_state.grievance.PENDING_AT_OFFICIAL", "case_holder.official", "28-11-2026")  # routed on filing; roads: the category's 120 h
 
 
 async def test_a_step_that_is_the_citizens_own_gives_them_the_date(client, turn, backend, dispatcher):

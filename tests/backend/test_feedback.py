@@ -141,5 +141,21 @@ def test_a_verdict_asked_for_stays_open_until_given(client, auth, app, staff):
     assert _open(client, phone="+919812300000").status_code == 404  # another phone's: nothing of theirs
     other = client.post("/api/v1/cases/verdict/open", json={"phone": PHONE}, headers=in_turn(client, "+919812300000"))
     assert other.status_code == 403  # a turn acts for its own phone only
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=32)  # asked at 30 h, two hours ago
+    within = lambda hours: client.post("/api/v1/cases/verdict/open", json={"phone": PHONE, "asked_within_hours": hours},  # noqa: E731
+                                       headers=in_turn(client, PHONE)).status_code
+    assert (within(1), within(3)) == (404, 200)
     assert _verdict(client, auth, reference, solved=True, rating=4).json()["outcome"] == "closed"
+    assert _open(client).status_code == 404
+
+
+def test_an_older_question_is_not_asked_again(client, auth, app, staff):
+    """Resolved (the question asked), reopened, then rejected: the resolution's question is not the
+    open one (the rejection's notice asks nothing), so nothing is asked again."""
+    reference = _resolved(client, auth, app, staff)
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=40)
+    assert _verdict(client, auth, reference, solved=False).json()["outcome"] == "reopened"
+    rejected = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "REJECT", "reason": "not ours"},
+                           headers=staff("BMC-SAN-N"))
+    assert rejected.status_code == 200, rejected.text
     assert _open(client).status_code == 404

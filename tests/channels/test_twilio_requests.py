@@ -182,6 +182,7 @@ def test_numbered_answers_an_action_names_are_the_menu_as_its_words_list_them():
     """A verdict asked again offers the notice's own answers (0 for "not solved" included)."""
     menu = {"0": '/give_feedback{"reference":"GRV-2026-000001","solved":"no"}',
             "5": '/give_feedback{"reference":"GRV-2026-000001","rating":"5"}'}
-    collected = [{"text": "Reply 1 to 5, or 0 if it is not solved.", "menu": menu}]
+    collected = [{"text": "Reply 1 to 5, or 0 if it is not solved.", "numbered_answers": menu},
+                 {"text": "1. Income\n2. Caste", "menu": "1. Income\n2. Caste"}]  # a value named menu is words, not answers
     replies, offered = text_replies(collected, "whatsapp")
-    assert replies[0]["body"] == "Reply 1 to 5, or 0 if it is not solved." and offered == menu
+    assert replies[0]["body"] == "Reply 1 to 5, or 0 if it is not solved." and offered == menu and len(replies) == 2

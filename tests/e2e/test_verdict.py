@@ -1,6 +1,6 @@
 """The verdict is never lost (issue 16): a "rate this" / "is it solved?" stays answerable whatever
 the citizen says in between, and is answered in words too, through the running bot on WhatsApp
-and SMS: after a status question a bare number still answers it; "I want to rate" asks it again
+and SMS: after a status question a bare number brings the question back, and its numbers answer it; "I want to rate" asks it again
 with its numbered answers; "bahut accha kaam kiya, 5 star" rates it."""
 
 from tests.e2e.conftest import act, case_in_database
@@ -21,6 +21,8 @@ def test_a_number_after_a_status_question_still_rates(stack, twilio):
     phone = twilio.text("whatsapp", "+919437200001")
     reference = _resolved_complaint(stack, phone, ["I want to file a complaint", "1", "garbage not picked up for a week", "ward 12"])
     assert reference in phone.say(f"status {reference}")[0]  # the notice's menu goes with this reply
+    asked = phone.say("4")  # a number alone asks the question again: it never rates by itself
+    assert reference in asked[0] and "0 if it is not solved" in asked[0], asked
     thanks = phone.say("4")
     assert reference in thanks[0] and "Thank you" in thanks[0], thanks
     assert case_in_database(stack, reference).state == "CLOSED"
