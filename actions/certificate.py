@@ -42,6 +42,23 @@ def reply(service: dict, name: str) -> str:
     return (service.get("replies") or {}).get(name, name)
 
 
+def words(key: str, tracker: Tracker) -> str:
+    """A locale key's words in the conversation's language, for its channel (a line inside a reply)."""
+    return locales.render(key, language_of(tracker), channel_of(tracker))["text"]
+
+
+def say_fee(dispatcher: CollectingDispatcher, service: dict, tracker: Tracker) -> None:
+    """The fee and the time, in the service's own words: the lane's, or the one the chosen option sets."""
+    tatkal = bool(tracker.get_slot("certificate_tatkal"))
+    fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
+    fee = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY, fee)
+    days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
+    if fee:
+        dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), days=days)
+    else:
+        dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), days=days)
+
+
 def carries_media(tracker: Tracker) -> bool:
     return kind_of(channel_of(tracker)) == WHATSAPP
 
@@ -108,17 +125,12 @@ class ValidateCertificateForm(InterruptibleFormValidation):
         if service is None:
             dispatcher.utter_message(response="utter_about_services")
             return
-        answers = tracker.get_slot("certificate_answers") or {}
-        if service.get("fee_from") and FEE_KEY not in answers:
+        if service.get("fee_from") and FEE_KEY not in (tracker.get_slot("certificate_answers") or {}):
             dispatcher.utter_message(response="utter_about_fee_varies")
-        elif answers.get(FEE_KEY, service["fee_rupees"]):
-            fee = answers.get(FEE_KEY, service["fee_rupees"])
-            dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), days=service["sla_days"])
         else:
-            dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), days=service["sla_days"])
+            say_fee(dispatcher, service, tracker)
         if service["documents"]:
-            word = lambda key: locales.render(key, language_of(tracker), channel_of(tracker))["text"]  # noqa: E731
-            documents = ", ".join(word(d["key"]) for d in service["documents"])
+            documents = ", ".join(words(d["key"], tracker) for d in service["documents"])
             dispatcher.utter_message(response="utter_about_documents", documents=documents)
 
     async def required_slots(
@@ -383,9 +395,8 @@ class ActionAskCertificateConfirmed(_WithService):
         if service is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
-        language, labels = language_of(tracker), tracker.get_slot("certificate_labels") or {}
-        word = lambda key: locales.render(key, language, channel_of(tracker))["text"]  # noqa: E731
-        lines = "\n".join(f"{word('cert_label.' + f['name'])}: {labels.get(f['name'], '')}" for f in service["fields"])
+        labels = tracker.get_slot("certificate_labels") or {}
+        lines = "\n".join(f"{words('cert_label.' + f['name'], tracker)}: {labels.get(f['name'], '')}" for f in service["fields"])
         dispatcher.utter_message(
             response=reply(service, "utter_certificate_summary"), certificate_key=f"certificate.{service['code']}", answers=lines
         )
@@ -395,16 +406,9 @@ class ActionAskCertificateConfirmed(_WithService):
                 agent=tracker.get_slot("certificate_agent"),
                 mobile=tracker.get_slot("certificate_citizen_phone"),
             )
-        tatkal = bool(tracker.get_slot("certificate_tatkal"))
-        fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
-        fee = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY, fee)
-        days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
-        if fee:
-            dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), days=days)
-        else:
-            dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), days=days)
+        say_fee(dispatcher, service, tracker)
         documents = tracker.get_slot("certificate_documents") or {}
-        to_bring = [word(d["key"]) for d in service["documents"] if documents.get(d["code"], "later") == "later"]
+        to_bring = [words(d["key"], tracker) for d in service["documents"] if documents.get(d["code"], "later") == "later"]
         if to_bring:
             dispatcher.utter_message(response="utter_certificate_documents_bring", documents=", ".join(to_bring))
         dispatcher.utter_message(response=reply(service, "utter_ask_certificate_confirmed"))

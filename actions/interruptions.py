@@ -15,6 +15,7 @@ from actions.backend_client import BackendClient
 from actions.form_validation import CountingFormValidation
 from actions.status import list_cases, tell_status
 from common.references import find_reference
+from locales.script import match_key
 
 # Below this the words are more likely an answer that happens to look like a question (a name, a
 # place, a description), and are taken as the answer. Measured on the forms' answers and on the
@@ -43,8 +44,8 @@ def _said_again(tracker: Tracker) -> bool:
     """The same words as the message before: after a greeting's answer and the question again, a
     citizen who repeats themselves meant it as the answer (a name like "Ram Narayan" heard as a
     greeting is never asked for forever). Help or a status asked twice is still help or a status."""
-    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
-    return len(said) >= 2 and " ".join(said[-1].casefold().split()) == " ".join(said[-2].casefold().split())
+    said = [match_key(str(e.get("text") or "")) for e in tracker.events if e.get("event") == "user"]
+    return len(said) >= 2 and said[-1] == said[-2]
 
 
 def _before_this_message(tracker: Tracker, slot: str) -> Any:
