@@ -112,11 +112,36 @@ def _next_document(service: dict, tracker: Tracker) -> dict | None:
 
 
 class ValidateCertificateForm(InterruptibleFormValidation):
+    summary_slots = ("certificate_confirmed",)
+
     def name(self) -> str:
         return "validate_certificate_form"
 
     def __init__(self, client: BackendClient | None = None) -> None:
         self.client = client or BackendClient()
+
+    async def answered(self, tracker: Tracker) -> list[str]:
+        service = await _service(self.client, tracker)
+        if service is None:
+            return []
+        answers = tracker.get_slot("certificate_answers") or {}
+        return [f["name"] for f in service["fields"] if f["name"] in answers]
+
+    async def asking(self, tracker: Tracker) -> str | None:
+        service = await _service(self.client, tracker)
+        field = _next_field(service, tracker) if service and tracker.get_slot("requested_slot") == "certificate_answer" else None
+        return field["name"] if field else None
+
+    async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
+        """The field's answer and its words go; so does the fee its choice set."""
+        service = await _service(self.client, tracker) or {}
+        gone = {field, FEE_KEY} if service.get("fee_from") == field else {field}
+        answers = {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k not in gone}
+        labels = {k: v for k, v in (tracker.get_slot("certificate_labels") or {}).items() if k != field}
+        return {"certificate_answers": answers, "certificate_labels": labels, "certificate_answer": None}
+
+    def label_key(self, field: str) -> str | None:
+        return f"cert_label.{field}"
 
     async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """The chosen service's fee and time (in its own words, as its summary says them) and its

@@ -85,6 +85,8 @@ async def quote(client: BackendClient, answers: dict[str, Any], kept: Any = None
 
 
 class ValidateDesludgingForm(InterruptibleFormValidation):
+    summary_slots = ("desludging_confirmed", "desludging_correction")
+
     def name(self) -> str:
         return "validate_desludging_form"
 
@@ -100,6 +102,20 @@ class ValidateDesludgingForm(InterruptibleFormValidation):
             dispatcher.utter_message(response="utter_desludging_fee", fee=rupees(fee.value))
         else:
             dispatcher.utter_message(response="utter_desludging_fee_free")
+
+    async def answered(self, tracker: Tracker) -> list[str]:
+        asked = tracker.get_slot("requested_slot")
+        return [slot for slot in ANSWER_SLOTS if slot != asked and tracker.get_slot(slot) is not None]
+
+    async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
+        place = {"desludging_place_label": None} if field == "desludging_place" else {}
+        return {field: None, **place, "desludging_correction": None, "desludging_correcting": False}
+
+    async def which_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """At the summary, the numbered list of answers; before it, their names."""
+        if tracker.get_slot("requested_slot") in self.summary_slots:
+            return {"desludging_confirmed": None, "desludging_correcting": True}
+        return await super().which_answer(dispatcher, tracker)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

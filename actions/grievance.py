@@ -27,6 +27,15 @@ class ValidateGrievanceForm(InterruptibleFormValidation):
     async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_about_grievance")
 
+    async def answered(self, tracker: Tracker) -> list[str]:
+        asked = tracker.get_slot("requested_slot")
+        return [slot for slot in FORM_SLOTS if slot != asked and tracker.get_slot(slot)]
+
+    async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
+        if field == "grievance_category":  # the guess and its confirmation go with it
+            return {field: None, "grievance_subcategory": None, "grievance_category_confirmed": None}
+        return {field: None}
+
     async def validate_grievance_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

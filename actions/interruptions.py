@@ -2,7 +2,13 @@
 applications", help, a greeting, a question about the service ("what is the fee?"). Each gets its
 own answer, and the question is asked again with every earlier answer kept: the form's slot filled
 by the message is emptied, so the form asks for it once more. One table for every service's form;
-a form says only what it alone knows (`about`: its fee, its time, its documents)."""
+a form says only what it alone knows (`about`: its fee, its time, its documents).
+
+A correction ("change the name", "the PIN is wrong", "pita ka naam galat hai") is one of them: the
+answer it names (by the field's words in any script, `field_words.<field>` and the form's label
+keys in locales/) is forgotten, so the form asks it again and then shows its summary again; nothing
+else is lost. At a summary, naming an answer is enough ("the PIN"), and a correction that names
+none is asked which; mid-form, one that names none is the answer to the question asked."""
 
 from typing import Any
 
@@ -12,16 +18,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
-from actions.form_validation import CountingFormValidation
+from actions.form_validation import CountingFormValidation, language_of
 from actions.status import list_cases, tell_status
+from common.languages import LANGUAGES
 from common.references import find_reference
-from locales.script import match_key
+from locales import catalog_words
+from locales.script import longest_named, match_key
 
 # Below this the words are more likely an answer that happens to look like a question (a name, a
 # place, a description), and are taken as the answer. Measured on the forms' answers and on the
 # held-out set: tests/nlu/test_interruptions.py.
 MIN_CONFIDENCE = 0.5
-INTERRUPTIONS = ("check_status", "list_applications", "help", "greet", "ask_about")
+INTERRUPTIONS = ("check_status", "list_applications", "help", "greet", "ask_about", "correct_answer")
+CORRECTION = "correct_answer"
+# At a summary these are its own answers (file it / do not), never a correction.
+SUMMARY_ANSWERS = ("affirm", "cancel")
 
 
 def interruption_of(message: dict[str, Any]) -> str | None:
@@ -65,10 +76,17 @@ def _reference(tracker: Tracker) -> str | None:
     return found[0] if found else None
 
 
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 class InterruptibleFormValidation(CountingFormValidation):
     """A service's form: its answers are validated as usual, unless the message interrupts."""
 
     client: BackendClient
+    # The questions asked at the form's summary, "shall I file it?" first: there, naming an answer
+    # is enough to change it ("the PIN").
+    summary_slots: tuple[str, ...] = ()
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         interruption = interruption_of(tracker.latest_message)
@@ -76,13 +94,36 @@ class InterruptibleFormValidation(CountingFormValidation):
             interruption = None
         form_slots = set(self.domain_slots(domain))
         filled = [slot for slot in tracker.slots_to_validate() if slot in form_slots]
+        asked = tracker.get_slot("requested_slot")
+        # Which answer a correction names is looked up only where one may be: an answer's lookup
+        # can cost the backend a call.
+        at_summary = asked in self.summary_slots and _intent(tracker) not in SUMMARY_ANSWERS
+        maybe = filled and (interruption == CORRECTION or at_summary)
+        named = await self._named_answer(tracker) if maybe else None
+        if named is not None and named == await self.asking(tracker):
+            # "mera naam Manoj Behera hai" at the name question is its answer, however it was heard
+            interruption = named = None
+        if named is not None:
+            interruption = CORRECTION
+        elif interruption == CORRECTION and asked not in self.summary_slots:
+            # Mid-form only naming an earlier answer changes it: complaints are full of "wrong"
+            # ("the bill amount is wrong") and are answers. A summary asks which answer.
+            interruption = None
         if interruption is None or not filled:
             return await super().get_validation_events(dispatcher, tracker, domain)
-        await self.answer(interruption, dispatcher, tracker)
         # The question asked is asked again; anything else the message set (a service's name in
         # "documents for an income certificate?") goes back to what it was.
-        asked = tracker.get_slot("requested_slot")
-        return [SlotSet(slot, None if slot == asked else _before_this_message(tracker, slot)) for slot in filled]
+        events = [SlotSet(slot, None if slot == asked else _before_this_message(tracker, slot)) for slot in filled]
+        if interruption != CORRECTION:
+            await self.answer(interruption, dispatcher, tracker)
+            return events
+        if named is None:  # which one, then
+            return [*events, *[SlotSet(k, v) for k, v in (await self.which_answer(dispatcher, tracker)).items()]]
+        dispatcher.utter_message(response="utter_form_correct", field=self.field_label(named, tracker))
+        forget = {**(await self.forget(named, tracker)), "validation_failures": 0}
+        if self.summary_slots:
+            forget[self.summary_slots[0]] = None  # the summary comes back once it is answered again
+        return [*events, *[SlotSet(k, v) for k, v in forget.items()]]
 
     async def answer(self, interruption: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if interruption == "check_status":
@@ -103,3 +144,54 @@ class InterruptibleFormValidation(CountingFormValidation):
     async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """What this service costs, how long it takes and what it needs, said mid-form."""
         raise NotImplementedError
+
+    # Corrections: each form says which answers it holds, how to forget one, and how to name it.
+    async def answered(self, tracker: Tracker) -> list[str]:
+        """The fields answered before this message, in the order asked."""
+        return []
+
+    async def asking(self, tracker: Tracker) -> str | None:
+        """The field this message answers, if a field is being asked (not the summary)."""
+        asked = tracker.get_slot("requested_slot")
+        return None if asked in self.summary_slots else asked
+
+    async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
+        """Slot values that make the form ask the field again."""
+        raise NotImplementedError
+
+    def label_key(self, field: str) -> str | None:
+        """A locale key whose words name the field in the form's summary, where it has one."""
+        return None
+
+    def field_label(self, field: str, tracker: Tracker) -> str:
+        """How replies name the field: its summary label, else the first of its words."""
+        language = language_of(tracker)
+        key = self.label_key(field)
+        label = catalog_words(key, language) if key else None
+        return label or next(iter(_words((f"field_words.{field}",), (language,))), field)
+
+    async def which_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """A correction that names no answer given so far: the answers it could be, by name."""
+        labels = [self.field_label(field, tracker) for field in await self.answered(tracker)]
+        if labels:
+            dispatcher.utter_message(response="utter_form_correct_which", fields=", ".join(labels), example=labels[0])
+        return {}
+
+    async def _named_answer(self, tracker: Tracker) -> str | None:
+        """The answer given so far that the message names, by its words in any script."""
+        text = str(tracker.latest_message.get("text") or "")
+        if text.startswith("/") or not any(c.isalpha() for c in text):
+            return None
+        fields = [*await self.answered(tracker), *[f for f in [await self.asking(tracker)] if f]]
+        keys = {field: tuple(k for k in (self.label_key(field), f"field_words.{field}") if k) for field in fields}
+        return longest_named(text, [(word, field) for field in fields for word in _words(keys[field], LANGUAGES)])
+
+
+def _words(keys: tuple[str, ...], languages: Any) -> list[str]:
+    """The comma-separated words of the keys in the languages, the first key's first."""
+    found = []
+    for key in keys:
+        for language in languages:
+            text = catalog_words(key, language)
+            found += [word.strip() for word in (text or "").split(",") if word.strip()]
+    return found

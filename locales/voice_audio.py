@@ -11,9 +11,9 @@ from locales import CATALOG_DIR, load_catalog
 
 AUDIO_DIR = CATALOG_DIR / "audio"
 RECORDED_LANGUAGES = ("or",)  # hi-IN and en-IN are spoken by Twilio's <Say>
-# Texts never played on a call: the officials' console's pages, and its sign-in codes (sent by
-# WhatsApp or SMS only).
-UNSPOKEN_PREFIXES = ("console.", "console_")
+# Texts never played on a call: the officials' console's pages, its sign-in codes (sent by
+# WhatsApp or SMS only), and the words that name a form's answers (matched, never said whole).
+UNSPOKEN_PREFIXES = ("console.", "console_", "field_words.")
 
 
 def voice_template(key: str, language: str) -> str | None:

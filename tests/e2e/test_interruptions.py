@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from locales import load_catalog, variant_for_channel
+from common.channels import TWILIO_SMS
+from locales import load_catalog, render, variant_for_channel
 
 CHANNEL = "twilio_whatsapp"
 UNKNOWN = "GRV-2026-999999"
@@ -100,3 +101,33 @@ def test_an_interruption_is_answered_and_the_same_question_asked_again(stack, tw
     expect(phone.say(INTERRUPTIONS[second][form]), answered(second), ask[1], form=form)
     answer = row["answers"][1]
     expect(phone.say(answer.get(form, answer.get("*"))), ask[2], form=form)  # both answers kept: the form goes on
+
+
+def test_an_answer_changed_in_words_at_the_summary_keeps_every_other_answer(stack, twilio):
+    """The issue's own words at the desludging summary on WhatsApp: the name is asked again and the
+    summary comes back with the new name and everything else as it was."""
+    phone = twilio.text("whatsapp", "+919437900101")
+    for said in ("my septic tank is full", "Sabitri Behera", "1", "1", "2000", "2", "ward 12", "behind the Ram Mandir",
+                 "751007", "2", "tomorrow"):
+        phone.say(said)
+    assert "Rs 2,000" in "\n".join(phone.say("1"))  # the summary
+    expect(phone.say("change the name to Pradeep Rout"), "utter_form_correct", "utter_ask_desludging_name", form="en")
+    summary = "\n".join(phone.say("Pradeep Rout"))
+    for kept in ("Pradeep Rout", "ward 12, Bhubaneswar", "behind the Ram Mandir", "751007", "Rs 2,000"):
+        assert kept in summary, (kept, summary)
+    assert "Sabitri" not in summary
+    expect(phone.say("the PIN is wrong"), "utter_form_correct", "utter_ask_desludging_pin", form="en")
+    assert "751012" in "\n".join(phone.say("751012"))
+
+
+def test_a_certificate_answer_changed_in_latin_hindi_by_sms(stack, twilio):
+    phone = twilio.text("sms", "+919437900102")
+    for said in ("niwas praman patra chahiye", "Ramesh Kumar", "Suresh Kumar", "Sarakana"):
+        phone.say(said)
+    assert "Suresh Kumar" in "\n".join(phone.say("20"))  # the summary: SMS carries no files, so no documents asked
+    changed = "\n".join(phone.say("pita ka naam galat hai, badalna hai"))
+    asked = render("cert_ask.guardian_name", "hi", TWILIO_SMS, latin_sms=True)["text"]
+    assert asked in changed and "badal" in changed, changed  # the guardian's name asked again, in Latin letters
+    summary = "\n".join(phone.say("Suresh Prasad"))
+    for kept in ("Ramesh Kumar", "Suresh Prasad", "Sarakana", "20"):
+        assert kept in summary, (kept, summary)

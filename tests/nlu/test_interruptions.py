@@ -5,7 +5,7 @@ in the five forms of writing. The interruptions are what people type (the issue'
 of them trained); none of the answers is in the training data."""
 import pytest
 
-from actions.interruptions import interruption_of
+from actions.interruptions import MIN_CONFIDENCE, interruption_of
 from tests.nlu.test_training_data import TRAINING, normalised
 
 INTERRUPTIONS = {
@@ -31,6 +31,23 @@ ANSWERS = {
     "or": ["ସବିତ୍ରୀ ବେହେରା", "ମନ୍ଦିର ପାଖରେ", "ରାମ ଚନ୍ଦ୍ର ପଣ୍ଡା", "ଛୋଟ ଟ୍ୟାଙ୍କର", "ଅଳିଆ ଉଠାଯାଇନାହିଁ"],
     "or-latn": ["mandira pakhare", "ram narayan sahu", "kali", "sana"],
 }
+# "I want to change an answer", in the middle of a form or at its summary: heard as correct_answer,
+# not as a cancel (which throws the form away) or a plain no. The issue's own words and others,
+# some of them trained; actions/interruptions.py finds which answer from the words.
+CORRECTIONS = {
+    "en": ["change the name to Pradeep Rout", "I want to change the name", "the PIN is wrong", "wrong address",
+           "the date is wrong", "my mothers name is spelt wrong", "i have to change the landmark",
+           "pin code is 751002, i typed it wrong"],
+    "hi": ["पिन कोड गलत है", "पिता का नाम गलत है, बदलना है", "नाम राकेश साहू कर दो", "तारीख बदलनी है",
+           "मेरा पता गलत चला गया है", "एक जवाब बदलना है"],
+    "hi-latn": ["pita ka naam galat hai, badalna hai", "date badalni hai", "naam Ramesh Kumar kar do",
+                "PIN 751002 hai, galat likha tha", "galat hai kuch, badalna hai", "address me galti hai",
+                "dukaan ka naam badalna hai"],
+    "or": ["ନାମ ଭୁଲ ଅଛି", "ଗୋଟେ ଉତ୍ତର ବଦଳାଇବି", "ପିନ କୋଡ ଭୁଲ ଅଛି", "ତାରିଖ ବଦଳାଇବାକୁ ଚାହୁଁଛି",
+           "ଠିକଣା ଭୁଲ ଦେଇଛି, ବଦଳାଇବି", "ବାପାଙ୍କ ନାମ ସୁଧାରିବାକୁ ଅଛି"],
+    "or-latn": ["tarikh bhul achhi", "nama badalibaku chahunchi", "pin code bhul achhi", "thikana bhul dei deli",
+                "bapanka naa thik karibaku achhi", "gote uttar badalibi"],
+}
 
 
 def test_no_answer_is_trained():
@@ -51,3 +68,10 @@ def test_interruptions_are_heard_and_answers_are_not(form, parse_all):
     assert {text: heard(text) for text, _ in INTERRUPTIONS[form]} == dict(INTERRUPTIONS[form])
     assert {text: heard(text) for text in ANSWERS[form] if heard(text)} == {}
     assert {text: heard(text) for text in GREETED_ONCE.get(form, [])} == dict.fromkeys(GREETED_ONCE.get(form, []), "greet")
+
+
+@pytest.mark.parametrize("form", list(CORRECTIONS))
+def test_corrections_are_heard(form, parse_all):
+    parsed = parse_all(CORRECTIONS[form])
+    heard = {text: (parse["intent"], round(parse["ranking"].get(parse["intent"], 0.0), 2)) for text, parse in parsed.items()}
+    assert {text: got for text, got in heard.items() if got[0] != "correct_answer" or got[1] < MIN_CONFIDENCE} == {}

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_INTENTS = {
     "greet", "goodbye", "help", "request_desludging", "file_grievance", "apply_certificate", "check_status",
     "list_applications", "make_payment", "give_feedback", "change_language", "affirm", "deny", "cancel",
-    "opt_out", "talk_to_human", "inform", "ask_about",
+    "opt_out", "talk_to_human", "inform", "ask_about", "correct_answer",
 }
 
 

@@ -1,0 +1,159 @@
+"""Changing an earlier answer in words, in the middle of any service's form or at its summary
+(actions/interruptions.py), against the real backend and database: the answer named is forgotten
+so the form asks it again, the summary comes back after it, and nothing else is lost."""
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.certificate import ValidateCertificateForm
+from actions.desludging import FEE, ValidateDesludgingForm
+from actions.grievance import ValidateGrievanceForm
+from tests.actions.conftest import responses
+from tests.actions.test_certificate import ANSWERS as INCOME
+from tests.actions.test_desludging import ANSWERS as DESLUDGING
+from tests.actions.test_interruptions import WITH_FORMS, _said
+
+AT_SUMMARY = {**DESLUDGING, "desludging_confirmed": None}
+
+
+def _set(events: list) -> dict:
+    """The slots the events set; the fee kept with its inputs is the form's own bookkeeping."""
+    return {event["name"]: event["value"] for event in events if event["name"] != FEE}
+
+
+@pytest.mark.parametrize(("text", "intent", "field"), [
+    ("change the name to Pradeep Rout", "correct_answer", "desludging_name"),
+    ("no, the PIN is wrong", "deny", "desludging_pin"),
+    ("PIN", "inform", "desludging_pin"),  # at the summary, naming it is enough
+    ("pin code galat hai", "correct_answer", "desludging_pin"),
+    ("ପିନ କୋଡ ଭୁଲ ଅଛି", "correct_answer", "desludging_pin"),
+    ("तारीख बदलनी है", "correct_answer", "desludging_date"),
+    ("the tank size is wrong", "deny", "desludging_size"),  # "size" within "tank size": the longer words win
+])
+async def test_a_correction_at_the_summary_forgets_only_that_answer(backend, dispatcher, text, intent, field):
+    validate = ValidateDesludgingForm(client=backend)
+    set_ = _set(await validate.get_validation_events(dispatcher, _said(AT_SUMMARY, "desludging_confirmed", text, intent), WITH_FORMS))
+    assert set_ == {**({"desludging_place_label": None} if field == "desludging_place" else {}),
+                    field: None, "desludging_confirmed": None, "desludging_correction": None,
+                    "desludging_correcting": False, "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_correct"]
+    assert dispatcher.messages[0]["field"]
+
+
+async def test_the_answer_is_named_in_the_language_of_the_chat(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    await validate.get_validation_events(dispatcher, _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed",
+                                                           "change the address", "correct_answer"), WITH_FORMS)
+    assert set(dispatcher.messages[0]["field"]) & set("अआइईउएओकखगघचजटडतदनपबभमयरलवशसह")
+
+
+async def test_yes_and_cancel_at_the_summary_are_never_corrections(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    for text, intent in (("yes, the name and PIN are right", "affirm"), ("cancel", "cancel")):
+        set_ = _set(await validate.get_validation_events(dispatcher, _said(AT_SUMMARY, "desludging_confirmed", text, intent), WITH_FORMS))
+        assert "utter_form_correct" not in responses(dispatcher)
+        assert set_.get("desludging_name", DESLUDGING["desludging_name"]) == DESLUDGING["desludging_name"]
+        dispatcher.messages.clear()
+
+
+async def test_a_correction_naming_no_answer_at_the_summary_opens_the_numbered_list(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said(AT_SUMMARY, "desludging_confirmed", "something is wrong, I want to change it", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {"desludging_confirmed": None, "desludging_correcting": True}
+    assert responses(dispatcher) == []  # the list itself is the question the form asks next
+
+
+async def test_mid_form_only_a_correction_naming_an_earlier_answer_changes_it(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    so_far = {k: DESLUDGING[k] for k in ("desludging_name", "desludging_property_type")}
+    tracker = _said(so_far, "desludging_sanitation_type", "i want to change my name", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {"desludging_sanitation_type": None, "desludging_name": None, "desludging_confirmed": None,
+                    "desludging_correction": None, "desludging_correcting": False, "validation_failures": 0}
+    dispatcher.messages.clear()
+    # an answer not given yet cannot be changed: the words are the answer to the question asked
+    tracker = _said(so_far, "desludging_sanitation_type", "the date is wrong", "correct_answer")
+    assert "desludging_date" not in _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert "utter_form_correct" not in responses(dispatcher)
+
+
+async def test_a_complaint_saying_wrong_is_the_description(backend, dispatcher):
+    """The model hears "the bill amount is wrong" as a correction; naming no answer given, it is
+    the description asked for."""
+    validate = ValidateGrievanceForm(client=backend)
+    slots = {"grievance_category": "water_supply", "grievance_category_confirmed": True}
+    tracker = _said(slots, "grievance_description", "the water bill amount is wrong", "correct_answer", 1.0)
+    events = await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert _set(events)["grievance_description"] == "the water bill amount is wrong"
+    assert responses(dispatcher) == []
+
+
+async def test_a_correction_naming_no_answer_at_a_summary_asks_which(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    income = (await backend.certificate_service("income")).value
+    slots = {"certificate_type": "income", "certificate_service": income, "certificate_answers": INCOME,
+             "certificate_labels": {}, "certificate_documents": {}, "certificate_tatkal": False}
+    tracker = _said(slots, "certificate_confirmed", "something is not right, I want to change it", "correct_answer")
+    assert _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)) == {"certificate_confirmed": None}
+    assert responses(dispatcher) == ["utter_form_correct_which"]
+    fields = dispatcher.messages[0]["fields"]
+    assert fields.startswith("Name, ") and "Yearly income (Rs)" in fields, fields
+
+
+async def test_a_plain_answer_that_names_a_field_is_still_the_answer(backend, dispatcher):
+    """Mid-form, only the model's correct_answer makes words a correction: a landmark "near the
+    ward office" is a landmark."""
+    validate = ValidateDesludgingForm(client=backend)
+    so_far = {k: v for k, v in DESLUDGING.items() if k not in ("desludging_landmark", "desludging_pin", "desludging_slum",
+                                                                "desludging_date", "desludging_payment")}
+    tracker = _said(so_far, "desludging_landmark", "near the ward office", "inform")
+    assert SlotSet("desludging_landmark", "near the ward office") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert responses(dispatcher) == []
+
+
+async def test_a_certificate_correction_forgets_the_answer_and_the_fee_it_set(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    income = (await backend.certificate_service("income")).value
+    slots = {"certificate_type": "income", "certificate_service": income, "certificate_answers": INCOME,
+             "certificate_labels": {"purpose": "Scholarship"}, "certificate_documents": {}, "certificate_tatkal": False,
+             "language": "hi"}
+    tracker = _said(slots, "certificate_confirmed", "pita ka naam galat hai, badalna hai", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_answers"] == {k: v for k, v in INCOME.items() if k != "guardian_name"}
+    assert set_["certificate_labels"] == {"purpose": "Scholarship"} and set_["certificate_confirmed"] is None
+    assert responses(dispatcher) == ["utter_form_correct"]
+    dispatcher.messages.clear()
+
+    tanker = (await backend.certificate_service("water_tanker")).value
+    booked = {"_service": "water_tanker", "booking_name": "Ravi", "tanker_size": "l10000", "_fee": 900}
+    slots = {"certificate_type": "water_tanker", "certificate_service": tanker, "certificate_answers": booked,
+             "certificate_labels": {"tanker_size": "10,000 litres"}}
+    tracker = _said(slots, "certificate_answer", "change the tanker size", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_answers"] == {"_service": "water_tanker", "booking_name": "Ravi"}  # the fee went with the size
+    assert set_["certificate_labels"] == {}
+
+
+async def test_a_grievance_category_changed_takes_its_guess_with_it(backend, dispatcher):
+    validate = ValidateGrievanceForm(client=backend)
+    slots = {"grievance_category": "drainage", "grievance_subcategory": "blocked_drain", "grievance_category_confirmed": True,
+             "grievance_description": "The drain near the school is overflowing"}
+    tracker = _said(slots, "grievance_ward", "wrong category, it is about water", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {"grievance_ward": None, "grievance_category": None, "grievance_subcategory": None,
+                    "grievance_category_confirmed": None, "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_correct"]
+
+
+async def test_words_naming_the_question_asked_are_its_answer(backend, dispatcher):
+    """"mera naam Manoj Behera hai" at the name question, even if heard as a correction."""
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({}, "desludging_name", "mera naam Manoj Behera hai", "correct_answer")
+    assert SlotSet("desludging_name", "mera naam Manoj Behera hai") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert responses(dispatcher) == []
+    certificate = ValidateCertificateForm(client=backend)
+    income = (await backend.certificate_service("income")).value
+    slots = {"certificate_type": "income", "certificate_service": income, "certificate_answers": {"_service": "income"}}
+    tracker = _said(slots, "certificate_answer", "naam Manoj Behera hai", "correct_answer")
+    events = await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert _set(events)["certificate_answers"]["applicant_name"] and responses(dispatcher) == []
