@@ -69,10 +69,17 @@ class BackendLink:
             self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout, connector=connector)
         return self._session
 
-    async def _request(self, method: str, path: str, body: dict[str, Any], delays: tuple[float, ...] = RETRY_DELAYS) -> Any:
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        delays: tuple[float, ...] = RETRY_DELAYS,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         for attempt, delay in enumerate((*delays, None)):
             try:
-                async with self._client().request(method, f"{self.base}{path}", json=body) as response:
+                async with self._client().request(method, f"{self.base}{path}", json=body, params=params) as response:
                     if response.status >= 500 and delay is not None:
                         raise _Retry(f"HTTP {response.status}")
                     if response.status >= 500 or response.status in _NOT_ABOUT_THE_MESSAGE:
@@ -113,6 +120,16 @@ class BackendLink:
         )
         # first and opted_out must be there: a body without them is a fault, not "a repeat" to drop.
         return Claim(**{name: data[name] if name in REQUIRED_CLAIM_FIELDS else data.get(name) for name in CLAIM_FIELDS})
+
+    async def stored_response(self, *, provider: str, external_id: str) -> str | None:
+        """What the step answered, if it was stored."""
+        try:
+            data = await self._request(
+                "GET", "/api/v1/channels/inbound/response", None, params={"provider": provider, "external_id": external_id}
+            )
+        except BackendRefused:
+            return None
+        return str(data["response"])
 
     async def store_response(self, *, provider: str, external_id: str, response: str) -> None:
         await self._request(

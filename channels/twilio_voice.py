@@ -4,12 +4,19 @@ recorded prompts (<Play>) in Odia, which Twilio can neither speak nor hear.
 
 Voice answers synchronously (TwiML in the HTTP response), so each step runs the conversation
 before answering; Twilio allows 15 s and a turn takes well under one. Each CallSid step is claimed
-once; a retried step gets the TwiML the first one produced."""
+once; a retried step gets the TwiML the first one produced.
+
+No caller is left without a question: after silence, a key that is not one of the choices, or words
+the bot did not understand, the question last asked is asked again. It is read from the step that
+asked it (its TwiML is kept by the backend); the callback URL says how many of that step's verbs
+were the question (`q`), the rest being what was said before it."""
 
 import json
 import logging
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,7 +43,22 @@ MENU_DIGITS = {"1": "en", "2": "hi", "3": "or"}
 MAX_SILENCES = 3
 DEFAULT_SUMMARY_KEYS = ("utter_grievance_filed", "utter_case_status", "utter_case_status_no_due")
 DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
+# Replies that ask nothing ("you can say: ..."): the question before them, with its keys, is
+# asked again after them.
+DEFAULT_ASK_AGAIN_AFTER_KEYS = ("utter_not_understood", "utter_help")
 _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
+_ONE_KEY = re.compile(r"^[0-9*]$")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Where the call stands: the step that asked the question being answered, how many of its
+    verbs were the question, and the keypad choices it offered."""
+
+    call_sid: str
+    step: int
+    question_verbs: int
+    menu: dict[str, str]
 
 
 class VoiceInput(ConfiguredInput):
@@ -56,6 +78,7 @@ class VoiceInput(ConfiguredInput):
         channels_token: str,
         sms_summary_keys: list[str] | None = None,
         record_for_keys: list[str] | None = None,
+        ask_again_after_keys: list[str] | None = None,
     ) -> None:
         self.check = TwilioRequestCheck(auth_token, public_base_url)
         self.public_base_url = public_base_url
@@ -63,6 +86,7 @@ class VoiceInput(ConfiguredInput):
         self.sms_summary_keys = set(sms_summary_keys or DEFAULT_SUMMARY_KEYS)
         # Free-text questions that a caller in a recorded language answers by a voice recording.
         self.record_for_keys = set(record_for_keys or DEFAULT_RECORD_KEYS)
+        self.ask_again_after_keys = set(ask_again_after_keys or DEFAULT_ASK_AGAIN_AFTER_KEYS)
 
     # URLs Twilio calls back, absolute and public, carrying the call's place in the dialogue.
     def _url(self, **params: Any) -> str:
@@ -107,7 +131,7 @@ class VoiceInput(ConfiguredInput):
                 )
             if not claim.first:  # Twilio retried this step: same answer, the conversation moved once
                 return self._xml(claim.response or twiml.response(twiml.pause(1), twiml.redirect(self._url(**request.args))))
-            answer = await self._step(request, form, caller, step, on_new_message, claim.turn)
+            answer = await self._step(request, form, caller, call_sid, step, on_new_message, claim.turn)
             try:
                 await self.backend.store_response(provider=self.provider, external_id=f"{call_sid}:{step}", response=answer)
             except BackendUnavailable:
@@ -121,7 +145,14 @@ class VoiceInput(ConfiguredInput):
         return response.text(body, content_type="text/xml")
 
     async def _step(
-        self, request: Request, form: dict[str, str], caller: str, step: int, on_new_message: Callable, turn: str | None
+        self,
+        request: Request,
+        form: dict[str, str],
+        caller: str,
+        call_sid: str,
+        step: int,
+        on_new_message: Callable,
+        turn: str | None,
     ) -> str:
         language = request.args.get("lang")
         silences = _int(request.args.get("silences"), 0)
@@ -130,13 +161,38 @@ class VoiceInput(ConfiguredInput):
             heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
         if language not in LANGUAGES:
             return await self._language_menu_step(caller, step, heard, silences, on_new_message, turn)
-        menu = _menu(request.args.get("menu"))
+        asked = Asked(call_sid, step - 1, _int(request.args.get("q"), 0), _menu(request.args.get("menu")))
         if not heard:
             if silences + 1 >= MAX_SILENCES:
                 return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
-            verbs = self._speak_key("utter_voice_no_input", language)
-            return twiml.response(self._gather(step, language, silences + 1, verbs, menu))
-        return await self._converse(caller, step, language, menu.get(heard, heard), on_new_message, turn)
+            return await self._ask_again("utter_voice_no_input", asked, step, language, silences + 1)
+        if asked.menu and _ONE_KEY.match(heard) and heard not in asked.menu:
+            return await self._ask_again("utter_voice_invalid_choice", asked, step, language, silences)
+        return await self._converse(caller, step, language, asked.menu.get(heard, heard), on_new_message, turn, asked)
+
+    async def _ask_again(self, lead_key: str, asked: Asked, step: int, language: str, silences: int) -> str:
+        """The lead ("I did not hear anything") and the question asked before, offered the same way."""
+        lead = self._speak_key(lead_key, language)
+        question, recorded = await self._question(asked)
+        if recorded:
+            url = self._url(step=step + 1, lang=language, silences=silences, q=len(question))
+            return twiml.response(*lead, *question, twiml.record(url))
+        return twiml.response(self._gather(step, language, silences, lead + question, asked.menu, len(question)))
+
+    async def _question(self, asked: Asked) -> tuple[list[str], bool]:
+        """The question's verbs as the step that asked it spoke them, and whether it was answered
+        by a recording; none if that step's TwiML was not kept."""
+        try:
+            stored = await self.backend.stored_response(provider=self.provider, external_id=f"{asked.call_sid}:{asked.step}")
+        except BackendUnavailable:
+            stored = None
+        if not stored or asked.question_verbs <= 0:
+            return [], False
+        root = ET.fromstring(stored)
+        gather = root.find("Gather")
+        verbs = list(gather) if gather is not None else [v for v in root if v.tag in ("Say", "Play")]
+        question = [ET.tostring(verb, encoding="unicode") for verb in verbs[-asked.question_verbs :]]
+        return question, root.find("Record") is not None
 
     async def _language_menu_step(
         self, caller: str, step: int, digit: str, silences: int, on_new_message: Callable, turn: str | None
@@ -164,6 +220,7 @@ class VoiceInput(ConfiguredInput):
         heard: str,
         on_new_message: Callable,
         turn: str | None,
+        asked: Asked | None = None,
         then: str | None = None,
     ) -> str:
         collector = ReplyCollector(self.name())
@@ -172,6 +229,7 @@ class VoiceInput(ConfiguredInput):
         for text in (heard, then) if then else (heard,):
             await on_new_message(UserMessage(text, collector, f"voice:{caller}", input_channel=self.name(), metadata=metadata))
         verbs: list[str] = []
+        question: list[str] = []  # the last message's verbs: what silence asks again
         summary: list[dict[str, Any]] = []
         ends = False
         menu: dict[str, str] = {}
@@ -180,7 +238,9 @@ class VoiceInput(ConfiguredInput):
             locale = (message.get("custom") or {}).get("locale") or {}
             key, variables = locale.get("key"), locale.get("variables", {})
             language = locale.get("language", language)
-            verbs += self._speak(message.get("text") or "", key, language, variables)
+            spoken = self._speak(message.get("text") or "", key, language, variables)
+            verbs += spoken
+            question = spoken or question
             if key in self.sms_summary_keys:
                 text = render(key, language, SMS, **variables)["text"]
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
@@ -191,18 +251,28 @@ class VoiceInput(ConfiguredInput):
         if summary:
             try:
                 await self.backend.queue_replies(channel=SMS, phone=caller, replies=summary, menu=None, kind="summary")
-                verbs += self._speak_key("utter_voice_sms_summary", language)
+                # said before the question, if the turn ends with one (not with the summary itself)
+                question = [] if last_key in self.sms_summary_keys else question
+                before = verbs[: len(verbs) - len(question)]
+                verbs = before + self._speak_key("utter_voice_sms_summary", language) + question
             except BackendUnavailable:
                 logger.warning("voice: SMS summary not queued")
         if ends:
             return twiml.response(*verbs, twiml.hangup())
+        if asked and last_key in self.ask_again_after_keys and not menu:
+            question, _ = await self._question(asked)
+            verbs, menu = verbs + question, asked.menu
         if language in RECORDED_LANGUAGES and last_key in self.record_for_keys:
-            return twiml.response(*verbs, twiml.record(self._url(step=step + 1, lang=language, silences=0)))
-        return twiml.response(self._gather(step, language, 0, verbs, menu))
+            url = self._url(step=step + 1, lang=language, silences=0, q=len(question))
+            return twiml.response(*verbs, twiml.record(url))
+        return twiml.response(self._gather(step, language, 0, verbs, menu, len(question)))
 
-    def _gather(self, step: int, language: str, silences: int, verbs: list[str], menu: dict[str, str]) -> str:
-        # The keypad choices offered travel in the callback URL, so "1" means what was just offered.
-        params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences}
+    def _gather(
+        self, step: int, language: str, silences: int, verbs: list[str], menu: dict[str, str], question_verbs: int = 0
+    ) -> str:
+        # The keypad choices offered travel in the callback URL, so "1" means what was just offered;
+        # so does how many of the verbs are the question, to ask it again.
+        params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences, "q": question_verbs}
         if menu:
             params["menu"] = json.dumps(menu, separators=(",", ":"), ensure_ascii=False)
         speech = language not in RECORDED_LANGUAGES

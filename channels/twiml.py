@@ -35,10 +35,11 @@ def gather(action_url: str, inner: str, *, language: str, speech: bool, num_digi
 
 def record(action_url: str, *, max_seconds: int = 120) -> str:
     """For a free-text answer where Twilio cannot transcribe the language: the caller speaks after
-    the beep and ends with # or silence; Twilio posts the RecordingUrl to action_url."""
+    the beep and ends with # or silence; Twilio posts the RecordingUrl to action_url. An empty
+    recording is not posted: Twilio goes on to the next verb, which brings it to us as silence."""
     return (
         f'<Record action={quoteattr(action_url)} method="POST" maxLength="{max_seconds}" timeout="5" '
-        'finishOnKey="#" playBeep="true"/>'
+        'finishOnKey="#" playBeep="true"/>' + redirect(action_url)
     )
 
 

@@ -15,6 +15,7 @@ from backend.api.schemas import (
     INT_COLUMN_MAX,
     InboundClaimIn,
     InboundResponseIn,
+    InboundResponseOut,
     OptOutIn,
     OutboxOut,
     RepliesIn,
@@ -95,6 +96,18 @@ def retry_later(inbound_id: InboundId, body: RetryLaterIn, session: SessionDep, 
         session, inbound_id=inbound_id, claimant=body.claimant, now=now, delay_seconds=body.delay_seconds
     ):
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
+
+
+@router.get("/channels/inbound/response", dependencies=[ChannelsCaller], response_model=InboundResponseOut)
+def read_inbound_response(
+    session: SessionDep,
+    provider: Annotated[str, Query(max_length=24)],
+    external_id: Annotated[str, Query(min_length=1, max_length=80)],
+) -> InboundResponseOut:
+    response = channels.stored_response(session, provider=provider, external_id=external_id)
+    if response is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_inbound"})
+    return InboundResponseOut(response=response)
 
 
 @router.put("/channels/inbound/response", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)

@@ -175,6 +175,10 @@ class InboundResponseIn(BaseModel):
     response: str = Field(max_length=20000)
 
 
+class InboundResponseOut(BaseModel):
+    response: str
+
+
 class OptOutIn(BaseModel):
     phone: Phone
     channel: str = Field(pattern=r"^(whatsapp|sms)$")

@@ -152,6 +152,13 @@ def retry_later(session: Session, *, inbound_id: int, claimant: str, now: dateti
     return bool(changed)
 
 
+def stored_response(session: Session, *, provider: str, external_id: str) -> str | None:
+    """What a step answered (a voice call asks its last question again from it)."""
+    return session.scalar(
+        select(InboundMessage.response).where(InboundMessage.provider == provider, InboundMessage.external_id == external_id)
+    )
+
+
 def store_response(session: Session, *, provider: str, external_id: str, response: str) -> bool:
     row = session.scalar(
         select(InboundMessage).where(InboundMessage.provider == provider, InboundMessage.external_id == external_id)

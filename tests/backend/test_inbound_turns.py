@@ -144,3 +144,19 @@ def test_starting_a_turn_renews_its_lease_and_reads_the_number_as_it_is_now(app,
     assert start(client, channels_auth, then, "rasa-a").status_code == 200  # a heartbeat: the lease runs from now
     at(app, NOW + timedelta(seconds=settings.inbound_lease_seconds + 1))
     assert take(client, channels_auth, "rasa-b") == []  # still held
+
+
+def test_a_voice_step_answer_is_read_back_by_the_channels_only(client, channels_auth):
+    """A call asks its last question again from the step that asked it."""
+    claim(client, channels_auth, "CA2:3", payload=None)
+    twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="x"><Say>Press 1</Say></Gather></Response>'
+    stored = client.put("/api/v1/channels/inbound/response", headers=channels_auth,
+                        json={"provider": "twilio", "external_id": "CA2:3", "response": twiml})
+    assert stored.status_code == 204
+    read = {"provider": "twilio", "external_id": "CA2:3"}
+    assert client.get("/api/v1/channels/inbound/response", params=read, headers=channels_auth).json() == {"response": twiml}
+    unknown = client.get("/api/v1/channels/inbound/response", params={**read, "external_id": "CA2:4"}, headers=channels_auth)
+    assert unknown.status_code == 404
+    claim(client, channels_auth, "CA2:4", payload=None)  # claimed, not answered yet
+    assert client.get("/api/v1/channels/inbound/response", params={**read, "external_id": "CA2:4"}, headers=channels_auth).status_code == 404
+    assert client.get("/api/v1/channels/inbound/response", params=read).status_code in (401, 403)
