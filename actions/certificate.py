@@ -14,10 +14,10 @@ from rasa_sdk.types import DomainDict
 
 import locales
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.desludging import rupees
 from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
 from common.channels import VOICE, WHATSAPP, kind_of
+from common.money import rupees
 
 WORKING_SLOTS = (
     "certificate_reference",

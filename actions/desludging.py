@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
 from actions.form_validation import LOCAL_TIME, channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
+from common.money import rupees
 from locales.script import native_digits_to_ascii
 
 # The questions, in the order asked; the correction menu numbers them the same way (1 = name ...).
@@ -245,10 +246,6 @@ class ActionAskDesludgingConfirmed(Action):
             dispatcher.utter_message(response="utter_desludging_fee_free")
         dispatcher.utter_message(response="utter_ask_desludging_confirmed")
         return []
-
-
-def rupees(amount: float) -> str:
-    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
 
 
 def _expires(iso: str | None) -> str:

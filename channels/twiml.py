@@ -7,8 +7,21 @@ from common.references import spelled_references
 SAY_LANGUAGE = {"en": "en-IN", "hi": "hi-IN"}  # Twilio speaks and hears these; Odia is recorded
 
 
+SENTENCE_ENDS = ".?!।॥:;,"
+FULL_STOP = {"hi": "।"}
+
+
 def say(text: str, language: str) -> str:
-    return f"<Say language={quoteattr(SAY_LANGUAGE.get(language, 'en-IN'))}>{escape(spelled_references(text))}</Say>"
+    spoken = escape(spelled_references(_sentences(text, FULL_STOP.get(language, "."))))
+    return f"<Say language={quoteattr(SAY_LANGUAGE.get(language, 'en-IN'))}>{spoken}</Say>"
+
+
+def _sentences(text: str, stop: str) -> str:
+    """Lines read as sentences (a summary's "Name: …" lines), not run together: a voice pauses
+    at a full stop, not at a line break."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    ended = [line if line[-1] in SENTENCE_ENDS else f"{line}{stop}" for line in lines[:-1]]
+    return " ".join([*ended, *lines[-1:]])
 
 
 def play(url: str) -> str:

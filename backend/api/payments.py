@@ -3,6 +3,7 @@ a person can open from the link Sathi sends and pay on in test mode (mounted wit
 
 import json
 import uuid
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -19,6 +20,7 @@ from backend.payment_providers import BadWebhook, get_provider, sandbox
 from backend.services import payments
 from backend.services.cases import find_case
 from backend.services.hooks import hooks_for
+from common.money import rupees
 
 router = APIRouter(tags=["payments"])
 sandbox_router = APIRouter(tags=["sandbox"])
@@ -97,7 +99,7 @@ def payment_page(token: str, session: SessionDep, settings: SettingsDep, now: No
     except payments.BadToken:
         return _page("en", "payment_page.invalid", status_code=status.HTTP_404_NOT_FOUND, reference="")
     case = session.get_one(Case, payment.case_id)
-    amount = f"{payment.amount_paise / 100:.2f}"
+    amount = rupees(Decimal(payment.amount_paise) / 100)
     if payment.status == "paid":
         return _page(case.language, "payment_page.already_paid", reference=case.reference, amount=amount)
     button = locales.render("payment_page.button", case.language, amount=amount)["text"]
@@ -124,7 +126,7 @@ def sandbox_pay(token: str, background: BackgroundTasks, session: SessionDep, se
         }
     ).encode()
     background.add_task(_deliver_webhook, settings.public_backend_url, event, sandbox.sign(settings, event))
-    return _page(case.language, "payment_page.paid", reference=case.reference, amount=f"{payment.amount_paise / 100:.2f}")
+    return _page(case.language, "payment_page.paid", reference=case.reference, amount=rupees(Decimal(payment.amount_paise) / 100))
 
 
 async def _deliver_webhook(base_url: str, event: bytes, signature: str) -> None:

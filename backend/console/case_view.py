@@ -4,6 +4,7 @@ see it (access.sees_personal_data), otherwise masked or left out."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from backend.services.access import may_hold
 from backend.services.grievance import load_categories
 from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowDef
+from common.money import rupees
 from locales import catalog_words
 
 
@@ -134,7 +136,7 @@ def view(
         payment = words("case.no_fee")
     else:
         paid = words("case.paid") if details.get("paid") else words("case.not_paid")
-        payment = f"{words('case.fee', amount=f'{fee / 100:.2f}')} · {paid}"
+        payment = f"{words('case.fee', amount=rupees(Decimal(fee) / 100))} · {paid}"
     feedback = session.scalar(select(Feedback).where(Feedback.case_id == case.id))
     rating = words("case.rating_value", rating=feedback.rating) if feedback else words("case.not_rated")
     if feedback and feedback.comment:

@@ -32,6 +32,7 @@ from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.clock import local_zone
+from common.money import indian_grouping, parse_rupees, rupees
 from common.signatures import same_secret
 from locales.dates import parse_day
 from locales.script import longest_named, match_key, native_digits_to_ascii
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
 IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
 _NUMBER = re.compile(r"^([\d,]+)\s*\D{0,30}$")
-_AMOUNT = re.compile(r"^(?:rs\.?|₹|inr)?\s*([\d,]+)\s*(?:rs\.?|rupees|रुपये|ଟଙ୍କା|/-)?$", re.IGNORECASE)
 
 
 class InvalidApplication(WorkflowError):
@@ -89,17 +89,17 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
         return Answer(name, name) if name else None
     if field.type == "text":
         return Answer(text, text) if field.min_length <= len(text) <= field.max_length else None
-    if field.type == "amount":
-        match = _AMOUNT.match(native_digits_to_ascii(text))
-        amount = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
+    if field.type == "amount":  # rupees, as people write them: "85,000", "1.5 lakh", "₹2 लाख"
+        rupees_said = parse_rupees(text)
+        amount = int(rupees_said) if rupees_said is not None and rupees_said == int(rupees_said) else None
         # min and max: set on every amount and number field (FieldDef checks)
         within = amount is not None and field.min is not None and field.max is not None and field.min <= amount <= field.max
-        return Answer(amount, f"{amount:,}") if within else None
+        return Answer(amount, rupees(amount)) if within and amount is not None else None
     if field.type == "number":  # a count or a size: its unit may follow ("200 sq ft", "200 वर्ग फ़ुट")
         match = _NUMBER.match(native_digits_to_ascii(text))
         number = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
         within = number is not None and field.min is not None and field.max is not None and field.min <= number <= field.max
-        return Answer(number, f"{number:,}") if within else None
+        return Answer(number, indian_grouping(number)) if within and number is not None else None
     if field.type == "past_date":
         day = parse_day(text, today)
         if day is None or not date(1900, 1, 1) <= day <= today:

@@ -68,7 +68,7 @@ def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
     assert filed["upi_link"] == f"upi://pay?pa=sathi.ulb%40sandboxupi&pn=Sathi%20ULB%20Services&am=2000.00&cu=INR&tr={reference}-1&tn={reference}"
 
     page = client.get(filed["payment_url"].removeprefix("http://testserver"))
-    assert page.status_code == 200 and "₹2000.00" in page.text and "<form method=\"post\">" in page.text  # Odia page
+    assert page.status_code == 200 and "₹2,000" in page.text and "<form method=\"post\">" in page.text  # Odia page
     payment = _payment(settings, reference)
 
     assert _capture(client, settings, payment.id, 200000, signature="forged").status_code == 403
@@ -219,7 +219,7 @@ def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(clie
     fresh = ask(f"0{PHONE[3:]}", filed["reference"]).json()  # the same phone, written the local way
     assert fresh["payment_url"] != filed["payment_url"]
     page = client.get(fresh["payment_url"].removeprefix("http://testserver"))
-    assert page.status_code == 200 and "₹2000.00" in page.text
+    assert page.status_code == 200 and "₹2,000" in page.text
     payment = _payment(settings, filed["reference"])
     assert payment.status == "created"  # the expired one stays unpaid; nothing was lost
     with get_session_factory(settings.database_url)() as session:

@@ -322,6 +322,9 @@ def test_voice_in_hindi_applies_for_a_certificate_and_the_payment_link_comes_by_
     caller.press("1")  # education
     summary = " ".join(caller.press("2").spoken)  # Tatkal
     assert "₹100" in summary and "आधार कार्ड" in summary  # the fee, and the documents to bring (a call carries none)
+    for answer in ("सुनीता दास", "रमेश दास", "85,000"):  # every answer read back, each its own sentence
+        assert answer in summary, (answer, summary)
+    assert "सुनीता दास।" in summary, summary
     filed = " ".join(caller.press("1").spoken)
     assert "C R T, 2 0 2 6" in filed and "SMS" in filed
     sms = twilio.text("sms", "+919437500002").wait_for_replies(at_least=1)

@@ -67,7 +67,7 @@ def test_english_whatsapp_request_corrected_paid_online_followed_to_the_plant_an
 
     assert link in phone.say("I want to pay")[0]  # the same link again while it is valid
     page = httpx.get(link, timeout=30)
-    assert page.status_code == 200 and "1000.00" in page.text
+    assert page.status_code == 200 and "1,000" in page.text
     assert httpx.post(link, timeout=30).status_code == 200  # the "Pay (test mode)" button
     _wait_for_state(stack, reference, "PENDING_OPERATOR_ACCEPT")
     assert any("Payment received" in m for m in phone.wait_for_replies(at_least=1))

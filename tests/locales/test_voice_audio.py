@@ -33,6 +33,13 @@ def test_nested_keys_are_played_too():
     assert parts and all(kind == "play" for kind, _ in parts)
 
 
+def test_lines_are_read_as_sentences():
+    """A summary's lines ("Name: …") end in a pause, not run together."""
+    assert twiml.say("Please check:\nName: Ramesh Kumar\nYears: 20\n", "en") == (
+        '<Say language="en-IN">Please check: Name: Ramesh Kumar. Years: 20</Say>')
+    assert twiml.say("नाम: रमेश\nजगह: सरकणा", "hi") == '<Say language="hi-IN">नाम: रमेश। जगह: सरकणा</Say>'
+
+
 def test_twiml_escapes_and_spells_references():
     assert twiml.say('Reference GRV-2026-000045 <ok> & "done"', "en") == (
         '<Say language="en-IN">Reference G R V, 2 0 2 6, 0 0 0 0 4 5 &lt;ok&gt; &amp; "done"</Say>'
