@@ -87,6 +87,7 @@ async def quote(client: BackendClient, answers: dict[str, Any], kept: Any = None
 
 class ValidateDesludgingForm(InterruptibleFormValidation):
     summary_slots = ("desludging_confirmed", "desludging_correction")
+    answer_slots = ANSWER_SLOTS
 
     def name(self) -> str:
         return "validate_desludging_form"
@@ -103,10 +104,6 @@ class ValidateDesludgingForm(InterruptibleFormValidation):
             dispatcher.utter_message(response="utter_desludging_fee", fee=rupees(fee.value))
         else:
             dispatcher.utter_message(response="utter_desludging_fee_free")
-
-    async def answered(self, tracker: Tracker) -> list[str]:
-        asked = tracker.get_slot("requested_slot")
-        return [slot for slot in ANSWER_SLOTS if slot != asked and tracker.get_slot(slot) is not None]
 
     async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
         place = {"desludging_place_label": None} if field == "desludging_place" else {}

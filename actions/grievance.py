@@ -18,6 +18,8 @@ FILED_SLOTS = (*FORM_SLOTS, "grievance_category_confirmed", "grievance_subcatego
 
 
 class ValidateGrievanceForm(InterruptibleFormValidation):
+    answer_slots = FORM_SLOTS
+
     def name(self) -> str:
         return "validate_grievance_form"
 
@@ -26,10 +28,6 @@ class ValidateGrievanceForm(InterruptibleFormValidation):
 
     async def about(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_about_grievance")
-
-    async def answered(self, tracker: Tracker) -> list[str]:
-        asked = tracker.get_slot("requested_slot")
-        return [slot for slot in FORM_SLOTS if slot != asked and tracker.get_slot(slot)]
 
     async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
         if field == "grievance_category":  # the guess and its confirmation go with it

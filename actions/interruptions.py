@@ -87,6 +87,8 @@ class InterruptibleFormValidation(CountingFormValidation):
     # The questions asked at the form's summary, "shall I file it?" first: there, naming an answer
     # is enough to change it ("the PIN").
     summary_slots: tuple[str, ...] = ()
+    # The slots that hold the form's answers, where each answer is a slot of its own.
+    answer_slots: tuple[str, ...] = ()
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         interruption = interruption_of(tracker.latest_message)
@@ -148,7 +150,8 @@ class InterruptibleFormValidation(CountingFormValidation):
     # Corrections: each form says which answers it holds, how to forget one, and how to name it.
     async def answered(self, tracker: Tracker) -> list[str]:
         """The fields answered before this message, in the order asked."""
-        return []
+        asked = tracker.get_slot("requested_slot")
+        return [slot for slot in self.answer_slots if slot != asked and tracker.get_slot(slot) is not None]
 
     async def asking(self, tracker: Tracker) -> str | None:
         """The field this message answers, if a field is being asked (not the summary)."""
