@@ -80,6 +80,15 @@ class CaseStatus:
     holder: str = "done"  # official | supervisor | operator | citizen | nobody | done
     vehicle: str | None = None  # desludging: the vehicle on its way
     disposal: dict | None = None  # desludging: {plant, volume_litres, at}, where the waste went
+    settled_at: str | None = None  # when a case no one has to act on reached its state
+    visit_on: str | None = None  # a visit service: the day booked
+
+    @classmethod
+    def of(cls, data: dict) -> "CaseStatus":
+        return cls(
+            data["reference"], data["service"], data["state"], data.get("sla_due_at"), data.get("holder") or "done",
+            data.get("vehicle"), data.get("disposal"), data.get("settled_at"), data.get("visit_on"),
+        )  # fmt: skip
 
 
 class BackendClient:
@@ -287,8 +296,9 @@ class BackendClient:
         """A valid link for the phone's request waiting for payment; error nothing_to_pay."""
         return await self._call("POST", "/api/v1/payments/link", json={"phone": phone, "reference": reference})
 
-    async def my_cases(self, phone: str, language: str = "en") -> ApiResult[list[dict]]:
-        return await self._call("POST", "/api/v1/cases/mine", json={"phone": phone, "language": language})
+    async def my_cases(self, phone: str, language: str = "en") -> ApiResult[list[CaseStatus]]:
+        result = await self._call("POST", "/api/v1/cases/mine", json={"phone": phone, "language": language})
+        return ApiResult(value=[CaseStatus.of(case) for case in result.value]) if result.ok else ApiResult(error=result.error)
 
     async def case_status(self, reference: str, language: str = "en", phone: str | None = None) -> ApiResult[CaseStatus]:
         """phone: the caller's, so keypad digits that fit several services' numbers find theirs."""
@@ -301,15 +311,4 @@ class BackendClient:
     def _case(result: ApiResult[dict]) -> ApiResult[CaseStatus]:
         if not result.ok:
             return ApiResult(error=result.error)
-        data = result.value
-        return ApiResult(
-            value=CaseStatus(
-                data["reference"],
-                data["service"],
-                data["state"],
-                data.get("sla_due_at"),
-                data.get("holder") or "done",
-                data.get("vehicle"),
-                data.get("disposal"),
-            )
-        )
+        return ApiResult(value=CaseStatus.of(result.value))

@@ -54,9 +54,18 @@ def say_fee(dispatcher: CollectingDispatcher, service: dict, tracker: Tracker) -
     fee = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY, fee)
     days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
     if fee:
-        dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), days=days)
+        dispatcher.utter_message(
+            response=reply(service, "utter_certificate_fee"),
+            fee=rupees(fee),
+            days=days,
+            days_said_key=locales.count_key("duration.days", days),
+        )
     else:
-        dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), days=days)
+        dispatcher.utter_message(
+            response=reply(service, "utter_certificate_fee_free"),
+            days=days,
+            days_said_key=locales.count_key("duration.days", days),
+        )
 
 
 def carries_media(tracker: Tracker) -> bool:
@@ -139,6 +148,21 @@ class ValidateCertificateForm(InterruptibleFormValidation):
         answers = {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k not in gone}
         labels = {k: v for k, v in (tracker.get_slot("certificate_labels") or {}).items() if k != field}
         return {"certificate_answers": answers, "certificate_labels": labels, "certificate_answer": None}
+
+    async def take(self, field: str, said: str, tracker: Tracker) -> dict[str, Any] | None:
+        service = await _service(self.client, tracker)
+        if service is None:
+            return None
+        result = await self.client.certificate_answer(service["code"], field, said, language_of(tracker))
+        if not result.ok:
+            return None
+        kept = await self.forget(field, tracker)
+        fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
+        return {
+            **kept,
+            "certificate_answers": {**kept["certificate_answers"], field: said, **fee},
+            "certificate_labels": {**kept["certificate_labels"], field: result.value["label"]},
+        }
 
     def label_key(self, field: str) -> str | None:
         return f"cert_label.{field}"
@@ -403,8 +427,10 @@ class ActionAskCertificateTatkal(_WithService):
             response="utter_ask_certificate_tatkal",
             fee=rupees(service["fee_rupees"]),
             days=service["sla_days"],
+            days_said_key=locales.count_key("duration.days", service["sla_days"]),
             tatkal_fee=rupees(service["tatkal_fee_rupees"]),
             tatkal_days=service["tatkal_sla_days"],
+            tatkal_days_said_key=locales.count_key("duration.tatkal_days", service["tatkal_sla_days"]),
         )
         return []
 

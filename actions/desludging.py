@@ -1,7 +1,6 @@
 """Desludging request form (DIGIT FSM / SUJOG FSSM over chat): thin adapters. What an answer means
 is the backend's to say (GET /api/v1/desludging/answers/<field>); so is the fee and the filing."""
 
-from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
-from actions.form_validation import LOCAL_TIME, channel_of, language_of, submission_key
+from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
+from common.clock import local_day, local_time
 from common.money import rupees
 from locales.script import native_digits_to_ascii
 
@@ -109,6 +109,15 @@ class ValidateDesludgingForm(InterruptibleFormValidation):
         place = {"desludging_place_label": None} if field == "desludging_place" else {}
         return {field: None, **place, "desludging_correction": None, "desludging_correcting": False}
 
+    async def take(self, field: str, said: str, tracker: Tracker) -> dict[str, Any] | None:
+        if field not in MATCHED:
+            return None
+        result = await self.client.desludging_answer(MATCHED[field], said, language_of(tracker))
+        if not result.ok:
+            return None
+        place = {"desludging_place_label": result.value["label"]} if field == "desludging_place" else {}
+        return {**await self.forget(field, tracker), field: result.value["value"], **place}
+
     async def which_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """At the summary, the numbered list of answers; before it, their names."""
         if tracker.get_slot("requested_slot") in self.summary_slots:
@@ -202,10 +211,6 @@ for _slot in MATCHED:  # one validate_<slot> per matched question, as Rasa SDK l
     setattr(ValidateDesludgingForm, f"validate_{_slot}", _make_validator(_slot))
 
 
-def _day(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""
-
-
 class ActionAskDesludgingConfirmed(Action):
     """The form's last question: every answer read back, the fee, then "shall I file it?"."""
 
@@ -234,7 +239,7 @@ class ActionAskDesludgingConfirmed(Action):
             landmark_key=None if answers["desludging_landmark"] else "answer.none",
             pin=answers["desludging_pin"],
             slum_key="answer.yes" if answers["desludging_slum"] else "answer.no",
-            date=_day(answers["desludging_date"]),
+            date=local_day(answers["desludging_date"]),
             payment_key=f"desludging_payment.{payment}",
         )
         if fee.value:
@@ -246,7 +251,7 @@ class ActionAskDesludgingConfirmed(Action):
 
 
 def _expires(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M") if iso else ""
+    return f"{local_day(iso)} {local_time(iso)}" if iso else ""
 
 
 class ActionSubmitDesludging(Action):

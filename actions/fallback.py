@@ -5,6 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.interruptions import MIN_CONFIDENCE
 from common.limits import MAX_TEXT_CHARS
 
 
@@ -26,4 +27,17 @@ class ActionNotUnderstood(Action):
             dispatcher.utter_message(response="utter_message_too_long")
         else:
             dispatcher.utter_message(response="utter_not_understood")
+        return []
+
+
+class ActionGoodbye(Action):
+    """Goodbye, when the words surely are one; a guess ("asdkjh qwe zzzz" is goodbye at 0.27) is
+    not understood, so the conversation is not ended on nonsense."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
+        dispatcher.utter_message(response="utter_goodbye" if confidence >= MIN_CONFIDENCE else "utter_not_understood")
         return []

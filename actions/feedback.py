@@ -68,6 +68,11 @@ class ActionGiveFeedback(Action):
         return []
 
 
+def reopenable(offer: dict) -> bool:
+    """Whether an open verdict's numbered answers include "not solved" (it reopens the case)."""
+    return any('"solved":"no"' in payload.replace(" ", "") for payload in offer.get("menu", {}).values())
+
+
 def ask_again(dispatcher: CollectingDispatcher, offer: dict) -> None:
     """The notice that asked for the verdict, said again with the numbered answers it offered."""
     dispatcher.utter_message(response=offer["key"], **{NUMBERED_ANSWERS: offer["menu"]}, **offer["variables"])
@@ -96,9 +101,10 @@ STRAY_NUMBER_HOURS = 24.0
 
 class ActionStrayAnswer(Action):
     """A number or word that answers no question asked. A number of the verdict asked for today
-    (its notice was followed by other messages, so its menu is gone) asks that question again with
-    its numbered answers, so the next number answers it: a number never rates or reopens a case by
-    itself. Anything else: help."""
+    (its notice was followed by other messages, so its menu is gone), or a "no" ("not solved") to a
+    verdict that can reopen the case, asks that question again with its numbered answers, so the
+    next number answers it: a number or a word never rates or reopens a case by itself. Anything
+    else: help."""
 
     def name(self) -> str:
         return "action_stray_answer"
@@ -108,9 +114,10 @@ class ActionStrayAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         number = native_digits_to_ascii(str(tracker.latest_message.get("text") or "")).strip().rstrip(".")
-        if number.isdigit():
+        denied = (tracker.latest_message.get("intent") or {}).get("name") == "deny"
+        if number.isdigit() or denied:
             offer = await self.client.open_verdict(tracker.sender_id, asked_within_hours=STRAY_NUMBER_HOURS)
-            if offer.ok and number in offer.value["menu"]:
+            if offer.ok and (number in offer.value["menu"] if number.isdigit() else reopenable(offer.value)):
                 ask_again(dispatcher, offer.value)
                 return []
         dispatcher.utter_message(response="utter_help")

@@ -8,13 +8,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.feedback import give, reopenable
 from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
 from common.limits import MAX_TEXT_CHARS
 
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
 # Cleared with the form once filed.
-FILED_SLOTS = (*FORM_SLOTS, "grievance_category_confirmed", "grievance_subcategory", "grievance_photo")
+REOPEN = "grievance_reopen"  # "reopen" / "new": the answer to "is this about your complaint …?"
+REOPEN_CASE = "grievance_reopen_case"  # the citizen's resolved or rejected complaint it may be about
+FILED_SLOTS = (*FORM_SLOTS, "grievance_category_confirmed", "grievance_subcategory", "grievance_photo", REOPEN, REOPEN_CASE)
 
 
 class ValidateGrievanceForm(InterruptibleFormValidation):
@@ -34,27 +37,66 @@ class ValidateGrievanceForm(InterruptibleFormValidation):
             return {field: None, "grievance_subcategory": None, "grievance_category_confirmed": None}
         return {field: None}
 
+    async def extract_grievance_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The message that opened the form, when it already says what is wrong ("ମୋ ଗଳିରେ ତିନି ଦିନ
+        ହେବ ଅଳିଆ ଉଠାଯାଇନାହିଁ"), is read as the category's answer: the guess is offered at once."""
+        opening = tracker.get_slot("requested_slot") is None and not tracker.get_slot("grievance_category")
+        text = str(tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        return {"grievance_category": text} if opening and intent == "file_grievance" and text[:1] != "/" else {}
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """The reopen question only when a complaint of theirs may be reopened; nothing more once
+        the citizen chose to reopen it (action_submit_grievance reopens it)."""
+        if tracker.get_slot(REOPEN) == "reopen":
+            return []
+        return [slot for slot in domain_slots if slot != REOPEN or tracker.get_slot(REOPEN_CASE)]
+
+    async def validate_grievance_reopen(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ("affirm", "deny"):
+            return self.accepted(REOPEN, "reopen" if intent == "affirm" else "new")
+        return self.failed(dispatcher, tracker, REOPEN, "utter_confirm_yes_or_no")
+
     async def validate_grievance_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A number from the list is the citizen's choice. Words are a guess: the bot proposes the
-        (sub)category and asks (grievance_category_confirmed); the words also serve as the description."""
+        (sub)category and asks (grievance_category_confirmed); the words also serve as the description.
+        An opening message that names no problem ("I want to complain") just leads to the list."""
         text = str(value or "").strip()
+        opening = tracker.get_slot("requested_slot") is None
         if not text:
             return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
         result = await self.client.match_category(text)
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"grievance_category": None}
+        reopen = await self._reopen_offer(tracker) if opening else {}
+        if not result.ok and opening:
+            return {"grievance_category": None, **reopen}
         if not result.ok:
             return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
         match = result.value
         slots = {**self.accepted("grievance_category", match["code"]), "grievance_subcategory": match.get("subcategory")}
         if match["how"] != "words":
-            return {**slots, "grievance_category_confirmed": True}
+            return {**slots, "grievance_category_confirmed": True, **reopen}
         if len(text.split()) >= 3 and len(text) <= MAX_TEXT_CHARS:
             slots["grievance_description"] = " ".join(text.split())
-        return {**slots, "grievance_category_confirmed": None}
+        return {**slots, "grievance_category_confirmed": None, **reopen}
+
+    async def _reopen_offer(self, tracker: Tracker) -> dict[str, Any]:
+        """A complaint of theirs just resolved or rejected, which the words that opened the form may
+        well be about ("yeh galat hai, kutta abhi bhi pada hai"): the form first asks whether to
+        reopen it."""
+        offer = await self.client.open_verdict(tracker.sender_id)
+        return {REOPEN_CASE: offer.value["reference"]} if offer.ok and reopenable(offer.value) else {}
 
     async def validate_grievance_category_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -122,6 +164,9 @@ class ActionSubmitGrievance(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        if tracker.get_slot(REOPEN) == "reopen":  # the form ended in reopening their complaint
+            events = await give(self.client, dispatcher, tracker, str(tracker.get_slot(REOPEN_CASE)), False, None)
+            return [*events, SlotSet("grievance_pending", False), *[SlotSet(s, None) for s in FILED_SLOTS]]
         if not all(tracker.get_slot(s) for s in FORM_SLOTS):
             dispatcher.utter_message(response="utter_help")
             return [SlotSet("grievance_pending", False)]
@@ -146,6 +191,17 @@ class ActionSubmitGrievance(Action):
             category_key=f"grievance_category.{tracker.get_slot('grievance_category')}",
         )
         return [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILED_SLOTS]
+
+
+class ActionAskGrievanceReopen(Action):
+    """The form's question for grievance_reopen: their complaint just resolved or rejected, by number."""
+
+    def name(self) -> str:
+        return "action_ask_grievance_reopen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        dispatcher.utter_message(response="utter_ask_grievance_reopen", reference=tracker.get_slot(REOPEN_CASE))
+        return []
 
 
 class ActionAskGrievanceCategoryConfirmed(Action):

@@ -4,11 +4,14 @@ own answer, and the question is asked again with every earlier answer kept: the 
 by the message is emptied, so the form asks for it once more. One table for every service's form;
 a form says only what it alone knows (`about`: its fee, its time, its documents).
 
-A correction ("change the name", "the PIN is wrong", "pita ka naam galat hai") is one of them: the
+A correction ("change the name", "the PIN is wrong", "pita ka naam galat hai", or "back" for the
+answer given last) is one of them: the
 answer it names (by the field's words in any script, `field_words.<field>` and the form's label
 keys in locales/) is forgotten, so the form asks it again and then shows its summary again; nothing
-else is lost. At a summary, naming an answer is enough ("the PIN"), and a correction that names
-none is asked which; mid-form, one that names none is the answer to the question asked."""
+else is lost. When the message also gives the new answer ("change the name to Pradeep Rout"), and
+the form finds it a valid answer, it is taken and nothing is asked. At a summary, naming an answer
+is enough ("the PIN"), and a correction that names none is asked which; mid-form, one that names
+none is the answer to the question asked."""
 
 from typing import Any
 
@@ -23,6 +26,7 @@ from actions.status import list_cases, tell_status
 from common.languages import LANGUAGES
 from common.references import find_reference
 from locales import catalog_words
+from locales.corrections import is_back, new_answer
 from locales.script import longest_named, match_key
 
 # Below this the words are more likely an answer that happens to look like a question (a name, a
@@ -102,6 +106,9 @@ class InterruptibleFormValidation(CountingFormValidation):
         at_summary = asked in self.summary_slots and _intent(tracker) not in SUMMARY_ANSWERS
         maybe = filled and (interruption == CORRECTION or at_summary)
         named = await self._named_answer(tracker) if maybe else None
+        answered = await self.answered(tracker) if filled and is_back(str(tracker.latest_message.get("text") or "")) else []
+        if answered:  # "back": the answer given last is asked again
+            named = answered[-1]
         if named is not None and named == await self.asking(tracker):
             # "mera naam Manoj Behera hai" at the name question is its answer, however it was heard
             interruption = named = None
@@ -121,11 +128,17 @@ class InterruptibleFormValidation(CountingFormValidation):
             return events
         if named is None:  # which one, then
             return [*events, *[SlotSet(k, v) for k, v in (await self.which_answer(dispatcher, tracker)).items()]]
-        dispatcher.utter_message(response="utter_form_correct", field=self.field_label(named, tracker))
-        forget = {**(await self.forget(named, tracker)), "validation_failures": 0}
+        said = new_answer(str(tracker.latest_message.get("text") or ""), self._names(named))
+        taken = await self.take(named, said, tracker) if said else None
+        label = self.field_label(named, tracker)
+        if taken is not None:  # "change the name to Pradeep Rout": changed, nothing asked
+            dispatcher.utter_message(response="utter_form_corrected", field=label)
+        else:
+            dispatcher.utter_message(response="utter_form_correct", field=label)
+        changes = {**(taken if taken is not None else await self.forget(named, tracker)), "validation_failures": 0}
         if self.summary_slots:
-            forget[self.summary_slots[0]] = None  # the summary comes back once it is answered again
-        return [*events, *[SlotSet(k, v) for k, v in forget.items()]]
+            changes[self.summary_slots[0]] = None  # the summary comes back, with the new answer or once it is given
+        return [*events, *[SlotSet(k, v) for k, v in changes.items()]]
 
     async def answer(self, interruption: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if interruption == "check_status":
@@ -162,6 +175,11 @@ class InterruptibleFormValidation(CountingFormValidation):
         """Slot values that make the form ask the field again."""
         raise NotImplementedError
 
+    async def take(self, field: str, said: str, tracker: Tracker) -> dict[str, Any] | None:
+        """Slot values that make `said` the field's new answer, or None where it does not answer
+        the field (then the field is asked again)."""
+        return None
+
     def label_key(self, field: str) -> str | None:
         """A locale key whose words name the field in the form's summary, where it has one."""
         return None
@@ -186,8 +204,11 @@ class InterruptibleFormValidation(CountingFormValidation):
         if text.startswith("/") or not any(c.isalpha() for c in text):
             return None
         fields = [*await self.answered(tracker), *[f for f in [await self.asking(tracker)] if f]]
-        keys = {field: tuple(k for k in (self.label_key(field), f"field_words.{field}") if k) for field in fields}
-        return longest_named(text, [(word, field) for field in fields for word in _words(keys[field], LANGUAGES)])
+        return longest_named(text, [(word, field) for field in fields for word in self._names(field)])
+
+    def _names(self, field: str) -> list[str]:
+        """The words that name the field in every language: its summary label, its field words."""
+        return _words(tuple(k for k in (self.label_key(field), f"field_words.{field}") if k), LANGUAGES)
 
 
 def _words(keys: tuple[str, ...], languages: Any) -> list[str]:

@@ -1,6 +1,5 @@
 """Status of a case by its reference number."""
 
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -8,8 +7,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import BackendClient
-from actions.form_validation import LOCAL_TIME, CountingFormValidation, language_of
+from actions.backend_client import BackendClient, CaseStatus
+from actions.form_validation import CountingFormValidation, language_of
+from common.clock import local_day, local_time
 
 MAX_REFERENCE_CHARS = 40
 MAX_LISTED = 5  # the newest; more would flood a feature phone
@@ -29,49 +29,36 @@ class ValidateStatusForm(CountingFormValidation):
         return self.accepted("reference", text)
 
 
-def _due_date(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).astimezone(LOCAL_TIME).strftime("%d-%m-%Y") if iso else ""
-
-
-def say_case(
-    dispatcher: CollectingDispatcher,
-    *,
-    reference: str,
-    service: str,
-    state: str,
-    holder: str,
-    due: str,
-    vehicle: str | None = None,
-    disposal: dict | None = None,
-    plain: str | None = None,
-) -> None:
-    """A case in plain words: where it is, who holds it, by when; for desludging the vehicle on its
-    way, and once done where the waste went (SUJOG's point)."""
-    state_key = f"case_state.{service}.{state}"
-    if disposal:
-        disposed = datetime.fromisoformat(disposal["at"]).astimezone(LOCAL_TIME)
-        dispatcher.utter_message(
-            response="utter_desludging_status_disposed",
-            reference=reference,
-            state_key=state_key,
-            volume=disposal["volume_litres"],
-            plant=disposal["plant"],
-            disposed_on=disposed.strftime("%d-%m-%Y"),
-            disposed_at=disposed.strftime("%H:%M"),
-        )
-    elif vehicle:
-        dispatcher.utter_message(
-            response="utter_desludging_status_vehicle", reference=reference, state_key=state_key, vehicle=vehicle, due=due
-        )
+def say_case(dispatcher: CollectingDispatcher, case: CaseStatus) -> None:
+    """A case in plain words: where it is and who holds it; by when the office promised it, or the
+    day the visit is booked for (never the office's internal deadline shown as the visit); for
+    desludging the vehicle on its way, and once done where the waste went (SUJOG's point); a case
+    no one has to act on says since when. The same line in "my requests"."""
+    said: dict[str, Any] = {"reference": case.reference, "state_key": f"case_state.{case.service}.{case.state}"}
+    if case.disposal:
+        disposed = case.disposal["at"]
+        response = "utter_desludging_status_disposed"
+        said |= {
+            "volume": case.disposal["volume_litres"], "plant": case.disposal["plant"],
+            "disposed_on": local_day(disposed), "disposed_at": local_time(disposed),
+        }  # fmt: skip
+    elif case.holder == "done":
+        response, said["settled"] = "utter_case_status_settled", local_day(case.settled_at)
+    elif case.vehicle:
+        response = "utter_desludging_status_vehicle"
+        said |= {"vehicle": case.vehicle, "visit_day": local_day(case.visit_on)}
+        said["visit_note_key"] = "case_visit.asked" if case.visit_on else None
     else:
-        said = "utter_case_status_waits_for_you" if holder == "citizen" else "utter_case_status"
-        dispatcher.utter_message(
-            response=plain or (said if due else "utter_case_status_no_due"),
-            reference=reference,
-            state_key=state_key,
-            holder_key=f"case_holder.{holder}",
-            due=due,
-        )
+        said["holder_key"] = f"case_holder.{case.holder}"
+        if case.visit_on:
+            response, said["visit_day"] = "utter_case_status_visit", local_day(case.visit_on)
+        elif not case.sla_due_at:
+            response = "utter_case_status_no_due"
+        else:
+            # The next step is the citizen's own (to pay, to correct): the date is theirs.
+            response = "utter_case_status_waits_for_you" if case.holder == "citizen" else "utter_case_status"
+            said["due"] = local_day(case.sla_due_at)
+    dispatcher.utter_message(response=response, **said)
 
 
 class ActionCheckStatus(Action):
@@ -90,17 +77,7 @@ async def tell_status(client: BackendClient, dispatcher: CollectingDispatcher, t
     """The status of one of the sender's cases (the same answer asked alone or in the middle of a form)."""
     result = await client.case_status(reference, language_of(tracker), phone=tracker.sender_id)
     if result.ok:
-        case = result.value
-        say_case(
-            dispatcher,
-            reference=case.reference,
-            service=case.service,
-            state=case.state,
-            holder=case.holder,
-            due=_due_date(case.sla_due_at),
-            vehicle=case.vehicle,
-            disposal=case.disposal,
-        )
+        say_case(dispatcher, result.value)
     elif result.error in ("unknown_reference", "not_found"):
         dispatcher.utter_message(response="utter_unknown_reference", reference=reference)
     else:
@@ -132,14 +109,4 @@ async def list_cases(client: BackendClient, dispatcher: CollectingDispatcher, tr
         return
     dispatcher.utter_message(response="utter_my_cases", count=len(result.value))
     for case in result.value[:MAX_LISTED]:
-        say_case(
-            dispatcher,
-            reference=case["reference"],
-            service=case["service"],
-            state=case["state"],
-            holder=case["holder"],
-            due=_due_date(case.get("sla_due_at")),
-            vehicle=case.get("vehicle"),
-            disposal=case.get("disposal"),
-            plain="utter_my_case",
-        )
+        say_case(dispatcher, case)

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Mapping
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,3 +22,23 @@ def zone(name: str) -> ZoneInfo:
 def local_zone() -> ZoneInfo:
     """The zone of this process's configuration (SATHI_TIMEZONE, by default India's)."""
     return zone(configured_time_zone())
+
+
+DAY_FORMAT = "%d-%m-%Y"  # how a date is written in India: 04-12-2026
+TIME_FORMAT = "%H:%M"
+
+
+def local_day(value: datetime | date | str | None) -> str:
+    """A day as the citizen reads it: a moment in this zone, a date as it is (ISO text for either)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(local_zone()).date()
+    return value.strftime(DAY_FORMAT)
+
+
+def local_time(value: datetime | str) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(local_zone()).strftime(TIME_FORMAT)

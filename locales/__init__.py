@@ -47,13 +47,24 @@ def placeholders(text: str) -> set[str]:
 
 def resolved_variables(language: str, channel: str | None, **variables: Any) -> dict[str, Any]:
     """The values a text is filled with: each *_key variable also gives its rendered words under
-    the name without _key ({state_key: case_state.X} -> {state: "..."})."""
+    the name without _key ({state_key: case_state.X} -> {state: "..."}), filled with the others."""
+    plain = {name: value for name, value in variables.items() if not name.endswith("_key")}
     values = {}
     for name, value in variables.items():
-        if name.endswith("_key") and value:
-            values[name[: -len("_key")]] = render(str(value), language, channel)["text"]
+        if name.endswith("_key"):
+            named = name[: -len("_key")]
+            if value:  # the named words may use the text's other values ("You asked for {visit_day}")
+                values[named] = render(str(value), language, channel, **plain)["text"]
+            elif named not in variables:  # no key and no plain value: no words
+                values[named] = ""
         values[name] = "" if value is None else value
     return values
+
+
+def count_key(base: str, count: int) -> str:
+    """The key of the words for a count: base.one for 1, base.other otherwise ("1 day", "15 days";
+    Hindi "1 दिन", "15 दिनों"). Passed as a *_key variable; its words use the count's own value."""
+    return f"{base}.{'one' if count == 1 else 'other'}"
 
 
 def catalog_words(key: str, language: str) -> str | None:
@@ -92,4 +103,6 @@ def render(
     ]
     if latin_sms and variant == "sms" and language != DEFAULT_LANGUAGE:
         text = romanise(text, language)
+        # the menu too: SMS lists its options as text, and one native word makes the whole SMS UCS-2
+        buttons = [{**button, "title": romanise(button["title"], language)} for button in buttons]
     return {"text": text, "buttons": buttons}

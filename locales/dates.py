@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from locales.numbers import with_digits
 from locales.script import match_key, native_digits_to_ascii
 
 WORDS_FILE = Path(__file__).resolve().parent / "date_words.yml"
@@ -50,7 +51,7 @@ def _next_occurrence(day: int, month: int, year: int | None, today: date) -> dat
 
 def parse_day(text: str, today: date) -> date | None:
     """The day meant, or None when the text names no day."""
-    cleaned = native_digits_to_ascii(text or "").strip()
+    cleaned = native_digits_to_ascii(with_digits(text or "")).strip()
     if not cleaned or len(cleaned) > 200:
         return None
     iso = _ISO.search(cleaned)

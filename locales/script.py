@@ -4,10 +4,13 @@ spelling-tolerant key under which a place name matches whether typed in Devanaga
 Runs in both environments (the Rasa NLG uses romanise for SMS; the backend uses match_key)."""
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
+import yaml
 from indic_transliteration import sanscript
 
 from common.digits import native_digits_to_ascii
@@ -99,23 +102,79 @@ _GSM7_SUBSTITUTES = {"₹": "Rs.", "“": '"', "”": '"', "‘": "'", "’": "'
 _ODIA_BEYOND_THE_SCHEME = (("ୱ", "ଵ"), ("\u0b5c", "ଡ"), ("\u0b5d", "ଢ"), ("\u0b3c", ""))
 
 
-def romanise(text: str, language: str) -> str:
-    """Hindi or Odia text in Latin letters, as people type it on phones, GSM-7 only.
+SPELLINGS_FILE = Path(__file__).resolve().parent / "romanised_spellings.yml"
+SCRIPT_LANGUAGE = {DEVANAGARI: "hi", ODIA: "or"}
+# A native-script word, with the parts of a hyphenated or elided one ("कौन-सा", "କ'ଣ"): looked up whole.
+_NATIVE_WORD = re.compile(
+    r"[\u0900-\u097F\u200c\u200d]+(?:['’-][\u0900-\u097F\u200c\u200d]+)*"
+    r"|[\u0B00-\u0B7F\u200c\u200d]+(?:['’-][\u0B00-\u0B7F\u200c\u200d]+)*"
+)
+_WORD_PARTS = re.compile(r"(['’-])")
+# Spellings of one word that the list need not hold twice: with or without the nukta (फ़ोन, फोन),
+# candrabindu or anusvara (हूँ, हूं), ୱ or ଵ, ZWJ/ZWNJ, a curly or straight apostrophe.
+_KEY_FOLDS = (
+    ("\u093c", ""),
+    ("\u0b3c", ""),
+    ("\u0901", "\u0902"),
+    ("\u0b01", "\u0b02"),
+    ("ୱ", "ଵ"),
+    ("\u200c", ""),
+    ("\u200d", ""),
+    ("’", "'"),
+)
 
-    Hindi drops the word-final inherent vowel ("शिकायत" -> "shikaayat"); Odia keeps it, as it is
-    spoken ("ଅଭିଯୋଗ" -> "abhiyoga")."""
 
-    def readable(match: re.Match) -> str:
-        words = _to_latin_scheme(match.group(0), sanscript.OPTITRANS)
-        for old, new in _READABLE:
-            words = words.replace(old, new)
-        words = words.lower()
-        return _HINDI_FINAL_SCHWA.sub("", words) if language == "hi" else words
+def spelling_key(word: str) -> str:
+    """The key under which locales/romanised_spellings.yml finds a word, however its letters are encoded."""
+    word = unicodedata.normalize("NFC", word)  # NFC splits ड़ / ଡ଼ into letter + nukta, removed below
+    for old, new in _KEY_FOLDS:
+        word = word.replace(old, new)
+    return word
 
-    text = native_digits_to_ascii(text).replace("॥", ".").replace("।", ".")
+
+@lru_cache(maxsize=1)
+def spellings() -> dict[str, dict[str, str]]:
+    """language -> {native word's key: its Latin spelling as people type it} (romanised_spellings.yml)."""
+    raw = yaml.safe_load(SPELLINGS_FILE.read_text(encoding="utf-8")) or {}
+    return {language: {spelling_key(str(w)): str(s) for w, s in (words or {}).items()} for language, words in raw.items()}
+
+
+def _transliterated(word: str, language: str) -> str:
+    """Letter by letter, for the words the list does not hold."""
     for letter, known in _ODIA_BEYOND_THE_SCHEME:
-        text = text.replace(letter, known)
-    latin = _NATIVE_RUN.sub(readable, text)
+        word = word.replace(letter, known)
+    latin = _to_latin_scheme(word, sanscript.OPTITRANS)
+    for old, new in _READABLE:
+        latin = latin.replace(old, new)
+    latin = latin.lower()
+    return _HINDI_FINAL_SCHWA.sub("", latin) if language == "hi" else latin
+
+
+@lru_cache(maxsize=8192)
+def romanised_word(word: str, language: str) -> str:
+    """One native-script word in Latin letters: the list's spelling (the text's language first,
+    then the language of the word's script: "ଓଡ଼ିଆ" in a Hindi text), else letter by letter."""
+    table = spellings()
+    key = spelling_key(word)
+    for source in dict.fromkeys((language, SCRIPT_LANGUAGE.get(_script_of_char(word[0]) or ""))):
+        found = table.get(source or "", {}).get(key)
+        if found is not None:
+            return found
+    parts = _WORD_PARTS.split(word)
+    if len(parts) > 1:  # "झुग्गी-बस्ती": each part on its own, the hyphen kept
+        return "".join(part if _WORD_PARTS.fullmatch(part) else romanised_word(part, language) for part in parts if part)
+    return _transliterated(word, language)
+
+
+def romanise(text: str, language: str) -> str:
+    """Hindi or Odia text in Latin letters, as people type them on phones, GSM-7 only.
+
+    Each word is spelt as locales/romanised_spellings.yml says ("समस्या" -> "samasya", "वार्ड" ->
+    "ward", "ଭୁବନେଶ୍ୱର" -> "Bhubaneswar"); a word the list does not hold is transliterated letter by
+    letter: Hindi drops the word-final inherent vowel ("कोशिश" -> "koshish"); Odia keeps it, as it
+    is spoken ("ଘଣ୍ଟା" -> "ghantaa")."""
+    text = native_digits_to_ascii(text).replace("॥", ".").replace("।", ".")
+    latin = _NATIVE_WORD.sub(lambda match: romanised_word(match.group(0), language), text)
     latin = "".join(_GSM7_SUBSTITUTES.get(c, c) for c in latin)
     return "".join(c for c in latin if c in GSM7)
 

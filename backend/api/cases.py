@@ -8,11 +8,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.api.auth import SignedInDep, refused
 from backend.api.callers import TurnDep, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCaseOut, MyCasesIn
+from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCasesIn
 from backend.models import Case
 from backend.services import audit
 from backend.services.access import Refused, may_view
-from backend.services.cases import VersionConflict, cases_of, find_case, holder_of
+from backend.services.cases import VersionConflict, cases_of, find_case, holder_of, settled_at
 from backend.services.hooks import Act, hooks_for, perform
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
@@ -27,22 +27,13 @@ def _case_or_404(session, reference: str) -> Case:
     return case
 
 
-@router.post("/mine", response_model=list[MyCaseOut])
+@router.post("/mine", response_model=list[CaseStatusOut])
 def my_cases(
     body: MyCasesIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
-) -> list[MyCaseOut]:
-    """ "My requests": the turn's phone's cases, newest first (the phone in the body, never in a URL)."""
-    return [
-        MyCaseOut(
-            reference=c.reference,
-            service=c.service,
-            state=c.state,
-            sla_due_at=c.sla_due_at,
-            holder=holder_of(session, c, workflow=workflows[c.service]),
-            **hooks_for(workflows[c.service]).progress(c, settings=settings, language=body.language),
-        )
-        for c in cases_of(session, phone=own_phone(turn, body.phone))
-    ]
+) -> list[CaseStatusOut]:
+    """ "My requests": the turn's phone's cases, newest first (the phone in the body, never in a URL),
+    each told as its status is."""
+    return [_status(session, c, settings, workflows, body.language) for c in cases_of(session, phone=own_phone(turn, body.phone))]
 
 
 @router.post("/lookup", response_model=CaseStatusOut)
@@ -72,7 +63,8 @@ def case_status(
 def _status(session, case: Case, settings, workflows, language: str) -> CaseStatusOut:  # noqa: ANN001
     workflow = workflows[case.service]
     hooks = hooks_for(workflow)
-    update: dict[str, object] = {"holder": holder_of(session, case, workflow=workflow)}
+    holder = holder_of(session, case, workflow=workflow)
+    update: dict[str, object] = {"holder": holder, "settled_at": settled_at(case) if holder == "done" else None}
     update |= hooks.progress(case, settings=settings, language=language)
     promised = hooks.promised_by(case)
     if promised:

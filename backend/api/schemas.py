@@ -73,6 +73,9 @@ class CaseStatusOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     sla_due_at: datetime | None
+    # When the case reached its state, once no one has to act on it (finished cases say when).
+    settled_at: datetime | None = None
+    visit_on: date | None = None  # a visit service: the day the citizen booked
     vehicle: str | None = None  # desludging: the vehicle on its way
     disposal: DisposalOut | None = None  # desludging: where the waste went
 
@@ -263,16 +266,6 @@ class OfficialPerformanceOut(BaseModel):
     sla_compliance: float | None
     ratings: int
     average_rating: float | None
-
-
-class MyCaseOut(BaseModel):
-    reference: str
-    service: str
-    state: str
-    holder: str  # official | supervisor | operator | citizen | nobody | done
-    sla_due_at: datetime | None
-    vehicle: str | None = None
-    disposal: DisposalOut | None = None
 
 
 class CaseLookupIn(CitizenIn):

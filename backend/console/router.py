@@ -28,6 +28,7 @@ from backend.services.cases import VersionConflict
 from backend.services.hooks import Act, hooks_for, operator_dispatch, perform
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
+from common.clock import local_day
 from common.references import normalise_reference
 from common.signatures import same_secret
 
@@ -572,7 +573,7 @@ def queue_page(
                     "case": case,
                     "head": head == case.reference,
                     "overdue": bool(case.sla_due_at and case.sla_due_at < now),
-                    "promised": promised.strftime("%d-%m-%Y") if promised else "",
+                    "promised": local_day(promised),
                     "actions": _action_forms(
                         session,
                         case,

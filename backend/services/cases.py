@@ -101,6 +101,11 @@ def holder_of(session: Session, case: Case, *, workflow: WorkflowDef) -> str:
     return holder.role.lower() if holder else "nobody"
 
 
+def settled_at(case: Case) -> datetime | None:
+    """When the case entered the state it is in (the newest transition into it)."""
+    return next((row.at for row in reversed(case.history) if row.to_state == case.state), None)
+
+
 def case_with_file(session: Session, name: str) -> Case | None:
     """The case whose details name this stored file (a complaint's photo, an application's
     document): file names are random, so the name alone finds its one case."""

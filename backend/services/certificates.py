@@ -31,10 +31,11 @@ from backend.services.catalog import Application, FieldDef, ServiceDef, load_def
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
-from common.clock import local_zone
+from common.clock import local_day, local_zone
 from common.money import indian_grouping, parse_rupees, rupees
 from common.signatures import same_secret
 from locales.dates import parse_day
+from locales.numbers import with_digits
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
 logger = logging.getLogger(__name__)
@@ -90,13 +91,13 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
     if field.type == "text":
         return Answer(text, text) if field.min_length <= len(text) <= field.max_length else None
     if field.type == "amount":  # rupees, as people write them: "85,000", "1.5 lakh", "₹2 लाख"
-        rupees_said = parse_rupees(text)
+        rupees_said = parse_rupees(with_digits(text))
         amount = int(rupees_said) if rupees_said is not None and rupees_said == int(rupees_said) else None
         # min and max: set on every amount and number field (FieldDef checks)
         within = amount is not None and field.min is not None and field.max is not None and field.min <= amount <= field.max
         return Answer(amount, rupees(amount)) if within and amount is not None else None
     if field.type == "number":  # a count or a size: its unit may follow ("200 sq ft", "200 वर्ग फ़ुट")
-        match = _NUMBER.match(native_digits_to_ascii(text))
+        match = _NUMBER.match(native_digits_to_ascii(with_digits(text)))
         number = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
         within = number is not None and field.min is not None and field.max is not None and field.min <= number <= field.max
         return Answer(number, indian_grouping(number)) if within and number is not None else None
@@ -104,7 +105,7 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
         day = parse_day(text, today)
         if day is None or not date(1900, 1, 1) <= day <= today:
             return None
-        return Answer(day.isoformat(), day.strftime("%d-%m-%Y"))
+        return Answer(day.isoformat(), local_day(day))
     if field.type == "choice":
         cleaned = native_digits_to_ascii(text).strip().rstrip(".")
         option = field.options[int(cleaned) - 1] if cleaned.isdigit() and 1 <= int(cleaned) <= len(field.options) else None
@@ -332,7 +333,7 @@ def _queue(
         actor_role=actor_role,
         actor_id=actor_id,
         now=now,
-        variables={"due": due.strftime("%d-%m-%Y")},
+        variables={"due": local_day(due)},
     )
 
 
@@ -503,7 +504,7 @@ def pdf(case: Case, *, settings: Settings, verify_url: str) -> bytes:
         body_key=f"certificate_pdf.{details['certificate_type']}",
         values=values,
         office=details["office_label"],
-        issued_on=date.fromisoformat(details["certificate"]["issued_on"]).strftime("%d-%m-%Y"),
+        issued_on=local_day(details["certificate"]["issued_on"]),
         payload=details["certificate"]["payload"],
         verify_url=verify_url,
         language=case.language,

@@ -378,11 +378,12 @@ def plant_name(masterdata_dir: Path, code: str | None, language: str) -> str:
 
 
 def progress(case: Case, *, masterdata_dir: Path, language: str) -> dict:
-    """What the citizen may see of the work: the vehicle on its way, where the waste went."""
+    """What the citizen may see of the work: the day booked, the vehicle on its way, where the waste went."""
     details = case.details
     disposal = details.get("disposal")
     operator = next((o for o in load_masterdata(masterdata_dir).operators if o.id == case.assignee_id), None)
     return {
+        "visit_on": details.get("preferred_date"),
         "vehicle": operator.vehicle if operator and case.state == "IN_PROGRESS" else None,
         "disposal": {
             "plant": plant_name(masterdata_dir, disposal["plant"], language),

@@ -14,6 +14,7 @@ from backend.services import places
 from backend.services.answers import Answer, person_name
 from common.places import pin_code
 from locales.dates import parse_day
+from locales.numbers import with_digits
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
 MAX_DAYS_AHEAD = 60
@@ -66,10 +67,10 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
         option = _choice(answers[field], text)
         return Answer(option["code"]) if option else None
     if field == "size":
-        litres = _size(answers["size"], text)
+        litres = _size(answers["size"], with_digits(text))
         return Answer(litres) if litres else None
     if field == "trips":
-        digits = _digits(text)
+        digits = _digits(with_digits(text))
         return Answer(int(digits)) if digits.isdigit() and 1 <= int(digits) <= 9 else None
     if field == "pin":
         pin = pin_code(text)

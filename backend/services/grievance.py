@@ -22,7 +22,7 @@ from backend.services.outbox import citizen_contact, notify
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, apply_action
 from common.limits import MAX_TEXT_CHARS
-from locales.script import longest_named
+from locales.script import longest_named, match_key
 
 logger = logging.getLogger(__name__)
 
@@ -97,28 +97,33 @@ def load_categories(masterdata_dir: Path) -> tuple[Category, ...]:
 
 
 def match_category(masterdata_dir: Path, text: str) -> CategoryMatch | None:
-    """By its number in the list or its code (the citizen's choice), or guessed from the words
-    they used: the longest known word standing whole in the text decides, a subcategory's words
-    included (matched as every other answer is: locales.script.longest_named)."""
+    """By its number in the list, its code or one of its own words said alone ("garbage", "कचरा":
+    the citizen's choice), or guessed from the words they used: the category most of whose words
+    (a subcategory's included) stand whole in the text, then the longest such word ("naali jaam ho
+    gayi, ganda paani beh raha hai" is a drain, though it names dirty water). Words are compared as
+    every other answer is (locales.script.match_key: any script, loose spelling)."""
     categories = load_categories(masterdata_dir)
     cleaned = " ".join((text or "").casefold().split())
     if cleaned.isdigit() and 1 <= int(cleaned) <= len(categories):
         return CategoryMatch(categories[int(cleaned) - 1], None, "number")
+    key = f" {match_key(cleaned)} "
     for category in categories:
-        if cleaned.replace(" ", "_") == category.code:
+        if cleaned.replace(" ", "_") == category.code or key.strip() in {match_key(w) for w in category.words}:
             return CategoryMatch(category, None, "code")
-    named: list[tuple[str, tuple[Category, Subcategory | None]]] = [
-        (word, (category, sub))
-        for category in categories
-        for sub in (None, *category.subcategories)
-        for word in (sub.words if sub else category.words)
-    ]
-    best = longest_named(cleaned, named)
-    if best is None:
+    scored = []
+    for order, category in enumerate(categories):
+        hits = [
+            (len(folded), sub)
+            for sub in (None, *category.subcategories)
+            for word in (sub.words if sub else category.words)
+            if (folded := match_key(word)) and f" {folded} " in key
+        ]
+        if hits:
+            scored.append((len(hits), max(size for size, _ in hits), -order, category))
+    if not scored:
         return None
-    category, sub = best
-    if sub is None:  # the category's own word matched; its subcategory may be named too
-        sub = longest_named(cleaned, ((w, s) for s in category.subcategories for w in s.words))
+    category = max(scored, key=lambda s: s[:3])[3]
+    sub = longest_named(cleaned, ((w, s) for s in category.subcategories for w in s.words))
     return CategoryMatch(category, sub, "words")
 
 

@@ -31,7 +31,7 @@ from backend.senders import NEVER_SENT_CODES
 from backend.services.citizens import normalise_phone
 from backend.workflow import Transition, on_transition
 from common.channels import WHATSAPP, Contact, text_channel_for
-from common.clock import local_zone
+from common.clock import local_day
 
 logger = logging.getLogger(__name__)
 
@@ -437,7 +437,7 @@ def notify_transition(transition: Transition) -> None:
             "ward": case.details.get("ward", ""),
             # a catalog service's notices name it ("your trade licence ... is issued", "your water tanker booking")
             "certificate_key": f"certificate.{case.details['certificate_type']}" if case.details.get("certificate_type") else "",
-            "due": case.sla_due_at.astimezone(local_zone()).strftime("%d-%m-%Y") if case.sla_due_at else "",
+            "due": local_day(case.sla_due_at),
             **transition.variables,  # the caller's own values win (a service's promise over a step's SLA)
         }
         notify(

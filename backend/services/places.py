@@ -9,6 +9,7 @@ import yaml
 
 import locales
 from common.places import parse_ward_code, ward_code
+from locales.numbers import with_digits
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
 
@@ -53,11 +54,22 @@ def ulbs(masterdata_dir: Path) -> tuple[_Ulb, ...]:
 
 
 _NUMBER = re.compile(r"\b(\d{1,3})\b")
+# The words that may stand around a ward's number said in words ("वार्ड बारह", "ward no. baara"):
+# elsewhere in a place number words are ordinary words ("ek mandir ke paas" is "near a temple").
+WARD_WORDS = ("ward", "vard", "wad", "वार्ड", "ୱାର୍ଡ", "no", "number", "nambar", "नंबर", "नम्बर", "ନମ୍ବର")
+
+
+def _ward_said_in_words(text: str) -> str:
+    said = with_digits(text).split()
+    ward_words = {match_key(word) for word in WARD_WORDS}
+    numbers = [word for word in said if word.isdigit()]
+    others = [word for word in said if not word.isdigit()]
+    return numbers[0] if len(numbers) == 1 and all(match_key(word) in ward_words for word in others) else ""
 
 
 def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Ward | None:
     """A known locality or landmark, typed in any script or loose Latin spelling, or a ward number
-    ("12", "ward 12", "वार्ड १२"); None when nothing fits."""
+    ("12", "ward 12", "वार्ड १२", "वार्ड बारह"); None when nothing fits."""
     ulbs = [u for u in _load_ulbs(masterdata_dir) if ulb in (None, u.code)]
     if not ulbs:
         return None
@@ -72,7 +84,7 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
         for name, number in candidate.localities.items():
             if f" {name} " in key:
                 return Ward(candidate.code, number)
-    digits = _NUMBER.search(cleaned)
+    digits = _NUMBER.search(cleaned) or _NUMBER.search(_ward_said_in_words(cleaned))
     if digits:
         home = ulbs[0]
         if 1 <= int(digits.group(1)) <= home.ward_count:

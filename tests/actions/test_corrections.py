@@ -15,14 +15,23 @@ from tests.actions.test_interruptions import WITH_FORMS, _said
 AT_SUMMARY = {**DESLUDGING, "desludging_confirmed": None}
 
 
+async def _income_at_summary(backend) -> dict:  # noqa: ANN001
+    """An income certificate's answers at its summary, in a Hindi conversation."""
+    income = (await backend.certificate_service("income")).value
+    return {"certificate_type": "income", "certificate_service": income, "certificate_answers": INCOME,
+            "certificate_labels": {"purpose": "Scholarship"}, "certificate_documents": {}, "certificate_tatkal": False,
+            "language": "hi"}
+
+
 def _set(events: list) -> dict:
     """The slots the events set; the fee kept with its inputs is the form's own bookkeeping."""
     return {event["name"]: event["value"] for event in events if event["name"] != FEE}
 
 
 @pytest.mark.parametrize(("text", "intent", "field"), [
-    ("change the name to Pradeep Rout", "correct_answer", "desludging_name"),
+    ("I want to change the name", "correct_answer", "desludging_name"),
     ("no, the PIN is wrong", "deny", "desludging_pin"),
+    ("change the PIN to 12", "correct_answer", "desludging_pin"),  # not a PIN: asked again
     ("PIN", "inform", "desludging_pin"),  # at the summary, naming it is enough
     ("pin code galat hai", "correct_answer", "desludging_pin"),
     ("ପିନ କୋଡ ଭୁଲ ଅଛି", "correct_answer", "desludging_pin"),
@@ -37,6 +46,31 @@ async def test_a_correction_at_the_summary_forgets_only_that_answer(backend, dis
                     "desludging_correcting": False, "validation_failures": 0}
     assert responses(dispatcher) == ["utter_form_correct"]
     assert dispatcher.messages[0]["field"]
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("change the name to Pradeep Rout", "desludging_name", "Pradeep Rout"),
+    ("the PIN should be 751002", "desludging_pin", "751002"),
+    ("naam Ramesh Kumar kar do", "desludging_name", "Ramesh Kumar"),
+    ("ତାରିଖ ଆସନ୍ତାକାଲି କରନ୍ତୁ", "desludging_date", DESLUDGING["desludging_date"]),  # tomorrow
+])
+async def test_a_correction_that_gives_the_new_answer_takes_it(backend, dispatcher, text, field, value):
+    validate = ValidateDesludgingForm(client=backend)
+    set_ = _set(await validate.get_validation_events(dispatcher, _said(AT_SUMMARY, "desludging_confirmed", text,
+                                                                       "correct_answer"), WITH_FORMS))
+    assert set_ == {field: value, "desludging_confirmed": None, "desludging_correction": None,
+                    "desludging_correcting": False, "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_corrected"]
+
+
+async def test_a_certificate_correction_that_gives_the_new_answer_keeps_every_other(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    slots = await _income_at_summary(backend)
+    tracker = _said(slots, "certificate_confirmed", "income dedh lakh kar do", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_answers"] == {**INCOME, "annual_income": "dedh lakh"}
+    assert set_["certificate_labels"]["purpose"] == "Scholarship" and "1,50,000" in set_["certificate_labels"]["annual_income"]
+    assert set_["certificate_confirmed"] is None and responses(dispatcher) == ["utter_form_corrected"]
 
 
 async def test_the_answer_is_named_in_the_language_of_the_chat(backend, dispatcher):
@@ -113,10 +147,7 @@ async def test_a_plain_answer_that_names_a_field_is_still_the_answer(backend, di
 
 async def test_a_certificate_correction_forgets_the_answer_and_the_fee_it_set(backend, dispatcher):
     validate = ValidateCertificateForm(client=backend)
-    income = (await backend.certificate_service("income")).value
-    slots = {"certificate_type": "income", "certificate_service": income, "certificate_answers": INCOME,
-             "certificate_labels": {"purpose": "Scholarship"}, "certificate_documents": {}, "certificate_tatkal": False,
-             "language": "hi"}
+    slots = await _income_at_summary(backend)
     tracker = _said(slots, "certificate_confirmed", "pita ka naam galat hai, badalna hai", "correct_answer")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
     assert set_["certificate_answers"] == {k: v for k, v in INCOME.items() if k != "guardian_name"}
@@ -157,3 +188,14 @@ async def test_words_naming_the_question_asked_are_its_answer(backend, dispatche
     tracker = _said(slots, "certificate_answer", "naam Manoj Behera hai", "correct_answer")
     events = await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS)
     assert _set(events)["certificate_answers"]["applicant_name"] and responses(dispatcher) == []
+
+
+@pytest.mark.parametrize("back", ["back", "पीछे जाओ", "ପଛକୁ", "peeche jao"])
+async def test_back_asks_the_answer_given_last_again(backend, dispatcher, back):
+    validate = ValidateDesludgingForm(client=backend)
+    so_far = {k: DESLUDGING[k] for k in ("desludging_name", "desludging_property_type")}
+    tracker = _said(so_far, "desludging_sanitation_type", back, "affirm")  # the model is unsure what "back" is
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {"desludging_sanitation_type": None, "desludging_property_type": None, "desludging_confirmed": None,
+                    "desludging_correction": None, "desludging_correcting": False, "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_correct"]

@@ -10,6 +10,7 @@ from actions.desludging import (
 )
 from actions.feedback import ActionGiveFeedback, ActionSubmitFeedbackComment
 from actions.retry import ActionRetryPending
+from actions.status import ActionCheckStatus
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.actions.conftest import DOMAIN, make_tracker, responses
@@ -133,3 +134,25 @@ async def test_a_low_rating_asks_why_then_counts(backend, dispatcher, client, au
     await ActionSubmitFeedbackComment(backend).run(dispatcher, make_tracker(slots), DOMAIN)
     assert responses(dispatcher) == ["utter_desludging_rated"]
     assert client.get(f"/api/v1/cases/{reference}").json()["state"] == "COMPLETED"
+
+
+async def test_status_names_the_visit_day_not_the_deadline_and_when_it_finished(backend, dispatcher, client, turn, staff):
+    """A request booked for a day: status says that day (the operator's 4-hour deadline to accept
+    is the office's, not the visit); with the vehicle on its way, the vehicle and the day; once
+    done, where the waste went and when."""
+    visit = (NOW.date() + timedelta(days=11)).isoformat()
+    body = {"applicant_name": "S B", "citizen_phone": PHONE, "property_type": "residential", "sanitation_type": "septic_tank",
+            "size_litres": 1000, "trips": 1, "preferred_date": visit, "pay_before": False, "pin": "751007", "ward": "BMC-W12"}
+    reference = client.post("/api/v1/desludging", json=body, headers=turn(PHONE)).json()["reference"]
+    told = []
+    for step in (None, {"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 900}):
+        if step:
+            client.post(f"/api/v1/desludging/{reference}/operator", json=step, headers=staff("OP-BMC-01"))
+        dispatcher.messages.clear()
+        await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": reference}, sender=PHONE), DOMAIN)
+        told.append(dispatcher.messages[0])
+    assert [m["response"] for m in told] == [
+        "utter_case_status_visit", "utter_desludging_status_vehicle", "utter_desludging_status_disposed"]
+    assert told[0]["visit_day"] == told[1]["visit_day"] == "04-12-2026" and "due" not in told[0]
+    assert told[1]["visit_note_key"] == "case_visit.asked"
+    assert told[2]["disposed_on"] == "23-11-2026"  # done: where the waste went and on which day

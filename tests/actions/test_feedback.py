@@ -1,5 +1,6 @@
 """action_give_feedback and action_list_applications against the real backend and database."""
 import pytest
+from rasa_sdk.events import SlotSet
 
 from actions.feedback import ActionGiveFeedback, ActionStrayAnswer
 from actions.status import ActionListApplications
@@ -55,10 +56,11 @@ async def test_backend_down(backend_down, dispatcher):
 
 async def test_my_complaints(backend, dispatcher, resolved):
     await ActionListApplications(backend).run(dispatcher, make_tracker({}, sender=f"whatsapp:{PHONE}"), DOMAIN)
-    assert responses(dispatcher) == ["utter_my_cases", "utter_my_case"]
+    assert responses(dispatcher) == ["utter_my_cases", "utter_case_status_settled"]
     listed = dispatcher.messages[1]
-    assert (listed["reference"], listed["state_key"], listed["holder_key"]) == (
-        resolved, "case_state.grievance.RESOLVED", "case_holder.done")
+    # no one has to act on it: when it got there, not the reopen window as if work were due
+    assert (listed["reference"], listed["state_key"], listed["settled"]) == (resolved, "case_state.grievance.RESOLVED", "23-11-2026")
+    assert "due" not in listed
 
 
 async def test_no_complaints_yet(backend, dispatcher):
@@ -94,7 +96,58 @@ async def test_a_number_after_other_messages_asks_the_open_verdict_again(backend
     assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "RESOLVED"
 
 
+async def test_not_solved_in_words_after_a_rejection_asks_the_verdict_again(backend, dispatcher, client, turn, staff):
+    """A rejected complaint's notice offers 0 to reopen it; "no, it is not solved" (deny) asks
+    that question again, and 0 reopens it: a word never reopens a case by itself."""
+    body = {"category": "garbage", "description": "Dead dog on the road", "ward": "BMC-W12", "citizen_phone": PHONE,
+            "channel": "twilio_sms"}
+    reference = client.post("/api/v1/grievances", json=body, headers=turn(PHONE)).json()["reference"]
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "REJECT", "reason": "Not our area"},
+                headers=staff("BMC-SAN-N"))
+    tracker = make_tracker({}, text="not solved")
+    tracker.latest_message["intent"] = {"name": "deny", "confidence": 0.72}
+    await ActionStrayAnswer(backend).run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_notify_grievance_rejected"]
+    assert dispatcher.messages[0]["numbered_answers"]["0"] == f'/give_feedback{{"reference":"{reference}","solved":"no"}}'
+    assert client.get(f"/api/v1/cases/{reference}").json()["state"] == "REJECTED"
+
+
 async def test_nothing_asked_nothing_to_rate(backend, dispatcher):
     await ActionStrayAnswer(backend).run(dispatcher, make_tracker({}, text="2"), DOMAIN)
     await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, text="5 star", entities={"rating": "5 star"}), DOMAIN)
     assert responses(dispatcher) == ["utter_help", "utter_feedback_how"]
+
+
+async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend, dispatcher, resolved, client):
+    """The issue's words after a resolution: "yeh galat hai, kutta abhi bhi pada hai" opens a
+    complaint form, which first asks whether this is about the complaint just resolved; yes reopens it."""
+    from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
+    from tests.actions.test_interruptions import WITH_FORMS, _said
+
+    validate = ValidateGrievanceForm(client=backend)
+    tracker = make_tracker({}, text="yeh galat hai, kutta abhi bhi pada hai", active_loop="grievance_form", sender=PHONE)
+    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.78}
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
+    assert set_["grievance_reopen_case"] == resolved and "grievance_category" in set_
+    # the reopen question comes first (the domain's order, as the form keeps it)
+    assert (await validate.required_slots(WITH_FORMS["forms"]["grievance_form"]["required_slots"], dispatcher,
+                                          make_tracker(set_), WITH_FORMS))[0] == "grievance_reopen"
+
+    yes = _said(set_, "grievance_reopen", "1", "affirm", 1.0)
+    assert SlotSet("grievance_reopen", "reopen") in await validate.get_validation_events(dispatcher, yes, WITH_FORMS)
+    assert await validate.required_slots(["grievance_reopen", "grievance_category"], dispatcher,
+                                         make_tracker({"grievance_reopen": "reopen"}), WITH_FORMS) == []
+    done = make_tracker({"grievance_reopen": "reopen", "grievance_reopen_case": resolved}, sender=PHONE)
+    events = await ActionSubmitGrievance(client=backend).run(dispatcher, done, DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_grievance_reopened" and SlotSet("grievance_reopen_case", None) in events
+    assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "PENDING_AT_OFFICIAL"
+
+
+async def test_with_no_complaint_to_reopen_the_form_starts_as_usual(backend, dispatcher):
+    from actions.grievance import ValidateGrievanceForm
+    from tests.actions.test_interruptions import WITH_FORMS
+
+    tracker = make_tracker({}, text="garbage not collected for a week", active_loop="grievance_form", sender="+919111111112")
+    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.99}
+    set_ = {e["name"]: e["value"] for e in await ValidateGrievanceForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
+    assert "grievance_reopen_case" not in set_ and set_["requested_slot"] == "grievance_category_confirmed"

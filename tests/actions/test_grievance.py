@@ -23,7 +23,7 @@ OPENED = [{"event": "active_loop", "name": "grievance_form", "timestamp": 176389
 
 async def test_category_by_number_word_and_nonsense(backend, dispatcher):
     validate = ValidateGrievanceForm(client=backend)
-    tracker = make_tracker({})
+    tracker = make_tracker({"requested_slot": "grievance_category"})
     assert await validate.validate_grievance_category("3", dispatcher, tracker, DOMAIN) == {
         "grievance_category": "drainage", "grievance_subcategory": None, "grievance_category_confirmed": True,
         "validation_failures": 0}
@@ -157,3 +157,23 @@ async def test_the_confirmation_question_names_the_guess(dispatcher):
     await ActionAskGrievanceCategoryConfirmed().run(dispatcher, tracker, DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_confirm_grievance_category"
     assert dispatcher.messages[0]["problem_key"] == "grievance_subcategory.garbage.dead_animal"
+
+
+async def test_an_opening_message_that_says_what_is_wrong_goes_straight_to_the_guess(backend, dispatcher):
+    """The issue's Odia first message names the problem: its guess is offered at once (and the words
+    are the description); a bare "I want to complain" leads to the list, with no "not understood"."""
+    from tests.actions.test_interruptions import WITH_FORMS
+
+    validate = ValidateGrievanceForm(client=backend)
+    said = "ମୋ ଗଳିରେ ତିନି ଦିନ ହେବ ଅଳିଆ ଉଠାଯାଇନାହିଁ"
+    tracker = make_tracker({}, text=said, active_loop="grievance_form")
+    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.95}
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
+    assert (set_["grievance_category"], set_["grievance_subcategory"], set_["grievance_category_confirmed"]) == (
+        "garbage", "not_collected", None)
+    assert set_["grievance_description"] == said and responses(dispatcher) == []
+
+    tracker = make_tracker({}, text="I want to file a complaint", active_loop="grievance_form")
+    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.98}
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
+    assert not set_.get("grievance_category") and responses(dispatcher) == []

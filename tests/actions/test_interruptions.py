@@ -116,7 +116,7 @@ async def test_status_of_a_number_in_the_middle_of_a_form(backend, dispatcher):
     # "status" without a number: the sender's cases
     tracker = _said({}, "desludging_name", "what is the status", "check_status")
     await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
-    assert responses(dispatcher) == ["utter_my_cases", "utter_my_case", "utter_form_continue"]
+    assert responses(dispatcher) == ["utter_my_cases", "utter_case_status", "utter_form_continue"]
 
 
 async def test_the_fee_question_is_answered_by_each_service(backend, dispatcher):

@@ -65,3 +65,13 @@ async def test_not_understood_says_why(dispatcher):
         await action.run(dispatcher, make_tracker({}, text=text), DOMAIN)
     assert responses(dispatcher) == ["utter_empty_message", "utter_empty_message", "utter_message_too_long",
                                      "utter_not_understood"]
+
+
+async def test_goodbye_only_when_the_words_surely_are_one(dispatcher):
+    from actions.fallback import ActionGoodbye
+
+    for text, confidence, said in (("bye, thank you", 0.97, "utter_goodbye"), ("asdkjh qwe zzzz", 0.27, "utter_not_understood")):
+        tracker = make_tracker({}, text=text)
+        tracker.latest_message["intent"] = {"name": "goodbye", "confidence": confidence}
+        await ActionGoodbye().run(dispatcher, tracker, DOMAIN)
+        assert responses(dispatcher)[-1] == said

@@ -24,7 +24,7 @@ def _action_call(sender: str, grant: str | None) -> dict:
 
 
 def _references(result) -> list[str]:  # noqa: ANN001
-    return [m.get("reference") for m in result.responses if m.get("response") == "utter_my_case"]
+    return [m.get("reference") for m in result.responses if m.get("response", "").startswith("utter_case_status")]
 
 
 async def test_each_run_acts_for_its_own_message_only(client, backend):

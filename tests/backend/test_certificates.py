@@ -64,6 +64,11 @@ def _act(client, auth, reference, action, role, **body):
         ("caste", "category", "अनुसूचित जनजाति", "st"), ("caste", "category", "OBC", "obc"),
         ("birth", "date_of_birth", "14/08/2026", "2026-08-14"), ("birth", "date_of_birth", "१४ अगस्त 2026", "2026-08-14"),
         ("residence", "years_resident", "12", 12),
+        # numbers in words and the words around them, as people write and say them (issue 16)
+        ("income", "annual_income", "dedh lakh", 150000), ("income", "annual_income", "साढ़े तीन लाख रुपये", 350000),
+        ("income", "annual_income", "ଦୁଇ ଲକ୍ଷ", 200000), ("residence", "years_resident", "25 barsa hela", 25),
+        ("residence", "years_resident", "पच्चीस साल", 25), ("residence", "years_resident", "twenty-five years", 25),
+        ("birth", "date_of_birth", "पंद्रह अगस्त 2025", "2025-08-15"),
     ],
 )
 def test_answers_follow_the_definition(client, code, field, answer, value):

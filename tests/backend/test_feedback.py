@@ -151,11 +151,12 @@ def test_a_verdict_asked_for_stays_open_until_given(client, auth, app, staff):
 
 def test_an_older_question_is_not_asked_again(client, auth, app, staff):
     """Resolved (the question asked), reopened, then rejected: the resolution's question is not the
-    open one (the rejection's notice asks nothing), so nothing is asked again."""
+    open one; the rejection's own (0 reopens it) is."""
     reference = _resolved(client, auth, app, staff)
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=40)
     assert _verdict(client, auth, reference, solved=False).json()["outcome"] == "reopened"
     rejected = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "REJECT", "reason": "not ours"},
                            headers=staff("BMC-SAN-N"))
     assert rejected.status_code == 200, rejected.text
-    assert _open(client).status_code == 404
+    asked = _open(client).json()
+    assert (asked["key"], list(asked["menu"])) == ("utter_notify_grievance_rejected", ["0"])

@@ -63,8 +63,9 @@ def test_a_chosen_language_holds_in_a_new_session_on_another_channel(stack):
     whatsapp = Citizen(stack, "whatsapp:+919800000321")
     assert whatsapp.say("change language") == [text("utter_choose_language", "en")]
     assert whatsapp.say("hindi") == [text("utter_language_changed", "hi")]
-    # An English message does not undo an explicit choice.
-    assert whatsapp.say("I want to file a complaint about garbage") == [text("utter_ask_grievance_category", "hi")]
+    # An English message does not undo an explicit choice (and, naming the problem, is its guess).
+    assert whatsapp.say("I want to file a complaint about garbage") == [
+        text("utter_confirm_grievance_category", "hi", problem_key="grievance_category.garbage")]
 
     sms = Citizen(stack, "+919800000321")  # same phone, another channel: a new conversation
     assert sms.say("hello") == [text("utter_greet", "hi")]

@@ -47,3 +47,15 @@ def test_five_stars_in_words_by_sms(stack, twilio):
     assert reference in thanks[0], thanks
     case = case_in_database(stack, reference)
     assert case.state == "CLOSED"
+
+
+def test_the_same_problem_told_again_offers_to_reopen_it(stack, twilio):
+    """The issue's words after a resolution ("it is wrong, the dog is still lying there") open a new
+    complaint, which first asks whether it is about the one just resolved; 1 reopens that one."""
+    phone = twilio.text("whatsapp", "+919437200021")
+    reference = _resolved_complaint(stack, phone, ["mujhe shikayat karni hai", "1", "gali mein mara hua kutta pada hai", "ward 12"])
+    asked = phone.say("yeh galat hai, kutta abhi bhi pada hai")
+    assert reference in asked[-1] and "1" in asked[-1], asked
+    reopened = phone.say("1")
+    assert reference in reopened[0] and "फिर से खोल" in reopened[0], reopened
+    assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"

@@ -14,6 +14,7 @@ from backend.services.feedback import InvalidRating
 from backend.services.hooks.base import Act, Hooks, Verdict, Words
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
+from common.clock import local_day
 
 
 def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
@@ -59,7 +60,7 @@ class OperatorDispatch(Hooks):
                 (words("case.tank_label"), words("case.tank", litres=details["size_litres"], trips=details.get("trips", "")))
             )
         if details.get("preferred_date"):
-            rows.append((words("case.preferred_date"), datetime.fromisoformat(details["preferred_date"]).strftime("%d-%m-%Y")))
+            rows.append((words("case.preferred_date"), local_day(details["preferred_date"])))
         disposal = details.get("disposal")
         if disposal:
             plant = desludging.plant_name(masterdata_dir, disposal["plant"], words.language) or disposal["plant"]
