@@ -149,6 +149,8 @@ class Citizen(Base):
     whatsapp_last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # The numbered options last shown on a text channel: {"1": payload, ...}, so "2" means the second.
     menu: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Writes Hindi or Odia in Latin letters (their last message that told): SMS notices follow suit.
+    latin_script: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class InboundMessage(Base):

@@ -35,6 +35,7 @@ class Contact:
     phone: str
     channel: str  # whatsapp | sms
     language: str = "en"
+    latin_script: bool = False  # writes Hindi/Odia in Latin letters: SMS to them is in Latin letters too
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def claim(
             earlier.response if earlier else None,
             earlier.id if earlier else None,
         )
-    citizen = citizens.touch_inbound(session, phone=phone, channel=channel, now=now)
+    citizen = citizens.touch_inbound(session, phone=phone, channel=channel, now=now, text=str((payload or {}).get("text") or ""))
     session.commit()
     return Claim(True, bool(citizen.opted_out_at), citizen.menu, None, row.id)
 

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from backend.models import Citizen
 from backend.privacy import mask_phone
 from common.channels import WHATSAPP
+from common.languages import DEFAULT_LANGUAGE
 from common.phones import normalise_phone
+from locales.detect import detect
 
 __all__ = ["normalise_phone"]  # the services and the API have it from here
 
@@ -62,11 +64,16 @@ def set_opted_out(session: Session, *, phone: str, opted_out: bool, now: datetim
     return citizen
 
 
-def touch_inbound(session: Session, *, phone: str, channel: str, now: datetime) -> Citizen:
-    """Remembers when the citizen last wrote, which opens WhatsApp's 24-hour window."""
+def touch_inbound(session: Session, *, phone: str, channel: str, now: datetime, text: str = "") -> Citizen:
+    """Remembers when the citizen last wrote, which opens WhatsApp's 24-hour window, and whether
+    they write Hindi or Odia in Latin letters (a message that clearly tells; English or a number
+    leaves it as it was), so the notices they get by SMS are written the same way."""
     citizen = _citizen(session, phone, now)
     if channel == WHATSAPP:
         citizen.whatsapp_last_inbound_at = now
+    detection = detect(text) if text and not text.startswith("/") else None
+    if detection and detection.decisive and detection.language not in (None, DEFAULT_LANGUAGE):
+        citizen.latin_script = detection.latin_script
     return citizen
 
 

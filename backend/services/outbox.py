@@ -21,11 +21,11 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, object_session
 
 import locales
 from backend.db import literal_in, rows_changed
-from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, DeliveryStatus, OutboxMessage, UtcDateTime
+from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, Citizen, DeliveryStatus, OutboxMessage, UtcDateTime
 from backend.privacy import mask_phone
 from backend.senders import NEVER_SENT_CODES
 from backend.services.citizens import normalise_phone
@@ -92,11 +92,20 @@ def new_message(
 
 
 def rendered_message(
-    *, channel: str, recipient: str, key: str, language: str, kind: str, now: datetime, **variables: Any
+    *,
+    channel: str,
+    recipient: str,
+    key: str,
+    language: str,
+    kind: str,
+    now: datetime,
+    latin_sms: bool = False,
+    **variables: Any,
 ) -> OutboxMessage:
-    """A notification rendered from locales/ for the channel, in the citizen's language. Variables
-    named *_key are kept rendered too, because a WhatsApp template needs the words, not the key."""
-    rendered = locales.render(key, language, channel, **variables)
+    """A notification rendered from locales/ for the channel, in the citizen's language (by SMS in
+    Latin letters for one who writes so). Variables named *_key are kept rendered too, because a
+    WhatsApp template needs the words, not the key."""
+    rendered = locales.render(key, language, channel, latin_sms=latin_sms, **variables)
     return new_message(
         channel=channel,
         recipient=recipient,
@@ -111,7 +120,11 @@ def rendered_message(
 
 def citizen_contact(case: Case) -> Contact | None:
     channel = text_channel_for(case.channel)
-    return Contact(case.citizen_phone, channel, case.language or "en") if channel else None
+    if not channel:
+        return None
+    session = object_session(case)
+    citizen = session.get(Citizen, case.citizen_phone) if session else None
+    return Contact(case.citizen_phone, channel, case.language or "en", bool(citizen and citizen.latin_script))
 
 
 def notify(
@@ -133,6 +146,7 @@ def notify(
         language=to.language,
         kind="notification",
         now=now,
+        latin_sms=to.latin_script,
         reference=case.reference,
         **variables,
     )

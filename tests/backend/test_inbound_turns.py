@@ -160,3 +160,32 @@ def test_a_voice_step_answer_is_read_back_by_the_channels_only(client, channels_
     claim(client, channels_auth, "CA2:4", payload=None)  # claimed, not answered yet
     assert client.get("/api/v1/channels/inbound/response", params={**read, "external_id": "CA2:4"}, headers=channels_auth).status_code == 404
     assert client.get("/api/v1/channels/inbound/response", params=read).status_code in (401, 403)
+
+
+def test_a_citizen_who_writes_in_latin_letters_gets_sms_notices_in_latin_letters(client, channels_auth, session, turn, staff):
+    """Hindi in Latin letters by SMS: the resolution notice comes in Latin letters (GSM-7, 160 a
+    segment), and back in Devanagari once they write in Devanagari; English changes nothing."""
+    from locales.script import is_gsm7
+
+    phone = "+919812300077"
+
+    def said(sid: str, text: str) -> None:
+        response = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
+            "provider": "twilio", "external_id": sid, "channel": "sms", "phone": phone, "claimant": "rasa-a",
+            "payload": {"sender": phone, "text": text, "metadata": {}}})
+        assert response.status_code == 200, response.text
+
+    def resolved_notice() -> str:
+        body = {"category": "garbage", "description": "Kachra nahi utha", "ward": "BMC-W12", "citizen_phone": phone,
+                "channel": "twilio_sms", "language": "hi"}
+        reference = client.post("/api/v1/grievances", json=body, headers=turn(phone)).json()["reference"]
+        client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
+        return session.scalars(select(OutboxMessage.body).where(OutboxMessage.locale_key == "utter_notify_grievance_resolved")
+                               .order_by(OutboxMessage.id.desc())).first()
+
+    said("SMlatin1", "mujhe shikayat karni hai, kachra nahi utha")
+    said("SMlatin2", "ok thank you")  # English: still the same writer
+    latin = resolved_notice()
+    assert is_gsm7(latin) and "Sathi" in latin, latin
+    said("SMlatin3", "मेरी गली में कचरा नहीं उठा")
+    assert "साथी" in resolved_notice()
