@@ -234,6 +234,14 @@ def test_the_pdf_carries_the_words_in_the_citizens_script(client, auth, settings
     assert client.get(f"/c/{reference}.0000").status_code == 404  # the link cannot be guessed
 
 
+def test_odia_words_on_the_pdf_are_parted_by_a_space_wide_enough_to_read():
+    """Lohit Odia's own space is an eighth of an em: between Odia words the Latin font's is used."""
+    from backend.services.certificate_pdf import _RUN, _font_of
+
+    runs = _RUN.findall("ଆୟ ପ୍ରମାଣପତ୍ର, ସରକଣା")
+    assert runs == ["ଆୟ", " ", "ପ୍ରମାଣପତ୍ର", ", ", "ସରକଣା"] and _font_of(" ") == "latin"
+
+
 def test_a_free_certificate_goes_straight_to_the_office(client, auth):
     birth = {"child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12", "mother_name": "Sabitri Behera",
              "father_name": "Raghunath Behera"}
