@@ -103,12 +103,19 @@ class InterruptibleFormValidation(CountingFormValidation):
         asked = tracker.get_slot("requested_slot")
         # Which answer a correction names is looked up only where one may be: an answer's lookup
         # can cost the backend a call.
-        at_summary = asked in self.summary_slots and _intent(tracker) not in SUMMARY_ANSWERS
+        text = str(tracker.latest_message.get("text") or "")
+        at_summary = asked in self.summary_slots
         maybe = filled and (interruption == CORRECTION or at_summary)
         named = await self._named_answer(tracker) if maybe else None
-        answered = await self.answered(tracker) if filled and is_back(str(tracker.latest_message.get("text") or "")) else []
+        if named is not None and at_summary and _intent(tracker) in SUMMARY_ANSWERS and not new_answer(text, self._names(named)):
+            # "yes, the name and PIN are right" is a yes; "चक्कर तीन कर दो" heard as yes is a change
+            named = None
+        back = filled and is_back(text)
+        answered = await self.answered(tracker) if back else []
         if answered:  # "back": the answer given last is asked again
             named = answered[-1]
+        elif back:  # at the first question there is nothing to go back to: it is asked again
+            interruption = "help"
         if named is not None and named == await self.asking(tracker):
             # "mera naam Manoj Behera hai" at the name question is its answer, however it was heard
             interruption = named = None

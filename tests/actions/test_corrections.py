@@ -199,3 +199,19 @@ async def test_back_asks_the_answer_given_last_again(backend, dispatcher, back):
     assert set_ == {"desludging_sanitation_type": None, "desludging_property_type": None, "desludging_confirmed": None,
                     "desludging_correction": None, "desludging_correcting": False, "validation_failures": 0}
     assert responses(dispatcher) == ["utter_form_correct"]
+
+
+async def test_a_change_with_its_value_heard_as_yes_at_the_summary_is_a_change(backend, dispatcher):
+    """The model heard "चक्कर तीन कर दो" (make it three trips) as yes (0.61): it is not filed with two."""
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed", "चक्कर तीन कर दो", "affirm")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["desludging_trips"] == 3 and set_["desludging_confirmed"] is None
+    assert responses(dispatcher) == ["utter_form_corrected"]
+
+
+async def test_back_at_the_first_question_is_not_an_answer(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    set_ = _set(await validate.get_validation_events(dispatcher, _said({}, "desludging_name", "peeche jao", "inform"), WITH_FORMS))
+    assert set_ == {"desludging_name": None}
+    assert responses(dispatcher) == ["utter_form_continue"]
