@@ -445,7 +445,8 @@ def notify_transition(transition: Transition) -> None:
             continue
         service = transition.workflow.service
         values = {
-            "reason": transition.reason or "",
+            # said inside a sentence that ends it ("Reason: {reason}. Reply 0…"): not "municipality.."
+            "reason": (transition.reason or "").strip().rstrip(".।"),
             "state_key": f"case_state.{service}.{action.to}",
             "category_key": f"{service}_category.{case.details['category']}" if case.details.get("category") else "",
             "ward": case.details.get("ward", ""),

@@ -93,7 +93,7 @@ def test_water_tanker_booked_on_a_call(stack, twilio):
     caller.press("2")
     caller.speak("ward 12")
     summary = " ".join(caller.speak("near the bus stand").spoken)
-    assert "booking of a water tanker" in summary and "Rs 900" in summary, summary
+    assert "water tanker booking" in summary and "Rs 900" in summary, summary
     filed = " ".join(caller.press("1").spoken)
     assert "W T R" in filed, filed
     sms = twilio.text("sms", "+919437300023").wait_for_replies(at_least=1)
