@@ -59,9 +59,12 @@ _NUMBER = re.compile(r"\b(\d{1,3})\b")
 WARD_WORDS = ("ward", "vard", "wad", "वार्ड", "ୱାର୍ଡ", "no", "number", "nambar", "नंबर", "नम्बर", "ନମ୍ବର")
 
 
-def _ward_said_in_words(text: str) -> str:
+def _ward_said_in_words(masterdata_dir: Path, text: str) -> str:
+    """The ward's number said in words beside only ward words and town names ("ward twelve
+    Bhubaneswar", "ୱାର୍ଡ ବାର ଭୁବନେଶ୍ୱର"), in digits; "" otherwise."""
     said = with_digits(text).split()
-    ward_words = {match_key(word) for word in WARD_WORDS}
+    towns = (name for names in ulb_names(masterdata_dir).values() for name in names.values())
+    ward_words = {match_key(word) for word in WARD_WORDS} | {match_key(word) for name in towns for word in name.split()}
     numbers = [word for word in said if word.isdigit()]
     others = [word for word in said if not word.isdigit()]
     return numbers[0] if len(numbers) == 1 and all(match_key(word) in ward_words for word in others) else ""
@@ -84,7 +87,7 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
         for name, number in candidate.localities.items():
             if f" {name} " in key:
                 return Ward(candidate.code, number)
-    digits = _NUMBER.search(cleaned) or _NUMBER.search(_ward_said_in_words(cleaned))
+    digits = _NUMBER.search(cleaned) or _NUMBER.search(_ward_said_in_words(masterdata_dir, cleaned))
     if digits:
         home = ulbs[0]
         if 1 <= int(digits.group(1)) <= home.ward_count:

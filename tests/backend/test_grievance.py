@@ -127,6 +127,13 @@ def test_matching_categories_and_wards(client):
     assert client.get("/api/v1/places/wards/match", params={"q": "ward 12"}).json()["code"] == "BMC-W12"
     assert client.get("/api/v1/places/wards/match", params={"q": "ଶହୀଦ ନଗର"}).json()["code"] == "BMC-W29"
     assert client.get("/api/v1/places/wards/match", params={"q": "ward 99"}).status_code == 404
+    # The category most of whose words are said wins; its own word alone is a choice, in any script.
+    assert client.get(match, params={"q": "naali jaam ho gayi hai, ganda paani sadak par beh raha hai"}).json()["code"] == "drainage"
+    assert client.get(match, params={"q": "कचरा"}).json() == {"code": "garbage", "subcategory": None, "how": "code"}
+    # A ward's number in words, beside ward words and town names only ("ek mandir ke paas" is no ward 1).
+    for said in ("वार्ड बारह", "ward twelve bhubaneswar", "ୱାର୍ଡ ବାର ଭୁବନେଶ୍ୱର"):
+        assert client.get("/api/v1/places/wards/match", params={"q": said}).json()["code"] == "BMC-W12", said
+    assert client.get("/api/v1/places/wards/match", params={"q": "ek mandir ke paas"}).status_code == 404
     # A landmark instead of a ward, in any script.
     assert client.get("/api/v1/places/wards/match", params={"q": "near lingraj temple"}).json()["code"] == "BMC-W61"
     assert client.get("/api/v1/places/wards/match", params={"q": "ମାଷ୍ଟର କ୍ୟାଣ୍ଟିନ ପାଖରେ"}).json()["code"] == "BMC-W34"
