@@ -1,9 +1,11 @@
 """Leaving any open form at the citizen's word, forgetting its half-given answers."""
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.interruptions import MIN_CONFIDENCE
 
 
 class ActionCancelForm(Action):
@@ -12,6 +14,19 @@ class ActionCancelForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         form = tracker.active_loop.get("name") if tracker.active_loop else None
+        latest = tracker.latest_message or {}
+        sure = (
+            str(latest.get("text") or "").startswith("/")
+            or float((latest.get("intent") or {}).get("confidence") or 0) >= MIN_CONFIDENCE
+        )
+        if not sure:
+            # Half-heard words ("purple elephant banana" is cancel at 0.30) never throw answers away:
+            # not understood, and the question asked is asked again.
+            dispatcher.utter_message(response="utter_not_understood")
+            return [FollowupAction(form)] if form else []
+        if not form:
+            dispatcher.utter_message(response="utter_nothing_to_cancel")
+            return []
         slots = list(domain.get("forms", {}).get(form, {}).get("required_slots", [])) if form else []
         # The form's own working slots too (answers gathered so far, a correction under way), named
         # after it; a filing kept for a retry (*_pending) is not this form's to drop.

@@ -52,7 +52,8 @@ async def test_reference_validation(dispatcher):
 
 
 async def test_cancel_clears_the_open_form(dispatcher):
-    tracker = make_tracker({"grievance_category": "garbage"}, active_loop="grievance_form")
+    tracker = make_tracker({"grievance_category": "garbage"}, text="cancel", active_loop="grievance_form")
+    tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.99}
     events = await ActionCancelForm().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_cancelled"]
     assert ActiveLoop(None) in events
@@ -75,3 +76,16 @@ async def test_goodbye_only_when_the_words_surely_are_one(dispatcher):
         tracker.latest_message["intent"] = {"name": "goodbye", "confidence": confidence}
         await ActionGoodbye().run(dispatcher, tracker, DOMAIN)
         assert responses(dispatcher)[-1] == said
+
+
+async def test_a_half_heard_cancel_never_throws_the_answers_away(dispatcher):
+    """"purple elephant banana" is cancel at 0.30: not understood, and the form asks its question again."""
+    from rasa_sdk.events import FollowupAction
+
+    tracker = make_tracker({"grievance_category": "garbage"}, text="purple elephant banana", active_loop="grievance_form")
+    tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.30}
+    assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == [FollowupAction("grievance_form")]
+    tracker = make_tracker({}, text="cancel")
+    tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.99}
+    assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == []
+    assert responses(dispatcher) == ["utter_not_understood", "utter_nothing_to_cancel"]
