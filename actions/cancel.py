@@ -5,7 +5,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.interruptions import MIN_CONFIDENCE
+from actions.interruptions import surely_meant
 
 
 class ActionCancelForm(Action):
@@ -14,12 +14,7 @@ class ActionCancelForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         form = tracker.active_loop.get("name") if tracker.active_loop else None
-        latest = tracker.latest_message or {}
-        sure = (
-            str(latest.get("text") or "").startswith("/")
-            or float((latest.get("intent") or {}).get("confidence") or 0) >= MIN_CONFIDENCE
-        )
-        if not sure:
+        if not surely_meant(tracker.latest_message or {}):
             # Half-heard words ("purple elephant banana" is cancel at 0.30) never throw answers away:
             # not understood, and the question asked is asked again.
             dispatcher.utter_message(response="utter_not_understood")

@@ -5,7 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.interruptions import MIN_CONFIDENCE
+from actions.interruptions import surely_meant
 from common.limits import MAX_TEXT_CHARS
 
 
@@ -38,6 +38,7 @@ class ActionGoodbye(Action):
         return "action_goodbye"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
-        dispatcher.utter_message(response="utter_goodbye" if confidence >= MIN_CONFIDENCE else "utter_not_understood")
+        dispatcher.utter_message(
+            response="utter_goodbye" if surely_meant(tracker.latest_message or {}) else "utter_not_understood"
+        )
         return []

@@ -10,11 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.backend_client import UNAVAILABLE, ApiResult
-from common.clock import local_zone
 from common.limits import MAX_CHANNEL_NAME_CHARS
 
 MAX_FAILURES_BEFORE_HELP = 3
-LOCAL_TIME = local_zone()  # times in replies are the citizen's clock
 
 
 class CountingFormValidation(FormValidationAction):

@@ -39,6 +39,12 @@ CORRECTION = "correct_answer"
 SUMMARY_ANSWERS = ("affirm", "cancel")
 
 
+def surely_meant(message: dict[str, Any]) -> bool:
+    """Whether the model is sure of the message's intent, or the channel set it ("/intent")."""
+    confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+    return str(message.get("text") or "").startswith("/") or confidence >= MIN_CONFIDENCE
+
+
 def interruption_of(message: dict[str, Any]) -> str | None:
     """The interruption a message is, or None when it is (taken as) an answer."""
     intent = message.get("intent") or {}
@@ -50,7 +56,7 @@ def interruption_of(message: dict[str, Any]) -> str | None:
     metadata = message.get("metadata") or {}
     if "://" in text or metadata.get("media") or metadata.get("location"):
         return None  # a photo, a place pin or a call's recording answers the question
-    if float(intent.get("confidence") or 0.0) < MIN_CONFIDENCE or not any(c.isalpha() for c in text):
+    if not surely_meant(message) or not any(c.isalpha() for c in text):
         return None  # a number or a PIN is always an answer
     return name
 
@@ -135,7 +141,7 @@ class InterruptibleFormValidation(CountingFormValidation):
             return events
         if named is None:  # which one, then
             return [*events, *[SlotSet(k, v) for k, v in (await self.which_answer(dispatcher, tracker)).items()]]
-        said = new_answer(str(tracker.latest_message.get("text") or ""), self._names(named))
+        said = new_answer(text, self._names(named))
         taken = await self.take(named, said, tracker) if said else None
         label = self.field_label(named, tracker)
         if taken is not None:  # "change the name to Pradeep Rout": changed, nothing asked
