@@ -31,6 +31,9 @@ model=$(bash scripts/train.sh)
 echo "==> rasa test core --fail-on-prediction-errors: $(grep -c '^- story:' tests/stories/*.yml | awk -F: '{s+=$NF} END {print s}') test stories passed"
 rm -rf "$log"
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# One worker per core (pytest-xdist), a test file to a worker: the e2e files share their worker's
+# stack. SATHI_TEST_WORKERS=0 runs everything in this process.
+workers=${SATHI_TEST_WORKERS:-$(nproc)}
+.venv/bin/python -m pytest -n "$workers" --dist loadfile "$@" || status=$?
 if [[ $status -eq 5 ]]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
 exit $status

@@ -1,6 +1,7 @@
 """Shared fixtures. Backend tests run against SQLite and against the local PostgreSQL, every run:
 if PostgreSQL cannot be reached the run fails and says so, it never skips."""
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -25,27 +26,40 @@ from backend.settings import Settings, get_settings
 POSTGRES_ADMIN_URL = os.environ.get("SATHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ACTIONS_TOKEN, CHANNELS_TOKEN, TURN_SECRET = "test-actions-token", "test-channels-token", "test-turn-secret"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+# The first port of the stacks the e2e and console tests start; each pytest-xdist worker ("gw0",
+# "gw1", ...) gets its own thousand.
+PORT_BASE = int(os.environ.get("SATHI_TEST_PORT_BASE", "17000")) + 1000 * int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 
 
-def _postgres_database() -> Iterator[str]:
-    name = f"sathi_test_{uuid.uuid4().hex[:10]}"
+def _admin() -> psycopg.Connection:
     try:
-        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
         pytest.fail(
             f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({exc}). Start it (see README, "
             "'Running the tests') or point SATHI_TEST_POSTGRES at one.",
             pytrace=False,
         )
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def _postgres_url(name: str) -> str:
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def _postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of `template` when given), dropped afterwards."""
+    name = f"sathi_test_{uuid.uuid4().hex[:10]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
-        yield f"{base}/{name}"
+        yield _postgres_url(name)
     finally:
         from backend.db import get_engine
 
-        get_engine(f"{base}/{name}").dispose()
+        get_engine(_postgres_url(name)).dispose()
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -70,9 +84,35 @@ def _prepare(url: str) -> None:
         people.seed(session, masterdata_dir=Settings().masterdata_dir, now=NOW)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Migrated once a run; each test copies the file (migrating per test cost most of the suite)."""
+    directory = tmp_path_factory.mktemp("template")
+    for url in migrated_database("sqlite", directory):
+        from backend.db import get_engine
+
+        get_engine(url).dispose()
+    return directory / "sathi.db"
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """Migrated once a run; each test's database is CREATE DATABASE … TEMPLATE it."""
+    for url in _postgres_database():
+        _prepare(url)
+        from backend.db import get_engine
+
+        get_engine(url).dispose()  # a template must have no connections while it is copied
+        yield url.rsplit("/", 1)[1]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path: Path) -> Iterator[str]:
-    yield from migrated_database(request.param, tmp_path)
+    if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "sathi.db")
+        yield f"sqlite:///{tmp_path / 'sathi.db'}"
+    else:
+        yield from _postgres_database(template=request.getfixturevalue("postgres_template"))
 
 
 @pytest.fixture

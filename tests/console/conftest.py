@@ -2,7 +2,6 @@
 backend process (uvicorn, the sandboxes on, a fresh SQLite database), one browser and one backend
 per module. Cases are filed through the backend's own services in the test's database; sign-in
 codes are read where a phone would get them: the Twilio sandbox's messages."""
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -18,12 +17,12 @@ from backend.db import get_session_factory
 from backend.settings import Settings
 from scripts.stack import Stack, StackConfig
 from tests import log_scan
+from tests.conftest import PORT_BASE
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No internet here, and Playwright must never fetch a browser: Debian's, headless, quiet.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PORT_BASE = int(os.environ.get("SATHI_TEST_PORT_BASE", "17000"))
 TWILIO_SID = "AC00000000000000000000000000000000"
 TWILIO_TOKEN = "console-test-twilio-token"
 CODE = re.compile(r"\b(\d{6})\b")

@@ -1,7 +1,6 @@
 """Boots the real stack (backend, action server, Rasa with a model trained from this repo's data)
 as processes, on ports of its own, with a fresh SQLite database and tracker store; when the
 session ends, fails if any stack's log holds a whole phone number (tests/log_scan.py)."""
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ from backend.settings import Settings
 from scripts.phone import TextPhone, TwilioSigner
 from scripts.stack import ROOT, Stack, StackConfig
 from tests import log_scan
+from tests.conftest import PORT_BASE
 
-PORT_BASE = int(os.environ.get("SATHI_TEST_PORT_BASE", "17000"))
 
 
 @pytest.fixture(scope="session", autouse=True)
