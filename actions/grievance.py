@@ -17,7 +17,16 @@ FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
 # Cleared with the form once filed.
 REOPEN = "grievance_reopen"  # "reopen" / "new": the answer to "is this about your complaint …?"
 REOPEN_CASE = "grievance_reopen_case"  # the citizen's resolved or rejected complaint it may be about
-FILED_SLOTS = (*FORM_SLOTS, "grievance_category_confirmed", "grievance_subcategory", "grievance_photo", REOPEN, REOPEN_CASE)
+REOPEN_STATE = "grievance_reopen_state"  # which of the two it was, for the question's words
+FILED_SLOTS = (
+    *FORM_SLOTS,
+    "grievance_category_confirmed",
+    "grievance_subcategory",
+    "grievance_photo",
+    REOPEN,
+    REOPEN_CASE,
+    REOPEN_STATE,
+)
 
 
 class ValidateGrievanceForm(InterruptibleFormValidation):
@@ -96,7 +105,9 @@ class ValidateGrievanceForm(InterruptibleFormValidation):
         well be about ("yeh galat hai, kutta abhi bhi pada hai"): the form first asks whether to
         reopen it."""
         offer = await self.client.open_verdict(tracker.sender_id)
-        return {REOPEN_CASE: offer.value["reference"]} if offer.ok and reopenable(offer.value) else {}
+        if not (offer.ok and reopenable(offer.value)):
+            return {}
+        return {REOPEN_CASE: offer.value["reference"], REOPEN_STATE: offer.value["state"]}
 
     async def validate_grievance_category_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -200,7 +211,11 @@ class ActionAskGrievanceReopen(Action):
         return "action_ask_grievance_reopen"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        dispatcher.utter_message(response="utter_ask_grievance_reopen", reference=tracker.get_slot(REOPEN_CASE))
+        dispatcher.utter_message(
+            response="utter_ask_grievance_reopen",
+            reference=tracker.get_slot(REOPEN_CASE),
+            marked_key=f"reopen_marked.{str(tracker.get_slot(REOPEN_STATE) or '').lower()}",
+        )
         return []
 
 

@@ -45,7 +45,7 @@ DEFAULT_SUMMARY_KEYS = ("utter_grievance_filed", "utter_case_status", "utter_cas
 DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
 # Replies that ask nothing ("you can say: ..."): the question before them, with its keys, is
 # asked again after them.
-DEFAULT_ASK_AGAIN_AFTER_KEYS = ("utter_not_understood", "utter_help")
+DEFAULT_ASK_AGAIN_AFTER_KEYS = ("utter_not_understood",)
 _AUDIO_NAME = re.compile(r"^[0-9a-f]{16}\.wav$")
 _ONE_KEY = re.compile(r"^[0-9*]$")
 
@@ -168,7 +168,9 @@ class VoiceInput(ConfiguredInput):
             return await self._ask_again("utter_voice_no_input", asked, step, language, silences + 1)
         if asked.menu and _ONE_KEY.match(heard) and heard not in asked.menu:
             return await self._ask_again("utter_voice_invalid_choice", asked, step, language, silences)
-        return await self._converse(caller, step, language, asked.menu.get(heard, heard), on_new_message, turn, asked)
+        return await self._converse(
+            caller, step, language, asked.menu.get(heard, heard), on_new_message, turn, asked, request=request
+        )
 
     async def _ask_again(self, lead_key: str, asked: Asked, step: int, language: str, silences: int) -> str:
         """The lead ("I did not hear anything") and the question asked before, offered the same way."""
@@ -222,12 +224,13 @@ class VoiceInput(ConfiguredInput):
         turn: str | None,
         asked: Asked | None = None,
         then: str | None = None,
+        request: Request | None = None,
     ) -> str:
         collector = ReplyCollector(self.name())
         # The step's grant goes with what was heard: the action server acts for this caller only.
         metadata = {"channel": VOICE, "turn": turn}
         for text in (heard, then) if then else (heard,):
-            await on_new_message(UserMessage(text, collector, f"voice:{caller}", input_channel=self.name(), metadata=metadata))
+            await on_new_message(UserMessage(text, collector, _sender(caller), input_channel=self.name(), metadata=metadata))
         verbs: list[str] = []
         question: list[str] = []  # the last message's verbs: what silence asks again
         summary: list[dict[str, Any]] = []
@@ -262,10 +265,24 @@ class VoiceInput(ConfiguredInput):
         if asked and last_key in self.ask_again_after_keys and not menu:
             question, _ = await self._question(asked)
             verbs, menu = verbs + question, asked.menu
+        elif not menu and last_key not in self.record_for_keys and await self._nothing_asked(request, caller):
+            # a filing or a status said, no form open: the call is not left waiting in silence
+            offer = render("utter_voice_anything_else", language, self.name())
+            question = self._speak(offer["text"], "utter_voice_anything_else", language, {})
+            verbs, menu = verbs + question, numbered_options(offer["buttons"])
         if language in RECORDED_LANGUAGES and last_key in self.record_for_keys:
             url = self._url(step=step + 1, lang=language, silences=0, q=len(question))
             return twiml.response(*verbs, twiml.record(url))
         return twiml.response(self._gather(step, language, 0, verbs, menu, len(question)))
+
+    @staticmethod
+    async def _nothing_asked(request: Request | None, caller: str) -> bool:
+        """Whether the caller's conversation is outside any form (so the turn asked no question)."""
+        agent = getattr(request.app.ctx, "agent", None) if request else None
+        if agent is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(_sender(caller))
+        return tracker is not None and not tracker.active_loop_name
 
     def _gather(
         self, step: int, language: str, silences: int, verbs: list[str], menu: dict[str, str], question_verbs: int = 0
@@ -293,6 +310,10 @@ class VoiceInput(ConfiguredInput):
         return [
             twiml.play(self._audio_url(language, value)) if kind == "play" else twiml.say(value, "en") for kind, value in parts
         ]
+
+
+def _sender(caller: str) -> str:
+    return f"voice:{caller}"
 
 
 def _menu(value: str | None) -> dict[str, str]:

@@ -42,29 +42,57 @@ def is_back(text: str) -> bool:
 
 
 def new_answer(text: str, names: Iterable[str]) -> str | None:
-    """The words the message gives as the named answer's new value, or None when it gives none."""
+    """The words the message gives as the named answer's new value, or None when it gives none:
+    after the name ("change the place to ward 12"), or before it ("make it three trips", "teen
+    chakkar kar do")."""
     tokens = [t for t in str(text or "").replace(":", " : ").replace("=", " = ").split() if t.strip(_EDGES)]
     keys = _keys(tokens)
-    found = [
-        (len(phrase), start + len(phrase))
+    found = sorted(
+        (start, -len(phrase))
         for phrase in {tuple(_keys(name.split())) for name in names if match_key(name)}
         if (start := _find(keys, phrase)) is not None
-    ]
-    if not found:
-        return None
-    end = max(found)[1]
-    rest, rest_keys = tokens[end:], keys[end:]
+    )
+    for start, minus_size in found:  # the first name said ("the place to ward 12": not "ward")
+        end = start - minus_size
+        said = _value_after(tokens[end:], keys[end:]) or _value_before(tokens[:start], keys[:start], keys[end:])
+        if said:
+            return said
+    return None
+
+
+def _value_after(rest: list[str], rest_keys: list[str]) -> str | None:
     opened = closed = False
     for phrase in _phrases()["before"]:
         if tuple(rest_keys[: len(phrase)]) == phrase:
             rest, rest_keys, opened = rest[len(phrase) :], rest_keys[len(phrase) :], True
             break
-    for phrase in _phrases()["after"]:
-        if len(rest_keys) > len(phrase) and tuple(rest_keys[-len(phrase) :]) == phrase:
-            rest, rest_keys, closed = rest[: -len(phrase)], rest_keys[: -len(phrase)], True
-            break
+    rest, rest_keys, closed = _closed(rest, rest_keys)
     if not (opened or closed) or not rest:
         return None
-    if any(_find(rest_keys, phrase) is not None for phrase in _phrases()["not_an_answer"]):
+    return _answer(rest, rest_keys)
+
+
+def _value_before(head: list[str], head_keys: list[str], tail_keys: list[str]) -> str | None:
+    """The value said before the name: opened by "make it" or closed by "kar do" after the name."""
+    opened = False
+    for phrase in _phrases()["value_first"]:
+        if len(head_keys) > len(phrase) and tuple(head_keys[: len(phrase)]) == phrase:
+            head, head_keys, opened = head[len(phrase) :], head_keys[len(phrase) :], True
+            break
+    closer = not tail_keys or tuple(tail_keys) in _phrases()["after"]
+    if not head or not closer or not (opened or tail_keys):
         return None
-    return " ".join(rest).strip(_EDGES) or None
+    return _answer(head, head_keys)
+
+
+def _closed(rest: list[str], rest_keys: list[str]) -> tuple[list[str], list[str], bool]:
+    for phrase in _phrases()["after"]:
+        if len(rest_keys) > len(phrase) and tuple(rest_keys[-len(phrase) :]) == phrase:
+            return rest[: -len(phrase)], rest_keys[: -len(phrase)], True
+    return rest, rest_keys, False
+
+
+def _answer(words: list[str], keys: list[str]) -> str | None:
+    if any(_find(keys, phrase) is not None for phrase in _phrases()["not_an_answer"]):
+        return None
+    return " ".join(words).strip(_EDGES) or None

@@ -22,6 +22,7 @@ import yaml
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
+from common.languages import DEFAULT_LANGUAGE
 from common.references import without_references
 from locales.script import DEVANAGARI, LATIN, ODIA, letter_counts
 
@@ -183,6 +184,9 @@ def language_slots(text: str, intent: str | None, slot: Callable[[str], Any]) ->
     detection = detect(text)
     if not detection.decisive:
         return {}
+    current = slot("language")
+    if current not in (None, DEFAULT_LANGUAGE, detection.language) and len(text.split()) < MIN_DECISIVE_WORDS:
+        return {}  # one Odia word ("ପଛକୁ") in a Hindi chat is not a new language; in an English one it is
     changes: dict[str, Any] = {}
     if detection.language != slot("language"):
         changes["language"] = detection.language

@@ -1,6 +1,8 @@
 """Writes data/nlu/catalog.yml from catalog/*.yml: how citizens ask for each service (its asked_as
 examples, apply_certificate, with the service's own words marked as certificate_type) and a
-pattern of those words, so the assistant learns a new service from its catalog file alone.
+pattern of those words, so the assistant learns a new service from its catalog file alone. The
+words of each complaint category (backend/masterdata/grievance_categories.yml) become complaints
+too: "kachra" or "ଅଳିଆ" alone, as a first message, is a complaint about garbage.
 scripts/train.sh and scripts/test.sh run it before Rasa reads data/; the file is not kept in git.
 
     python -m scripts.catalog_nlu
@@ -16,6 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog"
 TARGET = ROOT / "data" / "nlu" / "catalog.yml"
+CATEGORIES = ROOT / "backend" / "masterdata" / "grievance_categories.yml"
 HEADER = '# Written by scripts/catalog_nlu.py from catalog/*.yml; edit the catalog, not this file.\nversion: "3.1"\n'
 
 
@@ -37,7 +40,17 @@ def _pattern(words: list[str]) -> list[str]:
     return ([rf"(?i)\b({'|'.join(latin)})\b"] if latin else []) + ([f"({'|'.join(native)})"] if native else [])
 
 
-def build(catalog: Path = CATALOG) -> str:
+def _examples_elsewhere() -> set[str]:
+    """Examples the hand-written training data already has (Rasa refuses one example twice)."""
+    found: set[str] = set()
+    for path in (ROOT / "data" / "nlu").rglob("*.yml"):
+        if path != TARGET:
+            for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+                found |= {line[2:].strip().lower() for line in str(item.get("examples", "")).splitlines() if line.startswith("- ")}
+    return found
+
+
+def build(catalog: Path = CATALOG, categories: Path = CATEGORIES) -> str:
     services = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(catalog.glob("*.yml"))]
     examples = [
         _marked(e, s.get("words", [])) for s in services for form in sorted(s.get("asked_as", {})) for e in s["asked_as"][form]
@@ -46,6 +59,11 @@ def build(catalog: Path = CATALOG) -> str:
     text = HEADER + "nlu:\n"
     if examples:  # a literal block, as Rasa's own files write examples
         text += "- intent: apply_certificate\n  examples: |\n" + "".join(f"    - {e}\n" for e in examples)
+    taken = _examples_elsewhere()
+    named = [w for c in yaml.safe_load(categories.read_text(encoding="utf-8"))["categories"] for w in c["words"]]
+    complaints = sorted({w for w in named if w.lower() not in taken}, key=named.index)
+    if complaints:
+        text += "- intent: file_grievance\n  examples: |\n" + "".join(f"    - {w}\n" for w in complaints)
     if words:
         text += "- regex: certificate_type\n  examples: |\n" + "".join(f"    - {p}\n" for p in _pattern(words))
     return text

@@ -48,7 +48,7 @@ def open_verdict(body: OpenVerdictIn, turn: TurnDep, session: SessionDep, workfl
     found = feedback_service.open_verdict(session, workflows=workflows, phone=phone, reference=body.reference, asked_since=since)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "nothing_open"})
-    return OpenVerdictOut(reference=found.reference, key=found.key, variables=found.variables, menu=found.menu)
+    return OpenVerdictOut(reference=found.reference, key=found.key, variables=found.variables, menu=found.menu, state=found.state)
 
 
 @router.post("/cases/{reference}/feedback", response_model=FeedbackOut)

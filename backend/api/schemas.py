@@ -256,6 +256,7 @@ class OpenVerdictOut(BaseModel):
     reference: str
     key: str
     variables: dict
+    state: str
     menu: dict[str, str]
 
 

@@ -30,6 +30,7 @@ class OpenVerdict:
     key: str
     variables: dict
     menu: dict[str, str]
+    state: str  # the case's state the verdict is asked about (resolved, rejected...)
 
 
 def waits_for_verdict(workflow: WorkflowDef, case: Case) -> bool:
@@ -65,7 +66,7 @@ def open_verdict(
         if not (message.menu and message.locale_key and workflow and waits_for_verdict(workflow, case)):
             continue
         if entered is None or message.created_at >= entered:
-            return OpenVerdict(case.reference, message.locale_key, dict(message.variables or {}), dict(message.menu))
+            return OpenVerdict(case.reference, message.locale_key, dict(message.variables or {}), dict(message.menu), case.state)
     return None
 
 

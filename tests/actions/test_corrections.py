@@ -210,6 +210,20 @@ async def test_a_change_with_its_value_heard_as_yes_at_the_summary_is_a_change(b
     assert responses(dispatcher) == ["utter_form_corrected"]
 
 
+@pytest.mark.parametrize(("text", "language", "field", "value"), [
+    ("make it three trips", "en", "desludging_trips", 3),  # the value before the answer's name
+    ("teen chakkar kar do", "hi", "desludging_trips", 3),
+    ("change the place to ward 12 Bhubaneswar", "en", "desludging_place", None),  # "place", not "ward", is the name
+])
+async def test_a_value_before_its_name_or_a_place_is_taken(backend, dispatcher, text, language, field, value):
+    """Seen in the play-test: these asked the question again instead of taking the value."""
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({**AT_SUMMARY, "language": language}, "desludging_confirmed", text, "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert (set_[field] if value is not None else set_[field]["ward"]) == (value or "BMC-W12"), set_
+    assert set_["desludging_confirmed"] is None and responses(dispatcher) == ["utter_form_corrected"]
+
+
 async def test_back_at_the_first_question_is_not_an_answer(backend, dispatcher):
     validate = ValidateDesludgingForm(client=backend)
     set_ = _set(await validate.get_validation_events(dispatcher, _said({}, "desludging_name", "peeche jao", "inform"), WITH_FORMS))

@@ -1,9 +1,11 @@
 """action_give_feedback and action_list_applications against the real backend and database."""
 import pytest
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionGiveFeedback, ActionStrayAnswer
 from actions.status import ActionListApplications
+from locales import render
 from tests.actions.conftest import DOMAIN, make_tracker, responses
 
 PHONE = "+919812345678"
@@ -129,6 +131,13 @@ async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend,
     tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.78}
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
     assert set_["grievance_reopen_case"] == resolved and "grievance_category" in set_
+    assert set_["grievance_reopen_state"] == "RESOLVED"  # the question says which: resolved, not "resolved or rejected"
+    from actions.grievance import ActionAskGrievanceReopen
+
+    asking = CollectingDispatcher()
+    await ActionAskGrievanceReopen().run(asking, make_tracker(set_, sender=PHONE), DOMAIN)
+    said = render(asking.messages[0]["response"], "en", **{k: v for k, v in asking.messages[0].items() if k.endswith(("reference", "_key"))})
+    assert said["text"].startswith(f"Your complaint {resolved} was recently marked resolved.")
     # the reopen question comes first (the domain's order, as the form keeps it)
     assert (await validate.required_slots(WITH_FORMS["forms"]["grievance_form"]["required_slots"], dispatcher,
                                           make_tracker(set_), WITH_FORMS))[0] == "grievance_reopen"

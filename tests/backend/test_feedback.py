@@ -133,8 +133,8 @@ def test_a_verdict_asked_for_stays_open_until_given(client, auth, app, staff):
     opened = _open(client)
     assert opened.status_code == 200, opened.text
     offer = opened.json()
-    assert (offer["reference"], offer["key"], offer["variables"]["reference"]) == (
-        reference, "utter_notify_grievance_resolved", reference)
+    assert (offer["reference"], offer["key"], offer["variables"]["reference"], offer["state"]) == (
+        reference, "utter_notify_grievance_resolved", reference, "RESOLVED")
     assert offer["menu"]["0"] == f'/give_feedback{{"reference":"{reference}","solved":"no"}}' and len(offer["menu"]) == 6
     assert _open(client, reference=reference.lower()).json()["reference"] == reference
     assert _open(client, reference="GRV-2026-999999").status_code == 404

@@ -8,7 +8,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+from common.channels import TWILIO_VOICE
 from common.signatures import gateway_signature
+from locales import render
 from tests.e2e.conftest import REFERENCE, act, case_in_database, official, citizen_headers
 
 
@@ -125,10 +127,12 @@ def test_voice_in_english_files_a_complaint_and_sends_an_sms_summary(stack, twil
     filed = caller.speak("ward 12")
     spoken = " ".join(filed.spoken)
     assert "registered" in spoken and "G R V" in spoken and "SMS" in spoken
+    assert spoken.endswith(render("utter_voice_anything_else", "en", TWILIO_VOICE)["text"])  # not left in silence
+    again = caller.silence()
+    assert " ".join(again.spoken).endswith("Or you can hang up.")  # the offer is the question silence repeats
     sms = twilio.text("sms", "+919437100009").wait_for_replies(at_least=1)
     assert REFERENCE.search(sms[0])
-    for _ in range(2):
-        assert not caller.silence().hangup
+    assert not caller.silence().hangup
     assert caller.silence().hangup  # three silences end the call politely
 
 
@@ -147,6 +151,8 @@ def test_voice_in_hindi_status_by_keypad_digits(stack, twilio):
     status = caller.press(reference.replace("GRV-", "").replace("-", ""))
     spoken = " ".join(status.spoken)
     assert "G R V" in spoken and "[hi-IN]" in spoken
+    assert "क्या मैं आपकी और कोई मदद कर सकता हूँ" in spoken  # then asked what else, by its keys:
+    assert "कचरे के लिए 1" in " ".join(caller.press("1").spoken)  # the complaint's categories
 
 
 def test_voice_in_odia_is_keypad_and_recordings(stack, twilio):
@@ -166,6 +172,7 @@ def test_voice_in_odia_is_keypad_and_recordings(stack, twilio):
     filed = caller.press("12")
     spoken = " ".join(filed.spoken)
     assert "[recording] ଆପଣଙ୍କ ଅଭିଯୋଗ ଦାଖଲ ହୋଇଛି" in spoken and "G R V" in spoken
+    assert "[recording] ମୁଁ ଆପଣଙ୍କୁ ଆଉ କିଛି ସାହାଯ୍ୟ କରିପାରିବି କି" in spoken  # then what else, by its keys
     sms = twilio.text("sms", "+919437100011").wait_for_replies(at_least=1)
     assert REFERENCE.search(sms[0]) and "ଅଭିଯୋଗ" in sms[0]
 

@@ -41,9 +41,9 @@ def test_a_caller_always_hears_the_question_again(stack, twilio, language):
     assert not silent.hangup
     if language in NOT_UNDERSTOOD:
         _said(caller.speak(NOT_UNDERSTOOD[language]), "utter_not_understood", "utter_greet", language=language)
-        _said(caller.speak(HELP[language]), "utter_help", "utter_greet", language=language)
+        _said(caller.speak(HELP[language]), "utter_help", language=language)  # help is a menu of its own, same keys
 
-    _said(caller.press("1"), "utter_ask_grievance_category", language=language)  # the greeting's keys still work
+    _said(caller.press("1"), "utter_ask_grievance_category", language=language)  # the keys still work
     _said(caller.silence(), "utter_voice_no_input", "utter_ask_grievance_category", language=language)
     # a question with no keypad menu of its own: the form says what it takes, and asks again
     _said(caller.press("9"), "utter_invalid_grievance_category", "utter_ask_grievance_category", language=language)

@@ -62,6 +62,13 @@ def test_a_clear_message_switches_the_conversation_and_only_what_changes():
     }
 
 
+def test_one_native_word_switches_an_english_chat_but_not_a_hindi_or_odia_one():
+    assert language_slots("ପଛକୁ", "correct_answer", slots()) == {"language": "or"}
+    assert language_slots("ପଛକୁ", "correct_answer", slots("hi", reply_in_latin_script=True)) == {}  # seen in the play-test
+    assert language_slots("मदद", "help", slots("or")) == {}
+    assert language_slots("मेरी शिकायत का क्या हुआ", "inform", slots("or")) == {"language": "hi"}
+
+
 @pytest.mark.parametrize("text", ["ok", "haan", "1", "Saheed Nagar"])
 def test_short_replies_switch_nothing(text):
     assert language_slots(text, "inform", slots("or")) == {}
