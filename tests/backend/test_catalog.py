@@ -107,6 +107,10 @@ def test_the_training_data_is_written_from_the_catalog():
     patterns = [p[2:] for p in next(b for b in written["nlu"] if b.get("regex") == "certificate_type")["examples"].splitlines()]
     found = lambda text: any(re.search(p, text) for p in patterns)  # noqa: E731
     assert found("need TRADE LICENSE") and found("ଟ୍ରେଡ ଲାଇସେନ୍ସ ଦରକାର") and not found("licenced")
+    # A complaint category's words alone are complaints ("kachra" as a first message), each once in the data.
+    complaints = next(b for b in written["nlu"] if b.get("intent") == "file_grievance")["examples"].splitlines()
+    assert {"- kachra", "- कचरा", "- ଅଳିଆ", "- streetlight"} <= set(complaints)
+    assert "- compliant" not in complaints and len(complaints) == len(set(complaints))
     # The same catalog writes the same file in any process (else the model would be trained again each run).
     builds = {
         subprocess.run([sys.executable, "-c", "from scripts import catalog_nlu; print(catalog_nlu.build())"], cwd=REPO_ROOT,
