@@ -26,7 +26,7 @@ from actions.status import list_cases, tell_status
 from common.languages import LANGUAGES
 from common.references import find_reference
 from locales import catalog_words
-from locales.corrections import is_back, new_answer
+from locales.corrections import is_back, new_answer, without_dont_know
 from locales.script import longest_named, match_key
 
 # Below this the words are more likely an answer that happens to look like a question (a name, a
@@ -213,7 +213,7 @@ class InterruptibleFormValidation(CountingFormValidation):
 
     async def _named_answer(self, tracker: Tracker) -> str | None:
         """The answer given so far that the message names, by its words in any script."""
-        text = str(tracker.latest_message.get("text") or "")
+        text = without_dont_know(str(tracker.latest_message.get("text") or ""))
         if text.startswith("/") or not any(c.isalpha() for c in text):
             return None
         fields = [*await self.answered(tracker), *[f for f in [await self.asking(tracker)] if f]]

@@ -41,6 +41,16 @@ def is_back(text: str) -> bool:
     return tuple(_keys(str(text or "").strip(_EDGES).split())) in _phrases()["back"]
 
 
+def without_dont_know(text: str) -> str:
+    """The message without "I don't know" in any of its forms ("मुझे नहीं पता" names no address)."""
+    tokens = str(text or "").split()
+    keys = _keys(tokens)
+    for phrase in _phrases()["dont_know"]:
+        while (at := _find(keys, phrase)) is not None:
+            del tokens[at : at + len(phrase)], keys[at : at + len(phrase)]
+    return " ".join(tokens)
+
+
 def new_answer(text: str, names: Iterable[str]) -> str | None:
     """The words the message gives as the named answer's new value, or None when it gives none:
     after the name ("change the place to ward 12"), or before it ("make it three trips", "teen

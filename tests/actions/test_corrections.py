@@ -229,3 +229,11 @@ async def test_back_at_the_first_question_is_not_an_answer(backend, dispatcher):
     set_ = _set(await validate.get_validation_events(dispatcher, _said({}, "desludging_name", "peeche jao", "inform"), WITH_FORMS))
     assert set_ == {"desludging_name": None}
     assert responses(dispatcher) == ["utter_form_continue"]
+
+
+async def test_i_dont_know_in_hindi_names_no_answer(backend, dispatcher):
+    """"पता" is also the address: "मुझे नहीं पता" at the summary opened the address question again."""
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed", "मुझे नहीं पता", "deny")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert "desludging_place" not in set_ and "utter_form_correct" not in responses(dispatcher)
