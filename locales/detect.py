@@ -167,7 +167,11 @@ def detect(text: str) -> Detection:
     probabilities = _softmax(scores)
     form = max(probabilities, key=probabilities.__getitem__)
     probability = probabilities[form]
-    decisive = long_enough and probability >= MIN_DECISIVE_PROBABILITY and marks[form] > 0
+    # A short message tells Hindi or Odia when half its words are that language's own ("madad
+    # chahiye", "kachra"); names ("Ravi Kumar") have none. Short English never switches a chat:
+    # Hindi and Odia typed in Latin letters borrow English words all the time.
+    telling = long_enough or (form != "en" and 2 * marks[form] >= len(words))
+    decisive = telling and probability >= MIN_DECISIVE_PROBABILITY and marks[form] > 0
     return Detection(form, probability, decisive)
 
 

@@ -20,7 +20,7 @@ def test_forms_of_writing(text, form):
     assert found.form == form and found.decisive
 
 
-@pytest.mark.parametrize("text", ["ok", "haan", "1", "yes", "ji", "theek hai", "Sanjay Kumar Mahato", "GRV-2026-000045", ""])
+@pytest.mark.parametrize("text", ["ok", "haan", "1", "yes", "ji", "Sanjay Kumar Mahato", "GRV-2026-000045", ""])
 def test_short_replies_names_and_numbers_never_switch(text):
     assert not detect(text).decisive
 
@@ -60,6 +60,15 @@ def test_a_clear_message_switches_the_conversation_and_only_what_changes():
     assert language_slots("मेरी शिकायत का क्या हुआ", "inform", slots("hi", reply_in_latin_script=True)) == {
         "reply_in_latin_script": False
     }
+
+
+def test_a_short_message_in_its_own_words_switches_an_english_chat_only():
+    """Seen in the play-test: "madad chahiye" and "kachra" as first messages were answered in English."""
+    assert language_slots("madad chahiye", "help", slots()) == {"language": "hi", "reply_in_latin_script": True}
+    assert language_slots("kachra", "file_grievance", slots()) == {"language": "hi", "reply_in_latin_script": True}
+    assert language_slots("ek hafte se kachra nahi utha", "inform", slots()) == {"language": "hi", "reply_in_latin_script": True}
+    assert language_slots("theek hai", "affirm", slots("or", reply_in_latin_script=True)) == {}  # Odia speakers say it too
+    assert language_slots("Ravi Kumar", "inform", slots()) == {}  # a name has no such words
 
 
 def test_one_native_word_switches_an_english_chat_but_not_a_hindi_or_odia_one():
