@@ -25,7 +25,8 @@ GREETED_ONCE = {"en": ["Hello Kitty Stores"], "hi": ["राम नाराय�
 ANSWERS = {
     "en": ["Sabitri Behera", "Ravi Kumar", "Hari Prasad", "Pradeep Rout", "Ram Narayan Das", "ward no 14",
            "Kalpana Square", "behind the Hanuman temple", "day after tomorrow morning", "The drain near the school is overflowing", "the small one", "tea stall",
-           "Bhubaneswar", "Gopal Behera", "1.5 lakh", "no landmark", "hospital", "Sri Ganesh Kirana Store"],
+           "Bhubaneswar", "Gopal Behera", "1.5 lakh", "no landmark", "hospital", "Sri Ganesh Kirana Store",
+           "Street dogs are attacking children near the park"],  # heard as ask_about 0.84 once (e2e faults)
     "hi": ["राम प्रसाद", "सुनीता कुमारी", "दुर्गा मंदिर के पीछे", "परसों सुबह", "गली की नाली बंद पड़ी है", "छोटा", "सुरेश चंद्र मिश्रा"],
     "hi-latn": ["mandir ke paas", "parso subah", "hamari gali me kooda jama hai", "bada", "chai ki dukaan", "ram prakash yadav", "koi nahi"],
     "or": ["ସବିତ୍ରୀ ବେହେରା", "ମନ୍ଦିର ପାଖରେ", "ରାମ ଚନ୍ଦ୍ର ପଣ୍ଡା", "ଛୋଟ ଟ୍ୟାଙ୍କର", "ଅଳିଆ ଉଠାଯାଇନାହିଁ"],
