@@ -13,6 +13,7 @@ from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
 from common.clock import local_day, local_time
 from common.money import rupees
+from locales import count_key
 from locales.script import native_digits_to_ascii
 
 # The questions, in the order asked; the correction menu numbers them the same way (1 = name ...).
@@ -234,6 +235,7 @@ class ActionAskDesludgingConfirmed(Action):
             sanitation_key=f"desludging_sanitation.{answers['desludging_sanitation_type']}",
             size=answers["desludging_size"],
             trips=answers["desludging_trips"],
+            trips_said_key=count_key("count.trips", int(answers["desludging_trips"])),
             place=tracker.get_slot("desludging_place_label") or "",
             landmark=answers["desludging_landmark"] or None,
             landmark_key=None if answers["desludging_landmark"] else "answer.none",

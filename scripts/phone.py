@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -95,9 +96,12 @@ class TextPhone:
             self.seen = messages[-1]["id"]
         return messages
 
-    def wait_for_replies(self, timeout: float = 20.0, at_least: int = 1) -> list[str]:
-        """Replies as they arrive: returns once `at_least` came and nothing more for `quiet` s."""
-        quiet = self.quiet
+    def wait_for_replies(
+        self, timeout: float = 20.0, at_least: int = 1, until: Callable[[list[str]], bool] | None = None
+    ) -> list[str]:
+        """Replies as they arrive: returns once `at_least` came and nothing more for `quiet` s, or,
+        given `until`, as soon as what came satisfies it (and a short moment more, for stragglers)."""
+        quiet = self.quiet if until is None else min(self.quiet, 0.2)
         received: list[str] = []
         deadline = time.monotonic() + timeout
         last_arrival = time.monotonic()
@@ -106,14 +110,18 @@ class TextPhone:
             if new:
                 received += [m["body"] for m in new]
                 last_arrival = time.monotonic()
-            elif len(received) >= at_least and time.monotonic() - last_arrival >= quiet:
+            elif (until is None or until(received)) and len(received) >= at_least and time.monotonic() - last_arrival >= quiet:
                 break
             time.sleep(0.15)
         return received
 
-    def say(self, text: str = "", *, at_least: int = 1, timeout: float = 20.0, **kwargs: object) -> list[str]:
+    def say(
+        self, text: str = "", *, at_least: int = 1, timeout: float = 20.0,
+        until: Callable[[list[str]], bool] | None = None, **kwargs: object,
+    ) -> list[str]:
         direct = self.send_and_read(text, **kwargs)
-        return direct + self.wait_for_replies(timeout=timeout, at_least=max(at_least - len(direct), 0))
+        waiting = None if until is None else (lambda received: until(direct + received))
+        return direct + self.wait_for_replies(timeout=timeout, at_least=max(at_least - len(direct), 0), until=waiting)
 
 
 def twiml_messages(answer: str) -> list[str]:
