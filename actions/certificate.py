@@ -18,6 +18,7 @@ from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
 from common.channels import VOICE, WHATSAPP, kind_of
 from common.money import rupees
+from common.recordings import ANSWERED_IN_WORDS, IN_WORDS
 
 WORKING_SLOTS = (
     "certificate_reference",
@@ -396,7 +397,10 @@ class ActionAskCertificateAnswer(_WithService):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         service = await _service(self.client, tracker)
         field = _next_field(service, tracker) if service else None
-        dispatcher.utter_message(response=field["prompt"] if field else "utter_service_unavailable")
+        if field is None:
+            dispatcher.utter_message(response="utter_service_unavailable")
+        else:  # an answer in words is recorded on a call the assistant cannot hear (Odia)
+            dispatcher.utter_message(response=field["prompt"], **{f"_{ANSWERED_IN_WORDS}": field["type"] in IN_WORDS})
         return []
 
 

@@ -13,6 +13,7 @@ from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
 from common.clock import local_day, local_time
 from common.money import rupees
+from common.recordings import recording_url
 from locales import count_key
 from locales.script import native_digits_to_ascii
 
@@ -231,6 +232,7 @@ class ActionAskDesludgingConfirmed(Action):
         dispatcher.utter_message(
             response="utter_desludging_summary",
             name=answers["desludging_name"],
+            name_key="answer.voice_message" if recording_url(answers["desludging_name"]) else None,
             property_key=f"desludging_property.{answers['desludging_property_type']}",
             sanitation_key=f"desludging_sanitation.{answers['desludging_sanitation_type']}",
             size=answers["desludging_size"],
@@ -238,7 +240,7 @@ class ActionAskDesludgingConfirmed(Action):
             trips_said_key=count_key("count.trips", int(answers["desludging_trips"])),
             place=tracker.get_slot("desludging_place_label") or "",
             landmark=answers["desludging_landmark"] or None,
-            landmark_key=None if answers["desludging_landmark"] else "answer.none",
+            landmark_key=_landmark_key(answers["desludging_landmark"]),
             pin=answers["desludging_pin"],
             slum_key="answer.yes" if answers["desludging_slum"] else "answer.no",
             date=local_day(answers["desludging_date"]),
@@ -250,6 +252,13 @@ class ActionAskDesludgingConfirmed(Action):
             dispatcher.utter_message(response="utter_desludging_fee_free")
         dispatcher.utter_message(response="utter_ask_desludging_confirmed")
         return []
+
+
+def _landmark_key(landmark: str | None) -> str | None:
+    """The words a summary says for the landmark in place of its value: none given, or a call's recording."""
+    if not landmark:
+        return "answer.none"
+    return "answer.voice_message" if recording_url(landmark) else None
 
 
 def _expires(iso: str | None) -> str:

@@ -32,6 +32,7 @@ from channels.configured_input import ConfiguredInput
 from channels.replies import numbered_options
 from channels.twilio_base import TwilioRequestCheck
 from common.channels import NUMBERED_ANSWERS, SMS, TWILIO_VOICE, VOICE
+from common.recordings import ANSWERED_IN_WORDS
 from common.signatures import public_url
 from locales import LANGUAGES, render
 from locales.script import clean_text, romanise
@@ -42,7 +43,12 @@ logger = logging.getLogger(__name__)
 MENU_DIGITS = {"1": "en", "2": "hi", "3": "or"}
 MAX_SILENCES = 3
 DEFAULT_SUMMARY_KEYS = ("utter_grievance_filed", "utter_case_status", "utter_case_status_no_due")
-DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
+# Questions answered in words that a call in a recorded language records. A question an action
+# asks says so itself (common.recordings.ANSWERED_IN_WORDS in its message: a catalog form's name
+# or text field); these are the ones the forms' own questions ask.
+DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description", "utter_ask_desludging_name", "utter_ask_desludging_landmark")
+# Said after every question a call records: how to answer it (after the beep, then hash).
+RECORD_LEAD_KEYS = ("utter_voice_say_after_beep",)
 # Replies that ask nothing ("you can say: ..."): the question before them, with its keys, is
 # asked again after them.
 DEFAULT_ASK_AGAIN_AFTER_KEYS = ("utter_not_understood",)
@@ -237,6 +243,7 @@ class VoiceInput(ConfiguredInput):
         ends = False
         menu: dict[str, str] = {}
         last_key = None
+        in_words = False  # the last question is answered in words
         for message in collector.messages:
             locale = (message.get("custom") or {}).get("locale") or {}
             key, variables = locale.get("key"), locale.get("variables", {})
@@ -249,6 +256,8 @@ class VoiceInput(ConfiguredInput):
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
             ends = ends or key == "utter_goodbye"
             last_key = key or last_key
+            if key:
+                in_words = key in self.record_for_keys or bool((message.get("custom") or {}).get(ANSWERED_IN_WORDS))
             answers = message.get(NUMBERED_ANSWERS)
             menu = numbered_options(message.get("buttons")) or (answers if isinstance(answers, dict) else None) or menu
         if summary:
@@ -265,12 +274,14 @@ class VoiceInput(ConfiguredInput):
         if asked and last_key in self.ask_again_after_keys and not menu:
             question, _ = await self._question(asked)
             verbs, menu = verbs + question, asked.menu
-        elif not menu and last_key not in self.record_for_keys and await self._nothing_asked(request, caller):
+        elif not menu and not in_words and await self._nothing_asked(request, caller):
             # a filing or a status said, no form open: the call is not left waiting in silence
             offer = render("utter_voice_anything_else", language, self.name())
             question = self._speak(offer["text"], "utter_voice_anything_else", language, {})
             verbs, menu = verbs + question, numbered_options(offer["buttons"])
-        if language in RECORDED_LANGUAGES and last_key in self.record_for_keys:
+        if language in RECORDED_LANGUAGES and in_words:
+            how = self._speak_key(RECORD_LEAD_KEYS[0], language)  # after the beep, then hash
+            question, verbs = question + how, verbs + how
             url = self._url(step=step + 1, lang=language, silences=0, q=len(question))
             return twiml.response(*verbs, twiml.record(url))
         return twiml.response(self._gather(step, language, 0, verbs, menu, len(question)))
@@ -308,7 +319,9 @@ class VoiceInput(ConfiguredInput):
         if parts is None:  # no recording for this text: Twilio's en-IN voice reads it romanised
             return [twiml.say(romanise(text, language), "en")] if text.strip() else []
         return [
-            twiml.play(self._audio_url(language, value)) if kind == "play" else twiml.say(value, "en") for kind, value in parts
+            # a value (a name, a place) in the caller's script is read by Twilio's en-IN voice in Latin letters
+            twiml.play(self._audio_url(language, value)) if kind == "play" else twiml.say(romanise(value, language), "en")
+            for kind, value in parts
         ]
 
 

@@ -1,5 +1,5 @@
 """A day as citizens write it, in any of the three languages: "tomorrow", "kal", "कल",
-"ଆସନ୍ତାକାଲି", "25 Nov", "25 नवंबर", "୨୫ ନଭେମ୍ବର", "25/11", "25-11-2026", "2026-11-25", "Friday".
+"ଆସନ୍ତାକାଲି", "25 Nov", "25 नवंबर", "୨୫ ନଭେମ୍ବର", "25/11", "25-11-2026", "2026-11-25", "Friday", and a call's keys "2511", "25112026".
 The words are data (locales/date_words.yml); this module only reads them. A date without a year
 is the next such date from today."""
 
@@ -18,6 +18,8 @@ _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\b")
 _DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
 _YEAR = re.compile(r"\b(20\d{2})\b")
+# Keys pressed on a call (no "/" on a keypad): DDMM, DDMMYY or DDMMYYYY.
+_KEYPAD = re.compile(r"^(\d{2})(\d{2})(\d{2}|\d{4})?$")
 
 
 @lru_cache
@@ -49,19 +51,25 @@ def _next_occurrence(day: int, month: int, year: int | None, today: date) -> dat
     return candidate
 
 
+def _full_year(year: str | None) -> int | None:
+    """ "26" -> 2026; "2026" -> 2026; none written -> None."""
+    return (2000 + int(year) if len(year) == 2 else int(year)) if year else None
+
+
 def parse_day(text: str, today: date) -> date | None:
     """The day meant, or None when the text names no day."""
     cleaned = native_digits_to_ascii(with_digits(text or "")).strip()
     if not cleaned or len(cleaned) > 200:
         return None
+    keyed = _KEYPAD.match(cleaned)
+    if keyed:
+        return _next_occurrence(int(keyed.group(1)), int(keyed.group(2)), _full_year(keyed.group(3)), today)
     iso = _ISO.search(cleaned)
     if iso:
         return _next_occurrence(int(iso.group(3)), int(iso.group(2)), int(iso.group(1)), today)
     numeric = _NUMERIC.search(cleaned)
     if numeric:
-        year = numeric.group(3)
-        full_year = (2000 + int(year) if len(year) == 2 else int(year)) if year else None
-        return _next_occurrence(int(numeric.group(1)), int(numeric.group(2)), full_year, today)
+        return _next_occurrence(int(numeric.group(1)), int(numeric.group(2)), _full_year(numeric.group(3)), today)
     key = match_key(re.sub(r"[,.!?]", " ", cleaned))
     month = _find("months", key)
     day = _DAY.search(cleaned)

@@ -279,7 +279,7 @@ class MyCasesIn(CitizenIn):
 
 
 class DesludgingIn(BaseModel):
-    applicant_name: str = Field(min_length=1, max_length=100)
+    applicant_name: str = Field(min_length=1, max_length=200)  # a name, or an Odia call's recording URL
     citizen_phone: Phone
     property_type: str = Field(max_length=20)
     sanitation_type: str = Field(max_length=20)

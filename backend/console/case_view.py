@@ -20,6 +20,7 @@ from backend.services.grievance import load_categories
 from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowDef
 from common.money import rupees
+from common.recordings import recording_url
 from locales import catalog_words
 
 
@@ -103,8 +104,10 @@ def facts(case: Case, workflow: WorkflowDef, words: Words, masterdata_dir: Path,
     rows: list[tuple[str, str]] = [(words("case.service"), catalog_words(f"certificate.{kind}", lang) or kind)] if kind else []
     rows += hooks_for(workflow).facts(case, words=words, masterdata_dir=masterdata_dir, personal=personal)
     if kind and personal:
+        answers = details.get("answers") or {}
         for name, label in (details.get("labels") or {}).items():
-            rows.append((catalog_words(f"cert_label.{name}", lang) or name, str(label)))
+            heard = recording_url(str(answers.get(name) or ""))  # a call's answer: where to listen to it
+            rows.append((catalog_words(f"cert_label.{name}", lang) or name, f"{label} {heard}" if heard else str(label)))
     return rows
 
 

@@ -33,6 +33,7 @@ from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.clock import local_day, local_zone
 from common.money import indian_grouping, parse_rupees, rupees
+from common.recordings import IN_WORDS, recording_url
 from common.signatures import same_secret
 from locales.dates import parse_day
 from locales.numbers import with_digits
@@ -55,6 +56,13 @@ class InvalidApplication(WorkflowError):
 
 class OutOfOrder(WorkflowError):
     code = "out_of_order"
+
+
+class SpokenAnswers(WorkflowError):
+    """An answer given as a call's recording would be printed on the document: the office sends
+    the application back for the applicant to give it in writing."""
+
+    code = "spoken_answers"
 
 
 class NotOwner(WorkflowError):
@@ -85,6 +93,9 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
     text = " ".join((text or "").split())
     if not text or len(text) > 200:
         return None
+    heard = recording_url(text)
+    if heard:  # an Odia call's answer in words, listened to by the office; keys answer the rest
+        return Answer(heard, locales.render("answer.voice_message", language)["text"]) if field.type in IN_WORDS else None
     if field.type == "name":
         name = person_name(text)
         return Answer(name, name) if name else None
@@ -400,6 +411,9 @@ def act(
     variables: dict[str, str] = {}
     media = None
     if action == "APPROVE":
+        spoken = [name for name, value in case.details["answers"].items() if isinstance(value, str) and recording_url(value)]
+        if spoken:
+            raise SpokenAnswers(f"{case.reference}: {', '.join(spoken)} given as a voice message")
         media = _issue(case, settings=settings, now=now)
         variables["certificate_url"] = media
     if action == "RESUBMIT":  # back of the queue, as a new arrival, with the promise running again

@@ -13,6 +13,7 @@ import yaml
 from backend.services import places
 from backend.services.answers import Answer, person_name
 from common.places import pin_code
+from common.recordings import recording_url
 from locales.dates import parse_day
 from locales.numbers import with_digits
 from locales.script import longest_named, match_key, native_digits_to_ascii
@@ -78,6 +79,9 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
     if field == "date":
         day = parse_day(text, today)
         return Answer(day.isoformat()) if day and today <= day <= today + timedelta(days=MAX_DAYS_AHEAD) else None
+    heard = recording_url(text)
+    if heard:  # an Odia call's answer in words, for the operator to hear; keys answer the rest
+        return Answer(heard) if field in ("name", "landmark") else None
     if field == "name":
         name = person_name(text)
         return Answer(name) if name else None

@@ -297,3 +297,35 @@ def test_the_citizen_is_promised_the_services_days_tatkal_or_normal(client, auth
         notice = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_notify_certificate_submitted")
                                  .order_by(OutboxMessage.id)).first()
     assert (NOW + timedelta(days=15)).strftime("%d-%m-%Y") in notice.body
+
+
+RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC0123/Recordings/RE4567"
+
+
+@pytest.mark.parametrize("code, field", [("income", "applicant_name"), ("caste", "caste_name"), ("trade_licence", "business_name")])
+def test_an_odia_callers_recording_answers_a_question_in_words(client, code, field):
+    """Twilio cannot hear Odia: a name or a text is recorded, and the recording is the answer,
+    labelled as a voice message (never its URL) in the summary."""
+    said = f"ଫୋନ କରିଥିବା ବ୍ୟକ୍ତିଙ୍କ ଭଏସ ମେସେଜ: {RECORDING}"
+    response = client.post(f"/api/v1/certificates/services/{code}/answers/{field}", json={"q": said, "language": "or"})
+    assert response.status_code == 200, response.text
+    assert response.json()["value"] == RECORDING and response.json()["label"] == "(ଭଏସ ମେସେଜ)"
+
+
+@pytest.mark.parametrize("field", ["annual_income", "place", "purpose"])
+def test_a_recording_never_answers_a_question_keys_answer(client, field):
+    response = client.post(f"/api/v1/certificates/services/income/answers/{field}", json={"q": RECORDING})
+    assert response.status_code == 422
+
+
+def test_a_certificate_is_not_issued_with_a_voice_message_for_a_name(client, auth, settings):
+    """The office hears the recording (the console links it) and sends the application back for the
+    name in writing: a document never prints "(voice message)"."""
+    reference = _apply(client, auth, answers={**INCOME, "applicant_name": RECORDING})["reference"]
+    _pay(client, settings, reference)
+    assert _act(client, auth, reference, "VERIFY", "VERIFIER").status_code == 200
+    refused = _act(client, auth, reference, "APPROVE", "APPROVER")
+    assert refused.status_code == 409 and refused.json()["detail"]["code"] == "spoken_answers", refused.text
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert case.state == "PENDING_APPROVAL" and "certificate" not in case.details

@@ -13,6 +13,7 @@ from backend.models import Case, Feedback, OutboxMessage, Payment
 from backend.payment_providers.sandbox import sign as webhook_signature
 from tests.conftest import NOW, in_turn
 
+RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC0123/Recordings/RE4567"  # a call's recorded answer
 PHONE = "+919812345678"
 REQUEST = {
     "applicant_name": "Sabitri Behera", "citizen_phone": f"whatsapp:{PHONE}", "property_type": "residential",
@@ -173,6 +174,9 @@ def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client
         ("place", "Cuttack ward 18", "en", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC", "district": "CUTTACK"}),
         ("place", "बक्सी बाज़ार कटक", "hi", {"kind": "ward", "ward": "CMC-W18", "ulb": "CMC", "tariff_area": "CMC", "district": "CUTTACK"}),  # no Hindi name in the data: matched across scripts
         ("place", "ward 99 Puri", "en", None),  # Puri has 32 wards
+        # an Odia call records its answers in words; a recording answers nothing keys answer
+        ("name", f"Voice message from the caller: {RECORDING}", "or", RECORDING), ("landmark", RECORDING, "or", RECORDING),
+        ("place", RECORDING, "or", None), ("pin", RECORDING, "or", None),
         ("place", "ସରକଣା", "or", {"kind": "village", "gram_panchayat": "GP-BENUPUR", "village": "Sarakana", "ulb": "BMC",
                                   "tariff_area": "GP", "block": "KHD-BALIANTA", "district": "KHORDHA"}),
     ],

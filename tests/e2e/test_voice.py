@@ -8,8 +8,10 @@ import re
 import pytest
 
 from common.channels import TWILIO_VOICE
+from common.recordings import recording_url
 from locales import render
 from locales.voice_audio import voice_template
+from tests.e2e.conftest import case_in_database
 
 LANGUAGE_KEY = {"en": "1", "hi": "2", "or": "3"}
 NOT_UNDERSTOOD = {"en": "purple elephant banana", "hi": "बैंगनी हाथी केला"}  # Odia calls are keypad only
@@ -54,3 +56,55 @@ def test_a_caller_always_hears_the_question_again(stack, twilio, language):
         again = caller.silence()  # an empty recording: asked again, to record again
         _said(again, "utter_voice_no_input", "utter_ask_grievance_description", language=language)
         assert again.record_action
+
+
+def _filed(turn) -> str:  # noqa: ANN001
+    found = re.search(r"([A-Z]) ([A-Z]) ([A-Z]), (\d) (\d) (\d) (\d), ((?:\d ?){6})", " ".join(turn.spoken))
+    assert found, turn.spoken
+    return f"{''.join(found.group(1, 2, 3))}-{''.join(found.group(4, 5, 6, 7))}-{found.group(8).replace(' ', '')}"
+
+
+def test_an_odia_caller_books_a_septic_tank_by_keypad_and_recordings(stack, twilio):
+    """Twilio cannot hear Odia: the name and the landmark are recorded (after the beep, then hash),
+    the day is keyed as day and month; the booking is filed with the recordings for the operator."""
+    caller = twilio.voice("+919437600101")
+    caller.dial()
+    caller.press("3")  # Odia
+    asked = caller.press("3")  # septic tank emptying
+    _said(asked, "utter_ask_desludging_name", "utter_voice_say_after_beep", language="or")
+    assert asked.record_action and not asked.gather_action
+    _said(caller.record(), "utter_ask_desludging_property_type", language="or")
+    for key in ("1", "1", "2000", "2"):
+        caller.press(key)
+    landmark = caller.press("12")  # ward 12
+    _said(landmark, "utter_ask_desludging_landmark", "utter_voice_say_after_beep", language="or")
+    assert landmark.record_action
+    caller.record()
+    caller.press("751007")
+    _said(caller.press("2"), "utter_ask_desludging_date", language="or")  # not a slum household
+    _said(caller.press("3102"), "utter_invalid_desludging_date", language="or")  # no 31 February
+    _said(caller.press("1012"), "utter_ask_desludging_payment", language="or")  # the 10th of December
+    caller.press("2")
+    reference = _filed(caller.press("1"))
+    case = case_in_database(stack, reference)
+    assert recording_url(case.details["applicant_name"]) and recording_url(case.details["landmark"])
+    assert case.details["preferred_date"].endswith("-12-10")
+
+
+def test_an_odia_caller_applies_for_a_birth_certificate_and_the_summary_says_voice_message(stack, twilio):
+    caller = twilio.voice("+919437600102")
+    caller.dial()
+    caller.press("3")
+    caller.press("4")  # certificates and licences
+    asked = caller.press("4")  # birth
+    _said(asked, "cert_ask.child_name", "utter_voice_say_after_beep", language="or")
+    _said(caller.record(), "cert_ask.date_of_birth", language="or")
+    _said(caller.press("15082025"), "cert_ask.place_of_birth", language="or")
+    caller.press("12")
+    caller.record()  # the mother's name
+    summary = caller.record()  # the father's name
+    spoken = " ".join(summary.spoken)
+    assert "voice message" in spoken and "15-08-2025" in spoken and "https" not in spoken, spoken  # read in Latin letters
+    reference = _filed(caller.press("1"))
+    answers = case_in_database(stack, reference).details["answers"]
+    assert answers["date_of_birth"] == "2025-08-15" and recording_url(answers["child_name"])

@@ -150,7 +150,7 @@ def said_at_record_steps(credentials: dict) -> set[str]:
     """The record questions, and the replies said just before one is asked again in the same turn:
     those its answer's validation says (validate_<slot> in actions/, for utter_ask_<slot>), since the
     form then asks the same question, and the call records again."""
-    keys = record_keys(credentials)
+    keys = record_keys(credentials) | set(_channel_default("RECORD_LEAD_KEYS"))
     validators = {f"validate_{key.removeprefix('utter_ask_')}" for key in keys if key.startswith("utter_ask_")}
     for path in (ROOT / "actions").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
