@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 import locales
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import channel_of, language_of, submission_key
-from actions.interruptions import InterruptibleFormValidation
+from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.channels import VOICE, WHATSAPP, kind_of
 from common.money import rupees
 from common.recordings import ANSWERED_IN_WORDS, IN_WORDS
@@ -446,6 +446,8 @@ class ActionAskCertificateConfirmed(_WithService):
         return "action_ask_certificate_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        if asked_which_answer(tracker):
+            return []
         service = await _service(self.client, tracker)
         if service is None:
             dispatcher.utter_message(response="utter_service_unavailable")

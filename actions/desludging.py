@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
 from actions.form_validation import channel_of, language_of, submission_key
-from actions.interruptions import InterruptibleFormValidation
+from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.clock import local_day, local_time
 from common.money import rupees
 from common.recordings import recording_url
@@ -223,6 +223,8 @@ class ActionAskDesludgingConfirmed(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        if asked_which_answer(tracker):
+            return []
         answers = _answers(tracker)
         fee = await quote(self.client, answers, tracker.get_slot(FEE))
         if fee is None or not fee.ok:

@@ -21,8 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
-from actions.form_validation import CountingFormValidation, language_of
+from actions.form_validation import CountingFormValidation, channel_of, language_of
 from actions.status import list_cases, tell_status
+from common.channels import NUMBERED_ANSWERS, VOICE, kind_of
 from common.languages import LANGUAGES
 from common.references import find_reference
 from locales import catalog_words
@@ -35,8 +36,23 @@ from locales.script import longest_named, match_key
 MIN_CONFIDENCE = 0.5
 INTERRUPTIONS = ("check_status", "list_applications", "help", "greet", "ask_about", "correct_answer")
 CORRECTION = "correct_answer"
+ANSWER_NAME = "answer_name"  # the entity a numbered choice of "which answer?" carries
 # At a summary these are its own answers (file it / do not), never a correction.
 SUMMARY_ANSWERS = ("affirm", "cancel")
+
+
+WHICH_ANSWER_KEYS = ("utter_form_correct_which", "utter_form_correct_which_keys")
+
+
+def asked_which_answer(tracker: Tracker) -> bool:
+    """Whether this turn asked which answer to change: the summary then waits for the choice
+    rather than being said again (its own numbers would take the choice's place)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") in WHICH_ANSWER_KEYS:
+            return True
+    return False
 
 
 def surely_meant(message: dict[str, Any]) -> bool:
@@ -205,18 +221,40 @@ class InterruptibleFormValidation(CountingFormValidation):
         return label or next(iter(_words((f"field_words.{field}",), (language,))), field)
 
     async def which_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        """A correction that names no answer given so far: the answers it could be, by name."""
-        labels = [self.field_label(field, tracker) for field in await self.answered(tracker)]
-        if labels:
-            dispatcher.utter_message(response="utter_form_correct_which", fields=", ".join(labels), example=labels[0])
+        """A correction that names no answer given so far: the answers it could be, numbered, so a
+        number (a key on a call) or the answer's name picks one."""
+        fields = await self.answered(tracker)
+        if not fields:
+            return {}
+        numbered = {str(i): f'/{CORRECTION}{{"{ANSWER_NAME}":"{field}"}}' for i, field in enumerate(fields, 1)}
+        if kind_of(channel_of(tracker)) == VOICE:  # each choice said by itself: its Odia words are recorded per label
+            dispatcher.utter_message(response="utter_form_correct_which_keys")
+            for i, field in enumerate(fields, 1):
+                key = self.label_key(field)
+                last = {NUMBERED_ANSWERS: numbered} if i == len(fields) else {}
+                if key and catalog_words(key, language_of(tracker)):
+                    dispatcher.utter_message(response="utter_form_correct_option", number=i, field_key=key, **last)
+                else:
+                    dispatcher.utter_message(
+                        response="utter_form_correct_option", number=i, field=self.field_label(field, tracker), **last
+                    )
+            return {}
+        lines = "\n".join(f"{i}. {self.field_label(field, tracker)}" for i, field in enumerate(fields, 1))
+        example = self.field_label(fields[0], tracker)
+        choices = {NUMBERED_ANSWERS: numbered}
+        dispatcher.utter_message(response="utter_form_correct_which", fields=lines, example=example, **choices)
         return {}
 
     async def _named_answer(self, tracker: Tracker) -> str | None:
-        """The answer given so far that the message names, by its words in any script."""
+        """The answer given so far that the message names, by its words in any script (or, from a
+        numbered choice of which answer, by its name)."""
         text = without_dont_know(str(tracker.latest_message.get("text") or ""))
-        if text.startswith("/") or not any(c.isalpha() for c in text):
-            return None
         fields = [*await self.answered(tracker), *[f for f in [await self.asking(tracker)] if f]]
+        if text.startswith("/"):
+            chosen = next(tracker.get_latest_entity_values(ANSWER_NAME), None)
+            return chosen if chosen in fields else None
+        if not any(c.isalpha() for c in text):
+            return None
         return longest_named(text, [(word, field) for field in fields for word in self._names(field)])
 
     def _names(self, field: str) -> list[str]:

@@ -163,10 +163,16 @@ class VoiceInput(ConfiguredInput):
         language = request.args.get("lang")
         silences = _int(request.args.get("silences"), 0)
         heard = clean_text(form.get("Digits") or form.get("SpeechResult") or "").strip()
-        if form.get("RecordingUrl") and form.get("RecordingDuration", "0") != "0":
+        recorded = bool(form.get("RecordingUrl")) and form.get("RecordingDuration", "0") != "0"
+        if recorded:
             heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
+        elif "RecordingUrl" in form:  # an empty recording (only the # key): as silence, the question again
+            heard = ""
+        if form.get("Digits") == "hangup" and not recorded:
+            # Twilio's word for a caller who hung up during a recording: nobody to answer, nothing said
+            return twiml.response()
         if language not in LANGUAGES:
-            return await self._language_menu_step(caller, step, heard, silences, on_new_message, turn)
+            return await self._language_menu_step(caller, step, heard, silences, on_new_message, turn, request)
         asked = Asked(call_sid, step - 1, _int(request.args.get("q"), 0), _menu(request.args.get("menu")))
         if not heard:
             if silences + 1 >= MAX_SILENCES:
@@ -203,12 +209,14 @@ class VoiceInput(ConfiguredInput):
         return question, root.find("Record") is not None
 
     async def _language_menu_step(
-        self, caller: str, step: int, digit: str, silences: int, on_new_message: Callable, turn: str | None
+        self, caller: str, step: int, digit: str, silences: int, on_new_message: Callable, turn: str | None, request: Request
     ) -> str:
         if digit in MENU_DIGITS:
             language = MENU_DIGITS[digit]
+            # A caller back in the middle of a form hears its question (once), not the greeting too.
+            greet = None if await self._in_a_form(request, caller) else "/greet"
             return await self._converse(
-                caller, step, language, f'/change_language{{"language":"{language}"}}', on_new_message, turn, then="/greet"
+                caller, step, language, f'/change_language{{"language":"{language}"}}', on_new_message, turn, then=greet
             )
         first_call = step == 0
         if not first_call and not digit and silences + 1 >= MAX_SILENCES:
@@ -287,13 +295,20 @@ class VoiceInput(ConfiguredInput):
         return twiml.response(self._gather(step, language, 0, verbs, menu, len(question)))
 
     @staticmethod
-    async def _nothing_asked(request: Request | None, caller: str) -> bool:
-        """Whether the caller's conversation is outside any form (so the turn asked no question)."""
+    async def _active_form(request: Request | None, caller: str) -> str | None:
+        """The form the caller's conversation is in: '' outside any, None when it cannot be read."""
         agent = getattr(request.app.ctx, "agent", None) if request else None
         if agent is None:
-            return False
+            return None
         tracker = await agent.tracker_store.retrieve(_sender(caller))
-        return tracker is not None and not tracker.active_loop_name
+        return None if tracker is None else tracker.active_loop_name or ""
+
+    async def _nothing_asked(self, request: Request | None, caller: str) -> bool:
+        """Whether the caller's conversation is outside any form (so the turn asked no question)."""
+        return await self._active_form(request, caller) == ""
+
+    async def _in_a_form(self, request: Request | None, caller: str) -> bool:
+        return bool(await self._active_form(request, caller))
 
     def _gather(
         self, step: int, language: str, silences: int, verbs: list[str], menu: dict[str, str], question_verbs: int = 0

@@ -179,6 +179,10 @@ class VoicePhone:
         recording = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/RE{uuid.uuid4().hex}"
         return self._turn(self._path(), self._form(RecordingUrl=recording, RecordingDuration=str(seconds), RecordingSid=recording.rsplit("/", 1)[-1], Digits="#"))
 
+    def hang_up_while_recording(self) -> VoiceTurn:
+        """Hangs up at a <Record> before saying anything: Twilio then posts Digits=hangup."""
+        return self._turn(self._path(), self._form(RecordingUrl="", RecordingDuration="0", Digits="hangup"))
+
     def silence(self) -> VoiceTurn:
         return self._turn(self._path(), self._form())
 

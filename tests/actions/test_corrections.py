@@ -4,6 +4,8 @@ so the form asks it again, the summary comes back after it, and nothing else is 
 import pytest
 from rasa_sdk.events import SlotSet
 
+from common.channels import NUMBERED_ANSWERS
+
 from actions.certificate import ValidateCertificateForm
 from actions.desludging import FEE, ValidateDesludgingForm
 from actions.grievance import ValidateGrievanceForm
@@ -131,7 +133,32 @@ async def test_a_correction_naming_no_answer_at_a_summary_asks_which(backend, di
     assert _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)) == {"certificate_confirmed": None}
     assert responses(dispatcher) == ["utter_form_correct_which"]
     fields = dispatcher.messages[0]["fields"]
-    assert fields.startswith("Name, ") and "Yearly income (Rs)" in fields, fields
+    assert fields.startswith("1. Name\n2. ") and "4. Yearly income (Rs)" in fields, fields
+    # each number picks its answer (a key on a call): the channel sends the choice back as its payload
+    assert dispatcher.messages[0][NUMBERED_ANSWERS]["2"] == '/correct_answer{"answer_name":"guardian_name"}'
+
+
+async def test_the_numbered_choice_of_which_answer_asks_that_answer_again(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    slots = await _income_at_summary(backend)
+    chosen = '/correct_answer{"answer_name":"guardian_name"}'
+    tracker = _said(slots, "certificate_confirmed", chosen, "correct_answer", 1.0, entities={"answer_name": "guardian_name"})
+    changed = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert "guardian_name" not in changed["certificate_answers"] and changed["certificate_answers"]["applicant_name"]
+    assert responses(dispatcher) == ["utter_form_correct"]
+
+
+async def test_on_a_call_each_answer_is_offered_by_its_key(backend, dispatcher):
+    """Keypad-only callers (Odia) pick the answer by a key; each choice is said by itself, its label
+    by its locale key (recorded per label in Odia)."""
+    validate = ValidateCertificateForm(client=backend)
+    slots = {**await _income_at_summary(backend), "language": "or"}
+    tracker = _said(slots, "certificate_confirmed", "/correct_answer", "correct_answer", 1.0)
+    tracker.events[0]["input_channel"] = "twilio_voice"
+    await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert responses(dispatcher) == ["utter_form_correct_which_keys", *["utter_form_correct_option"] * 5]
+    assert [m.get("field_key") for m in dispatcher.messages[1:3]] == ["cert_label.applicant_name", "cert_label.guardian_name"]
+    assert set(dispatcher.messages[-1][NUMBERED_ANSWERS]) == {"1", "2", "3", "4", "5"}
 
 
 async def test_a_plain_answer_that_names_a_field_is_still_the_answer(backend, dispatcher):

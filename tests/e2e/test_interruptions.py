@@ -264,3 +264,18 @@ def test_the_name_changed_in_words_at_every_summary_keeps_every_other_answer(sta
     changed = "\n".join(phone.say(CHANGE_THE_NAME[form], until=lambda got: RENAMED[form] in "\n".join(got)))
     assert RENAMED[form] in changed and given[0] not in changed, changed
     assert all(answer in changed for answer in as_typed), changed
+
+
+def test_which_answer_to_change_by_its_number_by_sms(stack, twilio):
+    """The summary's third choice asks which answer, numbered; a number picks it (the same choice a
+    keypad-only caller makes), and the summary comes back with the new answer and the rest kept."""
+    phone = twilio.text("sms", "+919437900103")
+    for said in ("I need a residence certificate", "Ravi Kumar", "Gopal Behera", "ward 12"):
+        phone.say(said)
+    summary = "\n".join(phone.say("20", until=lambda got: "Gopal Behera" in "\n".join(got)))
+    assert "Change an answer" in summary, summary
+    which = "\n".join(phone.say("3", until=lambda got: "4. " in "\n".join(got)))
+    assert "2. Father, mother or husband" in which and "Shall I submit" not in which, which
+    says(phone, "2", "cert_ask.guardian_name", form="en")
+    summary = "\n".join(phone.say("Gopal Rout", until=lambda got: "Gopal Rout" in "\n".join(got)))
+    assert all(kept in summary for kept in ("Ravi Kumar", "Gopal Rout", "ward 12, Bhubaneswar", "20")), summary

@@ -79,6 +79,13 @@ def test_an_odia_caller_books_a_septic_tank_by_keypad_and_recordings(stack, twil
     landmark = caller.press("12")  # ward 12
     _said(landmark, "utter_ask_desludging_landmark", "utter_voice_say_after_beep", language="or")
     assert landmark.record_action
+    gone = caller.hang_up_while_recording()  # Twilio's "Digits=hangup": nothing is taken as the landmark
+    assert not gone.spoken and not gone.record_action
+    caller = twilio.voice("+919437600101")  # calls again: straight back to the question, once, in Odia
+    caller.dial()
+    back = caller.press("3")
+    spoken = " ".join(back.spoken)
+    assert spoken.count(_words("utter_ask_desludging_landmark", "or")) == 1 and back.record_action, spoken
     caller.record()
     caller.press("751007")
     _said(caller.press("2"), "utter_ask_desludging_date", language="or")  # not a slum household
@@ -105,6 +112,12 @@ def test_an_odia_caller_applies_for_a_birth_certificate_and_the_summary_says_voi
     summary = caller.record()  # the father's name
     spoken = " ".join(summary.spoken)
     assert "voice message" in spoken and "15-08-2025" in spoken and "https" not in spoken, spoken  # read in Latin letters
+    which = caller.press("3")  # change an answer, by keys: each answer said with its key
+    _said(which, "utter_form_correct_which_keys", language="or")
+    assert " ".join(which.spoken).count(_words("utter_form_correct_option", "or")) == 5, which.spoken
+    _said(caller.press("2"), "cert_ask.date_of_birth", language="or")  # the second answer: the date of birth
+    again = caller.press("16082025")
+    assert "16-08-2025" in " ".join(again.spoken), again.spoken  # the summary again, with the new date
     reference = _filed(caller.press("1"))
     answers = case_in_database(stack, reference).details["answers"]
-    assert answers["date_of_birth"] == "2025-08-15" and recording_url(answers["child_name"])
+    assert answers["date_of_birth"] == "2025-08-16" and recording_url(answers["child_name"])
