@@ -14,9 +14,9 @@ from rasa_sdk.types import DomainDict
 
 import locales
 from actions.backend_client import UNAVAILABLE, BackendClient
-from actions.form_validation import channel_of, language_of, submission_key
+from actions.form_validation import channel_of, language_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
-from common.channels import VOICE, WHATSAPP, kind_of
+from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
 from common.money import rupees
 from common.recordings import ANSWERED_IN_WORDS, IN_WORDS
 
@@ -154,6 +154,8 @@ class ValidateCertificateForm(InterruptibleFormValidation):
         service = await _service(self.client, tracker)
         if service is None:
             return None
+        if typed_recording(tracker, said):
+            return None
         result = await self.client.certificate_answer(service["code"], field, said, language_of(tracker))
         if not result.ok:
             return None
@@ -278,11 +280,13 @@ class ValidateCertificateForm(InterruptibleFormValidation):
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
         text = str(value or "").strip()
-        result = await self.client.certificate_answer(service["code"], field["name"], text, language_of(tracker))
-        if result.error == UNAVAILABLE:
+        result = None  # a recording link typed on WhatsApp or SMS is not a call's answer
+        if not typed_recording(tracker, text):
+            result = await self.client.certificate_answer(service["code"], field["name"], text, language_of(tracker))
+        if result is not None and result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
-        if not result.ok:
+        if result is None or not result.ok:
             bounds = {"min": field.get("min"), "max": field.get("max")}  # said by the number's message
             return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}", **bounds)
         fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
@@ -367,7 +371,9 @@ class ActionAskCertificateType(_WithService):
         if kind_of(channel) == VOICE:
             dispatcher.utter_message(response="utter_ask_certificate_type", menu="")
             for service in menu:
-                dispatcher.utter_message(response=f"service_menu.{service['code']}", number=service["number"])
+                dispatcher.utter_message(
+                    response=f"service_menu.{service['code']}", number=service["number"], **{f"_{CONTINUES_QUESTION}": True}
+                )
             return []
         title = lambda code: locales.render(f"service_menu.{code}", language, channel)["text"]  # noqa: E731
         lines = "\n".join(f"{s['number']}. {title(s['code'])}" for s in menu)

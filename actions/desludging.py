@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
-from actions.form_validation import channel_of, language_of, submission_key
+from actions.form_validation import channel_of, language_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.clock import local_day, local_time
 from common.money import rupees
@@ -112,7 +112,7 @@ class ValidateDesludgingForm(InterruptibleFormValidation):
         return {field: None, **place, "desludging_correction": None, "desludging_correcting": False}
 
     async def take(self, field: str, said: str, tracker: Tracker) -> dict[str, Any] | None:
-        if field not in MATCHED:
+        if field not in MATCHED or typed_recording(tracker, said):
             return None
         result = await self.client.desludging_answer(MATCHED[field], said, language_of(tracker))
         if not result.ok:
@@ -155,7 +155,7 @@ class ValidateDesludgingForm(InterruptibleFormValidation):
 
     async def _matched(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         text = str(value or "").strip()
-        if not text:
+        if not text or typed_recording(tracker, text):
             return self.failed(dispatcher, tracker, slot, f"utter_invalid_{slot}")
         result = await self.client.desludging_answer(MATCHED[slot], text, language_of(tracker))
         if result.error == UNAVAILABLE:

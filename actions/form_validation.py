@@ -10,7 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.backend_client import UNAVAILABLE, ApiResult
+from common.channels import VOICE, kind_of
 from common.limits import MAX_CHANNEL_NAME_CHARS
+from common.recordings import recording_url
 
 MAX_FAILURES_BEFORE_HELP = 3
 
@@ -57,6 +59,12 @@ class CountingFormValidation(FormValidationAction):
 
 def channel_of(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "rest")[:MAX_CHANNEL_NAME_CHARS]
+
+
+def typed_recording(tracker: Tracker, text: str) -> bool:
+    """A call's recording link in a message that did not come from a call: typed, so not an answer
+    (only the voice channel records; the office could never issue a document on it)."""
+    return recording_url(text) is not None and kind_of(channel_of(tracker)) != VOICE
 
 
 def language_of(tracker: Tracker) -> str:

@@ -13,6 +13,7 @@ the form finds it a valid answer, it is taken and nothing is asked. At a summary
 is enough ("the PIN"), and a correction that names none is asked which; mid-form, one that names
 none is the answer to the question asked."""
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -23,7 +24,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendClient
 from actions.form_validation import CountingFormValidation, channel_of, language_of
 from actions.status import list_cases, tell_status
-from common.channels import NUMBERED_ANSWERS, VOICE, kind_of
+from common.channels import CONTINUES_QUESTION, NUMBERED_ANSWERS, VOICE, kind_of
 from common.languages import LANGUAGES
 from common.references import find_reference
 from locales import catalog_words
@@ -226,12 +227,12 @@ class InterruptibleFormValidation(CountingFormValidation):
         fields = await self.answered(tracker)
         if not fields:
             return {}
-        numbered = {str(i): f'/{CORRECTION}{{"{ANSWER_NAME}":"{field}"}}' for i, field in enumerate(fields, 1)}
+        numbered = {str(i): f"/{CORRECTION}{_compact({ANSWER_NAME: field})}" for i, field in enumerate(fields, 1)}
         if kind_of(channel_of(tracker)) == VOICE:  # each choice said by itself: its Odia words are recorded per label
             dispatcher.utter_message(response="utter_form_correct_which_keys")
             for i, field in enumerate(fields, 1):
                 key = self.label_key(field)
-                last = {NUMBERED_ANSWERS: numbered} if i == len(fields) else {}
+                last = {f"_{CONTINUES_QUESTION}": True, **({NUMBERED_ANSWERS: numbered} if i == len(fields) else {})}
                 if key and catalog_words(key, language_of(tracker)):
                     dispatcher.utter_message(response="utter_form_correct_option", number=i, field_key=key, **last)
                 else:
@@ -260,6 +261,11 @@ class InterruptibleFormValidation(CountingFormValidation):
     def _names(self, field: str) -> list[str]:
         """The words that name the field in every language: its summary label, its field words."""
         return _words(tuple(k for k in (self.label_key(field), f"field_words.{field}") if k), LANGUAGES)
+
+
+def _compact(entities: dict[str, str]) -> str:
+    """Entities as a payload carries them: '/intent{"name":"value"}'."""
+    return json.dumps(entities, separators=(",", ":"), ensure_ascii=False)
 
 
 def _words(keys: tuple[str, ...], languages: Any) -> list[str]:

@@ -7,6 +7,7 @@ from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import locales
+from common.channels import CONTINUES_QUESTION
 from common.recordings import ANSWERED_IN_WORDS
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class LocaleNLG(NaturalLanguageGenerator):
             # key, a call's SMS summary re-renders for SMS, WhatsApp templates are chosen by key.
             variables = {k: str(v) for k, v in kwargs.items() if isinstance(v, (str, int, float)) and not k.startswith("_")}
             message["custom"] = {"locale": {"key": utter_action, "language": language, "variables": variables}}
-            if kwargs.get(f"_{ANSWERED_IN_WORDS}"):  # a question asked in an action, its answer words
-                message["custom"][ANSWERED_IN_WORDS] = True
+            for flag in (ANSWERED_IN_WORDS, CONTINUES_QUESTION):  # how a call asks the question, set by the action
+                if kwargs.get(f"_{flag}"):
+                    message["custom"][flag] = True
         return message

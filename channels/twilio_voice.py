@@ -31,7 +31,7 @@ from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.replies import numbered_options
 from channels.twilio_base import TwilioRequestCheck
-from common.channels import NUMBERED_ANSWERS, SMS, TWILIO_VOICE, VOICE
+from common.channels import CONTINUES_QUESTION, NUMBERED_ANSWERS, SMS, TWILIO_VOICE, VOICE
 from common.recordings import ANSWERED_IN_WORDS
 from common.signatures import public_url
 from locales import LANGUAGES, render
@@ -258,14 +258,15 @@ class VoiceInput(ConfiguredInput):
             language = locale.get("language", language)
             spoken = self._speak(message.get("text") or "", key, language, variables)
             verbs += spoken
-            question = spoken or question
+            custom = message.get("custom") or {}
+            question = question + spoken if custom.get(CONTINUES_QUESTION) else spoken or question
             if key in self.sms_summary_keys:
                 text = render(key, language, SMS, **variables)["text"]
                 summary.append({"body": text, "locale_key": key, "language": language, "variables": variables})
             ends = ends or key == "utter_goodbye"
             last_key = key or last_key
             if key:
-                in_words = key in self.record_for_keys or bool((message.get("custom") or {}).get(ANSWERED_IN_WORDS))
+                in_words = key in self.record_for_keys or bool(custom.get(ANSWERED_IN_WORDS))
             answers = message.get(NUMBERED_ANSWERS)
             menu = numbered_options(message.get("buttons")) or (answers if isinstance(answers, dict) else None) or menu
         if summary:
@@ -279,17 +280,19 @@ class VoiceInput(ConfiguredInput):
                 logger.warning("voice: SMS summary not queued")
         if ends:
             return twiml.response(*verbs, twiml.hangup())
+        recorded_again = False  # the question asked again is answered by a recording, its "after the beep" in it
         if asked and last_key in self.ask_again_after_keys and not menu:
-            question, _ = await self._question(asked)
+            question, recorded_again = await self._question(asked)
             verbs, menu = verbs + question, asked.menu
         elif not menu and not in_words and await self._nothing_asked(request, caller):
             # a filing or a status said, no form open: the call is not left waiting in silence
             offer = render("utter_voice_anything_else", language, self.name())
             question = self._speak(offer["text"], "utter_voice_anything_else", language, {})
             verbs, menu = verbs + question, numbered_options(offer["buttons"])
-        if language in RECORDED_LANGUAGES and in_words:
-            how = self._speak_key(RECORD_LEAD_KEYS[0], language)  # after the beep, then hash
-            question, verbs = question + how, verbs + how
+        if language in RECORDED_LANGUAGES and (in_words or recorded_again):
+            if not recorded_again:
+                how = self._speak_key(RECORD_LEAD_KEYS[0], language)  # after the beep, then hash
+                question, verbs = question + how, verbs + how
             url = self._url(step=step + 1, lang=language, silences=0, q=len(question))
             return twiml.response(*verbs, twiml.record(url))
         return twiml.response(self._gather(step, language, 0, verbs, menu, len(question)))

@@ -56,3 +56,6 @@ REQUIRED_CLAIM_FIELDS = ("first", "opted_out")
 # An action's message may carry numbered answers as {"0": payload, ...} under this name, when its
 # words list them (a notice's verdict asked again: 0 for "not solved" is no button's number).
 NUMBERED_ANSWERS = "numbered_answers"
+# A message that goes on with the question of the one before (one choice of a menu said by itself,
+# its Odia words recorded per choice): a call asks the whole run again after a silence.
+CONTINUES_QUESTION = "continues_question"

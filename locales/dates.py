@@ -18,8 +18,9 @@ _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?\b")
 _DAY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b")
 _YEAR = re.compile(r"\b(20\d{2})\b")
-# Keys pressed on a call (no "/" on a keypad): DDMM, DDMMYY or DDMMYYYY.
-_KEYPAD = re.compile(r"^(\d{2})(\d{2})(\d{2}|\d{4})?$")
+# Keys pressed on a call (no "/" on a keypad): DDMM or DDMMYYYY (a two-digit year would be a
+# guess between centuries, for a date of birth).
+_KEYPAD = re.compile(r"^(\d{2})(\d{2})(\d{4})?$")
 
 
 @lru_cache

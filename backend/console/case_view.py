@@ -107,7 +107,8 @@ def facts(case: Case, workflow: WorkflowDef, words: Words, masterdata_dir: Path,
         answers = details.get("answers") or {}
         for name, label in (details.get("labels") or {}).items():
             heard = recording_url(str(answers.get(name) or ""))  # a call's answer: where to listen to it
-            rows.append((catalog_words(f"cert_label.{name}", lang) or name, f"{label} {heard}" if heard else str(label)))
+            shown = f"{catalog_words('answer.voice_message', lang)} {heard}" if heard else str(label)
+            rows.append((catalog_words(f"cert_label.{name}", lang) or name, shown))
     return rows
 
 

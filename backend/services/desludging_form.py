@@ -63,6 +63,9 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
     text = (text or "").strip()
     if not text or len(text) > 200:
         return None
+    heard = recording_url(text)
+    if heard:  # an Odia call's answer in words, for the operator to hear; keys answer the rest
+        return Answer(heard) if field in ("name", "landmark") else None
     answers = _answers(masterdata_dir)
     if field in ("property_type", "sanitation_type", "payment"):
         option = _choice(answers[field], text)
@@ -79,9 +82,6 @@ def match_answer(masterdata_dir: Path, field: str, text: str, *, language: str, 
     if field == "date":
         day = parse_day(text, today)
         return Answer(day.isoformat()) if day and today <= day <= today + timedelta(days=MAX_DAYS_AHEAD) else None
-    heard = recording_url(text)
-    if heard:  # an Odia call's answer in words, for the operator to hear; keys answer the rest
-        return Answer(heard) if field in ("name", "landmark") else None
     if field == "name":
         name = person_name(text)
         return Answer(name) if name else None

@@ -8,8 +8,10 @@ from common.channels import NUMBERED_ANSWERS
 
 from actions.certificate import ValidateCertificateForm
 from actions.desludging import FEE, ValidateDesludgingForm
+from actions.form_validation import typed_recording
+from actions.interruptions import asked_which_answer
 from actions.grievance import ValidateGrievanceForm
-from tests.actions.conftest import responses
+from tests.actions.conftest import make_tracker, responses
 from tests.actions.test_certificate import ANSWERS as INCOME
 from tests.actions.test_desludging import ANSWERS as DESLUDGING
 from tests.actions.test_interruptions import WITH_FORMS, _said
@@ -264,3 +266,21 @@ async def test_i_dont_know_in_hindi_names_no_answer(backend, dispatcher):
     tracker = _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed", "मुझे नहीं पता", "deny")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
     assert "desludging_place" not in set_ and "utter_form_correct" not in responses(dispatcher)
+
+
+def test_the_summary_waits_while_which_answer_is_asked():
+    """The summary is not said again over the numbered choice (its own numbers would replace it);
+    a new message ends the wait."""
+    asked = [{"event": "user", "text": "3"}, {"event": "bot", "metadata": {"utter_action": "utter_form_correct_which"}}]
+    assert asked_which_answer(make_tracker({}, events=asked))
+    answered = [*asked, {"event": "user", "text": "2"}, {"event": "bot", "metadata": {"utter_action": "utter_form_correct"}}]
+    assert not asked_which_answer(make_tracker({}, events=answered))
+    assert not asked_which_answer(make_tracker({}, events=[{"event": "user", "text": "hi"}, {"event": "bot", "text": "x"}]))
+
+
+@pytest.mark.parametrize(("channel", "typed"), [("twilio_whatsapp", True), ("twilio_sms", True), ("twilio_voice", False)])
+def test_a_recording_link_counts_only_from_a_call(channel, typed):
+    text = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
+    tracker = make_tracker({}, text=text, events=[{"event": "user", "text": text, "input_channel": channel}])
+    assert typed_recording(tracker, text) is typed
+    assert not typed_recording(tracker, "Ravi Kumar")

@@ -12,6 +12,7 @@ from common.recordings import recording_url
 from locales import render
 from locales.voice_audio import voice_template
 from tests.e2e.conftest import case_in_database
+from tests.e2e.test_certificate import _office
 
 LANGUAGE_KEY = {"en": "1", "hi": "2", "or": "3"}
 NOT_UNDERSTOOD = {"en": "purple elephant banana", "hi": "बैंगनी हाथी केला"}  # Odia calls are keypad only
@@ -115,9 +116,16 @@ def test_an_odia_caller_applies_for_a_birth_certificate_and_the_summary_says_voi
     which = caller.press("3")  # change an answer, by keys: each answer said with its key
     _said(which, "utter_form_correct_which_keys", language="or")
     assert " ".join(which.spoken).count(_words("utter_form_correct_option", "or")) == 5, which.spoken
+    again = caller.silence()  # every choice again, not only the last
+    assert " ".join(again.spoken).count(_words("utter_form_correct_option", "or")) == 5, again.spoken
     _said(caller.press("2"), "cert_ask.date_of_birth", language="or")  # the second answer: the date of birth
     again = caller.press("16082025")
     assert "16-08-2025" in " ".join(again.spoken), again.spoken  # the summary again, with the new date
     reference = _filed(caller.press("1"))
     answers = case_in_database(stack, reference).details["answers"]
     assert answers["date_of_birth"] == "2025-08-16" and recording_url(answers["child_name"])
+    # The office listens and sends it back for the names in writing (a document never prints a
+    # recording); it also leaves the birth queue other tests of this stack work in.
+    sent_back = _office(stack, reference, "SEND_BACK", "VERIFIER", reason="Please send the names in writing",
+                        out_of_order_reason="names given as voice messages")
+    assert sent_back.status_code == 200, sent_back.text

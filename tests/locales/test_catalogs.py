@@ -17,7 +17,7 @@ def _domain_utterances() -> set[str]:
         names |= set((yaml.safe_load(path.read_text()) or {}).get("responses", {}))
     for path in (ROOT / "actions").glob("*.py"):
         names |= set(re.findall(r"\"(utter_[a-z_]+)\"", path.read_text()))
-    return names
+    return names - {"utter_action"}  # Rasa's name for the response a bot event said, read by actions
 
 
 def _texts(entry) -> dict[str, str]:

@@ -23,7 +23,7 @@ MONDAY = date(2026, 11, 23)
         ("5 jan", date(2027, 1, 5)), ("1/1", date(2027, 1, 1)),  # no year: the next such day
         ("Friday", date(2026, 11, 27)), ("शुक्रवार", date(2026, 11, 27)), ("ଶୁକ୍ରବାର", date(2026, 11, 27)),
         ("monday", date(2026, 11, 30)),  # "Monday" said on a Monday is next week's
-        ("2511", date(2026, 11, 25)), ("251126", date(2026, 11, 25)), ("14082025", date(2025, 8, 14)),  # a call's keys
+        ("2511", date(2026, 11, 25)), ("14082025", date(2025, 8, 14)),  # a call's keys
         ("୨୫୧୧", date(2026, 11, 25)),
     ],
 )
@@ -31,6 +31,6 @@ def test_days_in_words(text, day):
     assert parse_day(text, MONDAY) == day
 
 
-@pytest.mark.parametrize("text", ["", "   ", "banana", "31/02", "45 Nov", "x" * 10_000, "ward 12", "3102", "2026", "12"])
+@pytest.mark.parametrize("text", ["", "   ", "banana", "31/02", "45 Nov", "x" * 10_000, "ward 12", "3102", "2026", "12", "140890"])
 def test_no_day_is_guessed(text):
     assert parse_day(text, MONDAY) is None
