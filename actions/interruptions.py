@@ -233,12 +233,9 @@ class InterruptibleFormValidation(CountingFormValidation):
             for i, field in enumerate(fields, 1):
                 key = self.label_key(field)
                 last = {f"_{CONTINUES_QUESTION}": True, **({NUMBERED_ANSWERS: numbered} if i == len(fields) else {})}
-                if key and catalog_words(key, language_of(tracker)):
-                    dispatcher.utter_message(response="utter_form_correct_option", number=i, field_key=key, **last)
-                else:
-                    dispatcher.utter_message(
-                        response="utter_form_correct_option", number=i, field=self.field_label(field, tracker), **last
-                    )
+                has_words = key and catalog_words(key, language_of(tracker))
+                named = {"field_key": key} if has_words else {"field": self.field_label(field, tracker)}
+                dispatcher.utter_message(response="utter_form_correct_option", number=i, **named, **last)
             return {}
         lines = "\n".join(f"{i}. {self.field_label(field, tracker)}" for i, field in enumerate(fields, 1))
         example = self.field_label(fields[0], tracker)
