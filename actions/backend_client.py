@@ -226,6 +226,11 @@ class BackendClient:
         body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours}
         return await self._call("POST", "/api/v1/cases/verdict/open", json=body)
 
+    async def open_handoff(self, *, phone: str, language: str, channel: str, during: str | None) -> ApiResult[dict]:
+        """{"reference", "state", "answer_by"}: the citizen's conversation with a person, opened now or open already."""
+        body = {"phone": phone, "language": language, "channel": channel, "during": during}
+        return await self._call("POST", "/api/v1/handoff", json=body)
+
     async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""
         # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.

@@ -22,16 +22,17 @@ class ActionCancelForm(Action):
         if not form:
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
-        slots = list(domain.get("forms", {}).get(form, {}).get("required_slots", [])) if form else []
-        # The form's own working slots too (answers gathered so far, a correction under way), named
-        # after it; a filing kept for a retry (*_pending) is not this form's to drop.
-        prefix = form.removesuffix("_form") + "_" if form else None
-        slots += [
-            s
-            for s in domain.get("slots", {})
-            if prefix and s.startswith(prefix) and not s.endswith("_pending") and s not in slots
-        ]
         dispatcher.utter_message(response="utter_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("validation_failures", 0)] + [
-            SlotSet(slot, None) for slot in slots
-        ]
+        return leave_form(form, domain)
+
+
+def leave_form(form: str, domain: DomainDict) -> list[dict]:
+    """The form ends and its half-given answers are forgotten: its questions' slots and its own
+    working slots (answers gathered so far, a correction under way), named after it; a filing kept
+    for a retry (*_pending) is not this form's to drop."""
+    slots = list(domain.get("forms", {}).get(form, {}).get("required_slots", []))
+    prefix = form.removesuffix("_form") + "_"
+    slots += [s for s in domain.get("slots", {}) if s.startswith(prefix) and not s.endswith("_pending") and s not in slots]
+    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("validation_failures", 0)] + [
+        SlotSet(slot, None) for slot in slots
+    ]

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
 from actions.form_validation import channel_of, language_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
-from common.clock import local_day, local_time
+from common.clock import local_day, local_moment
 from common.money import rupees
 from common.recordings import recording_url
 from locales import count_key
@@ -264,7 +264,7 @@ def _landmark_key(landmark: str | None) -> str | None:
 
 
 def _expires(iso: str | None) -> str:
-    return f"{local_day(iso)} {local_time(iso)}" if iso else ""
+    return local_moment(iso) if iso else ""
 
 
 class ActionSubmitDesludging(Action):

@@ -19,6 +19,7 @@ from backend.api import (
     desludging,
     feedback,
     grievance,
+    handoff,
     payments,
     places,
     twilio_sandbox,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(citizens.router)
     app.include_router(channels.router)
     app.include_router(feedback.router)
+    app.include_router(handoff.router)
     app.include_router(desludging.router)
     app.include_router(certificates.router)
     app.include_router(certificates.public_router)

@@ -61,6 +61,8 @@ class StateDef(BaseModel):
     # The case's own promise for this state, kept in its details under this name (a complaint's
     # category: a dead animal 12 h, garbage 48 h), used instead of sla_hours when the case has one.
     sla_detail: str | None = None
+    # While a case is here the citizen's messages go to it, not to the bot (a conversation with a person).
+    converses: bool = False
 
 
 class Notice(BaseModel):
@@ -79,6 +81,10 @@ class ActionDef(BaseModel):
     roles: list[str]
     reason_required: bool = False
     within_hours: float | None = None
+    # Back into the state it leaves, the step's deadline stands (a further message while one waits).
+    keeps_deadline: bool = False
+    # Its text is a message between the citizen and a person (a reply box; a message in the history).
+    message: bool = False
     notify: list[Notice] = []
 
 
@@ -114,6 +120,10 @@ class WorkflowDef(BaseModel):
             if action.name == name:
                 return action
         raise UnknownAction(f"{self.service} has no action {name}", action=name)
+
+    @property
+    def conversing_states(self) -> list[str]:
+        return [name for name, state in self.states.items() if state.converses]
 
     @property
     def create_action(self) -> ActionDef:
@@ -193,7 +203,8 @@ def apply_action(
     state = workflow.states[definition.to]
     own = (case.details or {}).get(state.sla_detail) if state.sla_detail else None
     sla_hours = float(own) if own else state.sla_hours
-    case.sla_due_at = now + timedelta(hours=sla_hours) if sla_hours is not None else None
+    if not (definition.keeps_deadline and current == definition.to):
+        case.sla_due_at = now + timedelta(hours=sla_hours) if sla_hours is not None else None
     case.updated_at = now
     entry = CaseHistory(
         action=action,

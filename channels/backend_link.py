@@ -53,6 +53,7 @@ class TurnStart:
     menu: dict[str, str] | None
     lease_seconds: float
     turn: str  # the grant to act for the message's phone: it goes to the dialogue with the message
+    with_person: bool = False  # the citizen's conversation with a person is open: the message goes there
 
 
 class BackendLink:
@@ -194,7 +195,20 @@ class BackendLink:
             if refused.status == 409:
                 return None
             raise
-        return TurnStart(data["opted_out"], data.get("menu"), float(data["lease_seconds"]), data["turn"])
+        return TurnStart(
+            data["opted_out"], data.get("menu"), float(data["lease_seconds"]), data["turn"], bool(data.get("with_person"))
+        )
+
+    async def to_person(self, *, inbound_id: int, claimant: str) -> bool:
+        """The message goes to the citizen's open conversation with a person (its turn is then done);
+        False when there is none any more, and the bot answers it."""
+        try:
+            await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/to-person", {"claimant": claimant})
+        except BackendRefused as refused:
+            if refused.status == 409:
+                return False
+            raise
+        return True
 
     async def take_unfinished(self, *, provider: str, channel: str, claimant: str) -> list[UnfinishedTurn]:
         data = await self._request(

@@ -297,6 +297,8 @@ class TextChannelInput(ConfiguredInput):
         if start.opted_out:  # they said STOP: nothing goes to this number until START
             await self._finish(turn, [], None)
             return
+        if start.with_person and not keyword and await self.backend.to_person(inbound_id=turn.inbound_id, claimant=self.claimant):
+            return  # a person answers it, in the console; the bot stays out of their conversation
         messages = await self._bot_messages(turn, keyword, start, on_new_message)
         if not messages:
             # Every turn of this bot says something; silence means an action could not run (Rasa

@@ -42,3 +42,8 @@ def local_day(value: datetime | date | str | None) -> str:
 def local_time(value: datetime | str) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(local_zone()).strftime(TIME_FORMAT)
+
+
+def local_moment(value: datetime | str) -> str:
+    """A day and its hour (a deadline hours away): 04-12-2026 14:30."""
+    return f"{local_day(value)} {local_time(value)}"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from backend.api.auth import AdministratorDep
 from backend.api.callers import ChannelsCaller
-from backend.api.deps import NowDep, SessionDep, SettingsDep, WakeOutboxDep
+from backend.api.deps import NowDep, SessionDep, SettingsDep, WakeOutboxDep, WorkflowsDep
 from backend.api.schemas import (
     INT_COLUMN_MAX,
     InboundClaimIn,
@@ -75,10 +75,17 @@ def take_unfinished(body: UnfinishedIn, session: SessionDep, settings: SettingsD
 
 
 @router.post("/channels/inbound/{inbound_id}/start", dependencies=[ChannelsCaller], response_model=TurnStartOut)
-def start_turn(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, settings: SettingsDep, now: NowDep) -> TurnStartOut:
+def start_turn(
+    inbound_id: InboundId, body: TurnStartIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> TurnStartOut:
     """The channel begins the turn (and calls again to keep it while it runs)."""
     started = channels.start_turn(
-        session, inbound_id=inbound_id, claimant=body.claimant, now=now, lease_seconds=settings.inbound_lease_seconds
+        session,
+        inbound_id=inbound_id,
+        claimant=body.claimant,
+        now=now,
+        lease_seconds=settings.inbound_lease_seconds,
+        workflows=workflows,
     )
     if started is None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_yours_or_finished"})
@@ -87,7 +94,16 @@ def start_turn(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, se
         menu=started.menu,
         lease_seconds=settings.inbound_lease_seconds,
         turn=turn_grants.issue_for(session, settings, started.phone, now),
+        with_person=started.with_person,
     )
+
+
+@router.post("/channels/inbound/{inbound_id}/to-person", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
+def to_person(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> None:
+    """The message goes to the citizen's open conversation with a person; 409 when there is none
+    any more (the channel then gives it to the bot) or the turn is not the claimant's."""
+    if not channels.to_person(session, inbound_id=inbound_id, claimant=body.claimant, workflows=workflows, now=now):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "no_conversation"})
 
 
 @router.post("/channels/inbound/{inbound_id}/retry-later", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)

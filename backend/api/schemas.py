@@ -170,6 +170,7 @@ class TurnStartOut(BaseModel):
     menu: dict[str, str] | None
     lease_seconds: float  # renew before it runs out
     turn: str  # the grant to act for the message's phone while the turn runs
+    with_person: bool = False  # the citizen's conversation with a person is open: send the message there
 
 
 class InboundResponseIn(BaseModel):

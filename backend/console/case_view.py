@@ -38,7 +38,9 @@ def place(case: Case, words: Words, masterdata_dir: Path) -> str:
         return details["office_label"]
     if details.get("village"):
         return f"{details['village']}, {details.get('gram_panchayat', '')}".strip(", ")
-    return case.office or case.ulb or ""
+    if case.ulb:
+        return _name(places.ulb_names(masterdata_dir).get(case.ulb, {"en": case.ulb}), words.language)
+    return case.office or ""
 
 
 def departments(masterdata_dir: Path, workflows: dict[str, WorkflowDef]) -> list[str]:
@@ -78,6 +80,7 @@ class HistoryRow:
     actor_role: str
     actor: str
     reason: str | None
+    reason_label: str = "case.reason"  # or case.message: words between the citizen and a person
 
 
 @dataclass
@@ -94,6 +97,10 @@ class CaseView:
     rating: str = ""
     history: list[HistoryRow] = field(default_factory=list)
     out_of_order: list[dict] = field(default_factory=list)
+
+
+def _is_message(workflow: WorkflowDef, action: str) -> bool:
+    return any(a.name == action and a.message for a in workflow.actions)
 
 
 def facts(case: Case, workflow: WorkflowDef, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
@@ -158,8 +165,15 @@ def view(
         rating=rating,
         history=[
             HistoryRow(
-                h.at, h.action, h.from_state, h.to_state, h.actor_role, "" if h.actor_role == "CITIZEN" else h.actor_id, h.reason
-            )  # the role says who; no number twice
+                h.at,
+                h.action,
+                h.from_state,
+                h.to_state,
+                h.actor_role,
+                "" if h.actor_role == "CITIZEN" else h.actor_id,  # the role says who; no number twice
+                h.reason if personal or h.actor_role != "CITIZEN" else None,  # the citizen's own words are personal
+                "case.message" if _is_message(workflow, h.action) else "case.reason",
+            )
             for h in case.history
         ],
         out_of_order=list(details.get("out_of_order", [])),

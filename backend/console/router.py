@@ -288,6 +288,7 @@ class ActionForm:
     name: str
     reason_required: bool
     asks_reason: bool
+    reason_label: str = ""  # the console key naming its text box
     out_of_order: bool = False
     assignees: list[tuple[str, str]] = field(default_factory=list)
     plants: list[tuple[str, str]] = field(default_factory=list)
@@ -326,6 +327,9 @@ def _action_forms(
                 name=action.name,
                 reason_required=action.reason_required,
                 asks_reason=action.reason_required or action.name not in NO_REASON_ACTIONS,
+                reason_label="case.message_to_citizen"
+                if action.message
+                else ("case.reason_required" if action.reason_required else "case.reason_optional"),
                 out_of_order=bool(ahead) and action.name in certificates.IN_ORDER_ACTIONS,
                 assignees=case_view.assignees(session, case) if by_hand and action.name in ("ASSIGN", "REASSIGN") else [],
                 plants=case_view.plants(case, reader.words, settings.masterdata_dir) if action.name == "DISPOSE" else [],

@@ -18,8 +18,9 @@ from backend.privacy import mask_phone
 from backend.workflow import ActionDef, WorkflowDef, WorkflowError
 
 # The workflow roles a signed-in person may act in (citizens and field agents act over chat,
-# proven by their own message, never through a console session).
-PERSON_ROLES = ("OFFICIAL", "SUPERVISOR", "VERIFIER", "APPROVER", "OPERATOR")
+# proven by their own message, never through a console session). A nodal officer acts only where
+# a workflow names the role (answering a citizen who asked for a person, with no case to route by).
+PERSON_ROLES = ("OFFICIAL", "SUPERVISOR", "VERIFIER", "APPROVER", "OPERATOR", "NODAL_OFFICER")
 
 # Roles that watch a town's open cases without acting on them (the nodal officer hears of the
 # overdue ones the sweep could not escalate).

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from backend.db import literal_in, rows_changed
 from backend.models import InboundMessage, OutboxMessage
-from backend.services import citizens, outbox
+from backend.services import citizens, handoff, outbox
 from backend.services.citizens import normalise_phone
+from backend.workflow import WorkflowDef
 from common.channels import Claim
 
 PENDING = ("pending",)  # the state the partial index over unfinished turns covers
@@ -114,9 +115,18 @@ class TurnStart:
     opted_out: bool
     menu: dict[str, str] | None
     phone: str
+    with_person: bool = False  # a conversation with a person is open: the message goes to it
 
 
-def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetime, lease_seconds: float) -> TurnStart | None:
+def start_turn(
+    session: Session,
+    *,
+    inbound_id: int,
+    claimant: str,
+    now: datetime,
+    lease_seconds: float,
+    workflows: dict[str, WorkflowDef] | None = None,
+) -> TurnStart | None:
     """The claimant begins (or, called again, keeps) the turn: its lease runs from now. What the
     turn depends on is read now, not at the claim: a STOP or a menu from the turns before it.
     None when the turn is done or another process holds it."""
@@ -136,7 +146,26 @@ def start_turn(session: Session, *, inbound_id: int, claimant: str, now: datetim
         return None
     phone = session.scalars(select(InboundMessage.phone).where(InboundMessage.id == inbound_id)).one()
     citizen = citizens.citizen_or_none(session, phone)
-    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone)
+    with_person = workflows is not None and handoff.open_conversation(session, workflows, phone) is not None
+    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone, with_person)
+
+
+def to_person(session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime) -> bool:
+    """The message goes to the citizen's open conversation with a person, and its turn is done, in
+    one transaction. False when the conversation was closed meanwhile (the bot takes the message)
+    or the turn is no longer the claimant's."""
+    inbound = session.get(InboundMessage, inbound_id)
+    if inbound is None or inbound.state != "pending" or inbound.claimant != claimant:
+        return False
+    try:
+        handoff.write(session, workflows=workflows, inbound=inbound, now=now)
+    except handoff.NoConversation:
+        session.rollback()
+        return False
+    if not _finish(session, inbound_id, claimant):
+        return False
+    session.commit()
+    return True
 
 
 def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:

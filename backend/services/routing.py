@@ -82,4 +82,8 @@ def nodal_officer_for(session: Session, *, ward_code: str) -> Official | None:
     place = parse_ward_code(ward_code)
     if place is None:
         return None
-    return _first(session, RoleGrant.role == "NODAL_OFFICER", RoleGrant.ulb == place[0])
+    return nodal_officer_of(session, ulb=place[0])
+
+
+def nodal_officer_of(session: Session, *, ulb: str) -> Official | None:
+    return _first(session, RoleGrant.role == "NODAL_OFFICER", RoleGrant.ulb == ulb)

@@ -128,7 +128,7 @@ def test_every_workflow_names_hooks_that_exist():
     hooks.check(workflows)
     assert {w.service: w.hooks for w in workflows.values()} == {
         "certificate": "office_queue", "desludging": "operator_dispatch", "grievance": "citizen_verdict",
-        "visit": "operator_dispatch"}
+        "visit": "operator_dispatch", "handoff": "conversation"}
     with pytest.raises(hooks.UnknownHooks, match="workflow grievance: no hooks 'teleport'"):
         hooks.hooks_for(workflows["grievance"].model_copy(update={"hooks": "teleport"}))
 

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from backend.api.twilio_sandbox import SAMPLE_PHOTO
 from backend.models import AuditEntry, Case, SignInCode
-from backend.services import certificates, desludging, grievance
+from backend.services import certificates, desludging, grievance, handoff
 from backend.services.catalog import load_definitions
 from backend.services.hooks import hooks_for
-from backend.workflow import load_workflows
+from backend.workflow import apply_action, load_workflows
 from tests.console.conftest import CODE, Backend, now
 
 # From the master data the backend seeds its people from (officials.yml, desludging.yml, office_staff.yml).
@@ -441,3 +441,44 @@ def test_an_administrator_adds_a_person_who_can_then_sign_in_deactivates_them_an
     expect(newest).to_contain_text("SATHI-ADMIN")
     expect(page.get_by_role("row").filter(has_text="Saved a person")).to_contain_text("SATHI-ADMIN")
     expect(page.get_by_role("row").filter(has_text="Signed in").first).to_contain_text("BMC-ENG-N2")
+
+
+NODAL_BMC = ("+919437200301", "whatsapp")  # BMC-NODAL: answers a citizen with no case to route by
+
+
+def test_a_citizen_who_asked_for_a_person_is_answered_and_handed_back_from_the_console(page: Page, backend: Backend):
+    citizen = "+919812377011"
+    with backend.session() as session:
+        case, _ = handoff.open_for(
+            session, workflows=_workflows(backend), masterdata_dir=backend.settings.masterdata_dir, phone=f"whatsapp:{citizen}",
+            language="en", channel="twilio_whatsapp", during="income", now=now(), timezone=backend.settings.timezone,
+        )
+        apply_action(workflow=_workflows(backend)["handoff"], case=case, action="WRITE", actor_role="CITIZEN",
+                     actor_id=case.citizen_phone, now=now(), reason="My income certificate form is confusing")
+        session.commit()
+        reference = case.reference
+    sign_in(page, backend, NODAL_BMC)
+    page.get_by_role("link", name="English").click()
+    row = page.get_by_role("row").filter(has_text=reference)
+    expect(row).to_contain_text("Waiting for an answer")
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_role("heading", name=f"{reference} · Talk to a person")).to_be_visible()
+    expect(page.locator("dl.facts").nth(1)).to_contain_text("income certificate")  # what they were applying for
+    expect(page.locator("dl.facts").first).to_contain_text("Bhubaneswar")
+    expect(page.locator("ol.timeline")).to_contain_text("Message: My income certificate form is confusing")
+    every_control_is_labelled(page)
+
+    seen = {m["sid"] for m in backend.messages(f"whatsapp:{citizen}")}
+    reply = page.locator("form[data-action=REPLY]")
+    reply.get_by_label("Your message to the citizen (they receive it on their phone)").fill("Send me your village name, please.")
+    reply.get_by_role("button", name="Reply").click()
+    expect(page.get_by_role("status")).to_have_text("Done: Reply.")
+    expect(page.locator("dl.facts").first).to_contain_text("Answered")
+    received = backend.wait_for_message(f"whatsapp:{citizen}", after=seen, contains=reference)
+    # They have not written on WhatsApp in the last 24 hours: the approved template carries the words.
+    assert received.startswith("[template HX") and "Send me your village name, please" in received
+
+    seen = {m["sid"] for m in backend.messages(f"whatsapp:{citizen}")}
+    page.locator("form[data-action=CLOSE]").get_by_role("button", name="Close and hand back to Sathi").click()
+    expect(page.get_by_role("status")).to_have_text("Done: Close and hand back to Sathi.")
+    assert "HX0000000000000000000000000000en39" in backend.wait_for_message(f"whatsapp:{citizen}", after=seen, contains=reference)

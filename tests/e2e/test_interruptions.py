@@ -27,11 +27,11 @@ INTERRUPTIONS = {  # kind -> what people type, per form of writing
                "or-latn": f"status {UNKNOWN}"},
     "list": {"en": "my applications", "hi": "मेरे आवेदन दिखाओ", "hi-latn": "meri applications dikhao", "or": "ମୋ ଆବେଦନ ଦେଖାନ୍ତୁ",
              "or-latn": "mo abedan dekhantu"},
-    "human": {"en": "I want to talk to a human", "hi": "किसी इंसान से बात करनी है", "hi-latn": "kisi insaan se baat karao",
-              "or": "ଜଣେ ମଣିଷ ସହ କଥା ହେବାକୁ ଚାହେଁ", "or-latn": "manisa sahita katha heba"},
 }
+# "Talk to a person" is not among them: it ends the form and opens a conversation with the office
+# (tests/e2e/test_handoff.py).
 ANSWERED_BY = {"help": "utter_form_continue", "greet": "utter_form_greet", "status": "utter_unknown_reference",
-               "list": "utter_no_cases", "human": "utter_not_available_yet"}
+               "list": "utter_no_cases"}
 # A change of language mid-form: to another language and back, in the form's own way of writing.
 SWITCH = {  # form -> (the language switched to, how it is asked, how the way back is asked)
     "en": ("hi", "hindi mein baat karo", "English please"),

@@ -48,6 +48,8 @@ NEVER_SPOKEN = {
     "utter_notify_desludging_disposed": "outbox, SMS or WhatsApp",
     "utter_notify_visit_delivered": "outbox, SMS or WhatsApp",
     "utter_notify_certificate_returned": "outbox, SMS or WhatsApp",
+    "utter_notify_handoff_reply": "outbox, SMS or WhatsApp",  # a person's words, answered by SMS
+    "utter_notify_handoff_closed": "outbox, SMS or WhatsApp",
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from backend.services.hooks.base import Act, Hooks, Verdict
 from backend.services.hooks.citizen_verdict import CitizenVerdict
+from backend.services.hooks.conversation import Conversation
 from backend.services.hooks.office_queue import OfficeQueue
 from backend.services.hooks.operator_dispatch import OperatorDispatch
 from backend.workflow import WorkflowDef
@@ -16,6 +17,7 @@ HOOKS: dict[str, Hooks] = {
     "citizen_verdict": CitizenVerdict(),  # grievances: closed or reopened by the citizen
     "office_queue": OfficeQueue(),  # certificates: the office's queue order, signing and the promised date
     "operator_dispatch": OperatorDispatch(),  # desludging: operator assignment, disposal, rating
+    "conversation": Conversation(),  # a person when asked: what the citizen was doing
 }
 
 

@@ -1,0 +1,38 @@
+"""A person when asked ("talk to a human", "kisi insaan se baat karao"): the backend opens the
+citizen's conversation with the staff who serve them, and from then on the channels hand what the
+citizen writes to it until a person closes it. Asked in the middle of a form, the form ends (the
+staff are told which service it was); its answers are not kept for days of conversation."""
+
+from datetime import datetime
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import BackendClient
+from actions.cancel import leave_form
+from actions.form_validation import channel_of, language_of
+from common.clock import local_moment
+
+CATALOG_FORM = "certificate_form"  # the one form every catalog service runs: its service is in certificate_type
+
+
+class ActionTalkToHuman(Action):
+    def name(self) -> str:
+        return "action_talk_to_human"
+
+    def __init__(self, client: BackendClient | None = None) -> None:
+        self.client = client or BackendClient()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        form = tracker.active_loop.get("name") if tracker.active_loop else None
+        during = (tracker.get_slot("certificate_type") if form == CATALOG_FORM else form.removesuffix("_form")) if form else None
+        result = await self.client.open_handoff(
+            phone=tracker.sender_id, language=language_of(tracker), channel=channel_of(tracker), during=during
+        )
+        if not result.ok:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        due = datetime.fromisoformat(result.value["answer_by"])
+        dispatcher.utter_message(response="utter_handoff_opened", reference=result.value["reference"], due=local_moment(due))
+        return leave_form(form, domain) if form else []

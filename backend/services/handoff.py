@@ -1,0 +1,201 @@
+"""A person when asked: the citizen's conversation with the staff who serve them.
+
+The workflow that `converses` (backend/workflows/handoff.yml) is the conversation: opening it
+routes it to the area and department of the citizen's newest case (its ward's official holds it;
+the supervisor and the office staff see it in their inbox), else to the first town's nodal
+officer. While it is in a conversing state, the channels hand each message of the citizen to it
+(a WRITE row in its history, the thread staff read) instead of the bot; a person's REPLY reaches
+the citizen through the outbox; CLOSE hands the citizen back to the bot. Nothing here names the
+service: the workflow's data says which one converses."""
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from backend.models import Case, InboundMessage
+from backend.privacy import mask_phone
+from backend.references import next_reference
+from backend.services import places, routing
+from backend.services.access import Actor, role_for
+from backend.services.citizens import normalise_phone
+from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from common.clock import local_moment
+from common.limits import MAX_TEXT_CHARS
+
+logger = logging.getLogger(__name__)
+
+
+class NoConversation(WorkflowError):
+    """No workflow converses, or the citizen has no open conversation."""
+
+    code = "no_conversation"
+
+
+class Conversation(BaseModel, extra="forbid"):
+    """A conversation's `details`: its area (the columns the inbox and the rights read) and what
+    the staff are told of the citizen's situation."""
+
+    ulb: str | None = None
+    ward: str | None = None  # BMC-W12
+    department: str | None = None
+    office: str | None = None
+    about: str | None = None  # the citizen's newest case, the reference staff look up first
+    during: str | None = None  # the service the citizen was asking for when they asked for a person
+
+    @classmethod
+    def checked(cls, details: dict) -> dict:
+        cls.model_validate(details)
+        return details
+
+
+def conversing_workflow(workflows: dict[str, WorkflowDef]) -> WorkflowDef:
+    found = [w for w in workflows.values() if w.conversing_states]
+    if len(found) != 1:
+        raise NoConversation(f"{len(found)} workflows converse; one must")
+    return found[0]
+
+
+def _open_condition(workflows: dict[str, WorkflowDef]):  # noqa: ANN202
+    return or_(
+        *(and_(Case.service == w.service, Case.state.in_(w.conversing_states)) for w in workflows.values() if w.conversing_states)
+    )
+
+
+def open_conversation(session: Session, workflows: dict[str, WorkflowDef], phone: str) -> Case | None:
+    """The citizen's conversation with a person that is still open, if any."""
+    if not any(w.conversing_states for w in workflows.values()):
+        return None
+    return session.scalars(
+        select(Case)
+        .where(Case.citizen_phone == normalise_phone(phone), _open_condition(workflows))
+        .order_by(Case.id.desc())
+        .limit(1)
+        .options(selectinload(Case.history))
+    ).first()
+
+
+def _area(session: Session, workflows: dict[str, WorkflowDef], phone: str, masterdata_dir: Path) -> dict[str, str]:
+    """Where the citizen's newest case is served (its town, ward, department, office); with no
+    case, the first town, whose nodal officer answers."""
+    conversing = {w.service for w in workflows.values() if w.conversing_states}
+    newest = session.scalars(
+        select(Case)
+        .where(Case.citizen_phone == normalise_phone(phone), Case.service.not_in(conversing))
+        .order_by(Case.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return {"ulb": places.ulbs(masterdata_dir)[0].code}
+    details = newest.details or {}
+    area = {
+        "ulb": newest.ulb,
+        "ward": details.get("ward") if newest.ward_number is not None else None,
+        "department": newest.department,
+        "office": newest.office,
+        "about": newest.reference,
+    }
+    return {k: v for k, v in area.items() if v}
+
+
+def open_for(
+    session: Session,
+    *,
+    workflows: dict[str, WorkflowDef],
+    masterdata_dir: Path,
+    phone: str,
+    language: str,
+    channel: str,
+    during: str | None,
+    now: datetime,
+    timezone: str,
+) -> tuple[Case, bool]:
+    """The citizen's open conversation, or a new one routed to who serves them (and whether it is new)."""
+    workflow = conversing_workflow(workflows)
+    earlier = open_conversation(session, workflows, phone)
+    if earlier is not None:
+        return earlier, False
+    details = _area(session, workflows, phone, masterdata_dir)
+    if during:
+        details["during"] = during
+    case = Case(
+        reference=next_reference(session, prefix=workflow.reference_prefix, year=now.astimezone(ZoneInfo(timezone)).year),
+        service=workflow.service,
+        state=None,
+        citizen_phone=normalise_phone(phone),
+        language=language,
+        channel=channel,
+        details=Conversation.checked(details),
+        created_at=now,
+        updated_at=now,
+    )
+    if details.get("ward") and details.get("department"):
+        holder = routing.official_for(session, ward_code=details["ward"], department=details["department"])
+    elif details.get("office"):
+        holder = None  # the office's staff see it in their queue's inbox
+    else:
+        holder = routing.nodal_officer_of(session, ulb=details["ulb"])
+    case.assignee_id = holder.id if holder else None
+    created = apply_action(
+        workflow=workflow,
+        case=case,
+        action=workflow.create_action.name,
+        actor_role="CITIZEN",
+        actor_id=case.citizen_phone,
+        now=now,
+        assignee=holder.contact if holder else None,
+        variables={"due": local_moment(now + timedelta(hours=_respond_within(workflow)))},  # hours away: the hour counts
+    )
+    session.add(case)
+    session.flush()
+    logger.info("%s opened for %s, held by %s", case.reference, mask_phone(phone), case.assignee_id)
+    assert created.to_state in workflow.conversing_states, "a conversation opens in a conversing state"
+    return case, True
+
+
+def _respond_within(workflow: WorkflowDef) -> float:
+    """Hours a person has to answer a message (the opening state's SLA)."""
+    return workflow.states[workflow.create_action.to].sla_hours or workflow.business_sla_hours
+
+
+def answer_by(case: Case, workflows: dict[str, WorkflowDef], now: datetime) -> datetime:
+    """When a person is due to answer: the step's deadline while the citizen waits, else a message
+    written now would be due then."""
+    workflow = workflows[case.service]
+    if workflow.states[case.state].held and case.sla_due_at is not None:
+        return case.sla_due_at
+    return now + timedelta(hours=_respond_within(workflow))
+
+
+def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: InboundMessage, now: datetime) -> Case:
+    """The citizen's message, with the links of what it carried, added to their open conversation."""
+    case = open_conversation(session, workflows, inbound.phone)
+    if case is None:
+        raise NoConversation(f"no open conversation for {mask_phone(inbound.phone)}")
+    workflow = workflows[case.service]
+    payload = inbound.payload or {}
+    media = [str(m.get("url")) for m in (payload.get("metadata") or {}).get("media") or [] if m.get("url")]
+    location = (payload.get("metadata") or {}).get("location")
+    said = [str(payload.get("text") or "").strip(), *media]
+    if location:
+        said.append(f"{location.get('latitude')},{location.get('longitude')}")
+    message = "\n".join(s for s in said if s)[:MAX_TEXT_CHARS] or "…"
+    write_action = next(
+        a for a in workflow.actions if None not in a.from_states and a.to in workflow.conversing_states and a.roles == ["CITIZEN"]
+    )
+    role = role_for(Actor.citizen(inbound.phone), case, write_action)
+    apply_action(
+        workflow=workflow,
+        case=case,
+        action=write_action.name,
+        actor_role=role,
+        actor_id=case.citizen_phone,
+        now=now,
+        reason=message,
+    )
+    session.flush()
+    return case
