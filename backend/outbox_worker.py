@@ -140,6 +140,8 @@ class OutboxWorker:
         except PermanentFailure as failure:
             if failure.code in UNSUBSCRIBED_CODES:
                 citizens.set_opted_out(session, phone=message.recipient, opted_out=True, now=self.clock())
+            else:
+                outbox.fall_back_to_sms(session, message, now=self.clock())
             outbox.mark_failed(session, message, code=failure.code, detail=failure.detail, now=self.clock())
         else:
             self._sent(session, message, sender, provider_sid)

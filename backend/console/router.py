@@ -21,7 +21,8 @@ from backend.api.auth import COOKIE, client_address, set_session_cookie
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.console import case_view, inbox
 from backend.console.pages import LANGUAGE_COOKIE, STYLESHEET, Words, language_for, page
-from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, Person
+from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, OutboxMessage, Person
+from backend.privacy import mask_phone
 from backend.services import access, audit, certificates, people, signin
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
@@ -853,3 +854,29 @@ def audit_page(request: Request, reader: ReaderDep, session: SessionDep, page: s
         "next": f"/console/audit?page={number + 1}" if len(entries) > AUDIT_PAGE_SIZE else None,
     }
     return _show(request, "audit.html", reader, entries=entries[:AUDIT_PAGE_SIZE], pager=pager)
+
+
+@router.get("/deliveries")
+def deliveries_page(request: Request, reader: ReaderDep, session: SessionDep, page: str = "1") -> HTMLResponse:
+    """Messages that reached no one, newest first (a WhatsApp one has gone again by SMS): the
+    recipient masked, why, and the case it was about."""
+    if (refusal := _admin_only(request, reader)) is not None:
+        return refusal
+    number = _page_number(page)
+    failed = list(
+        session.execute(
+            select(OutboxMessage, Case.reference)
+            .outerjoin(Case, Case.id == OutboxMessage.case_id)
+            .where(OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id.desc())
+            .offset((number - 1) * AUDIT_PAGE_SIZE)
+            .limit(AUDIT_PAGE_SIZE + 1)
+        ).all()
+    )
+    rows = [(m.updated_at, m.channel, mask_phone(m.recipient), m.locale_key or m.kind, m.error_code, ref) for m, ref in failed]
+    pager = {
+        "page": number,
+        "previous": f"/console/deliveries?page={number - 1}" if number > 1 else None,
+        "next": f"/console/deliveries?page={number + 1}" if len(rows) > AUDIT_PAGE_SIZE else None,
+    }
+    return _show(request, "deliveries.html", reader, rows=rows[:AUDIT_PAGE_SIZE], pager=pager)

@@ -30,7 +30,7 @@ from backend.privacy import mask_phone
 from backend.senders import NEVER_SENT_CODES
 from backend.services.citizens import normalise_phone
 from backend.workflow import Transition, on_transition
-from common.channels import WHATSAPP, Contact, text_channel_for
+from common.channels import SMS, WHATSAPP, Contact, text_channel_for
 from common.clock import local_day
 
 logger = logging.getLogger(__name__)
@@ -356,6 +356,42 @@ def mark_failed(
     logger.warning("outbox %s to %s %s: %s", message.id, mask_phone(message.recipient), status, code)
 
 
+def fall_back_to_sms(session: Session, message: OutboxMessage, *, now: datetime) -> OutboxMessage | None:
+    """A WhatsApp message that failed for good (not a WhatsApp number, no template, undelivered)
+    goes again by SMS, in the SMS form of the same words (a file's link in them), in the same
+    transaction that records the failure. Not to a number that said STOP."""
+    if message.channel != WHATSAPP or message.kind == "opt_out_confirmation":
+        return None
+    citizen = session.get(Citizen, message.recipient)
+    if citizen is not None and citizen.opted_out_at is not None:
+        return None
+    copy = None
+    if message.locale_key:
+        given = message.variables or {}
+        # the words a *_key variable gave are rendered again for SMS from the key
+        variables = {name: value for name, value in given.items() if f"{name}_key" not in given}
+        try:
+            copy = rendered_message(
+                channel=SMS,
+                recipient=message.recipient,
+                key=message.locale_key,
+                language=message.language,
+                kind=message.kind,
+                now=now,
+                latin_sms=bool(citizen and citizen.latin_script),
+                **variables,
+            )
+        except KeyError:  # a key or a value the words need is gone: the same words as sent
+            copy = None
+    if copy is None:
+        copy = new_message(channel=SMS, recipient=message.recipient, body=message.body, kind=message.kind, now=now,
+                           language=message.language)  # fmt: skip
+    copy.case_id = message.case_id
+    session.add(copy)
+    logger.info("outbox %s to %s failed on WhatsApp: sent again by SMS", message.id, mask_phone(message.recipient))
+    return copy
+
+
 def release_for_resend(session: Session, message: OutboxMessage, *, now: datetime) -> bool:
     """Back to pending, if it is still in doubt (a callback may have settled it since it was read)."""
     released = rows_changed(
@@ -412,6 +448,8 @@ def record_status(session: Session, update_: StatusUpdate, *, now: datetime) -> 
             message.lease_until = None
             return
         if ours and STATUS_RANK[ours] > STATUS_RANK.get(message.status, 0):
+            if ours == "failed":  # delivered to no one: once, as the status moves up only
+                fall_back_to_sms(session, message, now=now)
             message.status = ours
             message.lease_until = None
             message.updated_at = now

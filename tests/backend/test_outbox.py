@@ -16,6 +16,7 @@ from backend.senders.http_gateway import HttpGatewaySender
 from backend.senders.twilio import TwilioSender
 from backend.services import citizens, outbox
 from common.signatures import sign
+from locales import render
 from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
 from tests.conftest import NOW, in_turn
 
@@ -133,12 +134,38 @@ def test_whatsapp_outside_24_hours_uses_the_approved_template(worker, fake, sess
     assert fake.sent[0]["body"] == ""
 
 
-def test_whatsapp_outside_the_window_without_a_template_fails_visibly(worker, fake, session, clock):
+def test_whatsapp_outside_the_window_without_a_template_fails_visibly_and_goes_by_sms(worker, fake, session, clock):
     clock.now = NOW + timedelta(days=3)
     message_id = queue(session, "free text", channel="whatsapp", key="utter_greet")
     worker.run_once()
     assert status_of(session, message_id).status == "failed"
     assert status_of(session, message_id).error_code == "outside_whatsapp_window"
+    assert [(m["to"], m["body"]) for m in fake.sent] == [(PHONE, render("utter_greet", "en", "sms")["text"])]  # its SMS words
+
+
+def test_a_notice_whatsapp_could_not_deliver_goes_again_by_sms_once(worker, fake, session, client, settings):
+    """Twilio reports it undelivered (not a WhatsApp number, 63003): the same notice, in its SMS
+    form and the citizen's language, once however many callbacks say so."""
+    citizens.touch_inbound(session, phone=PHONE, channel="whatsapp", now=NOW)
+    session.commit()
+    message_id = queue(session, "Your complaint GRV-2026-000001 ...", channel="whatsapp", key="utter_notify_grievance_escalated",
+                       language="hi", variables={"reference": "GRV-2026-000001", "due": "25-11-2026"}, kind="notification")
+    worker.run_once()
+    sid = status_of(session, message_id).provider_sid
+    assert _callback(client, settings, message_id, sid, "undelivered", error="63003").status_code == 204
+    assert _callback(client, settings, message_id, sid, "failed", error="63003").status_code == 204  # again: nothing more
+    worker.run_once()
+    sms = [m for m in fake.sent if not m["to"].startswith("whatsapp:")]
+    expected = render("utter_notify_grievance_escalated", "hi", "sms", reference="GRV-2026-000001", due="25-11-2026")["text"]
+    assert [m["body"] for m in sms] == [expected]
+    assert status_of(session, message_id).status == "failed" and status_of(session, message_id).error_code == "63003"
+
+
+def test_no_sms_for_a_number_that_said_stop(worker, fake, session):
+    queue(session, "to a WhatsApp number that unsubscribed", channel="whatsapp")
+    fake.fail_next(400, UNSUBSCRIBED)
+    worker.run_once()
+    worker.run_once()
     assert fake.sent == []
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from backend.api.twilio_sandbox import SAMPLE_PHOTO
 from backend.models import AuditEntry, Case, SignInCode
-from backend.services import certificates, desludging, grievance, handoff
+from backend.services import certificates, desludging, grievance, handoff, outbox
 from backend.services.catalog import load_definitions
 from backend.services.hooks import hooks_for
 from backend.workflow import apply_action, load_workflows
@@ -482,3 +482,25 @@ def test_a_citizen_who_asked_for_a_person_is_answered_and_handed_back_from_the_c
     page.locator("form[data-action=CLOSE]").get_by_role("button", name="Close and hand back to Sathi").click()
     expect(page.get_by_role("status")).to_have_text("Done: Close and hand back to Sathi.")
     assert "HX0000000000000000000000000000en39" in backend.wait_for_message(f"whatsapp:{citizen}", after=seen, contains=reference)
+
+
+def test_an_administrator_sees_what_reached_no_one_with_the_number_masked(page: Page, backend: Backend):
+    reference = file_grievance(backend, "ward 14")
+    with backend.session() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        failed = outbox.new_message(channel="whatsapp", recipient="+919812377021", body="…", kind="notification", now=now(),
+                                    locale_key="utter_notify_grievance_resolved")
+        failed.case_id, failed.status, failed.error_code = case.id, "failed", "63003"
+        session.add(failed)
+        session.commit()
+    sign_in(page, backend, SANITATION_NORTH)
+    assert page.goto(f"{backend.url}/console/deliveries").status == 403  # administrators only
+    page = page.context.browser.new_context().new_page()
+    sign_in(page, backend, ADMINISTRATOR)
+    page.get_by_role("link", name="Undelivered messages").click()
+    row = page.get_by_role("row").filter(has_text=reference)
+    expect(row).to_contain_text("utter_notify_grievance_resolved")
+    expect(row).to_contain_text("63003")
+    expect(row).to_contain_text("***7021")
+    expect(page.get_by_text("+919812377021")).to_have_count(0)  # never whole
+    every_control_is_labelled(page)
