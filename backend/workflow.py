@@ -10,7 +10,7 @@ This module knows no service: the services subscribe to it.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from backend.models import Case, CaseHistory
 from common.channels import Contact
+from common.clock import local_zone
 from common.references import PREFIX_PATTERN
 
 
@@ -88,6 +89,35 @@ class ActionDef(BaseModel):
     notify: list[Notice] = []
 
 
+class WorkingHours(BaseModel, extra="forbid"):
+    """When the people who act on a workflow's cases are at work (India's time): its SLAs count
+    only these hours, so a promise made at night is kept the next working morning."""
+
+    days: list[int] = Field(default=[1, 2, 3, 4, 5, 6], min_length=1)  # ISO weekdays: Monday 1 ... Sunday 7
+    opens: time = time(10, 0)
+    closes: time = time(18, 0)
+
+    @model_validator(mode="after")
+    def _a_day_has_hours(self) -> "WorkingHours":
+        if self.opens >= self.closes or not set(self.days) <= set(range(1, 8)):
+            raise ValueError("working_hours: opens before closes, on days 1 (Monday) to 7 (Sunday)")
+        return self
+
+    def after(self, start: datetime, hours: float) -> datetime:
+        """The moment `hours` of working time after `start`."""
+        left = timedelta(hours=hours)
+        moment = start.astimezone(local_zone())
+        while True:
+            opens = moment.replace(hour=self.opens.hour, minute=self.opens.minute, second=0, microsecond=0)
+            closes = moment.replace(hour=self.closes.hour, minute=self.closes.minute, second=0, microsecond=0)
+            if moment.isoweekday() in self.days and moment < closes:
+                moment = max(moment, opens)
+                if left <= closes - moment:
+                    return (moment + left).astimezone(start.tzinfo)
+                left -= closes - moment
+            moment = (moment + timedelta(days=1)).replace(hour=self.opens.hour, minute=self.opens.minute, second=0, microsecond=0)
+
+
 class WorkflowDef(BaseModel):
     service: str
     reference_prefix: str = Field(pattern=PREFIX_PATTERN)
@@ -99,6 +129,7 @@ class WorkflowDef(BaseModel):
     hooks: str = "general"
     # Its services end in a signed document (a certificate, a licence): the catalog requires its words.
     issues_document: bool = False
+    working_hours: WorkingHours | None = None  # its SLAs count working hours only (else every hour)
     states: dict[str, StateDef]
     actions: list[ActionDef]
 
@@ -120,6 +151,10 @@ class WorkflowDef(BaseModel):
             if action.name == name:
                 return action
         raise UnknownAction(f"{self.service} has no action {name}", action=name)
+
+    def due(self, start: datetime, hours: float) -> datetime:
+        """When a step of `hours` begun at `start` is due."""
+        return self.working_hours.after(start, hours) if self.working_hours else start + timedelta(hours=hours)
 
     @property
     def conversing_states(self) -> list[str]:
@@ -204,7 +239,7 @@ def apply_action(
     own = (case.details or {}).get(state.sla_detail) if state.sla_detail else None
     sla_hours = float(own) if own else state.sla_hours
     if not (definition.keeps_deadline and current == definition.to):
-        case.sla_due_at = now + timedelta(hours=sla_hours) if sla_hours is not None else None
+        case.sla_due_at = workflow.due(now, sla_hours) if sla_hours is not None else None
     case.updated_at = now
     entry = CaseHistory(
         action=action,

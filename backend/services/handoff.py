@@ -9,7 +9,7 @@ the citizen through the outbox; CLOSE hands the citizen back to the bot. Nothing
 service: the workflow's data says which one converses."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -148,7 +148,7 @@ def open_for(
         actor_id=case.citizen_phone,
         now=now,
         assignee=holder.contact if holder else None,
-        variables={"due": local_moment(now + timedelta(hours=_respond_within(workflow)))},  # hours away: the hour counts
+        variables={"due": local_moment(workflow.due(now, _respond_within(workflow)))},  # hours away: the hour counts
     )
     session.add(case)
     session.flush()
@@ -168,7 +168,7 @@ def answer_by(case: Case, workflows: dict[str, WorkflowDef], now: datetime) -> d
     workflow = workflows[case.service]
     if workflow.states[case.state].held and case.sla_due_at is not None:
         return case.sla_due_at
-    return now + timedelta(hours=_respond_within(workflow))
+    return workflow.due(now, _respond_within(workflow))
 
 
 def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: InboundMessage, now: datetime) -> Case:

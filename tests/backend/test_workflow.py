@@ -190,3 +190,24 @@ def test_bad_definition_is_rejected_with_a_clear_error(tmp_path: Path):
     )
     with pytest.raises(WorkflowDefinitionError, match="CLOSE names unknown states.*SHUT"):
         load_workflow(bad)
+
+
+def test_a_step_in_working_hours_is_due_the_next_working_morning():
+    """A workflow that names its working hours counts only those (handoff: a person answers within
+    2 hours, in office hours): at night, on a Sunday, near closing time."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from backend.workflow import WorkingHours
+
+    india = ZoneInfo("Asia/Kolkata")
+    hours = WorkingHours()  # Monday to Saturday, 10:00 to 18:00
+    at = lambda *when: datetime(*when, tzinfo=india)  # noqa: E731
+    assert hours.after(at(2026, 11, 23, 15, 0), 2) == at(2026, 11, 23, 17, 0)  # Monday afternoon
+    assert hours.after(at(2026, 11, 23, 17, 0), 2) == at(2026, 11, 24, 11, 0)  # an hour today, an hour tomorrow
+    assert hours.after(at(2026, 11, 24, 3, 0), 2) == at(2026, 11, 24, 12, 0)  # at night: from opening
+    assert hours.after(at(2026, 11, 28, 17, 30), 2) == at(2026, 11, 30, 11, 30)  # Saturday evening: Monday, Sunday closed
+    assert hours.after(at(2026, 11, 29, 12, 0), 2) == at(2026, 11, 30, 12, 0)  # on a Sunday
+    assert hours.after(at(2026, 11, 23, 15, 0).astimezone(UTC), 2).tzinfo == UTC  # in the zone it was given in
+    with pytest.raises(ValueError, match="opens before closes"):
+        WorkingHours(opens="18:00", closes="10:00")
