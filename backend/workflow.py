@@ -86,6 +86,8 @@ class ActionDef(BaseModel):
     keeps_deadline: bool = False
     # Its text is a message between the citizen and a person (a reply box; a message in the history).
     message: bool = False
+    # Sathi takes it once the case is past its state's deadline (the SLA sweep): a SYSTEM action.
+    when_overdue: bool = False
     notify: list[Notice] = []
 
 
@@ -144,6 +146,8 @@ class WorkflowDef(BaseModel):
             raise ValueError("action names must be unique")
         if not any(None in a.from_states for a in self.actions):
             raise ValueError("one action must start from null: the filing itself")
+        if any(a.when_overdue and a.roles != ["SYSTEM"] for a in self.actions):
+            raise ValueError("an action taken when overdue is Sathi's own: roles [SYSTEM]")
         return self
 
     def action(self, name: str) -> ActionDef:

@@ -200,15 +200,10 @@ class BackendLink:
         )
 
     async def to_person(self, *, inbound_id: int, claimant: str) -> bool:
-        """The message goes to the citizen's open conversation with a person (its turn is then done);
-        False when there is none any more, and the bot answers it."""
-        try:
-            await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/to-person", {"claimant": claimant})
-        except BackendRefused as refused:
-            if refused.status == 409:
-                return False
-            raise
-        return True
+        """The message goes to the citizen's open conversation with a person (its turn is then done,
+        here or by another process); False when there is none any more, and the bot answers it."""
+        data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/to-person", {"claimant": claimant})
+        return data["outcome"] != "no_conversation"
 
     async def take_unfinished(self, *, provider: str, channel: str, claimant: str) -> list[UnfinishedTurn]:
         data = await self._request(

@@ -297,8 +297,15 @@ class TextChannelInput(ConfiguredInput):
         if start.opted_out:  # they said STOP: nothing goes to this number until START
             await self._finish(turn, [], None)
             return
-        if start.with_person and not keyword and await self.backend.to_person(inbound_id=turn.inbound_id, claimant=self.claimant):
-            return  # a person answers it, in the console; the bot stays out of their conversation
+        # A person answers it, in the console; the bot stays out of their conversation (unless the
+        # message has failed too often to pass on: then it gets the bot's apology, not another try).
+        if (
+            start.with_person
+            and not keyword
+            and turn.attempts <= MAX_TURN_ATTEMPTS
+            and await self.backend.to_person(inbound_id=turn.inbound_id, claimant=self.claimant)
+        ):
+            return
         messages = await self._bot_messages(turn, keyword, start, on_new_message)
         if not messages:
             # Every turn of this bot says something; silence means an action could not run (Rasa

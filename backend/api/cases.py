@@ -11,7 +11,7 @@ from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CaseActionIn, CaseLookupIn, CaseOut, CaseStatusOut, HistoryOut, MyCasesIn
 from backend.models import Case
 from backend.services import audit
-from backend.services.access import Refused, may_view
+from backend.services.access import Refused, may_view, sees_personal_data
 from backend.services.cases import VersionConflict, cases_of, find_case, holder_of, settled_at
 from backend.services.hooks import Act, hooks_for, perform
 from backend.workflow import WorkflowError
@@ -74,13 +74,20 @@ def _status(session, case: Case, settings, workflows, language: str) -> CaseStat
 
 @router.get("/{reference}/history", response_model=list[HistoryOut])
 def case_history(reference: str, actor: SignedInDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep):
-    """The case's timeline, for those who may see the case (access.may_view)."""
+    """The case's timeline, for those who may see the case (access.may_view); the citizen's own
+    words only to those who serve it (access.sees_personal_data), as on the console's page."""
     case = _case_or_404(session, reference)
-    if not may_view(actor, case, workflows[case.service]):
+    workflow = workflows[case.service]
+    if not may_view(actor, case, workflow):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_area"})
+    personal = sees_personal_data(actor, case, workflow)
     audit.record(session, actor=actor, action="case.view", now=now, case=case, detail={"what": "history"})
     session.commit()
-    return case.history
+    return [
+        HistoryOut(action=h.action, from_state=h.from_state, to_state=h.to_state, actor_role=h.actor_role, at=h.at,
+                   reason=h.reason if personal or h.actor_role != "CITIZEN" else None)
+        for h in case.history
+    ]  # fmt: skip
 
 
 @router.post("/{reference}/actions", response_model=CaseOut)

@@ -98,12 +98,14 @@ def start_turn(
     )
 
 
-@router.post("/channels/inbound/{inbound_id}/to-person", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
-def to_person(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> None:
-    """The message goes to the citizen's open conversation with a person; 409 when there is none
-    any more (the channel then gives it to the bot) or the turn is not the claimant's."""
-    if not channels.to_person(session, inbound_id=inbound_id, claimant=body.claimant, workflows=workflows, now=now):
-        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "no_conversation"})
+@router.post("/channels/inbound/{inbound_id}/to-person", dependencies=[ChannelsCaller])
+def to_person(
+    inbound_id: InboundId, body: TurnStartIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep
+) -> dict[str, str]:
+    """The message goes to the citizen's open conversation with a person. outcome: given (also when
+    a retried call finds it given), no_conversation (closed meanwhile: the bot answers it), or
+    not_yours (another process has the turn)."""
+    return {"outcome": channels.to_person(session, inbound_id=inbound_id, claimant=body.claimant, workflows=workflows, now=now)}
 
 
 @router.post("/channels/inbound/{inbound_id}/retry-later", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from backend.api.callers import TurnDep, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CitizenIn, Language
-from backend.services import handoff
+from backend.services import certificates, handoff
 from common.limits import MAX_CHANNEL_NAME_CHARS
 
 router = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
@@ -46,7 +46,8 @@ def open_conversation(
             phone=own_phone(turn, body.phone),
             language=body.language,
             channel=body.channel,
-            during=body.during,
+            # a service the citizen was asking for, named as the catalog or a workflow names it (not a status question)
+            during=body.during if body.during in {*workflows, *certificates.definitions(settings, workflows)} else None,
             now=now,
             timezone=settings.timezone,
         )

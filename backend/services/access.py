@@ -242,8 +242,8 @@ def inbox_condition(person: Person, workflows: dict[str, WorkflowDef]) -> Column
         return false()
     parts = []
     for g in person.grants:
-        if g.role in WATCHING_ROLES:
-            parts.append(and_(Case.ulb == g.ulb, _open_states(workflows)))
+        if g.role in WATCHING_ROLES:  # the town's open cases, and what a workflow lets them act on
+            parts.append(and_(Case.ulb == g.ulb, or_(_open_states(workflows), _acting_states(workflows, g.role))))
             continue
         if g.role == "OFFICIAL":
             area = and_(

@@ -146,26 +146,29 @@ def start_turn(
         return None
     phone = session.scalars(select(InboundMessage.phone).where(InboundMessage.id == inbound_id)).one()
     citizen = citizens.citizen_or_none(session, phone)
-    with_person = workflows is not None and handoff.open_conversation(session, workflows, phone) is not None
+    inbound = session.get(InboundMessage, inbound_id)
+    with_person = workflows is not None and inbound is not None and handoff.takes(session, workflows, inbound)
     return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone, with_person)
 
 
-def to_person(session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime) -> bool:
+def to_person(session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime) -> str:
     """The message goes to the citizen's open conversation with a person, and its turn is done, in
-    one transaction. False when the conversation was closed meanwhile (the bot takes the message)
-    or the turn is no longer the claimant's."""
+    one transaction: "given" (also when this claimant gave it already: a retried call), "no_conversation"
+    when it was closed meanwhile (the bot takes the message), "not_yours" when another process has the turn."""
     inbound = session.get(InboundMessage, inbound_id)
-    if inbound is None or inbound.state != "pending" or inbound.claimant != claimant:
-        return False
+    if inbound is None or inbound.claimant != claimant:
+        return "not_yours"
+    if inbound.state != "pending":
+        return "given"  # finished by this claimant: its first call went through
     try:
         handoff.write(session, workflows=workflows, inbound=inbound, now=now)
     except handoff.NoConversation:
         session.rollback()
-        return False
+        return "no_conversation"
     if not _finish(session, inbound_id, claimant):
-        return False
+        return "not_yours"
     session.commit()
-    return True
+    return "given"
 
 
 def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:

@@ -73,8 +73,8 @@ def _handle(session: Session, case: Case, *, workflow: WorkflowDef, escalate, no
         return None
     reference, case_id = case.reference, case.id
     try:
-        ward, department = case.details.get("ward", ""), case.details.get("department", "")
-        supervisor = routing.supervisor_for(session, ward_code=ward, department=department)
+        department = case.department or ""
+        supervisor = routing.supervisor_of(session, ulb=case.ulb, department=department) if case.ulb else None
         if supervisor is None:
             _block(session, case, now=now)
             session.commit()
@@ -108,7 +108,9 @@ def _block(session: Session, case: Case, *, now: datetime) -> None:
     case.escalation_blocked_at = now
     case.updated_at = now
     ward = case.details.get("ward", "")
-    nodal = routing.nodal_officer_for(session, ward_code=ward)
+    nodal = routing.nodal_officer_of(session, ulb=case.ulb) if case.ulb else None
+    if nodal is not None and nodal.id == case.assignee_id:
+        return  # the nodal officer holds it already: there is no one above to tell
     if nodal is None:
         logger.error("%s is overdue with no supervisor and no nodal officer on the roster for its town", case.reference)
         return
@@ -136,3 +138,35 @@ def _mark_failed(session: Session, case_id: int, now: datetime) -> None:
     except Exception:  # the database itself is failing: the next sweep tries again
         session.rollback()
         logger.exception("case %s could not be marked", case_id)
+
+
+def take_overdue_steps(session: Session, *, workflow: WorkflowDef, now: datetime, batch: int = 100) -> list[str]:
+    """The workflow's own steps for a case left past its deadline (`when_overdue`: a conversation
+    no one wrote in for days is closed), each case once, safe with several sweepers."""
+    done: list[str] = []
+    for action in (a for a in workflow.actions if a.when_overdue):
+        states = [s for s in action.from_states if s]
+        while True:
+            overdue = session.scalars(
+                select(Case)
+                .where(Case.service == workflow.service, Case.state.in_(states), Case.sla_due_at <= now)
+                .order_by(Case.sla_due_at, Case.id)
+                .limit(batch)
+                .options(selectinload(Case.history))
+            ).all()
+            if not overdue:
+                break
+            before = len(done)
+            for case in overdue:
+                reference = case.reference
+                try:
+                    apply_action(
+                        workflow=workflow, case=case, action=action.name, actor_role="SYSTEM", actor_id="sla-sweep", now=now
+                    )
+                    session.commit()
+                    done.append(reference)
+                except (StaleDataError, WorkflowError):  # another sweeper, or a person, moved it first
+                    session.rollback()
+            if len(overdue) < batch or len(done) == before:  # the rest moved meanwhile, or will next time
+                break
+    return done

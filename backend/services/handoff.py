@@ -79,6 +79,20 @@ def open_conversation(session: Session, workflows: dict[str, WorkflowDef], phone
     ).first()
 
 
+def takes(session: Session, workflows: dict[str, WorkflowDef], inbound: InboundMessage) -> bool:
+    """Whether this message goes to a person: the citizen's conversation was open before it came
+    (the message that asked for a person, run again after a crash, is still the bot's to answer)."""
+    if not any(w.conversing_states for w in workflows.values()):
+        return False
+    opened = session.scalar(
+        select(Case.created_at)
+        .where(Case.citizen_phone == inbound.phone, _open_condition(workflows))
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+    return opened is not None and opened < inbound.received_at
+
+
 def _area(session: Session, workflows: dict[str, WorkflowDef], phone: str, masterdata_dir: Path) -> dict[str, str]:
     """Where the citizen's newest case is served (its town, ward, department, office); with no
     case, the first town, whose nodal officer answers."""
@@ -92,14 +106,33 @@ def _area(session: Session, workflows: dict[str, WorkflowDef], phone: str, maste
     if newest is None:
         return {"ulb": places.ulbs(masterdata_dir)[0].code}
     details = newest.details or {}
-    area = {
+    found = {
         "ulb": newest.ulb,
         "ward": details.get("ward") if newest.ward_number is not None else None,
         "department": newest.department,
         "office": newest.office,
         "about": newest.reference,
     }
-    return {k: v for k, v in area.items() if v}
+    area = {k: str(v) for k, v in found.items() if v}
+    if not (area.get("ulb") or area.get("office")):  # a case served nowhere we know: the first town's
+        area["ulb"] = places.ulbs(masterdata_dir)[0].code
+    return area
+
+
+def _holder(session: Session, details: dict[str, str]) -> routing.Official | None:
+    """Who answers first: the ward's official of the department, else its supervisor in the town,
+    else the town's nodal officer; a certificate office's staff see it in their inbox (no one holds it)."""
+    if details.get("office") and not details.get("ulb"):
+        return None
+    if details.get("ward") and details.get("department"):
+        official = routing.official_for(session, ward_code=details["ward"], department=details["department"])
+        if official is not None:
+            return official
+    if details.get("department"):
+        supervisor = routing.supervisor_of(session, ulb=details["ulb"], department=details["department"])
+        if supervisor is not None:
+            return supervisor
+    return routing.nodal_officer_of(session, ulb=details["ulb"])
 
 
 def open_for(
@@ -133,12 +166,7 @@ def open_for(
         created_at=now,
         updated_at=now,
     )
-    if details.get("ward") and details.get("department"):
-        holder = routing.official_for(session, ward_code=details["ward"], department=details["department"])
-    elif details.get("office"):
-        holder = None  # the office's staff see it in their queue's inbox
-    else:
-        holder = routing.nodal_officer_of(session, ulb=details["ulb"])
+    holder = _holder(session, details)
     case.assignee_id = holder.id if holder else None
     created = apply_action(
         workflow=workflow,
@@ -183,7 +211,9 @@ def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: Inbou
     said = [str(payload.get("text") or "").strip(), *media]
     if location:
         said.append(f"{location.get('latitude')},{location.get('longitude')}")
-    message = "\n".join(s for s in said if s)[:MAX_TEXT_CHARS] or "…"
+    message = "\n".join(s for s in said if s)[:MAX_TEXT_CHARS]
+    if not message:  # a sticker, a reaction: nothing to pass on
+        return case
     write_action = next(
         a for a in workflow.actions if None not in a.from_states and a.to in workflow.conversing_states and a.roles == ["CITIZEN"]
     )

@@ -75,14 +75,11 @@ def supervisor_for(session: Session, *, ward_code: str, department: str) -> Offi
     place = parse_ward_code(ward_code)
     if place is None:
         return None
-    return _first(session, RoleGrant.role == "SUPERVISOR", RoleGrant.ulb == place[0], RoleGrant.department == department)
+    return supervisor_of(session, ulb=place[0], department=department)
 
 
-def nodal_officer_for(session: Session, *, ward_code: str) -> Official | None:
-    place = parse_ward_code(ward_code)
-    if place is None:
-        return None
-    return nodal_officer_of(session, ulb=place[0])
+def supervisor_of(session: Session, *, ulb: str, department: str) -> Official | None:
+    return _first(session, RoleGrant.role == "SUPERVISOR", RoleGrant.ulb == ulb, RoleGrant.department == department)
 
 
 def nodal_officer_of(session: Session, *, ulb: str) -> Official | None:

@@ -67,7 +67,7 @@ def test_an_overdue_case_goes_to_the_supervisor_once_with_alerts(client, auth, s
 def test_two_sweeps_at_the_same_moment_escalate_once(client, auth, settings, monkeypatch):
     reference = _file(client, auth)
     later = NOW + timedelta(hours=80)
-    real_supervisor_for = routing.supervisor_for
+    real_supervisor_for = routing.supervisor_of
     raced = []
 
     def other_worker_goes_first(*args, **kwargs):
@@ -76,7 +76,7 @@ def test_two_sweeps_at_the_same_moment_escalate_once(client, auth, settings, mon
             raced[0] = _sweep(settings, later)
         return real_supervisor_for(*args, **kwargs)
 
-    monkeypatch.setattr(routing, "supervisor_for", other_worker_goes_first)
+    monkeypatch.setattr(routing, "supervisor_of", other_worker_goes_first)
     assert _sweep(settings, later) == []  # lost the race: its update found a newer version
     assert raced == [[reference]]
     with get_session_factory(settings.database_url)() as session:
@@ -103,7 +103,7 @@ def test_the_status_says_the_supervisor_holds_an_escalated_case(client, auth, se
 def test_after_losing_a_race_the_sweeper_does_not_escalate_what_the_other_already_did(client, auth, settings, monkeypatch):
     first, second = _file(client, auth), _file(client, auth)
     later = NOW + timedelta(hours=80)
-    real_supervisor_for = routing.supervisor_for
+    real_supervisor_for = routing.supervisor_of
     raced = []
 
     def other_worker_sweeps_everything(*args, **kwargs):
@@ -112,7 +112,7 @@ def test_after_losing_a_race_the_sweeper_does_not_escalate_what_the_other_alread
             raced[0] = _sweep(settings, later)
         return real_supervisor_for(*args, **kwargs)
 
-    monkeypatch.setattr(routing, "supervisor_for", other_worker_sweeps_everything)
+    monkeypatch.setattr(routing, "supervisor_of", other_worker_sweeps_everything)
     assert _sweep(settings, later) == []
     assert sorted(raced[0]) == sorted([first, second])
     with get_session_factory(settings.database_url)() as session:

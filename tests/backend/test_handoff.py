@@ -3,7 +3,7 @@
 turn goes to it, not the bot), carries a person's reply to the citizen's phone, is escalated when
 no one answers in time, and hands the citizen back to the bot when closed."""
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -59,12 +59,16 @@ def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_c
     client, settings, staff, channels_auth
 ):
     complaint = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
+    asking = _message(client, channels_auth, "SMh0", "kisi insaan se baat karao")  # the message that asks
     opened = _open(client, during="grievance")
     assert opened.status_code == 201, opened.text
     reference = opened.json()["reference"]
     assert reference.startswith("HLP-2026-") and opened.json()["state"] == "WAITING"
     assert opened.json()["answer_by"].startswith("2026-11-23T11:30")  # a person answers within 2 hours
     assert _open(client).json()["reference"] == reference  # asked again: the same conversation
+    again = client.post(f"/api/v1/channels/inbound/{asking['inbound_id']}/start", json={"claimant": "rasa-a"},
+                        headers=channels_auth).json()
+    assert again["with_person"] is False  # the asking message, run again after a crash, is still the bot's
     case = _case(settings, reference)
     assert (case.ulb, case.ward_number, case.department, case.assignee_id) == ("BMC", 12, "SANITATION", "BMC-SAN-N")
     assert case.details == {"ulb": "BMC", "ward": "BMC-W12", "department": "SANITATION", "about": complaint, "during": "grievance"}
@@ -77,11 +81,12 @@ def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_c
     first = _message(client, channels_auth, "SMh1", "Kal se koi nahi aaya",
                      media=[{"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg"}])
     assert first["with_person"] is True
-    assert _to_person(client, channels_auth, first["inbound_id"], claimant="rasa-b").status_code == 409  # not its turn
-    assert _to_person(client, channels_auth, first["inbound_id"]).status_code == 204
-    assert _to_person(client, channels_auth, first["inbound_id"]).status_code == 409  # done: never twice
+    assert _to_person(client, channels_auth, first["inbound_id"], claimant="rasa-b").json() == {"outcome": "not_yours"}
+    assert _to_person(client, channels_auth, first["inbound_id"]).json() == {"outcome": "given"}
+    assert _to_person(client, channels_auth, first["inbound_id"]).json() == {"outcome": "given"}  # a retried call: once
     case = _case(settings, reference)
     assert [(h.action, h.reason) for h in case.history][-1] == ("WRITE", "Kal se koi nahi aaya\nhttps://api.twilio.com/media/ME1")
+    assert [h.action for h in case.history].count("WRITE") == 1
     assert case.sla_due_at == NOW + timedelta(hours=2)  # a further message does not move the promise
     assert _message(client, channels_auth, "SMh-other", "hello", phone="whatsapp:+919812377002")["with_person"] is False
 
@@ -95,7 +100,7 @@ def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_c
     assert reply[0][1] == "+919812377001" and "Kal subah gaadi aayegi. Aapka ward 12 hai na?" in reply[0][2]
     assert "दफ़्तर से" in reply[0][2]  # in the citizen's language
     later = _message(client, channels_auth, "SMh2", "Haan ward 12")
-    assert later["with_person"] and _to_person(client, channels_auth, later["inbound_id"]).status_code == 204
+    assert later["with_person"] and _to_person(client, channels_auth, later["inbound_id"]).json() == {"outcome": "given"}
     assert _case(settings, reference).state == "WAITING"
     assert act("BMC-SAN-SUP", action="REPLY", reason="Theek hai").status_code == 200  # the supervisor may answer too
 
@@ -104,7 +109,7 @@ def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_c
     assert [m[0] for m in _outbox(settings)][-1] == "utter_notify_handoff_closed"
     after = _message(client, channels_auth, "SMh3", "namaste")
     assert after["with_person"] is False
-    assert _to_person(client, channels_auth, after["inbound_id"]).status_code == 409  # the bot answers it
+    assert _to_person(client, channels_auth, after["inbound_id"]).json() == {"outcome": "no_conversation"}  # the bot's
     assert _open(client).json()["reference"] != reference  # asking again opens a new one
 
 
@@ -155,3 +160,29 @@ def test_a_reply_a_day_after_the_citizen_last_wrote_goes_as_the_approved_templat
     sent = [m for m in fake.sent if m.get("content_sid") == "HX0000000000000000000000000000hi38"]
     assert len(sent) == 1 and sent[0]["body"] == ""
     assert json.loads(sent[0]["content_variables"]) == {"1": reference, "2": "Gaadi kal aayegi"}
+
+
+def test_a_conversation_no_one_writes_in_after_the_answer_closes_itself(client, settings, staff):
+    """Nobody is kept from the bot for ever: three working days after a person's answer with no
+    message from the citizen, Sathi closes it and tells them. Only a service is kept as what they
+    were doing (a status question is not)."""
+    reference = _open(client, during="status").json()["reference"]
+    assert "during" not in _case(settings, reference).details
+    client.post(f"/api/v1/cases/{reference}/actions", json={"action": "REPLY", "reason": "Boliye"}, headers=staff("BMC-NODAL"))
+    answered = _case(settings, reference).sla_due_at
+    assert answered == datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # Monday 15:00 + 24 working hours: Thursday 15:00
+    assert reference not in sweep_once(settings, answered - timedelta(minutes=1))
+    assert reference in sweep_once(settings, answered + timedelta(minutes=1))
+    assert _case(settings, reference).state == "CLOSED"
+    assert [m[0] for m in _outbox(settings)][-1] == "utter_notify_handoff_closed"
+    assert sweep_once(settings, answered + timedelta(days=5)) == []  # once
+
+
+def test_the_citizens_words_are_only_for_those_who_serve_them(client, settings, staff, channels_auth):
+    reference = _open(client, "+919812377005").json()["reference"]
+    message = _message(client, channels_auth, "SMh-p1", "Mera naam Sunita hai, ghar number 12", phone="+919812377005")
+    _to_person(client, channels_auth, message["inbound_id"])
+    serving = client.get(f"/api/v1/cases/{reference}/history", headers=staff("BMC-NODAL")).json()
+    assert serving[-1]["reason"] == "Mera naam Sunita hai, ghar number 12"
+    watching = client.get(f"/api/v1/cases/{reference}/history", headers=staff("SATHI-ADMIN")).json()
+    assert watching[-1]["action"] == "WRITE" and watching[-1]["reason"] is None

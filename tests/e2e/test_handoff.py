@@ -29,7 +29,7 @@ def test_asked_mid_form_a_person_answers_on_whatsapp_and_hands_back(stack, twili
     assert asked, asked
     opened = phone.say("kisi insaan se baat karao")
     said = "\n".join(opened)
-    assert "HLP-2026-" in said and "दफ़्तर के एक व्यक्ति" in said, opened  # Hindi, as the citizen writes it
+    assert "HLP-2026-" in said and "दफ़्तर के एक कर्मचारी" in said, opened  # Hindi, as the citizen writes it
     conversation = _conversation(stack, "+919437700101")
     assert conversation.state == "WAITING" and conversation.assignee_id == "BMC-NODAL"  # no case yet: the town's nodal officer
     assert conversation.details["during"] == "grievance"
