@@ -24,7 +24,7 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> list[str]:
                 escalated += sweep(
                     session, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now or datetime.now(UTC)
                 )
-            escalated += take_overdue_steps(session, workflow=workflow, now=now or datetime.now(UTC))
+            escalated += take_overdue_steps(session, workflow=workflow, settings=settings, now=now or datetime.now(UTC))
     return escalated
 
 

@@ -12,18 +12,18 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from backend.models import Case, Feedback
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import audit, feedback, payments, places
+from backend.services import audit, feedback, payments, places, routing
 from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
 from backend.services.catalog import Application
 from backend.services.citizens import normalise_phone
 from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
-from backend.services.outbox import Contact
+from backend.services.outbox import Contact, notify
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.places import pin_code
@@ -267,9 +267,13 @@ def service_of(case: Case) -> str:
     return str(case.details.get("certificate_type") or case.service)
 
 
+NOBODY_LEFT_KEY = "utter_alert_visit_unassigned"
+
+
 def assign_operator(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, now: datetime) -> Operator | None:
     """The serving ULB's operator of this service whose vehicle holds the tank in fewest trips,
-    skipping any who declined this request; none free leaves it for the supervisor."""
+    skipping any who declined this request or let it wait; none left, the town's supervisor of the
+    department (else its nodal officer) is told, in the same transaction, to see to it."""
     declined = set(case.details.get("declined_by") or [])
     service = service_of(case)
     candidates = [
@@ -278,6 +282,17 @@ def assign_operator(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, 
         if o.ulb == case.details.get("ulb") and service in o.serves and o.id not in declined
     ]
     if not candidates:
+        session = object_session(case)
+        town, department = case.details.get("ulb"), case.details.get("department") or workflow.department
+        boss = None
+        if session is not None and town:
+            boss = routing.supervisor_of(session, ulb=town, department=department or "") or routing.nodal_officer_of(
+                session, ulb=town
+            )
+        if boss is not None:
+            notify(case, to=boss.contact, key=NOBODY_LEFT_KEY, now=now)
+        else:
+            logger.error("%s: no operator left and no supervisor or nodal officer for its town", case.reference)
         return None
     size = int(case.details.get("size_litres", 0))
     operator = min(candidates, key=lambda o: (-(-size // o.capacity_litres), o.capacity_litres, o.id))
@@ -344,6 +359,17 @@ def operator_step(
         assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
         return
     _store(case, details)
+
+
+def time_out(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, action: str, now: datetime) -> None:
+    """The operator let the job wait past its deadline: as a decline, it goes to the next operator."""
+    details = dict(case.details)
+    if case.assignee_id:
+        details["declined_by"] = [*(details.get("declined_by") or []), case.assignee_id]
+    _store(case, details)
+    apply_action(workflow=workflow, case=case, action=action, actor_role="SYSTEM", actor_id="sla-sweep", now=now)
+    case.assignee_id = None
+    assign_operator(case, workflow=workflow, masterdata_dir=masterdata_dir, now=now)
 
 
 def rate(

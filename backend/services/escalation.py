@@ -20,7 +20,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.models import Case, UtcDateTime
 from backend.services import routing
+from backend.services.hooks import hooks_for
 from backend.services.outbox import notify
+from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
 logger = logging.getLogger(__name__)
@@ -140,7 +142,9 @@ def _mark_failed(session: Session, case_id: int, now: datetime) -> None:
         logger.exception("case %s could not be marked", case_id)
 
 
-def take_overdue_steps(session: Session, *, workflow: WorkflowDef, now: datetime, batch: int = 100) -> list[str]:
+def take_overdue_steps(
+    session: Session, *, workflow: WorkflowDef, settings: Settings, now: datetime, batch: int = 100
+) -> list[str]:
     """The workflow's own steps for a case left past its deadline (`when_overdue`: a conversation
     no one wrote in for days is closed), each case once, safe with several sweepers."""
     done: list[str] = []
@@ -160,9 +164,7 @@ def take_overdue_steps(session: Session, *, workflow: WorkflowDef, now: datetime
             for case in overdue:
                 reference = case.reference
                 try:
-                    apply_action(
-                        workflow=workflow, case=case, action=action.name, actor_role="SYSTEM", actor_id="sla-sweep", now=now
-                    )
+                    hooks_for(workflow).overdue(session, case, workflow=workflow, action=action.name, settings=settings, now=now)
                     session.commit()
                     done.append(reference)
                 except (StaleDataError, WorkflowError):  # another sweeper, or a person, moved it first

@@ -3,13 +3,16 @@ through the backend API on SQLite and PostgreSQL: the fee the chosen size sets, 
 operator of the serving town who serves tankers (not a desludging vehicle), the operator's steps
 through the common case route, notices that name the service, status and the citizen's rating."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from backend.db import get_session_factory
 from backend.models import Case, Feedback, OutboxMessage, Payment
 from backend.settings import get_settings
 from tests.backend.test_certificates import _pay
-from tests.conftest import in_turn
+from backend.sweeper import sweep_once
+from tests.conftest import NOW, in_turn
 
 PHONE = "+919812300077"
 BOOKING = {"booking_name": "Sabitri Behera", "tanker_size": "2", "delivery_place": "ward 12 Bhubaneswar",
@@ -98,6 +101,8 @@ def test_when_every_tanker_declines_nobody_holds_it_and_the_decliner_sees_no_mor
     assert client.get(f"/api/v1/cases/{reference}/history", headers=staff("OP-BMC-WT-02")).status_code == 403
     told = [body for to, body in _notices(settings, reference) if PHONE in to and "दूसरी गाड़ी" in body]
     assert len(told) == 2  # the citizen hears of each decline, and that another vehicle is sought
+    supervisor = [body for to, body in _notices(settings, reference) if to == "+919437200204"]  # BMC-WAT-SUP, by SMS
+    assert len(supervisor) == 1 and reference in supervisor[0] and "ଅପରେଟର" in supervisor[0]  # told to see to it, in Odia
     cancelled = act("BMC-WAT-SUP", action="CANCEL", reason="No tanker free today")
     assert cancelled.json()["state"] == "CANCELLED"
     assert any("बुकिंग" in body and "रद्द" in body for to, body in _notices(settings, reference) if PHONE in to)
@@ -130,3 +135,31 @@ def test_operators_kept_where_they_were_or_serving_nothing_stop_the_start(tmp_pa
         change(directory)
         with pytest.raises(ValueError, match="operators are kept in operators.yml" if case == "old" else "OP-BMC-WT-01, OP-BMC-WT-02"):
             load_masterdata(directory)
+
+
+def test_an_operator_who_lets_a_job_wait_is_passed_over_and_then_the_supervisor_is_told(client, settings):
+    """Every service sweeps its own SLA: a tanker operator has 2 hours to accept (the visit
+    workflow's PENDING_OPERATOR_ACCEPT); past that the sweep gives the job to the next tanker, and
+    with none left the town's WATER supervisor hears of it. Once each, however often it runs."""
+    reference = _book(client)["reference"]
+    _pay(client, settings, reference)
+
+    def state():
+        with get_session_factory(settings.database_url)() as session:
+            case = session.scalar(select(Case).where(Case.reference == reference))
+            return case.state, case.assignee_id, case.details.get("declined_by")
+
+    assert state() == ("PENDING_OPERATOR_ACCEPT", "OP-BMC-WT-01", None)
+    assert reference not in sweep_once(settings, NOW + timedelta(hours=1, minutes=59))
+    assert reference in sweep_once(settings, NOW + timedelta(hours=2, minutes=1))
+    assert state() == ("PENDING_OPERATOR_ACCEPT", "OP-BMC-WT-02", ["OP-BMC-WT-01"])
+    assert reference not in sweep_once(settings, NOW + timedelta(hours=2, minutes=2))  # the next one has its own 2 hours
+    assert reference in sweep_once(settings, NOW + timedelta(hours=4, minutes=5))
+    assert state() == ("PENDING_ASSIGNMENT", None, ["OP-BMC-WT-01", "OP-BMC-WT-02"])
+    supervisor = [body for to, body in _notices(settings, reference) if to == "+919437200204" and "ଅପରେଟର" in body]
+    assert len(supervisor) == 1  # BMC-WAT-SUP, once
+    told = [body for to, body in _notices(settings, reference) if PHONE in to and "दूसरी गाड़ी" in body]
+    assert len(told) == 2  # the citizen hears each time that another vehicle is sought
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert [h.action for h in case.history if h.action == "TIME_OUT"] == ["TIME_OUT", "TIME_OUT"]

@@ -50,6 +50,7 @@ NEVER_SPOKEN = {
     "utter_notify_certificate_returned": "outbox, SMS or WhatsApp",
     "utter_notify_handoff_reply": "outbox, SMS or WhatsApp",  # a person's words, answered by SMS
     "utter_notify_handoff_closed": "outbox, SMS or WhatsApp",
+    "utter_alert_visit_unassigned": "outbox, to a supervisor",
 }
 
 

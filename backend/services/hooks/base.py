@@ -88,6 +88,12 @@ class Hooks:
             apply_action(workflow=workflow, case=case, action="PAY", actor_role="SYSTEM", actor_id="payments", now=now)
         case.details = {**case.details, "paid": True}
 
+    def overdue(
+        self, session: Session, case: Case, *, workflow: WorkflowDef, action: str, settings: Settings, now: datetime
+    ) -> None:
+        """The sweep takes the workflow's step for a case past its deadline (`when_overdue`)."""
+        apply_action(workflow=workflow, case=case, action=action, actor_role="SYSTEM", actor_id="sla-sweep", now=now)
+
     def facts(self, case: Case, *, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
         """What a case page shows of this service beyond what every case shows (personal data only when `personal`)."""
         return []

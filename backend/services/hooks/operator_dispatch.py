@@ -43,6 +43,12 @@ class OperatorDispatch(Hooks):
             volume_litres=act.volume_litres,
         )
 
+    def overdue(
+        self, session: Session, case: Case, *, workflow: WorkflowDef, action: str, settings: Settings, now: datetime
+    ) -> None:
+        """An operator who let the job wait is passed over like one who declined it."""
+        desludging.time_out(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, action=action, now=now)
+
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         desludging.submit(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
 
