@@ -498,6 +498,41 @@ def verify(session: Session, *, settings: Settings, payload: str | None = None, 
     return Verdict("genuine", case.reference, case)
 
 
+def office_above(masterdata_dir: Path, office: str) -> str | None:
+    """The district office over a block's or a town's office; None for a district's own."""
+    level, _, code = office.partition("-")
+    if level == "BLOCK":
+        district = next((v.district for v in places.villages(masterdata_dir) if v.block == code), "")
+    elif level == "ULB":
+        district = places.ulb_districts(masterdata_dir).get(code, "")
+    else:
+        return None
+    return f"DISTRICT-{district}" if district else None
+
+
+def escalate(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, action: str, now: datetime) -> bool:
+    """A step the office let wait past its deadline goes up to the district office, in the queue
+    order it had (first in, first out from when it was filed), and the citizen is told the new
+    date; a district's own late step is marked, for no one is above it."""
+    above = office_above(masterdata_dir, case.assignee_id or "")
+    if above is None:
+        case.escalation_blocked_at = now
+        return False
+    district = above.partition("-")[2]
+    names = places.area_names(masterdata_dir).get(district, {})
+    label = locales.render("office.district", case.language, name=names.get(case.language) or names.get("en") or district)
+    step_hours = workflow.states[case.state].sla_hours or workflow.business_sla_hours
+    due = (now + timedelta(hours=step_hours)).astimezone(local_zone()).date()
+    _store(case, office=above, office_label=label["text"], due_on=due.isoformat())
+    case.assignee_id = above
+    case.escalations += 1
+    apply_action(
+        workflow=workflow, case=case, action=action, actor_role="SYSTEM", actor_id="sla-sweep", now=now,
+        variables={"office": label["text"], "due": local_day(due)},
+    )  # fmt: skip
+    return True
+
+
 def promised_by(case: Case) -> datetime | None:
     """When the citizen was promised the certificate (the service's SLA days from reaching the
     office), for the status they are told; None before it reached the office or once done."""

@@ -153,7 +153,12 @@ def take_overdue_steps(
         while True:
             overdue = session.scalars(
                 select(Case)
-                .where(Case.service == workflow.service, Case.state.in_(states), Case.sla_due_at <= now)
+                .where(
+                    Case.service == workflow.service,
+                    Case.state.in_(states),
+                    Case.sla_due_at <= now,
+                    Case.escalation_blocked_at.is_(None),  # no one above to take it (a district's own step)
+                )
                 .order_by(Case.sla_due_at, Case.id)
                 .limit(batch)
                 .options(selectinload(Case.history))
@@ -164,9 +169,12 @@ def take_overdue_steps(
             for case in overdue:
                 reference = case.reference
                 try:
-                    hooks_for(workflow).overdue(session, case, workflow=workflow, action=action.name, settings=settings, now=now)
+                    acted = hooks_for(workflow).overdue(
+                        session, case, workflow=workflow, action=action.name, settings=settings, now=now
+                    )
                     session.commit()
-                    done.append(reference)
+                    if acted:
+                        done.append(reference)
                 except (StaleDataError, WorkflowError):  # another sweeper, or a person, moved it first
                     session.rollback()
             if len(overdue) < batch or len(done) == before:  # the rest moved meanwhile, or will next time

@@ -8,6 +8,7 @@ import json
 import unicodedata
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -19,6 +20,7 @@ from backend.models import Case, OutboxMessage, Payment
 from backend.payment_providers.sandbox import sign as webhook_signature
 from backend.services import certificate_signing
 from backend.settings import get_settings
+from backend.sweeper import sweep_once
 from tests.conftest import NOW, in_turn, sign_in_staff, staff_of_office
 
 PHONE = "+919812300001"
@@ -329,3 +331,33 @@ def test_a_certificate_is_not_issued_with_a_voice_message_for_a_name(client, aut
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == reference))
         assert case.state == "PENDING_APPROVAL" and "certificate" not in case.details
+
+
+def test_a_step_the_office_lets_wait_goes_up_to_the_district_and_the_citizen_hears_the_new_date(client, auth, settings):
+    """Every service sweeps its own SLA: a town's office has 72 hours to verify; past that the sweep
+    sends the application up to the district office, in the queue order it had, and the citizen is
+    told the new date. The district's own late step has no one above it: marked, not moved."""
+    birth = {"child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12", "mother_name": "Sabitri Behera",
+             "father_name": "Raghunath Behera"}
+    reference = _apply(client, auth, "birth", birth, language="en")["reference"]
+    assert reference not in sweep_once(settings, NOW + timedelta(hours=71))
+    late = NOW + timedelta(hours=72, minutes=1)
+    assert reference in sweep_once(settings, late)
+    assert reference not in sweep_once(settings, late)  # once
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert (case.state, case.assignee_id, case.office, case.escalations) == (
+            "PENDING_VERIFICATION", "DISTRICT-KHORDHA", "DISTRICT-KHORDHA", 1)
+        assert case.details["office_label"] == "the Khordha district office"
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_notify_certificate_escalated")).one()
+    new_date = (late + timedelta(hours=72)).astimezone(ZoneInfo("Asia/Kolkata")).strftime("%d-%m-%Y")
+    assert "the Khordha district office" in told.body and new_date in told.body and reference in told.body
+    assert client.get(f"/api/v1/cases/{reference}").json()["sla_due_at"][:10] == (late + timedelta(hours=72)).date().isoformat()
+
+    client.app.dependency_overrides[get_now] = lambda: late + timedelta(hours=1)
+    assert _act(client, auth, reference, "VERIFY", "VERIFIER").status_code == 200  # the district's own verifier
+    stuck = late + timedelta(hours=80)
+    assert reference not in sweep_once(settings, stuck)  # no office above a district's
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        assert (case.state, case.office, case.escalation_blocked_at is not None) == ("PENDING_APPROVAL", "DISTRICT-KHORDHA", True)

@@ -90,9 +90,11 @@ class Hooks:
 
     def overdue(
         self, session: Session, case: Case, *, workflow: WorkflowDef, action: str, settings: Settings, now: datetime
-    ) -> None:
-        """The sweep takes the workflow's step for a case past its deadline (`when_overdue`)."""
+    ) -> bool:
+        """The sweep takes the workflow's step for a case past its deadline (`when_overdue`); False
+        when it could not (the case is marked so the sweep leaves it)."""
         apply_action(workflow=workflow, case=case, action=action, actor_role="SYSTEM", actor_id="sla-sweep", now=now)
+        return True
 
     def facts(self, case: Case, *, words: Words, masterdata_dir: Path, personal: bool) -> list[tuple[str, str]]:
         """What a case page shows of this service beyond what every case shows (personal data only when `personal`)."""

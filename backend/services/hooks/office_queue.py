@@ -34,6 +34,12 @@ class OfficeQueue(Hooks):
         lane = "case.lane_tatkal" if (case.details or {}).get("lane") == "tatkal" else "case.lane_normal"
         return [(words("case.lane"), words(lane))]
 
+    def overdue(
+        self, session: Session, case: Case, *, workflow: WorkflowDef, action: str, settings: Settings, now: datetime
+    ) -> bool:
+        """A step the office let wait goes up to the district office; the citizen hears the new date."""
+        return certificates.escalate(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, action=action, now=now)
+
     def paid(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         certificates.paid(case, workflow=workflow, now=now)
 

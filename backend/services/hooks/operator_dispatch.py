@@ -45,9 +45,10 @@ class OperatorDispatch(Hooks):
 
     def overdue(
         self, session: Session, case: Case, *, workflow: WorkflowDef, action: str, settings: Settings, now: datetime
-    ) -> None:
+    ) -> bool:
         """An operator who let the job wait is passed over like one who declined it."""
         desludging.time_out(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, action=action, now=now)
+        return True
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         desludging.submit(case, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now)
