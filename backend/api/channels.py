@@ -6,7 +6,7 @@ grant to act for that message's phone (backend/services/turn_grants.py)."""
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Path, Query, status
 
 from backend.api.auth import AdministratorDep
 from backend.api.callers import ChannelsCaller
@@ -25,8 +25,10 @@ from backend.api.schemas import (
     UnfinishedIn,
     UnfinishedTurnOut,
 )
+from backend.db import get_session_factory
 from backend.privacy import mask_phone
-from backend.services import channels, outbox, turn_grants
+from backend.services import channels, handoff, outbox, turn_grants
+from backend.settings import Settings
 from common.channels import Claim
 
 InboundId = Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)]
@@ -100,12 +102,26 @@ def start_turn(
 
 @router.post("/channels/inbound/{inbound_id}/to-person", dependencies=[ChannelsCaller])
 def to_person(
-    inbound_id: InboundId, body: TurnStartIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep
+    inbound_id: InboundId,
+    body: TurnStartIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    workflows: WorkflowsDep,
+    now: NowDep,
+    background: BackgroundTasks,
 ) -> dict[str, str]:
     """The message goes to the citizen's open conversation with a person. outcome: given (also when
     a retried call finds it given), no_conversation (closed meanwhile: the bot answers it), or
-    not_yours (another process has the turn)."""
-    return {"outcome": channels.to_person(session, inbound_id=inbound_id, claimant=body.claimant, workflows=workflows, now=now)}
+    not_yours (another process has the turn). Its photos are fetched after the answer."""
+    outcome, written = channels.to_person(session, inbound_id=inbound_id, claimant=body.claimant, workflows=workflows, now=now)
+    if written is not None and written.media:
+        background.add_task(_attach_photos, settings, written.case_id, written.media)
+    return {"outcome": outcome}
+
+
+def _attach_photos(settings: Settings, case_id: int, urls: list[str]) -> None:
+    with get_session_factory(settings.database_url)() as session:
+        handoff.attach_photos(session, settings=settings, case_id=case_id, urls=urls)
 
 
 @router.post("/channels/inbound/{inbound_id}/retry-later", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)

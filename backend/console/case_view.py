@@ -92,6 +92,7 @@ class CaseView:
     overdue: bool
     facts: list[tuple[str, str]] = field(default_factory=list)
     photo: str | None = None
+    photos: list[str] = field(default_factory=list)
     documents: list[tuple[str, str | None]] = field(default_factory=list)
     payment: str = ""
     rating: str = ""
@@ -132,6 +133,7 @@ def files_of(case: Case) -> set[str]:
     """The stored files this case shows (its photo, its documents): the only ones served for it."""
     details = case.details or {}
     names = {details["photo"]} if details.get("photo") else set()
+    names |= set(details.get("photos") or [])  # what a citizen sent in a conversation with a person
     for sent in (details.get("documents") or {}).values():
         if isinstance(sent, dict) and sent.get("file"):
             names.add(sent["file"])
@@ -160,6 +162,7 @@ def view(
         overdue=bool(case.sla_due_at and case.sla_due_at < now),
         facts=facts(case, workflow, words, masterdata_dir, personal),
         photo=f"/console/cases/{case.reference}/files/{details['photo']}" if personal and details.get("photo") else None,
+        photos=[f"/console/cases/{case.reference}/files/{name}" for name in details.get("photos") or []] if personal else [],
         documents=_documents(case, words) if personal else [],
         payment=payment,
         rating=rating,

@@ -151,24 +151,27 @@ def start_turn(
     return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone, with_person)
 
 
-def to_person(session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime) -> str:
+def to_person(
+    session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime
+) -> tuple[str, handoff.Written | None]:
     """The message goes to the citizen's open conversation with a person, and its turn is done, in
     one transaction: "given" (also when this claimant gave it already: a retried call), "no_conversation"
-    when it was closed meanwhile (the bot takes the message), "not_yours" when another process has the turn."""
+    when it was closed meanwhile (the bot takes the message), "not_yours" when another process has the
+    turn; with what was written, when it was written now."""
     inbound = session.get(InboundMessage, inbound_id)
     if inbound is None or inbound.claimant != claimant:
-        return "not_yours"
+        return "not_yours", None
     if inbound.state != "pending":
-        return "given"  # finished by this claimant: its first call went through
+        return "given", None  # finished by this claimant: its first call went through
     try:
-        handoff.write(session, workflows=workflows, inbound=inbound, now=now)
+        written = handoff.write(session, workflows=workflows, inbound=inbound, now=now)
     except handoff.NoConversation:
         session.rollback()
-        return "no_conversation"
+        return "no_conversation", None
     if not _finish(session, inbound_id, claimant):
-        return "not_yours"
+        return "not_yours", None
     session.commit()
-    return "given"
+    return "given", written
 
 
 def retry_later(session: Session, *, inbound_id: int, claimant: str, now: datetime, delay_seconds: float) -> bool:

@@ -9,6 +9,7 @@ the citizen through the outbox; CLOSE hands the citizen back to the bot. Nothing
 service: the workflow's data says which one converses."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,13 +17,15 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.models import Case, InboundMessage
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import places, routing
+from backend.services import media, places, routing
 from backend.services.access import Actor, role_for
 from backend.services.citizens import normalise_phone
+from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.clock import local_moment
 from common.limits import MAX_TEXT_CHARS
@@ -46,6 +49,7 @@ class Conversation(BaseModel, extra="forbid"):
     office: str | None = None
     about: str | None = None  # the citizen's newest case, the reference staff look up first
     during: str | None = None  # the service the citizen was asking for when they asked for a person
+    photos: list[str] | None = None  # the stored files of the photos they sent
 
     @classmethod
     def checked(cls, details: dict) -> dict:
@@ -199,7 +203,13 @@ def answer_by(case: Case, workflows: dict[str, WorkflowDef], now: datetime) -> d
     return workflow.due(now, _respond_within(workflow))
 
 
-def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: InboundMessage, now: datetime) -> Case:
+@dataclass(frozen=True)
+class Written:
+    case_id: int
+    media: list[str]  # the photos it carried, to fetch after the answer (attach_photos)
+
+
+def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: InboundMessage, now: datetime) -> Written:
     """The citizen's message, with the links of what it carried, added to their open conversation."""
     case = open_conversation(session, workflows, inbound.phone)
     if case is None:
@@ -213,7 +223,7 @@ def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: Inbou
         said.append(f"{location.get('latitude')},{location.get('longitude')}")
     message = "\n".join(s for s in said if s)[:MAX_TEXT_CHARS]
     if not message:  # a sticker, a reaction: nothing to pass on
-        return case
+        return Written(case.id, [])
     write_action = next(
         a for a in workflow.actions if None not in a.from_states and a.to in workflow.conversing_states and a.roles == ["CITIZEN"]
     )
@@ -228,4 +238,22 @@ def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: Inbou
         reason=message,
     )
     session.flush()
-    return case
+    return Written(case.id, media)
+
+
+def attach_photos(session: Session, *, settings: Settings, case_id: int, urls: list[str]) -> None:
+    """The photos a citizen sent, fetched (from Twilio, with the account's credentials) and kept with
+    the conversation, so the staff see them on its page; one that cannot be fetched keeps its link."""
+    names = [fetched.name for fetched in (media.fetch_photo(settings, url) for url in urls) if fetched.name]
+    if not names:
+        return
+    for attempt in (1, 2):  # a person replying meanwhile bumps the version: read again
+        case = session.get_one(Case, case_id, populate_existing=True)
+        case.details = Conversation.checked({**case.details, "photos": [*(case.details.get("photos") or []), *names]})
+        try:
+            session.commit()
+            return
+        except StaleDataError:
+            session.rollback()
+            if attempt == 2:
+                raise

@@ -13,7 +13,8 @@ from backend.db import get_session_factory
 from backend.models import Case, OutboxMessage
 from backend.outbox_worker import OutboxWorker
 from backend.senders.twilio import TwilioSender
-from backend.services import citizens
+from backend.services import citizens, handoff
+from backend.services.media import Fetched
 from backend.sweeper import sweep_once
 from tests.backend.twilio_fake import FakeTwilio
 from tests.conftest import NOW, in_turn
@@ -56,8 +57,10 @@ def _outbox(settings) -> list[tuple[str, str, str]]:
 
 
 def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_citizens_messages(
-    client, settings, staff, channels_auth
+    client, settings, staff, channels_auth, monkeypatch
 ):
+    fetched = []
+    monkeypatch.setattr(handoff.media, "fetch_photo", lambda settings, url: fetched.append(url) or Fetched("a1b2.jpg", None))
     complaint = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
     asking = _message(client, channels_auth, "SMh0", "kisi insaan se baat karao")  # the message that asks
     opened = _open(client, during="grievance")
@@ -87,6 +90,8 @@ def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_c
     case = _case(settings, reference)
     assert [(h.action, h.reason) for h in case.history][-1] == ("WRITE", "Kal se koi nahi aaya\nhttps://api.twilio.com/media/ME1")
     assert [h.action for h in case.history].count("WRITE") == 1
+    # Its photo is fetched after the answer (with Twilio's credentials) and kept for the staff to see.
+    assert fetched == ["https://api.twilio.com/media/ME1"] and case.details["photos"] == ["a1b2.jpg"]
     assert case.sla_due_at == NOW + timedelta(hours=2)  # a further message does not move the promise
     assert _message(client, channels_auth, "SMh-other", "hello", phone="whatsapp:+919812377002")["with_person"] is False
 

@@ -455,6 +455,9 @@ def test_a_citizen_who_asked_for_a_person_is_answered_and_handed_back_from_the_c
         )
         apply_action(workflow=_workflows(backend)["handoff"], case=case, action="WRITE", actor_role="CITIZEN",
                      actor_id=case.citizen_phone, now=now(), reason="My income certificate form is confusing")
+        backend.settings.media_dir.mkdir(parents=True, exist_ok=True)
+        (backend.settings.media_dir / "c0ffee.png").write_bytes(SAMPLE_PHOTO)  # as handoff.attach_photos keeps it
+        case.details = {**case.details, "photos": ["c0ffee.png"]}
         session.commit()
         reference = case.reference
     sign_in(page, backend, NODAL_BMC)
@@ -466,6 +469,9 @@ def test_a_citizen_who_asked_for_a_person_is_answered_and_handed_back_from_the_c
     expect(page.locator("dl.facts").nth(1)).to_contain_text("income certificate")  # what they were applying for
     expect(page.locator("dl.facts").first).to_contain_text("Bhubaneswar")
     expect(page.locator("ol.timeline")).to_contain_text("Message: My income certificate form is confusing")
+    photo = page.get_by_role("img", name="Photo 1 the citizen sent")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.naturalWidth") == 2  # served from the conversation's own files
     every_control_is_labelled(page)
 
     seen = {m["sid"] for m in backend.messages(f"whatsapp:{citizen}")}
