@@ -62,6 +62,8 @@ class Case(Base):
     # When the SLA sweep found no one to escalate an overdue case to (and alerted the town's nodal
     # officer instead): the sweep does not pick it again, so such cases never crowd out the rest.
     escalation_blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # When its holder was reminded of the current step's deadline (once a step; a new step clears it).
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # Where the case belongs, kept from details on every write (area_of below), so the console's
     # inbox and the access rules filter on indexed columns: the town, the ward's number, the
     # department that serves it, the office whose queue holds it (certificates).

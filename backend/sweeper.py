@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from backend import logging_setup
 from backend.db import get_session_factory
-from backend.services.escalation import sweep, take_overdue_steps
+from backend.services.escalation import remind_holders, sweep, take_overdue_steps
 from backend.settings import Settings, get_settings
 from backend.workflow import load_workflows
 
@@ -25,6 +25,7 @@ def sweep_once(settings: Settings, now: datetime | None = None) -> list[str]:
                     session, workflow=workflow, masterdata_dir=settings.masterdata_dir, now=now or datetime.now(UTC)
                 )
             escalated += take_overdue_steps(session, workflow=workflow, settings=settings, now=now or datetime.now(UTC))
+            remind_holders(session, workflow=workflow, now=now or datetime.now(UTC))
     return escalated
 
 

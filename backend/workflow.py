@@ -64,6 +64,8 @@ class StateDef(BaseModel):
     sla_detail: str | None = None
     # While a case is here the citizen's messages go to it, not to the bot (a conversation with a person).
     converses: bool = False
+    # Its holder (a person) is reminded this long before the deadline, once (the SLA sweep).
+    remind_before_hours: float | None = None
 
 
 class Notice(BaseModel):
@@ -244,6 +246,7 @@ def apply_action(
     sla_hours = float(own) if own else state.sla_hours
     if not (definition.keeps_deadline and current == definition.to):
         case.sla_due_at = workflow.due(now, sla_hours) if sla_hours is not None else None
+        case.reminded_at = None  # a new deadline: its own reminder
     case.updated_at = now
     entry = CaseHistory(
         action=action,

@@ -11,19 +11,20 @@ case's version column makes a second worker's update fail (StaleDataError), whic
 escalated or marked before is not picked again."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.models import Case, UtcDateTime
+from backend.models import Case, Person, UtcDateTime
 from backend.services import routing
 from backend.services.hooks import hooks_for
-from backend.services.outbox import notify
+from backend.services.outbox import Contact, notify
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
+from common.clock import local_moment
 
 logger = logging.getLogger(__name__)
 ACTION = "ESCALATE"
@@ -180,3 +181,42 @@ def take_overdue_steps(
             if len(overdue) < batch or len(done) == before:  # the rest moved meanwhile, or will next time
                 break
     return done
+
+
+REMINDER_KEY = "utter_alert_deadline_soon"
+
+
+def remind_holders(session: Session, *, workflow: WorkflowDef, now: datetime, batch: int = 100) -> list[str]:
+    """Whoever holds a case (a person) is reminded once, `remind_before_hours` before its step's
+    deadline (states that say so), on their channel and in their language; safe with several sweepers."""
+    reminded: list[str] = []
+    for name, state in workflow.states.items():
+        if not state.remind_before_hours:
+            continue
+        soon = now + timedelta(hours=state.remind_before_hours)
+        due = session.scalars(
+            select(Case)
+            .where(
+                Case.service == workflow.service,
+                Case.state == name,
+                Case.reminded_at.is_(None),
+                Case.assignee_id.is_not(None),
+                Case.sla_due_at > now,
+                Case.sla_due_at <= soon,
+            )
+            .order_by(Case.sla_due_at, Case.id)
+            .limit(batch)
+        ).all()
+        for case in due:
+            holder = session.get(Person, case.assignee_id or "")
+            case.reminded_at = now
+            if holder is not None and holder.active:
+                contact = Contact(phone=holder.phone, channel=holder.channel, language=holder.language)
+                notify(case, to=contact, key=REMINDER_KEY, now=now, due=local_moment(case.sla_due_at or now))
+            try:
+                session.commit()  # an office's queue (no person holds it) is only marked
+                if holder is not None and holder.active:
+                    reminded.append(case.reference)
+            except StaleDataError:  # another sweeper, or the holder acting, came first
+                session.rollback()
+    return reminded

@@ -157,3 +157,25 @@ def test_a_case_that_fails_to_escalate_is_marked_and_the_rest_go_on(client, auth
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == broken))
         assert (case.escalations, case.escalation_blocked_at) == (0, later)
+
+
+def test_the_holder_is_reminded_once_before_the_deadline_and_again_for_a_new_one(client, auth, settings):
+    """Garbage must be acted on in 48 hours; 6 hours before (grievance.yml's remind_before_hours)
+    the official holding it is reminded, once however often the sweep runs; escalated, the
+    supervisor's new deadline has its own reminder."""
+    reference = _file(client, auth)
+    reminders = lambda: [(m.recipient, m.body) for m in _messages(settings) if m.locale_key == "utter_alert_deadline_soon"]  # noqa: E731
+    sweep_once(settings, NOW + timedelta(hours=41, minutes=59))
+    assert reminders() == []
+    sweep_once(settings, NOW + timedelta(hours=42, minutes=1))
+    sweep_once(settings, NOW + timedelta(hours=43))
+    assert [to for to, _ in reminders()] == ["+919437200101"]  # BMC-SAN-N, once
+    assert reference in reminders()[0][1] and "25-11-2026 15:00" in reminders()[0][1]  # the hour counts
+    sweep_once(settings, NOW + timedelta(hours=48, minutes=1))  # escalated: the supervisor has 48 hours
+    sweep_once(settings, NOW + timedelta(hours=90, minutes=2))
+    assert [to for to, _ in reminders()] == ["+919437200101", "+919437200201"]
+
+
+def _messages(settings):
+    with get_session_factory(settings.database_url)() as session:
+        return session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
