@@ -6,14 +6,18 @@ staff are told which service it was); its answers are not kept for days of conve
 from datetime import datetime
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
 from actions.cancel import leave_form
 from actions.form_validation import channel_of, language_of
+from actions.interruptions import surely_meant
+from actions.opt_out import confirmed
 from common.clock import local_moment
 
+QUESTION = "utter_confirm_handoff"  # outside a form, asked back first (data/rules/core.yml)
 CATALOG_FORM = "certificate_form"  # the one form every catalog service runs: its service is in certificate_type
 
 
@@ -26,6 +30,14 @@ class ActionTalkToHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         form = tracker.active_loop.get("name") if tracker.active_loop else None
+        if form and not surely_meant(tracker.latest_message or {}):
+            # Half-heard in the middle of a form (a description heard as "a person"): not understood,
+            # and the question is asked again; nothing is handed over, nothing is lost.
+            dispatcher.utter_message(response="utter_not_understood")
+            return [FollowupAction(form)]
+        if not form and not confirmed(tracker, QUESTION):  # a rule that came here unasked: ask first
+            dispatcher.utter_message(response=QUESTION)
+            return []
         during = (tracker.get_slot("certificate_type") if form == CATALOG_FORM else form.removesuffix("_form")) if form else None
         result = await self.client.open_handoff(
             phone=tracker.sender_id, language=language_of(tracker), channel=channel_of(tracker), during=during
@@ -35,4 +47,4 @@ class ActionTalkToHuman(Action):
             return []
         due = datetime.fromisoformat(result.value["answer_by"])
         dispatcher.utter_message(response="utter_handoff_opened", reference=result.value["reference"], due=local_moment(due))
-        return leave_form(form, domain) if form else []
+        return leave_form(form, domain) if form else [ActiveLoop(None)]  # no form goes on (the rules say so)

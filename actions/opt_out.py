@@ -13,15 +13,15 @@ from common.channels import SMS, text_channel_for
 QUESTION = "utter_confirm_opt_out"
 
 
-def confirmed(tracker: Tracker) -> bool:
-    """The citizen said yes to the opt-out question, in the message right after it."""
+def confirmed(tracker: Tracker, question: str = QUESTION) -> bool:
+    """The citizen said yes to the question (the opt-out one unless named), in the message right after it."""
     if (tracker.latest_message.get("intent") or {}).get("name") != "affirm":
         return False
     events = iter(reversed(tracker.events))
     if not any(e.get("event") == "user" for e in events):
         return False
     asked = next((e.get("name") for e in events if e.get("event") == "action" and e.get("name") != "action_listen"), None)
-    return asked == QUESTION
+    return asked == question
 
 
 class ActionOptOut(Action):

@@ -150,6 +150,8 @@ class WorkflowDef(BaseModel):
             raise ValueError("one action must start from null: the filing itself")
         if any(a.when_overdue and a.roles != ["SYSTEM"] for a in self.actions):
             raise ValueError("an action taken when overdue is Sathi's own: roles [SYSTEM]")
+        if any(a.when_overdue and a.keeps_deadline for a in self.actions):
+            raise ValueError("an action taken when overdue sets a new deadline (not keeps_deadline), or it is taken for ever")
         return self
 
     def action(self, name: str) -> ActionDef:
@@ -246,7 +248,8 @@ def apply_action(
     sla_hours = float(own) if own else state.sla_hours
     if not (definition.keeps_deadline and current == definition.to):
         case.sla_due_at = workflow.due(now, sla_hours) if sla_hours is not None else None
-        case.reminded_at = None  # a new deadline: its own reminder
+        case.reminded_at = None  # a new deadline: its own reminder, and the sweep may act on it again
+        case.escalation_blocked_at = None
     case.updated_at = now
     entry = CaseHistory(
         action=action,

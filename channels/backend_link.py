@@ -199,6 +199,10 @@ class BackendLink:
             data["opted_out"], data.get("menu"), float(data["lease_seconds"]), data["turn"], bool(data.get("with_person"))
         )
 
+    async def leave_person(self, *, inbound_id: int, claimant: str) -> None:
+        """The citizen goes back to the assistant: their conversation with a person is closed."""
+        await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/leave-person", {"claimant": claimant})
+
     async def to_person(self, *, inbound_id: int, claimant: str) -> bool:
         """The message goes to the citizen's open conversation with a person (its turn is then done,
         here or by another process); False when there is none any more, and the bot answers it."""

@@ -1,5 +1,6 @@
 """Keywords a text channel acts on before the conversation: STOP and START in all three
-languages (locales/keywords.yml), and STATUS followed by a reference number."""
+languages (locales/keywords.yml), MENU (back to the assistant from a conversation with a person),
+and STATUS followed by a reference number."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,7 +15,7 @@ KEYWORDS_FILE = Path(__file__).resolve().parent.parent / "locales" / "keywords.y
 
 @dataclass(frozen=True)
 class Keyword:
-    kind: str  # stop | start | status
+    kind: str  # stop | start | menu | status
     language: str
     reference: str | None = None
 
@@ -44,7 +45,7 @@ def match(text: str) -> Keyword | None:
     if not folded or len(folded) > 60:
         return None
     hit = _table().get(folded)
-    if hit and hit[0] in ("stop", "start"):
+    if hit and hit[0] in ("stop", "start", "menu"):
         return Keyword(hit[0], hit[1])
     found = find_reference(folded)
     if found:

@@ -284,6 +284,12 @@ class TextChannelInput(ConfiguredInput):
         keyword = keywords.match(turn.text)
         if keyword and keyword.kind == "start" and not start.opted_out:
             keyword = None  # nothing to undo: "start" is just a word in the conversation
+        with_person = start.with_person
+        if keyword and keyword.kind == "menu":
+            if with_person:  # back to the assistant: the conversation with the office ends
+                await self.backend.leave_person(inbound_id=turn.inbound_id, claimant=self.claimant)
+                with_person = False
+            keyword = None  # and the bot answers "menu" as the word it is
         if keyword and keyword.about_messages:
             await self.backend.opt_out(
                 phone=turn.sender,
@@ -294,17 +300,18 @@ class TextChannelInput(ConfiguredInput):
                 claimant=self.claimant,
             )
             return
-        if start.opted_out:  # they said STOP: nothing goes to this number until START
-            await self._finish(turn, [], None)
-            return
         # A person answers it, in the console; the bot stays out of their conversation (unless the
         # message has failed too often to pass on: then it gets the bot's apology, not another try).
+        # Kept even after a STOP: the office reads it, though nothing is sent back until START.
         if (
-            start.with_person
+            with_person
             and not keyword
             and turn.attempts <= MAX_TURN_ATTEMPTS
             and await self.backend.to_person(inbound_id=turn.inbound_id, claimant=self.claimant)
         ):
+            return
+        if start.opted_out:  # they said STOP: nothing goes to this number until START
+            await self._finish(turn, [], None)
             return
         messages = await self._bot_messages(turn, keyword, start, on_new_message)
         if not messages:

@@ -119,6 +119,12 @@ def to_person(
     return {"outcome": outcome}
 
 
+@router.post("/channels/inbound/{inbound_id}/leave-person", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)
+def leave_person(inbound_id: InboundId, body: TurnStartIn, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> None:
+    """MENU in a conversation with a person: it is closed by the citizen (nothing to close is no error)."""
+    channels.leave_person(session, inbound_id=inbound_id, claimant=body.claimant, workflows=workflows, now=now)
+
+
 def _attach_photos(settings: Settings, case_id: int, urls: list[str]) -> None:
     with get_session_factory(settings.database_url)() as session:
         handoff.attach_photos(session, settings=settings, case_id=case_id, urls=urls)

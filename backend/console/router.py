@@ -37,7 +37,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 SIGNIN_COOKIE = "sathi_console_signin"  # the sign-in forms' CSRF token, before there is a session
 QUEUE_ACTIONS = ("VERIFY", "APPROVE")  # the queue page's own buttons; the rest are on the case page
-NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE", "DELIVER")  # an operator's steps that need no words
+NO_REASON_ACTIONS = ("ACCEPT", "DISPOSE", "DELIVER", "CLOSE")  # an operator's steps, and closing a conversation: no words
 RETURN_PAGES = {"case": None, "queue": "/console/queue", "operator": "/console/operator"}
 QUEUE_SHOWN = 50  # the head of each office's queue: what is worked next (the queue is worked in order)
 PEOPLE_PAGE_SIZE = 50
@@ -460,7 +460,9 @@ def _perform(
     """The action through the service that owns it: the certificate office's queue, the
     desludging operator's steps, or the general case workflow."""
     action, reason = form["action"], form["reason"].strip() or None
-    if not form["version"].isdigit() or int(form["version"]) != case.version:
+    # A reply to a citizen stands whatever they wrote meanwhile (each message is a new version).
+    replies = any(a.name == action and a.message for a in workflow.actions)
+    if not replies and (not form["version"].isdigit() or int(form["version"]) != case.version):
         raise VersionConflict(f"{case.reference} is at version {case.version}")
     litres = form["litres"].strip()
     assignee = (form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None

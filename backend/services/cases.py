@@ -63,8 +63,10 @@ def act_on_case(
     """The actor's role and area decide (access.role_for: Refused otherwise); the action is
     audited with the case. assignee_id: hand the case to this official (ASSIGN, REASSIGN);
     otherwise it stays with whoever holds it, who is told if the action says so."""
-    role = role_for(actor, case, workflow.action(action))
-    if expected_version is not None and expected_version != case.version:
+    definition = workflow.action(action)
+    role = role_for(actor, case, definition)
+    # A reply stands whatever the citizen wrote meanwhile (each message is a new version of the case).
+    if expected_version is not None and expected_version != case.version and not definition.message:
         raise VersionConflict(f"{case.reference} is at version {case.version}, not {expected_version}")
     if assignee_id is not None:
         person = session.get(Person, assignee_id)

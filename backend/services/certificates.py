@@ -522,7 +522,9 @@ def escalate(case: Case, *, workflow: WorkflowDef, masterdata_dir: Path, action:
     names = places.area_names(masterdata_dir).get(district, {})
     label = locales.render("office.district", case.language, name=names.get(case.language) or names.get("en") or district)
     step_hours = workflow.states[case.state].sla_hours or workflow.business_sla_hours
-    due = (now + timedelta(hours=step_hours)).astimezone(local_zone()).date()
+    step_done = (now + timedelta(hours=step_hours)).astimezone(local_zone()).date()
+    promised = date.fromisoformat(case.details["due_on"]) if case.details.get("due_on") else step_done
+    due = max(promised, step_done)  # the service's promise stands unless the district cannot keep it
     _store(case, office=above, office_label=label["text"], due_on=due.isoformat())
     case.assignee_id = above
     case.escalations += 1

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.db import literal_in, rows_changed
 from backend.models import InboundMessage, OutboxMessage
@@ -149,6 +150,18 @@ def start_turn(
     inbound = session.get(InboundMessage, inbound_id)
     with_person = workflows is not None and inbound is not None and handoff.takes(session, workflows, inbound)
     return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone, with_person)
+
+
+def leave_person(session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime) -> None:
+    """The citizen asked to go back to the assistant: their open conversation with a person ends."""
+    inbound = session.get(InboundMessage, inbound_id)
+    if inbound is None or inbound.claimant != claimant or inbound.state != "pending":
+        return
+    try:
+        handoff.leave(session, workflows=workflows, phone=inbound.phone, now=now)
+        session.commit()
+    except (handoff.NoConversation, StaleDataError):
+        session.rollback()
 
 
 def to_person(

@@ -168,8 +168,18 @@ def take_overdue_steps(
                 break
             before = len(done)
             for case in overdue:
-                reference = case.reference
+                reference, case_id = case.reference, case.id
                 try:
+                    # Read again: a rollback for an earlier case expired it, and another sweeper may
+                    # have taken this step meanwhile (its fresh state then no longer qualifies).
+                    session.refresh(case)
+                    if (
+                        case.state not in states
+                        or case.sla_due_at is None
+                        or case.sla_due_at > now
+                        or case.escalation_blocked_at is not None
+                    ):
+                        continue
                     acted = hooks_for(workflow).overdue(
                         session, case, workflow=workflow, action=action.name, settings=settings, now=now
                     )
@@ -178,6 +188,10 @@ def take_overdue_steps(
                         done.append(reference)
                 except (StaleDataError, WorkflowError):  # another sweeper, or a person, moved it first
                     session.rollback()
+                except Exception:  # one case must not stop the sweep for every other
+                    session.rollback()
+                    logger.exception("%s: its overdue step failed; marked, the sweep goes on", reference)
+                    _mark_failed(session, case_id, now)
             if len(overdue) < batch or len(done) == before:  # the rest moved meanwhile, or will next time
                 break
     return done
@@ -208,15 +222,24 @@ def remind_holders(session: Session, *, workflow: WorkflowDef, now: datetime, ba
             .limit(batch)
         ).all()
         for case in due:
-            holder = session.get(Person, case.assignee_id or "")
-            case.reminded_at = now
-            if holder is not None and holder.active:
-                contact = Contact(phone=holder.phone, channel=holder.channel, language=holder.language)
-                notify(case, to=contact, key=REMINDER_KEY, now=now, due=local_moment(case.sla_due_at or now))
+            reference, case_id = case.reference, case.id
             try:
+                session.refresh(case)  # as in take_overdue_steps: fresh, and still due a reminder?
+                if case.state != name or case.reminded_at is not None or case.sla_due_at is None or case.sla_due_at <= now:
+                    continue
+                holder = session.get(Person, case.assignee_id or "")
+                case.reminded_at = now
+                if holder is not None and holder.active:
+                    contact = Contact(phone=holder.phone, channel=holder.channel, language=holder.language)
+                    notify(case, to=contact, key=REMINDER_KEY, now=now, due=local_moment(case.sla_due_at))
                 session.commit()  # an office's queue (no person holds it) is only marked
                 if holder is not None and holder.active:
-                    reminded.append(case.reference)
+                    reminded.append(reference)
             except StaleDataError:  # another sweeper, or the holder acting, came first
                 session.rollback()
+            except Exception:  # marked, so it is not tried on every pass; the rest go on
+                session.rollback()
+                logger.exception("%s: its reminder failed", reference)
+                session.execute(update(Case).where(Case.id == case_id).values(reminded_at=now, version=Case.version + 1))
+                session.commit()
     return reminded

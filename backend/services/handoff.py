@@ -203,6 +203,22 @@ def answer_by(case: Case, workflows: dict[str, WorkflowDef], now: datetime) -> d
     return workflow.due(now, _respond_within(workflow))
 
 
+def leave(session: Session, *, workflows: dict[str, WorkflowDef], phone: str, now: datetime) -> Case:
+    """The citizen ends their conversation with a person (MENU): back to the assistant."""
+    case = open_conversation(session, workflows, phone)
+    if case is None:
+        raise NoConversation(f"no open conversation for {mask_phone(phone)}")
+    workflow = workflows[case.service]
+    leave_action = next(
+        a for a in workflow.actions if a.roles == ["CITIZEN"] and workflow.states[a.to].terminal and None not in a.from_states
+    )
+    apply_action(
+        workflow=workflow, case=case, action=leave_action.name, actor_role="CITIZEN", actor_id=case.citizen_phone, now=now
+    )
+    session.flush()
+    return case
+
+
 @dataclass(frozen=True)
 class Written:
     case_id: int

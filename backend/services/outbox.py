@@ -366,7 +366,7 @@ def fall_back_to_sms(session: Session, message: OutboxMessage, *, now: datetime)
     if citizen is not None and citizen.opted_out_at is not None:
         return None
     copy = None
-    if message.locale_key:
+    if message.locale_key and not message.menu:  # numbered answers are in the words as sent: keep them
         given = message.variables or {}
         # the words a *_key variable gave are rendered again for SMS from the key
         variables = {name: value for name, value in given.items() if f"{name}_key" not in given}
@@ -387,6 +387,7 @@ def fall_back_to_sms(session: Session, message: OutboxMessage, *, now: datetime)
         copy = new_message(channel=SMS, recipient=message.recipient, body=message.body, kind=message.kind, now=now,
                            language=message.language)  # fmt: skip
     copy.case_id = message.case_id
+    copy.menu = message.menu  # "1" answers the SMS as it would have the WhatsApp message
     session.add(copy)
     logger.info("outbox %s to %s failed on WhatsApp: sent again by SMS", message.id, mask_phone(message.recipient))
     return copy
@@ -417,7 +418,8 @@ def record_status(session: Session, update_: StatusUpdate, *, now: datetime) -> 
     """A provider's status callback: kept as received, and moves the message forward only. The
     outbox id in the callback URL names the row (it is what settles a row in doubt); the provider's
     id is the fallback for callbacks without one."""
-    message = session.get(OutboxMessage, update_.outbox_id) if update_.outbox_id else None
+    # Locked: two callbacks at once (failed, then undelivered) move it, and fall back to SMS, once.
+    message = session.get(OutboxMessage, update_.outbox_id, with_for_update=True) if update_.outbox_id else None
     if message is None:
         message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == update_.provider_sid))
 
@@ -485,6 +487,7 @@ def notify_transition(transition: Transition) -> None:
         values = {
             # said inside a sentence that ends it ("Reason: {reason}. Reply 0…"): not "municipality.."
             "reason": (transition.reason or "").strip().rstrip(".।"),
+            "message": (transition.reason or "").strip(),  # a person's own words, as they wrote them
             "state_key": f"case_state.{service}.{action.to}",
             "category_key": f"{service}_category.{case.details['category']}" if case.details.get("category") else "",
             "ward": case.details.get("ward", ""),

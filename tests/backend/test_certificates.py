@@ -350,9 +350,10 @@ def test_a_step_the_office_lets_wait_goes_up_to_the_district_and_the_citizen_hea
             "PENDING_VERIFICATION", "DISTRICT-KHORDHA", "DISTRICT-KHORDHA", 1)
         assert case.details["office_label"] == "the Khordha district office"
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_notify_certificate_escalated")).one()
-    new_date = (late + timedelta(hours=72)).astimezone(ZoneInfo("Asia/Kolkata")).strftime("%d-%m-%Y")
-    assert "the Khordha district office" in told.body and new_date in told.body and reference in told.body
-    assert client.get(f"/api/v1/cases/{reference}").json()["sla_due_at"][:10] == (late + timedelta(hours=72)).date().isoformat()
+    # The birth certificate's promise (7 days) stands: the district can still keep it.
+    promised = (NOW + timedelta(days=7)).astimezone(ZoneInfo("Asia/Kolkata"))
+    assert "the Khordha district office" in told.body and promised.strftime("%d-%m-%Y") in told.body and reference in told.body
+    assert client.get(f"/api/v1/cases/{reference}").json()["sla_due_at"][:10] == promised.date().isoformat()
 
     client.app.dependency_overrides[get_now] = lambda: late + timedelta(hours=1)
     assert _act(client, auth, reference, "VERIFY", "VERIFIER").status_code == 200  # the district's own verifier

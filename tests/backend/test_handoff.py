@@ -191,3 +191,24 @@ def test_the_citizens_words_are_only_for_those_who_serve_them(client, settings, 
     assert serving[-1]["reason"] == "Mera naam Sunita hai, ghar number 12"
     watching = client.get(f"/api/v1/cases/{reference}/history", headers=staff("SATHI-ADMIN")).json()
     assert watching[-1]["action"] == "WRITE" and watching[-1]["reason"] is None
+
+
+def test_menu_takes_the_citizen_back_and_a_reply_stands_whatever_they_wrote_meanwhile(client, settings, staff, channels_auth):
+    phone = "+919812377006"
+    reference = _open(client, phone).json()["reference"]
+    seen_version = _case(settings, reference).version
+    client.app.dependency_overrides[get_now] = lambda: NOW + timedelta(minutes=5)
+    written = _message(client, channels_auth, "SMh-m1", "koi hai kya?", phone=phone)
+    _to_person(client, channels_auth, written["inbound_id"])
+    replied = client.post(f"/api/v1/cases/{reference}/actions", headers=staff("BMC-NODAL"),
+                          json={"action": "REPLY", "reason": "Haan, boliye.", "expected_version": seen_version})
+    assert replied.status_code == 200, replied.text  # the citizen's message made a new version: the reply stands
+    assert "Haan, boliye." in [m for m in _outbox(settings) if m[0] == "utter_notify_handoff_reply"][0][2]  # as written
+    menu = _message(client, channels_auth, "SMh-m2", "MENU", phone=phone)
+    assert menu["with_person"] is True
+    left = client.post(f"/api/v1/channels/inbound/{menu['inbound_id']}/leave-person", json={"claimant": "rasa-a"},
+                       headers=channels_auth)
+    assert left.status_code == 204
+    case = _case(settings, reference)
+    assert (case.state, case.history[-1].action, case.history[-1].actor_role) == ("CLOSED", "LEAVE", "CITIZEN")
+    assert _message(client, channels_auth, "SMh-m3", "help", phone=phone)["with_person"] is False  # the bot's again

@@ -116,6 +116,10 @@ def test_behind_a_proxy_the_public_url_is_rebuilt_from_configuration():
         ("Start", ("start", "en", None)),
         ("शुरू करो", ("start", "hi", None)),
         ("ଆରମ୍ଭ", ("start", "or", None)),
+        ("Menu.", ("menu", "en", None)),  # back to the assistant from a conversation with a person
+        ("मेनू", ("menu", "hi", None)),
+        ("ମେନୁ", ("menu", "or", None)),
+        ("show me the menu of services", None),
         ("STATUS FSM-2026-000123", ("status", "en", "FSM-2026-000123")),
         ("status grv 2026 45", ("status", "en", "GRV-2026-000045")),
         ("स्थिति GRV-2026-000045", ("status", "hi", "GRV-2026-000045")),

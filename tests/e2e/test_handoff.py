@@ -52,11 +52,31 @@ def test_asked_mid_form_a_person_answers_on_whatsapp_and_hands_back(stack, twili
     assert _conversation(stack, "+919437700101").state == "CLOSED"
 
 
+def test_outside_a_form_it_is_asked_back_and_menu_brings_the_citizen_back(stack, twilio):  # noqa: ANN001
+    phone = twilio.text("sms", "+919437700103")
+    asked = phone.say("I want to talk to a human")
+    assert "talk to a person from the office?" in "\n".join(asked), asked
+    opened = phone.say("1")  # yes
+    assert "HLP-2026-" in "\n".join(opened) and "MENU" in "\n".join(opened), opened
+    assert phone.say("Is anyone there? My septic tank is overflowing", at_least=0, timeout=4) == []
+    back = phone.say("MENU")  # back to the assistant, whatever the office does
+    assert back and "HLP" not in "\n".join(back), back
+    conversation = _conversation(stack, "+919437700103")
+    assert (conversation.state, conversation.history[-1].action) == ("CLOSED", "LEAVE")
+    declined = twilio.text("sms", "+919437700104")
+    declined.say("talk to a human")
+    assert declined.say("2")  # no: the bot goes on, nothing opened
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        assert session.scalars(select(Case).where(Case.citizen_phone == "+919437700104")).all() == []
+
+
 def test_asked_on_a_call_the_reply_is_promised_by_sms(stack, twilio):  # noqa: ANN001
     call = twilio.voice("+919437700102")
     call.dial()
     call.press("2")  # Hindi
-    said = " ".join(call.speak("मुझे किसी इंसान से बात करनी है").spoken)
+    asked = " ".join(call.speak("मुझे किसी इंसान से बात करनी है").spoken)
+    assert _words("utter_confirm_handoff", "hi") in asked, asked  # asked back: 1 yes, 2 no
+    said = " ".join(call.press("1").spoken)
     assert _words("utter_handoff_opened", "hi") in said and "H L P" in said, said  # the number spelled out
     conversation = _conversation(stack, "+919437700102")
     assert conversation.channel == "twilio_voice"
