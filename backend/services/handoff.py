@@ -114,7 +114,7 @@ def _area(session: Session, workflows: dict[str, WorkflowDef], phone: str, maste
         "ulb": newest.ulb,
         "ward": details.get("ward") if newest.ward_number is not None else None,
         "department": newest.department,
-        "office": newest.office,
+        "office": None if newest.ulb else newest.office,  # a town's booking is its town's, not an office queue's
         "about": newest.reference,
     }
     area = {k: str(v) for k, v in found.items() if v}

@@ -212,3 +212,13 @@ def test_menu_takes_the_citizen_back_and_a_reply_stands_whatever_they_wrote_mean
     case = _case(settings, reference)
     assert (case.state, case.history[-1].action, case.history[-1].actor_role) == ("CLOSED", "LEAVE", "CITIZEN")
     assert _message(client, channels_auth, "SMh-m3", "help", phone=phone)["with_person"] is False  # the bot's again
+
+
+def test_a_tanker_booking_s_conversation_is_its_town_s_water_department_s(client, settings):
+    phone = "+919812377007"
+    booking = {"certificate_type": "water_tanker", "citizen_phone": phone, "language": "en", "channel": "twilio_sms",
+               "answers": {"booking_name": "Sabitri Behera", "tanker_size": "1", "delivery_place": "ward 12 Bhubaneswar",
+                           "landmark": "behind the Ram temple"}}
+    assert client.post("/api/v1/certificates", json=booking, headers=in_turn(client, phone)).status_code == 201
+    case = _case(settings, _open(client, phone).json()["reference"])
+    assert (case.ulb, case.ward_number, case.department, case.office, case.assignee_id) == ("BMC", 12, "WATER", None, "BMC-WAT-01")
