@@ -226,9 +226,11 @@ class BackendClient:
         body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours}
         return await self._call("POST", "/api/v1/cases/verdict/open", json=body)
 
-    async def open_handoff(self, *, phone: str, language: str, channel: str, during: str | None) -> ApiResult[dict]:
+    async def open_handoff(
+        self, *, phone: str, language: str, channel: str, during: str | None, said: str | None = None
+    ) -> ApiResult[dict]:
         """{"reference", "state", "answer_by"}: the citizen's conversation with a person, opened now or open already."""
-        body = {"phone": phone, "language": language, "channel": channel, "during": during}
+        body = {"phone": phone, "language": language, "channel": channel, "during": during, "said": said}
         return await self._call("POST", "/api/v1/handoff", json=body)
 
     async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:

@@ -16,9 +16,20 @@ from actions.form_validation import channel_of, language_of
 from actions.interruptions import surely_meant
 from actions.opt_out import confirmed
 from common.clock import local_moment
+from common.recordings import recording_url
 
 QUESTION = "utter_confirm_handoff"  # outside a form, asked back first (data/rules/core.yml)
 CATALOG_FORM = "certificate_form"  # the one form every catalog service runs: its service is in certificate_type
+
+
+def asked_with(tracker: Tracker) -> str | None:
+    """What the citizen wrote when they asked for a person ("naali saaf nahi hui, kisi insaan se baat
+    karao"), before any yes to the question: the staff read it first. Not a call's keys or a button."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "talk_to_human":
+            text = str(event.get("text") or "").strip()
+            return None if not text or text.startswith("/") or recording_url(text) else text
+    return None
 
 
 class ActionTalkToHuman(Action):
@@ -40,7 +51,11 @@ class ActionTalkToHuman(Action):
             return []
         during = (tracker.get_slot("certificate_type") if form == CATALOG_FORM else form.removesuffix("_form")) if form else None
         result = await self.client.open_handoff(
-            phone=tracker.sender_id, language=language_of(tracker), channel=channel_of(tracker), during=during
+            phone=tracker.sender_id,
+            language=language_of(tracker),
+            channel=channel_of(tracker),
+            during=during,
+            said=asked_with(tracker),
         )
         if not result.ok:
             dispatcher.utter_message(response="utter_service_unavailable")

@@ -10,7 +10,7 @@ from backend.api.callers import TurnDep, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.api.schemas import CitizenIn, Language
 from backend.services import certificates, handoff
-from common.limits import MAX_CHANNEL_NAME_CHARS
+from common.limits import MAX_CHANNEL_NAME_CHARS, MAX_TEXT_CHARS
 
 router = APIRouter(prefix="/api/v1/handoff", tags=["handoff"])
 
@@ -19,6 +19,7 @@ class HandoffIn(CitizenIn):
     language: Language
     channel: str = Field(max_length=MAX_CHANNEL_NAME_CHARS)
     during: str | None = Field(default=None, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")  # the service asked for
+    said: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)  # how they asked: often the problem itself
 
 
 class HandoffOut(BaseModel):
@@ -48,6 +49,7 @@ def open_conversation(
             channel=body.channel,
             # a service the citizen was asking for, named as the catalog or a workflow names it (not a status question)
             during=body.during if body.during in {*workflows, *certificates.definitions(settings, workflows)} else None,
+            said=body.said,
             now=now,
             timezone=settings.timezone,
         )

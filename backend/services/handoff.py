@@ -150,6 +150,7 @@ def open_for(
     during: str | None,
     now: datetime,
     timezone: str,
+    said: str | None = None,
 ) -> tuple[Case, bool]:
     """The citizen's open conversation, or a new one routed to who serves them (and whether it is new)."""
     workflow = conversing_workflow(workflows)
@@ -180,6 +181,7 @@ def open_for(
         actor_id=case.citizen_phone,
         now=now,
         assignee=holder.contact if holder else None,
+        reason=(said or "").strip()[:MAX_TEXT_CHARS] or None,
         variables={"due": local_moment(workflow.due(now, _respond_within(workflow)))},  # hours away: the hour counts
     )
     session.add(case)

@@ -3,12 +3,18 @@ opened and promised by a time; in a form, the form ends and the staff are told w
 was; with the backend down, the citizen is told and nothing is dropped."""
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
+from sqlalchemy import select
+
 from actions.handoff import ActionTalkToHuman
+from backend.db import get_session_factory
+from backend.models import Case
 from tests.actions.conftest import DOMAIN, make_tracker, responses
 from tests.conftest import turn_headers
 
 
-ASKED = [{"event": "action", "name": "utter_confirm_handoff"}, {"event": "user", "text": "haan"}]
+ASKED = [{"event": "user", "text": "naali saaf nahi hui, kisi insaan se baat karao",
+          "parse_data": {"intent": {"name": "talk_to_human", "confidence": 0.9}}},
+         {"event": "action", "name": "utter_confirm_handoff"}, {"event": "user", "text": "haan"}]
 
 
 def _yes(tracker):
@@ -23,12 +29,17 @@ async def test_outside_a_form_it_is_asked_back_first(backend, dispatcher, client
                        headers=turn_headers("+919800000070")).json() == []  # nothing opened unasked
 
 
-async def test_outside_a_form_yes_opens_the_conversation_and_says_by_when(backend, dispatcher):
+async def test_outside_a_form_yes_opens_the_conversation_and_says_by_when(backend, dispatcher, client, settings):
     tracker = _yes(make_tracker({}, sender="+919800000071", events=ASKED))
     events = await ActionTalkToHuman(client=backend).run(dispatcher, tracker, DOMAIN)
     assert events == [ActiveLoop(None)] and responses(dispatcher) == ["utter_handoff_opened"]
     said = dispatcher.messages[0]
     assert said["reference"].startswith("HLP-2026-") and said["due"] == "23-11-2026 17:00"  # 2 hours, in India's time
+    history = client.get(f"/api/v1/cases/{said['reference']}").json()
+    assert history["state"] == "WAITING"
+    with get_session_factory(settings.database_url)() as session:  # the staff read first how they asked
+        opened = session.scalar(select(Case).where(Case.reference == said["reference"]))
+        assert opened.history[0].reason == "naali saaf nahi hui, kisi insaan se baat karao"
 
 
 async def test_in_a_form_the_form_ends_and_the_service_goes_with_it(backend, dispatcher, client, settings):
