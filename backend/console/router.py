@@ -654,6 +654,15 @@ def _admin_only(request: Request, reader: Reader) -> HTMLResponse | None:
     return None if access.is_admin(reader.person) else _refusal(request, reader, "forbidden", status.HTTP_403_FORBIDDEN)
 
 
+def _pager(path: str, number: int, *, more: bool) -> dict:
+    """A numbered page's links to the pages either side (pager.html)."""
+    return {
+        "page": number,
+        "previous": f"{path}?page={number - 1}" if number > 1 else None,
+        "next": f"{path}?page={number + 1}" if more else None,
+    }
+
+
 def _page_number(text: str) -> int:
     return int(text) if text.isdigit() and 0 < int(text) <= 100_000 else 1
 
@@ -666,11 +675,7 @@ def people_page(request: Request, reader: ReaderDep, session: SessionDep, page: 
     rows = list(
         session.scalars(select(Person).order_by(Person.id).offset((number - 1) * PEOPLE_PAGE_SIZE).limit(PEOPLE_PAGE_SIZE + 1))
     )
-    pager = {
-        "page": number,
-        "previous": f"/console/people?page={number - 1}" if number > 1 else None,
-        "next": f"/console/people?page={number + 1}" if len(rows) > PEOPLE_PAGE_SIZE else None,
-    }
+    pager = _pager("/console/people", number, more=len(rows) > PEOPLE_PAGE_SIZE)
     return _show(request, "people.html", reader, people=rows[:PEOPLE_PAGE_SIZE], pager=pager)
 
 
@@ -850,11 +855,7 @@ def audit_page(request: Request, reader: ReaderDep, session: SessionDep, page: s
             .limit(AUDIT_PAGE_SIZE + 1)
         ).all()
     )
-    pager = {
-        "page": number,
-        "previous": f"/console/audit?page={number - 1}" if number > 1 else None,
-        "next": f"/console/audit?page={number + 1}" if len(entries) > AUDIT_PAGE_SIZE else None,
-    }
+    pager = _pager("/console/audit", number, more=len(entries) > AUDIT_PAGE_SIZE)
     return _show(request, "audit.html", reader, entries=entries[:AUDIT_PAGE_SIZE], pager=pager)
 
 
@@ -876,9 +877,5 @@ def deliveries_page(request: Request, reader: ReaderDep, session: SessionDep, pa
         ).all()
     )
     rows = [(m.updated_at, m.channel, mask_phone(m.recipient), m.locale_key or m.kind, m.error_code, ref) for m, ref in failed]
-    pager = {
-        "page": number,
-        "previous": f"/console/deliveries?page={number - 1}" if number > 1 else None,
-        "next": f"/console/deliveries?page={number + 1}" if len(rows) > AUDIT_PAGE_SIZE else None,
-    }
+    pager = _pager("/console/deliveries", number, more=len(rows) > AUDIT_PAGE_SIZE)
     return _show(request, "deliveries.html", reader, rows=rows[:AUDIT_PAGE_SIZE], pager=pager)
