@@ -22,6 +22,7 @@ from backend.api import (
     handoff,
     payments,
     places,
+    proofs,
     twilio_sandbox,
     twilio_status,
 )
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(certificates.router)
     app.include_router(certificates.public_router)
     app.include_router(payments.router)
+    app.include_router(proofs.router)
     app.include_router(twilio_status.router)
     app.include_router(console_router)
     if settings.sandbox_enabled:

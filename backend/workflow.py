@@ -90,6 +90,8 @@ class ActionDef(BaseModel):
     message: bool = False
     # Sathi takes it once the case is past its state's deadline (the SLA sweep): a SYSTEM action.
     when_overdue: bool = False
+    # The person may send a photo as proof of the work (from chat): kept with the case, carried by the notices.
+    proof: bool = False
     notify: list[Notice] = []
 
 

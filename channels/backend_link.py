@@ -54,6 +54,7 @@ class TurnStart:
     lease_seconds: float
     turn: str  # the grant to act for the message's phone: it goes to the dialogue with the message
     with_person: bool = False  # the citizen's conversation with a person is open: the message goes there
+    staff: bool = False  # a person who works cases wrote: the backend's staff chat answers, not the bot
 
 
 class BackendLink:
@@ -196,8 +197,19 @@ class BackendLink:
                 return None
             raise
         return TurnStart(
-            data["opted_out"], data.get("menu"), float(data["lease_seconds"]), data["turn"], bool(data.get("with_person"))
+            data["opted_out"],
+            data.get("menu"),
+            float(data["lease_seconds"]),
+            data["turn"],
+            bool(data.get("with_person")),
+            bool(data.get("staff")),
         )
+
+    async def staff_turn(self, *, inbound_id: int, claimant: str) -> bool:
+        """The staff's chat answers the message and finishes its turn; False when the number is no
+        longer a staff member's (deactivated meanwhile), and the bot answers it."""
+        data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/staff", {"claimant": claimant})
+        return data["outcome"] != "not_staff"
 
     async def leave_person(self, *, inbound_id: int, claimant: str) -> None:
         """The citizen goes back to the assistant: their conversation with a person is closed."""

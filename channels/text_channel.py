@@ -31,14 +31,13 @@ from sanic.response import HTTPResponse
 
 from backend.privacy import mask_phone
 from bot import action_endpoint, in_process_actions
-from channels import keywords
 from channels.backend_link import BackendLink, BackendRefused, BackendUnavailable, Claim, TurnStart, UnfinishedTurn
 from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.inbound import InboundText, MalformedWebhook
 from channels.replies import text_replies
 from channels.spool import Spool
-from locales import render
+from locales import keywords, render
 from locales.detect import detect
 
 logger = logging.getLogger(__name__)
@@ -299,6 +298,9 @@ class TextChannelInput(ConfiguredInput):
                 inbound_id=turn.inbound_id,
                 claimant=self.claimant,
             )
+            return
+        # A person who works cases: the staff's chat answers (the console's rights, over chat), not the bot.
+        if start.staff and await self.backend.staff_turn(inbound_id=turn.inbound_id, claimant=self.claimant):
             return
         # A person answers it, in the console; the bot stays out of their conversation (unless the
         # message has failed too often to pass on: then it gets the bot's apology, not another try).

@@ -210,3 +210,16 @@ def staff_of_office(settings: Settings, reference: str, role: str) -> str:
 def staff(client, settings) -> Callable[[str], dict[str, str]]:
     """staff("BMC-SAN-N") signs that person in on the test client; returns the CSRF header."""
     return lambda person_id: sign_in_staff(client, settings, person_id)
+
+
+def kept_and_started(client: TestClient, channels_auth: dict[str, str], sid: str, text: str, phone: str,
+                     media: list | None = None) -> dict:
+    """A WhatsApp message as a text channel keeps and starts it (claimant rasa-a): the start says
+    where it goes (to a person, to the staff's chat, or to the bot)."""
+    metadata = {"channel": "whatsapp", **({"media": media} if media else {})}
+    claimed = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
+        "provider": "twilio", "external_id": sid, "channel": "whatsapp", "phone": phone, "claimant": "rasa-a",
+        "payload": {"sender": phone, "text": text, "metadata": metadata}}).json()
+    started = client.post(f"/api/v1/channels/inbound/{claimed['inbound_id']}/start", json={"claimant": "rasa-a"},
+                          headers=channels_auth).json()
+    return {"inbound_id": claimed["inbound_id"], **started}

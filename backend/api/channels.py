@@ -25,6 +25,7 @@ from backend.api.schemas import (
     UnfinishedIn,
     UnfinishedTurnOut,
 )
+from backend.console import chat
 from backend.db import get_session_factory
 from backend.privacy import mask_phone
 from backend.services import channels, handoff, outbox, turn_grants
@@ -97,6 +98,7 @@ def start_turn(
         lease_seconds=settings.inbound_lease_seconds,
         turn=turn_grants.issue_for(session, settings, started.phone, now),
         with_person=started.with_person,
+        staff=started.staff,
     )
 
 
@@ -117,6 +119,19 @@ def to_person(
     if written is not None and written.media:
         background.add_task(_attach_photos, settings, written.case_id, written.media)
     return {"outcome": outcome}
+
+
+@router.post("/channels/inbound/{inbound_id}/staff", dependencies=[ChannelsCaller])
+def staff_turn(
+    inbound_id: InboundId, body: TurnStartIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> dict[str, str]:
+    """A message from a person who works cases, answered by the staff's chat (backend/console/chat.py).
+    outcome: answered, not_staff (the bot answers it), or not_yours (another process has the turn)."""
+    return {
+        "outcome": chat.turn(
+            session, inbound_id=inbound_id, claimant=body.claimant, settings=settings, workflows=workflows, now=now
+        )
+    }
 
 
 @router.post("/channels/inbound/{inbound_id}/leave-person", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)

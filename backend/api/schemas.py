@@ -171,6 +171,7 @@ class TurnStartOut(BaseModel):
     lease_seconds: float  # renew before it runs out
     turn: str  # the grant to act for the message's phone while the turn runs
     with_person: bool = False  # the citizen's conversation with a person is open: send the message there
+    staff: bool = False  # a person who works cases wrote: the staff's chat answers (/staff)
 
 
 class InboundResponseIn(BaseModel):

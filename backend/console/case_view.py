@@ -93,6 +93,7 @@ class CaseView:
     facts: list[tuple[str, str]] = field(default_factory=list)
     photo: str | None = None
     photos: list[str] = field(default_factory=list)
+    proof: str | None = None  # the photo of the work done an official sent from chat
     documents: list[tuple[str, str | None]] = field(default_factory=list)
     payment: str = ""
     rating: str = ""
@@ -134,6 +135,7 @@ def files_of(case: Case) -> set[str]:
     details = case.details or {}
     names = {details["photo"]} if details.get("photo") else set()
     names |= set(details.get("photos") or [])  # what a citizen sent in a conversation with a person
+    names |= {details["proof_photo"]} if details.get("proof_photo") else set()  # the work done, from chat
     for sent in (details.get("documents") or {}).values():
         if isinstance(sent, dict) and sent.get("file"):
             names.add(sent["file"])
@@ -154,6 +156,7 @@ def view(
     rating = words("case.rating_value", rating=feedback.rating) if feedback else words("case.not_rated")
     if feedback and feedback.comment:
         rating = f"{rating} · {feedback.comment}"
+    proof = details.get("proof_photo") if personal else None
     return CaseView(
         personal=personal,
         phone=case.citizen_phone if personal else mask_phone(case.citizen_phone),
@@ -163,6 +166,7 @@ def view(
         facts=facts(case, workflow, words, masterdata_dir, personal),
         photo=f"/console/cases/{case.reference}/files/{details['photo']}" if personal and details.get("photo") else None,
         photos=[f"/console/cases/{case.reference}/files/{name}" for name in details.get("photos") or []] if personal else [],
+        proof=f"/console/cases/{case.reference}/files/{proof}" if proof else None,
         documents=_documents(case, words) if personal else [],
         payment=payment,
         rating=rating,

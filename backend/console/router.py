@@ -339,18 +339,6 @@ def _action_forms(
     return forms
 
 
-def _view_refusal(reader: Reader, case: Case, workflow: WorkflowDef) -> str:
-    """Why this person may not open the case: what access says of the actions from its state."""
-    codes = []
-    for action in workflow.actions:
-        if case.state in action.from_states and action.roles != ["SYSTEM"]:
-            try:
-                access.role_for(reader.actor, case, action)
-            except Refused as exc:
-                codes.append(exc.code)
-    return next((c for c in codes if c != "wrong_role"), "wrong_role")
-
-
 def _case_page(
     request: Request,
     reader: Reader,
@@ -401,7 +389,7 @@ def case_page(
     workflow = workflows[case.service]
     address = client_address(request)
     if not access.may_view(reader.actor, case, workflow):
-        code = _view_refusal(reader, case, workflow)
+        code = access.why_refused(reader.actor, case, workflow)
         audit.record(
             session,
             actor=reader.actor,

@@ -155,6 +155,19 @@ def role_for(actor: Actor, case: Case, action: ActionDef) -> str:
     raise Refused(refusal)
 
 
+def why_refused(actor: Actor, case: Case, workflow: WorkflowDef) -> str:
+    """Why this actor may not act on the case now: what role_for says of the actions from its
+    state, the most telling refusal first (an area's before a role's)."""
+    codes = []
+    for action in workflow.actions:
+        if case.state in action.from_states and action.roles != ["SYSTEM"]:
+            try:
+                role_for(actor, case, action)
+            except Refused as exc:
+                codes.append(exc.code)
+    return next((c for c in codes if c != "wrong_role"), "wrong_role")
+
+
 def allowed_actions(actor: Actor, case: Case, workflow: WorkflowDef) -> list[ActionDef]:
     """What this actor may do to the case now: the actions from its state their roles allow here."""
     allowed = []

@@ -59,10 +59,13 @@ def act_on_case(
     reason: str | None = None,
     expected_version: int | None = None,
     assignee_id: str | None = None,
+    proof_photo: str | None = None,
+    proof_url: str | None = None,
 ) -> CaseHistory:
     """The actor's role and area decide (access.role_for: Refused otherwise); the action is
     audited with the case. assignee_id: hand the case to this official (ASSIGN, REASSIGN);
-    otherwise it stays with whoever holds it, who is told if the action says so."""
+    otherwise it stays with whoever holds it, who is told if the action says so. proof_photo: a
+    photo of the work (an action with `proof`), kept with the case; its link goes with the notices."""
     definition = workflow.action(action)
     role = role_for(actor, case, definition)
     # A reply stands whatever the citizen wrote meanwhile (each message is a new version of the case).
@@ -75,6 +78,8 @@ def act_on_case(
         if not may_hold(person, case):
             raise Refused("assignee_not_in_area")
         case.assignee_id = assignee_id
+    if proof_photo and definition.proof:
+        case.details = {**case.details, "proof_photo": proof_photo}
     holder = routing.official_by_id(session, case.assignee_id)
     entry = apply_action(
         workflow=workflow,
@@ -85,6 +90,7 @@ def act_on_case(
         now=now,
         reason=reason,
         assignee=holder.contact if holder else None,
+        media_url=proof_url if proof_photo and definition.proof else None,
     )
     audit.record(session, actor=actor, action="case.act", now=now, case=case, detail={"action": action, "role": role})
     session.flush()  # raises StaleDataError if another worker changed the case meanwhile

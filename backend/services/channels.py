@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.db import literal_in, rows_changed
 from backend.models import InboundMessage, OutboxMessage
-from backend.services import citizens, handoff, outbox
+from backend.services import citizens, handoff, outbox, staff_menu
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef
 from common.channels import Claim
@@ -117,6 +117,7 @@ class TurnStart:
     menu: dict[str, str] | None
     phone: str
     with_person: bool = False  # a conversation with a person is open: the message goes to it
+    staff: bool = False  # the number is a person's who works cases: the staff's chat answers (console/chat.py)
 
 
 def start_turn(
@@ -149,7 +150,8 @@ def start_turn(
     citizen = citizens.citizen_or_none(session, phone)
     inbound = session.get(InboundMessage, inbound_id)
     with_person = workflows is not None and inbound is not None and handoff.takes(session, workflows, inbound)
-    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone, with_person)
+    staff = staff_menu.staff_by_phone(session, phone) is not None
+    return TurnStart(bool(citizen and citizen.opted_out_at), citizen.menu if citizen else None, phone, with_person, staff)
 
 
 def leave_person(session: Session, *, inbound_id: int, claimant: str, workflows: dict[str, WorkflowDef], now: datetime) -> None:

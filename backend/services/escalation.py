@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.models import Case, Person, UtcDateTime
 from backend.services import routing
 from backend.services.hooks import hooks_for
-from backend.services.outbox import Contact, notify
+from backend.services.outbox import Contact, notify, notify_holder
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.clock import local_moment
@@ -231,7 +231,7 @@ def remind_holders(session: Session, *, workflow: WorkflowDef, now: datetime, ba
                 case.reminded_at = now
                 if holder is not None and holder.active:
                     contact = Contact(phone=holder.phone, channel=holder.channel, language=holder.language)
-                    notify(case, to=contact, key=REMINDER_KEY, now=now, due=local_moment(case.sla_due_at))
+                    notify_holder(case, workflow, to=contact, key=REMINDER_KEY, now=now, due=local_moment(case.sla_due_at))
                 session.commit()  # an office's queue (no person holds it) is only marked
                 if holder is not None and holder.active:
                     reminded.append(reference)

@@ -38,6 +38,7 @@ class Complaint(BaseModel, extra="forbid"):
     sla_hours: float  # the (sub)category's promise: when an official must have acted (workflow sla_detail)
     photo: str | None = None  # the stored file, or why it could not be fetched
     photo_error: str | None = None
+    proof_photo: str | None = None  # the official's photo of the work, sent with the resolution
 
     @classmethod
     def checked(cls, details: dict) -> dict:
@@ -206,6 +207,7 @@ def file_grievance(
         now=now,
     )
     official = routing.official_for(session, ward_code=ward_code, department=department)
+    session.add(case)  # the alert offers the official's actions, read in this session
     if official is not None:  # no one on the roster: it waits for a supervisor (and the sweep)
         case.assignee_id = official.id
         apply_action(
@@ -217,7 +219,6 @@ def file_grievance(
             now=now,
             assignee=official.contact,
         )
-    session.add(case)
     session.flush()
     logger.info(
         "grievance %s filed for %s in %s, with %s", case.reference, mask_phone(citizen_phone), ward_code, case.assignee_id

@@ -173,6 +173,7 @@ def open_for(
     )
     holder = _holder(session, details)
     case.assignee_id = holder.id if holder else None
+    session.add(case)  # the alert offers the holder's actions, read in this session
     created = apply_action(
         workflow=workflow,
         case=case,
@@ -184,7 +185,6 @@ def open_for(
         reason=(said or "").strip()[:MAX_TEXT_CHARS] or None,
         variables={"due": local_moment(workflow.due(now, _respond_within(workflow)))},  # hours away: the hour counts
     )
-    session.add(case)
     session.flush()
     logger.info("%s opened for %s, held by %s", case.reference, mask_phone(phone), case.assignee_id)
     assert created.to_state in workflow.conversing_states, "a conversation opens in a conversing state"

@@ -11,6 +11,8 @@ private network afterwards; an address written in the settings is taken as it is
 followed by hand, each hop checked again; the credentials go only to the media hosts, never to the
 CDN a download is redirected to."""
 
+import hashlib
+import hmac
 import ipaddress
 import logging
 import socket
@@ -22,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from backend.settings import Settings
+from common.signatures import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -155,3 +158,19 @@ def fetch_photo(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(bytes(body))
     return Fetched(name, None)
+
+
+def public_link(settings: Settings, name: str) -> str:
+    """An unguessable link to one stored photo (an official's proof of the work), for the citizen's
+    notice: Twilio fetches it from there. Signed with the secret of the certificate links, for this file only."""
+    mac = hmac.new(settings.certificate_link_secret.encode(), f"photo:{name}".encode(), hashlib.sha256).hexdigest()
+    return f"{settings.public_backend_url.rstrip('/')}/p/{name}.{mac[:20]}"
+
+
+def linked_file(settings: Settings, token: str) -> Path | None:
+    """The stored photo a public link names, if the link is genuine and the file is there."""
+    name = token.rsplit(".", 1)[0]
+    if "/" in name or name.startswith(".") or not same_secret(token, public_link(settings, name).rsplit("/", 1)[1]):
+        return None
+    path = Path(settings.media_dir) / name
+    return path if path.is_file() else None

@@ -28,8 +28,9 @@ from backend.db import literal_in, rows_changed
 from backend.models import OUTBOX_UNFINISHED, OUTBOX_UNFINISHED_SQL, Case, Citizen, DeliveryStatus, OutboxMessage, UtcDateTime
 from backend.privacy import mask_phone
 from backend.senders import NEVER_SENT_CODES
+from backend.services import staff_menu
 from backend.services.citizens import normalise_phone
-from backend.workflow import Transition, on_transition
+from backend.workflow import Transition, WorkflowDef, on_transition
 from common.channels import SMS, WHATSAPP, Contact, text_channel_for
 from common.clock import local_day
 
@@ -496,6 +497,9 @@ def notify_transition(transition: Transition) -> None:
             "due": local_day(case.sla_due_at),
             **transition.variables,  # the caller's own values win (a service's promise over a step's SLA)
         }
+        if notice.to == "assignee":
+            notify_holder(case, transition.workflow, to=to, key=notice.key, now=transition.now, **values)
+            continue
         notify(
             case,
             to=to,
@@ -505,3 +509,14 @@ def notify_transition(transition: Transition) -> None:
             menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
             **values,
         )
+
+
+def notify_holder(case: Case, workflow: WorkflowDef, *, to: Contact, key: str, now: datetime, **values: Any) -> OutboxMessage:
+    """An alert to whoever holds the case, ending with what they may do now by number ({options}:
+    "Reply: 1 Resolve · 2 Reject · 0 Your list"); "1" then takes that action from chat."""
+    session = object_session(case)
+    if session is not None:
+        options, menu = staff_menu.alert_offer(session, case, workflow, to.phone, to.language, to.channel)
+    else:
+        options, menu = locales.render("console.chat.see_list", to.language, to.channel)["text"], None
+    return notify(case, to=to, key=key, now=now, menu=menu, options=options, **values)

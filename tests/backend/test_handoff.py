@@ -17,7 +17,7 @@ from backend.services import citizens, handoff
 from backend.services.media import Fetched
 from backend.sweeper import sweep_once
 from tests.backend.twilio_fake import FakeTwilio
-from tests.conftest import NOW, in_turn
+from tests.conftest import NOW, in_turn, kept_and_started
 
 PHONE = "whatsapp:+919812377001"
 GRIEVANCE = {"category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
@@ -30,14 +30,7 @@ def _open(client, phone: str = PHONE, **body):
 
 
 def _message(client, channels_auth, sid: str, text: str, phone: str = PHONE, media: list | None = None) -> dict:
-    """A message as the channels keep and start it: the start says whether it goes to a person."""
-    metadata = {"channel": "whatsapp", **({"media": media} if media else {})}
-    claimed = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
-        "provider": "twilio", "external_id": sid, "channel": "whatsapp", "phone": phone, "claimant": "rasa-a",
-        "payload": {"sender": phone, "text": text, "metadata": metadata}}).json()
-    started = client.post(f"/api/v1/channels/inbound/{claimed['inbound_id']}/start", json={"claimant": "rasa-a"},
-                          headers=channels_auth).json()
-    return {"inbound_id": claimed["inbound_id"], **started}
+    return kept_and_started(client, channels_auth, sid, text, phone, media)
 
 
 def _to_person(client, channels_auth, inbound_id: int, claimant: str = "rasa-a"):

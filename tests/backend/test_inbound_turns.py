@@ -139,7 +139,7 @@ def test_starting_a_turn_renews_its_lease_and_reads_the_number_as_it_is_now(app,
     started = start(client, channels_auth, then, "rasa-a").json()
     grant = turn_grants.verify(secret=settings.turn_secret, grant=started.pop("turn"), now=NOW)  # to act for this phone
     assert started == {"opted_out": True, "menu": None, "lease_seconds": settings.inbound_lease_seconds,
-                       "with_person": False}
+                       "with_person": False, "staff": False}
     assert grant.phone == normalise_phone(PHONE) and grant.agent_id is None
     at(app, NOW + timedelta(seconds=settings.inbound_lease_seconds - 1))
     assert start(client, channels_auth, then, "rasa-a").status_code == 200  # a heartbeat: the lease runs from now

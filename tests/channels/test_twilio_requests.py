@@ -2,7 +2,7 @@
 keywords and reply formatting (courier-style tables: one row per captured request)."""
 import pytest
 
-from channels import keywords
+from locales import keywords
 from channels.inbound import Location, Media, MalformedWebhook, parse_message
 from channels.replies import text_replies
 from channels.sms_text import encoding, segments, split_body

@@ -36,6 +36,8 @@ class Act:
     plant_code: str | None = None
     volume_litres: int | None = None
     expected_version: int | None = None
+    proof_photo: str | None = None  # a stored photo of the work (workflow `proof`), and its link for the notices
+    proof_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Hooks:
             reason=act.reason,
             expected_version=act.expected_version,
             assignee_id=act.assignee_id,
+            proof_photo=act.proof_photo,
+            proof_url=act.proof_url,
         )
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:

@@ -1,6 +1,6 @@
 """Keywords a text channel acts on before the conversation: STOP and START in all three
 languages (locales/keywords.yml), MENU (back to the assistant from a conversation with a person),
-and STATUS followed by a reference number."""
+and STATUS followed by a reference number; and the words of the staff's chat (PENDING)."""
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,12 +10,12 @@ import yaml
 
 from common.references import find_reference
 
-KEYWORDS_FILE = Path(__file__).resolve().parent.parent / "locales" / "keywords.yml"
+KEYWORDS_FILE = Path(__file__).resolve().parent / "keywords.yml"
 
 
 @dataclass(frozen=True)
 class Keyword:
-    kind: str  # stop | start | menu | status
+    kind: str  # stop | start | menu | status | pending
     language: str
     reference: str | None = None
 
@@ -54,3 +54,9 @@ def match(text: str) -> Keyword | None:
         if hit and hit[0] == "status" and not folded[end:].strip():
             return Keyword("status", hit[1], reference)
     return None
+
+
+def is_word(text: str, kind: str) -> bool:
+    """Whether the whole message is one of this kind's words, in any language (PENDING, बाकी, ବାକି)."""
+    hit = _table().get(_fold(text or ""))
+    return hit is not None and hit[0] == kind

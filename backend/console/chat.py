@@ -1,0 +1,376 @@
+"""The console in a chat: a person who works cases (an official, a supervisor, office staff, a
+vehicle operator) writes to Sathi from their registered mobile and gets their own conversation, in
+their language, with the rights they have in the console: access.py decides, hooks.perform acts.
+
+The Twilio signature proves the number; the people table says whose it is. A number answers the
+message that offered it (services/staff_menu.py: an alert's "1 Accept", the list's "3"). When an
+action needs more (whom to hand it to, the plant and the litres, a photo as proof, a reason), the
+chat asks, and the person's next words or photo give it. The caller commits what is said and done
+together (services/channels.staff_turn)."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+import locales
+from backend.console import case_view
+from backend.console.pages import Words
+from backend.models import Case, InboundMessage, Person
+from backend.privacy import mask_phone
+from backend.services import access, channels, citizens, desludging, media
+from backend.services.access import Actor
+from backend.services.cases import find_case
+from backend.services.hooks import Act, hooks_for, perform
+from backend.services.staff_menu import ANSWER, BACK, PENDING, Command, offer, offered, parse, staff_by_phone
+from backend.settings import Settings
+from backend.workflow import ActionDef, WorkflowDef, WorkflowError
+from common.limits import MAX_TEXT_CHARS
+from common.references import find_reference
+from locales import keywords
+
+SHOWN = 9  # cases in one list: one keypad digit each
+COUNTED = 100  # "100+": a count beyond this costs more than it tells
+PHOTO = "photo"  # the menu's entry saying a photo is awaited (the channel fetches it first)
+NUMBER = re.compile(r"\d{2,6}")
+SKIP_PROOF = "none"
+GIVEN = "given"  # the reason (or a note with a photo) is the words of the message that acts
+HANDS_OVER = ("ASSIGN", "REASSIGN")  # the person chooses whom to hand the case to
+DISPOSAL = "DISPOSE"  # the operator names the plant and the litres
+
+
+@dataclass(frozen=True)
+class Incoming:
+    text: str
+    channel: str
+    photo: str | None = None  # the stored file of a photo the message carried, fetched when awaited
+    photo_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    texts: list[str]
+    menu: dict[str, str]  # what the person's next answer means (replaces the last one)
+
+
+def known(key: str) -> bool:
+    return key in locales.load_catalog(locales.DEFAULT_LANGUAGE)
+
+
+def wants_photo(menu: dict[str, str] | None) -> bool:
+    """Whether the chat waits for a photo (the caller fetches the one the message carries)."""
+    return bool(menu and PHOTO in menu)
+
+
+class Chat:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        person: Person,
+        settings: Settings,
+        workflows: dict[str, WorkflowDef],
+        channel: str,
+        now: datetime,
+    ) -> None:
+        self.session, self.person, self.settings, self.workflows = session, person, settings, workflows
+        self.channel, self.now = channel, now
+        self.actor = Actor.of_person(person)
+        self.words = Words(person.language, settings.timezone)
+
+    def say(self, key: str, **variables: Any) -> str:
+        return locales.render(f"console.chat.{key}", self.person.language, self.channel, **variables)["text"]
+
+    def answer(self, incoming: Incoming, menu: dict[str, str] | None) -> Said:
+        text, menu = incoming.text.strip()[:MAX_TEXT_CHARS], menu or {}
+        if text in menu and text not in (ANSWER, PHOTO):
+            command = parse(menu[text])
+            if command is not None:
+                return self.run(command)
+        if ANSWER in menu and (text or incoming.photo or incoming.photo_error) and not keywords.is_word(text, "pending"):
+            command = parse(menu[ANSWER])
+            if command is not None:
+                return self.run(command, incoming)
+        if keywords.is_word(text, "pending"):
+            return self.pending()
+        found = find_reference(text)
+        if found:
+            return self.open(found[0])
+        return Said([self.say("help", name=self.person.name)], {BACK: PENDING})
+
+    def run(self, command: Command, incoming: Incoming | None = None) -> Said:
+        if command.verb == "open":
+            return self.open(command.reference)
+        if command.verb == "act":
+            return self.act(command, incoming)
+        return self.pending()
+
+    # --- What waits for them ---------------------------------------------------------------------
+
+    def pending(self) -> Said:
+        condition = access.inbox_condition(self.person, self.workflows)
+        cases = list(
+            self.session.scalars(
+                select(Case).where(condition).order_by(Case.sla_due_at.asc().nulls_last(), Case.id.asc()).limit(SHOWN)
+            )
+        )
+        if not cases:
+            return Said([self.say("pending.none")], {BACK: PENDING})
+        count = self.session.scalar(select(func.count()).select_from(select(Case.id).where(condition).limit(COUNTED).subquery()))
+        lines = [self.say("pending.title", count=f"{count}+" if count == COUNTED else count)]
+        menu = {}
+        for number, case in enumerate(cases, 1):
+            overdue = case.sla_due_at is not None and case.sla_due_at < self.now
+            lines.append(
+                self.say(
+                    "pending.overdue" if overdue else "pending.line",
+                    number=number,
+                    reference=case.reference,
+                    service=self.words.service_of(case),
+                    place=case_view.place(case, self.words, self.settings.masterdata_dir),
+                    due=self.words.when(case.sla_due_at) or "-",
+                )
+            )
+            menu[str(number)] = Command("open", case.reference).encoded()
+        lines.append(self.say("pending.choose" if (count or 0) <= SHOWN else "pending.more"))
+        menu[BACK] = PENDING
+        return Said(["\n".join(lines)], menu)
+
+    # --- One case ----------------------------------------------------------------------------------
+
+    def _case(self, reference: str) -> tuple[Case, WorkflowDef] | Said:
+        case = find_case(self.session, reference)
+        if case is None:
+            return Said([self.say("not_found", reference=reference)], {BACK: PENDING})
+        workflow = self.workflows[case.service]
+        if not access.may_view(self.actor, case, workflow):
+            return self._refused(exc=None, code=access.why_refused(self.actor, case, workflow))
+        return case, workflow
+
+    def _offered(self, case: Case, workflow: WorkflowDef) -> list[ActionDef]:
+        by_hand = hooks_for(workflow).assigns_by_hand
+        return [a for a in offered(self.person, case, workflow) if by_hand or a.name != "ASSIGN"]
+
+    def open(self, reference: str) -> Said:
+        found = self._case(reference)
+        if isinstance(found, Said):
+            return found
+        case, workflow = found
+        personal = access.sees_personal_data(self.actor, case, workflow)
+        lines = [
+            self.say(
+                "case.head",
+                reference=case.reference,
+                service=self.words.service_of(case),
+                state=self.words.label("state", case.state),
+            ),
+            case_view.place(case, self.words, self.settings.masterdata_dir),
+        ]
+        lines += [
+            f"{label}: {value}"
+            for label, value in case_view.facts(case, workflow, self.words, self.settings.masterdata_dir, personal)
+            if value
+        ]
+        lines.append(self.say("case.citizen", phone=case.citizen_phone if personal else mask_phone(case.citizen_phone)))
+        said = next((row.reason for row in reversed(case.history) if row.reason and row.actor_role == "CITIZEN"), None)
+        if said and personal:
+            lines.append(self.say("case.said", message=said))
+        if case.sla_due_at is not None:
+            lines.append(self.say("case.due", due=self.words.when(case.sla_due_at)))
+        actions = self._offered(case, workflow)
+        if not actions:
+            return Said(["\n".join([*lines, self.say("case.nothing_to_do")])], {BACK: PENDING})
+        options, menu = offer(actions, case.reference, self.person.language, self.channel)
+        return Said(["\n".join([*lines, options])], menu)
+
+    # --- Acting --------------------------------------------------------------------------------------
+
+    def act(self, command: Command, incoming: Incoming | None) -> Said:
+        found = self._case(command.reference)
+        if isinstance(found, Said):
+            return found
+        case, workflow = found
+        try:
+            action = workflow.action(command.action)
+            access.role_for(self.actor, case, action)
+        except WorkflowError as exc:
+            return self._refused(exc)
+        if case.state not in action.from_states:
+            return self._refused(exc=None, code="wrong_state")
+        note = ""
+        if incoming is not None:
+            command, note, trouble = self._given(command, case, workflow, action, incoming)
+            if trouble:
+                return Said([trouble], self._asking(command, case, self._missing(command, workflow, action)))
+        missing = self._missing(command, workflow, action)
+        if missing:
+            return Said([self._question(missing, case, action, command)], self._asking(command, case, missing))
+        return self._perform(command, case, workflow, action, note)
+
+    def _missing(self, command: Command, workflow: WorkflowDef, action: ActionDef) -> str | None:
+        """What the action still needs that the person has not given, in the order it is asked. The
+        reason comes last, so the message that gives it is the one that acts."""
+        needs = []
+        if action.name in HANDS_OVER and hooks_for(workflow).assigns_by_hand:
+            needs.append("to")
+        if action.name == DISPOSAL:
+            needs += ["plant", "litres"]
+        if action.proof:
+            needs.append("proof")
+        if action.reason_required or action.message:
+            needs.append("reason")
+        return next((need for need in needs if not command.value(need)), None)
+
+    def _asking(self, command: Command, case: Case, missing: str | None) -> dict[str, str]:
+        """The menu while the chat waits for `missing`: its numbered choices, or words, or a photo."""
+        menu = {BACK: Command("open", command.reference).encoded()}
+        if missing == "to":
+            for number, (person_id, _name) in enumerate(case_view.assignees(self.session, case), 1):
+                menu[str(number)] = command.with_value("to", person_id).encoded()
+        elif missing == "plant":
+            for number, (code, _name) in enumerate(self._plants(case), 1):
+                menu[str(number)] = command.with_value("plant", code).encoded()
+            menu[ANSWER] = command.encoded()
+        elif missing == "proof":
+            menu["1"] = command.with_value("proof", SKIP_PROOF).encoded()
+            menu[ANSWER] = menu[PHOTO] = command.encoded()
+        elif missing is not None:
+            menu[ANSWER] = command.encoded()
+        return menu
+
+    def _plants(self, case: Case) -> list[tuple[str, str]]:
+        return case_view.plants(case, self.words, self.settings.masterdata_dir)
+
+    def _question(self, missing: str, case: Case, action: ActionDef, command: Command) -> str:
+        label = self.words.label("action", action.name)
+        if missing == "to":
+            names = [f"{n} {name}" for n, (_id, name) in enumerate(case_view.assignees(self.session, case), 1)]
+            return self.say("ask.assignee", reference=case.reference, choices="\n".join(names))
+        if missing == "plant":
+            names = [f"{n} {name}" for n, (_code, name) in enumerate(self._plants(case), 1)]
+            return self.say("ask.plant", reference=case.reference, choices="\n".join(names))
+        if missing == "litres":
+            plant = dict(self._plants(case)).get(command.value("plant") or "", "")
+            return self.say("ask.litres", reference=case.reference, plant=plant)
+        if missing == "proof":
+            return self.say("ask.proof", reference=case.reference, action=label)
+        return self.say("ask.message" if action.message else "ask.reason", reference=case.reference, action=label)
+
+    def _given(
+        self, command: Command, case: Case, workflow: WorkflowDef, action: ActionDef, incoming: Incoming
+    ) -> tuple[Command, str, str | None]:
+        """The person's words or photo put where the action needs them: (the command with them, the
+        words that are the action's reason or note, what to say when they do not fit)."""
+        missing = self._missing(command, workflow, action)
+        text = incoming.text.strip()[:MAX_TEXT_CHARS]
+        if missing in ("plant", "litres"):
+            if missing == "plant":
+                plant = self._plant_named(case, text)
+                if plant is None:
+                    return command, "", self.say("not_a_plant")
+                command = command.with_value("plant", plant)
+            litres = NUMBER.search(text)
+            if litres:
+                return command.with_value("litres", litres.group()), "", None
+            return command, "", self.say("not_litres") if missing == "litres" else None
+        if missing == "proof":
+            if incoming.photo_error:
+                reason = locales.render(f"photo_error.{incoming.photo_error}", self.person.language, self.channel)["text"]
+                return command, "", self.say("photo_failed", reason=reason)
+            if not incoming.photo:
+                return command, "", self.say("photo_needed")
+            command = command.with_value("proof", incoming.photo)
+            return (command.with_value("reason", GIVEN) if text else command), text, None
+        if missing == "reason" and text:
+            return command.with_value("reason", GIVEN), text, None
+        return command, "", None
+
+    def _plant_named(self, case: Case, text: str) -> str | None:
+        """The plant the words name ("2000 litres at Basuaghai"), by any of its names' words."""
+        folded, codes = text.casefold(), {code for code, _name in self._plants(case)}
+        for plant in desludging.load_masterdata(self.settings.masterdata_dir).plants:
+            words = {w.casefold() for name in plant.name.values() for w in name.split() if len(w) >= 4}
+            if plant.code in codes and any(w in folded for w in words):
+                return plant.code
+        return None
+
+    def _perform(self, command: Command, case: Case, workflow: WorkflowDef, action: ActionDef, note: str) -> Said:
+        proof = command.value("proof")
+        photo = proof if proof and proof != SKIP_PROOF else None
+        litres = command.value("litres")
+        act = Act(
+            self.settings, workflow, case, self.actor, action.name, self.now,
+            reason=note or None, assignee_id=command.value("to"), plant_code=command.value("plant"),
+            volume_litres=int(litres) if litres else None,
+            proof_photo=photo, proof_url=media.public_link(self.settings, photo) if photo else None,
+        )  # fmt: skip
+        try:
+            with self.session.begin_nested():
+                perform(self.session, act)
+        except StaleDataError:
+            return self._refused(exc=None, code="version_conflict")
+        except WorkflowError as exc:
+            return self._refused(exc)
+        done = self.say("done", reference=case.reference, action=self.words.label("action", action.name))
+        return Said([f"{done}\n{self.say('see_list')}"], {BACK: PENDING})
+
+    def _refused(self, exc: Exception | None, code: str | None = None) -> Said:
+        """A refusal in the person's words: the chat's own (where the console's would point at a
+        form), else the console's."""
+        code = code or getattr(exc, "code", "other")
+        variables: dict[str, Any] = (
+            {"head": exc.context.get("head", "")} if code == "out_of_order" and isinstance(exc, WorkflowError) else {}
+        )
+        key = next((k for k in (f"console.chat.refused.{code}", f"console.refused.{code}") if known(k)), "console.refused.other")
+        text = locales.render(key, self.person.language, self.channel, **variables)["text"]
+        return Said([f"{text}\n{self.say('see_list')}"], {BACK: PENDING})
+
+
+def turn(
+    session: Session,
+    *,
+    inbound_id: int,
+    claimant: str,
+    settings: Settings,
+    workflows: dict[str, WorkflowDef],
+    now: datetime,
+) -> str:
+    """A staff member's message answered, and its turn finished with the replies, in one
+    transaction: "answered" (also when a retried call finds it done), "not_staff" when the number
+    is no longer a working person's (the bot takes it), "not_yours" when another process has the turn."""
+    inbound = session.get(InboundMessage, inbound_id)
+    if inbound is None or inbound.claimant != claimant:
+        return "not_yours"
+    if inbound.state != "pending":
+        return "answered"
+    person = staff_by_phone(session, inbound.phone)
+    if person is None:
+        return "not_staff"
+    payload = inbound.payload or {}
+    metadata = payload.get("metadata") or {}
+    channel = inbound.channel
+    citizen = citizens.citizen_or_none(session, inbound.phone)
+    menu = dict(citizen.menu or {}) if citizen else {}
+    photo = error = None
+    urls = [str(m.get("url")) for m in metadata.get("media") or [] if m.get("url")]
+    if urls and wants_photo(menu):
+        fetched = media.fetch_photo(settings, urls[0])
+        photo, error = fetched.name, fetched.error
+    chat = Chat(session, person=person, settings=settings, workflows=workflows, channel=channel, now=now)
+    said = chat.answer(Incoming(str(payload.get("text") or ""), channel, photo, error), menu)
+    channels.queue_replies(
+        session,
+        channel=channel,
+        phone=inbound.phone,
+        replies=[{"body": text} for text in said.texts],
+        menu=said.menu,
+        kind="staff_chat",
+        now=now,
+        inbound_id=inbound_id,
+        claimant=claimant,
+    )
+    return "answered"

@@ -1,0 +1,186 @@
+"""The console in a chat: a person who works cases writes from their registered mobile and acts with
+the rights they have in the console. An alert offers their actions by number ("1" takes it); the
+chat asks for what an action needs (a photo as proof, a reason, the plant and the litres); a
+photo of the work reaches the citizen with the resolution; an official outside the case's area is
+refused; the list shows what waits for them, soonest due first."""
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from backend.console import chat
+from backend.db import get_session_factory
+from backend.models import Case, Citizen, OutboxMessage
+from backend.services import citizens
+from backend.services.media import Fetched
+from tests.conftest import NOW, in_turn, kept_and_started
+
+CITIZEN = "whatsapp:+919812377301"
+OFFICIAL = "whatsapp:+919437200101"  # BMC-SAN-N: sanitation, wards 1-33 of Bhubaneswar; Odia
+OTHER_OFFICIAL = "whatsapp:+919437200102"  # BMC-SAN-S: wards 34-67
+GRIEVANCE = {"category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
+             "citizen_phone": CITIZEN, "language": "en", "channel": "twilio_whatsapp"}
+
+
+def _say(client, channels_auth, sid: str, text: str, phone: str, media: list | None = None) -> dict:
+    """A message as a text channel keeps, starts and (for staff) hands it to the staff's chat."""
+    started = kept_and_started(client, channels_auth, sid, text, phone, media)
+    assert started["staff"] is True
+    answered = client.post(f"/api/v1/channels/inbound/{started['inbound_id']}/staff", json={"claimant": "rasa-a"},
+                           headers=channels_auth)
+    assert answered.json() == {"outcome": "answered"}, answered.text
+    return {"inbound_id": started["inbound_id"], "replies": _replies(client.app.state.settings, phone)}
+
+
+def _replies(settings, phone: str) -> list[str]:
+    with get_session_factory(settings.database_url)() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_chat", OutboxMessage.recipient == phone.removeprefix("whatsapp:"))
+                               .order_by(OutboxMessage.id.desc()).limit(1)).all()
+        return [r.body for r in rows]
+
+
+def _delivered(settings, phone: str, key: str) -> OutboxMessage:
+    """The alert, as the outbox worker sends it: its numbered answers become the phone's menu."""
+    with get_session_factory(settings.database_url)() as session:
+        alert = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == key)
+                                .order_by(OutboxMessage.id.desc())).first()
+        assert alert is not None and alert.recipient == phone.removeprefix("whatsapp:")
+        citizens.set_menu(session, phone=alert.recipient, menu=alert.menu, now=NOW)
+        session.commit()
+        session.expunge(alert)
+        return alert
+
+
+def _case(settings, reference: str) -> Case:
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference).options(selectinload(Case.history)))
+        session.expunge(case)
+        return case
+
+
+def test_an_official_resolves_from_the_alert_with_a_photo_and_the_citizen_receives_it(
+    client, settings, channels_auth, monkeypatch, tmp_path, staff
+):
+    settings.media_dir = tmp_path
+    (tmp_path / "c0ffee.jpg").write_bytes(b"\xff\xd8 a photo of a clean lane")
+    fetched = []
+    monkeypatch.setattr(chat.media, "fetch_photo",
+                        lambda settings, url: fetched.append(url) or Fetched("c0ffee.jpg", None))
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    alert = _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
+    assert alert.menu == {"1": f"#act {reference} RESOLVE", "2": f"#act {reference} REJECT", "0": "#pending"}
+    assert "1 ସମାଧାନ କରନ୍ତୁ · 2 " in alert.body and "0 ଆପଣଙ୍କ ତାଲିକା" in alert.body  # in the official's Odia
+    assert alert.variables["options"].startswith("ଉତ୍ତରରେ ପଠାନ୍ତୁ: 1 ")  # the template carries it too
+
+    asked = _say(client, channels_auth, "SMs1", "1", OFFICIAL)["replies"][0]
+    assert reference in asked and "ଫଟୋ" in asked  # a photo of the work, as proof
+    assert fetched == []
+    _say(client, channels_auth, "SMs2", "ସଫା କରିଦିଆଗଲା", OFFICIAL,
+         media=[{"url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "content_type": "image/jpeg"}])
+    assert fetched == ["https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"]
+    case = _case(settings, reference)
+    assert case.state == "RESOLVED" and case.details["proof_photo"] == "c0ffee.jpg"
+    assert (case.history[-1].actor_id, case.history[-1].actor_role, case.history[-1].reason) == (
+        "BMC-SAN-N", "OFFICIAL", "ସଫା କରିଦିଆଗଲା")
+    with get_session_factory(settings.database_url)() as session:
+        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_notify_grievance_resolved")).one()
+    assert notice.recipient == CITIZEN.removeprefix("whatsapp:") and notice.media_url.startswith("http://testserver/p/c0ffee.jpg.")
+    photo = client.get(notice.media_url.removeprefix("http://testserver"))
+    assert photo.status_code == 200 and photo.content == b"\xff\xd8 a photo of a clean lane"
+    assert client.get("/p/c0ffee.jpg.00000000000000000000").status_code == 404  # only the signed link
+
+    staff("BMC-SAN-N")
+    page = client.get(f"/console/cases/{reference}")
+    assert f'src="/console/cases/{reference}/files/c0ffee.jpg"' in page.text  # the proof on the case page
+    assert client.get(f"/console/cases/{reference}/files/c0ffee.jpg").content == b"\xff\xd8 a photo of a clean lane"
+
+    again = _say(client, channels_auth, "SMs3", "1", OFFICIAL)["replies"][0]  # the old "1": the case moved on
+    assert "ଆପଣଙ୍କ ତାଲିକା ପାଇଁ 0" in again and _case(settings, reference).state == "RESOLVED"
+
+
+def test_the_list_shows_what_waits_soonest_first_and_a_case_outside_the_area_is_refused(client, settings, channels_auth):
+    first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    second = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked near the school"},
+                         headers=in_turn(client, CITIZEN)).json()["reference"]
+    listed = _say(client, channels_auth, "SMl1", "baki", OFFICIAL)["replies"][0]  # Odia in Latin letters
+    assert listed.index(first) < listed.index(second) and "(2)" in listed
+    opened = _say(client, channels_auth, "SMl2", "2", OFFICIAL)["replies"][0]
+    assert opened.startswith(second) and "Drain blocked near the school" in opened and "+919812377301" in opened
+
+    refused = _say(client, channels_auth, "SMl3", f"status {first}", OTHER_OFFICIAL)["replies"][0]
+    assert refused.startswith("ପ୍ରତ୍ୟାଖ୍ୟାତ: ଏହି ମାମଲା ଆପଣଙ୍କ ୱାର୍ଡ ବାହାରର")  # not their wards: refused, nothing shown
+    assert "Garbage" not in refused and "+91981" not in refused
+    menu = _delivered_menu(settings, OTHER_OFFICIAL)
+    assert not any(first in command for command in menu.values())
+    assert _case(settings, first).state == "PENDING_AT_OFFICIAL"
+
+
+def _delivered_menu(settings, phone: str) -> dict:
+    with get_session_factory(settings.database_url)() as session:
+        citizen = session.get(Citizen, phone.removeprefix("whatsapp:"))
+        return dict(citizen.menu or {}) if citizen else {}
+
+
+def test_a_reason_is_asked_where_one_is_required_and_0_goes_back(client, settings, channels_auth):
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
+    asked = _say(client, channels_auth, "SMr1", "2", OFFICIAL)["replies"][0]  # Reject
+    assert reference in asked and "କାରଣ" in asked
+    back = _say(client, channels_auth, "SMr2", "0", OFFICIAL)["replies"][0]
+    assert back.startswith(reference) and _case(settings, reference).state == "PENDING_AT_OFFICIAL"
+    _say(client, channels_auth, "SMr3", "2", OFFICIAL)
+    done = _say(client, channels_auth, "SMr4", "Not a municipal matter: private land", OFFICIAL)["replies"][0]
+    assert reference in done
+    case = _case(settings, reference)
+    assert case.state == "REJECTED" and case.history[-1].reason == "Not a municipal matter: private land"
+
+
+def test_a_number_of_no_one_who_works_cases_is_the_bot_s(client, channels_auth):
+    started = kept_and_started(client, channels_auth, "SMn1", "pending", CITIZEN)
+    assert started["staff"] is False
+    answered = client.post(f"/api/v1/channels/inbound/{started['inbound_id']}/staff", json={"claimant": "rasa-a"},
+                           headers=channels_auth)
+    assert answered.json() == {"outcome": "not_staff"}
+
+
+OPERATOR = "whatsapp:+919437300101"  # OP-BMC-01, Odia
+REQUEST = {
+    "applicant_name": "Sabitri Behera", "citizen_phone": CITIZEN, "property_type": "residential",
+    "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-11-25",
+    "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "or",
+    "channel": "twilio_whatsapp",
+}
+
+
+def test_an_operator_accepts_by_number_and_records_the_disposal_in_words(client, settings, channels_auth):
+    filed = client.post("/api/v1/desludging", json=REQUEST, headers=in_turn(client, CITIZEN))
+    reference = filed.json()["reference"]
+    alert = _delivered(settings, OPERATOR, "utter_alert_desludging_assigned")
+    assert alert.menu == {"1": f"#act {reference} ACCEPT", "2": f"#act {reference} DECLINE", "0": "#pending"}
+    accepted = _say(client, channels_auth, "SMo1", "1", OPERATOR)["replies"][0]
+    assert reference in accepted and _case(settings, reference).state == "IN_PROGRESS"
+
+    opened = _say(client, channels_auth, "SMo2", reference.lower(), OPERATOR)["replies"][0]  # typed as people do
+    dispose = next(n for n, command in _delivered_menu(settings, OPERATOR).items() if command.endswith("DISPOSE"))
+    assert f"{dispose} " in opened
+    asked = _say(client, channels_auth, "SMo3", dispose, OPERATOR)["replies"][0]
+    assert "1 ବସୁଆଘାଇ ଏଫଏସଟିପି" in asked  # the town's plants, by number, in Odia
+    unclear = _say(client, channels_auth, "SMo4", "somewhere far", OPERATOR)["replies"][0]
+    assert "ପ୍ଲାଣ୍ଟ" in unclear and _case(settings, reference).state == "IN_PROGRESS"
+    done = _say(client, channels_auth, "SMo5", "1900 litres at Basuaghai", OPERATOR)["replies"][0]
+    assert reference in done
+    case = _case(settings, reference)
+    assert case.state == "DISPOSED"
+    assert (case.details["disposal"]["plant"], case.details["disposal"]["volume_litres"]) == ("BMC-FSTP-BASUAGHAI", 1900)
+
+
+def test_an_operator_names_the_plant_by_number_then_the_litres(client, settings, channels_auth):
+    reference = client.post("/api/v1/desludging", json=REQUEST, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OPERATOR, "utter_alert_desludging_assigned")
+    _say(client, channels_auth, "SMp1", "1", OPERATOR)
+    _say(client, channels_auth, "SMp2", reference, OPERATOR)
+    dispose = next(n for n, command in _delivered_menu(settings, OPERATOR).items() if command.endswith("DISPOSE"))
+    _say(client, channels_auth, "SMp3", dispose, OPERATOR)
+    litres = _say(client, channels_auth, "SMp4", "1", OPERATOR)["replies"][0]
+    assert "ବସୁଆଘାଇ" in litres and "2000" in litres  # how many litres reached it, e.g. 2000
+    assert "ସଂଖ୍ୟା" in _say(client, channels_auth, "SMp5", "a lot", OPERATOR)["replies"][0]
+    _say(client, channels_auth, "SMp6", "2100", OPERATOR)
+    assert _case(settings, reference).details["disposal"]["volume_litres"] == 2100

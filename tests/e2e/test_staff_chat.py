@@ -1,0 +1,107 @@
+"""Officials and operators act from their phones, through the same Twilio channels citizens reach:
+an alert's numbers take its actions; an official resolves a complaint with a photo and the citizen
+receives the photo with the resolution; an operator accepts a job and records the disposal in words;
+an official outside the case's area is refused; a pending list on SMS, in English."""
+
+import time
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import locales
+from backend.db import get_session_factory
+from backend.models import Case
+from tests.e2e.conftest import case_in_database, citizen_headers
+
+
+def _with_history(stack, reference: str) -> Case:  # noqa: ANN001
+    with get_session_factory(stack.config.effective_database_url)() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference).options(selectinload(Case.history)))
+        session.expunge(case)
+        return case
+
+
+def _file(stack, path: str, body: dict) -> str:  # noqa: ANN001
+    filed = httpx.post(f"{stack.config.backend_url}/api/v1/{path}", json=body,
+                       headers=citizen_headers(stack, body["citizen_phone"].removeprefix("whatsapp:")), timeout=30)
+    assert filed.status_code == 201, filed.text
+    return filed.json()["reference"]
+
+
+def _alert_for(phone, reference: str) -> str:  # noqa: ANN001
+    received = phone.wait_for_replies(until=lambda said: any(reference in s for s in said))
+    return next(s for s in received if reference in s)
+
+
+def _arrived(phone, wanted) -> dict:  # noqa: ANN001
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = [m for m in phone.inbox() if wanted(m)]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError("not delivered")
+
+
+def test_an_official_resolves_with_a_photo_on_whatsapp_and_the_citizen_receives_it(stack, twilio):  # noqa: ANN001
+    official = twilio.text("whatsapp", "+919437200105")  # BMC-ENG-S: engineering, wards 34-67, English
+    official.inbox()  # what earlier tests sent them is read already
+    citizen = twilio.text("whatsapp", "+919437700201")
+    reference = _file(stack, "grievances", {
+        "category": "roads", "subcategory": "pothole", "description": "Deep pothole in front of the school gate",
+        "ward": "BMC-W40", "citizen_phone": "whatsapp:+919437700201", "language": "en", "channel": "twilio_whatsapp"})
+    alert = _alert_for(official, reference)
+    assert "Reply: 1 Resolve · 2 Reject · 0 Your list" in alert, alert
+    asked = official.say("1")
+    assert reference in asked[0] and "photo" in asked[0], asked
+    done = official.say("Filled and levelled this morning", media=[(official.sample_photo_url(), "image/jpeg")])
+    assert done[0].startswith(f"Done: {reference}"), done
+    case = _with_history(stack, reference)
+    assert case.state == "RESOLVED" and case.details["proof_photo"].endswith((".jpg", ".png"))
+    assert case.history[-1].actor_id == "BMC-ENG-S" and case.history[-1].reason == "Filled and levelled this morning"
+
+    resolved = _arrived(citizen, lambda m: reference in m["body"] and m["media_url"])
+    assert "/p/" in resolved["media_url"] and resolved["content_sid"] == "HX0000000000000000000000000000en02"  # as its template
+    photo = httpx.get(resolved["media_url"], timeout=10)  # the link Twilio fetches the photo from
+    assert photo.status_code == 200 and photo.content
+
+
+def test_an_operator_accepts_and_records_the_disposal_on_whatsapp(stack, twilio):  # noqa: ANN001
+    operator = twilio.text("whatsapp", "+919437300101")  # OP-BMC-01, Odia
+    operator.inbox()
+    reference = _file(stack, "desludging", {
+        "applicant_name": "Sabitri Behera", "citizen_phone": "whatsapp:+919437700202", "property_type": "residential",
+        "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-10",
+        "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "or",
+        "channel": "twilio_whatsapp"})
+    alert = _alert_for(operator, reference)
+    assert "1 କାମ ଗ୍ରହଣ କରନ୍ତୁ" in alert, alert  # "1 Accept the job", in the operator's Odia
+    accepted = operator.say("1")
+    assert reference in accepted[0] and case_in_database(stack, reference).state == "IN_PROGRESS", accepted
+    listed = operator.say("baki")  # "pending", Odia in Latin letters
+    number = next(line.split(".")[0] for line in listed[0].splitlines() if reference in line)
+    opened = operator.say(number)
+    assert opened[0].startswith(reference), opened
+    label = locales.render("console.action.DISPOSE", "or")["text"]
+    dispose = next(part[: -len(label)].split()[-1] for part in opened[0].split(" · ") if part.endswith(label))
+    plants = operator.say(dispose)
+    assert "ବସୁଆଘାଇ" in plants[0], plants
+    done = operator.say("1900 litres at Basuaghai")
+    assert reference in done[0], done
+    case = case_in_database(stack, reference)
+    assert case.state == "DISPOSED" and case.details["disposal"]["volume_litres"] == 1900
+
+
+def test_an_official_outside_the_area_is_refused_and_the_list_comes_by_sms(stack, twilio):  # noqa: ANN001
+    reference = _file(stack, "grievances", {
+        "category": "roads", "subcategory": "pothole", "description": "Pothole near the bus stop", "ward": "BMC-W41",
+        "citizen_phone": "whatsapp:+919437700203", "language": "en", "channel": "twilio_whatsapp"})
+    electrical = twilio.text("sms", "+919437200103")  # BMC-ELE-01: electrical, not roads
+    electrical.inbox()
+    refused = electrical.say(f"STATUS {reference}")
+    assert refused[0].startswith("Refused: this case belongs to another department"), refused
+    assert "Pothole" not in refused[0] and "+9194377" not in refused[0]
+    assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"
+    listed = electrical.say("pending")
+    assert listed[0].startswith(("Waiting for you", "Nothing waits for you")), listed
