@@ -285,6 +285,16 @@ class BackendClient:
         """{"id", "name"} when the phone is a Panchayat Swayam Sewak's; error not_found otherwise."""
         return await self._call("POST", "/api/v1/certificates/field-agent", json={"phone": phone})
 
+    async def ask_doorstep_consent(self, *, phone: str, citizen_phone: str, language: str) -> ApiResult[dict]:
+        """A code to the citizen's mobile, naming the agent (the turn's phone); {"citizen_phone"} as read."""
+        body = {"phone": phone, "citizen_phone": citizen_phone[:40], "language": language}
+        return await self._call("POST", "/api/v1/doorstep/consent", json=body)
+
+    async def confirm_doorstep_consent(self, *, phone: str, citizen_phone: str, code: str) -> ApiResult[dict]:
+        """The code the citizen read out; errors wrong_code, expired, too_many_tries."""
+        body = {"phone": phone, "citizen_phone": citizen_phone[:40], "code": code[:40] or "-"}
+        return await self._call("POST", "/api/v1/doorstep/consent/confirm", json=body)
+
     async def certificate_correction(self, reference: str, phone: str) -> ApiResult[dict]:
         """{"certificate_type", "reason"} of the phone's application sent back; nothing_to_correct otherwise."""
         return await self._call("POST", f"/api/v1/certificates/{reference}/correction", json={"phone": phone})

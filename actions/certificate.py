@@ -13,7 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import locales
+from actions import doorstep
 from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.doorstep import Doorstep
 from actions.form_validation import channel_of, language_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
@@ -32,7 +34,9 @@ WORKING_SLOTS = (
 )
 # certificate_service: the service's definition, kept in the conversation from the turn the service
 # is chosen, so later turns ask the backend only about the answer itself.
-CLEARED = (*WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service")
+CLEARED = (
+    *WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service", doorstep.CODE
+)  # fmt: skip
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
 FEE_KEY = "_fee"  # in certificate_answers: the fee the chosen option sets, where the service's fee comes from a choice
@@ -121,7 +125,8 @@ def _next_document(service: dict, tracker: Tracker) -> dict | None:
     return next((d for d in service["documents"] if d["code"] not in documents), None)
 
 
-class ValidateCertificateForm(InterruptibleFormValidation):
+class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
+    phone_slot = "certificate_citizen_phone"
     summary_slots = ("certificate_confirmed",)
 
     def name(self) -> str:
@@ -195,8 +200,8 @@ class ValidateCertificateForm(InterruptibleFormValidation):
         if service is None:  # no type yet, or the backend is down: its question says so
             return [*correcting, "certificate_type", "certificate_answer"]
         slots = [*correcting, "certificate_type"]
-        if tracker.get_slot("certificate_agent"):
-            slots.append("certificate_citizen_phone")
+        if tracker.get_slot("certificate_agent"):  # at the doorstep: the applicant's mobile, and their consent
+            slots += [self.phone_slot, doorstep.CODE]
         if _next_field(service, tracker):
             slots.append("certificate_answer")
         if carries_media(tracker) and _next_document(service, tracker):
@@ -262,13 +267,7 @@ class ValidateCertificateForm(InterruptibleFormValidation):
     async def validate_certificate_citizen_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        result = await self.client.certificate_other_answer("mobile", str(value or ""))
-        if result.error == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return {"certificate_citizen_phone": None}
-        if not result.ok:
-            return self.failed(dispatcher, tracker, "certificate_citizen_phone", "utter_invalid_certificate_citizen_phone")
-        return self.accepted("certificate_citizen_phone", result.value["value"])
+        return await self.consent_asked(dispatcher, tracker, value)
 
     async def validate_certificate_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

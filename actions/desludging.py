@@ -8,7 +8,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import doorstep
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
+from actions.doorstep import Doorstep
 from actions.form_validation import channel_of, language_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.clock import local_day, local_moment
@@ -40,6 +42,7 @@ FILED_SLOTS = (
     "desludging_correcting",
     "desludging_correction",
     "desludging_fee",
+    *doorstep.SLOTS,
 )
 PRICED_SLOTS = {"desludging_place", "desludging_property_type", "desludging_trips", "desludging_slum"}
 FEE = "desludging_fee"  # {"for": what the fee depends on, "rupees": the fee}: quoted once, not at every look
@@ -87,7 +90,7 @@ async def quote(client: BackendClient, answers: dict[str, Any], kept: Any = None
     return await client.desludging_quote(tariff_area=tariff_area, property_type=property_type, trips=trips, slum=slum)
 
 
-class ValidateDesludgingForm(InterruptibleFormValidation):
+class ValidateDesludgingForm(InterruptibleFormValidation, Doorstep):
     summary_slots = ("desludging_confirmed", "desludging_correction")
     answer_slots = ANSWER_SLOTS
 
@@ -130,7 +133,7 @@ class ValidateDesludgingForm(InterruptibleFormValidation):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         """No payment question when there is nothing to pay; the correction menu only when asked for."""
-        slots = list(domain_slots)
+        slots = [*self.doorstep_slots(tracker), *(slot for slot in domain_slots if slot not in doorstep.ALL)]
         fee = kept_fee(_answers(tracker), tracker.get_slot(FEE))
         if fee is None and not PRICED_SLOTS & set(tracker.slots_to_validate()):
             # No fee kept (a conversation begun before the slot existed). While answers it depends on
@@ -282,7 +285,7 @@ class ActionSubmitDesludging(Action):
         place = answers["desludging_place"]
         request = {
             "applicant_name": answers["desludging_name"],
-            "citizen_phone": tracker.sender_id,
+            "citizen_phone": doorstep.citizen_phone(tracker),
             "property_type": answers["desludging_property_type"],
             "sanitation_type": answers["desludging_sanitation_type"],
             "size_litres": int(answers["desludging_size"]),

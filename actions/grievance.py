@@ -7,7 +7,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import doorstep
 from actions.backend_client import UNAVAILABLE, BackendClient
+from actions.doorstep import Doorstep
 from actions.feedback import give, reopenable
 from actions.form_validation import channel_of, language_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
@@ -26,10 +28,11 @@ FILED_SLOTS = (
     REOPEN,
     REOPEN_CASE,
     REOPEN_STATE,
+    *doorstep.SLOTS,
 )
 
 
-class ValidateGrievanceForm(InterruptibleFormValidation):
+class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
     answer_slots = FORM_SLOTS
 
     def name(self) -> str:
@@ -63,7 +66,8 @@ class ValidateGrievanceForm(InterruptibleFormValidation):
         the citizen chose to reopen it (action_submit_grievance reopens it)."""
         if tracker.get_slot(REOPEN) == "reopen":
             return []
-        return [slot for slot in domain_slots if slot != REOPEN or tracker.get_slot(REOPEN_CASE)]
+        own = [slot for slot in domain_slots if slot not in doorstep.ALL and (slot != REOPEN or tracker.get_slot(REOPEN_CASE))]
+        return [*self.doorstep_slots(tracker), *own]
 
     async def validate_grievance_reopen(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -104,6 +108,8 @@ class ValidateGrievanceForm(InterruptibleFormValidation):
         """A complaint of theirs just resolved or rejected, which the words that opened the form may
         well be about ("yeh galat hai, kutta abhi bhi pada hai"): the form first asks whether to
         reopen it."""
+        if tracker.get_slot(doorstep.AGENT):  # filing for someone else: the agent's own complaints are not it
+            return {}
         offer = await self.client.open_verdict(tracker.sender_id)
         if not (offer.ok and reopenable(offer.value)):
             return {}
@@ -185,7 +191,7 @@ class ActionSubmitGrievance(Action):
             category=tracker.get_slot("grievance_category"),
             description=tracker.get_slot("grievance_description"),
             ward=tracker.get_slot("grievance_ward"),
-            phone=tracker.sender_id,
+            phone=doorstep.citizen_phone(tracker),
             language=language_of(tracker),
             channel=channel_of(tracker),
             idempotency_key=submission_key(tracker, "grievance_form", FORM_SLOTS),

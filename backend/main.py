@@ -17,6 +17,7 @@ from backend.api import (
     channels,
     citizens,
     desludging,
+    doorstep,
     feedback,
     grievance,
     handoff,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(certificates.public_router)
     app.include_router(payments.router)
     app.include_router(proofs.router)
+    app.include_router(doorstep.router)
     app.include_router(twilio_status.router)
     app.include_router(console_router)
     if settings.sandbox_enabled:

@@ -344,6 +344,22 @@ class RoleGrant(Base):
     person: Mapped[Person] = relationship(back_populates="grants")
 
 
+class DoorstepConsent(Base):
+    """A citizen's consent to a field agent filing for them: a one-time code sent to the citizen's
+    phone, read out to the agent, who types it. Only its hash is kept."""
+
+    __tablename__ = "doorstep_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    citizen_phone: Mapped[str] = mapped_column(String(PHONE_CHARS), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class SignInCode(Base):
     """A one-time code sent to a person's registered mobile. Only its hash is kept."""
 

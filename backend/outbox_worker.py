@@ -23,7 +23,7 @@ from backend.privacy import mask_phone
 from backend.senders import NOT_SENT, UNSUBSCRIBED_CODES, InDoubt, OutgoingMessage, PermanentFailure, Sender, TemporaryFailure
 from backend.senders.http_gateway import HttpGatewaySender, dlt_templates
 from backend.senders.twilio import TwilioSender
-from backend.services import citizens, outbox
+from backend.services import citizens, outbox, staff_menu
 from backend.settings import Settings, get_settings
 from backend.workflow import WorkflowDef
 
@@ -149,7 +149,10 @@ class OutboxWorker:
 
     def _sent(self, session, message: OutboxMessage, sender: Sender, provider_sid: str) -> None:  # noqa: ANN001
         if message.menu:  # what the message offers is what "1", "2"... mean from now on
-            citizens.set_menu(session, phone=message.recipient, menu=message.menu, now=self.clock())
+            held = citizens.citizen_or_none(session, message.recipient)
+            # but not in the middle of a step (a reason being written): "1" must not change its case then
+            if not staff_menu.waiting(held.menu if held else None, self.clock()):
+                citizens.set_menu(session, phone=message.recipient, menu=message.menu, now=self.clock())
         outbox.mark_sent(session, message, provider=sender.name, provider_sid=provider_sid, now=self.clock())
 
     def _settle(self, session, message: OutboxMessage) -> None:  # noqa: ANN001

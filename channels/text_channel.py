@@ -300,7 +300,11 @@ class TextChannelInput(ConfiguredInput):
             )
             return
         # A person who works cases: the staff's chat answers (the console's rights, over chat), not the bot.
-        if start.staff and await self.backend.staff_turn(inbound_id=turn.inbound_id, claimant=self.claimant):
+        if (
+            start.staff
+            and turn.attempts <= MAX_TURN_ATTEMPTS
+            and await self.backend.staff_turn(inbound_id=turn.inbound_id, claimant=self.claimant)
+        ):
             return
         # A person answers it, in the console; the bot stays out of their conversation (unless the
         # message has failed too often to pass on: then it gets the bot's apology, not another try).

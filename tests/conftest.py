@@ -1,6 +1,7 @@
 """Shared fixtures. Backend tests run against SQLite and against the local PostgreSQL, every run:
 if PostgreSQL cannot be reached the run fails and says so, it never skips."""
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from backend.db import get_session_factory
 from backend.main import create_app
 from backend.services import turn_grants
 from backend.migrate import upgrade
-from backend.models import Case, Person, RoleGrant
+from backend.models import Case, OutboxMessage, Person, RoleGrant
 from backend.services import people, signin
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings, get_settings
@@ -223,3 +224,18 @@ def kept_and_started(client: TestClient, channels_auth: dict[str, str], sid: str
     started = client.post(f"/api/v1/channels/inbound/{claimed['inbound_id']}/start", json={"claimant": "rasa-a"},
                           headers=channels_auth).json()
     return {"inbound_id": claimed["inbound_id"], **started}
+
+
+def consent_of(client: TestClient, agent: str, citizen_phone: str) -> None:
+    """A field agent gets the citizen's consent: the code sent to the citizen's phone, read out, typed."""
+    asked = client.post("/api/v1/doorstep/consent", json={"phone": agent, "citizen_phone": citizen_phone},
+                        headers=in_turn(client, agent))
+    assert asked.status_code == 202, asked.text
+    settings = client.app.state.settings
+    with get_session_factory(settings.database_url)() as session:
+        sms = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_doorstep_consent_code")
+                              .order_by(OutboxMessage.id.desc())).first()
+        code = re.search(r"\b\d{6}\b", sms.body).group()
+    confirmed = client.post("/api/v1/doorstep/consent/confirm", json={"phone": agent, "citizen_phone": citizen_phone,
+                            "code": code}, headers=in_turn(client, agent))
+    assert confirmed.json() == {"confirmed": True}, confirmed.text

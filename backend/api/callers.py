@@ -13,15 +13,18 @@ the turn grants are checked.
 A known token on the wrong caller's route is 403 wrong_caller; no token or an unknown one is 401."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, status
+from sqlalchemy.orm import Session
 
 from backend.api.deps import NowDep, SettingsDep
 from backend.models import Case
-from backend.services import turn_grants
+from backend.services import doorstep, turn_grants
 from backend.services.turn_grants import TurnGrant
 from backend.settings import Settings
+from common.channels import TWILIO_SMS
 from common.signatures import same_secret
 
 TURN_HEADER = "X-Sathi-Turn"
@@ -110,12 +113,26 @@ class Filer:
     actor_id: str
     for_someone_else: bool
 
+    def channel(self, channel: str) -> str:
+        """Where the citizen hears of their case: a citizen filed for at the doorstep is not in the
+        agent's chat, so by SMS."""
+        return TWILIO_SMS if self.for_someone_else else channel
 
-def filer(turn: TurnGrant, citizen_phone: str) -> Filer:
+    def filed(self, session: Session, case: Case, now: datetime) -> None:
+        """A new filing: a citizen filed for at the doorstep hears of it by SMS, naming the agent."""
+        if self.for_someone_else:
+            doorstep.tell_citizen(session, case=case, agent_id=self.actor_id, now=now)
+
+
+def filer(turn: TurnGrant, citizen_phone: str, session: Session, now: datetime) -> Filer:
     """Who files a request for citizen_phone: the citizen, for their own number; a field agent, for
-    anyone's; nobody else."""
+    anyone who gave their consent (services/doorstep.py: 403 no_consent otherwise); nobody else."""
     if turn.owns(citizen_phone):
         return Filer("CITIZEN", turn.phone, False)
     if turn.agent_id:
+        try:
+            doorstep.require(session, agent_id=turn.agent_id, citizen_phone=citizen_phone, now=now)
+        except doorstep.ConsentRefused as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": exc.code}) from exc
         return Filer("FIELD_AGENT", turn.agent_id, True)
     raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": "not_your_turn"})

@@ -38,7 +38,6 @@ from backend.services.access import works_at
 from backend.services.cases import find_case
 from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowError
-from common.channels import TWILIO_SMS
 from common.languages import LANGUAGE_PATTERN
 from common.phones import indian_mobile
 
@@ -187,7 +186,7 @@ def apply(
     definition = _service(settings, workflows, body.certificate_type)
     # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
     # citizen, who is not in this chat, hears of each step by SMS.
-    actor = filer(turn, body.citizen_phone)
+    actor = filer(turn, body.citizen_phone, session, now)
     citizen_phone = indian_mobile(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
     if not citizen_phone:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
@@ -204,7 +203,7 @@ def apply(
             tatkal=body.tatkal,
             phone=citizen_phone,
             language=body.language,
-            channel=TWILIO_SMS if actor.for_someone_else else body.channel,
+            channel=actor.channel(body.channel),
             actor_role=actor.actor_role,
             actor_id=actor.actor_id,
             idempotency_key=idempotency_key,
@@ -214,6 +213,8 @@ def apply(
     except WorkflowError as exc:
         session.rollback()
         raise _refused(exc) from exc
+    if created:
+        actor.filed(session, case, now)
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -74,13 +74,13 @@ def file_request(
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> DesludgingOut:
-    actor = filer(turn, body.citizen_phone)  # the citizen, or a field agent filing for them
+    actor = filer(turn, body.citizen_phone, session, now)  # the citizen, or a field agent with their consent
     try:
         case, created, link = desludging.file_request(
             session,
             workflow=workflows["desludging"],
             settings=settings,
-            request=desludging.Request(**body.model_dump()),
+            request=desludging.Request(**{**body.model_dump(), "channel": actor.channel(body.channel)}),
             actor_role=actor.actor_role,
             actor_id=actor.actor_id,
             idempotency_key=idempotency_key,
@@ -89,6 +89,8 @@ def file_request(
     except WorkflowError as exc:
         session.rollback()
         raise _refused(exc) from exc
+    if created:
+        actor.filed(session, case, now)
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK

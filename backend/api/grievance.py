@@ -47,7 +47,7 @@ def file_grievance(
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ):
-    actor = filer(turn, body.citizen_phone)  # the citizen, or a field agent filing for them
+    actor = filer(turn, body.citizen_phone, session, now)  # the citizen, or a field agent with their consent
     try:
         case, created = grievance_service.file_grievance(
             session,
@@ -59,7 +59,7 @@ def file_grievance(
             ward_code=body.ward,
             citizen_phone=body.citizen_phone,
             language=body.language,
-            channel=body.channel,
+            channel=actor.channel(body.channel),
             actor_role=actor.actor_role,
             actor_id=actor.actor_id,
             idempotency_key=idempotency_key,
@@ -68,6 +68,8 @@ def file_grievance(
         )
     except grievance_service.InvalidGrievance as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": exc.code, "field": exc.field}) from exc
+    if created:
+        actor.filed(session, case, now)
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -406,6 +406,20 @@ class FieldAgentOut(BaseModel):
     name: str
 
 
+class DoorstepConsentIn(CitizenIn):
+    """A field agent (the turn's phone) asks the citizen's consent: a code to the citizen's mobile."""
+
+    citizen_phone: str = Field(min_length=1, max_length=40)
+    language: Language = "en"
+
+
+class DoorstepCodeIn(CitizenIn):
+    """The code the citizen read out to the agent."""
+
+    citizen_phone: str = Field(min_length=1, max_length=40)
+    code: str = Field(min_length=1, max_length=40)
+
+
 class ServiceChoiceIn(CitizenIn):
     """The citizen's answer to "which application?", and their phone (a field agent files for others)."""
 

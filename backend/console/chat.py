@@ -5,8 +5,9 @@ their language, with the rights they have in the console: access.py decides, hoo
 The Twilio signature proves the number; the people table says whose it is. A number answers the
 message that offered it (services/staff_menu.py: an alert's "1 Accept", the list's "3"). When an
 action needs more (whom to hand it to, the plant and the litres, a photo as proof, a reason), the
-chat asks, and the person's next words or photo give it. The caller commits what is said and done
-together (services/channels.staff_turn)."""
+chat asks, and the person's next words or photo give it (for staff_menu.WAIT_MINUTES; a case's
+number or PENDING always means itself). What is done, what is said back and the end of the
+message's turn are committed together (turn below)."""
 
 import re
 from dataclasses import dataclass
@@ -19,28 +20,43 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import locales
 from backend.console import case_view
-from backend.console.pages import Words
+from backend.console.pages import Words, refused_key
 from backend.models import Case, InboundMessage, Person
 from backend.privacy import mask_phone
-from backend.services import access, channels, citizens, desludging, media
+from backend.services import access, audit, channels, citizens, desludging, media
 from backend.services.access import Actor
 from backend.services.cases import find_case
 from backend.services.hooks import Act, hooks_for, perform
-from backend.services.staff_menu import ANSWER, BACK, PENDING, Command, offer, offered, parse, staff_by_phone
+from backend.services.staff_menu import (
+    ANSWER,
+    BACK,
+    DISPOSAL,
+    HANDS_OVER,
+    PENDING,
+    PHOTO,
+    SINCE,
+    Command,
+    offer,
+    offered,
+    parse,
+    staff_by_phone,
+    waiting,
+)  # fmt: skip
 from backend.settings import Settings
 from backend.workflow import ActionDef, WorkflowDef, WorkflowError
 from common.limits import MAX_TEXT_CHARS
-from common.references import find_reference
+from common.references import normalise_reference
 from locales import keywords
 
 SHOWN = 9  # cases in one list: one keypad digit each
 COUNTED = 100  # "100+": a count beyond this costs more than it tells
-PHOTO = "photo"  # the menu's entry saying a photo is awaited (the channel fetches it first)
-NUMBER = re.compile(r"\d{2,6}")
+# Litres as operators write them: "1900", "1,900 litres", "1900 ली", "1900L"; a number with a litre
+# word wins over other numbers in the message ("ward 12, 1900 litres").
+NUMBER = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)(?![\d,])")
+LITRES = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*(?:l\b|ltr|lit|लीटर|ली\b|ଲିଟର|ଲି\b)", re.IGNORECASE)
+MIN_LETTERS = 3  # a reason says something: "1", "ok" or "." is none
 SKIP_PROOF = "none"
 GIVEN = "given"  # the reason (or a note with a photo) is the words of the message that acts
-HANDS_OVER = ("ASSIGN", "REASSIGN")  # the person chooses whom to hand the case to
-DISPOSAL = "DISPOSE"  # the operator names the plant and the litres
 
 
 @dataclass(frozen=True)
@@ -55,15 +71,6 @@ class Incoming:
 class Said:
     texts: list[str]
     menu: dict[str, str]  # what the person's next answer means (replaces the last one)
-
-
-def known(key: str) -> bool:
-    return key in locales.load_catalog(locales.DEFAULT_LANGUAGE)
-
-
-def wants_photo(menu: dict[str, str] | None) -> bool:
-    """Whether the chat waits for a photo (the caller fetches the one the message carries)."""
-    return bool(menu and PHOTO in menu)
 
 
 class Chat:
@@ -81,25 +88,29 @@ class Chat:
         self.channel, self.now = channel, now
         self.actor = Actor.of_person(person)
         self.words = Words(person.language, settings.timezone)
+        self.kept_photo = False  # a photo given was kept with a case (else the caller deletes it)
 
     def say(self, key: str, **variables: Any) -> str:
         return locales.render(f"console.chat.{key}", self.person.language, self.channel, **variables)["text"]
 
     def answer(self, incoming: Incoming, menu: dict[str, str] | None) -> Said:
+        """A number the last message offered; PENDING; a case's number (alone, or after STATUS); the
+        words or photo a step waits for; else how to use the chat."""
         text, menu = incoming.text.strip()[:MAX_TEXT_CHARS], menu or {}
-        if text in menu and text not in (ANSWER, PHOTO):
+        if text in menu and text not in (ANSWER, PHOTO, SINCE):
             command = parse(menu[text])
             if command is not None:
                 return self.run(command)
-        if ANSWER in menu and (text or incoming.photo or incoming.photo_error) and not keywords.is_word(text, "pending"):
+        if keywords.is_word(text, "pending"):
+            return self.pending()
+        status = keywords.match(text)
+        reference = status.reference if status and status.kind == "status" else normalise_reference(text)
+        if reference:
+            return self.open(reference)
+        if waiting(menu, self.now) and (text or incoming.photo or incoming.photo_error):
             command = parse(menu[ANSWER])
             if command is not None:
                 return self.run(command, incoming)
-        if keywords.is_word(text, "pending"):
-            return self.pending()
-        found = find_reference(text)
-        if found:
-            return self.open(found[0])
         return Said([self.say("help", name=self.person.name)], {BACK: PENDING})
 
     def run(self, command: Command, incoming: Incoming | None = None) -> Said:
@@ -120,8 +131,11 @@ class Chat:
         )
         if not cases:
             return Said([self.say("pending.none")], {BACK: PENDING})
-        count = self.session.scalar(select(func.count()).select_from(select(Case.id).where(condition).limit(COUNTED).subquery()))
-        lines = [self.say("pending.title", count=f"{count}+" if count == COUNTED else count)]
+        count = (
+            self.session.scalar(select(func.count()).select_from(select(Case.id).where(condition).limit(COUNTED + 1).subquery()))
+            or 0
+        )
+        lines = [self.say("pending.title", count=f"{COUNTED}+" if count > COUNTED else count)]
         menu = {}
         for number, case in enumerate(cases, 1):
             overdue = case.sla_due_at is not None and case.sla_due_at < self.now
@@ -136,7 +150,7 @@ class Chat:
                 )
             )
             menu[str(number)] = Command("open", case.reference).encoded()
-        lines.append(self.say("pending.choose" if (count or 0) <= SHOWN else "pending.more"))
+        lines.append(self.say("pending.choose" if count <= SHOWN else "pending.more"))
         menu[BACK] = PENDING
         return Said(["\n".join(lines)], menu)
 
@@ -148,12 +162,11 @@ class Chat:
             return Said([self.say("not_found", reference=reference)], {BACK: PENDING})
         workflow = self.workflows[case.service]
         if not access.may_view(self.actor, case, workflow):
-            return self._refused(exc=None, code=access.why_refused(self.actor, case, workflow))
+            code = access.why_refused(self.actor, case, workflow)
+            audit.record(self.session, actor=self.actor, action="case.view", now=self.now, case=case, outcome="refused",
+                         detail={"code": code, "via": "chat"})  # fmt: skip
+            return self._refused(exc=None, code=code)
         return case, workflow
-
-    def _offered(self, case: Case, workflow: WorkflowDef) -> list[ActionDef]:
-        by_hand = hooks_for(workflow).assigns_by_hand
-        return [a for a in offered(self.person, case, workflow) if by_hand or a.name != "ASSIGN"]
 
     def open(self, reference: str) -> Said:
         found = self._case(reference)
@@ -161,6 +174,8 @@ class Chat:
             return found
         case, workflow = found
         personal = access.sees_personal_data(self.actor, case, workflow)
+        audit.record(self.session, actor=self.actor, action="case.view", now=self.now, case=case,
+                     detail={"personal_data": personal, "via": "chat"})  # fmt: skip
         lines = [
             self.say(
                 "case.head",
@@ -181,7 +196,7 @@ class Chat:
             lines.append(self.say("case.said", message=said))
         if case.sla_due_at is not None:
             lines.append(self.say("case.due", due=self.words.when(case.sla_due_at)))
-        actions = self._offered(case, workflow)
+        actions = offered(self.person, case, workflow)
         if not actions:
             return Said(["\n".join([*lines, self.say("case.nothing_to_do")])], {BACK: PENDING})
         options, menu = offer(actions, case.reference, self.person.language, self.channel)
@@ -240,6 +255,8 @@ class Chat:
             menu[ANSWER] = menu[PHOTO] = command.encoded()
         elif missing is not None:
             menu[ANSWER] = command.encoded()
+        if ANSWER in menu:
+            menu[SINCE] = self.now.isoformat()
         return menu
 
     def _plants(self, case: Case) -> list[tuple[str, str]]:
@@ -273,9 +290,9 @@ class Chat:
                 if plant is None:
                     return command, "", self.say("not_a_plant")
                 command = command.with_value("plant", plant)
-            litres = NUMBER.search(text)
+            litres = _litres(text)
             if litres:
-                return command.with_value("litres", litres.group()), "", None
+                return command.with_value("litres", litres), "", None
             return command, "", self.say("not_litres") if missing == "litres" else None
         if missing == "proof":
             if incoming.photo_error:
@@ -285,18 +302,25 @@ class Chat:
                 return command, "", self.say("photo_needed")
             command = command.with_value("proof", incoming.photo)
             return (command.with_value("reason", GIVEN) if text else command), text, None
-        if missing == "reason" and text:
+        if missing == "reason":
+            if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+                return command, "", self.say("reason_too_short")
             return command.with_value("reason", GIVEN), text, None
         return command, "", None
 
     def _plant_named(self, case: Case, text: str) -> str | None:
-        """The plant the words name ("2000 litres at Basuaghai"), by any of its names' words."""
-        folded, codes = text.casefold(), {code for code, _name in self._plants(case)}
-        for plant in desludging.load_masterdata(self.settings.masterdata_dir).plants:
-            words = {w.casefold() for name in plant.name.values() for w in name.split() if len(w) >= 4}
-            if plant.code in codes and any(w in folded for w in words):
-                return plant.code
-        return None
+        """The one plant of the town the words name ("2000 litres at Basuaghai"), by a word of its
+        names no other plant of the town has ("FSTP" names none); None for none or several."""
+        codes = {code for code, _name in self._plants(case)}
+        words = {
+            plant.code: {w.casefold() for name in plant.name.values() for w in name.split() if len(w) >= 4}
+            for plant in desludging.load_masterdata(self.settings.masterdata_dir).plants
+            if plant.code in codes
+        }
+        said = set(re.findall(r"\w+", text.casefold()))
+        own = {code: mine - set().union(*(w for c, w in words.items() if c != code)) for code, mine in words.items()}
+        named = [code for code, unique in own.items() if said & unique]
+        return named[0] if len(named) == 1 else None
 
     def _perform(self, command: Command, case: Case, workflow: WorkflowDef, action: ActionDef, note: str) -> Said:
         proof = command.value("proof")
@@ -314,20 +338,28 @@ class Chat:
         except StaleDataError:
             return self._refused(exc=None, code="version_conflict")
         except WorkflowError as exc:
+            audit.record(self.session, actor=self.actor, action="case.act", now=self.now, case=case, outcome="refused",
+                         detail={"action": action.name, "code": getattr(exc, "code", "other"), "via": "chat"})  # fmt: skip
             return self._refused(exc)
-        done = self.say("done", reference=case.reference, action=self.words.label("action", action.name))
+        self.kept_photo = photo is not None
+        done = self.say("done", reference=case.reference, state=self.words.label("state", case.state))
         return Said([f"{done}\n{self.say('see_list')}"], {BACK: PENDING})
 
     def _refused(self, exc: Exception | None, code: str | None = None) -> Said:
-        """A refusal in the person's words: the chat's own (where the console's would point at a
-        form), else the console's."""
-        code = code or getattr(exc, "code", "other")
-        variables: dict[str, Any] = (
-            {"head": exc.context.get("head", "")} if code == "out_of_order" and isinstance(exc, WorkflowError) else {}
-        )
-        key = next((k for k in (f"console.chat.refused.{code}", f"console.refused.{code}") if known(k)), "console.refused.other")
-        text = locales.render(key, self.person.language, self.channel, **variables)["text"]
+        """A refusal in the person's words: the chat's own where the console's points at its form (a
+        reason box, the page to look at again), else the console's."""
+        key, variables = refused_key(exc, code)
+        chat_key = f"chat.{key}"
+        text = self.words(chat_key if Words.known(chat_key) else key, **variables)
         return Said([f"{text}\n{self.say('see_list')}"], {BACK: PENDING})
+
+
+def _litres(text: str) -> str | None:
+    """The litres the words give: a number with a litre word, else the only number in them."""
+    marked = LITRES.search(text)
+    numbers = NUMBER.findall(text)
+    found = marked.group(1) if marked else (numbers[0] if len(numbers) == 1 else None)
+    return str(int(found.replace(",", ""))) if found else None  # "१९००" (Hindi's digits) is 1900 too
 
 
 def turn(
@@ -339,9 +371,11 @@ def turn(
     workflows: dict[str, WorkflowDef],
     now: datetime,
 ) -> str:
-    """A staff member's message answered, and its turn finished with the replies, in one
-    transaction: "answered" (also when a retried call finds it done), "not_staff" when the number
-    is no longer a working person's (the bot takes it), "not_yours" when another process has the turn."""
+    """A staff member's message answered: its turn is finished first (nothing is done for a
+    message another process holds), then the action and the replies, committed together.
+    "answered" (also when a retried call finds it done), "not_staff" when the number is no longer
+    a working person's (the bot takes it), "not_yours" when another process has the turn. After
+    STOP nothing is done or said, as for anyone."""
     inbound = session.get(InboundMessage, inbound_id)
     if inbound is None or inbound.claimant != claimant:
         return "not_yours"
@@ -351,26 +385,25 @@ def turn(
     if person is None:
         return "not_staff"
     payload = inbound.payload or {}
-    metadata = payload.get("metadata") or {}
-    channel = inbound.channel
-    citizen = citizens.citizen_or_none(session, inbound.phone)
-    menu = dict(citizen.menu or {}) if citizen else {}
+    metadata, phone, channel = payload.get("metadata") or {}, inbound.phone, inbound.channel
+    citizen = citizens.citizen_or_none(session, phone)
+    menu, opted_out = (dict(citizen.menu or {}), bool(citizen.opted_out_at)) if citizen else ({}, False)
     photo = error = None
     urls = [str(m.get("url")) for m in metadata.get("media") or [] if m.get("url")]
-    if urls and wants_photo(menu):
+    if urls and not opted_out and PHOTO in menu and waiting(menu, now):  # fetched before the turn's transaction
         fetched = media.fetch_photo(settings, urls[0])
         photo, error = fetched.name, fetched.error
     chat = Chat(session, person=person, settings=settings, workflows=workflows, channel=channel, now=now)
-    said = chat.answer(Incoming(str(payload.get("text") or ""), channel, photo, error), menu)
-    channels.queue_replies(
-        session,
-        channel=channel,
-        phone=inbound.phone,
-        replies=[{"body": text} for text in said.texts],
-        menu=said.menu,
-        kind="staff_chat",
-        now=now,
-        inbound_id=inbound_id,
-        claimant=claimant,
-    )
+    try:
+        if not channels.finish_turn(session, inbound_id, claimant):
+            return "not_yours"
+        if opted_out:
+            session.commit()
+            return "answered"
+        said = chat.answer(Incoming(str(payload.get("text") or ""), channel, photo, error), menu)
+        replies = [{"body": text} for text in said.texts]
+        channels.queue_replies(session, channel=channel, phone=phone, replies=replies, menu=said.menu, kind="staff_chat", now=now)
+    finally:
+        if photo and not chat.kept_photo:
+            (settings.media_dir / photo).unlink(missing_ok=True)
     return "answered"

@@ -86,3 +86,12 @@ def page(request: Request, template: str, *, words: Words, status_code: int = 20
         status_code=status_code,
         headers=HEADERS,
     )
+
+
+def refused_key(exc: Exception | None, code: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A refusal's words (a key under console.): the access code or the workflow's, else a general one."""
+    code = code or getattr(exc, "code", "other")
+    context = getattr(exc, "context", None) or {}
+    variables = {"head": context.get("head", "")} if code == "out_of_order" else {}
+    key = f"refused.{code}"
+    return (key, variables) if Words.known(key) else ("refused.other", {})

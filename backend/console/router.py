@@ -20,10 +20,10 @@ import locales
 from backend.api.auth import COOKIE, client_address, set_session_cookie
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
 from backend.console import case_view, inbox
-from backend.console.pages import LANGUAGE_COOKIE, STYLESHEET, Words, language_for, page
+from backend.console.pages import LANGUAGE_COOKIE, STYLESHEET, Words, language_for, page, refused_key
 from backend.models import STAFF_ROLES, AuditEntry, Case, ConsoleSession, OutboxMessage, Person
 from backend.privacy import mask_phone
-from backend.services import access, audit, certificates, people, signin
+from backend.services import access, audit, certificates, people, signin, staff_menu
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
 from backend.services.hooks import Act, hooks_for, operator_dispatch, perform
@@ -98,14 +98,6 @@ def _refusal(request: Request, reader: Reader, key: str, status_code: int, **var
     return _show(
         request, "message.html", reader, status_code=status_code, message=reader.words(key, **variables), back="/console/inbox"
     )
-
-
-def _refused_key(exc: Exception) -> tuple[str, dict]:
-    """A refusal's words: the access code or the workflow's, else a general one."""
-    code = getattr(exc, "code", "other")
-    variables = {"head": exc.context.get("head", "")} if code == "out_of_order" and isinstance(exc, WorkflowError) else {}
-    key = f"refused.{code}"
-    return (key, variables) if Words.known(key) else ("refused.other", {})
 
 
 # --- Pages that need no sign-in ---------------------------------------------------------------
@@ -318,11 +310,9 @@ def _action_forms(
     if ahead is False:
         ahead = _ahead_of(session, case)
     by_hand = hooks_for(workflow).assigns_by_hand
-    for action in access.allowed_actions(reader.actor, case, workflow):
+    for action in staff_menu.offered(reader.person, case, workflow):
         if only is not None and action.name not in only:
             continue
-        if action.name == "ASSIGN" and not by_hand:
-            continue  # choosing an operator by hand is not offered yet: routing assigns one
         forms.append(
             ActionForm(
                 name=action.name,
@@ -332,8 +322,10 @@ def _action_forms(
                 if action.message
                 else ("case.reason_required" if action.reason_required else "case.reason_optional"),
                 out_of_order=bool(ahead) and action.name in certificates.IN_ORDER_ACTIONS,
-                assignees=case_view.assignees(session, case) if by_hand and action.name in ("ASSIGN", "REASSIGN") else [],
-                plants=case_view.plants(case, reader.words, settings.masterdata_dir) if action.name == "DISPOSE" else [],
+                assignees=case_view.assignees(session, case) if by_hand and action.name in staff_menu.HANDS_OVER else [],
+                plants=case_view.plants(case, reader.words, settings.masterdata_dir)
+                if action.name == staff_menu.DISPOSAL
+                else [],
             )
         )
     return forms
@@ -453,7 +445,7 @@ def _perform(
     if not replies and (not form["version"].isdigit() or int(form["version"]) != case.version):
         raise VersionConflict(f"{case.reference} is at version {case.version}")
     litres = form["litres"].strip()
-    assignee = (form["assignee"] or None) if action in ("ASSIGN", "REASSIGN") else None
+    assignee = (form["assignee"] or None) if action in staff_menu.HANDS_OVER else None
     out_of_order = form["out_of_order_reason"].strip() or None
     volume = int(litres) if litres.isdigit() else None
     act = Act(
@@ -523,7 +515,7 @@ def act(
         return refused("refused.version_conflict", status.HTTP_409_CONFLICT)
     except WorkflowError as exc:  # access.Refused is one: the actor may not
         session.rollback()
-        key, variables = _refused_key(exc)
+        key, variables = refused_key(exc)
         forbidden = isinstance(exc, Refused)
         audit.record(
             session,
@@ -807,7 +799,7 @@ def save_person(
     except Refused as exc:
         session.rollback()
         return _person_form(
-            request, reader, settings, workflows, editing, status_code=403, message=reader.words(_refused_key(exc)[0])
+            request, reader, settings, workflows, editing, status_code=403, message=reader.words(refused_key(exc)[0])
         )
     return RedirectResponse(f"/console/people/{saved.id}?saved=1", status.HTTP_303_SEE_OTHER)
 

@@ -220,6 +220,12 @@ def store_response(session: Session, *, provider: str, external_id: str, respons
     return True
 
 
+def finish_turn(session: Session, inbound_id: int, claimant: str) -> bool:
+    """The turn marked done in the caller's transaction, before what it does (the staff's chat acts
+    only on a message it holds); False (rolled back) when it is not the caller's any more."""
+    return _finish(session, inbound_id, claimant)
+
+
 def _finish(session: Session, inbound_id: int, claimant: str | None) -> bool:
     """Marks the turn done in the caller's transaction, if the caller still holds it; False (rolled
     back) if it was done already or another process took it over. The message's words are not

@@ -517,6 +517,6 @@ def notify_holder(case: Case, workflow: WorkflowDef, *, to: Contact, key: str, n
     session = object_session(case)
     if session is not None:
         options, menu = staff_menu.alert_offer(session, case, workflow, to.phone, to.language, to.channel)
-    else:
-        options, menu = locales.render("console.chat.see_list", to.language, to.channel)["text"], None
+    else:  # not saved yet: nothing to read the holder's rights from, so only their list
+        options, menu = staff_menu.offer([], case.reference, to.language, to.channel)
     return notify(case, to=to, key=key, now=now, menu=menu, options=options, **values)

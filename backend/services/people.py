@@ -3,6 +3,7 @@
 Seeding is idempotent and only adds who is missing, so what an administrator changed in the
 console (a new ward range, a deactivation) is never overwritten by the file on the next start."""
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ from backend.services.citizens import normalise_phone
 from common.channels import TEXT_CHANNELS
 from common.languages import LANGUAGES
 
+# BMC-SAN-N, OP-BMC-01: letters, digits and dashes (an id travels inside the staff chat's menus).
+PERSON_ID = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,39}")
 GRANT_FIELDS = ("role", "ulb", "department", "first_ward", "last_ward", "office", "gram_panchayat")
 
 
@@ -154,7 +157,7 @@ def save_person(
     replaces their roles; audited. The caller commits."""
     _require_admin(actor)
     person_id, name, number = person_id.strip().upper(), name.strip(), normalise_phone(phone or "")
-    if not person_id or len(person_id) > 40 or not name or len(name) > 120:
+    if not PERSON_ID.fullmatch(person_id) or not name or len(name) > 120:
         raise InvalidPerson("bad_name")
     if not number.startswith("+") or len(number) > 16:
         raise InvalidPerson("bad_phone")

@@ -6,6 +6,7 @@ alert is "#act GRV-2026-000012 RESOLVE". The commands are this module's own word
 the rights behind them are decided again when they are taken (access.role_for)."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,11 @@ PREFIX = "#"
 PENDING = "#pending"
 BACK = "0"  # the number that goes back to the person's list, after every offer
 ANSWER = "text"  # the menu's entry for words (or a photo) the chat waits for, not a number
+PHOTO = "photo"  # the menu's entry saying a photo is awaited (the channel fetches it first)
+SINCE = "since"  # when the chat began to wait for words or a photo
+WAIT_MINUTES = 30  # then words are no longer taken as the answer (a stray "ok" next day acts on nothing)
+HANDS_OVER = ("ASSIGN", "REASSIGN")  # the person names whom the case goes to
+DISPOSAL = "DISPOSE"  # the operator names the plant and the litres
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,19 @@ def staff_by_phone(session: Session, phone: str) -> Person | None:
 
 
 def offered(person: Person, case: Case, workflow: WorkflowDef) -> list[ActionDef]:
-    """What the person may do to the case now, from chat."""
-    return [a for a in allowed_actions(Actor.of_person(person), case, workflow) if "SYSTEM" not in a.roles or len(a.roles) > 1]
+    """What the person may do to the case now (the console's buttons, the chat's numbers): the
+    actions access allows them, but choosing who holds it where routing alone assigns."""
+    from backend.services.hooks import hooks_for  # the hooks import the outbox, which imports this
+
+    by_hand = hooks_for(workflow).assigns_by_hand
+    return [a for a in allowed_actions(Actor.of_person(person), case, workflow) if by_hand or a.name != "ASSIGN"]
+
+
+def waiting(menu: dict[str, str] | None, now: datetime) -> bool:
+    """Whether the person is in the middle of a step (words or a photo asked for, not long ago):
+    an alert arriving then does not take over their numbers."""
+    since = (menu or {}).get(SINCE)
+    return bool(since) and ANSWER in (menu or {}) and now - datetime.fromisoformat(str(since)) < timedelta(minutes=WAIT_MINUTES)
 
 
 def offer(actions: list[ActionDef], reference: str, language: str, channel: str) -> tuple[str, dict[str, str]]:
@@ -69,15 +86,15 @@ def offer(actions: list[ActionDef], reference: str, language: str, channel: str)
     menu[BACK] = PENDING
     choices = [f"{n} {locales.render(f'console.action.{a.name}', language)['text']}" for n, a in enumerate(actions, 1)]
     choices.append(f"{BACK} {locales.render('console.chat.your_list', language, channel)['text']}")
-    return locales.render("console.chat.reply_with", language, channel, choices=" · ".join(choices))["text"], menu
+    between = locales.render("console.chat.between_choices", language, channel)["text"]
+    return locales.render("console.chat.reply_with", language, channel, choices=between.join(choices))["text"], menu
 
 
 def alert_offer(session: Session, case: Case, workflow: WorkflowDef, phone: str, language: str, channel: str):  # noqa: ANN201
-    """For an alert to whoever holds the case: (the sentence offering their actions, the menu), or
-    (a sentence sending them to their list, a menu of that) when they may take none now."""
+    """For an alert to whoever holds the case: the sentence offering their actions by number (only
+    their list when they may take none now), and the menu it stands for. The alert's words end
+    after it (a WhatsApp template may not end with a variable)."""
     with session.no_autoflush:  # the case may be half made (filed and assigned in one step)
         person = staff_by_phone(session, phone)
     actions = offered(person, case, workflow) if person is not None else []
-    if not actions:
-        return locales.render("console.chat.see_list", language, channel)["text"], {BACK: PENDING}
-    return offer(actions, case.reference, language, channel)
+    return offer(actions, case.reference, language, channel)  # none: "Reply: 0 Your list"

@@ -138,9 +138,11 @@ async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend,
     await ActionAskGrievanceReopen().run(asking, make_tracker(set_, sender=PHONE), DOMAIN)
     said = render(asking.messages[0]["response"], "en", **{k: v for k, v in asking.messages[0].items() if k.endswith(("reference", "_key"))})
     assert said["text"].startswith(f"Your complaint {resolved} was recently marked resolved.")
-    # the reopen question comes first (the domain's order, as the form keeps it)
+    # the reopen question comes first (the domain's order, as the form keeps it), after who the sender
+    # is, which is known (a citizen, not a field agent: nothing asked of them)
+    assert set_["doorstep_agent"] == ""
     assert (await validate.required_slots(WITH_FORMS["forms"]["grievance_form"]["required_slots"], dispatcher,
-                                          make_tracker(set_), WITH_FORMS))[0] == "grievance_reopen"
+                                          make_tracker(set_), WITH_FORMS))[:2] == ["doorstep_agent", "grievance_reopen"]
 
     yes = _said(set_, "grievance_reopen", "1", "affirm", 1.0)
     assert SlotSet("grievance_reopen", "reopen") in await validate.get_validation_events(dispatcher, yes, WITH_FORMS)

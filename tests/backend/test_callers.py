@@ -14,7 +14,7 @@ from backend.models import Case, CaseHistory, Citizen
 from backend.services import turn_grants
 from backend.settings import REPO_ROOT
 from scripts.stack import StackConfig, Stack
-from tests.conftest import NOW, TURN_SECRET, in_turn, refused_to_callers, turn_headers
+from tests.conftest import NOW, TURN_SECRET, consent_of, in_turn, refused_to_callers, turn_headers
 
 OWNER, STRANGER, AGENT = "+919812345678", "+919800000999", "+919437400001"  # AGENT: Pramila Sahoo, on the roster
 GRIEVANCE = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": f"whatsapp:{OWNER}",
@@ -127,6 +127,9 @@ def test_only_a_field_agents_own_turn_files_for_another_number_and_as_that_agent
 
     agent = client.post("/api/v1/certificates/field-agent", json={"phone": f"whatsapp:{AGENT}"}, headers=in_turn(client, AGENT))
     assert agent.json() == {"id": "PSS-BALIANTA-01", "name": "Pramila Sahoo"}
+    filed = client.post("/api/v1/certificates", json={**BIRTH, "citizen_phone": "98765 43210"}, headers=in_turn(client, AGENT))
+    assert filed.status_code == 403 and filed.json()["detail"]["code"] == "no_consent"  # not without the citizen's code
+    consent_of(client, AGENT, "98765 43210")
     filed = client.post("/api/v1/certificates", json={**BIRTH, "citizen_phone": "98765 43210"}, headers=in_turn(client, AGENT))
     assert filed.status_code == 201, filed.text
     # A citizen's own filing is the citizen's, whatever a body claims.

@@ -8,8 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from backend.console import chat
 from backend.db import get_session_factory
-from backend.models import Case, Citizen, OutboxMessage
-from backend.services import citizens
+import locales
+from backend.models import AuditEntry, Case, Citizen, OutboxMessage
+from backend.services import citizens, staff_menu
 from backend.services.media import Fetched
 from tests.conftest import NOW, in_turn, kept_and_started
 
@@ -92,8 +93,13 @@ def test_an_official_resolves_from_the_alert_with_a_photo_and_the_citizen_receiv
     assert f'src="/console/cases/{reference}/files/c0ffee.jpg"' in page.text  # the proof on the case page
     assert client.get(f"/console/cases/{reference}/files/c0ffee.jpg").content == b"\xff\xd8 a photo of a clean lane"
 
-    again = _say(client, channels_auth, "SMs3", "1", OFFICIAL)["replies"][0]  # the old "1": the case moved on
-    assert "ଆପଣଙ୍କ ତାଲିକା ପାଇଁ 0" in again and _case(settings, reference).state == "RESOLVED"
+    _delivered(settings, OFFICIAL, "utter_alert_case_assigned")  # the old alert's numbers, again
+    again = _say(client, channels_auth, "SMs3", "1", OFFICIAL)["replies"][0]  # its "1": the case moved on
+    assert again.startswith(locales.render("console.chat.refused.wrong_state", "or")["text"])
+    assert _case(settings, reference).state == "RESOLVED"
+    with get_session_factory(settings.database_url)() as session:
+        views = session.scalars(select(AuditEntry).where(AuditEntry.action == "case.act", AuditEntry.actor_id == "BMC-SAN-N")).all()
+    assert [(v.outcome, v.detail["action"]) for v in views] == [("ok", "RESOLVE")]
 
 
 def test_the_list_shows_what_waits_soonest_first_and_a_case_outside_the_area_is_refused(client, settings, channels_auth):
@@ -106,6 +112,9 @@ def test_the_list_shows_what_waits_soonest_first_and_a_case_outside_the_area_is_
     assert opened.startswith(second) and "Drain blocked near the school" in opened and "+919812377301" in opened
 
     refused = _say(client, channels_auth, "SMl3", f"status {first}", OTHER_OFFICIAL)["replies"][0]
+    with get_session_factory(settings.database_url)() as session:
+        seen = session.scalars(select(AuditEntry).where(AuditEntry.action == "case.view")).all()
+    assert [(v.actor_id, v.outcome, v.detail["via"]) for v in seen] == [("BMC-SAN-N", "ok", "chat"), ("BMC-SAN-S", "refused", "chat")]
     assert refused.startswith("ପ୍ରତ୍ୟାଖ୍ୟାତ: ଏହି ମାମଲା ଆପଣଙ୍କ ୱାର୍ଡ ବାହାରର")  # not their wards: refused, nothing shown
     assert "Garbage" not in refused and "+91981" not in refused
     menu = _delivered_menu(settings, OTHER_OFFICIAL)
@@ -184,3 +193,76 @@ def test_an_operator_names_the_plant_by_number_then_the_litres(client, settings,
     assert "ସଂଖ୍ୟା" in _say(client, channels_auth, "SMp5", "a lot", OPERATOR)["replies"][0]
     _say(client, channels_auth, "SMp6", "2100", OPERATOR)
     assert _case(settings, reference).details["disposal"]["volume_litres"] == 2100
+
+
+def test_a_case_number_typed_while_a_reason_is_awaited_opens_it_and_acts_on_nothing(client, settings, channels_auth):
+    first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    second = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked near the school"},
+                         headers=in_turn(client, CITIZEN)).json()["reference"]
+    _say(client, channels_auth, "SMw1", first, OFFICIAL)
+    _say(client, channels_auth, "SMw2", "2", OFFICIAL)  # Reject: the reason is asked
+    opened = _say(client, channels_auth, "SMw3", f"status {second}", OFFICIAL)["replies"][0]
+    assert opened.startswith(second) and _case(settings, first).state == "PENDING_AT_OFFICIAL"
+    _say(client, channels_auth, "SMw4", "2", OFFICIAL)  # Reject the second
+    short = _say(client, channels_auth, "SMw5", "ok", OFFICIAL)["replies"][0]
+    assert short.startswith("ଦୟାକରି କାରଣଟି") and _case(settings, second).state == "PENDING_AT_OFFICIAL"
+
+
+def test_a_step_waits_only_so_long_and_an_alert_does_not_take_it_over(client, settings, channels_auth):
+    from datetime import timedelta
+
+    from backend.api.deps import get_now
+
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
+    _say(client, channels_auth, "SMt1", "2", OFFICIAL)  # Reject: the reason is asked
+    menu = _delivered_menu(settings, OFFICIAL)
+    assert staff_menu.waiting(menu, NOW) and not staff_menu.waiting(menu, NOW + timedelta(minutes=31))
+    client.app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=20)
+    late = _say(client, channels_auth, "SMt2", "the drain is private property", OFFICIAL)["replies"][0]
+    assert "GRV-2026-000012" in late and _case(settings, reference).state == "PENDING_AT_OFFICIAL"  # the chat's help
+
+
+def test_opted_out_staff_act_on_nothing(client, settings, channels_auth):
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
+    with get_session_factory(settings.database_url)() as session:
+        citizens.set_opted_out(session, phone=OFFICIAL, opted_out=True, now=NOW)
+        session.commit()
+    started = kept_and_started(client, channels_auth, "SMx1", "1", OFFICIAL)
+    answered = client.post(f"/api/v1/channels/inbound/{started['inbound_id']}/staff", json={"claimant": "rasa-a"},
+                           headers=channels_auth)
+    assert answered.json() == {"outcome": "answered"} and _case(settings, reference).state == "PENDING_AT_OFFICIAL"
+    assert _replies(settings, OFFICIAL) == []
+
+
+def test_litres_and_plants_are_read_only_where_they_are_plain(settings):
+    from backend.console.chat import _litres
+
+    assert [_litres(t) for t in ("1900", "1,900 litres at Basuaghai", "ward 12, 1900 litres", "1900L", "१९०० लीटर",
+                                 "ward 12 and 1900", "a lot")] == ["1900", "1900", "1900", "1900", "1900", None, None]
+
+
+def test_a_plant_is_named_only_by_words_of_its_own(client, settings, channels_auth):
+    reference = client.post("/api/v1/desludging", json=REQUEST, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OPERATOR, "utter_alert_desludging_assigned")
+    _say(client, channels_auth, "SMq1", "1", OPERATOR)
+    _say(client, channels_auth, "SMq2", reference, OPERATOR)
+    dispose = next(n for n, command in _delivered_menu(settings, OPERATOR).items() if command.endswith("DISPOSE"))
+    _say(client, channels_auth, "SMq3", dispose, OPERATOR)
+    assert "ପ୍ଲାଣ୍ଟ" in _say(client, channels_auth, "SMq4", "1900 litres at the FSTP", OPERATOR)["replies"][0]  # which?
+    _say(client, channels_auth, "SMq5", "1,900 litres at Darutheng FSTP", OPERATOR)
+    disposal = _case(settings, reference).details["disposal"]
+    assert (disposal["plant"], disposal["volume_litres"]) == ("BMC-FSTP-DARUTHENG", 1900)
+
+
+def test_a_proof_link_serves_only_its_own_signed_file(client, settings, tmp_path):
+    from backend.services import media
+
+    settings.media_dir = tmp_path
+    (tmp_path / "a1.jpg").write_bytes(b"photo")
+    link = media.public_link(settings, "a1.jpg").removeprefix("http://testserver")
+    assert client.get(link).content == b"photo"
+    mac = link.rsplit(".", 1)[1]
+    for forged in (f"/p/a2.jpg.{mac}", f"/p/..%2Fa1.jpg.{mac}", f"/p/.a1.jpg.{mac}", "/p/a1.jpg", "/p/a1.jpg.x"):
+        assert client.get(forged).status_code == 404, forged

@@ -170,3 +170,13 @@ def act(stack: Stack, reference: str, action: str, reason: str | None = None, pe
 def case_in_database(stack: Stack, reference: str) -> Case | None:
     with get_session_factory(stack.config.effective_database_url)() as session:
         return session.scalar(select(Case).where(Case.reference == reference))
+
+
+def consent_code(citizen) -> str:  # noqa: ANN001
+    """The code Sathi sent the citizen's phone (read before the agent gave its number) for a field
+    agent's filing, as the citizen reads it out."""
+    said = citizen.wait_for_replies(until=lambda received: any(CODE.search(m) for m in received))
+    return [CODE.search(m).group() for m in said if CODE.search(m)][-1]
+
+
+CODE = re.compile(r"\b\d{6}\b")

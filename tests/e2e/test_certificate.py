@@ -18,7 +18,7 @@ from sqlalchemy import select
 from backend.db import get_session_factory
 from backend.models import Case, CaseHistory, RoleGrant
 
-from tests.e2e.conftest import REFERENCE, case_in_database, citizen_headers, official
+from tests.e2e.conftest import REFERENCE, case_in_database, citizen_headers, consent_code, official
 
 PAY_URL = __import__("re").compile(r"https?://\S+/pay/\S+")
 CERTIFICATE_URL = __import__("re").compile(r"https?://\S+/c/CRT-\S+")
@@ -208,7 +208,14 @@ def test_a_panchayat_swayam_sewak_files_at_the_doorstep_and_the_citizen_hears_by
     asked = agent.say("I need a residence certificate")[0]
     assert "Panchayat Swayam Sewak Pramila Sahoo" in asked and "mobile" in asked
     assert "10-digit" in agent.say("12345")[0]
-    agent.say("९८७६५ ४३२१०")  # the citizen's mobile, typed any way
+    citizen = twilio.text("sms", "+919876543210")
+    citizen.inbox()  # what it got before
+    asked = agent.say("९८७६५ ४३२१०")  # the citizen's mobile, typed any way (in Hindi's digits: Hindi from here)
+    assert "6 अंकों का कोड" in asked[0], asked  # sent to the citizen, who reads it out
+    code = consent_code(citizen)
+    assert "वह कोड नहीं" in agent.say("000000" if code != "000000" else "111111")[0]
+    agreed = agent.say(code)
+    assert "सहमति दे दी" in agreed[0], agreed
     agent.say("Kuni Nayak")
     agent.say("Bhagaban Nayak")
     agent.say("Kaimatia")

@@ -51,6 +51,7 @@ NEVER_SPOKEN = {
     "utter_notify_handoff_reply": "outbox, SMS or WhatsApp",  # a person's words, answered by SMS
     "utter_notify_handoff_closed": "outbox, SMS or WhatsApp",
     "utter_alert_visit_unassigned": "outbox, to a supervisor",
+    "utter_doorstep_filed": "outbox, SMS to the citizen a field agent filed for",
 }
 
 

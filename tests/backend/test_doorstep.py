@@ -1,0 +1,88 @@
+"""Filing at the doorstep: a field agent files for a citizen only with the citizen's consent, a code
+sent to the citizen's phone by SMS naming the agent, read out and typed by the agent. Wrong codes
+are counted, old ones expire, a phone is not flooded, and only an agent's own turn asks."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from backend.api.deps import get_now
+from backend.models import Case, OutboxMessage
+from tests.conftest import NOW, consent_of, in_turn
+
+AGENT = "+919437400001"  # Pramila Sahoo, Panchayat Swayam Sewak of Balianta
+CITIZEN = "+919812377401"
+GRIEVANCE = {"category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
+             "citizen_phone": CITIZEN, "language": "or", "channel": "twilio_whatsapp"}
+DESLUDGING = {"applicant_name": "Kuni Nayak", "citizen_phone": CITIZEN, "property_type": "residential",
+              "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True,
+              "preferred_date": "2026-11-25", "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir",
+              "ward": "ward 12", "language": "or", "channel": "twilio_whatsapp"}
+
+
+def _ask(client, citizen: str = CITIZEN, agent: str = AGENT):
+    return client.post("/api/v1/doorstep/consent", json={"phone": f"whatsapp:{agent}", "citizen_phone": citizen,
+                       "language": "or"}, headers=in_turn(client, agent))
+
+
+def _confirm(client, code: str, citizen: str = CITIZEN):
+    return client.post("/api/v1/doorstep/consent/confirm", json={"phone": AGENT, "citizen_phone": citizen, "code": code},
+                       headers=in_turn(client, AGENT))
+
+
+def _sms(session) -> OutboxMessage:
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_doorstep_consent_code")
+                           .order_by(OutboxMessage.id.desc())).first()
+
+
+def test_a_complaint_and_a_septic_tank_request_are_filed_for_a_citizen_only_with_their_code(client, session):
+    assert client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT)).json()["detail"] == {
+        "code": "no_consent"}
+    asked = _ask(client, "98123 77401")
+    assert asked.status_code == 202 and asked.json() == {"citizen_phone": CITIZEN}
+    sms = _sms(session)
+    assert (sms.recipient, sms.channel) == (CITIZEN, "sms") and "Pramila Sahoo" in sms.body and "ପଞ୍ଚାୟତ ସ୍ୱୟଂ ସେବକ" in sms.body
+    code = re.search(r"\b\d{6}\b", sms.body).group()
+    wrong = "000000" if code != "000000" else "111111"
+    assert _confirm(client, wrong).json()["detail"] == {"code": "wrong_code"}
+    assert client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT)).status_code == 403
+    assert _confirm(client, " ".join(code)).json() == {"confirmed": True}  # read out digit by digit
+    filed = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT))
+    assert filed.status_code == 201, filed.text
+    request = client.post("/api/v1/desludging", json=DESLUDGING, headers=in_turn(client, AGENT))
+    assert request.status_code == 201, request.text  # the same visit: the consent stands for both
+    session.expire_all()
+    cases = session.scalars(select(Case).order_by(Case.id)).all()
+    assert [(c.citizen_phone, c.channel, c.history[0].actor_role, c.history[0].actor_id) for c in cases] == [
+        (CITIZEN, "twilio_sms", "FIELD_AGENT", "PSS-BALIANTA-01")] * 2  # the citizen hears of each step by SMS
+    told = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_doorstep_filed")).all()
+    assert [(m.recipient, m.channel) for m in told] == [(CITIZEN, "sms")] * 2
+    assert all("Pramila Sahoo" in m.body and m.body.count(c.reference) == 2 for m, c in zip(told, cases, strict=True))
+
+
+def test_codes_expire_are_guessed_only_five_times_and_a_phone_is_not_flooded(client, session):
+    assert _confirm(client, "123456").json()["detail"] == {"code": "no_consent"}  # nothing asked yet
+    _ask(client)
+    for _ in range(5):
+        assert _confirm(client, "999999").json()["detail"]["code"] in ("wrong_code", "too_many_tries")
+    code = re.search(r"\b\d{6}\b", _sms(session).body).group()
+    assert _confirm(client, code).json()["detail"] == {"code": "too_many_tries"}  # even the right one, now
+    assert _ask(client).status_code == 202
+    assert _ask(client).status_code == 202
+    assert _ask(client).json()["detail"] == {"code": "rate_limited"}  # 3 codes in 15 minutes
+    later = NOW + timedelta(minutes=16)
+    client.app.dependency_overrides[get_now] = lambda: later
+    session.expire_all()
+    code = re.search(r"\b\d{6}\b", _sms(session).body).group()
+    assert _confirm(client, code).json()["detail"] == {"code": "expired"}
+    consent_of(client, AGENT, CITIZEN)  # a new code works
+
+
+def test_only_a_field_agent_in_their_own_turn_asks_and_the_mobile_must_be_one(client):
+    citizen_asks = client.post("/api/v1/doorstep/consent", json={"phone": CITIZEN, "citizen_phone": "+919812377402"},
+                               headers=in_turn(client, CITIZEN))
+    assert citizen_asks.json()["detail"] == {"code": "not_a_field_agent"}
+    not_theirs = client.post("/api/v1/doorstep/consent", json={"phone": AGENT, "citizen_phone": CITIZEN},
+                             headers=in_turn(client, CITIZEN))
+    assert not_theirs.json()["detail"] == {"code": "not_your_turn"}
+    assert _ask(client, "12345").json()["detail"] == {"code": "no_match", "field": "citizen_phone"}
