@@ -214,12 +214,12 @@ def staff(client, settings) -> Callable[[str], dict[str, str]]:
 
 
 def kept_and_started(client: TestClient, channels_auth: dict[str, str], sid: str, text: str, phone: str,
-                     media: list | None = None) -> dict:
-    """A WhatsApp message as a text channel keeps and starts it (claimant rasa-a): the start says
-    where it goes (to a person, to the staff's chat, or to the bot)."""
-    metadata = {"channel": "whatsapp", **({"media": media} if media else {})}
+                     media: list | None = None, channel: str = "whatsapp") -> dict:
+    """A message as a text channel keeps and starts it (claimant rasa-a): the start says where it
+    goes (to a person, to the staff's chat, or to the bot)."""
+    metadata = {"channel": channel, **({"media": media} if media else {})}
     claimed = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
-        "provider": "twilio", "external_id": sid, "channel": "whatsapp", "phone": phone, "claimant": "rasa-a",
+        "provider": "twilio", "external_id": sid, "channel": channel, "phone": phone, "claimant": "rasa-a",
         "payload": {"sender": phone, "text": text, "metadata": metadata}}).json()
     started = client.post(f"/api/v1/channels/inbound/{claimed['inbound_id']}/start", json={"claimant": "rasa-a"},
                           headers=channels_auth).json()

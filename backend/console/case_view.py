@@ -61,14 +61,19 @@ def plants(case: Case, words: Words, masterdata_dir: Path) -> list[tuple[str, st
 
 
 def assignees(session: Session, case: Case) -> list[tuple[str, str]]:
-    """Who the case may be handed to (access.may_hold), for ASSIGN and REASSIGN: (id, name)."""
+    """Who the case may be handed to (access.may_hold), for ASSIGN and REASSIGN: (id, name), but
+    whoever holds it now."""
     candidates = session.scalars(
         select(Person)
         .join(RoleGrant)
         .where(Person.active.is_(True), RoleGrant.ulb == case.ulb, RoleGrant.department == case.department)
         .distinct()
     )
-    return [(p.id, f"{p.name} ({p.id})") for p in sorted(candidates, key=lambda p: p.id) if may_hold(p, case)]
+    return [
+        (p.id, p.id if p.name == p.id else f"{p.name} ({p.id})")
+        for p in sorted(candidates, key=lambda p: p.id)
+        if may_hold(p, case) and p.id != case.assignee_id  # handing it to whoever holds it changes nothing
+    ]
 
 
 @dataclass

@@ -44,6 +44,8 @@ from backend.services.staff_menu import (
 )  # fmt: skip
 from backend.settings import Settings
 from backend.workflow import ActionDef, WorkflowDef, WorkflowError
+from common.channels import SMS
+from common.digits import native_digits_to_ascii
 from common.limits import MAX_TEXT_CHARS
 from common.references import normalise_reference
 from locales import keywords
@@ -56,7 +58,10 @@ NUMBER = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)(?![\d,])")
 LITRES = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*(?:l\b|ltr|lit|लीटर|ली\b|ଲିଟର|ଲି\b)", re.IGNORECASE)
 MIN_LETTERS = 3  # a reason says something: "1", "ok" or "." is none
 SKIP_PROOF = "none"
+SKIP_DIGIT = "9"  # not 1: a "1" sent twice (the action's number) must not skip the proof
 GIVEN = "given"  # the reason (or a note with a photo) is the words of the message that acts
+# A refusal of something the person gave, which they are asked for again (the rest kept).
+ASKED_AGAIN = {"out_of_range": "litres", "unknown_plant": "plant"}
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,9 @@ class Chat:
         """A number the last message offered; PENDING; a case's number (alone, or after STATUS); the
         words or photo a step waits for; else how to use the chat."""
         text, menu = incoming.text.strip()[:MAX_TEXT_CHARS], menu or {}
-        if text in menu and text not in (ANSWER, PHOTO, SINCE):
-            command = parse(menu[text])
+        number = native_digits_to_ascii(text).rstrip(".)")  # "१", "୧", "1." are 1
+        if number in menu and number not in (ANSWER, PHOTO, SINCE):
+            command = parse(menu[number])
             if command is not None:
                 return self.run(command)
         if keywords.is_word(text, "pending"):
@@ -111,7 +117,9 @@ class Chat:
             command = parse(menu[ANSWER])
             if command is not None:
                 return self.run(command, incoming)
-        return Said([self.say("help", name=self.person.name)], {BACK: PENDING})
+        # Not understood: said how, and what the last message offered still stands (a pin, "ok will
+        # check" after an alert, loses neither the alert's numbers nor the question asked).
+        return Said([self.say("help")], {**menu, BACK: menu.get(BACK, PENDING)})
 
     def run(self, command: Command, incoming: Incoming | None = None) -> Said:
         if command.verb == "open":
@@ -234,7 +242,7 @@ class Chat:
             needs.append("to")
         if action.name == DISPOSAL:
             needs += ["plant", "litres"]
-        if action.proof:
+        if action.proof and self.channel != SMS:  # an SMS carries no photo
             needs.append("proof")
         if action.reason_required or action.message:
             needs.append("reason")
@@ -251,7 +259,7 @@ class Chat:
                 menu[str(number)] = command.with_value("plant", code).encoded()
             menu[ANSWER] = command.encoded()
         elif missing == "proof":
-            menu["1"] = command.with_value("proof", SKIP_PROOF).encoded()
+            menu[SKIP_DIGIT] = command.with_value("proof", SKIP_PROOF).encoded()
             menu[ANSWER] = menu[PHOTO] = command.encoded()
         elif missing is not None:
             menu[ANSWER] = command.encoded()
@@ -317,9 +325,9 @@ class Chat:
             for plant in desludging.load_masterdata(self.settings.masterdata_dir).plants
             if plant.code in codes
         }
-        said = set(re.findall(r"\w+", text.casefold()))
+        said = text.casefold()
         own = {code: mine - set().union(*(w for c, w in words.items() if c != code)) for code, mine in words.items()}
-        named = [code for code, unique in own.items() if said & unique]
+        named = [code for code, unique in own.items() if any(word in said for word in unique)]
         return named[0] if len(named) == 1 else None
 
     def _perform(self, command: Command, case: Case, workflow: WorkflowDef, action: ActionDef, note: str) -> Said:
@@ -338,8 +346,15 @@ class Chat:
         except StaleDataError:
             return self._refused(exc=None, code="version_conflict")
         except WorkflowError as exc:
+            code = getattr(exc, "code", "other")
             audit.record(self.session, actor=self.actor, action="case.act", now=self.now, case=case, outcome="refused",
-                         detail={"action": action.name, "code": getattr(exc, "code", "other"), "via": "chat"})  # fmt: skip
+                         detail={"action": action.name, "code": code, "via": "chat"})  # fmt: skip
+            wrong = ASKED_AGAIN.get(code)
+            if wrong and command.value(wrong):  # what was given does not fit: asked again, the rest kept
+                again = Command(command.verb, command.reference, command.action, tuple(g for g in command.given if g[0] != wrong))
+                key, variables = refused_key(exc)
+                said = [self.words(key, **variables), self._question(wrong, case, action, again)]
+                return Said(said, self._asking(again, case, wrong))
             return self._refused(exc)
         self.kept_photo = photo is not None
         done = self.say("done", reference=case.reference, state=self.words.label("state", case.state))

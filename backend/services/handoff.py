@@ -246,6 +246,7 @@ def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: Inbou
         a for a in workflow.actions if None not in a.from_states and a.to in workflow.conversing_states and a.roles == ["CITIZEN"]
     )
     role = role_for(Actor.citizen(inbound.phone), case, write_action)
+    holder = routing.official_by_id(session, case.assignee_id)
     apply_action(
         workflow=workflow,
         case=case,
@@ -254,6 +255,7 @@ def write(session: Session, *, workflows: dict[str, WorkflowDef], inbound: Inbou
         actor_id=case.citizen_phone,
         now=now,
         reason=message,
+        assignee=holder.contact if holder else None,
     )
     session.flush()
     return Written(case.id, media)

@@ -3,7 +3,7 @@ the rights they have in the console. An alert offers their actions by number ("1
 chat asks for what an action needs (a photo as proof, a reason, the plant and the litres); a
 photo of the work reaches the citizen with the resolution; an official outside the case's area is
 refused; the list shows what waits for them, soonest due first."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from backend.console import chat
@@ -22,19 +22,27 @@ GRIEVANCE = {"category": "garbage", "description": "Garbage not collected for a 
 
 
 def _say(client, channels_auth, sid: str, text: str, phone: str, media: list | None = None) -> dict:
-    """A message as a text channel keeps, starts and (for staff) hands it to the staff's chat."""
+    """A message as a text channel keeps, starts and (for staff) hands it to the staff's chat; with
+    the replies it got."""
+    before = _last_id(client.app.state.settings)
     started = kept_and_started(client, channels_auth, sid, text, phone, media)
     assert started["staff"] is True
     answered = client.post(f"/api/v1/channels/inbound/{started['inbound_id']}/staff", json={"claimant": "rasa-a"},
                            headers=channels_auth)
     assert answered.json() == {"outcome": "answered"}, answered.text
-    return {"inbound_id": started["inbound_id"], "replies": _replies(client.app.state.settings, phone)}
+    return {"inbound_id": started["inbound_id"], "replies": _replies(client.app.state.settings, phone, before)}
 
 
-def _replies(settings, phone: str) -> list[str]:
+def _last_id(settings) -> int:
     with get_session_factory(settings.database_url)() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_chat", OutboxMessage.recipient == phone.removeprefix("whatsapp:"))
-                               .order_by(OutboxMessage.id.desc()).limit(1)).all()
+        return session.scalar(select(func.max(OutboxMessage.id))) or 0
+
+
+def _replies(settings, phone: str, after: int = 0) -> list[str]:
+    with get_session_factory(settings.database_url)() as session:
+        rows = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "staff_chat", OutboxMessage.recipient == phone.removeprefix("whatsapp:"),
+            OutboxMessage.id > after).order_by(OutboxMessage.id)).all()
         return [r.body for r in rows]
 
 
@@ -266,3 +274,50 @@ def test_a_proof_link_serves_only_its_own_signed_file(client, settings, tmp_path
     mac = link.rsplit(".", 1)[1]
     for forged in (f"/p/a2.jpg.{mac}", f"/p/..%2Fa1.jpg.{mac}", f"/p/.a1.jpg.{mac}", "/p/a1.jpg", "/p/a1.jpg.x"):
         assert client.get(forged).status_code == 404, forged
+
+
+def test_what_people_do_wrong_loses_nothing(client, settings, channels_auth, monkeypatch, tmp_path):
+    """The play-test's: words after an alert keep its numbers; Odia digits choose; "1" sent twice does
+    not skip the proof; a plant named in Odia script; litres out of range are asked again."""
+    settings.media_dir = tmp_path
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
+    assert "\"ବାକି\"" in _say(client, channels_auth, "SMz1", "ok will check", OFFICIAL)["replies"][0]  # how to use it
+    asked = _say(client, channels_auth, "SMz2", "୧", OFFICIAL)["replies"][0]  # the alert's 1, in Odia's digit
+    assert reference in asked and "ଫଟୋ" in asked
+    again = _say(client, channels_auth, "SMz3", "1", OFFICIAL)["replies"][0]  # sent twice: no proof skipped
+    assert again.startswith("ଦୟାକରି ଫଟୋ ପଠାନ୍ତୁ") and _case(settings, reference).state == "PENDING_AT_OFFICIAL"
+    _say(client, channels_auth, "SMz4", "9", OFFICIAL)  # on without a photo, on purpose
+    assert _case(settings, reference).state == "RESOLVED"
+
+    request = client.post("/api/v1/desludging", json=REQUEST, headers=in_turn(client, CITIZEN)).json()["reference"]
+    _delivered(settings, OPERATOR, "utter_alert_desludging_assigned")
+    _say(client, channels_auth, "SMz5", "1", OPERATOR)
+    _say(client, channels_auth, "SMz6", request, OPERATOR)
+    dispose = next(n for n, command in _delivered_menu(settings, OPERATOR).items() if command.endswith("DISPOSE"))
+    _say(client, channels_auth, "SMz7", dispose, OPERATOR)
+    too_many = _say(client, channels_auth, "SMz8", "99999 ଲିଟର ବସୁଆଘାଇ", OPERATOR)["replies"]
+    assert len(too_many) == 2 and "ବସୁଆଘାଇ" in too_many[1]  # refused, and the litres asked again for that plant
+    _say(client, channels_auth, "SMz9", "୧୯୦୦", OPERATOR)
+    disposal = _case(settings, request).details["disposal"]
+    assert (disposal["plant"], disposal["volume_litres"]) == ("BMC-FSTP-BASUAGHAI", 1900)
+
+
+def test_an_sms_official_is_not_asked_for_a_photo_and_a_citizen_s_words_reach_the_holder(client, settings, channels_auth):
+    streetlight = {**GRIEVANCE, "category": "streetlight", "description": "Streetlight not working near the temple"}
+    reference = client.post("/api/v1/grievances", json=streetlight, headers=in_turn(client, CITIZEN)).json()["reference"]
+    sms_official = "+919437200103"  # BMC-ELE-01, English, SMS
+    _delivered(settings, sms_official, "utter_alert_case_assigned")
+    started = kept_and_started(client, channels_auth, "SMe1", "1", sms_official, channel="sms")
+    client.post(f"/api/v1/channels/inbound/{started['inbound_id']}/staff", json={"claimant": "rasa-a"}, headers=channels_auth)
+    assert _case(settings, reference).state == "RESOLVED"  # at once: an SMS carries no photo
+
+    opened = client.post("/api/v1/handoff", headers=in_turn(client, CITIZEN),
+                         json={"phone": CITIZEN, "language": "en", "channel": "twilio_whatsapp"})
+    conversation = opened.json()["reference"]
+    message = kept_and_started(client, channels_auth, "SMe2", "The light is still off tonight", CITIZEN)
+    client.post(f"/api/v1/channels/inbound/{message['inbound_id']}/to-person", json={"claimant": "rasa-a"}, headers=channels_auth)
+    with get_session_factory(settings.database_url)() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_alert_handoff_message")).one()
+    assert conversation in told.body and "The light is still off tonight" in told.body
+    assert told.menu["1"] == f"#act {conversation} REPLY"

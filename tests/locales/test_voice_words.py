@@ -52,6 +52,7 @@ NEVER_SPOKEN = {
     "utter_notify_handoff_closed": "outbox, SMS or WhatsApp",
     "utter_alert_visit_unassigned": "outbox, to a supervisor",
     "utter_doorstep_filed": "outbox, SMS to the citizen a field agent filed for",
+    "utter_alert_handoff_message": "outbox, to the staff holding a conversation",
 }
 
 
