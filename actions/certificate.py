@@ -35,7 +35,8 @@ WORKING_SLOTS = (
 # certificate_service: the service's definition, kept in the conversation from the turn the service
 # is chosen, so later turns ask the backend only about the answer itself.
 CLEARED = (
-    *WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service", doorstep.CODE
+    *WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service",
+    doorstep.slots_of("certificate_form")[1],
 )  # fmt: skip
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
@@ -126,7 +127,7 @@ def _next_document(service: dict, tracker: Tracker) -> dict | None:
 
 
 class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
-    phone_slot = "certificate_citizen_phone"
+    form = "certificate_form"
     summary_slots = ("certificate_confirmed",)
 
     def name(self) -> str:
@@ -201,7 +202,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             return [*correcting, "certificate_type", "certificate_answer"]
         slots = [*correcting, "certificate_type"]
         if tracker.get_slot("certificate_agent"):  # at the doorstep: the applicant's mobile, and their consent
-            slots += [self.phone_slot, doorstep.CODE]
+            slots += [self.phone_slot, self.code_slot]
         if _next_field(service, tracker):
             slots.append("certificate_answer")
         if carries_media(tracker) and _next_document(service, tracker):
@@ -263,11 +264,6 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             "certificate_documents": {},
             "certificate_agent": agent["name"] if agent else "",
         }
-
-    async def validate_certificate_citizen_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.consent_asked(dispatcher, tracker, value)
 
     async def validate_certificate_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

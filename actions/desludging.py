@@ -42,7 +42,7 @@ FILED_SLOTS = (
     "desludging_correcting",
     "desludging_correction",
     "desludging_fee",
-    *doorstep.SLOTS,
+    *doorstep.slots_of("desludging_form"),
 )
 PRICED_SLOTS = {"desludging_place", "desludging_property_type", "desludging_trips", "desludging_slum"}
 FEE = "desludging_fee"  # {"for": what the fee depends on, "rupees": the fee}: quoted once, not at every look
@@ -91,6 +91,7 @@ async def quote(client: BackendClient, answers: dict[str, Any], kept: Any = None
 
 
 class ValidateDesludgingForm(InterruptibleFormValidation, Doorstep):
+    form = "desludging_form"
     summary_slots = ("desludging_confirmed", "desludging_correction")
     answer_slots = ANSWER_SLOTS
 
@@ -133,7 +134,7 @@ class ValidateDesludgingForm(InterruptibleFormValidation, Doorstep):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         """No payment question when there is nothing to pay; the correction menu only when asked for."""
-        slots = [*self.doorstep_slots(tracker), *(slot for slot in domain_slots if slot not in doorstep.ALL)]
+        slots = [*self.doorstep_slots(tracker), *self.own_slots(domain_slots)]
         fee = kept_fee(_answers(tracker), tracker.get_slot(FEE))
         if fee is None and not PRICED_SLOTS & set(tracker.slots_to_validate()):
             # No fee kept (a conversation begun before the slot existed). While answers it depends on
@@ -285,7 +286,7 @@ class ActionSubmitDesludging(Action):
         place = answers["desludging_place"]
         request = {
             "applicant_name": answers["desludging_name"],
-            "citizen_phone": doorstep.citizen_phone(tracker),
+            "citizen_phone": doorstep.citizen_phone(tracker, "desludging_form"),
             "property_type": answers["desludging_property_type"],
             "sanitation_type": answers["desludging_sanitation_type"],
             "size_litres": int(answers["desludging_size"]),

@@ -15,28 +15,52 @@ from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import CountingFormValidation, language_of
 
 AGENT = "doorstep_agent"
-PHONE = "doorstep_phone"
-CODE = "doorstep_code"
 CONFIRMED = "confirmed"
-SLOTS = (PHONE, CODE)  # cleared with the form's answers once it is filed or left
-ALL = (AGENT, *SLOTS)  # first in each form's required slots (bot/domain), asked only of an agent
 
 
-def citizen_phone(tracker: Tracker) -> str:
-    """Whose filing it is: the citizen whose mobile the agent gave, else the sender's own."""
-    return tracker.get_slot(PHONE) if tracker.get_slot(AGENT) and tracker.get_slot(PHONE) else tracker.sender_id
+def slots_of(form: str) -> tuple[str, str]:
+    """A form's own slots for the citizen's mobile and their consent (grievance_citizen_phone,
+    grievance_consent): its own, so a filing kept for a retry, or another form opened meanwhile,
+    never takes another citizen's."""
+    prefix = form.removesuffix("_form")
+    return f"{prefix}_citizen_phone", f"{prefix}_consent"
+
+
+def citizen_phone(tracker: Tracker, form: str) -> str:
+    """Whose filing it is: the citizen whose mobile an agent gave in this form, else the sender's own."""
+    return tracker.get_slot(slots_of(form)[0]) or tracker.sender_id
 
 
 class Doorstep(CountingFormValidation):
-    """Mixed into a form's validation: `doorstep_slots` go before its own questions."""
+    """Mixed into a form's validation: `doorstep_slots` go before its own questions, validated by
+    consent_asked and consent_given."""
 
     client: BackendClient
-    phone_slot = PHONE  # the certificate form keeps the applicant's mobile in its own slot
+    form = ""  # the form's name: its slots are slots_of(form)
+
+    @property
+    def phone_slot(self) -> str:
+        return slots_of(self.form)[0]
+
+    @property
+    def code_slot(self) -> str:
+        return slots_of(self.form)[1]
 
     def doorstep_slots(self, tracker: Tracker) -> list[str]:
         """The sender first (filled at once, so never asked but kept: "" for a citizen; unknown only
         while the backend cannot be asked), then an agent's two questions."""
-        return [AGENT, self.phone_slot, CODE] if tracker.get_slot(AGENT) else [AGENT]
+        return [AGENT, self.phone_slot, self.code_slot] if tracker.get_slot(AGENT) else [AGENT]
+
+    def __getattr__(self, name: str) -> Any:
+        """validate_<form>_citizen_phone and validate_<form>_consent, which rasa_sdk looks up by name."""
+        if name == f"validate_{self.phone_slot}":
+            return lambda value, dispatcher, tracker, domain: self.consent_asked(dispatcher, tracker, value)
+        if name == f"validate_{self.code_slot}":
+            return lambda value, dispatcher, tracker, domain: self.consent_given(dispatcher, tracker, value)
+        raise AttributeError(name)
+
+    def own_slots(self, domain_slots: list[str]) -> list[str]:
+        return [slot for slot in domain_slots if slot not in (AGENT, self.phone_slot, self.code_slot)]
 
     async def extract_doorstep_agent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -65,40 +89,69 @@ class Doorstep(CountingFormValidation):
             return self.failed(dispatcher, tracker, self.phone_slot, "utter_doorstep_too_many_codes")
         if not result.ok:
             return self.failed(dispatcher, tracker, self.phone_slot, "utter_invalid_doorstep_phone")
-        return {**self.accepted(self.phone_slot, result.value["citizen_phone"]), CODE: None}
+        return {**self.accepted(self.phone_slot, result.value["citizen_phone"]), self.code_slot: None}
 
-    async def validate_doorstep_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.consent_asked(dispatcher, tracker, value)
-
-    async def validate_doorstep_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    async def consent_given(self, dispatcher: CollectingDispatcher, tracker: Tracker, value: Any) -> dict[str, Any]:
+        """The code the citizen read out: their consent, or asked again (a new code when it lapsed)."""
         result = await self.client.confirm_doorstep_consent(
             phone=tracker.sender_id, citizen_phone=str(tracker.get_slot(self.phone_slot) or ""), code=str(value or "")
         )
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
-            return {CODE: None}
+            return {self.code_slot: None}
         if result.error == "wrong_code":
-            return self.failed(dispatcher, tracker, CODE, "utter_doorstep_wrong_code")
+            return self.failed(dispatcher, tracker, self.code_slot, "utter_doorstep_wrong_code")
         if not result.ok:  # expired, or too many tries: a new code, to the mobile given again
             dispatcher.utter_message(response="utter_doorstep_code_expired")
-            return {self.phone_slot: None, CODE: None, "validation_failures": 0}
+            return {self.phone_slot: None, self.code_slot: None, "validation_failures": 0}
         dispatcher.utter_message(response="utter_doorstep_consent_given")
-        return self.accepted(CODE, CONFIRMED)
+        return self.accepted(self.code_slot, CONFIRMED)
 
 
-class ActionAskDoorstepPhone(Action):
+class _AskCitizenPhone(Action):
     """The agent is asked for the citizen's mobile, and told a code will go to it."""
 
+    form = ""
+
     def name(self) -> str:
-        return "action_ask_doorstep_phone"
+        return f"action_ask_{slots_of(self.form)[0]}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         dispatcher.utter_message(response="utter_ask_doorstep_phone", agent=tracker.get_slot(AGENT) or "")
         return []
+
+
+class _AskConsent(Action):
+    """The agent is told the code went to the citizen's mobile, and asked for it."""
+
+    form = ""
+
+    def name(self) -> str:
+        return f"action_ask_{slots_of(self.form)[1]}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        dispatcher.utter_message(response="utter_ask_doorstep_code")
+        return []
+
+
+class ActionAskGrievanceConsent(_AskConsent):
+    form = "grievance_form"
+
+
+class ActionAskDesludgingConsent(_AskConsent):
+    form = "desludging_form"
+
+
+class ActionAskCertificateConsent(_AskConsent):
+    form = "certificate_form"
+
+
+class ActionAskGrievanceCitizenPhone(_AskCitizenPhone):
+    form = "grievance_form"
+
+
+class ActionAskDesludgingCitizenPhone(_AskCitizenPhone):
+    form = "desludging_form"
 
 
 class ActionAskDoorstepAgent(Action):

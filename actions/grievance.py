@@ -28,12 +28,13 @@ FILED_SLOTS = (
     REOPEN,
     REOPEN_CASE,
     REOPEN_STATE,
-    *doorstep.SLOTS,
+    *doorstep.slots_of("grievance_form"),
 )
 
 
 class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
     answer_slots = FORM_SLOTS
+    form = "grievance_form"
 
     def name(self) -> str:
         return "validate_grievance_form"
@@ -66,7 +67,7 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
         the citizen chose to reopen it (action_submit_grievance reopens it)."""
         if tracker.get_slot(REOPEN) == "reopen":
             return []
-        own = [slot for slot in domain_slots if slot not in doorstep.ALL and (slot != REOPEN or tracker.get_slot(REOPEN_CASE))]
+        own = [slot for slot in self.own_slots(domain_slots) if slot != REOPEN or tracker.get_slot(REOPEN_CASE)]
         return [*self.doorstep_slots(tracker), *own]
 
     async def validate_grievance_reopen(
@@ -191,7 +192,7 @@ class ActionSubmitGrievance(Action):
             category=tracker.get_slot("grievance_category"),
             description=tracker.get_slot("grievance_description"),
             ward=tracker.get_slot("grievance_ward"),
-            phone=doorstep.citizen_phone(tracker),
+            phone=doorstep.citizen_phone(tracker, "grievance_form"),
             language=language_of(tracker),
             channel=channel_of(tracker),
             idempotency_key=submission_key(tracker, "grievance_form", FORM_SLOTS),

@@ -10,6 +10,7 @@ number or PENDING always means itself). What is done, what is said back and the 
 message's turn are committed together (turn below)."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,8 +55,8 @@ SHOWN = 9  # cases in one list: one keypad digit each
 COUNTED = 100  # "100+": a count beyond this costs more than it tells
 # Litres as operators write them: "1900", "1,900 litres", "1900 ली", "1900L"; a number with a litre
 # word wins over other numbers in the message ("ward 12, 1900 litres").
-NUMBER = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)(?![\d,])")
-LITRES = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*(?:l\b|ltr|lit|लीटर|ली\b|ଲିଟର|ଲି\b)", re.IGNORECASE)
+NUMBER = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)(?!\d|,\d)")
+LITRES = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*(?:l(?!\w)|ltr|lit|लीटर|ली(?!\w)|ଲିଟର|ଲି(?!\w))", re.IGNORECASE)
 MIN_LETTERS = 3  # a reason says something: "1", "ok" or "." is none
 SKIP_PROOF = "none"
 SKIP_DIGIT = "9"  # not 1: a "1" sent twice (the action's number) must not skip the proof
@@ -204,7 +205,8 @@ class Chat:
             lines.append(self.say("case.said", message=said))
         if case.sla_due_at is not None:
             lines.append(self.say("case.due", due=self.words.when(case.sla_due_at)))
-        actions = offered(self.person, case, workflow)
+        nobody = not case_view.assignees(self.session, case)  # no one else may hold it: nothing to hand over
+        actions = [a for a in offered(self.person, case, workflow) if not (nobody and a.name in HANDS_OVER)]
         if not actions:
             return Said(["\n".join([*lines, self.say("case.nothing_to_do")])], {BACK: PENDING})
         options, menu = offer(actions, case.reference, self.person.language, self.channel)
@@ -263,7 +265,7 @@ class Chat:
             menu[ANSWER] = menu[PHOTO] = command.encoded()
         elif missing is not None:
             menu[ANSWER] = command.encoded()
-        if ANSWER in menu:
+        if missing is not None:  # in the middle of a step: an alert does not take its numbers over
             menu[SINCE] = self.now.isoformat()
         return menu
 
@@ -311,7 +313,7 @@ class Chat:
             command = command.with_value("proof", incoming.photo)
             return (command.with_value("reason", GIVEN) if text else command), text, None
         if missing == "reason":
-            if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+            if not action.message and sum(unicodedata.category(ch)[0] in "LM" for ch in text) < MIN_LETTERS:
                 return command, "", self.say("reason_too_short")
             return command.with_value("reason", GIVEN), text, None
         return command, "", None

@@ -5,7 +5,8 @@ citizen for CONSENT_HOURS (the requests of one visit), and every filing for some
 without one (callers.filer, the API).
 
 Codes are 6 digits, valid CODE_MINUTES, kept only as a hash, good for CODE_TRIES guesses; a
-citizen's phone gets at most CODES_PER_CITIZEN in CODE_MINUTES (an agent cannot flood it)."""
+citizen's phone gets at most CODES_PER_CITIZEN in CODE_MINUTES, an agent sends at most
+CODES_PER_AGENT_HOUR."""
 
 import hashlib
 import secrets
@@ -21,11 +22,13 @@ from backend.services.access import Actor
 from backend.services.citizens import normalise_phone
 from backend.services.outbox import notify, rendered_message
 from common.channels import SMS, Contact
+from common.digits import native_digits_to_ascii
 
 CODE_DIGITS = 6
 CODE_MINUTES = 15
 CODE_TRIES = 5
 CODES_PER_CITIZEN = 3
+CODES_PER_AGENT_HOUR = 20  # an agent cannot send codes (SMS in their name) to any number of phones
 CONSENT_HOURS = 2
 CODE_KEY = "utter_doorstep_consent_code"
 
@@ -50,7 +53,12 @@ def ask(session: Session, *, agent: Person, citizen_phone: str, language: str, n
         .select_from(DoorstepConsent)
         .where(DoorstepConsent.citizen_phone == phone, DoorstepConsent.created_at >= now - timedelta(minutes=CODE_MINUTES))
     )
-    if (recent or 0) >= CODES_PER_CITIZEN:
+    sent_by_agent = session.scalar(
+        select(func.count())
+        .select_from(DoorstepConsent)
+        .where(DoorstepConsent.agent_id == agent.id, DoorstepConsent.created_at >= now - timedelta(hours=1))
+    )
+    if (recent or 0) >= CODES_PER_CITIZEN or (sent_by_agent or 0) >= CODES_PER_AGENT_HOUR:
         raise ConsentRefused("rate_limited")
     row = DoorstepConsent(
         agent_id=agent.id,
@@ -91,9 +99,7 @@ def confirm(session: Session, *, agent: Person, citizen_phone: str, code: str, n
     ).first()
     if row is None:
         raise ConsentRefused("no_consent")
-    if row.confirmed_at is not None:
-        return  # said again (a retried turn): it stands
-    if now > row.expires_at:
+    if row.confirmed_at is None and now > row.expires_at:
         raise ConsentRefused("expired")
     spent = rows_changed(
         session,
@@ -105,10 +111,12 @@ def confirm(session: Session, *, agent: Person, citizen_phone: str, code: str, n
     session.commit()
     if not spent:
         raise ConsentRefused("too_many_tries")
-    digits = "".join(ch for ch in code if ch.isdigit())
+    digits = native_digits_to_ascii("".join(ch for ch in code if ch.isdigit()))
     if not secrets.compare_digest(_code_hash(row, digits), row.code_hash):
         session.refresh(row)
         raise ConsentRefused("too_many_tries" if row.tries >= CODE_TRIES else "wrong_code")
+    if row.confirmed_at is not None:
+        return  # the same code again (a retried turn): it stands
     row.confirmed_at = now
     audit.record(session, actor=Actor.field_agent(agent), action="doorstep.consent", now=now)
     session.commit()

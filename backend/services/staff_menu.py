@@ -77,7 +77,7 @@ def waiting(menu: dict[str, str] | None, now: datetime) -> bool:
     """Whether the person is in the middle of a step (words or a photo asked for, not long ago):
     an alert arriving then does not take over their numbers."""
     since = (menu or {}).get(SINCE)
-    return bool(since) and ANSWER in (menu or {}) and now - datetime.fromisoformat(str(since)) < timedelta(minutes=WAIT_MINUTES)
+    return bool(since) and now - datetime.fromisoformat(str(since)) < timedelta(minutes=WAIT_MINUTES)
 
 
 def offer(actions: list[ActionDef], reference: str, language: str, channel: str) -> tuple[str, dict[str, str]]:

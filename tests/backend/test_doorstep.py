@@ -86,3 +86,11 @@ def test_only_a_field_agent_in_their_own_turn_asks_and_the_mobile_must_be_one(cl
                              headers=in_turn(client, CITIZEN))
     assert not_theirs.json()["detail"] == {"code": "not_your_turn"}
     assert _ask(client, "12345").json()["detail"] == {"code": "no_match", "field": "citizen_phone"}
+
+
+def test_a_confirmed_consent_still_checks_its_code_and_an_agent_cannot_flood_phones(client, session):
+    consent_of(client, AGENT, CITIZEN)
+    assert _confirm(client, "000000").json()["detail"]["code"] in ("wrong_code", "too_many_tries")  # not "any code"
+    for n in range(19):  # 20 codes an hour, whoever they go to
+        assert _ask(client, f"+9198123775{n:02d}").status_code == 202
+    assert _ask(client, "+919812377599").json()["detail"] == {"code": "rate_limited"}

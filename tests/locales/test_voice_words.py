@@ -25,12 +25,12 @@ WRITING_WORDS = {
 
 # Where Sathi or the office is the one sending, the words are right on a call too ("I will send you
 # an SMS", "sent to the operator"): Sathi's own future (en, hi भेज दूँगा, or ପଠାଇବି) and the passive
-# (hi भेजा/भेजी..., or ପଠାଗଲା, ପଠାଯା...). These phrases are cut out before the check; a request to the
+# (hi भेजा/भेजी..., or ପଠାଗଲା, ପଠାଯା..., ପଠାଯିବ). These phrases are cut out before the check; a request to the
 # caller in the same text ("भेजें", "ପଠାନ୍ତୁ", "reply 1") still fails.
 SATHI_SENDS = {
     "en": r"\b(I|Sathi) will (also |keep )?(send|sending|reply)\b",
     "hi": r"भेज(ा|ी)|भेज (दिया|दी गई|दी जाएगी|दूँगा)",
-    "or": r"ପଠା(ଗଲା|ଯା|ଇବି)",
+    "or": r"ପଠା(ଗଲା|ଯା|ଯିବ|ଇବି)",
 }
 
 # Keys exempt in every language, each never said on a call: no response of the bot's domain and no
