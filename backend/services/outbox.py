@@ -511,9 +511,15 @@ def notify_transition(transition: Transition) -> None:
         )
 
 
+ALERT_WORDS = 300  # of a citizen's message quoted in an alert to the staff (the whole is on the case's page)
+
+
 def notify_holder(case: Case, workflow: WorkflowDef, *, to: Contact, key: str, now: datetime, **values: Any) -> OutboxMessage:
     """An alert to whoever holds the case, ending with what they may do now by number ({options}:
     "Reply: 1 Resolve · 2 Reject · 0 Your list"); "1" then takes that action from chat."""
+    if values.get("message"):  # a citizen's words in an alert: one line, short (a template's value may hold no newline)
+        words = " ".join(str(values["message"]).split())
+        values["message"] = words if len(words) <= ALERT_WORDS else words[: ALERT_WORDS - 1] + "…"
     session = object_session(case)
     if session is not None:
         options, menu = staff_menu.alert_offer(session, case, workflow, to.phone, to.language, to.channel)
