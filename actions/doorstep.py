@@ -16,6 +16,7 @@ from actions.form_validation import CountingFormValidation, language_of
 
 AGENT = "doorstep_agent"
 CONFIRMED = "confirmed"
+MOBILE_DIGITS = 10  # more digits than a code: the agent is giving the mobile again
 
 
 def slots_of(form: str) -> tuple[str, str]:
@@ -85,14 +86,22 @@ class Doorstep(CountingFormValidation):
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {self.phone_slot: None}
-        if result.error == "rate_limited":
-            return self.failed(dispatcher, tracker, self.phone_slot, "utter_doorstep_too_many_codes")
+        if result.error in ("rate_limited", "own_number"):
+            response = "utter_doorstep_too_many_codes" if result.error == "rate_limited" else "utter_doorstep_own_number"
+            return self.failed(dispatcher, tracker, self.phone_slot, response)
         if not result.ok:
             return self.failed(dispatcher, tracker, self.phone_slot, "utter_invalid_doorstep_phone")
         return {**self.accepted(self.phone_slot, result.value["citizen_phone"]), self.code_slot: None}
 
     async def consent_given(self, dispatcher: CollectingDispatcher, tracker: Tracker, value: Any) -> dict[str, Any]:
-        """The code the citizen read out: their consent, or asked again (a new code when it lapsed)."""
+        """The code the citizen read out: their consent, or asked again (a new code when it lapsed).
+        A mobile number instead is the mobile corrected (a new code goes to it); words with no digit
+        are no try at the code."""
+        digits = sum(ch.isdigit() for ch in str(value or ""))
+        if digits >= MOBILE_DIGITS:
+            return await self.consent_asked(dispatcher, tracker, value)
+        if not digits:
+            return self.failed(dispatcher, tracker, self.code_slot, "utter_doorstep_wrong_code")
         result = await self.client.confirm_doorstep_consent(
             phone=tracker.sender_id, citizen_phone=str(tracker.get_slot(self.phone_slot) or ""), code=str(value or "")
         )

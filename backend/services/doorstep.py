@@ -34,7 +34,7 @@ CODE_KEY = "utter_doorstep_consent_code"
 
 
 class ConsentRefused(Exception):
-    """code: rate_limited | wrong_code | expired | too_many_tries | no_consent."""
+    """code: rate_limited | own_number | wrong_code | expired | too_many_tries | no_consent."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -48,6 +48,8 @@ def _code_hash(row: DoorstepConsent, code: str) -> str:
 def ask(session: Session, *, agent: Person, citizen_phone: str, language: str, now: datetime) -> None:
     """Sends the citizen a code naming the agent, in the caller's transaction; commits."""
     phone = normalise_phone(citizen_phone)
+    if phone == normalise_phone(agent.phone):
+        raise ConsentRefused("own_number")  # the agent files for themselves as a citizen, not at a doorstep
     recent = session.scalar(
         select(func.count())
         .select_from(DoorstepConsent)

@@ -41,3 +41,8 @@ async def test_every_form_checks_the_mobile_and_sends_the_code(backend, dispatch
     wrong = await getattr(validate, f"validate_{validate.code_slot}")("000000", dispatcher, make_tracker(
         {"doorstep_agent": "Pramila Sahoo", validate.phone_slot: "+919812377401"}, sender="+919437400001"), {})
     assert wrong[validate.code_slot] is None
+    given = make_tracker({"doorstep_agent": "Pramila Sahoo", validate.phone_slot: "+919812377401"}, sender="+919437400001")
+    corrected = await getattr(validate, f"validate_{validate.code_slot}")("98123 77402", dispatcher, given, {})
+    assert corrected[validate.phone_slot] == "+919812377402"  # a mobile at the code question: the mobile corrected
+    words = await getattr(validate, f"validate_{validate.code_slot}")("change the number", dispatcher, given, {})
+    assert words[validate.code_slot] is None and dispatcher.messages[-1]["response"] == "utter_doorstep_wrong_code"

@@ -86,6 +86,7 @@ def test_only_a_field_agent_in_their_own_turn_asks_and_the_mobile_must_be_one(cl
                              headers=in_turn(client, CITIZEN))
     assert not_theirs.json()["detail"] == {"code": "not_your_turn"}
     assert _ask(client, "12345").json()["detail"] == {"code": "no_match", "field": "citizen_phone"}
+    assert _ask(client, AGENT).json()["detail"] == {"code": "own_number"}  # not for themselves
 
 
 def test_a_confirmed_consent_still_checks_its_code_and_an_agent_cannot_flood_phones(client, session):
