@@ -144,18 +144,13 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
 
 
 @router.post("/answers/{kind}", response_model=AnswerOut)
-def other_answer(kind: Annotated[str, Path(pattern="^(lane|later|mobile)$")], body: AnswerIn, settings: SettingsDep) -> AnswerOut:
-    """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), whether a document comes later, or
-    the citizen's mobile a field agent gives."""
+def other_answer(kind: Annotated[str, Path(pattern="^(lane|later)$")], body: AnswerIn, settings: SettingsDep) -> AnswerOut:
+    """The lane asked for ("2", "tatkal", "तत्काल" -> tatkal), or whether a document comes later (a
+    field agent's citizen's mobile is checked where the code goes to it: /api/v1/doorstep/consent)."""
     directory, q = settings.masterdata_dir, body.q
-    if kind == "mobile":
-        value = indian_mobile(q)
-    else:
-        value = (
-            certificates.lane_for(directory, q)
-            if kind == "lane"
-            else ("later" if certificates.means_later(directory, q) else None)
-        )
+    value = (
+        certificates.lane_for(directory, q) if kind == "lane" else ("later" if certificates.means_later(directory, q) else None)
+    )
     if value is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": kind})
     return AnswerOut(value=value)
