@@ -114,7 +114,7 @@ class Chat:
         reference = status.reference if status and status.kind == "status" else normalise_reference(text)
         if reference:
             return self.open(reference)
-        if waiting(menu, self.now) and (text or incoming.photo or incoming.photo_error):
+        if ANSWER in menu and waiting(menu, self.now) and (text or incoming.photo or incoming.photo_error):
             command = parse(menu[ANSWER])
             if command is not None:
                 return self.run(command, incoming)

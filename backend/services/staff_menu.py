@@ -90,7 +90,9 @@ def offer(actions: list[ActionDef], reference: str, language: str, channel: str)
     return locales.render("console.chat.reply_with", language, channel, choices=between.join(choices))["text"], menu
 
 
-def alert_offer(session: Session, case: Case, workflow: WorkflowDef, phone: str, language: str, channel: str):  # noqa: ANN201
+def alert_offer(
+    session: Session, case: Case, workflow: WorkflowDef, phone: str, language: str, channel: str
+) -> tuple[str, dict[str, str]]:
     """For an alert to whoever holds the case: the sentence offering their actions by number (only
     their list when they may take none now), and the menu it stands for. The alert's words end
     after it (a WhatsApp template may not end with a variable)."""

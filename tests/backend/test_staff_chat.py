@@ -321,3 +321,20 @@ def test_an_sms_official_is_not_asked_for_a_photo_and_a_citizen_s_words_reach_th
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_alert_handoff_message")).one()
     assert conversation in told.body and "The light is still off tonight" in told.body
     assert told.menu["1"] == f"#act {conversation} REPLY"
+
+
+def test_words_while_choosing_whom_keep_the_list(client, settings, channels_auth):
+    """At a numbered step (whom to hand the case to) words are not its answer: the list stands."""
+    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    supervisor = "whatsapp:+919437200201"  # BMC-SAN-SUP, Odia
+    _say(client, channels_auth, "SMy1", reference, supervisor)
+    reassign = next(n for n, command in _delivered_menu(settings, supervisor).items() if command.endswith("REASSIGN"))
+    asked = _say(client, channels_auth, "SMy2", reassign, supervisor)["replies"][0]
+    assert "BMC-SAN-S" in asked and "BMC-SAN-N" not in asked  # not whoever holds it
+    _say(client, channels_auth, "SMy3", "the south one please", supervisor)
+    person = next(n for n, command in _delivered_menu(settings, supervisor).items() if "to=BMC-SAN-S" in command)
+    reason = _say(client, channels_auth, "SMy4", person, supervisor)["replies"][0]
+    assert "କାରଣ" in reason
+    _say(client, channels_auth, "SMy5", "ୱାର୍ଡ ଦକ୍ଷିଣ ଅଞ୍ଚଳରେ", supervisor)
+    case = _case(settings, reference)
+    assert (case.assignee_id, case.history[-1].action) == ("BMC-SAN-S", "REASSIGN")
