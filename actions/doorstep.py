@@ -13,8 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.form_validation import CountingFormValidation, language_of
+from common.slots import DOORSTEP_AGENT
 
-AGENT = "doorstep_agent"
+AGENT = DOORSTEP_AGENT
 CONFIRMED = "confirmed"
 MOBILE_DIGITS = 10  # more digits than a code: the agent is giving the mobile again
 

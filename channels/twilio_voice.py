@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import twiml
-from channels.backend_link import BackendLink, BackendUnavailable
+from channels.backend_link import BackendLink, BackendRefused, BackendUnavailable
 from channels.collector import ReplyCollector
 from channels.configured_input import ConfiguredInput
 from channels.replies import numbered_options
@@ -34,6 +34,7 @@ from channels.twilio_base import TwilioRequestCheck
 from common.channels import CONTINUES_QUESTION, NUMBERED_ANSWERS, SMS, TWILIO_VOICE, VOICE
 from common.recordings import ANSWERED_IN_WORDS
 from common.signatures import public_url
+from common.slots import DOORSTEP_AGENT
 from locales import LANGUAGES, render
 from locales.script import clean_text, romanise
 from locales.voice_audio import AUDIO_DIR, RECORDED_LANGUAGES, spoken_parts
@@ -137,7 +138,11 @@ class VoiceInput(ConfiguredInput):
                 )
             if not claim.first:  # Twilio retried this step: same answer, the conversation moved once
                 return self._xml(claim.response or twiml.response(twiml.pause(1), twiml.redirect(self._url(**request.args))))
-            answer = await self._step(request, form, caller, call_sid, step, on_new_message, claim.turn)
+            answer = None
+            if claim.staff and claim.inbound_id is not None:  # an official's, an operator's call: their list
+                answer = await self._staff_step(request, form, claim.inbound_id, call_sid, step)
+            if answer is None:
+                answer = await self._step(request, form, caller, call_sid, step, on_new_message, claim.turn)
             try:
                 await self.backend.store_response(provider=self.provider, external_id=f"{call_sid}:{step}", response=answer)
             except BackendUnavailable:
@@ -162,14 +167,8 @@ class VoiceInput(ConfiguredInput):
     ) -> str:
         language = request.args.get("lang")
         silences = _int(request.args.get("silences"), 0)
-        heard = clean_text(form.get("Digits") or form.get("SpeechResult") or "").strip()
-        recorded = bool(form.get("RecordingUrl")) and form.get("RecordingDuration", "0") != "0"
-        if recorded:
-            heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
-        elif "RecordingUrl" in form:  # an empty recording (only the # key): as silence, the question again
-            heard = ""
-        if form.get("Digits") == "hangup" and not recorded:
-            # Twilio's word for a caller who hung up during a recording: nobody to answer, nothing said
+        heard = self._heard(form, language)
+        if heard is None:
             return twiml.response()
         if language not in LANGUAGES:
             return await self._language_menu_step(caller, step, heard, silences, on_new_message, turn, request)
@@ -184,14 +183,70 @@ class VoiceInput(ConfiguredInput):
             caller, step, language, asked.menu.get(heard, heard), on_new_message, turn, asked, request=request
         )
 
-    async def _ask_again(self, lead_key: str, asked: Asked, step: int, language: str, silences: int) -> str:
+    def _heard(self, form: dict[str, str], language: str | None) -> str | None:
+        """What the caller pressed, said or recorded ("" for silence); None when they hung up
+        during a recording (Twilio's Digits "hangup"): nobody to answer, nothing said."""
+        heard = clean_text(form.get("Digits") or form.get("SpeechResult") or "").strip()
+        recorded = bool(form.get("RecordingUrl")) and form.get("RecordingDuration", "0") != "0"
+        if recorded:
+            heard = render("voice_recording_description", language, self.name(), url=form["RecordingUrl"])["text"]
+        elif "RecordingUrl" in form:  # an empty recording (only the # key): as silence, the question again
+            heard = ""
+        return None if form.get("Digits") == "hangup" and not recorded else heard
+
+    async def _ask_again(
+        self, lead_key: str, asked: Asked, step: int, language: str, silences: int, words: bool | None = None
+    ) -> str:
         """The lead ("I did not hear anything") and the question asked before, offered the same way."""
         lead = self._speak_key(lead_key, language)
         question, recorded = await self._question(asked)
         if recorded:
-            url = self._url(step=step + 1, lang=language, silences=silences, q=len(question))
+            url = self._record_url(step, language, silences, asked.menu, len(question))
             return twiml.response(*lead, *question, twiml.record(url))
-        return twiml.response(self._gather(step, language, silences, lead + question, asked.menu, len(question)))
+        return twiml.response(self._gather(step, language, silences, lead + question, asked.menu, len(question), words))
+
+    def _record_url(self, step: int, language: str, silences: int, menu: dict[str, str], question_verbs: int) -> str:
+        params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences, "q": question_verbs}
+        if menu:  # a staff member's call: what the recording answers
+            params.update(menu=json.dumps(menu, separators=(",", ":"), ensure_ascii=False), w=1)
+        return self._url(**params)
+
+    async def _staff_step(self, request: Request, form: dict[str, str], inbound_id: int, call_sid: str, step: int) -> str | None:
+        """A call from a person who works cases: their list, a case, an action by keypad, a reason
+        spoken (recorded in Odia), answered by the backend's staff call (backend/console/call.py).
+        None when the backend says the caller works no cases (the IVR answers)."""
+        language = request.args.get("lang")
+        silences = _int(request.args.get("silences"), 0)
+        start = step == 0 or language not in LANGUAGES
+        heard = "" if start else self._heard(form, language)
+        if heard is None:
+            return twiml.response()
+        words = request.args.get("w") == "1"  # the step asked for words (a reason), not a key
+        asked = Asked(call_sid, step - 1, _int(request.args.get("q"), 0), _menu(request.args.get("menu")))
+        if not start and language in LANGUAGES:
+            if not heard:
+                if silences + 1 >= MAX_SILENCES:
+                    return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
+                return await self._ask_again("utter_voice_no_input", asked, step, language, silences + 1, words)
+            if not words and _ONE_KEY.match(heard) and heard not in asked.menu:
+                return await self._ask_again("utter_voice_invalid_choice", asked, step, language, silences, words)
+        try:
+            answered = await self.backend.staff_call(inbound_id=inbound_id, text=heard, menu=asked.menu, start=start)
+        except (BackendUnavailable, BackendRefused) as exc:
+            logger.error("voice: the staff call could not be answered: %s", exc)
+            fallback = language if language in LANGUAGES else "en"
+            return twiml.response(*self._speak_key("utter_service_unavailable", fallback), twiml.hangup())
+        if answered is None:
+            return None
+        language, menu, words = answered["language"], answered["menu"], bool(answered["words"])
+        verbs = [
+            verb
+            for phrase in answered["said"]
+            for verb in self._speak(phrase["text"], phrase["key"] or None, language, phrase["variables"])
+        ]
+        if words and language in RECORDED_LANGUAGES:
+            return twiml.response(*verbs, twiml.record(self._record_url(step, language, 0, menu, len(verbs))))
+        return twiml.response(self._gather(step, language, 0, verbs, menu, len(verbs), words))
 
     async def _question(self, asked: Asked) -> tuple[list[str], bool]:
         """The question's verbs as the step that asked it spoke them, and whether it was answered
@@ -213,11 +268,15 @@ class VoiceInput(ConfiguredInput):
     ) -> str:
         if digit in MENU_DIGITS:
             language = MENU_DIGITS[digit]
-            # A caller back in the middle of a form hears its question (once), not the greeting too.
-            greet = None if await self._in_a_form(request, caller) else "/greet"
-            return await self._converse(
-                caller, step, language, f'/change_language{{"language":"{language}"}}', on_new_message, turn, then=greet
-            )
+            # A caller back in the middle of a form hears its question (once), not the greeting too;
+            # but a field agent's unfinished filing is for a citizen they may no longer be with: their
+            # new call starts afresh (the filing dropped, said so), never filing under that citizen.
+            tracker = await self._tracker(request, caller)
+            change = f'/change_language{{"language":"{language}"}}'
+            said = [change, "/greet"]
+            if tracker and tracker.active_loop_name:
+                said = ["/cancel", change, "/greet"] if tracker.get_slot(DOORSTEP_AGENT) else [change]
+            return await self._converse(caller, step, language, said[0], on_new_message, turn, then=tuple(said[1:]))
         first_call = step == 0
         if not first_call and not digit and silences + 1 >= MAX_SILENCES:
             return twiml.response(*self._in_every_language("utter_voice_goodbye"), twiml.hangup())
@@ -237,13 +296,13 @@ class VoiceInput(ConfiguredInput):
         on_new_message: Callable,
         turn: str | None,
         asked: Asked | None = None,
-        then: str | None = None,
+        then: tuple[str, ...] = (),
         request: Request | None = None,
     ) -> str:
         collector = ReplyCollector(self.name())
         # The step's grant goes with what was heard: the action server acts for this caller only.
         metadata = {"channel": VOICE, "turn": turn}
-        for text in (heard, then) if then else (heard,):
+        for text in (heard, *then):
             await on_new_message(UserMessage(text, collector, _sender(caller), input_channel=self.name(), metadata=metadata))
         verbs: list[str] = []
         question: list[str] = []  # the last message's verbs: what silence asks again
@@ -298,30 +357,36 @@ class VoiceInput(ConfiguredInput):
         return twiml.response(self._gather(step, language, 0, verbs, menu, len(question)))
 
     @staticmethod
-    async def _active_form(request: Request | None, caller: str) -> str | None:
-        """The form the caller's conversation is in: '' outside any, None when it cannot be read."""
+    async def _tracker(request: Request | None, caller: str) -> Any:
+        """The caller's conversation as the dialogue keeps it; None when it cannot be read."""
         agent = getattr(request.app.ctx, "agent", None) if request else None
-        if agent is None:
-            return None
-        tracker = await agent.tracker_store.retrieve(_sender(caller))
-        return None if tracker is None else tracker.active_loop_name or ""
+        return None if agent is None else await agent.tracker_store.retrieve(_sender(caller))
 
     async def _nothing_asked(self, request: Request | None, caller: str) -> bool:
         """Whether the caller's conversation is outside any form (so the turn asked no question)."""
-        return await self._active_form(request, caller) == ""
-
-    async def _in_a_form(self, request: Request | None, caller: str) -> bool:
-        return bool(await self._active_form(request, caller))
+        tracker = await self._tracker(request, caller)
+        return tracker is not None and not tracker.active_loop_name
 
     def _gather(
-        self, step: int, language: str, silences: int, verbs: list[str], menu: dict[str, str], question_verbs: int = 0
+        self,
+        step: int,
+        language: str,
+        silences: int,
+        verbs: list[str],
+        menu: dict[str, str],
+        question_verbs: int = 0,
+        words: bool | None = None,
     ) -> str:
+        """words: None on the citizens' IVR (keys or speech, where Twilio hears the language); on a
+        staff call, whether words are asked for (speech heard) or keys only (a spoken "one" is no "1")."""
         # The keypad choices offered travel in the callback URL, so "1" means what was just offered;
         # so does how many of the verbs are the question, to ask it again.
         params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences, "q": question_verbs}
         if menu:
             params["menu"] = json.dumps(menu, separators=(",", ":"), ensure_ascii=False)
-        speech = language not in RECORDED_LANGUAGES
+        if words:
+            params["w"] = 1
+        speech = language not in RECORDED_LANGUAGES and words is not False
         return twiml.gather(self._url(**params), "".join(verbs), language=language, speech=speech)
 
     def _speak_key(self, key: str, language: str, **variables: Any) -> list[str]:

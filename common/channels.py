@@ -48,6 +48,7 @@ class Claim:
     response: str | None  # for a repeated voice step: what the first one answered
     inbound_id: int | None = None
     turn: str | None = None  # the grant to act for the phone (given with a first claim)
+    staff: bool = False  # a call from a person who works cases: the staff's call answers it, not the IVR
 
 
 CLAIM_FIELDS = tuple(f.name for f in fields(Claim))

@@ -14,6 +14,12 @@ RECORDED_LANGUAGES = ("or",)  # hi-IN and en-IN are spoken by Twilio's <Say>
 # Texts never played on a call: the officials' console's pages, its sign-in codes (sent by
 # WhatsApp or SMS only), and the words that name a form's answers (matched, never said whole).
 UNSPOKEN_PREFIXES = ("console.", "console_", "field_words.")
+# ... but the staff's chat is also heard on a call (backend/console/call.py).
+SPOKEN_PREFIXES = ("console.chat.",)
+
+
+def spoken_on_a_call(key: str) -> bool:
+    return key.startswith(SPOKEN_PREFIXES) or not key.startswith(UNSPOKEN_PREFIXES)
 
 
 def voice_template(key: str, language: str) -> str | None:
@@ -61,7 +67,7 @@ def all_prompts(language: str) -> dict[str, str]:
     """prompt id -> the words, for every fixed piece of every text in the language's catalog."""
     prompts = {}
     for key in load_catalog(language):
-        if key.startswith(UNSPOKEN_PREFIXES):
+        if not spoken_on_a_call(key):
             continue
         for literal, _, _, _ in string.Formatter().parse(voice_template(key, language) or ""):
             if _speakable(literal) and any(ch.isalpha() or ch.isdigit() for ch in literal):

@@ -20,17 +20,20 @@ from backend.api.schemas import (
     OutboxOut,
     RepliesIn,
     RetryLaterIn,
+    SpokenPhrase,
+    StaffCallIn,
+    StaffCallOut,
     TurnStartIn,
     TurnStartOut,
     UnfinishedIn,
     UnfinishedTurnOut,
 )
-from backend.console import chat
+from backend.console import call, chat
 from backend.db import get_session_factory
 from backend.privacy import mask_phone
-from backend.services import channels, handoff, outbox, turn_grants
+from backend.services import channels, handoff, outbox, staff_menu, turn_grants
 from backend.settings import Settings
-from common.channels import Claim
+from common.channels import VOICE, Claim
 
 InboundId = Annotated[int, Path(ge=1, le=INT_COLUMN_MAX)]
 router = APIRouter(prefix="/api/v1", tags=["channels"])
@@ -50,7 +53,9 @@ def claim_inbound(body: InboundClaimIn, session: SessionDep, settings: SettingsD
         lease_seconds=settings.inbound_lease_seconds,
     )
     turn = turn_grants.issue_for(session, settings, body.phone, now) if claim.first else None
-    return replace(claim, turn=turn)  # the grant to act for this phone while the turn runs (backend/services/turn_grants.py)
+    # A call of a person who works cases is theirs (backend/console/call.py), not the citizens' IVR.
+    staff = claim.first and body.channel == VOICE and staff_menu.staff_by_phone(session, body.phone) is not None
+    return replace(claim, turn=turn, staff=staff)  # the grant to act for this phone while the turn runs (turn_grants.py)
 
 
 @router.post("/channels/inbound/unfinished", dependencies=[ChannelsCaller], response_model=list[UnfinishedTurnOut])
@@ -132,6 +137,30 @@ def staff_turn(
             session, inbound_id=inbound_id, claimant=body.claimant, settings=settings, workflows=workflows, now=now
         )
     }
+
+
+@router.post("/channels/inbound/{inbound_id}/staff-call", dependencies=[ChannelsCaller], response_model=StaffCallOut)
+def staff_call(
+    inbound_id: InboundId, body: StaffCallIn, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> StaffCallOut:
+    """A step of a call from a person who works cases, answered by backend/console/call.py; the
+    phone is the claimed step's (the channel checked Twilio's signature), never the body's."""
+    try:
+        answered = call.answer(
+            session, inbound_id=inbound_id, text=body.text, menu=body.menu, start=body.start,
+            settings=settings, workflows=workflows, now=now,
+        )  # fmt: skip
+    except call.NotACallStep:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_a_call_step"}) from None
+    if answered is None:
+        return StaffCallOut(outcome="not_staff")
+    return StaffCallOut(
+        outcome="answered",
+        language=answered.language,
+        said=[SpokenPhrase(key=p.key, variables=p.variables, text=p.text) for p in answered.said],
+        menu=answered.menu,
+        words=answered.words,
+    )
 
 
 @router.post("/channels/inbound/{inbound_id}/leave-person", dependencies=[ChannelsCaller], status_code=status.HTTP_204_NO_CONTENT)

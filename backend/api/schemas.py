@@ -174,6 +174,28 @@ class TurnStartOut(BaseModel):
     staff: bool = False  # a person who works cases wrote: the staff's chat answers (/staff)
 
 
+class StaffCallIn(BaseModel):
+    """A step of a staff member's call: what they pressed or said, and what the last step offered."""
+
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    menu: dict[str, str] = Field(default_factory=dict, max_length=20)
+    start: bool = False  # the call has just begun: a greeting and their list
+
+
+class SpokenPhrase(BaseModel):
+    key: str  # the locale key it was said by ("" for words said as they are)
+    variables: dict[str, str]
+    text: str
+
+
+class StaffCallOut(BaseModel):
+    outcome: str  # answered | not_staff (the citizens' IVR answers)
+    language: str | None = None
+    said: list[SpokenPhrase] = []
+    menu: dict[str, str] = {}
+    words: bool = False  # the next answer is words (spoken or recorded), not a key
+
+
 class InboundResponseIn(BaseModel):
     provider: str = Field(max_length=24)
     external_id: str = Field(min_length=1, max_length=80)

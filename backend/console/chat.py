@@ -37,7 +37,8 @@ from backend.services.staff_menu import (
     PHOTO,
     SINCE,
     Command,
-    offer,
+    choices,
+    offer_menu,
     offered,
     parse,
     staff_by_phone,
@@ -45,13 +46,14 @@ from backend.services.staff_menu import (
 )  # fmt: skip
 from backend.settings import Settings
 from backend.workflow import ActionDef, WorkflowDef, WorkflowError
-from common.channels import SMS
+from common.channels import VOICE, WHATSAPP
 from common.digits import native_digits_to_ascii
 from common.limits import MAX_TEXT_CHARS
 from common.references import normalise_reference
 from locales import keywords
 
 SHOWN = 9  # cases in one list: one keypad digit each
+SHOWN_ON_A_CALL = 5  # a list read out: each case takes seconds to hear
 COUNTED = 100  # "100+": a count beyond this costs more than it tells
 # Litres as operators write them: "1900", "1,900 litres", "1900 ली", "1900L"; a number with a litre
 # word wins over other numbers in the message ("ward 12, 1900 litres").
@@ -74,6 +76,15 @@ class Incoming:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A text the chat said, by its key: a call speaks it from its recorded pieces where it has them."""
+
+    key: str
+    variables: dict[str, str]
+    text: str
+
+
+@dataclass(frozen=True)
 class Said:
     texts: list[str]
     menu: dict[str, str]  # what the person's next answer means (replaces the last one)
@@ -93,11 +104,17 @@ class Chat:
         self.session, self.person, self.settings, self.workflows = session, person, settings, workflows
         self.channel, self.now = channel, now
         self.actor = Actor.of_person(person)
-        self.words = Words(person.language, settings.timezone)
+        self.via = "call" if channel == VOICE else "chat"  # in the audit trail
+        self.words = Words(person.language, settings.timezone, channel)
         self.kept_photo = False  # a photo given was kept with a case (else the caller deletes it)
+        self.phrases: list[Phrase] = []  # what say() said, in order (a call speaks them by key)
+        self.awaiting: str | None = None  # what the chat has just asked for (a call records words)
 
     def say(self, key: str, **variables: Any) -> str:
-        return locales.render(f"console.chat.{key}", self.person.language, self.channel, **variables)["text"]
+        key = f"console.chat.{key}"
+        text = locales.render(key, self.person.language, self.channel, **variables)["text"]
+        self.phrases.append(Phrase(key, {name: str(value) for name, value in variables.items()}, text))
+        return text
 
     def answer(self, incoming: Incoming, menu: dict[str, str] | None) -> Said:
         """A number the last message offered; PENDING; a case's number (alone, or after STATUS); the
@@ -135,7 +152,10 @@ class Chat:
         condition = access.inbox_condition(self.person, self.workflows)
         cases = list(
             self.session.scalars(
-                select(Case).where(condition).order_by(Case.sla_due_at.asc().nulls_last(), Case.id.asc()).limit(SHOWN)
+                select(Case)
+                .where(condition)
+                .order_by(Case.sla_due_at.asc().nulls_last(), Case.id.asc())
+                .limit(SHOWN_ON_A_CALL if self.channel == VOICE else SHOWN)
             )
         )
         if not cases:
@@ -159,7 +179,7 @@ class Chat:
                 )
             )
             menu[str(number)] = Command("open", case.reference).encoded()
-        lines.append(self.say("pending.choose" if count <= SHOWN else "pending.more"))
+        lines.append(self.say("pending.choose" if count <= len(cases) else "pending.more"))
         menu[BACK] = PENDING
         return Said(["\n".join(lines)], menu)
 
@@ -173,7 +193,7 @@ class Chat:
         if not access.may_view(self.actor, case, workflow):
             code = access.why_refused(self.actor, case, workflow)
             audit.record(self.session, actor=self.actor, action="case.view", now=self.now, case=case, outcome="refused",
-                         detail={"code": code, "via": "chat"})  # fmt: skip
+                         detail={"code": code, "via": self.via})  # fmt: skip
             return self._refused(exc=None, code=code)
         return case, workflow
 
@@ -184,7 +204,7 @@ class Chat:
         case, workflow = found
         personal = access.sees_personal_data(self.actor, case, workflow)
         audit.record(self.session, actor=self.actor, action="case.view", now=self.now, case=case,
-                     detail={"personal_data": personal, "via": "chat"})  # fmt: skip
+                     detail={"personal_data": personal, "via": self.via})  # fmt: skip
         lines = [
             self.say(
                 "case.head",
@@ -206,11 +226,16 @@ class Chat:
         if case.sla_due_at is not None:
             lines.append(self.say("case.due", due=self.words.when(case.sla_due_at)))
         nobody = not case_view.assignees(self.session, case)  # no one else may hold it: nothing to hand over
-        actions = [a for a in offered(self.person, case, workflow) if not (nobody and a.name in HANDS_OVER)]
+        # A call offers no reply to a citizen: what they get is written, not a transcript or a recording.
+        actions = [
+            a
+            for a in offered(self.person, case, workflow)
+            if not (nobody and a.name in HANDS_OVER) and not (self.channel == VOICE and a.message)
+        ]
         if not actions:
             return Said(["\n".join([*lines, self.say("case.nothing_to_do")])], {BACK: PENDING})
-        options, menu = offer(actions, case.reference, self.person.language, self.channel)
-        return Said(["\n".join([*lines, options])], menu)
+        options = self.say("reply_with", choices=choices(actions, self.person.language, self.channel))
+        return Said(["\n".join([*lines, options])], offer_menu(actions, case.reference))
 
     # --- Acting --------------------------------------------------------------------------------------
 
@@ -244,7 +269,7 @@ class Chat:
             needs.append("to")
         if action.name == DISPOSAL:
             needs += ["plant", "litres"]
-        if action.proof and self.channel != SMS:  # an SMS carries no photo
+        if action.proof and self.channel == WHATSAPP:  # an SMS or a call carries no photo
             needs.append("proof")
         if action.reason_required or action.message:
             needs.append("reason")
@@ -267,6 +292,7 @@ class Chat:
             menu[ANSWER] = command.encoded()
         if missing is not None:  # in the middle of a step: an alert does not take its numbers over
             menu[SINCE] = self.now.isoformat()
+        self.awaiting = missing
         return menu
 
     def _plants(self, case: Case) -> list[tuple[str, str]]:
@@ -350,7 +376,7 @@ class Chat:
         except WorkflowError as exc:
             code = getattr(exc, "code", "other")
             audit.record(self.session, actor=self.actor, action="case.act", now=self.now, case=case, outcome="refused",
-                         detail={"action": action.name, "code": code, "via": "chat"})  # fmt: skip
+                         detail={"action": action.name, "code": code, "via": self.via})  # fmt: skip
             wrong = ASKED_AGAIN.get(code)
             if wrong and command.value(wrong):  # what was given does not fit: asked again, the rest kept
                 again = Command(command.verb, command.reference, command.action, tuple(g for g in command.given if g[0] != wrong))

@@ -44,12 +44,13 @@ class Words:
     """t("inbox.title") in templates; t.label("state", code) for a code that may have no words
     (a state or department added to the data before the catalogs), which then shows as itself."""
 
-    def __init__(self, language: str, timezone: str) -> None:
+    def __init__(self, language: str, timezone: str, channel: str | None = None) -> None:
         self.language = language
         self.zone = ZoneInfo(timezone)
+        self.channel = channel  # the words said in the staff's chat or call (their variants), else a page's
 
     def __call__(self, key: str, **variables: Any) -> str:
-        return locales.render(f"console.{key}", self.language, **variables)["text"]
+        return locales.render(f"console.{key}", self.language, self.channel, **variables)["text"]
 
     def service_of(self, case: Any) -> str:
         """What the case is for: a catalog service by its own name (a water tanker, an income

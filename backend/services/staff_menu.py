@@ -82,12 +82,21 @@ def waiting(menu: dict[str, str] | None, now: datetime) -> bool:
 
 def offer(actions: list[ActionDef], reference: str, language: str, channel: str) -> tuple[str, dict[str, str]]:
     """ "Reply: 1 Resolve · 2 Reject · 0 Your list" and the menu it stands for."""
+    text = locales.render("console.chat.reply_with", language, channel, choices=choices(actions, language, channel))["text"]
+    return text, offer_menu(actions, reference)
+
+
+def offer_menu(actions: list[ActionDef], reference: str) -> dict[str, str]:
     menu = {str(n): Command("act", reference, a.name).encoded() for n, a in enumerate(actions, 1)}
     menu[BACK] = PENDING
-    choices = [f"{n} {locales.render(f'console.action.{a.name}', language)['text']}" for n, a in enumerate(actions, 1)]
-    choices.append(f"{BACK} {locales.render('console.chat.your_list', language, channel)['text']}")
-    between = locales.render("console.chat.between_choices", language, channel)["text"]
-    return locales.render("console.chat.reply_with", language, channel, choices=between.join(choices))["text"], menu
+    return menu
+
+
+def choices(actions: list[ActionDef], language: str, channel: str) -> str:
+    """ "1 Resolve · 2 Reject · 0 Your list": the actions by number, and the way back."""
+    named = [f"{n} {locales.render(f'console.action.{a.name}', language)['text']}" for n, a in enumerate(actions, 1)]
+    named.append(f"{BACK} {locales.render('console.chat.your_list', language, channel)['text']}")
+    return locales.render("console.chat.between_choices", language, channel)["text"].join(named)
 
 
 def alert_offer(

@@ -42,3 +42,21 @@ def test_an_agent_files_a_septic_tank_request_with_the_citizen_s_consent_code(st
     assert (case.citizen_phone, case.channel, filing.actor_role, filing.actor_id) == (
         "+919437700301", "twilio_sms", "FIELD_AGENT", "PSS-BENUPUR-01")
     assert any(reference in m for m in citizen.wait_for_replies(until=lambda said: any(reference in m for m in said)))
+
+
+def test_an_agent_s_new_call_starts_afresh_not_under_the_last_citizen(stack, twilio):  # noqa: ANN001
+    """A citizen's dropped call resumes its form; a field agent's does not: the next call may be at
+    another door, and its answers must not land in the last citizen's filing."""
+    first = twilio.voice("+919437400001")  # Pramila Sahoo, Panchayat Swayam Sewak
+    first.dial()
+    first.press("1")  # English
+    asked = first.press("1")  # a complaint: first the citizen's mobile
+    assert "mobile" in " ".join(asked.spoken), asked.spoken
+    sent = first.press("9437700302")
+    assert "code" in " ".join(sent.spoken), sent.spoken
+    # the call drops; the agent calls again from the next door
+    again = twilio.voice("+919437400001")
+    again.dial()
+    heard = " ".join(again.press("1").spoken)
+    assert "cancelled" in heard and "code" not in heard, heard
+    assert "complaint" in heard.lower(), heard  # the greeting's menu, to start afresh

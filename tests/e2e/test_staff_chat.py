@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import locales
+from common.references import spelled_references
+from locales.script import romanise
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.e2e.conftest import case_in_database, citizen_headers
@@ -105,3 +107,76 @@ def test_an_official_outside_the_area_is_refused_and_the_list_comes_by_sms(stack
     assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"
     listed = electrical.say("pending")
     assert listed[0].startswith(("Waiting for you", "Nothing waits for you")), listed
+
+
+
+def _heard(turn) -> str:  # noqa: ANN001
+    return " ".join(turn.spoken)
+
+
+def _number_of(turn, reference: str) -> str:  # noqa: ANN001
+    """The case's number in a list read out: said just before its reference (spelled out)."""
+    spelled = spelled_references(reference)
+    said = [s.split("] ", 1)[1] for s in turn.spoken]
+    at = next(i for i, s in enumerate(said) if spelled in s)
+    line = said[at] if ":" in said[at].split(spelled)[0] else said[at - 1]  # one sentence, or a Say of its own
+    return line.split(":")[0].strip(" .")
+
+
+def test_an_official_calls_hears_the_count_and_rejects_by_keypad_with_a_spoken_reason(stack, twilio):  # noqa: ANN001
+    """BMC-ENG-N (engineering, wards 1-33) calls in Hindi: no language menu, their list at once."""
+    reference = _file(stack, "grievances", {
+        "category": "drainage", "description": "Railway culvert blocked under the line", "ward": "BMC-W20",
+        "citizen_phone": "whatsapp:+919437700204", "language": "en", "channel": "twilio_whatsapp"})
+    official = twilio.voice("+919437200104")
+    greeted = official.dial()
+    heard = _heard(greeted)
+    assert heard.startswith("[hi-IN] नमस्ते") and "आपके बाकी मामले:" in heard, heard
+    assert greeted.gather_action and greeted.gather_input == "dtmf"  # keys only: a spoken "one" is no "1"
+    opened = official.press(_number_of(greeted, reference))
+    assert "Railway culvert blocked" in _heard(opened) and "चुनने के लिए दबाएँ" in _heard(opened), opened.spoken
+    reject = next(word for choice in _heard(opened).split(",") if "अस्वीकार" in choice for word in choice.split() if word.isdigit())
+    asked = official.press(reject)
+    assert "कारण बोलें" in _heard(asked) and asked.gather_input == "dtmf speech", asked.spoken
+    silent = official.silence()  # nothing said: the question again, still awaiting words
+    assert "कारण बोलें" in _heard(silent) and silent.gather_input == "dtmf speech", silent.spoken
+    done = official.speak("यह नाला रेलवे का है, उन्हें लिखा गया है")
+    assert "हो गया" in _heard(done), done.spoken
+    case = _with_history(stack, reference)
+    assert case.state == "REJECTED" and case.history[-1].actor_id == "BMC-ENG-N"
+    assert case.history[-1].reason == "यह नाला रेलवे का है, उन्हें लिखा गया है"
+
+
+def test_an_odia_operator_accepts_and_records_the_disposal_by_keypad_on_a_call(stack, twilio):  # noqa: ANN001
+    """Odia: the fixed words are recorded prompts, the values (references, choices) read in Latin letters."""
+    reference = _file(stack, "desludging", {
+        "applicant_name": "Kuni Sahu", "citizen_phone": "whatsapp:+919437700205", "property_type": "residential",
+        "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-11",
+        "pay_before": True, "pin": "751007", "landmark": "near the water tank", "ward": "ward 14", "language": "or",
+        "channel": "twilio_whatsapp"})
+    phones = {"OP-BMC-01": "+919437300101", "OP-BMC-02": "+919437300102"}
+    operator = twilio.voice(phones[case_in_database(stack, reference).assignee_id])
+    greeted = operator.dial()
+    assert "[recording] ନମସ୍କାର" in _heard(greeted) and "[recording] ଆପଣଙ୍କ ପାଖରେ ବାକି ଥିବା ମାମଲା:" in _heard(greeted)
+    opened = operator.press(_number_of(greeted, reference))
+    assert "[recording] ବାଛିବାକୁ ଦବାନ୍ତୁ:" in _heard(opened), opened.spoken
+
+    def number_for(turn, action: str) -> str:  # noqa: ANN001
+        label = romanise(locales.render(f"console.action.{action}", "or")["text"], "or")
+        choices = next(s for s in reversed(turn.spoken) if label in s).split("] ", 1)[1]
+        return next(word for part in choices.split(",") if label in part for word in part.split() if word.isdigit())
+
+    accepted = operator.press(number_for(opened, "ACCEPT"))
+    assert "[recording] ହୋଇଗଲା:" in _heard(accepted), accepted.spoken
+    assert case_in_database(stack, reference).state == "IN_PROGRESS"
+    listed = operator.press("0")
+    opened = operator.press(_number_of(listed, reference))
+    plants = operator.press(number_for(opened, "DISPOSE"))
+    assert "ପ୍ଲାଣ୍ଟର କ୍ରମ ସଂଖ୍ୟା ଦବାନ୍ତୁ:" in _heard(plants) and "Basuaghai" in _heard(plants), plants.spoken
+    litres = operator.press("1")  # Basuaghai, the first of the town's plants
+    assert "କୀପ୍ୟାଡରେ ସଂଖ୍ୟା ଦବାନ୍ତୁ" in _heard(litres), litres.spoken
+    done = operator.press("1900")
+    assert "[recording] ହୋଇଗଲା:" in _heard(done), done.spoken
+    case = case_in_database(stack, reference)
+    assert case.state == "DISPOSED" and case.details["disposal"]["volume_litres"] == 1900
+    assert case.details["disposal"]["plant"] == "BMC-FSTP-BASUAGHAI"

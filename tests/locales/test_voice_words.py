@@ -11,7 +11,7 @@ import yaml
 import locales
 from common.channels import TWILIO_VOICE
 from locales import voice_audio
-from locales.voice_audio import RECORDED_LANGUAGES, UNSPOKEN_PREFIXES, voice_template
+from locales.voice_audio import RECORDED_LANGUAGES, spoken_on_a_call, voice_template
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("en", "hi", "or")
@@ -53,6 +53,12 @@ NEVER_SPOKEN = {
     "utter_alert_visit_unassigned": "outbox, to a supervisor",
     "utter_doorstep_filed": "outbox, SMS to the citizen a field agent filed for",
     "utter_alert_handoff_message": "outbox, to the staff holding a conversation",
+    # The staff's chat (backend/console/chat.py): a call carries no photo (proof is asked on
+    # WhatsApp only) and offers no written reply to a citizen.
+    "console.chat.ask.proof": "staff chat on WhatsApp",
+    "console.chat.photo_needed": "staff chat on WhatsApp",
+    "console.chat.photo_failed": "staff chat on WhatsApp",
+    "console.chat.ask.message": "staff chat, WhatsApp or SMS",
 }
 
 
@@ -66,7 +72,7 @@ def said_on_a_call(language: str, check, exempt: frozenset[str] | set[str] = fro
     """key -> its voice text, for each key a call may say whose text the check finds fault with."""
     found = {}
     for key in voice_audio.load_catalog(language):
-        if key.startswith(UNSPOKEN_PREFIXES) or key in NEVER_SPOKEN or key in exempt:
+        if not spoken_on_a_call(key) or key in NEVER_SPOKEN or key in exempt:
             continue
         template = voice_template(key, language) or ""
         if check(template, language):
@@ -151,11 +157,16 @@ def record_keys(credentials: dict) -> set[str]:
     return set(entry.get("record_for_keys") or _channel_default("DEFAULT_RECORD_KEYS"))
 
 
+# What a staff member's call records (backend/console/call.py): the reason for an action, asked
+# again when too short.
+STAFF_RECORD_KEYS = {"console.chat.ask.reason", "console.chat.reason_too_short"}
+
+
 def said_at_record_steps(credentials: dict) -> set[str]:
     """The record questions, and the replies said just before one is asked again in the same turn:
     those its answer's validation says (validate_<slot> in actions/, for utter_ask_<slot>), since the
     form then asks the same question, and the call records again."""
-    keys = record_keys(credentials) | set(_channel_default("RECORD_LEAD_KEYS"))
+    keys = record_keys(credentials) | set(_channel_default("RECORD_LEAD_KEYS")) | STAFF_RECORD_KEYS
     validators = {f"validate_{key.removeprefix('utter_ask_')}" for key in keys if key.startswith("utter_ask_")}
     for path in (ROOT / "actions").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
