@@ -225,13 +225,10 @@ class Chat:
             lines.append(self.say("case.said", message=said))
         if case.sla_due_at is not None:
             lines.append(self.say("case.due", due=self.words.when(case.sla_due_at)))
-        nobody = not case_view.assignees(self.session, case)  # no one else may hold it: nothing to hand over
         # A call offers no reply to a citizen: what they get is written, not a transcript or a recording.
-        actions = [
-            a
-            for a in offered(self.person, case, workflow)
-            if not (nobody and a.name in HANDS_OVER) and not (self.channel == VOICE and a.message)
-        ]
+        actions = [a for a in offered(self.person, case, workflow) if not (self.channel == VOICE and a.message)]
+        if any(a.name in HANDS_OVER for a in actions) and not case_view.assignees(self.session, case):
+            actions = [a for a in actions if a.name not in HANDS_OVER]  # no one else may hold it: nothing to hand over
         if not actions:
             return Said(["\n".join([*lines, self.say("case.nothing_to_do")])], {BACK: PENDING})
         options = self.say("reply_with", choices=choices(actions, self.person.language, self.channel))

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backend.models import Case, Person, UtcDateTime
 from backend.services import routing
 from backend.services.hooks import hooks_for
-from backend.services.outbox import Contact, notify, notify_holder
+from backend.services.outbox import Contact, notify, notify_holder, ward_values
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.clock import local_moment
@@ -110,7 +110,6 @@ def _block(session: Session, case: Case, *, now: datetime) -> None:
     """Marked so it is not picked again; the town's nodal officer hears of it, in the same transaction."""
     case.escalation_blocked_at = now
     case.updated_at = now
-    ward = case.details.get("ward", "")
     nodal = routing.nodal_officer_of(session, ulb=case.ulb) if case.ulb else None
     if nodal is not None and nodal.id == case.assignee_id:
         return  # the nodal officer holds it already: there is no one above to tell
@@ -123,7 +122,7 @@ def _block(session: Session, case: Case, *, now: datetime) -> None:
         to=nodal.contact,
         key=NO_SUPERVISOR_KEY,
         now=now,
-        ward=ward,
+        **ward_values(case),
         category_key=f"{case.service}_category.{category}" if category else "",
     )
     logger.warning("%s is overdue and its department has no supervisor; nodal officer %s alerted", case.reference, nodal.id)

@@ -491,7 +491,7 @@ def notify_transition(transition: Transition) -> None:
             "message": (transition.reason or "").strip(),  # a person's own words, as they wrote them
             "state_key": f"case_state.{service}.{action.to}",
             "category_key": f"{service}_category.{case.details['category']}" if case.details.get("category") else "",
-            "ward": case.details.get("ward", ""),
+            **ward_values(case),
             # a catalog service's notices name it ("your trade licence ... is issued", "your water tanker booking")
             "certificate_key": f"certificate.{case.details['certificate_type']}" if case.details.get("certificate_type") else "",
             "due": local_day(case.sla_due_at),
@@ -509,6 +509,13 @@ def notify_transition(transition: Transition) -> None:
             menu={k: v.replace("{reference}", case.reference) for k, v in (notice.menu or {}).items()} or None,
             **values,
         )
+
+
+def ward_values(case: Case) -> dict[str, Any]:
+    """{ward} in an alert: "ward 45" in the reader's words, not the code BMC-W45 (else as given)."""
+    if case.ward_number is not None:
+        return {"ward_key": "place.ward_number", "ward_number": case.ward_number}
+    return {"ward": (case.details or {}).get("ward", "")}
 
 
 ALERT_WORDS = 300  # of a citizen's message quoted in an alert to the staff (the whole is on the case's page)

@@ -77,6 +77,7 @@ def test_an_official_resolves_from_the_alert_with_a_photo_and_the_citizen_receiv
     alert = _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
     assert alert.menu == {"1": f"#act {reference} RESOLVE", "2": f"#act {reference} REJECT", "0": "#pending"}
     assert "1 ସମାଧାନ କରନ୍ତୁ · 2 " in alert.body and "0 ଆପଣଙ୍କ ତାଲିକା" in alert.body  # in the official's Odia
+    assert "ୱାର୍ଡ 12" in alert.body and "BMC-W12" not in alert.body  # the ward in words, not its code
     assert alert.variables["options"].startswith("ଉତ୍ତରରେ ପଠାନ୍ତୁ: 1 ")  # the template carries it too
 
     asked = _say(client, channels_auth, "SMs1", "1", OFFICIAL)["replies"][0]
