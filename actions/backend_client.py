@@ -285,9 +285,10 @@ class BackendClient:
         """{"id", "name"} when the phone is a Panchayat Swayam Sewak's; error not_found otherwise."""
         return await self._call("POST", "/api/v1/certificates/field-agent", json={"phone": phone})
 
-    async def ask_doorstep_consent(self, *, phone: str, citizen_phone: str, language: str) -> ApiResult[dict]:
-        """A code to the citizen's mobile, naming the agent (the turn's phone); {"citizen_phone"} as read."""
-        body = {"phone": phone, "citizen_phone": citizen_phone[:40], "language": language}
+    async def ask_doorstep_consent(self, *, phone: str, citizen_phone: str, purpose: str, language: str) -> ApiResult[dict]:
+        """A code to the citizen's mobile, naming the agent (the turn's phone) and what they file
+        (grievance | desludging | certificate); {"citizen_phone"} as read."""
+        body = {"phone": phone, "citizen_phone": citizen_phone[:40], "purpose": purpose, "language": language}
         return await self._call("POST", "/api/v1/doorstep/consent", json=body)
 
     async def confirm_doorstep_consent(self, *, phone: str, citizen_phone: str, code: str) -> ApiResult[dict]:

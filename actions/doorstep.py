@@ -82,7 +82,10 @@ class Doorstep(CountingFormValidation):
     async def consent_asked(self, dispatcher: CollectingDispatcher, tracker: Tracker, value: Any) -> dict[str, Any]:
         """The citizen's mobile given: the code goes to it, and the agent is asked for it."""
         result = await self.client.ask_doorstep_consent(
-            phone=tracker.sender_id, citizen_phone=str(value or ""), language=language_of(tracker)
+            phone=tracker.sender_id,
+            citizen_phone=str(value or ""),
+            purpose=self.form.removesuffix("_form"),
+            language=language_of(tracker),
         )
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")

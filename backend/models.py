@@ -358,6 +358,7 @@ class DoorstepConsent(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     tries: Mapped[int] = mapped_column(Integer, default=0)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    purpose: Mapped[str | None] = mapped_column(String(16), nullable=True)  # what the citizen agreed to (doorstep.PURPOSES)
 
 
 class SignInCode(Base):

@@ -226,9 +226,9 @@ def kept_and_started(client: TestClient, channels_auth: dict[str, str], sid: str
     return {"inbound_id": claimed["inbound_id"], **started}
 
 
-def consent_of(client: TestClient, agent: str, citizen_phone: str) -> None:
+def consent_of(client: TestClient, agent: str, citizen_phone: str, purpose: str = "grievance") -> None:
     """A field agent gets the citizen's consent: the code sent to the citizen's phone, read out, typed."""
-    asked = client.post("/api/v1/doorstep/consent", json={"phone": agent, "citizen_phone": citizen_phone},
+    asked = client.post("/api/v1/doorstep/consent", json={"phone": agent, "citizen_phone": citizen_phone, "purpose": purpose},
                         headers=in_turn(client, agent))
     assert asked.status_code == 202, asked.text
     settings = client.app.state.settings

@@ -124,14 +124,15 @@ class Filer:
             doorstep.tell_citizen(session, case=case, agent_id=self.actor_id, now=now)
 
 
-def filer(turn: TurnGrant, citizen_phone: str, session: Session, now: datetime) -> Filer:
+def filer(turn: TurnGrant, citizen_phone: str, session: Session, now: datetime, purpose: str) -> Filer:
     """Who files a request for citizen_phone: the citizen, for their own number; a field agent, for
-    anyone who gave their consent (services/doorstep.py: 403 no_consent otherwise); nobody else."""
+    anyone who gave their consent to this kind of filing (services/doorstep.py: 403 no_consent
+    otherwise); nobody else."""
     if turn.owns(citizen_phone):
         return Filer("CITIZEN", turn.phone, False)
     if turn.agent_id:
         try:
-            doorstep.require(session, agent_id=turn.agent_id, citizen_phone=citizen_phone, now=now)
+            doorstep.require(session, agent_id=turn.agent_id, citizen_phone=citizen_phone, purpose=purpose, now=now)
         except doorstep.ConsentRefused as exc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"code": exc.code}) from exc
         return Filer("FIELD_AGENT", turn.agent_id, True)

@@ -181,7 +181,7 @@ def apply(
     definition = _service(settings, workflows, body.certificate_type)
     # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
     # citizen, who is not in this chat, hears of each step by SMS.
-    actor = filer(turn, body.citizen_phone, session, now)
+    actor = filer(turn, body.citizen_phone, session, now, "certificate")
     citizen_phone = indian_mobile(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
     if not citizen_phone:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})

@@ -74,7 +74,7 @@ def file_request(
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> DesludgingOut:
-    actor = filer(turn, body.citizen_phone, session, now)  # the citizen, or a field agent with their consent
+    actor = filer(turn, body.citizen_phone, session, now, "desludging")  # the citizen, or a field agent with their consent
     try:
         case, created, link = desludging.file_request(
             session,

@@ -48,7 +48,7 @@ def ask_consent(body: DoorstepConsentIn, turn: TurnDep, session: SessionDep, now
     """The code goes to the citizen's mobile by SMS, naming the agent; answers with the mobile as read."""
     agent, citizen = _agent(turn, session, body.phone), _citizen(body.citizen_phone)
     with _refusals():
-        doorstep.ask(session, agent=agent, citizen_phone=citizen, language=body.language, now=now)
+        doorstep.ask(session, agent=agent, citizen_phone=citizen, purpose=body.purpose, language=body.language, now=now)
     return {"citizen_phone": citizen}
 
 

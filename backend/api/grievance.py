@@ -47,7 +47,7 @@ def file_grievance(
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ):
-    actor = filer(turn, body.citizen_phone, session, now)  # the citizen, or a field agent with their consent
+    actor = filer(turn, body.citizen_phone, session, now, "grievance")  # the citizen, or a field agent with their consent
     try:
         case, created = grievance_service.file_grievance(
             session,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from backend.models import PHONE_CHARS
+from backend.services.doorstep import PURPOSES
 from common.languages import DEFAULT_LANGUAGE, LANGUAGE_PATTERN
 from common.limits import MAX_CHANNEL_NAME_CHARS, MAX_MESSAGE_BODY_CHARS, MAX_TEXT_CHARS
 
@@ -432,6 +433,7 @@ class DoorstepConsentIn(CitizenIn):
     """A field agent (the turn's phone) asks the citizen's consent: a code to the citizen's mobile."""
 
     citizen_phone: str = Field(min_length=1, max_length=40)
+    purpose: str = Field(pattern=f"^({'|'.join(PURPOSES)})$")
     language: Language = "en"
 
 

@@ -1,8 +1,9 @@
 """Filing at the doorstep: a field agent (a Panchayat Swayam Sewak) files for a citizen only with
 the citizen's consent. The citizen's phone gets a one-time code by SMS naming the agent; the citizen
-reads it out and the agent types it. A consent confirmed so is good for that agent and that
-citizen for CONSENT_HOURS (the requests of one visit), and every filing for someone else is refused
-without one (callers.filer, the API).
+reads it out and the agent types it. The code's SMS names what is filed (a complaint, a septic tank
+request, an application); a consent confirmed so is good for that agent, that citizen and that kind
+of filing for CONSENT_HOURS (the requests of one visit), and every filing for someone else is
+refused without one (callers.filer, the API). Refusals (a wrong code, too many codes) are audited.
 
 Codes are 6 digits, valid CODE_MINUTES, kept only as a hash, good for CODE_TRIES guesses; a
 citizen's phone gets at most CODES_PER_CITIZEN in CODE_MINUTES, an agent sends at most
@@ -31,6 +32,8 @@ CODES_PER_CITIZEN = 3
 CODES_PER_AGENT_HOUR = 20  # an agent cannot send codes (SMS in their name) to any number of phones
 CONSENT_HOURS = 2
 CODE_KEY = "utter_doorstep_consent_code"
+# What a consent is for: the filings an agent makes at a doorstep, each its own form and API.
+PURPOSES = ("grievance", "desludging", "certificate")
 
 
 class ConsentRefused(Exception):
@@ -45,11 +48,18 @@ def _code_hash(row: DoorstepConsent, code: str) -> str:
     return hashlib.sha256(f"{row.agent_id}\x1f{row.citizen_phone}\x1f{row.created_at.isoformat()}\x1f{code}".encode()).hexdigest()
 
 
-def ask(session: Session, *, agent: Person, citizen_phone: str, language: str, now: datetime) -> None:
-    """Sends the citizen a code naming the agent, in the caller's transaction; commits."""
+def _refused(session: Session, agent: Person, action: str, code: str, now: datetime) -> ConsentRefused:
+    """The refusal, written to the audit trail (committed) for the caller to raise."""
+    audit.record(session, actor=Actor.field_agent(agent), action=action, now=now, outcome="refused", detail={"code": code})
+    session.commit()
+    return ConsentRefused(code)
+
+
+def ask(session: Session, *, agent: Person, citizen_phone: str, purpose: str, language: str, now: datetime) -> None:
+    """Sends the citizen a code naming the agent and what they file, in the caller's transaction; commits."""
     phone = normalise_phone(citizen_phone)
     if phone == normalise_phone(agent.phone):
-        raise ConsentRefused("own_number")  # the agent files for themselves as a citizen, not at a doorstep
+        raise _refused(session, agent, "doorstep.ask", "own_number", now)  # for themselves they file as a citizen
     recent = session.scalar(
         select(func.count())
         .select_from(DoorstepConsent)
@@ -61,10 +71,11 @@ def ask(session: Session, *, agent: Person, citizen_phone: str, language: str, n
         .where(DoorstepConsent.agent_id == agent.id, DoorstepConsent.created_at >= now - timedelta(hours=1))
     )
     if (recent or 0) >= CODES_PER_CITIZEN or (sent_by_agent or 0) >= CODES_PER_AGENT_HOUR:
-        raise ConsentRefused("rate_limited")
+        raise _refused(session, agent, "doorstep.ask", "rate_limited", now)
     row = DoorstepConsent(
         agent_id=agent.id,
         citizen_phone=phone,
+        purpose=purpose,
         code_hash="",
         created_at=now,
         expires_at=now + timedelta(minutes=CODE_MINUTES),
@@ -82,11 +93,12 @@ def ask(session: Session, *, agent: Person, citizen_phone: str, language: str, n
             kind="doorstep_consent",
             now=now,
             agent=agent.name,
+            purpose_key=f"doorstep.purpose.{purpose}",
             code=code,
             minutes=CODE_MINUTES,
         )
     )
-    audit.record(session, actor=Actor.field_agent(agent), action="doorstep.ask", now=now)
+    audit.record(session, actor=Actor.field_agent(agent), action="doorstep.ask", now=now, detail={"purpose": purpose})
     session.commit()
 
 
@@ -100,9 +112,9 @@ def confirm(session: Session, *, agent: Person, citizen_phone: str, code: str, n
         .limit(1)
     ).first()
     if row is None:
-        raise ConsentRefused("no_consent")
+        raise _refused(session, agent, "doorstep.consent", "no_consent", now)
     if row.confirmed_at is None and now > row.expires_at:
-        raise ConsentRefused("expired")
+        raise _refused(session, agent, "doorstep.consent", "expired", now)
     spent = rows_changed(
         session,
         update(DoorstepConsent)
@@ -112,15 +124,15 @@ def confirm(session: Session, *, agent: Person, citizen_phone: str, code: str, n
     )
     session.commit()
     if not spent:
-        raise ConsentRefused("too_many_tries")
+        raise _refused(session, agent, "doorstep.consent", "too_many_tries", now)
     digits = native_digits_to_ascii("".join(ch for ch in code if ch.isdigit()))
     if not secrets.compare_digest(_code_hash(row, digits), row.code_hash):
         session.refresh(row)
-        raise ConsentRefused("too_many_tries" if row.tries >= CODE_TRIES else "wrong_code")
+        raise _refused(session, agent, "doorstep.consent", "too_many_tries" if row.tries >= CODE_TRIES else "wrong_code", now)
     if row.confirmed_at is not None:
         return  # the same code again (a retried turn): it stands
     row.confirmed_at = now
-    audit.record(session, actor=Actor.field_agent(agent), action="doorstep.consent", now=now)
+    audit.record(session, actor=Actor.field_agent(agent), action="doorstep.consent", now=now, detail={"purpose": row.purpose})
     session.commit()
 
 
@@ -136,13 +148,15 @@ def tell_citizen(session: Session, *, case: Case, agent_id: str, now: datetime) 
     )
 
 
-def require(session: Session, *, agent_id: str, citizen_phone: str, now: datetime) -> None:
-    """Refused (no_consent) unless the citizen confirmed this agent's code in the last CONSENT_HOURS."""
+def require(session: Session, *, agent_id: str, citizen_phone: str, purpose: str, now: datetime) -> None:
+    """Refused (no_consent) unless the citizen confirmed this agent's code for this kind of filing in
+    the last CONSENT_HOURS."""
     confirmed = session.scalar(
         select(DoorstepConsent.id)
         .where(
             DoorstepConsent.agent_id == agent_id,
             DoorstepConsent.citizen_phone == normalise_phone(citizen_phone),
+            DoorstepConsent.purpose == purpose,
             DoorstepConsent.confirmed_at >= now - timedelta(hours=CONSENT_HOURS),
         )
         .limit(1)

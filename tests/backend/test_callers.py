@@ -129,7 +129,7 @@ def test_only_a_field_agents_own_turn_files_for_another_number_and_as_that_agent
     assert agent.json() == {"id": "PSS-BALIANTA-01", "name": "Pramila Sahoo"}
     filed = client.post("/api/v1/certificates", json={**BIRTH, "citizen_phone": "98765 43210"}, headers=in_turn(client, AGENT))
     assert filed.status_code == 403 and filed.json()["detail"]["code"] == "no_consent"  # not without the citizen's code
-    consent_of(client, AGENT, "98765 43210")
+    consent_of(client, AGENT, "98765 43210", "certificate")
     filed = client.post("/api/v1/certificates", json={**BIRTH, "citizen_phone": "98765 43210"}, headers=in_turn(client, AGENT))
     assert filed.status_code == 201, filed.text
     # A citizen's own filing is the citizen's, whatever a body claims.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from backend.api.deps import get_now
-from backend.models import Case, OutboxMessage
+from backend.models import AuditEntry, Case, OutboxMessage
 from tests.conftest import NOW, consent_of, in_turn
 
 AGENT = "+919437400001"  # Pramila Sahoo, Panchayat Swayam Sewak of Balianta
@@ -20,9 +20,9 @@ DESLUDGING = {"applicant_name": "Kuni Nayak", "citizen_phone": CITIZEN, "propert
               "ward": "ward 12", "language": "or", "channel": "twilio_whatsapp"}
 
 
-def _ask(client, citizen: str = CITIZEN, agent: str = AGENT):
+def _ask(client, citizen: str = CITIZEN, agent: str = AGENT, purpose: str = "grievance"):
     return client.post("/api/v1/doorstep/consent", json={"phone": f"whatsapp:{agent}", "citizen_phone": citizen,
-                       "language": "or"}, headers=in_turn(client, agent))
+                       "purpose": purpose, "language": "or"}, headers=in_turn(client, agent))
 
 
 def _confirm(client, code: str, citizen: str = CITIZEN):
@@ -42,6 +42,7 @@ def test_a_complaint_and_a_septic_tank_request_are_filed_for_a_citizen_only_with
     assert asked.status_code == 202 and asked.json() == {"citizen_phone": CITIZEN}
     sms = _sms(session)
     assert (sms.recipient, sms.channel) == (CITIZEN, "sms") and "Pramila Sahoo" in sms.body and "ପଞ୍ଚାୟତ ସ୍ୱୟଂ ସେବକ" in sms.body
+    assert "ଏକ ଅଭିଯୋଗ" in sms.body  # what is filed: a complaint
     code = re.search(r"\b\d{6}\b", sms.body).group()
     wrong = "000000" if code != "000000" else "111111"
     assert _confirm(client, wrong).json()["detail"] == {"code": "wrong_code"}
@@ -49,14 +50,20 @@ def test_a_complaint_and_a_septic_tank_request_are_filed_for_a_citizen_only_with
     assert _confirm(client, " ".join(code)).json() == {"confirmed": True}  # read out digit by digit
     filed = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT))
     assert filed.status_code == 201, filed.text
+    again = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked by garbage"},
+                        headers=in_turn(client, AGENT))
+    assert again.status_code == 201, again.text  # the same visit: the consent stands for its complaints
     request = client.post("/api/v1/desludging", json=DESLUDGING, headers=in_turn(client, AGENT))
-    assert request.status_code == 201, request.text  # the same visit: the consent stands for both
+    assert request.json()["detail"] == {"code": "no_consent"}  # but the citizen agreed to a complaint, not this
+    consent_of(client, AGENT, CITIZEN, "desludging")
+    request = client.post("/api/v1/desludging", json=DESLUDGING, headers=in_turn(client, AGENT))
+    assert request.status_code == 201, request.text
     session.expire_all()
     cases = session.scalars(select(Case).order_by(Case.id)).all()
     assert [(c.citizen_phone, c.channel, c.history[0].actor_role, c.history[0].actor_id) for c in cases] == [
-        (CITIZEN, "twilio_sms", "FIELD_AGENT", "PSS-BALIANTA-01")] * 2  # the citizen hears of each step by SMS
+        (CITIZEN, "twilio_sms", "FIELD_AGENT", "PSS-BALIANTA-01")] * 3  # the citizen hears of each step by SMS
     told = session.scalars(select(OutboxMessage).where(OutboxMessage.locale_key == "utter_doorstep_filed")).all()
-    assert [(m.recipient, m.channel) for m in told] == [(CITIZEN, "sms")] * 2
+    assert [(m.recipient, m.channel) for m in told] == [(CITIZEN, "sms")] * 3
     assert all("Pramila Sahoo" in m.body and m.body.count(c.reference) == 2 for m, c in zip(told, cases, strict=True))
 
 
@@ -79,10 +86,11 @@ def test_codes_expire_are_guessed_only_five_times_and_a_phone_is_not_flooded(cli
 
 
 def test_only_a_field_agent_in_their_own_turn_asks_and_the_mobile_must_be_one(client):
-    citizen_asks = client.post("/api/v1/doorstep/consent", json={"phone": CITIZEN, "citizen_phone": "+919812377402"},
+    citizen_asks = client.post("/api/v1/doorstep/consent", json={"phone": CITIZEN, "citizen_phone": "+919812377402",
+                                                                    "purpose": "grievance"},
                                headers=in_turn(client, CITIZEN))
     assert citizen_asks.json()["detail"] == {"code": "not_a_field_agent"}
-    not_theirs = client.post("/api/v1/doorstep/consent", json={"phone": AGENT, "citizen_phone": CITIZEN},
+    not_theirs = client.post("/api/v1/doorstep/consent", json={"phone": AGENT, "citizen_phone": CITIZEN, "purpose": "grievance"},
                              headers=in_turn(client, CITIZEN))
     assert not_theirs.json()["detail"] == {"code": "not_your_turn"}
     assert _ask(client, "12345").json()["detail"] == {"code": "no_match", "field": "citizen_phone"}
@@ -95,3 +103,7 @@ def test_a_confirmed_consent_still_checks_its_code_and_an_agent_cannot_flood_pho
     for n in range(19):  # 20 codes an hour, whoever they go to
         assert _ask(client, f"+9198123775{n:02d}").status_code == 202
     assert _ask(client, "+919812377599").json()["detail"] == {"code": "rate_limited"}
+    trail = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == "PSS-BALIANTA-01", AuditEntry.outcome == "refused")
+                            .order_by(AuditEntry.id)).all()
+    assert [(a.action, a.detail["code"]) for a in trail] == [
+        ("doorstep.consent", "wrong_code"), ("doorstep.ask", "rate_limited")]  # refusals are audited
