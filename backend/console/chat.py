@@ -363,7 +363,7 @@ class Chat:
             self.settings, workflow, case, self.actor, action.name, self.now,
             reason=note or None, assignee_id=command.value("to"), plant_code=command.value("plant"),
             volume_litres=int(litres) if litres else None,
-            proof_photo=photo, proof_url=media.public_link(self.settings, photo) if photo else None,
+            proof_photo=photo, proof_url=media.public_link(self.settings, photo, self.now) if photo else None,
         )  # fmt: skip
         try:
             with self.session.begin_nested():

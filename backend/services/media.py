@@ -19,6 +19,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,6 +28,7 @@ from backend.settings import Settings
 from common.signatures import same_secret
 
 logger = logging.getLogger(__name__)
+LINK_DAYS = 7  # a proof photo's public link: the notice is sent by then, or not at all
 
 IMAGE_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 DOCUMENT_TYPES = {**IMAGE_TYPES, "application/pdf": ".pdf"}  # a certificate's supporting documents
@@ -160,17 +162,26 @@ def fetch_photo(
     return Fetched(name, None)
 
 
-def public_link(settings: Settings, name: str) -> str:
+def public_link(settings: Settings, name: str, now: datetime) -> str:
     """An unguessable link to one stored photo (an official's proof of the work), for the citizen's
-    notice: Twilio fetches it from there. Signed with the secret of the certificate links, for this file only."""
-    mac = hmac.new(settings.certificate_link_secret.encode(), f"photo:{name}".encode(), hashlib.sha256).hexdigest()
-    return f"{settings.public_backend_url.rstrip('/')}/p/{name}.{mac[:20]}"
+    notice: Twilio fetches it from there, when the notice is sent (retries, a template later). Signed
+    with the secret of the certificate links, for this file only, until LINK_DAYS from now."""
+    until = int((now + timedelta(days=LINK_DAYS)).timestamp())
+    return f"{settings.public_backend_url.rstrip('/')}/p/{_signed(settings, name, until)}"
 
 
-def linked_file(settings: Settings, token: str) -> Path | None:
-    """The stored photo a public link names, if the link is genuine and the file is there."""
-    name = token.rsplit(".", 1)[0]
-    if "/" in name or name.startswith(".") or not same_secret(token, public_link(settings, name).rsplit("/", 1)[1]):
+def _signed(settings: Settings, name: str, until: int) -> str:
+    mac = hmac.new(settings.certificate_link_secret.encode(), f"photo:{name}:{until}".encode(), hashlib.sha256).hexdigest()
+    return f"{name}.{until}.{mac[:20]}"
+
+
+def linked_file(settings: Settings, token: str, now: datetime) -> Path | None:
+    """The stored photo a public link names, if the link is genuine, not expired, and the file is there."""
+    name, _, rest = token.rpartition(".")
+    name, _, until = name.rpartition(".")
+    if not until.isdigit() or "/" in name or name.startswith(".") or not same_secret(token, _signed(settings, name, int(until))):
+        return None
+    if int(until) < now.timestamp():
         return None
     path = Path(settings.media_dir) / name
     return path if path.is_file() else None

@@ -3,9 +3,12 @@ the rights they have in the console. An alert offers their actions by number ("1
 chat asks for what an action needs (a photo as proof, a reason, the plant and the litres); a
 photo of the work reaches the citizen with the resolution; an official outside the case's area is
 refused; the list shows what waits for them, soonest due first."""
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from backend.api.deps import get_now
 from backend.console import chat
 from backend.db import get_session_factory
 import locales
@@ -270,11 +273,15 @@ def test_a_proof_link_serves_only_its_own_signed_file(client, settings, tmp_path
 
     settings.media_dir = tmp_path
     (tmp_path / "a1.jpg").write_bytes(b"photo")
-    link = media.public_link(settings, "a1.jpg").removeprefix("http://testserver")
+    link = media.public_link(settings, "a1.jpg", NOW).removeprefix("http://testserver")
     assert client.get(link).content == b"photo"
-    mac = link.rsplit(".", 1)[1]
-    for forged in (f"/p/a2.jpg.{mac}", f"/p/..%2Fa1.jpg.{mac}", f"/p/.a1.jpg.{mac}", "/p/a1.jpg", "/p/a1.jpg.x"):
+    until, mac = link.rsplit(".", 2)[1:]
+    later = str(int(until) + 86400)
+    for forged in (f"/p/a2.jpg.{until}.{mac}", f"/p/..%2Fa1.jpg.{until}.{mac}", f"/p/.a1.jpg.{until}.{mac}", "/p/a1.jpg",
+                   "/p/a1.jpg.x", f"/p/a1.jpg.{mac}", f"/p/a1.jpg.{later}.{mac}"):
         assert client.get(forged).status_code == 404, forged
+    client.app.dependency_overrides[get_now] = lambda: NOW + timedelta(days=media.LINK_DAYS, minutes=1)
+    assert client.get(link).status_code == 404  # expired: the notice went long ago
 
 
 def test_what_people_do_wrong_loses_nothing(client, settings, channels_auth, monkeypatch, tmp_path):
