@@ -135,6 +135,9 @@ class WorkflowDef(BaseModel):
     hooks: str = "general"
     # Its services end in a signed document (a certificate, a licence): the catalog requires its words.
     issues_document: bool = False
+    # A supervisor may choose who holds a case (ASSIGN, REASSIGN to a named person); false where
+    # routing alone gives it (an operator's job goes to the next operator, not to a chosen one).
+    assigns_by_hand: bool = True
     working_hours: WorkingHours | None = None  # its SLAs count working hours only (else every hour)
     states: dict[str, StateDef]
     actions: list[ActionDef]

@@ -27,7 +27,7 @@ from backend.privacy import mask_phone
 from backend.services import access, audit, channels, citizens, desludging, media
 from backend.services.access import Actor
 from backend.services.cases import find_case
-from backend.services.hooks import Act, hooks_for, perform
+from backend.services.hooks import Act, perform
 from backend.services.staff_menu import (
     ANSWER,
     BACK,
@@ -262,7 +262,7 @@ class Chat:
         """What the action still needs that the person has not given, in the order it is asked. The
         reason comes last, so the message that gives it is the one that acts."""
         needs = []
-        if action.name in HANDS_OVER and hooks_for(workflow).assigns_by_hand:
+        if action.name in HANDS_OVER and workflow.assigns_by_hand:
             needs.append("to")
         if action.name == DISPOSAL:
             needs += ["plant", "litres"]

@@ -26,7 +26,7 @@ from backend.privacy import mask_phone
 from backend.services import access, audit, certificates, people, signin, staff_menu
 from backend.services.access import Actor, Refused
 from backend.services.cases import VersionConflict
-from backend.services.hooks import Act, hooks_for, operator_dispatch, perform
+from backend.services.hooks import Act, operator_dispatch, perform
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError
 from common.clock import local_day
@@ -309,7 +309,7 @@ def _action_forms(
     forms = []
     if ahead is False:
         ahead = _ahead_of(session, case)
-    by_hand = hooks_for(workflow).assigns_by_hand
+    by_hand = workflow.assigns_by_hand
     for action in staff_menu.offered(reader.person, case, workflow):
         if only is not None and action.name not in only:
             continue

@@ -67,10 +67,7 @@ def staff_by_phone(session: Session, phone: str) -> Person | None:
 def offered(person: Person, case: Case, workflow: WorkflowDef) -> list[ActionDef]:
     """What the person may do to the case now (the console's buttons, the chat's numbers): the
     actions access allows them, but choosing who holds it where routing alone assigns."""
-    from backend.services.hooks import hooks_for  # the hooks import the outbox, which imports this
-
-    by_hand = hooks_for(workflow).assigns_by_hand
-    return [a for a in allowed_actions(Actor.of_person(person), case, workflow) if by_hand or a.name != "ASSIGN"]
+    return [a for a in allowed_actions(Actor.of_person(person), case, workflow) if workflow.assigns_by_hand or a.name != "ASSIGN"]
 
 
 def waiting(menu: dict[str, str] | None, now: datetime) -> bool:

@@ -64,7 +64,6 @@ class Words(Protocol):
 
 class Hooks:
     takes_verdict = False  # whether the citizen closes, reopens or rates its cases
-    assigns_by_hand = True  # a supervisor may choose who holds a case (else routing alone assigns it)
 
     def act(self, session: Session, act: Act) -> None:
         act_on_case(

@@ -24,7 +24,6 @@ def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
 
 class OperatorDispatch(Hooks):
     takes_verdict = True
-    assigns_by_hand = False  # routing gives a request to an operator; choosing one by hand is not offered yet
 
     def act(self, session: Session, act: Act) -> None:
         if act.action not in operator_actions(act.workflow):
