@@ -5,7 +5,9 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.doorstep import AGENT, slots_of
 from actions.interruptions import surely_meant
+from common.languages import LANGUAGES
 
 
 class ActionCancelForm(Action):
@@ -19,10 +21,18 @@ class ActionCancelForm(Action):
             # not understood, and the question asked is asked again.
             dispatcher.utter_message(response="utter_not_understood")
             return [FollowupAction(form)] if form else []
+        # A cancel may name the language to answer in: the voice channel's own, when a field agent's
+        # new call drops the last citizen's unfinished filing before the language is switched.
+        named = [e.get("value") for e in (tracker.latest_message or {}).get("entities", []) if e.get("entity") == "language"]
+        language = {"reply_language": named[0]} if named and named[0] in LANGUAGES else {}
         if not form:
-            dispatcher.utter_message(response="utter_nothing_to_cancel")
+            dispatcher.utter_message(response="utter_nothing_to_cancel", **language)
             return []
-        dispatcher.utter_message(response="utter_cancelled")
+        citizen = tracker.get_slot(slots_of(form)[0]) if tracker.get_slot(AGENT) else None
+        if citizen:  # an agent's filing for a citizen: whose, so the agent knows what was dropped
+            dispatcher.utter_message(response="utter_doorstep_dropped", ending=str(citizen)[-4:], **language)
+        else:
+            dispatcher.utter_message(response="utter_cancelled", **language)
         return leave_form(form, domain)
 
 

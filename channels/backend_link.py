@@ -211,15 +211,10 @@ class BackendLink:
         data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/staff", {"claimant": claimant})
         return data["outcome"] != "not_staff"
 
-    async def staff_call(self, *, inbound_id: int, text: str, menu: dict[str, str], start: bool) -> dict[str, Any] | None:
+    async def staff_call(self, *, inbound_id: int, text: str) -> dict[str, Any] | None:
         """The answer to a step of a staff member's call (backend/console/call.py); None when the
-        caller works no cases (the IVR answers). Tried once: a step may act on a case."""
-        data = await self._request(
-            "POST",
-            f"/api/v1/channels/inbound/{inbound_id}/staff-call",
-            {"text": text, "menu": menu, "start": start},
-            delays=(),
-        )
+        caller works no cases (the IVR answers). A step answered once: asked again, the same answer."""
+        data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/staff-call", {"text": text})
         return data if data["outcome"] == "answered" else None
 
     async def leave_person(self, *, inbound_id: int, claimant: str) -> None:

@@ -58,6 +58,14 @@ _ONE_KEY = re.compile(r"^[0-9*]$")
 
 
 @dataclass(frozen=True)
+class Keys:
+    """How a staff member's call is answered at a step: words (speech), or keys, or one key."""
+
+    words: bool = False
+    one_key: bool = False
+
+
+@dataclass(frozen=True)
 class Asked:
     """Where the call stands: the step that asked the question being answered, how many of its
     verbs were the question, and the keypad choices it offered."""
@@ -141,6 +149,9 @@ class VoiceInput(ConfiguredInput):
             answer = None
             if claim.staff and claim.inbound_id is not None:  # an official's, an operator's call: their list
                 answer = await self._staff_step(request, form, claim.inbound_id, call_sid, step)
+            elif request.args.get("s") == "1":  # a staff call whose caller no longer works cases: it ends
+                language = request.args.get("lang") or "en"
+                answer = twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
             if answer is None:
                 answer = await self._step(request, form, caller, call_sid, step, on_new_message, claim.turn)
             try:
@@ -173,12 +184,9 @@ class VoiceInput(ConfiguredInput):
         if language not in LANGUAGES:
             return await self._language_menu_step(caller, step, heard, silences, on_new_message, turn, request)
         asked = Asked(call_sid, step - 1, _int(request.args.get("q"), 0), _menu(request.args.get("menu")))
-        if not heard:
-            if silences + 1 >= MAX_SILENCES:
-                return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
-            return await self._ask_again("utter_voice_no_input", asked, step, language, silences + 1)
-        if asked.menu and _ONE_KEY.match(heard) and heard not in asked.menu:
-            return await self._ask_again("utter_voice_invalid_choice", asked, step, language, silences)
+        not_an_answer = await self._not_an_answer(heard, asked, step, language, silences)
+        if not_an_answer is not None:
+            return not_an_answer
         return await self._converse(
             caller, step, language, asked.menu.get(heard, heard), on_new_message, turn, asked, request=request
         )
@@ -194,59 +202,66 @@ class VoiceInput(ConfiguredInput):
             heard = ""
         return None if form.get("Digits") == "hangup" and not recorded else heard
 
+    async def _not_an_answer(
+        self, heard: str, asked: Asked, step: int, language: str, silences: int, staff: "Keys | None" = None
+    ) -> str | None:
+        """Silence (the question again; goodbye after MAX_SILENCES) or a key that is not one of the
+        choices (the question again); None for an answer. Where words are asked for, a key is words."""
+        if not heard:
+            if silences + 1 >= MAX_SILENCES:
+                return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
+            return await self._ask_again("utter_voice_no_input", asked, step, language, silences + 1, staff)
+        words = staff is not None and staff.words
+        if not words and asked.menu and _ONE_KEY.match(heard) and heard not in asked.menu:
+            return await self._ask_again("utter_voice_invalid_choice", asked, step, language, silences, staff)
+        return None
+
     async def _ask_again(
-        self, lead_key: str, asked: Asked, step: int, language: str, silences: int, words: bool | None = None
+        self, lead_key: str, asked: Asked, step: int, language: str, silences: int, staff: "Keys | None" = None
     ) -> str:
         """The lead ("I did not hear anything") and the question asked before, offered the same way."""
         lead = self._speak_key(lead_key, language)
         question, recorded = await self._question(asked)
         if recorded:
-            url = self._record_url(step, language, silences, asked.menu, len(question))
+            url = self._url(step=step + 1, lang=language, silences=silences, q=len(question))
             return twiml.response(*lead, *question, twiml.record(url))
-        return twiml.response(self._gather(step, language, silences, lead + question, asked.menu, len(question), words))
-
-    def _record_url(self, step: int, language: str, silences: int, menu: dict[str, str], question_verbs: int) -> str:
-        params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences, "q": question_verbs}
-        if menu:  # a staff member's call: what the recording answers
-            params.update(menu=json.dumps(menu, separators=(",", ":"), ensure_ascii=False), w=1)
-        return self._url(**params)
+        return twiml.response(self._gather(step, language, silences, lead + question, asked.menu, len(question), staff))
 
     async def _staff_step(self, request: Request, form: dict[str, str], inbound_id: int, call_sid: str, step: int) -> str | None:
-        """A call from a person who works cases: their list, a case, an action by keypad, a reason
-        spoken (recorded in Odia), answered by the backend's staff call (backend/console/call.py).
-        None when the backend says the caller works no cases (the IVR answers)."""
+        """A call from a person who works cases: a code to their phone first, then their list, a case,
+        an action by keypad, a reason spoken; answered by the backend's staff call
+        (backend/console/call.py), which keeps what each key means. None when the backend says the
+        caller works no cases (the IVR answers)."""
         language = request.args.get("lang")
         silences = _int(request.args.get("silences"), 0)
-        start = step == 0 or language not in LANGUAGES
-        heard = "" if start else self._heard(form, language)
+        started = language in LANGUAGES  # the first step has no language yet: the person's own comes back
+        heard = self._heard(form, language) if started else ""
         if heard is None:
             return twiml.response()
-        words = request.args.get("w") == "1"  # the step asked for words (a reason), not a key
+        keys = Keys(words=request.args.get("w") == "1", one_key=request.args.get("k") == "1")
         asked = Asked(call_sid, step - 1, _int(request.args.get("q"), 0), _menu(request.args.get("menu")))
-        if not start and language in LANGUAGES:
-            if not heard:
-                if silences + 1 >= MAX_SILENCES:
-                    return twiml.response(*self._speak_key("utter_voice_goodbye", language), twiml.hangup())
-                return await self._ask_again("utter_voice_no_input", asked, step, language, silences + 1, words)
-            if not words and _ONE_KEY.match(heard) and heard not in asked.menu:
-                return await self._ask_again("utter_voice_invalid_choice", asked, step, language, silences, words)
+        if started and language is not None:
+            not_an_answer = await self._not_an_answer(heard, asked, step, language, silences, keys)
+            if not_an_answer is not None:
+                return not_an_answer
         try:
-            answered = await self.backend.staff_call(inbound_id=inbound_id, text=heard, menu=asked.menu, start=start)
+            answered = await self.backend.staff_call(inbound_id=inbound_id, text=heard)
         except (BackendUnavailable, BackendRefused) as exc:
             logger.error("voice: the staff call could not be answered: %s", exc)
-            fallback = language if language in LANGUAGES else "en"
-            return twiml.response(*self._speak_key("utter_service_unavailable", fallback), twiml.hangup())
-        if answered is None:
-            return None
-        language, menu, words = answered["language"], answered["menu"], bool(answered["words"])
-        verbs = [
-            verb
-            for phrase in answered["said"]
-            for verb in self._speak(phrase["text"], phrase["key"] or None, language, phrase["variables"])
-        ]
-        if words and language in RECORDED_LANGUAGES:
-            return twiml.response(*verbs, twiml.record(self._record_url(step, language, 0, menu, len(verbs))))
-        return twiml.response(self._gather(step, language, 0, verbs, menu, len(verbs), words))
+            return twiml.response(*self._speak_key("utter_service_unavailable", language or "en"), twiml.hangup())
+        if answered is None:  # no longer one who works cases: the call ends, it never turns into the IVR
+            if not started:
+                return None
+            return twiml.response(*self._speak_key("utter_voice_goodbye", language or "en"), twiml.hangup())
+        language = answered["language"]
+        spoken = [self._speak(p["text"], p["key"] or None, language, p["variables"]) for p in answered["said"]]
+        verbs = [verb for phrase in spoken for verb in phrase]
+        if answered["ends"]:
+            return twiml.response(*verbs, twiml.hangup())
+        last = int(answered.get("question") or 0)  # what a silence asks again: the last phrases, or all
+        question = sum(len(phrase) for phrase in spoken[-last:]) if last else len(verbs)
+        keys = Keys(words=bool(answered["words"]), one_key=bool(answered["one_key"]))
+        return twiml.response(self._gather(step, language, 0, verbs, answered["menu"], question, keys))
 
     async def _question(self, asked: Asked) -> tuple[list[str], bool]:
         """The question's verbs as the step that asked it spoke them, and whether it was answered
@@ -275,7 +290,8 @@ class VoiceInput(ConfiguredInput):
             change = f'/change_language{{"language":"{language}"}}'
             said = [change, "/greet"]
             if tracker and tracker.active_loop_name:
-                said = ["/cancel", change, "/greet"] if tracker.get_slot(DOORSTEP_AGENT) else [change]
+                dropped = f'/cancel{{"language":"{language}"}}'  # said in the language just chosen
+                said = [dropped, change, "/greet"] if tracker.get_slot(DOORSTEP_AGENT) else [change]
             return await self._converse(caller, step, language, said[0], on_new_message, turn, then=tuple(said[1:]))
         first_call = step == 0
         if not first_call and not digit and silences + 1 >= MAX_SILENCES:
@@ -375,19 +391,21 @@ class VoiceInput(ConfiguredInput):
         verbs: list[str],
         menu: dict[str, str],
         question_verbs: int = 0,
-        words: bool | None = None,
+        staff: "Keys | None" = None,
     ) -> str:
-        """words: None on the citizens' IVR (keys or speech, where Twilio hears the language); on a
-        staff call, whether words are asked for (speech heard) or keys only (a spoken "one" is no "1")."""
+        """staff: on a staff member's call, what the answer is (keys only: a spoken "one" is no "1";
+        one key, taken at once; or words, heard as speech); the citizens' IVR takes keys or speech."""
         # The keypad choices offered travel in the callback URL, so "1" means what was just offered;
         # so does how many of the verbs are the question, to ask it again.
         params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences, "q": question_verbs}
         if menu:
             params["menu"] = json.dumps(menu, separators=(",", ":"), ensure_ascii=False)
-        if words:
-            params["w"] = 1
-        speech = language not in RECORDED_LANGUAGES and words is not False
-        return twiml.gather(self._url(**params), "".join(verbs), language=language, speech=speech)
+        speech = language not in RECORDED_LANGUAGES
+        num_digits = None
+        if staff is not None:
+            params.update(s=1, **({"w": 1} if staff.words else {}), **({"k": 1} if staff.one_key else {}))
+            speech, num_digits = speech and staff.words, 1 if staff.one_key else None
+        return twiml.gather(self._url(**params), "".join(verbs), language=language, speech=speech, num_digits=num_digits)
 
     def _speak_key(self, key: str, language: str, **variables: Any) -> list[str]:
         return self._speak(render(key, language, self.name(), **variables)["text"], key, language, variables)

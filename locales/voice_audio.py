@@ -14,8 +14,9 @@ RECORDED_LANGUAGES = ("or",)  # hi-IN and en-IN are spoken by Twilio's <Say>
 # Texts never played on a call: the officials' console's pages, its sign-in codes (sent by
 # WhatsApp or SMS only), and the words that name a form's answers (matched, never said whole).
 UNSPOKEN_PREFIXES = ("console.", "console_", "field_words.")
-# ... but the staff's chat is also heard on a call (backend/console/call.py).
-SPOKEN_PREFIXES = ("console.chat.",)
+# ... but the staff's chat is also heard on a call (backend/console/call.py), with the names of the
+# actions and the states it says.
+SPOKEN_PREFIXES = ("console.chat.", "console.action.", "console.state.")
 
 
 def spoken_on_a_call(key: str) -> bool:

@@ -146,10 +146,7 @@ def staff_call(
     """A step of a call from a person who works cases, answered by backend/console/call.py; the
     phone is the claimed step's (the channel checked Twilio's signature), never the body's."""
     try:
-        answered = call.answer(
-            session, inbound_id=inbound_id, text=body.text, menu=body.menu, start=body.start,
-            settings=settings, workflows=workflows, now=now,
-        )  # fmt: skip
+        answered = call.answer(session, inbound_id=inbound_id, text=body.text, settings=settings, workflows=workflows, now=now)
     except call.NotACallStep:
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "not_a_call_step"}) from None
     if answered is None:
@@ -160,6 +157,9 @@ def staff_call(
         said=[SpokenPhrase(key=p.key, variables=p.variables, text=p.text) for p in answered.said],
         menu=answered.menu,
         words=answered.words,
+        question=answered.question,
+        one_key=answered.one_key,
+        ends=answered.ends,
     )
 
 

@@ -176,11 +176,9 @@ class TurnStartOut(BaseModel):
 
 
 class StaffCallIn(BaseModel):
-    """A step of a staff member's call: what they pressed or said, and what the last step offered."""
+    """A step of a staff member's call: what they pressed or said (what it means, the backend keeps)."""
 
     text: str = Field(default="", max_length=MAX_TEXT_CHARS)
-    menu: dict[str, str] = Field(default_factory=dict, max_length=20)
-    start: bool = False  # the call has just begun: a greeting and their list
 
 
 class SpokenPhrase(BaseModel):
@@ -193,8 +191,11 @@ class StaffCallOut(BaseModel):
     outcome: str  # answered | not_staff (the citizens' IVR answers)
     language: str | None = None
     said: list[SpokenPhrase] = []
-    menu: dict[str, str] = {}
-    words: bool = False  # the next answer is words (spoken or recorded), not a key
+    menu: dict[str, str] = {}  # what each key means next (the channel checks a key is one of them)
+    words: bool = False  # the next answer is words (spoken), not keys
+    question: int = 0  # how many of the last phrases a silence asks again (0: all)
+    one_key: bool = False  # every choice is one key: taken as soon as it is pressed
+    ends: bool = False  # the call is over
 
 
 class InboundResponseIn(BaseModel):

@@ -51,6 +51,7 @@ from common.digits import native_digits_to_ascii
 from common.limits import MAX_TEXT_CHARS
 from common.references import normalise_reference
 from locales import keywords
+from locales.voice_audio import RECORDED_LANGUAGES
 
 SHOWN = 9  # cases in one list: one keypad digit each
 SHOWN_ON_A_CALL = 5  # a list read out: each case takes seconds to hear
@@ -62,6 +63,7 @@ LITRES = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)\s*(?:l(?!\w)|ltr|lit|लीटर
 MIN_LETTERS = 3  # a reason says something: "1", "ok" or "." is none
 SKIP_PROOF = "none"
 SKIP_DIGIT = "9"  # not 1: a "1" sent twice (the action's number) must not skip the proof
+CONFIRM, SAY_AGAIN = "1", "2"  # a call's last step before it acts: "press 1 to confirm"
 GIVEN = "given"  # the reason (or a note with a photo) is the words of the message that acts
 # A refusal of something the person gave, which they are asked for again (the rest kept).
 ASKED_AGAIN = {"out_of_range": "litres", "unknown_plant": "plant"}
@@ -108,7 +110,8 @@ class Chat:
         self.words = Words(person.language, settings.timezone, channel)
         self.kept_photo = False  # a photo given was kept with a case (else the caller deletes it)
         self.phrases: list[Phrase] = []  # what say() said, in order (a call speaks them by key)
-        self.awaiting: str | None = None  # what the chat has just asked for (a call records words)
+        self.awaiting: str | None = None  # what the chat has just asked for (a call hears words)
+        self.listed: int | None = None  # how many cases the list said (None: no list said)
 
     def say(self, key: str, **variables: Any) -> str:
         key = f"console.chat.{key}"
@@ -158,6 +161,7 @@ class Chat:
                 .limit(SHOWN_ON_A_CALL if self.channel == VOICE else SHOWN)
             )
         )
+        self.listed = len(cases)
         if not cases:
             return Said([self.say("pending.none")], {BACK: PENDING})
         count = (
@@ -210,7 +214,7 @@ class Chat:
                 "case.head",
                 reference=case.reference,
                 service=self.words.service_of(case),
-                state=self.words.label("state", case.state),
+                **self._named("state", case.state),
             ),
             case_view.place(case, self.words, self.settings.masterdata_dir),
         ]
@@ -225,14 +229,33 @@ class Chat:
             lines.append(self.say("case.said", message=said))
         if case.sla_due_at is not None:
             lines.append(self.say("case.due", due=self.words.when(case.sla_due_at)))
-        # A call offers no reply to a citizen: what they get is written, not a transcript or a recording.
-        actions = [a for a in offered(self.person, case, workflow) if not (self.channel == VOICE and a.message)]
+        actions = [a for a in offered(self.person, case, workflow) if self._may_take_here(a)]
         if any(a.name in HANDS_OVER for a in actions) and not case_view.assignees(self.session, case):
             actions = [a for a in actions if a.name not in HANDS_OVER]  # no one else may hold it: nothing to hand over
         if not actions:
             return Said(["\n".join([*lines, self.say("case.nothing_to_do")])], {BACK: PENDING})
-        options = self.say("reply_with", choices=choices(actions, self.person.language, self.channel))
-        return Said(["\n".join([*lines, options])], offer_menu(actions, case.reference))
+        return Said(["\n".join([*lines, self._offer(actions)])], offer_menu(actions, case.reference))
+
+    def _offer(self, actions: list[ActionDef]) -> str:
+        """ "Reply: 1 Resolve · 2 Reject · 0 Your list"; on a call each choice is said by its own key,
+        so a language spoken from recordings (Odia) says the actions' names from them too."""
+        if self.channel != VOICE:
+            return self.say("reply_with", choices=choices(actions, self.person.language, self.channel))
+        named = [(str(n), f"console.action.{a.name}") for n, a in enumerate(actions, 1)] + [(BACK, "console.chat.your_list")]
+        return "\n".join([self.say("choose"), *(self.say("choice", number=n, action_key=key) for n, key in named)])
+
+    @staticmethod
+    def _named(group: str, code: str) -> dict[str, str]:
+        """A code's words as a text's variable, by key where the catalog has them (a call then says
+        them from recordings), else the code itself: {"state_key": "console.state.RESOLVED"}."""
+        return {f"{group}_key": f"console.{group}.{code}"} if Words.known(f"{group}.{code}") else {group: code}
+
+    def _may_take_here(self, action: ActionDef) -> bool:
+        """A call offers no reply to a citizen (what they get is written, not a transcript), and where
+        the call is keypad only (Odia) no action that needs a reason: a recording is no reason to send."""
+        if self.channel != VOICE:
+            return True
+        return not action.message and not (action.reason_required and self.person.language in RECORDED_LANGUAGES)
 
     # --- Acting --------------------------------------------------------------------------------------
 
@@ -248,6 +271,8 @@ class Chat:
             return self._refused(exc)
         if case.state not in action.from_states:
             return self._refused(exc=None, code="wrong_state")
+        if not self._may_take_here(action):
+            return self._refused(exc=None, code="not_here")
         note = ""
         if incoming is not None:
             command, note, trouble = self._given(command, case, workflow, action, incoming)
@@ -270,6 +295,8 @@ class Chat:
             needs.append("proof")
         if action.reason_required or action.message:
             needs.append("reason")
+        if self.channel == VOICE:  # a key pressed once too often never acts unasked
+            needs.append("confirm")
         return next((need for need in needs if not command.value(need)), None)
 
     def _asking(self, command: Command, case: Case, missing: str | None) -> dict[str, str]:
@@ -285,6 +312,10 @@ class Chat:
         elif missing == "proof":
             menu[SKIP_DIGIT] = command.with_value("proof", SKIP_PROOF).encoded()
             menu[ANSWER] = menu[PHOTO] = command.encoded()
+        elif missing == "confirm":
+            menu[CONFIRM] = command.with_value("confirm", "yes").encoded()
+            if command.value("note"):  # the reason heard: said again, if it was not what they said
+                menu[SAY_AGAIN] = Command(command.verb, command.reference, command.action).encoded()
         elif missing is not None:
             menu[ANSWER] = command.encoded()
         if missing is not None:  # in the middle of a step: an alert does not take its numbers over
@@ -296,7 +327,7 @@ class Chat:
         return case_view.plants(case, self.words, self.settings.masterdata_dir)
 
     def _question(self, missing: str, case: Case, action: ActionDef, command: Command) -> str:
-        label = self.words.label("action", action.name)
+        label = self._named("action", action.name)
         if missing == "to":
             names = [f"{n} {name}" for n, (_id, name) in enumerate(case_view.assignees(self.session, case), 1)]
             return self.say("ask.assignee", reference=case.reference, choices="\n".join(names))
@@ -307,8 +338,16 @@ class Chat:
             plant = dict(self._plants(case)).get(command.value("plant") or "", "")
             return self.say("ask.litres", reference=case.reference, plant=plant)
         if missing == "proof":
-            return self.say("ask.proof", reference=case.reference, action=label)
-        return self.say("ask.message" if action.message else "ask.reason", reference=case.reference, action=label)
+            return self.say("ask.proof", reference=case.reference, **label)
+        if missing == "confirm":
+            if action.name == DISPOSAL:
+                plant = dict(self._plants(case)).get(command.value("plant") or "", "")
+                litres = command.value("litres") or ""
+                return self.say("ask.confirm_disposal", reference=case.reference, litres=litres, plant=plant, **label)
+            if command.value("note"):
+                return self.say("ask.confirm_reason", reference=case.reference, reason=command.value("note"), **label)
+            return self.say("ask.confirm", reference=case.reference, **label)
+        return self.say("ask.message" if action.message else "ask.reason", reference=case.reference, **label)
 
     def _given(
         self, command: Command, case: Case, workflow: WorkflowDef, action: ActionDef, incoming: Incoming
@@ -338,7 +377,7 @@ class Chat:
         if missing == "reason":
             if not action.message and sum(unicodedata.category(ch)[0] in "LM" for ch in text) < MIN_LETTERS:
                 return command, "", self.say("reason_too_short")
-            return command.with_value("reason", GIVEN), text, None
+            return command.with_value("reason", GIVEN).with_value("note", text), text, None
         return command, "", None
 
     def _plant_named(self, case: Case, text: str) -> str | None:
@@ -356,6 +395,7 @@ class Chat:
         return named[0] if len(named) == 1 else None
 
     def _perform(self, command: Command, case: Case, workflow: WorkflowDef, action: ActionDef, note: str) -> Said:
+        note = note or command.value("note") or ""  # given in this message, or before the call's confirmation
         proof = command.value("proof")
         photo = proof if proof and proof != SKIP_PROOF else None
         litres = command.value("litres")
@@ -382,7 +422,7 @@ class Chat:
                 return Said(said, self._asking(again, case, wrong))
             return self._refused(exc)
         self.kept_photo = photo is not None
-        done = self.say("done", reference=case.reference, state=self.words.label("state", case.state))
+        done = self.say("done", reference=case.reference, **self._named("state", case.state))
         return Said([f"{done}\n{self.say('see_list')}"], {BACK: PENDING})
 
     def _refused(self, exc: Exception | None, code: str | None = None) -> Said:
@@ -390,7 +430,7 @@ class Chat:
         reason box, the page to look at again), else the console's."""
         key, variables = refused_key(exc, code)
         chat_key = f"chat.{key}"
-        text = self.words(chat_key if Words.known(chat_key) else key, **variables)
+        text = self.say(key, **variables) if Words.known(chat_key) else self.words(key, **variables)
         return Said([f"{text}\n{self.say('see_list')}"], {BACK: PENDING})
 
 

@@ -113,6 +113,16 @@ def verify_code(
     now: datetime,
 ) -> tuple[ConsoleSession, str]:
     """-> (the new session, the token for its cookie). Every outcome is audited."""
+    person = check_code(session, settings=settings, phone_text=phone_text, code=code, address=address, now=now)
+    opened = open_session(session, settings=settings, person=person, now=now)
+    audit.record(session, actor=Actor.of_person(person), action="signin.ok", now=now, subject=person.id, address=address)
+    session.commit()
+    return opened
+
+
+def check_code(session: Session, *, settings: Settings, phone_text: str, code: str, address: str, now: datetime) -> Person:
+    """The person whose code this is (used up now); SignInRefused otherwise, audited and committed.
+    The console opens a session with it; a staff member's call goes on (backend/console/call.py)."""
     phone = normalise_phone(phone_text or "")
     row = session.scalar(
         select(SignInCode).where(SignInCode.phone_hash == _digest("phone", phone)).order_by(SignInCode.id.desc()).limit(1)
@@ -159,10 +169,7 @@ def verify_code(
         session, update(SignInCode).where(SignInCode.id == row.id, SignInCode.used_at.is_(None)).values(used_at=now)
     ):
         raise refuse("wrong_code")
-    opened = open_session(session, settings=settings, person=person, now=now)
-    audit.record(session, actor=Actor.of_person(person), action="signin.ok", now=now, subject=person.id, address=address)
-    session.commit()
-    return opened
+    return person
 
 
 def open_session(session: Session, *, settings: Settings, person: Person, now: datetime) -> tuple[ConsoleSession, str]:

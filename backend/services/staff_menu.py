@@ -7,6 +7,7 @@ the rights behind them are decided again when they are taken (access.role_for)."
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote, unquote
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,8 @@ class Command:
     given: tuple[tuple[str, str], ...] = ()  # what the person chose on the way (a plant, an assignee)
 
     def encoded(self) -> str:
-        return " ".join([f"{PREFIX}{self.verb}", self.reference, self.action, *(f"{k}={v}" for k, v in self.given)]).strip()
+        given = (f"{k}={quote(v, safe='')}" for k, v in self.given)  # words given (a reason) hold spaces
+        return " ".join([f"{PREFIX}{self.verb}", self.reference, self.action, *given]).strip()
 
     def value(self, name: str) -> str | None:
         return dict(self.given).get(name)
@@ -50,8 +52,8 @@ def parse(text: str) -> Command | None:
         return None
     verb, *rest = text[len(PREFIX) :].split()
     plain = [part for part in rest if "=" not in part]
-    given = tuple(tuple(part.split("=", 1)) for part in rest if "=" in part)
-    return Command(verb, plain[0] if plain else "", plain[1] if len(plain) > 1 else "", given)  # type: ignore[arg-type]
+    given = tuple((name, unquote(value)) for name, value in (part.split("=", 1) for part in rest if "=" in part))
+    return Command(verb, plain[0] if plain else "", plain[1] if len(plain) > 1 else "", given)
 
 
 def works_cases(person: Person | None) -> bool:

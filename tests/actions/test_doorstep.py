@@ -46,3 +46,19 @@ async def test_every_form_checks_the_mobile_and_sends_the_code(backend, dispatch
     assert corrected[validate.phone_slot] == "+919812377402"  # a mobile at the code question: the mobile corrected
     words = await getattr(validate, f"validate_{validate.code_slot}")("change the number", dispatcher, given, {})
     assert words[validate.code_slot] is None and dispatcher.messages[-1]["response"] == "utter_doorstep_wrong_code"
+
+
+async def test_cancelling_an_agent_s_filing_says_whose_it_was_in_the_language_named(dispatcher):
+    from actions.cancel import ActionCancelForm
+
+    tracker = make_tracker({"doorstep_agent": "Pramila Sahoo", "grievance_citizen_phone": "+919812377401"},
+                           text='/cancel{"language":"hi"}', active_loop="grievance_form", entities={"language": "hi"},
+                           sender="+919437400001")
+    events = await ActionCancelForm().run(dispatcher, tracker, WITH_FORMS)
+    assert dispatcher.messages == [{**dispatcher.messages[0], "response": "utter_doorstep_dropped", "ending": "7401",
+                                    "reply_language": "hi"}]
+    assert {"event": "slot", "name": "grievance_citizen_phone", "value": None, "timestamp": None} in events
+    citizen = make_tracker({"doorstep_agent": ""}, text="/cancel", active_loop="grievance_form")
+    dispatcher.messages.clear()
+    await ActionCancelForm().run(dispatcher, citizen, WITH_FORMS)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_cancelled"] and "reply_language" not in dispatcher.messages[0]

@@ -1,123 +1,173 @@
-"""The console on a call: an official who calls Sathi from their registered mobile hears how many
-cases wait for them and the first ones, opens one by its number, acts by keypad, and gives a reason
-by voice; the same rights as in the console; a step answered once; a citizen's call is not theirs."""
+"""The console on a call: an official who calls Sathi from their registered mobile first keys a code
+sent to that mobile (a caller ID proves nothing), then hears how many cases wait for them and the
+first ones, opens one by its number, acts by keypad, gives a reason by voice and hears it back,
+and confirms before anything is done; the same rights as in the console; what each key means is
+kept by the backend, never taken from the caller; a retried step acts once; a citizen's call is
+not the staff's."""
+import re
+
 from sqlalchemy import select
 
 import locales
 from backend.db import get_session_factory
-from backend.models import AuditEntry, Case, Citizen
+from backend.models import AuditEntry, Case, OutboxMessage
 from tests.conftest import in_turn
 
 CITIZEN = "whatsapp:+919812377311"
-OFFICIAL_EN = "+919437200105"  # BMC-ENG-S: engineering, wards 34-67; English
+OFFICIAL_EN = "+919437200105"  # BMC-ENG-S: engineering, wards 34-67; English, alerts by WhatsApp
 OFFICIAL_OR = "+919437200101"  # BMC-SAN-N: sanitation, wards 1-33; Odia
 DRAIN = {"category": "drainage", "description": "Drain blocked near the school, water on the road", "ward": "BMC-W45",
          "citizen_phone": CITIZEN, "language": "en", "channel": "twilio_whatsapp"}
 GARBAGE = {**DRAIN, "category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12"}
 
 
-def _claim(client, channels_auth, sid: str, phone: str) -> dict:
-    claimed = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
-        "provider": "twilio", "external_id": sid, "channel": "voice", "phone": phone})
-    assert claimed.status_code == 200, claimed.text
-    return claimed.json()
+class Call:
+    """A call as the voice channel takes it: each step claimed, then answered by the staff's call."""
+
+    def __init__(self, client, channels_auth, sid: str, phone: str) -> None:
+        self.client, self.auth, self.sid, self.phone, self.step = client, channels_auth, sid, phone, 0
+
+    def claim(self, step: int) -> dict:
+        claimed = self.client.post("/api/v1/channels/inbound", headers=self.auth, json={
+            "provider": "twilio", "external_id": f"{self.sid}:{step}", "channel": "voice", "phone": self.phone})
+        assert claimed.status_code == 200, claimed.text
+        return claimed.json()
+
+    def answer(self, inbound_id: int, text: str) -> dict:
+        answered = self.client.post(f"/api/v1/channels/inbound/{inbound_id}/staff-call", headers=self.auth,
+                                    json={"text": text})
+        assert answered.status_code == 200, answered.text
+        body = answered.json()
+        assert body["outcome"] == "answered"
+        return {**body, "spoken": " ".join(p["text"] for p in body["said"]), "inbound_id": inbound_id}
+
+    def press(self, text: str = "") -> dict:
+        claim = self.claim(self.step)
+        assert claim["first"] and claim["staff"] is True
+        self.step += 1
+        return self.answer(claim["inbound_id"], text)
 
 
-def _step(client, channels_auth, sid: str, phone: str, text: str = "", menu: dict | None = None, start: bool = False) -> dict:
-    """A call's step as the voice channel takes it: claimed, then answered by the staff's call."""
-    claim = _claim(client, channels_auth, sid, phone)
-    assert claim["first"] and claim["staff"] is True
-    answered = client.post(f"/api/v1/channels/inbound/{claim['inbound_id']}/staff-call", headers=channels_auth,
-                           json={"text": text, "menu": menu or {}, "start": start})
-    assert answered.status_code == 200, answered.text
-    body = answered.json()
-    assert body["outcome"] == "answered"
-    return {**body, "spoken": " ".join(p["text"] for p in body["said"]), "inbound_id": claim["inbound_id"]}
+def _code(settings, phone: str) -> str:
+    with get_session_factory(settings.database_url)() as session:
+        sent = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.locale_key == "console_signin_code", OutboxMessage.recipient == phone)
+            .order_by(OutboxMessage.id.desc())).first()
+        return re.search(r"\b\d{6}\b", sent.body).group()
+
+
+def _signed_in(call: Call, settings) -> dict:
+    asked = call.press()
+    assert [p["key"] for p in asked["said"]] == ["console.chat.call.code_sent"] and asked["menu"] == {}
+    return call.press(_code(settings, call.phone))
 
 
 def _file(client, grievance: dict) -> str:
     return client.post("/api/v1/grievances", json=grievance, headers=in_turn(client, CITIZEN)).json()["reference"]
 
 
-def test_an_official_hears_the_count_opens_a_case_and_rejects_it_with_a_spoken_reason(client, settings, channels_auth):
+def test_an_official_keys_the_code_opens_a_case_and_rejects_it_with_a_spoken_reason(client, settings, channels_auth):
     first, second = _file(client, DRAIN), _file(client, {**DRAIN, "description": "Pothole in front of house 12"})
-    start = _step(client, channels_auth, "CAa:0", OFFICIAL_EN, start=True)
-    assert start["language"] == "en" and start["words"] is False
+    call = Call(client, channels_auth, "CAa", OFFICIAL_EN)
+    asked = call.press()
+    assert first not in asked["spoken"]  # nothing of a case before the code
+    wrong = call.press("000000" if _code(settings, OFFICIAL_EN) != "000000" else "111111")
+    assert wrong["spoken"].startswith("That is not the code.") and first not in wrong["spoken"]
+    start = call.press(_code(settings, OFFICIAL_EN))
+    assert start["language"] == "en" and start["words"] is False and start["one_key"] is True
     said = start["spoken"]
-    assert said.startswith("Namaste") and "Cases waiting for you: 2." in said
+    assert said.startswith("Thank you.") and "Cases waiting for you: 2." in said
     assert said.index(first) < said.index(second) and "Press a case's number to open it." in said
     assert start["menu"] == {"1": f"#open {first}", "2": f"#open {second}", "0": "#pending"}
     assert [p["key"] for p in start["said"]][:2] == ["console.chat.call.greeting", "console.chat.pending.title"]
 
-    opened = _step(client, channels_auth, "CAa:1", OFFICIAL_EN, "1", start["menu"])
+    opened = call.press("1")
     assert opened["spoken"].startswith(f"{first}, ") and "Drain blocked near the school" in opened["spoken"]
-    assert "To choose, press: 1 Resolve, 2 Reject, 0 Your list." in opened["spoken"]
-    assert opened["menu"] == {"1": f"#act {first} RESOLVE", "2": f"#act {first} REJECT", "0": "#pending"}
-
-    asked = _step(client, channels_auth, "CAa:2", OFFICIAL_EN, "2", opened["menu"])
-    assert asked["words"] is True and 'Say the reason for "Reject"' in asked["spoken"]
-    short = _step(client, channels_auth, "CAa:3", OFFICIAL_EN, "no", asked["menu"])  # a reason says something
+    assert "To choose, press: 1 for Resolve. 2 for Reject. 0 for Your list." in opened["spoken"]
+    asked = call.press("2")
+    assert asked["words"] is True and asked["one_key"] is False and 'Say the reason for "Reject"' in asked["spoken"]
+    short = call.press("no")  # a reason says something
     assert short["words"] is True and short["spoken"].startswith("Please say the reason in a few words.")
-    done = _step(client, channels_auth, "CAa:4", OFFICIAL_EN, "This drain belongs to the railways", short["menu"])
-    assert done["words"] is False and done["spoken"].startswith(f'Done: {first} is now "Rejected".')
-    assert done["menu"] == {"0": "#pending"}
+    heard = call.press("This drain belongs to the railway")
+    assert "The reason I heard: This drain belongs to the railway. Press 1 to confirm, 2 to say it again" in heard["spoken"]
+    again = call.press("2")  # not what they said: asked again
+    assert again["words"] is True and 'Say the reason for "Reject"' in again["spoken"]
+    heard = call.press("This drain belongs to the railways")
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Case.state).where(Case.reference == first)) == "PENDING_AT_OFFICIAL"  # not yet
+    done = call.press("1")
+    assert done["spoken"].startswith(f'Done: {first} is now "Rejected".') and done["menu"] == {"0": "#pending"}
 
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == first))
         assert case.state == "REJECTED"
         assert (case.history[-1].actor_id, case.history[-1].reason) == ("BMC-ENG-S", "This drain belongs to the railways")
-        trail = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == "BMC-ENG-S").order_by(AuditEntry.id)).all()
-        assert [(a.action, a.outcome, a.detail.get("via")) for a in trail] == [
-            ("case.view", "ok", "call"), ("case.act", "ok", None)]
-        # the call's numbers travel with the call: the chat's menu on their phone is not touched
-        official = session.scalar(select(Citizen).where(Citizen.phone == OFFICIAL_EN))
-        assert official is None or not official.menu
+        trail = session.scalars(select(AuditEntry).where(AuditEntry.subject == "BMC-ENG-S").order_by(AuditEntry.id)).all()
+        assert [(a.action, a.outcome, a.detail.get("code")) for a in trail][:2] == [
+            ("signin.code", "ok", None), ("signin.verify", "refused", "wrong_code")]
+        views = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == "BMC-ENG-S", AuditEntry.action == "case.view")).all()
+        assert [v.detail["via"] for v in views] == ["call"]
 
-    again = _step(client, channels_auth, "CAa:5", OFFICIAL_EN, "0", done["menu"])
-    assert "Cases waiting for you: 1." in again["spoken"] and first not in again["spoken"]
+    listed = call.press("0")
+    assert "Cases waiting for you: 1." in listed["spoken"] and first not in listed["spoken"]
 
 
-def test_a_step_is_answered_once_and_a_citizens_call_is_not_the_staffs(client, settings, channels_auth):
-    start = _step(client, channels_auth, "CAb:0", OFFICIAL_EN, start=True)
-    assert client.put("/api/v1/channels/inbound/response", headers=channels_auth,
-                      json={"provider": "twilio", "external_id": "CAb:0", "response": "<Response/>"}).status_code == 204
-    replayed = client.post(f"/api/v1/channels/inbound/{start['inbound_id']}/staff-call", headers=channels_auth,
-                           json={"text": "1", "menu": {}, "start": False})
-    assert replayed.status_code == 409 and replayed.json()["detail"]["code"] == "not_a_call_step"
+def test_a_retried_step_acts_once_and_keys_mean_only_what_the_backend_offered(client, settings, channels_auth):
+    reference = _file(client, DRAIN)
+    call = Call(client, channels_auth, "CAb", OFFICIAL_EN)
+    _signed_in(call, settings)
+    call.press("1")  # open it
+    confirm = call.press("1")  # resolve: confirm first
+    assert confirm["spoken"].startswith(f"Resolve: {reference}. Press 1 to confirm")
+    claim = call.claim(call.step)
+    done = call.answer(claim["inbound_id"], "1")
+    retried = call.answer(claim["inbound_id"], "1")  # Twilio asked again: the same answer, acted once
+    assert retried == done and done["spoken"].startswith(f'Done: {reference} is now "Resolved".')
+    with get_session_factory(settings.database_url)() as session:
+        acts = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == "BMC-ENG-S", AuditEntry.action == "case.act")).all()
+        assert len(acts) == 1
+    call.step += 1
+    # A key means what the backend offered at the last step; a body cannot say otherwise.
+    forged = client.post(f"/api/v1/channels/inbound/{call.claim(call.step)['inbound_id']}/staff-call", headers=channels_auth,
+                         json={"text": "1", "menu": {"1": f"#act {reference} REOPEN"}})
+    assert forged.status_code == 200 and "Done" not in forged.text
 
-    citizen = _claim(client, channels_auth, "CAc:0", CITIZEN.removeprefix("whatsapp:"))
+
+def test_a_citizens_call_is_not_the_staffs_and_a_message_is_not_a_call(client, channels_auth):
+    citizen = Call(client, channels_auth, "CAc", CITIZEN.removeprefix("whatsapp:")).claim(0)
     assert citizen["staff"] is False
-    asked = client.post(f"/api/v1/channels/inbound/{citizen['inbound_id']}/staff-call", headers=channels_auth,
-                        json={"text": "", "menu": {}, "start": True})
-    assert asked.json() == {"outcome": "not_staff", "language": None, "said": [], "menu": {}, "words": False}
-    text_message = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
+    asked = client.post(f"/api/v1/channels/inbound/{citizen['inbound_id']}/staff-call", headers=channels_auth, json={"text": ""})
+    assert asked.json()["outcome"] == "not_staff"
+    message = client.post("/api/v1/channels/inbound", headers=channels_auth, json={
         "provider": "twilio", "external_id": "SMc1", "channel": "whatsapp", "phone": OFFICIAL_EN, "claimant": "rasa-a",
         "payload": {"sender": OFFICIAL_EN, "text": "1", "metadata": {}}}).json()
-    refused = client.post(f"/api/v1/channels/inbound/{text_message['inbound_id']}/staff-call", headers=channels_auth,
-                          json={"text": "1", "menu": {}, "start": False})
-    assert refused.status_code == 409  # a message is the chat's, not a call's
-    assert client.post(f"/api/v1/channels/inbound/{start['inbound_id']}/staff-call",
-                       json={"text": "", "menu": {}, "start": True}).status_code == 401  # the channels' token only
+    refused = client.post(f"/api/v1/channels/inbound/{message['inbound_id']}/staff-call", headers=channels_auth, json={"text": "1"})
+    assert refused.status_code == 409
+    assert client.post(f"/api/v1/channels/inbound/{citizen['inbound_id']}/staff-call", json={"text": ""}).status_code == 401
 
 
-def test_an_odia_official_hears_recorded_phrases_and_is_refused_a_case_outside_their_area(client, settings, channels_auth):
+def test_an_odia_official_hears_recorded_phrases_and_is_offered_no_action_that_needs_a_reason(
+    client, settings, channels_auth
+):
     garbage, drain = _file(client, GARBAGE), _file(client, DRAIN)
-    start = _step(client, channels_auth, "CAd:0", OFFICIAL_OR, start=True)
+    call = Call(client, channels_auth, "CAd", OFFICIAL_OR)
+    start = _signed_in(call, settings)
     assert start["language"] == "or" and garbage in start["spoken"] and drain not in start["spoken"]
     title = next(p for p in start["said"] if p["key"] == "console.chat.pending.title")
     assert title["variables"] == {"count": "1"}
     assert title["text"] == locales.render("console.chat.pending.title", "or", "voice", count=1)["text"]
-
-    opened = _step(client, channels_auth, "CAd:1", OFFICIAL_OR, "1", start["menu"])
-    assert opened["menu"]["1"] == f"#act {garbage} RESOLVE"
-    resolved = _step(client, channels_auth, "CAd:2", OFFICIAL_OR, "1", opened["menu"])  # no photo on a call
-    assert resolved["spoken"].startswith(locales.render("console.chat.done", "or", "voice", reference=garbage,
-                                                        state="ନିଷ୍ପତ୍ତି ହୋଇଛି")["text"][:10])
+    opened = call.press("1")
+    # a keypad-only call cannot give a reason a citizen can read: Reject stays on WhatsApp and the console
+    assert opened["menu"] == {"1": f"#act {garbage} RESOLVE", "0": "#pending"}
+    confirm = call.press("1")
+    assert confirm["said"][0]["key"] == "console.chat.ask.confirm"
+    done = call.press("1")
+    state = locales.render("console.state.RESOLVED", "or")["text"]
+    assert done["spoken"].startswith(locales.render("console.chat.done", "or", "voice", reference=garbage, state=state)["text"])
     with get_session_factory(settings.database_url)() as session:
         assert session.scalar(select(Case.state).where(Case.reference == garbage)) == "RESOLVED"
 
-    # a case outside their area, asked for by its number (as a recognised speech or an old menu would)
-    refused = _step(client, channels_auth, "CAd:3", OFFICIAL_OR, "1", {"1": f"#act {drain} RESOLVE"})
-    assert refused["spoken"].startswith(locales.render("console.refused.not_your_department", "or")["text"])
-    with get_session_factory(settings.database_url)() as session:
-        assert session.scalar(select(Case.state).where(Case.reference == drain)) == "PENDING_AT_OFFICIAL"
+    outside = Call(client, channels_auth, "CAe", "+919437200102")  # BMC-SAN-S: sanitation of wards 34-67
+    listed = _signed_in(outside, settings)  # the drain (engineering) and the garbage (ward 12) are not theirs
+    assert drain not in listed["spoken"] and garbage not in listed["spoken"]
+    assert listed["ends"] is True and listed["menu"] == {}  # nothing waits: the call ends kindly, no key awaited

@@ -127,7 +127,7 @@ def test_the_list_shows_what_waits_soonest_first_and_a_case_outside_the_area_is_
     with get_session_factory(settings.database_url)() as session:
         seen = session.scalars(select(AuditEntry).where(AuditEntry.action == "case.view")).all()
     assert [(v.actor_id, v.outcome, v.detail["via"]) for v in seen] == [("BMC-SAN-N", "ok", "chat"), ("BMC-SAN-S", "refused", "chat")]
-    assert refused.startswith("ପ୍ରତ୍ୟାଖ୍ୟାତ: ଏହି ମାମଲା ଆପଣଙ୍କ ୱାର୍ଡ ବାହାରର")  # not their wards: refused, nothing shown
+    assert refused.startswith(locales.render("console.refused.not_your_area", "or")["text"])  # not their wards: refused, nothing shown
     assert "Garbage" not in refused and "+91981" not in refused
     menu = _delivered_menu(settings, OTHER_OFFICIAL)
     assert not any(first in command for command in menu.values())

@@ -49,14 +49,15 @@ def test_an_agent_s_new_call_starts_afresh_not_under_the_last_citizen(stack, twi
     another door, and its answers must not land in the last citizen's filing."""
     first = twilio.voice("+919437400001")  # Pramila Sahoo, Panchayat Swayam Sewak
     first.dial()
-    first.press("1")  # English
+    first.press("2")  # Hindi
     asked = first.press("1")  # a complaint: first the citizen's mobile
-    assert "mobile" in " ".join(asked.spoken), asked.spoken
+    assert "मोबाइल" in " ".join(asked.spoken), asked.spoken
     sent = first.press("9437700302")
-    assert "code" in " ".join(sent.spoken), sent.spoken
-    # the call drops; the agent calls again from the next door
+    assert "कोड" in " ".join(sent.spoken), sent.spoken
+    # the call drops; the agent calls again from the next door, and chooses English this time
     again = twilio.voice("+919437400001")
     again.dial()
-    heard = " ".join(again.press("1").spoken)
-    assert "cancelled" in heard and "code" not in heard, heard
-    assert "complaint" in heard.lower(), heard  # the greeting's menu, to start afresh
+    heard = again.press("1").spoken
+    assert heard[0] == "[en-IN] I have dropped the unfinished filing for the citizen whose mobile ends in 0302: " \
+        "nothing was filed for them. Let us start afresh.", heard  # first, and in the language just chosen
+    assert "code" not in " ".join(heard) and "complaint" in " ".join(heard).lower(), heard  # the greeting's menu

@@ -3,6 +3,7 @@ an alert's numbers take its actions; an official resolves a complaint with a pho
 receives the photo with the resolution; an operator accepts a job and records the disposal in words;
 an official outside the case's area is refused; a pending list on SMS, in English."""
 
+import re
 import time
 
 import httpx
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 import locales
 from common.references import spelled_references
-from locales.script import romanise
+from locales.voice_audio import voice_template
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.e2e.conftest import case_in_database, citizen_headers
@@ -123,24 +124,38 @@ def _number_of(turn, reference: str) -> str:  # noqa: ANN001
     return line.split(":")[0].strip(" .")
 
 
-def test_an_official_calls_hears_the_count_and_rejects_by_keypad_with_a_spoken_reason(stack, twilio):  # noqa: ANN001
-    """BMC-ENG-N (engineering, wards 1-33) calls in Hindi: no language menu, their list at once."""
+def _called(twilio, phone: str, channel: str):  # noqa: ANN001, ANN202
+    """A staff member's call, past its code: the one-time code read from their WhatsApp or SMS and keyed in."""
+    messages = twilio.text(channel, phone)
+    messages.inbox()
+    caller = twilio.voice(phone)
+    asked = caller.dial()
+    assert asked.gather_action and not any(s.startswith("[hi-IN] आपके") for s in asked.spoken), asked.spoken
+    code_in = re.compile(r"(?<![-\d])\d{6}(?![-\d])")  # six digits, not a reference's last six (GRV-2026-000017)
+    code = code_in.search(_arrived(messages, lambda m: code_in.search(m["body"]))["body"]).group()
+    return caller, caller.press(code)
+
+
+def test_an_official_calls_keys_the_code_and_rejects_by_keypad_with_a_spoken_reason(stack, twilio):  # noqa: ANN001
+    """BMC-ENG-N (engineering, wards 1-33) calls in Hindi: no language menu, a code to their WhatsApp, their list."""
     reference = _file(stack, "grievances", {
         "category": "drainage", "description": "Railway culvert blocked under the line", "ward": "BMC-W20",
         "citizen_phone": "whatsapp:+919437700204", "language": "en", "channel": "twilio_whatsapp"})
-    official = twilio.voice("+919437200104")
-    greeted = official.dial()
+    official, greeted = _called(twilio, "+919437200104", "whatsapp")
     heard = _heard(greeted)
-    assert heard.startswith("[hi-IN] नमस्ते") and "आपके बाकी मामले:" in heard, heard
-    assert greeted.gather_action and greeted.gather_input == "dtmf"  # keys only: a spoken "one" is no "1"
+    assert heard.startswith("[hi-IN] धन्यवाद") and "मामले बाकी हैं" in heard, heard
+    assert greeted.gather_input == "dtmf"  # keys only: a spoken "one" is no "1"
     opened = official.press(_number_of(greeted, reference))
     assert "Railway culvert blocked" in _heard(opened) and "चुनने के लिए दबाएँ" in _heard(opened), opened.spoken
-    reject = next(word for choice in _heard(opened).split(",") if "अस्वीकार" in choice for word in choice.split() if word.isdigit())
+    reject = next(said.split("] ", 1)[1].split(":")[0] for said in opened.spoken if "अस्वीकार करें" in said)
     asked = official.press(reject)
     assert "कारण बोलें" in _heard(asked) and asked.gather_input == "dtmf speech", asked.spoken
     silent = official.silence()  # nothing said: the question again, still awaiting words
     assert "कारण बोलें" in _heard(silent) and silent.gather_input == "dtmf speech", silent.spoken
-    done = official.speak("यह नाला रेलवे का है, उन्हें लिखा गया है")
+    heard_back = official.speak("यह नाला रेलवे का है, उन्हें लिखा गया है")
+    assert "मैंने कारण यह सुना: यह नाला रेलवे का है" in _heard(heard_back), heard_back.spoken
+    assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"  # not before it is confirmed
+    done = official.press("1")
     assert "हो गया" in _heard(done), done.spoken
     case = _with_history(stack, reference)
     assert case.state == "REJECTED" and case.history[-1].actor_id == "BMC-ENG-N"
@@ -154,19 +169,20 @@ def test_an_odia_operator_accepts_and_records_the_disposal_by_keypad_on_a_call(s
         "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-11",
         "pay_before": True, "pin": "751007", "landmark": "near the water tank", "ward": "ward 14", "language": "or",
         "channel": "twilio_whatsapp"})
-    phones = {"OP-BMC-01": "+919437300101", "OP-BMC-02": "+919437300102"}
-    operator = twilio.voice(phones[case_in_database(stack, reference).assignee_id])
-    greeted = operator.dial()
-    assert "[recording] ନମସ୍କାର" in _heard(greeted) and "[recording] ଆପଣଙ୍କ ପାଖରେ ବାକି ଥିବା ମାମଲା:" in _heard(greeted)
+    phones = {"OP-BMC-01": ("+919437300101", "whatsapp"), "OP-BMC-02": ("+919437300102", "sms")}
+    operator, greeted = _called(twilio, *phones[case_in_database(stack, reference).assignee_id])
+    assert "[recording] ଧନ୍ୟବାଦ" in _heard(greeted) and "ମାମଲା ବାକି ଅଛି" in _heard(greeted), greeted.spoken
     opened = operator.press(_number_of(greeted, reference))
     assert "[recording] ବାଛିବାକୁ ଦବାନ୍ତୁ:" in _heard(opened), opened.spoken
 
-    def number_for(turn, action: str) -> str:  # noqa: ANN001
-        label = romanise(locales.render(f"console.action.{action}", "or")["text"], "or")
-        choices = next(s for s in reversed(turn.spoken) if label in s).split("] ", 1)[1]
-        return next(word for part in choices.split(",") if label in part for word in part.split() if word.isdigit())
+    def number_for(turn, action: str) -> str:  # noqa: ANN001 - the action's name is recorded, its number said before it
+        label = f"[recording] {voice_template(f'console.action.{action}', 'or')}"
+        at = turn.spoken.index(label)
+        return turn.spoken[at - 1].split("] ", 1)[1].strip(" :।")
 
-    accepted = operator.press(number_for(opened, "ACCEPT"))
+    confirm = operator.press(number_for(opened, "ACCEPT"))
+    assert "ନିଶ୍ଚିତ କରିବାକୁ 1 ଦବାନ୍ତୁ" in _heard(confirm), confirm.spoken
+    accepted = operator.press("1")
     assert "[recording] ହୋଇଗଲା:" in _heard(accepted), accepted.spoken
     assert case_in_database(stack, reference).state == "IN_PROGRESS"
     listed = operator.press("0")
@@ -175,8 +191,10 @@ def test_an_odia_operator_accepts_and_records_the_disposal_by_keypad_on_a_call(s
     assert "ପ୍ଲାଣ୍ଟର କ୍ରମ ସଂଖ୍ୟା ଦବାନ୍ତୁ:" in _heard(plants) and "Basuaghai" in _heard(plants), plants.spoken
     litres = operator.press("1")  # Basuaghai, the first of the town's plants
     assert "କୀପ୍ୟାଡରେ ସଂଖ୍ୟା ଦବାନ୍ତୁ" in _heard(litres), litres.spoken
-    done = operator.press("1900")
-    assert "[recording] ହୋଇଗଲା:" in _heard(done), done.spoken
+    confirm = operator.press("1900")
+    assert "[en-IN] 1900" in confirm.spoken and "[en-IN] Basuaghai FSTP" in confirm.spoken, confirm.spoken  # read back
+    done = operator.press("1")
+    assert "[recording] ହୋଇଗଲା:" in _heard(done), (confirm.spoken, done.spoken)
     case = case_in_database(stack, reference)
     assert case.state == "DISPOSED" and case.details["disposal"]["volume_litres"] == 1900
     assert case.details["disposal"]["plant"] == "BMC-FSTP-BASUAGHAI"

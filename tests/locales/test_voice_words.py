@@ -59,6 +59,8 @@ NEVER_SPOKEN = {
     "console.chat.photo_needed": "staff chat on WhatsApp",
     "console.chat.photo_failed": "staff chat on WhatsApp",
     "console.chat.ask.message": "staff chat, WhatsApp or SMS",
+    "console.action.REPLY": "a written reply to a citizen: not offered on a call",
+    "console.action.WRITE": "the citizen's own action: never offered to the staff",
 }
 
 
@@ -157,8 +159,8 @@ def record_keys(credentials: dict) -> set[str]:
     return set(entry.get("record_for_keys") or _channel_default("DEFAULT_RECORD_KEYS"))
 
 
-# What a staff member's call records (backend/console/call.py): the reason for an action, asked
-# again when too short.
+# What a staff member's call asks to be said (backend/console/call.py): the reason for an action,
+# asked again when too short; never on an Odia call, which offers no action that needs a reason.
 STAFF_RECORD_KEYS = {"console.chat.ask.reason", "console.chat.reason_too_short"}
 
 
