@@ -105,8 +105,7 @@ class Chat:
     ) -> None:
         self.session, self.person, self.settings, self.workflows = session, person, settings, workflows
         self.channel, self.now = channel, now
-        self.actor = Actor.of_person(person)
-        self.via = "call" if channel == VOICE else "chat"  # in the audit trail
+        self.actor = Actor.of_person(person, via="call" if channel == VOICE else "chat")  # so the audit says
         self.words = Words(person.language, settings.timezone, channel)
         self.kept_photo = False  # a photo given was kept with a case (else the caller deletes it)
         self.phrases: list[Phrase] = []  # what say() said, in order (a call speaks them by key)
@@ -197,7 +196,7 @@ class Chat:
         if not access.may_view(self.actor, case, workflow):
             code = access.why_refused(self.actor, case, workflow)
             audit.record(self.session, actor=self.actor, action="case.view", now=self.now, case=case, outcome="refused",
-                         detail={"code": code, "via": self.via})  # fmt: skip
+                         detail={"code": code})  # fmt: skip
             return self._refused(exc=None, code=code)
         return case, workflow
 
@@ -208,7 +207,7 @@ class Chat:
         case, workflow = found
         personal = access.sees_personal_data(self.actor, case, workflow)
         audit.record(self.session, actor=self.actor, action="case.view", now=self.now, case=case,
-                     detail={"personal_data": personal, "via": self.via})  # fmt: skip
+                     detail={"personal_data": personal})  # fmt: skip
         lines = [
             self.say(
                 "case.head",
@@ -413,7 +412,7 @@ class Chat:
         except WorkflowError as exc:
             code = getattr(exc, "code", "other")
             audit.record(self.session, actor=self.actor, action="case.act", now=self.now, case=case, outcome="refused",
-                         detail={"action": action.name, "code": code, "via": self.via})  # fmt: skip
+                         detail={"action": action.name, "code": code})  # fmt: skip
             wrong = ASKED_AGAIN.get(code)
             if wrong and command.value(wrong):  # what was given does not fit: asked again, the rest kept
                 again = Command(command.verb, command.reference, command.action, tuple(g for g in command.given if g[0] != wrong))

@@ -46,10 +46,11 @@ class Actor:
     id: str
     person: Person | None = None
     phone: str | None = None
+    via: str | None = None  # where a person acts from, for the audit trail: chat | call (else the console)
 
     @classmethod
-    def of_person(cls, person: Person) -> "Actor":
-        return cls("person", person.id, person=person, phone=person.phone)
+    def of_person(cls, person: Person, via: str | None = None) -> "Actor":
+        return cls("person", person.id, person=person, phone=person.phone, via=via)
 
     @classmethod
     def citizen(cls, phone: str) -> "Actor":

@@ -30,7 +30,7 @@ def record(
         outcome=outcome,
         case_id=case.id if case is not None else None,
         subject=subject or (case.reference if case is not None else None),
-        detail=detail or {},
+        detail={**(detail or {}), **({"via": actor.via} if actor.via else {})},
         address=(address or "")[:64] or None,
     )
     session.add(entry)
