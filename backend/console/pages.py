@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 import locales
+from common.channels import VOICE
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "console.css"
@@ -69,10 +70,15 @@ class Words:
         return self(f"{group}.{code}") if self.known(f"{group}.{code}") else code
 
     def when(self, moment: datetime | str | None) -> str:
-        """Local date and time, as India writes it."""
+        """Local date and time, as India writes it (on a call, as it is said: "6 December, 9:30")."""
         if isinstance(moment, str):
             moment = datetime.fromisoformat(moment)
-        return moment.astimezone(self.zone).strftime("%d-%m-%Y %H:%M") if moment else ""
+        if not moment:
+            return ""
+        local = moment.astimezone(self.zone)
+        if self.channel == VOICE:
+            return self("when_spoken", day=local.day, month_key=f"console.month.{local.month}", time=f"{local.hour}:{local:%M}")
+        return local.strftime("%d-%m-%Y %H:%M")
 
     def languages(self) -> list[tuple[str, str]]:
         """Each language named in itself, for the switch."""
