@@ -64,6 +64,7 @@ MIN_LETTERS = 3  # a reason says something: "1", "ok" or "." is none
 SKIP_PROOF = "none"
 SKIP_DIGIT = "9"  # not 1: a "1" sent twice (the action's number) must not skip the proof
 CONFIRM, SAY_AGAIN = "1", "2"  # a call's last step before it acts: "press 1 to confirm"
+NEXT = "9"  # on a call, the next five of the list (a call lists SHOWN_ON_A_CALL at a time)
 GIVEN = "given"  # the reason (or a note with a photo) is the words of the message that acts
 # A refusal of something the person gave, which they are asked for again (the rest kept).
 ASKED_AGAIN = {"out_of_range": "litres", "unknown_plant": "plant"}
@@ -146,17 +147,19 @@ class Chat:
             return self.open(command.reference)
         if command.verb == "act":
             return self.act(command, incoming)
-        return self.pending()
+        return self.pending(int(command.reference) if command.reference.isdigit() else 0)
 
     # --- What waits for them ---------------------------------------------------------------------
 
-    def pending(self) -> Said:
+    def pending(self, skip: int = 0) -> Said:
+        """What waits for them, soonest due first; on a call five at a time (9: the next five)."""
         condition = access.inbox_condition(self.person, self.workflows)
         cases = list(
             self.session.scalars(
                 select(Case)
                 .where(condition)
                 .order_by(Case.sla_due_at.asc().nulls_last(), Case.id.asc())
+                .offset(skip)
                 .limit(SHOWN_ON_A_CALL if self.channel == VOICE else SHOWN)
             )
         )
@@ -182,7 +185,12 @@ class Chat:
                 )
             )
             menu[str(number)] = Command("open", case.reference).encoded()
-        lines.append(self.say("pending.choose" if count <= len(cases) else "pending.more"))
+        shown = skip + len(cases)
+        if self.channel == VOICE and count > shown:  # a call hears the rest five at a time
+            lines += [self.say("pending.choose"), self.say("pending.next")]
+            menu[NEXT] = Command("pending", str(shown)).encoded()
+        else:
+            lines.append(self.say("pending.choose" if count <= shown else "pending.more"))
         menu[BACK] = PENDING
         return Said(["\n".join(lines)], menu)
 

@@ -171,3 +171,17 @@ def test_an_odia_official_hears_recorded_phrases_and_is_offered_no_action_that_n
     listed = _signed_in(outside, settings)  # the drain (engineering) and the garbage (ward 12) are not theirs
     assert drain not in listed["spoken"] and garbage not in listed["spoken"]
     assert listed["ends"] is True and listed["menu"] == {}  # nothing waits: the call ends kindly, no key awaited
+
+
+def test_a_long_list_is_heard_five_at_a_time(client, settings, channels_auth):
+    references = [_file(client, {**DRAIN, "description": f"Drain blocked at lane {n}"}) for n in range(7)]
+    call = Call(client, channels_auth, "CAf", OFFICIAL_EN)
+    first = _signed_in(call, settings)
+    assert "Cases waiting for you: 7." in first["spoken"] and "Press 9 to hear the next ones." in first["spoken"]
+    assert [first["menu"][str(n)] for n in range(1, 6)] == [f"#open {r}" for r in references[:5]]
+    assert first["one_key"] is True and references[5] not in first["spoken"]
+    rest = call.press("9")
+    assert [rest["menu"][str(n)] for n in (1, 2)] == [f"#open {r}" for r in references[5:]] and "9" not in rest["menu"]
+    assert "Press 9" not in rest["spoken"] and "due 26 November, 15:00." in rest["spoken"]  # said, not 26-11-2026
+    opened = call.press("2")
+    assert opened["spoken"].startswith(f"{references[6]}, ")
