@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # The built-in Twilio and payment sandboxes: off unless asked for (`make run` and the tests
     # turn them on); never in production.
     sandbox_enabled: bool = False
+    # Numbers the sandbox treats as having no WhatsApp: a WhatsApp message to one is reported
+    # undelivered with Twilio's error 63003, as Twilio does (to try the SMS fallback without a phone).
+    sandbox_numbers_without_whatsapp: list[str] = []
 
     # SMS provider: "twilio", or "http_gateway" for an Indian DLT-registered gateway.
     sms_provider: str = Field(default="twilio", pattern=r"^(twilio|http_gateway)$")

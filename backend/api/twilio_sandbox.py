@@ -69,15 +69,38 @@ def _mark_reported(database_url: str, sid: str) -> None:
             session.commit()
 
 
-async def _report_delivery(callback_url: str, sid: str, to: str, auth_token: str, database_url: str) -> None:
-    """sent, then delivered; done once the backend answered (a 5xx or no answer: made again later)."""
+# Twilio's answer for a WhatsApp message to a number that has no WhatsApp.
+NOT_ON_WHATSAPP = "63003"
+
+
+def _outcome(settings: Settings, to: str) -> tuple[str, str | None]:
+    """How a message ends: delivered, or (a number with no WhatsApp) undelivered with 63003."""
+    number = to.removeprefix("whatsapp:")
+    if to.startswith("whatsapp:") and number in settings.sandbox_numbers_without_whatsapp:
+        return "undelivered", NOT_ON_WHATSAPP
+    return "delivered", None
+
+
+async def _report_delivery(
+    callback_url: str,
+    sid: str,
+    to: str,
+    auth_token: str,
+    database_url: str,
+    outcome: tuple[str, str | None] = ("delivered", None),
+) -> None:
+    """sent, then delivered (or undelivered, with its error); done once the backend answered (a 5xx
+    or no answer: made again later)."""
     if sid in _reporting:
         return
     _reporting.add(sid)
     try:
         async with httpx.AsyncClient(timeout=5) as client:
-            for state in ("sent", "delivered"):
+            last, error = outcome
+            for state in ("sent", last):
                 params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": state, "SmsStatus": state, "To": to}
+                if state == last and error:
+                    params["ErrorCode"] = error
                 try:
                     response = await client.post(
                         callback_url, data=params, headers={"X-Twilio-Signature": sign(auth_token, callback_url, params)}
@@ -112,6 +135,7 @@ def _report_missed(session, background: BackgroundTasks, settings: Settings, now
                 message.recipient,
                 settings.twilio_auth_token,
                 settings.database_url,
+                _outcome(settings, message.recipient),
             )
 
 
@@ -153,6 +177,7 @@ def create_message(
             message.recipient,
             settings.twilio_auth_token,
             settings.database_url,
+            _outcome(settings, message.recipient),
         )
     _report_missed(session, background, settings, now)
     return _resource(message, account_sid)

@@ -1,6 +1,7 @@
 """Boots the real stack (backend, action server, Rasa with a model trained from this repo's data)
 as processes, on ports of its own, with a fresh SQLite database and tracker store; when the
 session ends, fails if any stack's log holds a whole phone number (tests/log_scan.py)."""
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from scripts.stack import ROOT, Stack, StackConfig
 from tests import log_scan
 from tests.conftest import PORT_BASE
 
+NO_WHATSAPP = "+919437799901"  # a mobile with no WhatsApp, as the sandbox answers for it
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -57,7 +59,9 @@ def stack(model: Path, tmp_path_factory) -> Iterator[Stack]:
         rest_channel=True,  # the Citizen below talks over it
         # Every official of the session signs in from 127.0.0.1: the per-address limit on sign-in
         # codes (10 in 15 minutes) is for the internet, and is tested in tests/backend/test_signin.py.
-        extra_env={"SATHI_SIGNIN_CODES_PER_ADDRESS": "1000"},
+        extra_env={"SATHI_SIGNIN_CODES_PER_ADDRESS": "1000",
+                   # a number the sandbox says has no WhatsApp (Twilio's 63003): the SMS fallback's
+                   "SATHI_SANDBOX_NUMBERS_WITHOUT_WHATSAPP": json.dumps([NO_WHATSAPP])},
     )
     with Stack(config) as running:
         yield running
