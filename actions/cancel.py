@@ -30,7 +30,8 @@ class ActionCancelForm(Action):
             return []
         citizen = tracker.get_slot(slots_of(form)[0]) if tracker.get_slot(AGENT) else None
         if citizen:  # an agent's filing for a citizen: whose, so the agent knows what was dropped
-            dispatcher.utter_message(response="utter_doorstep_dropped", ending=str(citizen)[-4:], **language)
+            ending = " ".join(str(citizen)[-4:])  # digit by digit: "7 4 0 1", not "seven thousand..."
+            dispatcher.utter_message(response="utter_doorstep_dropped", ending=ending, **language)
         else:
             dispatcher.utter_message(response="utter_cancelled", **language)
         return leave_form(form, domain)

@@ -398,6 +398,8 @@ class VoiceInput(ConfiguredInput):
         # The keypad choices offered travel in the callback URL, so "1" means what was just offered;
         # so does how many of the verbs are the question, to ask it again.
         params: dict[str, Any] = {"step": step + 1, "lang": language, "silences": silences, "q": question_verbs}
+        if staff is not None:  # the backend keeps what the keys mean: only which keys there are goes here
+            menu = {key: "" for key in menu if key.isdigit()}
         if menu:
             params["menu"] = json.dumps(menu, separators=(",", ":"), ensure_ascii=False)
         speech = language not in RECORDED_LANGUAGES

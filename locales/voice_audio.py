@@ -16,7 +16,7 @@ RECORDED_LANGUAGES = ("or",)  # hi-IN and en-IN are spoken by Twilio's <Say>
 UNSPOKEN_PREFIXES = ("console.", "console_", "field_words.")
 # ... but the staff's chat is also heard on a call (backend/console/call.py), with the names of the
 # actions and the states it says.
-SPOKEN_PREFIXES = ("console.chat.", "console.action.", "console.state.")
+SPOKEN_PREFIXES = ("console.chat.", "console.action.", "console.state.", "console.refused.")
 
 
 def spoken_on_a_call(key: str) -> bool:

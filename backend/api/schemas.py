@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.models import PHONE_CHARS
 from backend.services.doorstep import PURPOSES
@@ -177,6 +177,8 @@ class TurnStartOut(BaseModel):
 
 class StaffCallIn(BaseModel):
     """A step of a staff member's call: what they pressed or said (what it means, the backend keeps)."""
+
+    model_config = ConfigDict(extra="forbid")  # a menu, a person or a case here would be a forgery
 
     text: str = Field(default="", max_length=MAX_TEXT_CHARS)
 

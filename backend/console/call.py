@@ -12,7 +12,7 @@ means now) is kept with the call's steps here, never taken from the caller: each
 keeps its state and its answer in the same transaction as what it did, and a retried step gets the
 same answer without acting again."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +52,8 @@ def answer(
 ) -> CallAnswer | None:
     """The step's answer, with what it did committed; None when the caller works no cases (the
     citizens' IVR answers)."""
-    step = session.get(InboundMessage, inbound_id)
+    # The step's row is locked while it is answered: a retry waits, then finds the answer.
+    step = session.scalar(select(InboundMessage).where(InboundMessage.id == inbound_id).with_for_update())
     if step is None or step.channel != VOICE:
         raise NotACallStep(inbound_id)
     if step.payload and STATE in step.payload:  # answered before: Twilio retried it
@@ -69,27 +70,29 @@ def answer(
         answered, verified = _check_code(session, chat, person, settings, call_sid, text, now)
     else:
         said = chat.answer(Incoming(text, VOICE), before["menu"])
-        answered, verified = _answered(chat, said.texts, said.menu), True
+        ends = chat.listed == 0  # nothing (left) to choose: the call ends kindly rather than wait
+        texts = [*said.texts, chat.say("call.goodbye")] if ends else said.texts
+        answered, verified = _answered(chat, texts, {} if ends else said.menu, ends=ends), True
     step.payload = {STATE: {"verified": verified, "menu": answered.menu, "answer": _stored(answered)}}
     session.commit()
     return answered
 
 
 def _state_before(session: Session, step: InboundMessage, call_sid: str) -> dict[str, Any] | None:
-    """What the call had reached at its last answered step (silences and wrong keys are answered by
-    the channel alone); None at its start."""
+    """What this call had reached at its last answered step (silences and wrong keys are answered by
+    the channel alone, and another call from the number is another call); None at its start."""
     earlier = session.scalars(
         select(InboundMessage)
-        .where(InboundMessage.phone == step.phone, InboundMessage.channel == VOICE, InboundMessage.id < step.id)
+        .where(
+            InboundMessage.phone == step.phone,  # indexed; the call's own steps among the number's
+            InboundMessage.provider == step.provider,
+            InboundMessage.external_id.startswith(f"{call_sid}:", autoescape=True),
+            InboundMessage.id < step.id,
+        )
         .order_by(InboundMessage.id.desc())
-        .limit(20)
     )
-    for row in earlier:
-        if row.external_id.rsplit(":", 1)[0] != call_sid:
-            return None  # an earlier call's: this one has no answered step yet
-        if row.payload and STATE in row.payload:
-            return dict(row.payload[STATE])
-    return None
+    # (a JSON column keeps None as JSON null, not SQL NULL: the rows are read, not filtered on it)
+    return next((dict(row.payload[STATE]) for row in earlier if row.payload and STATE in row.payload), None)
 
 
 def _send_code(session: Session, chat: Chat, person: Person, settings: Settings, call_sid: str, now: datetime) -> CallAnswer:
@@ -97,7 +100,8 @@ def _send_code(session: Session, chat: Chat, person: Person, settings: Settings,
         signin.request_code(session, settings=settings, phone_text=person.phone, address=_address(call_sid), now=now)
     except signin.SignInRefused:
         return _answered(chat, [chat.say("call.code_limited")], {}, ends=True)
-    return _answered(chat, [chat.say("call.code_sent", name=person.name, minutes=f"{settings.signin_code_minutes:g}")], {})
+    # nothing of the person is said before the code: the caller ID may be anyone's
+    return _answered(chat, [chat.say("call.code_sent", minutes=f"{settings.signin_code_minutes:g}")], {})
 
 
 def _check_code(
@@ -112,11 +116,12 @@ def _check_code(
     said = chat.pending()
     if chat.listed == 0:  # nothing to choose: the call ends, kindly, rather than wait for a key
         return _answered(chat, [chat.say("call.greeting"), *said.texts, chat.say("call.goodbye")], {}, ends=True), True
-    return _answered(chat, [chat.say("call.greeting"), *said.texts], said.menu), True
+    answered = _answered(chat, [chat.say("call.greeting"), *said.texts], said.menu)
+    return replace(answered, question=len(answered.said) - 1), True  # asked again: the list, not the thanks
 
 
 def _address(call_sid: str) -> str:
-    return f"call:{call_sid}"  # the sign-in codes' limit per requester: per call
+    return f"{signin.CALL}{call_sid}"  # the code is this call's only (and its limit per requester, per call)
 
 
 def _answered(chat: Chat, texts: list[str], menu: dict[str, str], ends: bool = False) -> CallAnswer:

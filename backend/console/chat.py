@@ -51,6 +51,7 @@ from common.digits import native_digits_to_ascii
 from common.limits import MAX_TEXT_CHARS
 from common.references import normalise_reference
 from locales import keywords
+from locales.numbers import with_digits
 from locales.voice_audio import RECORDED_LANGUAGES
 
 SHOWN = 9  # cases in one list: one keypad digit each
@@ -114,7 +115,13 @@ class Chat:
         self.listed: int | None = None  # how many cases the list said (None: no list said)
 
     def say(self, key: str, **variables: Any) -> str:
-        key = f"console.chat.{key}"
+        return self._said(f"console.chat.{key}", **variables)
+
+    def console_says(self, key: str, **variables: Any) -> str:
+        """The console's own words (a refusal), said here as the console says them."""
+        return self._said(f"console.{key}", **variables)
+
+    def _said(self, key: str, **variables: Any) -> str:
         text = locales.render(key, self.person.language, self.channel, **variables)["text"]
         self.phrases.append(Phrase(key, {name: str(value) for name, value in variables.items()}, text))
         return text
@@ -124,6 +131,8 @@ class Chat:
         words or photo a step waits for; else how to use the chat."""
         text, menu = incoming.text.strip()[:MAX_TEXT_CHARS], menu or {}
         number = native_digits_to_ascii(text).rstrip(".)")  # "१", "୧", "1." are 1
+        if self.channel == VOICE:  # heard, not keyed: "zero", "शून्य" are 0 (not a reason "zero")
+            number = with_digits(number).rstrip(".")
         if number in menu and number not in (ANSWER, PHOTO, SINCE):
             command = parse(menu[number])
             if command is not None:
@@ -230,7 +239,10 @@ class Chat:
             for label, value in case_view.facts(case, workflow, self.words, self.settings.masterdata_dir, personal)
             if value
         ]
-        lines.append(self.say("case.citizen", phone=case.citizen_phone if personal else mask_phone(case.citizen_phone)))
+        phone = case.citizen_phone if personal else mask_phone(case.citizen_phone)
+        if self.channel == VOICE:  # said digit by digit, as a number to call back is
+            phone = " ".join(ch for ch in phone.removeprefix("+91") if ch.isdigit() or ch == "•")
+        lines.append(self.say("case.citizen", phone=phone))
         said = next((row.reason for row in reversed(case.history) if row.reason and row.actor_role == "CITIZEN"), None)
         if said and personal:
             lines.append(self.say("case.said", message=said))
@@ -321,8 +333,9 @@ class Chat:
             menu[ANSWER] = menu[PHOTO] = command.encoded()
         elif missing == "confirm":
             menu[CONFIRM] = command.with_value("confirm", "yes").encoded()
-            if command.value("note"):  # the reason heard: said again, if it was not what they said
-                menu[SAY_AGAIN] = Command(command.verb, command.reference, command.action).encoded()
+            if command.value("note"):  # the reason heard: said again, if it was not what they said (the rest kept)
+                kept = tuple((k, v) for k, v in command.given if k not in ("reason", "note"))
+                menu[SAY_AGAIN] = Command(command.verb, command.reference, command.action, kept).encoded()
         elif missing is not None:
             menu[ANSWER] = command.encoded()
         if missing is not None:  # in the middle of a step: an alert does not take its numbers over
@@ -346,14 +359,19 @@ class Chat:
             return self.say("ask.litres", reference=case.reference, plant=plant)
         if missing == "proof":
             return self.say("ask.proof", reference=case.reference, **label)
-        if missing == "confirm":
+        if missing == "confirm":  # all that was given, said back before it is done
+            parts = [self.say("confirm.head", reference=case.reference, **label)]
+            if command.value("to"):
+                to = command.value("to") or ""
+                parts.append(self.say("confirm.to", name=dict(case_view.assignees(self.session, case)).get(to, to)))
             if action.name == DISPOSAL:
                 plant = dict(self._plants(case)).get(command.value("plant") or "", "")
-                litres = command.value("litres") or ""
-                return self.say("ask.confirm_disposal", reference=case.reference, litres=litres, plant=plant, **label)
+                parts.append(self.say("confirm.disposal", litres=command.value("litres") or "", plant=plant))
             if command.value("note"):
-                return self.say("ask.confirm_reason", reference=case.reference, reason=command.value("note"), **label)
-            return self.say("ask.confirm", reference=case.reference, **label)
+                parts += [self.say("confirm.reason", reason=command.value("note")), self.say("confirm.press_again")]
+            else:
+                parts.append(self.say("confirm.press"))
+            return "\n".join(parts)
         return self.say("ask.message" if action.message else "ask.reason", reference=case.reference, **label)
 
     def _given(
@@ -370,6 +388,9 @@ class Chat:
                     return command, "", self.say("not_a_plant")
                 command = command.with_value("plant", plant)
             litres = _litres(text)
+            if litres and not desludging.litres_in_range(int(litres)):  # refused before it is said back to confirm
+                refused = self.console_says("refused.out_of_range")
+                return command, "", f"{refused}\n{self._question('litres', case, action, command)}"  # the plant kept
             if litres:
                 return command.with_value("litres", litres), "", None
             return command, "", self.say("not_litres") if missing == "litres" else None
@@ -423,9 +444,11 @@ class Chat:
                          detail={"action": action.name, "code": code})  # fmt: skip
             wrong = ASKED_AGAIN.get(code)
             if wrong and command.value(wrong):  # what was given does not fit: asked again, the rest kept
-                again = Command(command.verb, command.reference, command.action, tuple(g for g in command.given if g[0] != wrong))
+                # asked again, and confirmed again once given: a confirmation was of what was refused
+                kept = tuple(g for g in command.given if g[0] not in (wrong, "confirm"))
+                again = Command(command.verb, command.reference, command.action, kept)
                 key, variables = refused_key(exc)
-                said = [self.words(key, **variables), self._question(wrong, case, action, again)]
+                said = [self.console_says(key, **variables), self._question(wrong, case, action, again)]
                 return Said(said, self._asking(again, case, wrong))
             return self._refused(exc)
         self.kept_photo = photo is not None
@@ -436,8 +459,7 @@ class Chat:
         """A refusal in the person's words: the chat's own where the console's points at its form (a
         reason box, the page to look at again), else the console's."""
         key, variables = refused_key(exc, code)
-        chat_key = f"chat.{key}"
-        text = self.say(key, **variables) if Words.known(chat_key) else self.words(key, **variables)
+        text = self.say(key, **variables) if Words.known(f"chat.{key}") else self.console_says(key, **variables)
         return Said([f"{text}\n{self.say('see_list')}"], {BACK: PENDING})
 
 

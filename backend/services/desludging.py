@@ -71,6 +71,11 @@ class MasterData:
 
 
 @lru_cache
+def litres_in_range(volume_litres: int) -> bool:
+    """Litres a disposal may record (what one trip of the largest tank holds)."""
+    return 0 < volume_litres <= MAX_LITRES
+
+
 def load_masterdata(masterdata_dir: Path) -> MasterData:
     raw = yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))
     if "operators" in raw:
@@ -347,7 +352,7 @@ def operator_step(
         plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == plant_code), None)
         if plant is None or plant.ulb != details.get("ulb"):
             raise InvalidRequest("plant", "unknown_plant")
-        if not volume_litres or volume_litres <= 0 or volume_litres > MAX_LITRES:
+        if not volume_litres or not litres_in_range(volume_litres):
             raise InvalidRequest("volume_litres", "out_of_range")
         details["disposal"] = {"plant": plant.code, "volume_litres": volume_litres, "at": now.isoformat()}
     apply_action(workflow=workflow, case=case, action=action, actor_role=role, actor_id=operator_id, now=now, reason=reason)

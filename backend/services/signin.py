@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.db import rows_changed
@@ -26,6 +26,8 @@ from backend.settings import Settings
 
 CODE_DIGITS = 6
 CODE_KEY = "console_signin_code"
+CALL_CODE_KEY = "console_call_code"  # for a staff member's call: "if you are not calling Sathi, someone is"
+CALL = "call:"  # a call's codes are asked for by the call (address "call:<CallSid>") and good only for it
 
 
 class SignInRefused(Exception):
@@ -34,6 +36,14 @@ class SignInRefused(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+def _scope(address: str, own: bool = False) -> ColumnElement[bool]:
+    """A call's codes are apart from the console's: counted apart (three dropped calls do not lock
+    the console), and good only where they were asked for (own: this very call)."""
+    if address.startswith(CALL):
+        return SignInCode.address == address[:64] if own else SignInCode.address.startswith(CALL)
+    return ~SignInCode.address.startswith(CALL)
 
 
 def _digest(*parts: str) -> str:
@@ -46,11 +56,11 @@ def _code_hash(row: SignInCode, code: str) -> str:
 
 def request_code(session: Session, *, settings: Settings, phone_text: str, address: str, now: datetime) -> None:
     """Queues a code to the registered number (WhatsApp or SMS, as the person gets alerts), in
-    the caller's transaction; commits."""
+    the caller's transaction; commits. A call's code (address "call:…") says it is for a call."""
     phone = normalise_phone(phone_text or "")
     phone_hash = _digest("phone", phone)
     since = now - timedelta(minutes=settings.signin_window_minutes)
-    recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since)
+    recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since, _scope(address))
     if (
         session.scalars(recent.where(SignInCode.phone_hash == phone_hash)).one() >= settings.signin_codes_per_number
         or session.scalars(recent.where(SignInCode.address == address[:64])).one() >= settings.signin_codes_per_address
@@ -82,7 +92,7 @@ def request_code(session: Session, *, settings: Settings, phone_text: str, addre
             rendered_message(
                 channel=person.channel,
                 recipient=person.phone,
-                key=CODE_KEY,
+                key=CALL_CODE_KEY if address.startswith(CALL) else CODE_KEY,
                 language=person.language,
                 kind="signin_code",
                 now=now,
@@ -124,8 +134,10 @@ def check_code(session: Session, *, settings: Settings, phone_text: str, code: s
     """The person whose code this is (used up now); SignInRefused otherwise, audited and committed.
     The console opens a session with it; a staff member's call goes on (backend/console/call.py)."""
     phone = normalise_phone(phone_text or "")
+    # A call's code is good for that call only, and the console's for the console only.
+    scope = SignInCode.address == address[:64] if address.startswith(CALL) else ~SignInCode.address.startswith(CALL)
     row = session.scalar(
-        select(SignInCode).where(SignInCode.phone_hash == _digest("phone", phone)).order_by(SignInCode.id.desc()).limit(1)
+        select(SignInCode).where(SignInCode.phone_hash == _digest("phone", phone), scope).order_by(SignInCode.id.desc()).limit(1)
     )
     anonymous = Actor("anonymous", mask_phone(phone))
 

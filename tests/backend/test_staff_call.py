@@ -51,7 +51,7 @@ class Call:
 def _code(settings, phone: str) -> str:
     with get_session_factory(settings.database_url)() as session:
         sent = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.locale_key == "console_signin_code", OutboxMessage.recipient == phone)
+            OutboxMessage.locale_key == "console_call_code", OutboxMessage.recipient == phone)
             .order_by(OutboxMessage.id.desc())).first()
         return re.search(r"\b\d{6}\b", sent.body).group()
 
@@ -89,7 +89,7 @@ def test_an_official_keys_the_code_opens_a_case_and_rejects_it_with_a_spoken_rea
     short = call.press("no")  # a reason says something
     assert short["words"] is True and short["spoken"].startswith("Please say the reason in a few words.")
     heard = call.press("This drain belongs to the railway")
-    assert "The reason I heard: This drain belongs to the railway. Press 1 to confirm, 2 to say it again" in heard["spoken"]
+    assert "The reason I heard: This drain belongs to the railway. Press 1 to confirm, 2 to say the reason again" in heard["spoken"]
     again = call.press("2")  # not what they said: asked again
     assert again["words"] is True and 'Say the reason for "Reject"' in again["spoken"]
     heard = call.press("This drain belongs to the railways")
@@ -127,10 +127,10 @@ def test_a_retried_step_acts_once_and_keys_mean_only_what_the_backend_offered(cl
         acts = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == "BMC-ENG-S", AuditEntry.action == "case.act")).all()
         assert len(acts) == 1
     call.step += 1
-    # A key means what the backend offered at the last step; a body cannot say otherwise.
+    # A key means what the backend offered at the last step; a body saying what it means is refused.
     forged = client.post(f"/api/v1/channels/inbound/{call.claim(call.step)['inbound_id']}/staff-call", headers=channels_auth,
-                         json={"text": "1", "menu": {"1": f"#act {reference} REOPEN"}})
-    assert forged.status_code == 200 and "Done" not in forged.text
+                         json={"text": "1", "menu": {"1": f"#act {reference} REJECT reason=given note=x confirm=yes"}})
+    assert forged.status_code == 422
 
 
 def test_a_citizens_call_is_not_the_staffs_and_a_message_is_not_a_call(client, channels_auth):
@@ -160,7 +160,7 @@ def test_an_odia_official_hears_recorded_phrases_and_is_offered_no_action_that_n
     # a keypad-only call cannot give a reason a citizen can read: Reject stays on WhatsApp and the console
     assert opened["menu"] == {"1": f"#act {garbage} RESOLVE", "0": "#pending"}
     confirm = call.press("1")
-    assert confirm["said"][0]["key"] == "console.chat.ask.confirm"
+    assert [p["key"] for p in confirm["said"]] == ["console.chat.confirm.head", "console.chat.confirm.press"]
     done = call.press("1")
     state = locales.render("console.state.RESOLVED", "or")["text"]
     assert done["spoken"].startswith(locales.render("console.chat.done", "or", "voice", reference=garbage, state=state)["text"])
@@ -185,3 +185,84 @@ def test_a_long_list_is_heard_five_at_a_time(client, settings, channels_auth):
     assert "Press 9" not in rest["spoken"] and "due 26 November, 15:00." in rest["spoken"]  # said, not 26-11-2026
     opened = call.press("2")
     assert opened["spoken"].startswith(f"{references[6]}, ")
+
+
+def test_each_call_proves_the_number_again_and_two_calls_from_it_do_not_mix(client, settings, channels_auth):
+    reference = _file(client, DRAIN)
+    first = Call(client, channels_auth, "CAg", OFFICIAL_EN)
+    _signed_in(first, settings)
+    other = Call(client, channels_auth, "CAh", OFFICIAL_EN)  # the same number calls again meanwhile
+    asked = other.press()
+    assert [p["key"] for p in asked["said"]] == ["console.chat.call.code_sent"]  # a new call: a new code
+    first.claim(first.step)  # a silence: the channel asks again by itself, the step is claimed, not answered
+    first.step += 1
+    opened = first.press("1")  # the first call goes on where it was: its list's first case
+    assert opened["spoken"].startswith(f"{reference}, ")
+    code = _code(settings, OFFICIAL_EN)  # the second call's: it opens neither the console nor another call
+    console = client.post("/api/v1/auth/session", json={"phone": OFFICIAL_EN, "code": code})
+    assert console.status_code in (401, 403, 422) and "csrf_token" not in console.text
+    assert other.press(code)["spoken"].startswith("Thank you.")
+
+
+def test_wrong_codes_end_the_call_and_nothing_is_said_of_the_person(client, settings, channels_auth):
+    call = Call(client, channels_auth, "CAi", OFFICIAL_EN)
+    asked = call.press()
+    assert "Smita" not in asked["spoken"] and "BMC-ENG-S" not in asked["spoken"]  # the caller ID may be anyone's
+    code = _code(settings, OFFICIAL_EN)
+    wrong = "000000" if code != "000000" else "111111"
+    answers = [call.press(wrong) for _ in range(settings.signin_code_tries)]
+    assert [a["ends"] for a in answers] == [False] * (settings.signin_code_tries - 1) + [True]
+    assert answers[-1]["said"][0]["key"] == "console.chat.call.code_failed"
+
+
+def test_saying_the_reason_again_keeps_whom_the_case_goes_to(client, settings, channels_auth):
+    reference = _file(client, {**DRAIN, "category": "streetlight", "description": "Streetlight off for a week"})
+    call = Call(client, channels_auth, "CAj", "+919437200202")  # BMC-ELE-SUP, English
+    _signed_in(call, settings)
+    opened = call.press("1")
+    reassign = next(k for k, v in opened["menu"].items() if v.endswith("REASSIGN"))
+    whom = call.press(reassign)
+    assert whom["menu"]["1"].startswith(f"#act {reference} REASSIGN to=")
+    call.press("1")
+    heard = call.press("The lamp is on the state highway")
+    assert "It goes to" in heard["spoken"] and "The reason I heard: The lamp is on the state highway." in heard["spoken"]
+    again = call.press("2")
+    assert again["words"] is True  # the reason again, not whom to give it to
+    heard = call.press("The lamp is on the national highway")
+    assert "It goes to" in heard["spoken"]
+    done = call.press("1")
+    assert done["spoken"].startswith(f"Done: {reference}")
+
+
+def test_an_operator_s_litres_out_of_range_are_refused_before_the_confirmation(client, settings, channels_auth):
+    body = {"applicant_name": "Kuni Nayak", "citizen_phone": CITIZEN, "property_type": "residential",
+            "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-11-25",
+            "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "en",
+            "channel": "twilio_whatsapp"}
+    reference = client.post("/api/v1/desludging", json=body, headers=in_turn(client, CITIZEN)).json()["reference"]
+    with get_session_factory(settings.database_url)() as session:
+        operator = session.scalar(select(Case.assignee_id).where(Case.reference == reference))
+    phone = {"OP-BMC-01": "+919437300101", "OP-BMC-02": "+919437300102"}[operator]
+    call = Call(client, channels_auth, "CAk", phone)
+    _signed_in(call, settings)
+
+    def key_of(step: dict, action: str) -> str:
+        return next(k for k, v in step["menu"].items() if v == f"#act {reference} {action}")
+
+    call.press(key_of(call.press("1"), "ACCEPT"))
+    assert call.press("1")["said"][0]["key"] == "console.chat.done"
+    call.press("0")
+    plants = call.press(key_of(call.press("1"), "DISPOSE"))
+    litres = call.press("1")  # the first plant
+    assert litres["said"][-1]["key"] == "console.chat.ask.litres"
+    too_many = call.press("99999")
+    assert [p["key"] for p in too_many["said"]] == ["console.refused.out_of_range", "console.chat.ask.litres"], plants
+    confirm = call.press("1900")
+    assert [p["key"] for p in confirm["said"]] == ["console.chat.confirm.head", "console.chat.confirm.disposal",
+                                                   "console.chat.confirm.press"]
+    assert confirm["said"][1]["variables"]["litres"] == "1900"
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Case.state).where(Case.reference == reference)) == "IN_PROGRESS"  # not before 1
+    call.press("1")
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Case.state).where(Case.reference == reference)) == "DISPOSED"

@@ -305,7 +305,8 @@ def test_what_people_do_wrong_loses_nothing(client, settings, channels_auth, mon
     dispose = next(n for n, command in _delivered_menu(settings, OPERATOR).items() if command.endswith("DISPOSE"))
     _say(client, channels_auth, "SMz7", dispose, OPERATOR)
     too_many = _say(client, channels_auth, "SMz8", "99999 ଲିଟର ବସୁଆଘାଇ", OPERATOR)["replies"]
-    assert len(too_many) == 2 and "ବସୁଆଘାଇ" in too_many[1]  # refused, and the litres asked again for that plant
+    assert len(too_many) == 1 and "ବସୁଆଘାଇ" in too_many[0]  # refused, and the litres asked again for that plant
+    assert too_many[0].startswith(locales.render("console.refused.out_of_range", "or", "whatsapp")["text"])
     _say(client, channels_auth, "SMz9", "୧୯୦୦", OPERATOR)
     disposal = _case(settings, request).details["disposal"]
     assert (disposal["plant"], disposal["volume_litres"]) == ("BMC-FSTP-BASUAGHAI", 1900)

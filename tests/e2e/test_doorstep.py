@@ -58,6 +58,6 @@ def test_an_agent_s_new_call_starts_afresh_not_under_the_last_citizen(stack, twi
     again = twilio.voice("+919437400001")
     again.dial()
     heard = again.press("1").spoken
-    assert heard[0] == "[en-IN] I have dropped the unfinished filing for the citizen whose mobile ends in 0302: " \
+    assert heard[0] == "[en-IN] I have dropped the unfinished filing for the citizen whose mobile ends in 0 3 0 2: " \
         "nothing was filed for them. Let us start afresh.", heard  # first, and in the language just chosen
     assert "code" not in " ".join(heard) and "complaint" in " ".join(heard).lower(), heard  # the greeting's menu

@@ -143,7 +143,7 @@ def test_an_official_calls_keys_the_code_and_rejects_by_keypad_with_a_spoken_rea
         "citizen_phone": "whatsapp:+919437700204", "language": "en", "channel": "twilio_whatsapp"})
     official, greeted = _called(twilio, "+919437200104", "whatsapp")
     heard = _heard(greeted)
-    assert heard.startswith("[hi-IN] धन्यवाद") and "मामले बाकी हैं" in heard, heard
+    assert heard.startswith("[hi-IN] धन्यवाद") and "बाकी मामलों की संख्या" in heard, heard
     assert greeted.gather_input == "dtmf"  # keys only: a spoken "one" is no "1"
     opened = official.press(_number_of(greeted, reference))
     assert "Railway culvert blocked" in _heard(opened) and "चुनने के लिए दबाएँ" in _heard(opened), opened.spoken
