@@ -6,7 +6,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.doorstep import AGENT, slots_of
+from actions.form_validation import channel_of
 from actions.interruptions import surely_meant
+from common.channels import VOICE, kind_of
 from common.languages import LANGUAGES
 
 
@@ -30,7 +32,9 @@ class ActionCancelForm(Action):
             return []
         citizen = tracker.get_slot(slots_of(form)[0]) if tracker.get_slot(AGENT) else None
         if citizen:  # an agent's filing for a citizen: whose, so the agent knows what was dropped
-            ending = " ".join(str(citizen)[-4:])  # digit by digit: "7 4 0 1", not "seven thousand..."
+            ending = str(citizen)[-4:]
+            if kind_of(channel_of(tracker)) == VOICE:  # heard digit by digit: "7 4 0 1", not "seven thousand..."
+                ending = " ".join(ending)
             dispatcher.utter_message(response="utter_doorstep_dropped", ending=ending, **language)
         else:
             dispatcher.utter_message(response="utter_cancelled", **language)

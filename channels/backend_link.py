@@ -214,8 +214,9 @@ class BackendLink:
     async def staff_call(self, *, inbound_id: int, text: str) -> dict[str, Any] | None:
         """The answer to a step of a staff member's call (backend/console/call.py); None when the
         caller works no cases (the IVR answers). A step answered once: asked again, the same answer."""
-        # One retry: a step is answered once (a retry finds the answer), and Twilio waits 15 s in all.
-        data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/staff-call", {"text": text}, delays=(0.3,))
+        # Tried once: a retry racing a slow first answer could act twice (Twilio's own retries of the
+        # step are answered from the claim, with the TwiML the first one stored).
+        data = await self._request("POST", f"/api/v1/channels/inbound/{inbound_id}/staff-call", {"text": text}, delays=())
         return data if data["outcome"] == "answered" else None
 
     async def leave_person(self, *, inbound_id: int, claimant: str) -> None:

@@ -97,7 +97,9 @@ def _state_before(session: Session, step: InboundMessage, call_sid: str) -> dict
 
 def _send_code(session: Session, chat: Chat, person: Person, settings: Settings, call_sid: str, now: datetime) -> CallAnswer:
     try:
-        signin.request_code(session, settings=settings, phone_text=person.phone, address=_address(call_sid), now=now)
+        signin.request_code(
+            session, settings=settings, phone_text=person.phone, address=_address(call_sid), now=now, for_call=True
+        )
     except signin.SignInRefused:
         return _answered(chat, [chat.say("call.code_limited")], {}, ends=True)
     # nothing of the person is said before the code: the caller ID may be anyone's
@@ -108,7 +110,9 @@ def _check_code(
     session: Session, chat: Chat, person: Person, settings: Settings, call_sid: str, text: str, now: datetime
 ) -> tuple[CallAnswer, bool]:
     try:
-        signin.check_code(session, settings=settings, phone_text=person.phone, code=text, address=_address(call_sid), now=now)
+        signin.check_code(
+            session, settings=settings, phone_text=person.phone, code=text, address=_address(call_sid), now=now, for_call=True
+        )
     except signin.SignInRefused as refused:
         if refused.code == "wrong_code":
             return _answered(chat, [chat.say("call.wrong_code")], {}), False

@@ -172,6 +172,8 @@ class Chat:
                 .limit(SHOWN_ON_A_CALL if self.channel == VOICE else SHOWN)
             )
         )
+        if not cases and skip:  # the rest were taken meanwhile: the list from its start
+            return self.pending()
         self.listed = len(cases)
         if not cases:
             return Said([self.say("pending.none")], {BACK: PENDING})
@@ -240,9 +242,10 @@ class Chat:
             if value
         ]
         phone = case.citizen_phone if personal else mask_phone(case.citizen_phone)
-        if self.channel == VOICE:  # said digit by digit, as a number to call back is
-            phone = " ".join(ch for ch in phone.removeprefix("+91") if ch.isdigit() or ch == "•")
-        lines.append(self.say("case.citizen", phone=phone))
+        if self.channel == VOICE and personal:  # said digit by digit, as a number to call back is
+            lines.append(self.say("case.citizen", phone=" ".join(phone.removeprefix("+91"))))
+        elif self.channel != VOICE:  # a masked number means nothing heard ("3 2 1 0"): not said on a call
+            lines.append(self.say("case.citizen", phone=phone))
         said = next((row.reason for row in reversed(case.history) if row.reason and row.actor_role == "CITIZEN"), None)
         if said and personal:
             lines.append(self.say("case.said", message=said))

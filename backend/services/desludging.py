@@ -70,12 +70,12 @@ class MasterData:
     tariff: dict[str, dict]
 
 
-@lru_cache
 def litres_in_range(volume_litres: int) -> bool:
     """Litres a disposal may record (what one trip of the largest tank holds)."""
     return 0 < volume_litres <= MAX_LITRES
 
 
+@lru_cache
 def load_masterdata(masterdata_dir: Path) -> MasterData:
     raw = yaml.safe_load((masterdata_dir / "desludging.yml").read_text(encoding="utf-8"))
     if "operators" in raw:

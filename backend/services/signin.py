@@ -38,6 +38,12 @@ class SignInRefused(Exception):
         self.code = code
 
 
+def _address(address: str, for_call: bool) -> str:
+    """Where a code is asked from: a call says so ("call:<CallSid>"); a console client's address can
+    never pass for a call's, whatever a proxy's header says."""
+    return address if for_call else ("?" + address if address.startswith(CALL) else address)
+
+
 def _scope(address: str, own: bool = False) -> ColumnElement[bool]:
     """A call's codes are apart from the console's: counted apart (three dropped calls do not lock
     the console), and good only where they were asked for (own: this very call)."""
@@ -54,10 +60,13 @@ def _code_hash(row: SignInCode, code: str) -> str:
     return _digest(row.phone_hash, row.created_at.isoformat(), code)
 
 
-def request_code(session: Session, *, settings: Settings, phone_text: str, address: str, now: datetime) -> None:
+def request_code(
+    session: Session, *, settings: Settings, phone_text: str, address: str, now: datetime, for_call: bool = False
+) -> None:
     """Queues a code to the registered number (WhatsApp or SMS, as the person gets alerts), in
     the caller's transaction; commits. A call's code (address "call:…") says it is for a call."""
     phone = normalise_phone(phone_text or "")
+    address = _address(address, for_call)
     phone_hash = _digest("phone", phone)
     since = now - timedelta(minutes=settings.signin_window_minutes)
     recent = select(func.count()).select_from(SignInCode).where(SignInCode.created_at >= since, _scope(address))
@@ -130,14 +139,18 @@ def verify_code(
     return opened
 
 
-def check_code(session: Session, *, settings: Settings, phone_text: str, code: str, address: str, now: datetime) -> Person:
+def check_code(
+    session: Session, *, settings: Settings, phone_text: str, code: str, address: str, now: datetime, for_call: bool = False
+) -> Person:
     """The person whose code this is (used up now); SignInRefused otherwise, audited and committed.
     The console opens a session with it; a staff member's call goes on (backend/console/call.py)."""
     phone = normalise_phone(phone_text or "")
-    # A call's code is good for that call only, and the console's for the console only.
-    scope = SignInCode.address == address[:64] if address.startswith(CALL) else ~SignInCode.address.startswith(CALL)
+    address = _address(address, for_call)
     row = session.scalar(
-        select(SignInCode).where(SignInCode.phone_hash == _digest("phone", phone), scope).order_by(SignInCode.id.desc()).limit(1)
+        select(SignInCode)
+        .where(SignInCode.phone_hash == _digest("phone", phone), _scope(address, own=True))
+        .order_by(SignInCode.id.desc())
+        .limit(1)
     )
     anonymous = Actor("anonymous", mask_phone(phone))
 

@@ -55,7 +55,7 @@ async def test_cancelling_an_agent_s_filing_says_whose_it_was_in_the_language_na
                            text='/cancel{"language":"hi"}', active_loop="grievance_form", entities={"language": "hi"},
                            sender="+919437400001")
     events = await ActionCancelForm().run(dispatcher, tracker, WITH_FORMS)
-    assert dispatcher.messages == [{**dispatcher.messages[0], "response": "utter_doorstep_dropped", "ending": "7 4 0 1",
+    assert dispatcher.messages == [{**dispatcher.messages[0], "response": "utter_doorstep_dropped", "ending": "7401",
                                     "reply_language": "hi"}]
     assert {"event": "slot", "name": "grievance_citizen_phone", "value": None, "timestamp": None} in events
     citizen = make_tracker({"doorstep_agent": ""}, text="/cancel", active_loop="grievance_form")
