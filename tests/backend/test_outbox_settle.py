@@ -258,7 +258,7 @@ def test_the_sandbox_reports_again_what_the_backend_did_not_take(app, client, se
 
     reports: list[str] = []
 
-    async def report_fails(callback_url, sid, to, auth_token, database_url):  # noqa: ANN001
+    async def report_fails(callback_url, sid, to, auth_token, database_url, outcome=None):  # noqa: ANN001
         reports.append(sid)  # the backend was down: nothing marked
 
     monkeypatch.setattr(twilio_sandbox, "_report_delivery", report_fails)
