@@ -4,7 +4,8 @@ session ends, fails if any stack's log holds a whole phone number (tests/log_sca
 import json
 import re
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,6 @@ from backend.db import get_session_factory
 from backend.api.auth import COOKIE
 from backend.models import Case, Person
 from backend.services import turn_grants
-from backend.settings import Settings
 
 from scripts.phone import TextPhone, TwilioSigner
 from scripts.stack import ROOT, Stack, StackConfig
@@ -169,6 +169,25 @@ def act(stack: Stack, reference: str, action: str, reason: str | None = None, pe
     person_id = person_id or case_in_database(stack, reference).assignee_id
     with official(stack, person_id) as client:
         client.post(f"/api/v1/cases/{reference}/actions", json={"action": action, "reason": reason}).raise_for_status()
+
+
+def filed(stack: Stack, path: str, body: dict) -> str:
+    """A request filed through the backend's API in the citizen's own turn: its reference."""
+    answer = httpx.post(f"{stack.config.backend_url}/api/v1/{path}", json=body,
+                        headers=citizen_headers(stack, body["citizen_phone"].removeprefix("whatsapp:")), timeout=30)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["reference"]
+
+
+def arrived(phone: TextPhone, wanted: Callable[[dict], object], timeout: float = 20) -> dict:
+    """The first message to the phone (in the sandbox) that `wanted` accepts, waiting for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in phone.inbox() if wanted(m)]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError("not delivered")
 
 
 def case_in_database(stack: Stack, reference: str) -> Case | None:

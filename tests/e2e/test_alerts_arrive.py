@@ -3,37 +3,18 @@ citizen last wrote goes as its approved template; a WhatsApp message to a number
 (Twilio's 63003, which the sandbox reports for its listed numbers) comes again by SMS; an operator
 who never answers loses the job to the next operator by the SLA sweep, who is alerted."""
 
-import time
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from sqlalchemy import update
 
 from backend.db import get_session_factory
 from backend.models import Case, Citizen
 from backend.settings import Settings
 from backend.sweeper import sweep_once
-from tests.e2e.conftest import NO_WHATSAPP, act, case_in_database, citizen_headers
+from tests.e2e.conftest import NO_WHATSAPP, act, arrived, case_in_database, filed
 
 ESCALATED_TEMPLATE_EN = "HX0000000000000000000000000000en41"  # whatsapp_templates.yml: utter_notify_certificate_escalated
 OPERATORS = {"OP-BMC-01": ("+919437300101", "whatsapp"), "OP-BMC-02": ("+919437300102", "sms")}
-
-
-def _file(stack, path: str, body: dict) -> str:  # noqa: ANN001
-    filed = httpx.post(f"{stack.config.backend_url}/api/v1/{path}", json=body,
-                       headers=citizen_headers(stack, body["citizen_phone"].removeprefix("whatsapp:")), timeout=30)
-    assert filed.status_code == 201, filed.text
-    return filed.json()["reference"]
-
-
-def _arrived(phone, wanted, timeout: float = 20) -> dict:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in phone.inbox() if wanted(m)]
-        if found:
-            return found[0]
-        time.sleep(0.2)
-    raise AssertionError("not delivered")
 
 
 def _pothole(phone: str) -> dict:
@@ -44,25 +25,25 @@ def _pothole(phone: str) -> dict:
 def test_a_notice_25_hours_after_the_citizen_last_wrote_goes_as_its_template(stack, twilio):  # noqa: ANN001
     citizen = twilio.text("whatsapp", "+919437700401")
     citizen.say("hi")  # the citizen writes: the 24-hour window opens
-    reference = _file(stack, "grievances", _pothole("+919437700401"))
+    reference = filed(stack, "grievances", _pothole("+919437700401"))
     with get_session_factory(stack.config.effective_database_url)() as session:  # a day and an hour pass
         session.execute(update(Citizen).where(Citizen.phone == "+919437700401")
                         .values(whatsapp_last_inbound_at=datetime.now(UTC) - timedelta(hours=25)))
         session.commit()
     act(stack, reference, "RESOLVE", person_id="BMC-ENG-S")
-    resolved = _arrived(citizen, lambda m: reference in m["body"] or reference in (m.get("content_variables") or ""))
+    resolved = arrived(citizen, lambda m: reference in m["body"] or reference in (m.get("content_variables") or ""))
     assert resolved["content_sid"], resolved  # outside the window only an approved template may go
 
 
 def test_a_whatsapp_number_with_no_whatsapp_gets_the_notice_by_sms(stack, twilio):  # noqa: ANN001
-    reference = _file(stack, "grievances", _pothole(NO_WHATSAPP))
+    reference = filed(stack, "grievances", _pothole(NO_WHATSAPP))
     act(stack, reference, "RESOLVE", person_id="BMC-ENG-S")
-    by_sms = _arrived(twilio.text("sms", NO_WHATSAPP), lambda m: reference in m["body"])
+    by_sms = arrived(twilio.text("sms", NO_WHATSAPP), lambda m: reference in m["body"])
     assert "resolved" in by_sms["body"].lower(), by_sms  # the same news, in the SMS form of its words
 
 
 def test_an_operator_who_never_answers_is_replaced_by_the_sweep(stack, twilio):  # noqa: ANN001
-    reference = _file(stack, "desludging", {
+    reference = filed(stack, "desludging", {
         "applicant_name": "Mina Das", "citizen_phone": "whatsapp:+919437700402", "property_type": "residential",
         "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-12",
         "pay_before": True, "pin": "751007", "landmark": "near the school", "ward": "ward 15", "language": "en",
@@ -80,14 +61,14 @@ def test_an_operator_who_never_answers_is_replaced_by_the_sweep(stack, twilio): 
     sweep_once(Settings(database_url=stack.config.effective_database_url))
     case = case_in_database(stack, reference)
     assert (case.state, case.assignee_id) == ("PENDING_OPERATOR_ACCEPT", other)
-    alert = _arrived(next_operator, lambda m: reference in m["body"])
+    alert = arrived(next_operator, lambda m: reference in m["body"])
     assert "1 " in alert["body"], alert  # with its numbered answers: 1 accepts from the phone
 
 
 def test_a_certificate_step_past_its_deadline_goes_to_the_district_and_the_citizen_is_told(stack, twilio):  # noqa: ANN001
     citizen = twilio.text("whatsapp", "+919437700403")
     citizen.inbox()
-    reference = _file(stack, "certificates", {
+    reference = filed(stack, "certificates", {
         "certificate_type": "birth", "citizen_phone": "whatsapp:+919437700403", "language": "en", "channel": "twilio_whatsapp",
         "answers": {"child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12",
                     "mother_name": "Sabitri Behera", "father_name": "Raghunath Behera"}})
@@ -100,5 +81,5 @@ def test_a_certificate_step_past_its_deadline_goes_to_the_district_and_the_citiz
     after = case_in_database(stack, reference)
     assert (after.state, after.office) == ("PENDING_VERIFICATION", "DISTRICT-KHORDHA"), (before.office, after.office)
     # The citizen never wrote on WhatsApp: the news goes as its approved template, with the new office and date.
-    told = _arrived(citizen, lambda m: m["content_sid"] == ESCALATED_TEMPLATE_EN)
+    told = arrived(citizen, lambda m: m["content_sid"] == ESCALATED_TEMPLATE_EN)
     assert reference in told["body"] and "the Khordha district office" in told["body"], told

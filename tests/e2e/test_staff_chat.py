@@ -4,7 +4,6 @@ receives the photo with the resolution; an operator accepts a job and records th
 an official outside the case's area is refused; a pending list on SMS, in English."""
 
 import re
-import time
 
 import httpx
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from common.references import spelled_references
 from locales.voice_audio import voice_template
 from backend.db import get_session_factory
 from backend.models import Case
-from tests.e2e.conftest import case_in_database, citizen_headers
+from tests.e2e.conftest import arrived, case_in_database, filed
 
 
 def _with_history(stack, reference: str) -> Case:  # noqa: ANN001
@@ -25,33 +24,16 @@ def _with_history(stack, reference: str) -> Case:  # noqa: ANN001
         return case
 
 
-def _file(stack, path: str, body: dict) -> str:  # noqa: ANN001
-    filed = httpx.post(f"{stack.config.backend_url}/api/v1/{path}", json=body,
-                       headers=citizen_headers(stack, body["citizen_phone"].removeprefix("whatsapp:")), timeout=30)
-    assert filed.status_code == 201, filed.text
-    return filed.json()["reference"]
-
-
 def _alert_for(phone, reference: str) -> str:  # noqa: ANN001
     received = phone.wait_for_replies(until=lambda said: any(reference in s for s in said))
     return next(s for s in received if reference in s)
-
-
-def _arrived(phone, wanted) -> dict:  # noqa: ANN001
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = [m for m in phone.inbox() if wanted(m)]
-        if found:
-            return found[0]
-        time.sleep(0.2)
-    raise AssertionError("not delivered")
 
 
 def test_an_official_resolves_with_a_photo_on_whatsapp_and_the_citizen_receives_it(stack, twilio):  # noqa: ANN001
     official = twilio.text("whatsapp", "+919437200105")  # BMC-ENG-S: engineering, wards 34-67, English
     official.inbox()  # what earlier tests sent them is read already
     citizen = twilio.text("whatsapp", "+919437700201")
-    reference = _file(stack, "grievances", {
+    reference = filed(stack, "grievances", {
         "category": "roads", "subcategory": "pothole", "description": "Deep pothole in front of the school gate",
         "ward": "BMC-W40", "citizen_phone": "whatsapp:+919437700201", "language": "en", "channel": "twilio_whatsapp"})
     alert = _alert_for(official, reference)
@@ -64,7 +46,7 @@ def test_an_official_resolves_with_a_photo_on_whatsapp_and_the_citizen_receives_
     assert case.state == "RESOLVED" and case.details["proof_photo"].endswith((".jpg", ".png"))
     assert case.history[-1].actor_id == "BMC-ENG-S" and case.history[-1].reason == "Filled and levelled this morning"
 
-    resolved = _arrived(citizen, lambda m: reference in m["body"] and m["media_url"])
+    resolved = arrived(citizen, lambda m: reference in m["body"] and m["media_url"])
     assert "/p/" in resolved["media_url"] and resolved["content_sid"] == "HX0000000000000000000000000000en02"  # as its template
     photo = httpx.get(resolved["media_url"], timeout=10)  # the link Twilio fetches the photo from
     assert photo.status_code == 200 and photo.content
@@ -73,7 +55,7 @@ def test_an_official_resolves_with_a_photo_on_whatsapp_and_the_citizen_receives_
 def test_an_operator_accepts_and_records_the_disposal_on_whatsapp(stack, twilio):  # noqa: ANN001
     operator = twilio.text("whatsapp", "+919437300101")  # OP-BMC-01, Odia
     operator.inbox()
-    reference = _file(stack, "desludging", {
+    reference = filed(stack, "desludging", {
         "applicant_name": "Sabitri Behera", "citizen_phone": "whatsapp:+919437700202", "property_type": "residential",
         "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-10",
         "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "or",
@@ -97,7 +79,7 @@ def test_an_operator_accepts_and_records_the_disposal_on_whatsapp(stack, twilio)
 
 
 def test_an_official_outside_the_area_is_refused_and_the_list_comes_by_sms(stack, twilio):  # noqa: ANN001
-    reference = _file(stack, "grievances", {
+    reference = filed(stack, "grievances", {
         "category": "roads", "subcategory": "pothole", "description": "Pothole near the bus stop", "ward": "BMC-W41",
         "citizen_phone": "whatsapp:+919437700203", "language": "en", "channel": "twilio_whatsapp"})
     electrical = twilio.text("sms", "+919437200103")  # BMC-ELE-01: electrical, not roads
@@ -132,13 +114,13 @@ def _called(twilio, phone: str, channel: str):  # noqa: ANN001, ANN202
     asked = caller.dial()
     assert asked.gather_action and not any(s.startswith("[hi-IN] आपके") for s in asked.spoken), asked.spoken
     code_in = re.compile(r"(?<![-\d])\d{6}(?![-\d])")  # six digits, not a reference's last six (GRV-2026-000017)
-    code = code_in.search(_arrived(messages, lambda m: code_in.search(m["body"]))["body"]).group()
+    code = code_in.search(arrived(messages, lambda m: code_in.search(m["body"]))["body"]).group()
     return caller, caller.press(code)
 
 
 def test_an_official_calls_keys_the_code_and_rejects_by_keypad_with_a_spoken_reason(stack, twilio):  # noqa: ANN001
     """BMC-ENG-N (engineering, wards 1-33) calls in Hindi: no language menu, a code to their WhatsApp, their list."""
-    reference = _file(stack, "grievances", {
+    reference = filed(stack, "grievances", {
         "category": "drainage", "description": "Railway culvert blocked under the line", "ward": "BMC-W20",
         "citizen_phone": "whatsapp:+919437700204", "language": "en", "channel": "twilio_whatsapp"})
     official, greeted = _called(twilio, "+919437200104", "whatsapp")
@@ -164,7 +146,7 @@ def test_an_official_calls_keys_the_code_and_rejects_by_keypad_with_a_spoken_rea
 
 def test_an_odia_operator_accepts_and_records_the_disposal_by_keypad_on_a_call(stack, twilio):  # noqa: ANN001
     """Odia: the fixed words are recorded prompts, the values (references, choices) read in Latin letters."""
-    reference = _file(stack, "desludging", {
+    reference = filed(stack, "desludging", {
         "applicant_name": "Kuni Sahu", "citizen_phone": "whatsapp:+919437700205", "property_type": "residential",
         "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-11",
         "pay_before": True, "pin": "751007", "landmark": "near the water tank", "ward": "ward 14", "language": "or",
