@@ -219,11 +219,12 @@ class BackendClient:
         return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
 
     async def open_verdict(
-        self, phone: str, reference: str | None = None, asked_within_hours: float | None = None
+        self, phone: str, reference: str | None = None, asked_within_hours: float | None = None, category: str | None = None
     ) -> ApiResult[dict]:
         """{"reference", "key", "variables", "menu"}: the notice that asked for a verdict not given yet
-        (only one sent in the last hours, if given); error not_found when none is open."""
-        body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours}
+        (only one sent in the last hours, if given; only on a case about that category, if given);
+        error not_found when none is open."""
+        body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours, "category": category}
         return await self._call("POST", "/api/v1/cases/verdict/open", json=body)
 
     async def open_handoff(
@@ -232,11 +233,6 @@ class BackendClient:
         """{"reference", "state", "answer_by"}: the citizen's conversation with a person, opened now or open already."""
         body = {"phone": phone, "language": language, "channel": channel, "during": during, "said": said}
         return await self._call("POST", "/api/v1/handoff", json=body)
-
-    async def desludging_answer(self, field: str, text: str, language: str) -> ApiResult[dict]:
-        """{"value", "label"}: what an answer to one question of the desludging form means; error no_match."""
-        # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.
-        return await self._call("POST", f"/api/v1/desludging/answers/{field}", json={"q": text[:201], "language": language})
 
     async def desludging_quote(self, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> ApiResult[float]:
         result = await self._call(
@@ -272,10 +268,11 @@ class BackendClient:
         return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:200]})
 
     async def certificate_answer(self, code: str, field: str, text: str, language: str) -> ApiResult[dict]:
-        """{"value", "label"} for an answer to one field; error no_match."""
-        return await self._call(
-            "POST", f"/api/v1/certificates/services/{code}/answers/{field}", json={"q": text[:201], "language": language}
-        )
+        """{"value", "label"}: what an answer to one question of any service's form means (a place's
+        may be a location pin's geo URI); error no_match."""
+        # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.
+        body = {"q": text[:201], "language": language}
+        return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}", json=body)
 
     async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:
         """kind "lane" (normal / tatkal) or "later" (a document brought to the office)."""

@@ -16,7 +16,7 @@ import locales
 from actions import doorstep
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.doorstep import Doorstep
-from actions.form_validation import channel_of, language_of, submission_key, typed_recording
+from actions.form_validation import channel_of, language_of, pin_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
 from common.money import rupees
@@ -274,15 +274,22 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if service is None or field is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
-        text = str(value or "").strip()
+        pin = pin_of(tracker) if field["type"] == "place" else None  # a WhatsApp location pin answers where
+        text = pin or str(value or "").strip()
         result = None  # a recording link typed on WhatsApp or SMS is not a call's answer
         if not typed_recording(tracker, text):
             result = await self.client.certificate_answer(service["code"], field["name"], text, language_of(tracker))
         if result is not None and result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
+        if pin and result is not None and not result.ok:
+            return self.failed(dispatcher, tracker, "certificate_answer", "utter_pin_outside_wards")
         if result is None or not result.ok:
-            bounds = {"min": field.get("min"), "max": field.get("max")}  # said by the number's message
+            bounds = {
+                "min": field.get("min"),
+                "max": field.get("max"),
+                "days": field.get("max_days_ahead"),
+            }  # said by its message
             return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}", **bounds)
         fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
         return {

@@ -1,5 +1,6 @@
 """Desludging request form (DIGIT FSM / SUJOG FSSM over chat): thin adapters. What an answer means
-is the backend's to say (GET /api/v1/desludging/answers/<field>); so is the fee and the filing."""
+is the catalog engine's to say (catalog/desludging.yml, POST /api/v1/certificates/services/desludging/answers/<field>);
+the fee and the filing are the backend's."""
 
 from typing import Any
 
@@ -11,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions import doorstep
 from actions.backend_client import UNAVAILABLE, ApiResult, BackendClient
 from actions.doorstep import Doorstep
-from actions.form_validation import channel_of, language_of, submission_key, typed_recording
+from actions.form_validation import channel_of, language_of, pin_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.clock import local_day, local_moment
 from common.money import rupees
@@ -33,7 +34,8 @@ ANSWER_SLOTS = (
     "desludging_date",
     "desludging_payment",
 )
-# Slots answered by the backend's matching, and the field name it knows them by.
+SERVICE = "desludging"  # its form's questions in the catalog (catalog/desludging.yml)
+# Slots answered by the catalog's engine, and the field name the catalog knows them by.
 MATCHED = {slot: slot.removeprefix("desludging_") for slot in ANSWER_SLOTS if slot != "desludging_slum"}
 FILED_SLOTS = (
     *ANSWER_SLOTS,
@@ -118,7 +120,7 @@ class ValidateDesludgingForm(InterruptibleFormValidation, Doorstep):
     async def take(self, field: str, said: str, tracker: Tracker) -> dict[str, Any] | None:
         if field not in MATCHED or typed_recording(tracker, said):
             return None
-        result = await self.client.desludging_answer(MATCHED[field], said, language_of(tracker))
+        result = await self.client.certificate_answer(SERVICE, MATCHED[field], said, language_of(tracker))
         if not result.ok:
             return None
         place = {"desludging_place_label": result.value["label"]} if field == "desludging_place" else {}
@@ -158,15 +160,16 @@ class ValidateDesludgingForm(InterruptibleFormValidation, Doorstep):
         return [*events, SlotSet(FEE, {"for": priced, "rupees": fee.value})] if fee.ok else events
 
     async def _matched(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        text = str(value or "").strip()
+        pin = pin_of(tracker) if slot == "desludging_place" else None  # a WhatsApp location pin answers where
+        text = pin or str(value or "").strip()
         if not text or typed_recording(tracker, text):
             return self.failed(dispatcher, tracker, slot, f"utter_invalid_{slot}")
-        result = await self.client.desludging_answer(MATCHED[slot], text, language_of(tracker))
+        result = await self.client.certificate_answer(SERVICE, MATCHED[slot], text, language_of(tracker))
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {slot: None}
         if not result.ok:
-            return self.failed(dispatcher, tracker, slot, f"utter_invalid_{slot}")
+            return self.failed(dispatcher, tracker, slot, "utter_pin_outside_wards" if pin else f"utter_invalid_{slot}")
         events = self.accepted(slot, result.value["value"])
         if slot == "desludging_place":
             events["desludging_place_label"] = result.value["label"]

@@ -12,6 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.backend_client import UNAVAILABLE, ApiResult
 from common.channels import VOICE, kind_of
 from common.limits import MAX_CHANNEL_NAME_CHARS
+from common.places import geo_uri
 from common.recordings import recording_url
 
 MAX_FAILURES_BEFORE_HELP = 3
@@ -65,6 +66,13 @@ def typed_recording(tracker: Tracker, text: str) -> bool:
     """A call's recording link in a message that did not come from a call: typed, so not an answer
     (only the voice channel records; the office could never issue a document on it)."""
     return recording_url(text) is not None and kind_of(channel_of(tracker)) != VOICE
+
+
+def pin_of(tracker: Tracker) -> str | None:
+    """The location pin the latest message carries (WhatsApp), as a geo URI: a place question's answer
+    that is checked again, like any other, when the request is filed."""
+    location = (tracker.latest_message.get("metadata") or {}).get("location")
+    return geo_uri(location["latitude"], location["longitude"]) if location else None
 
 
 def language_of(tracker: Tracker) -> str:

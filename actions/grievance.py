@@ -92,7 +92,7 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"grievance_category": None}
-        reopen = await self._reopen_offer(tracker) if opening else {}
+        reopen = await self._reopen_offer(tracker, result.value["code"] if result.ok else None) if opening else {}
         if not result.ok and opening:
             return {"grievance_category": None, **reopen}
         if not result.ok:
@@ -105,13 +105,13 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
             slots["grievance_description"] = " ".join(text.split())
         return {**slots, "grievance_category_confirmed": None, **reopen}
 
-    async def _reopen_offer(self, tracker: Tracker) -> dict[str, Any]:
+    async def _reopen_offer(self, tracker: Tracker, category: str | None) -> dict[str, Any]:
         """A complaint of theirs just resolved or rejected, which the words that opened the form may
         well be about ("yeh galat hai, kutta abhi bhi pada hai"): the form first asks whether to
-        reopen it."""
+        reopen it. Not when the words name another problem (garbage is no reopened pothole)."""
         if tracker.get_slot(doorstep.AGENT):  # filing for someone else: the agent's own complaints are not it
             return {}
-        offer = await self.client.open_verdict(tracker.sender_id)
+        offer = await self.client.open_verdict(tracker.sender_id, category=category)
         if not (offer.ok and reopenable(offer.value)):
             return {}
         return {REOPEN_CASE: offer.value["reference"], REOPEN_STATE: offer.value["state"]}

@@ -36,7 +36,7 @@ from backend.outbox_worker import check_templates
 from backend.outbox_worker import start_in_background as start_outbox_worker
 from backend.services import hooks, people
 from backend.services.catalog import check_workflow_words
-from backend.services.certificates import definitions as load_catalog
+from backend.services.certificates import catalog as load_catalog
 from backend.services.desludging import load_masterdata as load_operators_and_plants
 from backend.services.grievance import uncovered_wards
 from backend.settings import Settings, get_settings

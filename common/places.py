@@ -1,4 +1,5 @@
-"""Codes of places: a ward as its town's (ULB's) code and number ('BMC-W12'), a postal PIN code."""
+"""Codes of places: a ward as its town's (ULB's) code and number ('BMC-W12'), a postal PIN code, a
+location pin as a geo URI (RFC 5870: 'geo:20.2961,85.845'), the answer a pin gives to a place question."""
 
 import re
 
@@ -6,6 +7,20 @@ from common.digits import native_digits_to_ascii
 
 _WARD_CODE = re.compile(r"^([A-Z]{2,6})-W([0-9]{1,3})$")
 _PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")  # six digits; India's first digit is a region, 1 to 9
+_GEO_URI = re.compile(r"^geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)$")
+
+
+def geo_uri(latitude: float, longitude: float) -> str:
+    return f"geo:{latitude:.6f},{longitude:.6f}"
+
+
+def parse_geo_uri(text: str | None) -> tuple[float, float] | None:
+    """'geo:20.2961,85.845' -> (20.2961, 85.845); None when it is not a location on the globe."""
+    found = _GEO_URI.match((text or "").strip())
+    if not found:
+        return None
+    latitude, longitude = float(found.group(1)), float(found.group(2))
+    return (latitude, longitude) if abs(latitude) <= 90 and abs(longitude) <= 180 else None
 
 
 def ward_code(ulb: str, number: int) -> str:

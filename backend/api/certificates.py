@@ -35,7 +35,9 @@ from backend.api.schemas import (
 from backend.db import get_session_factory
 from backend.services import certificate_signing, certificates, turn_grants
 from backend.services.access import works_at
+from backend.services.answers import check_answer as check_answer_of
 from backend.services.cases import find_case
+from backend.services.catalog import ServiceDef
 from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
@@ -127,10 +129,11 @@ def service(code: str, settings: SettingsDep, workflows: WorkflowsDep) -> dict:
 
 @router.post("/services/{code}/answers/{field}", response_model=AnswerOut)
 def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> AnswerOut:
-    definition = _service(settings, workflows, code)
-    if field not in {f.name for f in definition.fields}:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field"})
-    answer = certificates.check_answer(
+    """What an answer to one question of any service's form means (an application's, or desludging's)."""
+    definition = certificates.catalog(settings, workflows).get(code)
+    if definition is None or field not in {f.name for f in definition.fields}:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field" if definition else "unknown_service"})
+    answer = check_answer_of(
         definition.field(field),
         body.q,
         language=body.language,
@@ -139,7 +142,9 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
     )
     if answer is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
-    fee = definition.fee_for({field: answer.value}) if field == definition.fee_from else None
+    fee = (
+        definition.fee_for({field: answer.value}) if isinstance(definition, ServiceDef) and field == definition.fee_from else None
+    )
     return AnswerOut(value=answer.value, label=answer.label, fee_rupees=fee)
 
 

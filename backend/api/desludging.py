@@ -1,23 +1,20 @@
 """Desludging routes: the fee, filing, the operator's steps and the citizen's rating."""
 
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
 from backend.api.auth import SignedInDep
 from backend.api.callers import TurnDep, filer, own_case, own_phone
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
-    AnswerIn,
-    AnswerOut,
     DesludgingIn,
     DesludgingOut,
     DesludgingRatingIn,
     OperatorStepIn,
     QuoteOut,
 )
-from backend.services import desludging, desludging_form
+from backend.services import desludging
 from backend.services.cases import find_case
 from backend.workflow import WorkflowError
 
@@ -46,21 +43,6 @@ def quote(
     except desludging.InvalidRequest as exc:
         raise _refused(exc) from exc
     return QuoteOut(fee_rupees=fee / 100)
-
-
-@router.post("/answers/{field}", response_model=AnswerOut)
-def match_answer(
-    field: Annotated[str, Path(pattern="^(" + "|".join(desludging_form.FIELDS) + ")$")],
-    body: AnswerIn,
-    settings: SettingsDep,
-    now: NowDep,
-) -> AnswerOut:
-    """What the citizen's answer to one question of the form means, or 422 no_match."""
-    today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    answer = desludging_form.match_answer(settings.masterdata_dir, field, body.q, language=body.language, today=today)
-    if answer is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
-    return AnswerOut(value=answer.value, label=answer.label)
 
 
 @router.post("", response_model=DesludgingOut, status_code=status.HTTP_201_CREATED)
@@ -122,7 +104,7 @@ def operator_step(
             session,
             case,
             workflow=workflows["desludging"],
-            masterdata_dir=settings.masterdata_dir,
+            settings=settings,
             actor=actor,
             action=body.action,
             now=now,

@@ -1,4 +1,4 @@
-"""The citizen's verdict on a resolved grievance, and the officials' scores built from it."""
+"""The citizen's verdict on a case (a resolved complaint, a visit done), and the officials' scores built from it."""
 
 from datetime import timedelta
 from typing import Annotated
@@ -23,29 +23,15 @@ _STATUS = {
 }
 
 
-@router.post("/grievances/{reference}/feedback", response_model=FeedbackOut)
-def give_feedback(
-    reference: str,
-    body: FeedbackIn,
-    turn: TurnDep,
-    session: SessionDep,
-    settings: SettingsDep,
-    workflows: WorkflowsDep,
-    now: NowDep,
-) -> FeedbackOut:
-    case = find_case(session, reference)
-    if case is None or case.service != "grievance":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_reference"})
-    return _verdict(case, body, turn, session, settings, workflows, now)
-
-
 @router.post("/cases/verdict/open", response_model=OpenVerdictOut)
 def open_verdict(body: OpenVerdictIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> OpenVerdictOut:
     """The verdict the turn's citizen was asked for and has not given yet (the phone in the body,
     never in a URL), to ask it again; 404 when none is open."""
     phone = own_phone(turn, body.phone)
     since = now - timedelta(hours=body.asked_within_hours) if body.asked_within_hours else None
-    found = feedback_service.open_verdict(session, workflows=workflows, phone=phone, reference=body.reference, asked_since=since)
+    found = feedback_service.open_verdict(
+        session, workflows=workflows, phone=phone, reference=body.reference, asked_since=since, category=body.category
+    )
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "nothing_open"})
     return OpenVerdictOut(reference=found.reference, key=found.key, variables=found.variables, menu=found.menu, state=found.state)

@@ -276,6 +276,7 @@ class FeedbackOut(BaseModel):
 class OpenVerdictIn(CitizenIn):
     reference: str | None = Field(default=None, max_length=40)
     asked_within_hours: float | None = Field(default=None, gt=0, le=24 * 30)  # only a question this recent
+    category: str | None = Field(default=None, max_length=40)  # only a case about this problem
 
 
 class OpenVerdictOut(BaseModel):
@@ -385,8 +386,9 @@ class CertificateFieldOut(BaseModel):
     name: str
     type: str
     prompt: str
-    min: int | None = None  # amount, number: the bounds, said when an answer is out of them
+    min: int | None = None  # amount, number, size: the bounds, said when an answer is out of them
     max: int | None = None
+    max_days_ahead: int | None = None  # future_date: how far ahead, said the same way
 
 
 class CertificateServiceOut(BaseModel):

@@ -391,7 +391,9 @@ class Chat:
                     return command, "", self.say("not_a_plant")
                 command = command.with_value("plant", plant)
             litres = _litres(text)
-            if litres and not desludging.litres_in_range(int(litres)):  # refused before it is said back to confirm
+            if litres and not desludging.litres_in_range(
+                self.settings.catalog_dir, int(litres)
+            ):  # refused before it is said back to confirm
                 refused = self.console_says("refused.out_of_range")
                 return command, "", f"{refused}\n{self._question('litres', case, action, command)}"  # the plant kept
             if litres:

@@ -1,8 +1,23 @@
-"""What the forms of every service share: an answer's meaning with its words for the summary,
-and what counts as a person's name."""
+"""What the forms of every service share: an answer's meaning by its field's type (the one engine
+that checks every form's answers, backend/services/catalog.py defines the types), with its words
+for the summary, and what counts as a person's name."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import locales
+from backend.services import places
+from backend.services.catalog import FieldDef, Option
+from common.clock import local_day
+from common.money import indian_grouping, parse_rupees, rupees
+from common.places import parse_geo_uri, pin_code
+from common.recordings import IN_WORDS, recording_url
+from locales.dates import parse_day
+from locales.numbers import with_digits
+from locales.script import longest_named, match_key, native_digits_to_ascii
 
 # Besides letters and their combining signs (Devanagari and Odia vowel signs, virama, nukta): the
 # space, the initial's dot, apostrophes (phones turn ' into ’), the hyphen, and the zero-width
@@ -27,3 +42,81 @@ def person_name(text: str) -> str | None:
         and all(kind in "LM" or c in _NAME_MARKS for c, kind in zip(name, kinds, strict=True))
     )
     return name if ok else None
+
+
+_NUMBER = re.compile(r"^([\d,]+)\s*\D{0,30}$")  # a count or a measure, its unit after it ("200 sq ft", "200 वर्ग फ़ुट")
+_ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_CUBIC = re.compile(r"(m3|m³|cubic|cu\.?\s*m|ghan|घन|ଘନ)", re.IGNORECASE)
+MAX_ANSWER_CHARS = 200  # no question of a form is answered at greater length
+
+
+def check_answer(field: FieldDef, text: str, *, language: str, today: date, masterdata_dir: Path) -> Answer | None:
+    """What an answer to one field of any service's form means, by the field's type, with its words
+    for the summary; None when it means nothing the field allows (`FieldDef.holds` decides)."""
+    text = " ".join((text or "").split())
+    if not text or len(text) > MAX_ANSWER_CHARS:
+        return None
+    heard = recording_url(text)
+    if heard:  # an Odia call's answer in words, listened to by the office; keys answer the rest
+        return Answer(heard, locales.render("answer.voice_message", language)["text"]) if field.type in IN_WORDS else None
+    answer = _meaning(field, text, language, today, masterdata_dir)
+    return answer if answer is not None and field.holds(answer.value, today) else None
+
+
+def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_dir: Path) -> Answer | None:
+    """The value the text gives for the field's type, before its limits are applied."""
+    words = lambda key, **values: locales.render(key, language, **values)["text"]  # noqa: E731
+    if field.type == "name":
+        name = person_name(text)
+        return Answer(name, name) if name else None
+    if field.type == "text":
+        if field.none_words and match_key(text) in {match_key(w) for w in field.none_words}:
+            return Answer("", words("answer.none"))
+        return Answer(text, text) if field.min_length <= len(text) else None
+    if field.type == "amount":  # rupees, as people write them: "85,000", "1.5 lakh", "₹2 लाख"
+        said = parse_rupees(with_digits(text))
+        return Answer(int(said), rupees(int(said))) if said is not None and said == int(said) else None
+    if field.type == "number":
+        match = _NUMBER.match(native_digits_to_ascii(with_digits(text)))
+        digits = match.group(1).replace(",", "") if match else ""
+        return Answer(int(digits), indian_grouping(int(digits))) if digits else None
+    if field.type == "size":
+        litres = _litres(field, with_digits(text))
+        return Answer(litres, words("answer.litres", litres=indian_grouping(litres))) if litres is not None else None
+    if field.type == "pin":
+        pin = pin_code(text)
+        return Answer(pin, pin) if pin else None
+    if field.type in ("past_date", "future_date"):
+        day = parse_day(text, today)
+        return Answer(day.isoformat(), local_day(day)) if day else None
+    if field.type == "choice":
+        option = _offered(field, text)
+        return Answer(option.code, words(f"{field.options_key}.{option.code}")) if option else None
+    at = parse_geo_uri(text)  # a WhatsApp location pin: the ward whose boundary holds it
+    found = places.place_at(masterdata_dir, *at, language) if at else places.match_place(masterdata_dir, text, language)
+    return Answer(found[0], found[1]) if found else None  # place
+
+
+def _offered(field: FieldDef, text: str) -> Option | None:
+    """An option by the number it was offered under, else by the longest of its words in the text."""
+    cleaned = native_digits_to_ascii(text).strip().rstrip(".")
+    if cleaned.isdigit():
+        return field.options[int(cleaned) - 1] if 1 <= int(cleaned) <= len(field.options) else None
+    return longest_named(cleaned, ((w, o) for o in field.options for w in o.words))
+
+
+def _litres(field: FieldDef, text: str) -> int | None:
+    """A tank's size: litres or cubic metres written ("2000", "about 2,000 litres", "2 m3"), or one
+    of the sizes offered, by its number or its words ("bada")."""
+    cleaned = native_digits_to_ascii(text).replace(",", "")
+    number = _ANY_NUMBER.search(cleaned)
+    if number is None:
+        option = _offered(field, text)
+        return option.litres if option else None
+    amount = float(number.group()) * (1000 if _CUBIC.search(cleaned) else 1)  # a cubic metre is 1,000 litres
+    if amount >= (field.min or 0):
+        return int(amount)
+    if amount.is_integer() and cleaned.strip().isdigit():  # too small for litres: the number of a size offered
+        option = _offered(field, cleaned.strip())
+        return option.litres if option else None
+    return None

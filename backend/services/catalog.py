@@ -1,14 +1,16 @@
 """The service catalog (ServicePlus: a department defines a service without code).
 
-Each file in catalog/ is one service: its code and reference prefix, the words that name it, its
-place in the menu, its form's fields (type, limits, the locale key that asks for it), the
-documents, fee and Tatkal fee, SLA, the workflow, the level that processes it, and how citizens
-ask for it (scripts/catalog_nlu.py turns that into training data). Loading checks everything a
+Each file in catalog/ is one service: its code, the words that name it, its workflow and its form's
+fields (type, limits, the locale key that asks for it). An application (a line in the applications
+menu, filed to an office) adds its reference prefix, place in the menu, documents, fee and Tatkal
+fee, SLA, the level that processes it, and how citizens ask for it (scripts/catalog_nlu.py turns that
+into training data). A service the main menu reaches by its own intent (desludging) has no number:
+its form is checked by the same engine (backend/services/answers.py), its filing is its own. Loading checks everything a
 running service would trip over later (a prompt with no words in some language, an unknown
 workflow, a choice without options) and names the file and the place of the mistake."""
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -18,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 import locales
 from backend.workflow import WorkflowDef
+from common.places import pin_code
 
-FieldType = Literal["name", "text", "amount", "number", "past_date", "choice", "place"]
+FieldType = Literal["name", "text", "amount", "number", "size", "pin", "past_date", "future_date", "choice", "place"]
 # The forms of writing the assistant learns from (data/nlu/<form>/): a service's asked_as examples.
 FORMS_OF_WRITING = ("en", "hi", "hi-latn", "or", "or-latn")
 
@@ -39,21 +42,55 @@ class FieldDef(BaseModel, extra="forbid"):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     type: FieldType
     prompt: str
-    min: int | None = None  # amount, number
+    min: int | None = None  # amount, number, size (in litres)
     max: int | None = None
     min_length: int = 2  # text
     max_length: int = 200
-    options: list[Option] = []  # choice
+    none_words: list[str] = []  # text: the words that answer "none" (no landmark), kept as an empty answer
+    max_days_ahead: int | None = Field(default=None, ge=0)  # future_date: from today to today + this
+    options: list[Option] = []  # choice; size: the sizes offered, each with its litres
+    option_key: str | None = None  # the locale prefix of the options' words, where not certificate_option.<name>
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> "FieldDef":
         if self.type == "choice" and len(self.options) < 2:
             raise ValueError(f"field {self.name}: a choice needs at least two options")
-        if self.type != "choice" and self.options:
+        if self.type not in ("choice", "size") and self.options:
             raise ValueError(f"field {self.name}: only a choice has options")
-        if self.type in ("amount", "number") and (self.min is None or self.max is None or self.min > self.max):
+        if self.type == "size" and any(o.litres is None for o in self.options):
+            raise ValueError(f"field {self.name}: every size offered needs its litres")
+        if self.type in ("amount", "number", "size") and (self.min is None or self.max is None or self.min > self.max):
             raise ValueError(f"field {self.name}: an {self.type} needs min <= max")
+        if (self.type == "future_date") != (self.max_days_ahead is not None):
+            raise ValueError(f"field {self.name}: max_days_ahead is for a future_date, and it needs one")
+        if self.none_words and self.type != "text":
+            raise ValueError(f"field {self.name}: only a text has none_words")
         return self
+
+    @property
+    def options_key(self) -> str:
+        return self.option_key or f"certificate_option.{self.name}"
+
+    def holds(self, value: Any, today: date) -> bool:
+        """Whether a value kept for this field (by check_answer, or sent to be filed) is one it allows."""
+        if self.type in ("amount", "number", "size"):
+            low, high = self.min or 0, self.max or 0  # both set on these types (checked above)
+            return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        if self.type == "choice":
+            return value in {o.code for o in self.options}
+        if self.type == "pin":
+            return isinstance(value, str) and pin_code(value) == value
+        if self.type in ("past_date", "future_date"):
+            try:
+                day = date.fromisoformat(str(value))
+            except ValueError:
+                return False
+            if self.type == "past_date":
+                return date(1900, 1, 1) <= day <= today
+            return today <= day <= today + timedelta(days=self.max_days_ahead or 0)
+        if self.type == "text":
+            return isinstance(value, str) and (value == "" and bool(self.none_words) or 0 < len(value) <= self.max_length)
+        return bool(value)  # name, place
 
 
 class DocumentDef(BaseModel, extra="forbid"):
@@ -67,12 +104,40 @@ class ProcessedAt(BaseModel, extra="forbid"):
     urban: Literal["ulb", "district"]
 
 
-class ServiceDef(BaseModel, extra="forbid"):
+class ServiceForm(BaseModel, extra="forbid"):
+    """What every service defines: its code, the words that name it, its workflow and its form."""
+
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    number: int = Field(ge=1, le=9)  # its place in the menu, and the digit that picks it
     words: list[str] = []
-    reference_prefix: str = Field(pattern=r"^[A-Z]{3}$")
     workflow: str
+    fields: list[FieldDef]
+
+    @model_validator(mode="after")
+    def _fields_consistent(self) -> "ServiceForm":
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError("field names must be unique")
+        if [f for f in self.fields if f.type == "place"] == []:
+            raise ValueError("one field must be of type place: applications are routed by it")
+        return self
+
+    def field(self, name: str) -> FieldDef:
+        return next(f for f in self.fields if f.name == name)
+
+    def locale_keys(self, *, issues_document: bool = True) -> list[str]:
+        """The words its form needs in every language: each question, each answer's label in the
+        summary, what a wrong answer of each type hears, each option's name (a size is said by its litres)."""
+        keys = [*(f.prompt for f in self.fields), *(f"cert_label.{f.name}" for f in self.fields)]
+        keys += sorted({f"cert_invalid.{f.type}" for f in self.fields})  # what an answer it cannot take hears
+        return keys + [f"{f.options_key}.{o.code}" for f in self.fields if f.type == "choice" for o in f.options]
+
+
+class ServiceDef(ServiceForm):
+    """An application: a line in the applications menu, filed to an office (or served at the door)
+    by the catalog's own engine (backend/services/certificates.py)."""
+
+    number: int = Field(ge=1, le=9)  # its place in the menu, and the digit that picks it
+    reference_prefix: str = Field(pattern=r"^[A-Z]{3}$")
     department: str | None = None  # who serves it, when not the workflow's (supervisors, ratings)
     fee_rupees: int = Field(ge=0)
     fee_from: str | None = None  # a choice field whose options each carry their fee (a 5,000 or 10,000 litre tanker)
@@ -80,7 +145,6 @@ class ServiceDef(BaseModel, extra="forbid"):
     sla_days: int = Field(ge=1)
     tatkal_sla_days: int | None = Field(default=None, ge=1)
     processed_at: ProcessedAt
-    fields: list[FieldDef]
     documents: list[DocumentDef] = []
     asked_as: dict[str, list[str]] = {}  # form of writing -> how citizens ask for it (NLU examples)
     # The form's replies this service words its own way: the general reply -> this service's key
@@ -89,11 +153,6 @@ class ServiceDef(BaseModel, extra="forbid"):
 
     @model_validator(mode="after")
     def _consistent(self) -> "ServiceDef":
-        names = [f.name for f in self.fields]
-        if len(set(names)) != len(names):
-            raise ValueError("field names must be unique")
-        if [f for f in self.fields if f.type == "place"] == []:
-            raise ValueError("one field must be of type place: applications are routed by it")
         if (self.tatkal_fee_rupees is None) != (self.tatkal_sla_days is None):
             raise ValueError("tatkal_fee_rupees and tatkal_sla_days go together")
         if self.tatkal_sla_days is not None and self.tatkal_sla_days >= self.sla_days:
@@ -117,9 +176,6 @@ class ServiceDef(BaseModel, extra="forbid"):
     def has_tatkal(self) -> bool:
         return self.tatkal_fee_rupees is not None
 
-    def field(self, name: str) -> FieldDef:
-        return next(f for f in self.fields if f.name == name)
-
     def fee_for(self, answers: Mapping[str, Any], *, tatkal: bool = False) -> int:
         """In rupees: the chosen option's where the fee comes from a choice, else the lane's."""
         if self.fee_from is not None:
@@ -128,23 +184,23 @@ class ServiceDef(BaseModel, extra="forbid"):
         return self.tatkal_fee_rupees if tatkal and self.tatkal_fee_rupees is not None else self.fee_rupees
 
     def locale_keys(self, *, issues_document: bool = True) -> list[str]:
-        keys = [
+        return [
             f"certificate.{self.code}",
             f"service_menu.{self.code}",
             *([f"certificate_pdf.{self.code}"] if issues_document else []),
             *self.replies.values(),
-            *(f.prompt for f in self.fields),
-            *(f"cert_label.{f.name}" for f in self.fields),
             *(d.key for d in self.documents),
+            *super().locale_keys(),
         ]
-        keys += [f"certificate_option.{f.name}.{o.code}" for f in self.fields for o in f.options]
-        return keys
 
 
-def load_definition(path: Path, workflows: set[str], documented: frozenset[str] = frozenset()) -> ServiceDef:
-    """`documented`: the workflows that end in a signed document (its words are required)."""
+def load_definition(path: Path, workflows: set[str], documented: frozenset[str] = frozenset()) -> ServiceForm:
+    """An application (it has a number in the menu) or another service's form. `documented`: the
+    workflows that end in a signed document (its words are required)."""
     try:
-        definition = ServiceDef.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        kind = ServiceDef if isinstance(raw, dict) and "number" in raw else ServiceForm
+        definition = kind.model_validate(raw)
     except (ValidationError, yaml.YAMLError, ValueError) as exc:
         raise DefinitionError(f"{path.name}: {exc}") from exc
     if definition.code != path.stem:
@@ -160,14 +216,27 @@ def load_definition(path: Path, workflows: set[str], documented: frozenset[str] 
 
 
 @lru_cache
+def load_catalog(directory: Path, workflows: frozenset[str], documented: frozenset[str] = frozenset()) -> dict[str, ServiceForm]:
+    """Every service of the catalog: the applications in menu order, then the others."""
+    loaded = [load_definition(p, set(workflows), documented) for p in sorted(directory.glob("*.yml"))]
+    numbers = [d.number for d in loaded if isinstance(d, ServiceDef)]
+    if len(set(numbers)) != len(numbers):
+        raise DefinitionError(f"{directory.name}: two services share a list number ({sorted(numbers)})")
+    return {d.code: d for d in sorted(loaded, key=lambda d: d.number if isinstance(d, ServiceDef) else 10)}
+
+
+@lru_cache
+def load_form(directory: Path, code: str) -> ServiceForm:
+    """One service's form, for the code that files and serves that service itself (desludging): the
+    backend checked the whole catalog, its words and workflows included, when it started."""
+    return ServiceForm.model_validate(yaml.safe_load((directory / f"{code}.yml").read_text(encoding="utf-8")))
+
+
 def load_definitions(
     directory: Path, workflows: frozenset[str], documented: frozenset[str] = frozenset()
 ) -> dict[str, ServiceDef]:
-    definitions = [load_definition(p, set(workflows), documented) for p in sorted(directory.glob("*.yml"))]
-    numbers = [d.number for d in definitions]
-    if len(set(numbers)) != len(numbers):
-        raise DefinitionError(f"{directory.name}: two services share a list number ({sorted(numbers)})")
-    return {d.code: d for d in sorted(definitions, key=lambda d: d.number)}
+    """The applications, in menu order."""
+    return {c: d for c, d in load_catalog(directory, workflows, documented).items() if isinstance(d, ServiceDef)}
 
 
 def check_workflow_words(workflows: Mapping[str, WorkflowDef]) -> None:
@@ -183,7 +252,8 @@ def check_workflow_words(workflows: Mapping[str, WorkflowDef]) -> None:
 
 
 _ANSWER_TYPES: dict[str, Any] = {
-    "name": str, "text": str, "amount": int, "number": int, "past_date": date, "place": dict[str, Any],
+    "name": str, "text": str, "amount": int, "number": int, "size": int, "pin": str, "past_date": date,
+    "future_date": date, "place": dict[str, Any],
 }  # fmt: skip
 
 

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,24 +24,20 @@ from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import audit, certificate_signing, media, payments, places
 from backend.services.access import Actor, role_for
-from backend.services.answers import Answer, person_name
+from backend.services.answers import check_answer
 from backend.services.cases import earlier_filing
-from backend.services.catalog import Application, FieldDef, ServiceDef, load_definitions
+from backend.services.catalog import Application, ServiceDef, ServiceForm, load_catalog
 from backend.services.citizens import normalise_phone
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 from common.clock import local_day, local_zone
-from common.money import indian_grouping, parse_rupees, rupees
-from common.recordings import IN_WORDS, recording_url
+from common.recordings import recording_url
 from common.signatures import same_secret
-from locales.dates import parse_day
-from locales.numbers import with_digits
 from locales.script import longest_named, match_key, native_digits_to_ascii
 
 logger = logging.getLogger(__name__)
 QUEUED_STATES = ("PENDING_VERIFICATION", "PENDING_APPROVAL")
 IN_ORDER_ACTIONS = ("VERIFY", "APPROVE", "REJECT", "SEND_BACK")
-_NUMBER = re.compile(r"^([\d,]+)\s*\D{0,30}$")
 
 
 class InvalidApplication(WorkflowError):
@@ -73,9 +68,15 @@ class NothingToCorrect(WorkflowError):
     code = "nothing_to_correct"
 
 
-def definitions(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceDef]:
+def catalog(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceForm]:
+    """Every service of the catalog (checked whole: the backend does not start on a broken file)."""
     documented = frozenset(name for name, workflow in workflows.items() if workflow.issues_document)
-    return load_definitions(settings.catalog_dir, frozenset(workflows), documented)
+    return load_catalog(settings.catalog_dir, frozenset(workflows), documented)
+
+
+def definitions(settings: Settings, workflows: dict[str, WorkflowDef]) -> dict[str, ServiceDef]:
+    """The applications, in menu order."""
+    return {c: d for c, d in catalog(settings, workflows).items() if isinstance(d, ServiceDef)}
 
 
 def match_service(defs: dict[str, ServiceDef], text: str) -> ServiceDef | None:
@@ -86,47 +87,6 @@ def match_service(defs: dict[str, ServiceDef], text: str) -> ServiceDef | None:
     if cleaned in defs:
         return defs[cleaned]
     return longest_named(cleaned, ((w, d) for d in defs.values() for w in d.words))
-
-
-def check_answer(field: FieldDef, text: str, *, language: str, today: date, masterdata_dir: Path) -> Answer | None:
-    """What an answer to one field means under the definition's rules, or None."""
-    text = " ".join((text or "").split())
-    if not text or len(text) > 200:
-        return None
-    heard = recording_url(text)
-    if heard:  # an Odia call's answer in words, listened to by the office; keys answer the rest
-        return Answer(heard, locales.render("answer.voice_message", language)["text"]) if field.type in IN_WORDS else None
-    if field.type == "name":
-        name = person_name(text)
-        return Answer(name, name) if name else None
-    if field.type == "text":
-        return Answer(text, text) if field.min_length <= len(text) <= field.max_length else None
-    if field.type == "amount":  # rupees, as people write them: "85,000", "1.5 lakh", "₹2 लाख"
-        rupees_said = parse_rupees(with_digits(text))
-        amount = int(rupees_said) if rupees_said is not None and rupees_said == int(rupees_said) else None
-        # min and max: set on every amount and number field (FieldDef checks)
-        within = amount is not None and field.min is not None and field.max is not None and field.min <= amount <= field.max
-        return Answer(amount, rupees(amount)) if within and amount is not None else None
-    if field.type == "number":  # a count or a size: its unit may follow ("200 sq ft", "200 वर्ग फ़ुट")
-        match = _NUMBER.match(native_digits_to_ascii(with_digits(text)))
-        number = int(match.group(1).replace(",", "")) if match and match.group(1).replace(",", "") else None
-        within = number is not None and field.min is not None and field.max is not None and field.min <= number <= field.max
-        return Answer(number, indian_grouping(number)) if within and number is not None else None
-    if field.type == "past_date":
-        day = parse_day(text, today)
-        if day is None or not date(1900, 1, 1) <= day <= today:
-            return None
-        return Answer(day.isoformat(), local_day(day))
-    if field.type == "choice":
-        cleaned = native_digits_to_ascii(text).strip().rstrip(".")
-        option = field.options[int(cleaned) - 1] if cleaned.isdigit() and 1 <= int(cleaned) <= len(field.options) else None
-        if option is None:
-            option = longest_named(cleaned, ((w, o) for o in field.options for w in o.words))
-        if option is None:
-            return None
-        return Answer(option.code, locales.render(f"certificate_option.{field.name}.{option.code}", language)["text"])
-    found = places.match_place(masterdata_dir, text, language)  # place
-    return Answer(found[0], found[1]) if found else None
 
 
 @lru_cache

@@ -20,13 +20,11 @@ from backend.references import next_reference
 from backend.services import audit, feedback, payments, places, routing
 from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
-from backend.services.catalog import Application
+from backend.services.catalog import Application, ServiceForm, load_form
 from backend.services.citizens import normalise_phone
-from backend.services.desludging_form import MAX_DAYS_AHEAD, MAX_LITRES, MIN_LITRES
 from backend.services.outbox import Contact, notify
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
-from common.places import pin_code
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +68,14 @@ class MasterData:
     tariff: dict[str, dict]
 
 
-def litres_in_range(volume_litres: int) -> bool:
-    """Litres a disposal may record (what one trip of the largest tank holds)."""
-    return 0 < volume_litres <= MAX_LITRES
+def form(catalog_dir: Path) -> ServiceForm:
+    """The request's questions and what each allows (catalog/desludging.yml)."""
+    return load_form(catalog_dir, "desludging")
+
+
+def litres_in_range(catalog_dir: Path, volume_litres: int) -> bool:
+    """Litres a disposal may record (what one trip of the largest tank holds: the form's largest size)."""
+    return 0 < volume_litres <= (form(catalog_dir).field("size").max or 0)
 
 
 @lru_cache
@@ -203,13 +206,14 @@ def file_request(
     if earlier is not None:
         return earlier, False, None
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    checks = [
-        (request.property_type in PROPERTY_TYPES, "property_type", "unknown_property_type"),
-        (request.sanitation_type in SANITATION_TYPES, "sanitation_type", "unknown_sanitation_type"),
-        (1 <= request.trips <= 9, "trips", "one_to_nine"),
-        (MIN_LITRES <= request.size_litres <= MAX_LITRES, "size_litres", "out_of_range"),
-        (pin_code(request.pin) == request.pin, "pin", "six_digits"),
-        (today <= request.preferred_date <= today + timedelta(days=MAX_DAYS_AHEAD), "preferred_date", "not_in_next_60_days"),
+    fields = form(settings.catalog_dir).field
+    checks = [  # each answer again by its question's rules (the form's checks, on a request sent by anyone)
+        (fields("property_type").holds(request.property_type, today), "property_type", "unknown_property_type"),
+        (fields("sanitation_type").holds(request.sanitation_type, today), "sanitation_type", "unknown_sanitation_type"),
+        (fields("trips").holds(request.trips, today), "trips", "one_to_nine"),
+        (fields("size").holds(request.size_litres, today), "size_litres", "out_of_range"),
+        (fields("pin").holds(request.pin, today), "pin", "six_digits"),
+        (fields("date").holds(request.preferred_date.isoformat(), today), "preferred_date", "not_in_next_60_days"),
         (bool(request.applicant_name.strip()), "applicant_name", "empty"),
     ]
     for ok, field_name, code in checks:
@@ -335,7 +339,7 @@ def operator_step(
     case: Case,
     *,
     workflow: WorkflowDef,
-    masterdata_dir: Path,
+    settings: Settings,
     actor: Actor,
     action: str,
     now: datetime,
@@ -347,12 +351,13 @@ def operator_step(
     by the operator the request is assigned to (access.role_for refuses anyone else)."""
     role = role_for(actor, case, workflow.action(action))
     operator_id = actor.id
+    masterdata_dir = settings.masterdata_dir
     details = dict(case.details)
     if action == "DISPOSE":
         plant = next((p for p in load_masterdata(masterdata_dir).plants if p.code == plant_code), None)
         if plant is None or plant.ulb != details.get("ulb"):
             raise InvalidRequest("plant", "unknown_plant")
-        if not volume_litres or not litres_in_range(volume_litres):
+        if not volume_litres or not litres_in_range(settings.catalog_dir, volume_litres):
             raise InvalidRequest("volume_litres", "out_of_range")
         details["disposal"] = {"plant": plant.code, "volume_litres": volume_litres, "at": now.isoformat()}
     apply_action(workflow=workflow, case=case, action=action, actor_role=role, actor_id=operator_id, now=now, reason=reason)

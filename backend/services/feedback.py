@@ -44,10 +44,12 @@ def open_verdict(
     phone: str,
     reference: str | None = None,
     asked_since: datetime | None = None,
+    category: str | None = None,
 ) -> OpenVerdict | None:
     """The newest notice to this phone with numbered answers, on a case of theirs that still waits
     for its verdict and sent since the case came into its state (not an older question), whatever
-    the citizen said since (a status question, another request...)."""
+    the citizen said since (a status question, another request...). `category`: what a new complaint
+    is about; a case about another problem is not the one it may reopen."""
     citizen = normalise_phone(phone)
     query = (
         select(OutboxMessage, Case)
@@ -64,6 +66,8 @@ def open_verdict(
         workflow = workflows.get(case.service)
         entered = case.history[-1].at if case.history else None
         if not (message.menu and message.locale_key and workflow and waits_for_verdict(workflow, case)):
+            continue
+        if category and case.details.get("category") not in (None, category):
             continue
         if entered is None or message.created_at >= entered:
             return OpenVerdict(case.reference, message.locale_key, dict(message.variables or {}), dict(message.menu), case.state)

@@ -198,8 +198,17 @@ def match_place(masterdata_dir: Path, text: str, language: str) -> tuple[dict, s
         }, label
     town = ulb_named_in(masterdata_dir, text)
     ward = match_ward(masterdata_dir, text, ulb=town.code if town else None)
-    if ward is None:
-        return None
+    return _ward_place(masterdata_dir, ward, language) if ward else None
+
+
+def place_at(masterdata_dir: Path, latitude: float, longitude: float, language: str) -> tuple[dict, str] | None:
+    """A location pin's place, as match_place gives it: the ward whose boundary holds it (villages
+    have no boundaries in the master data); None outside every known ward."""
+    ward = locate_ward(masterdata_dir, latitude, longitude)
+    return _ward_place(masterdata_dir, ward, language) if ward else None
+
+
+def _ward_place(masterdata_dir: Path, ward: Ward, language: str) -> tuple[dict, str]:
     names = ulb_names(masterdata_dir)[ward.ulb]
     label = locales.render("place.ward", language, number=ward.number, ulb=names.get(language) or names["en"])["text"]
     return {

@@ -128,3 +128,20 @@ async def test_correcting_an_application_the_office_sent_back(backend, dispatche
     await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots), DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_certificate_resubmitted"
     assert client.get(f"/api/v1/cases/{reference}").json()["state"] == "PENDING_VERIFICATION"
+
+
+async def test_a_location_pin_answers_where_the_tanker_goes(backend, dispatcher):
+    """Any service's place question takes a WhatsApp pin: the ward its boundary holds, or "not in any ward"."""
+    validate = ValidateCertificateForm(client=backend)
+    asked = {"certificate_type": "water_tanker", "certificate_answers": {"_service": "water_tanker", "booking_name": "Lipika Das",
+                                                                         "tanker_size": "1"}}
+    tracker = make_tracker(asked)
+    tracker.latest_message["metadata"] = {"location": {"latitude": 20.2961, "longitude": 85.8450, "address": None, "label": None}}
+    result = await validate.validate_certificate_answer("", dispatcher, tracker, DOMAIN)
+    # kept as the pin's geo URI, which filing checks again like any answer
+    assert result["certificate_answers"]["delivery_place"] == "geo:20.296100,85.845000" and result["validation_failures"] == 0
+    assert result["certificate_labels"]["delivery_place"] == "ward 29, Bhubaneswar"
+    tracker.latest_message["metadata"] = {"location": {"latitude": 19.07, "longitude": 72.88}}  # Mumbai
+    assert await validate.validate_certificate_answer("", dispatcher, tracker, DOMAIN) == {
+        "certificate_answer": None, "validation_failures": 1}
+    assert responses(dispatcher) == ["utter_pin_outside_wards"]

@@ -156,3 +156,15 @@ async def test_status_names_the_visit_day_not_the_deadline_and_when_it_finished(
     assert told[0]["visit_day"] == told[1]["visit_day"] == "04-12-2026" and "due" not in told[0]
     assert told[1]["visit_note_key"] == "case_visit.asked"
     assert told[2]["disposed_on"] == "23-11-2026"  # done: where the waste went and on which day
+
+
+async def test_a_location_pin_answers_where_the_tank_is(backend, dispatcher):
+    validate = ValidateDesludgingForm(client=backend)
+    tracker = make_tracker({"language": "or"}, sender=PHONE)
+    tracker.latest_message["metadata"] = {"location": {"latitude": 20.2961, "longitude": 85.8450}}
+    place = await validate.validate_desludging_place("", dispatcher, tracker, DOMAIN)
+    assert place["desludging_place"]["ward"] == "BMC-W29" and place["desludging_place_label"] == "ୱାର୍ଡ 29, ଭୁବନେଶ୍ୱର"
+    tracker.latest_message["metadata"] = {"location": {"latitude": 19.07, "longitude": 72.88}}
+    assert await validate.validate_desludging_place("", dispatcher, tracker, DOMAIN) == {
+        "desludging_place": None, "validation_failures": 1}
+    assert responses(dispatcher) == ["utter_pin_outside_wards"]

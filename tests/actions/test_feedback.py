@@ -154,6 +154,23 @@ async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend,
     assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "PENDING_AT_OFFICIAL"
 
 
+async def test_a_new_complaint_about_another_problem_is_not_offered_the_reopen(backend, dispatcher, resolved, client):
+    """A pothole after a resolved garbage complaint is a new complaint: no "is this about ...?" first."""
+    from actions.grievance import ValidateGrievanceForm
+    from tests.actions.test_interruptions import WITH_FORMS
+
+    tracker = make_tracker({}, text="big pothole on the main road near the school", active_loop="grievance_form", sender=PHONE)
+    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.99}
+    set_ = {e["name"]: e["value"] for e in await ValidateGrievanceForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
+    assert set_["grievance_category"] == "roads" and "grievance_reopen_case" not in set_, set_
+    assert set_["requested_slot"] == "grievance_category_confirmed"
+    # the same problem named again is still offered: "garbage is still lying there"
+    again = make_tracker({}, text="the garbage is still lying there", active_loop="grievance_form", sender=PHONE)
+    again.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.99}
+    set_ = {e["name"]: e["value"] for e in await ValidateGrievanceForm(client=backend).run(dispatcher, again, WITH_FORMS)}
+    assert set_["grievance_reopen_case"] == resolved
+
+
 async def test_with_no_complaint_to_reopen_the_form_starts_as_usual(backend, dispatcher):
     from actions.grievance import ValidateGrievanceForm
     from tests.actions.test_interruptions import WITH_FORMS

@@ -51,7 +51,6 @@ def _citizen_calls(reference: str, phone: str) -> list[tuple[str, str, dict]]:
         ("POST", "/api/v1/cases/lookup", {"phone": phone, "reference": reference}),
         ("POST", "/api/v1/payments/link", {"phone": phone, "reference": None}),
         ("POST", f"/api/v1/cases/{reference}/feedback", {"phone": phone, "solved": False}),
-        ("POST", f"/api/v1/grievances/{reference}/feedback", {"phone": phone, "solved": True, "rating": 5}),
         ("POST", "/api/v1/citizens/opt-out", {"phone": phone, "channel": "whatsapp"}),
         ("POST", "/api/v1/citizens/language/lookup", {"phone": phone}),
         ("PUT", "/api/v1/citizens/language", {"phone": phone, "language": "hi"}),
@@ -105,7 +104,7 @@ def test_a_grant_for_one_phone_cannot_act_for_another(client, resolved, session)
 def test_in_their_own_turn_a_citizen_cannot_touch_someone_elses_case(client, resolved, unpaid, session):
     stranger = in_turn(client, STRANGER)
     for path, body in ((f"/api/v1/cases/{resolved}/feedback", {"phone": STRANGER, "solved": False}),
-                       (f"/api/v1/grievances/{resolved}/feedback", {"phone": STRANGER, "solved": True, "rating": 1}),
+                       (f"/api/v1/cases/{resolved}/feedback", {"phone": STRANGER, "solved": True, "rating": 1}),
                        (f"/api/v1/desludging/{unpaid}/rating", {"phone": STRANGER, "rating": 5}),
                        ("/api/v1/payments/link", {"phone": STRANGER, "reference": unpaid})):
         answer = client.post(path, json=body, headers=stranger)

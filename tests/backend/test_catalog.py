@@ -60,6 +60,17 @@ PLACE = {"name": "place", "type": "place", "prompt": "cert_ask.place"}
         ({"fee_from": "purpose"}, "every option of purpose needs its fee_rupees"),
         ({"fee_from": "annual_income"}, "fee_from: 'annual_income' is not a choice field"),
         ({"replies": {"utter_certificate_filed": "visit_reply.no_such_words"}}, "has no text for visit_reply.no_such_words"),
+        ({"fields": [PLACE, {"name": "day", "type": "future_date", "prompt": "cert_ask.place"}]},
+         "field day: max_days_ahead is for a future_date, and it needs one"),
+        ({"fields": [PLACE, {"name": "day", "type": "past_date", "max_days_ahead": 5, "prompt": "cert_ask.place"}]},
+         "field day: max_days_ahead is for a future_date"),
+        ({"fields": [PLACE, {"name": "tank", "type": "size", "min": 1, "max": 9, "prompt": "cert_ask.place",
+                             "options": [{"code": "small"}]}]}, "field tank: every size offered needs its litres"),
+        ({"fields": [PLACE, {"name": "tank", "type": "size", "prompt": "cert_ask.place"}]}, "field tank: an size needs min <= max"),
+        ({"fields": [PLACE, {"name": "who", "type": "name", "none_words": ["none"], "prompt": "cert_ask.place"}]},
+         "field who: only a text has none_words"),
+        ({"fields": [PLACE, {"name": "trade", "type": "choice", "prompt": "cert_ask.trade", "option_key": "no_such_options",
+                             "options": [{"code": "shop"}, {"code": "workshop"}]}]}, "no text for no_such_options.shop"),
     ],
 )
 def test_a_broken_definition_is_refused_naming_the_file_and_the_mistake(tmp_path, change, message):
@@ -165,3 +176,69 @@ def test_an_applications_details_are_typed_by_its_service():
         Application.checked(licence, {**details, "lane": "express"})
     with pytest.raises(ValidationError, match="colour"):
         Application.model_validate({**details, "colour": "red"})  # a key no step writes
+
+
+def test_a_service_reached_by_its_own_intent_has_its_form_in_the_catalog_but_no_place_in_the_applications(client):
+    from backend.services.catalog import ServiceDef, ServiceForm, load_catalog
+
+    catalog = load_catalog(CATALOG, WORKFLOWS, DOCUMENTED)
+    desludging = catalog["desludging"]
+    assert type(desludging) is ServiceForm and not isinstance(desludging, ServiceDef)
+    assert list(catalog)[-1] == "desludging" and "desludging" not in load_definitions(CATALOG, WORKFLOWS, DOCUMENTED)
+    assert [f.type for f in desludging.fields] == [
+        "name", "choice", "choice", "size", "number", "place", "text", "pin", "future_date", "choice"]
+    assert "desludging" not in {s["code"] for s in client.get("/api/v1/certificates/services").json()}
+    assert client.get("/api/v1/certificates/services/match", params={"q": "septic tank"}).status_code == 404
+    answer = lambda field, q: client.post(  # noqa: E731
+        f"/api/v1/certificates/services/desludging/answers/{field}", json={"q": q, "language": "hi"})
+    assert answer("size", "bada").json() == {"value": 4000, "label": "4,000 लीटर", "fee_rupees": None}
+    assert answer("property_type", "दुकान").json()["label"] == "दुकान या व्यापार"
+    assert answer("colour", "red").json()["detail"] == {"code": "unknown_field"}
+    assert client.post("/api/v1/certificates/services/passport/answers/name", json={"q": "x"}).json()["detail"] == {
+        "code": "unknown_service"}
+
+
+@pytest.mark.parametrize(
+    "field, value, holds",
+    [
+        ({"type": "size", "min": 500, "max": 50000}, 2000, True), ({"type": "size", "min": 500, "max": 50000}, 400, False),
+        ({"type": "number", "min": 1, "max": 9}, True, False),  # a yes is no count
+        ({"type": "pin"}, "751007", True), ({"type": "pin"}, "051007", False), ({"type": "pin"}, "751 007", False),
+        ({"type": "future_date", "max_days_ahead": 60}, "2026-11-23", True),  # today (tests.conftest.NOW)
+        ({"type": "future_date", "max_days_ahead": 60}, "2027-01-23", False), ({"type": "future_date", "max_days_ahead": 60}, "2026-11-22", False),
+        ({"type": "future_date", "max_days_ahead": 60}, "25/11", False),  # a stored day is ISO
+        ({"type": "past_date"}, "2026-11-24", False), ({"type": "past_date"}, "1990-01-01", True),
+        ({"type": "text", "none_words": ["none"]}, "", True), ({"type": "text"}, "", False), ({"type": "text", "max_length": 5}, "abcdef", False),
+        ({"type": "choice", "options": [{"code": "a"}, {"code": "b"}]}, "b", True),
+        ({"type": "choice", "options": [{"code": "a"}, {"code": "b"}]}, "c", False),
+    ],
+)
+def test_a_kept_answer_is_checked_again_by_its_fields_rules(field, value, holds):
+    """What filing checks again, whoever sends it (the form's engine gives only values that hold)."""
+    from backend.services.catalog import FieldDef
+    from tests.conftest import NOW
+
+    assert FieldDef.model_validate({"name": "f", "prompt": "p", **field}).holds(value, NOW.date()) is holds
+
+
+@pytest.mark.parametrize(
+    "field, said, value",
+    [
+        ({"type": "size", "min": 500, "max": 50000, "options": [{"code": "s", "litres": 1000}, {"code": "l", "litres": 4000}]},
+         "2", 4000),
+        ({"type": "size", "min": 500, "max": 50000, "options": [{"code": "s", "litres": 1000}]}, "about 2.5 m3", 2500),
+        ({"type": "size", "min": 500, "max": 50000, "options": [{"code": "s", "litres": 1000}]}, "७५,०००", None),  # over the max
+        ({"type": "pin"}, "୭୫୧ ୦୦୭", "751007"), ({"type": "pin"}, "75100", None),
+        ({"type": "future_date", "max_days_ahead": 7}, "parso", "2026-11-25"), ({"type": "future_date", "max_days_ahead": 7}, "1/12", None),
+        ({"type": "text", "min_length": 3, "none_words": ["koi nahi"]}, "Koi  nahi", ""),
+        ({"type": "text", "min_length": 3}, "ok", None),
+    ],
+)
+def test_every_answer_is_read_by_its_fields_type(settings, field, said, value):
+    from backend.services.answers import check_answer
+    from backend.services.catalog import FieldDef
+    from tests.conftest import NOW
+
+    answer = check_answer(FieldDef.model_validate({"name": "f", "prompt": "p", **field}), said, language="hi",
+                          today=NOW.date(), masterdata_dir=settings.masterdata_dir)
+    assert (answer.value if answer else None) == value

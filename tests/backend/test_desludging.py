@@ -14,6 +14,7 @@ from backend.payment_providers.sandbox import sign as webhook_signature
 from tests.conftest import NOW, in_turn
 
 RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC0123/Recordings/RE4567"  # a call's recorded answer
+ANSWERS = "/api/v1/certificates/services/desludging/answers"  # the catalog engine answers its form (catalog/desludging.yml)
 PHONE = "+919812345678"
 REQUEST = {
     "applicant_name": "Sabitri Behera", "citizen_phone": f"whatsapp:{PHONE}", "property_type": "residential",
@@ -182,7 +183,7 @@ def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client
     ],
 )
 def test_answers_are_understood_in_every_language(client, field, answer, language, value):
-    response = client.post(f"/api/v1/desludging/answers/{field}", json={"q": answer, "language": language})
+    response = client.post(f"{ANSWERS}/{field}", json={"q": answer, "language": language})
     if value is None:
         assert response.status_code == 422
         return
@@ -197,14 +198,14 @@ def test_answers_are_understood_in_every_language(client, field, answer, languag
      ("property_type", "palace"), ("payment", "5"), ("name", "12345"), ("place", "Atlantis"), ("landmark", "x" * 201)],
 )
 def test_answers_that_mean_nothing_are_refused(client, field, answer):
-    response = client.post(f"/api/v1/desludging/answers/{field}", json={"q": answer})
+    response = client.post(f"{ANSWERS}/{field}", json={"q": answer})
     assert response.status_code == 422
     if len(answer) <= 200:  # longer is refused by the route's own limit
         assert response.json()["detail"] == {"code": "no_match", "field": field}
 
 
 def test_place_labels_are_in_the_citizens_language(client):
-    label = lambda q, lang: client.post("/api/v1/desludging/answers/place", json={"q": q, "language": lang}).json()["label"]  # noqa: E731
+    label = lambda q, lang: client.post(f"{ANSWERS}/place", json={"q": q, "language": lang}).json()["label"]  # noqa: E731
     assert label("ward 18 cuttack", "or") == "ୱାର୍ଡ 18, କଟକ"
     assert label("कटक वार्ड 22", "hi").endswith("कटक")
     assert "Benupur" in label("Sarakana", "en")

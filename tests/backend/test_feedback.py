@@ -30,7 +30,7 @@ def _resolved(client, auth, app, staff, at=NOW, **overrides) -> str:
 
 
 def _verdict(client, auth, reference, **body):
-    return client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": PHONE, **body}, headers=in_turn(client, PHONE))
+    return client.post(f"/api/v1/cases/{reference}/feedback", json={"phone": PHONE, **body}, headers=in_turn(client, PHONE))
 
 
 def test_the_resolution_message_offers_the_rating_menu_once_it_is_sent(client, auth, app, settings, staff):
@@ -81,12 +81,12 @@ def test_reopening_after_ten_days_is_refused(client, auth, app, staff):
 def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app, staff):
     reference = _resolved(client, auth, app, staff)
     stranger = "+919000000000"  # in their own turn, rating someone else's case
-    other = client.post(f"/api/v1/grievances/{reference}/feedback", json={"phone": stranger, "solved": True, "rating": 5},
+    other = client.post(f"/api/v1/cases/{reference}/feedback", json={"phone": stranger, "solved": True, "rating": 5},
                         headers=in_turn(client, stranger))
     assert other.status_code == 403 and other.json()["detail"]["code"] == "not_your_case"
     assert _verdict(client, auth, reference, solved=True, rating=7).status_code == 422
     assert _verdict(client, auth, reference, solved=True).json()["detail"]["code"] == "invalid_rating"
-    assert client.post("/api/v1/grievances/GRV-2026-999999/feedback", json={"phone": PHONE, "solved": True, "rating": 3},
+    assert client.post("/api/v1/cases/GRV-2026-999999/feedback", json={"phone": PHONE, "solved": True, "rating": 3},
                        headers=in_turn(client, PHONE)).status_code == 404
 
 

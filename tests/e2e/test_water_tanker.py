@@ -33,9 +33,10 @@ def test_water_tanker_in_hindi_on_whatsapp_paid_sent_delivered_and_rated(stack, 
     assert "कौन-सा टैंकर" in phone.say("सुनीता महापात्र")[0]
     assert "नंबरों में से कोई एक" in phone.say("एक स्विमिंग पूल")[0]  # not an option: asked again, nothing lost
     assert "पानी कहाँ" in phone.say("2")[0]
-    assert "ड्राइवर" in phone.say("वार्ड 12 भुवनेश्वर")[0]
+    assert "ड्राइवर" in phone.say("", location=(20.2961, 85.8450))[0]  # a location pin answers where
     summary = "\n".join(phone.say("राम मंदिर के पीछे, गली 3"))
     assert "सुनीता महापात्र" in summary and "10,000 लीटर" in summary and "₹900" in summary, summary
+    assert "वार्ड 29, भुवनेश्वर" in summary, summary  # the ward the pin fell in
     assert "अपनी बुकिंग जाँच लें (पानी का टैंकर)" in summary and "बुक कर दूँ" in summary, summary  # its own words
     assert "प्रमाण" not in summary and "आवेदन" not in summary, summary  # not a certificate's application
     filed = phone.say("1")
@@ -44,6 +45,7 @@ def test_water_tanker_in_hindi_on_whatsapp_paid_sent_delivered_and_rated(stack, 
     case = case_in_database(stack, reference)
     assert (case.service, case.state, case.details["fee_paise"], case.details["answers"]["tanker_size"]) == (
         "visit", "PENDING_PAYMENT", 90000, "l10000")
+    assert case.details["answers"]["delivery_place"]["ward"] == "BMC-W29"  # checked again at filing, from the pin
 
     link = PAY_URL.search(filed[0]).group()
     assert "₹900।" in httpx.get(link, timeout=30).text  # Hindi page: the symbol, no paise

@@ -33,7 +33,7 @@ class OperatorDispatch(Hooks):
             session,
             act.case,
             workflow=act.workflow,
-            masterdata_dir=act.settings.masterdata_dir,
+            settings=act.settings,
             actor=act.actor,
             action=act.action,
             now=act.now,
