@@ -153,18 +153,6 @@ class BackendClient:
             return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
         return ApiResult(value=response.json() if response.status_code != 204 else {})
 
-    async def match_category(self, text: str) -> ApiResult[dict]:
-        """{"code", "subcategory", "how"}: how is "number"/"code" when chosen, "words" when guessed."""
-        return await self._call("GET", "/api/v1/grievances/categories/match", params={"q": text[:200]})
-
-    async def match_ward(self, text: str) -> ApiResult[str]:
-        result = await self._call("GET", "/api/v1/places/wards/match", params={"q": text[:200]})
-        return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
-
-    async def locate_ward(self, latitude: float, longitude: float) -> ApiResult[str]:
-        result = await self._call("GET", "/api/v1/places/wards/locate", params={"lat": latitude, "lon": longitude})
-        return ApiResult(value=result.value["code"]) if result.ok else ApiResult(error=result.error)
-
     async def file_grievance(
         self,
         *,
@@ -219,12 +207,12 @@ class BackendClient:
         return ApiResult(value=result.value["outcome"]) if result.ok else ApiResult(error=result.error)
 
     async def open_verdict(
-        self, phone: str, reference: str | None = None, asked_within_hours: float | None = None, category: str | None = None
+        self, phone: str, reference: str | None = None, asked_within_hours: float | None = None, about: str | None = None
     ) -> ApiResult[dict]:
         """{"reference", "key", "variables", "menu"}: the notice that asked for a verdict not given yet
-        (only one sent in the last hours, if given; only on a case about that category, if given);
-        error not_found when none is open."""
-        body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours, "category": category}
+        (only one sent in the last hours, if given; only on a complaint these words may be about, if
+        given); error not_found when none is open."""
+        body = {"phone": phone, "reference": reference, "asked_within_hours": asked_within_hours, "about": about}
         return await self._call("POST", "/api/v1/cases/verdict/open", json=body)
 
     async def open_handoff(

@@ -290,7 +290,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
                 "max": field.get("max"),
                 "days": field.get("max_days_ahead"),
             }  # said by its message
-            return self.failed(dispatcher, tracker, "certificate_answer", f"cert_invalid.{field['type']}", **bounds)
+            return self.failed(dispatcher, tracker, "certificate_answer", field["invalid"], **bounds)
         fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
         return {
             "certificate_answer": None,

@@ -15,7 +15,7 @@ from actions.doorstep import Doorstep
 from actions.form_validation import channel_of, language_of, pin_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.clock import local_day, local_moment
-from common.money import rupees
+from common.money import indian_grouping, rupees
 from common.recordings import recording_url
 from locales import count_key
 from locales.script import native_digits_to_ascii
@@ -178,10 +178,20 @@ class ValidateDesludgingForm(InterruptibleFormValidation, Doorstep):
     async def validate_desludging_slum(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in ("affirm", "deny"):
-            return self.accepted("desludging_slum", intent == "affirm")
-        return self.failed(dispatcher, tracker, "desludging_slum", "utter_invalid_desludging_slum")
+        """Yes or no: a button's payload, else the number or words the catalog's engine reads (a guessed
+        intent would take "yesterday" for yes, and a free service with it)."""
+        text = str(value or "").strip()
+        if text.startswith("/"):
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            if intent in ("affirm", "deny"):
+                return self.accepted("desludging_slum", intent == "affirm")
+        result = await self.client.certificate_answer(SERVICE, "slum", text, language_of(tracker)) if text else None
+        if result is not None and result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"desludging_slum": None}
+        if result is None or not result.ok:
+            return self.failed(dispatcher, tracker, "desludging_slum", "utter_invalid_desludging_slum")
+        return self.accepted("desludging_slum", result.value["value"] == "yes")
 
     async def validate_desludging_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -244,7 +254,7 @@ class ActionAskDesludgingConfirmed(Action):
             name_key="answer.voice_message" if recording_url(answers["desludging_name"]) else None,
             property_key=f"desludging_property.{answers['desludging_property_type']}",
             sanitation_key=f"desludging_sanitation.{answers['desludging_sanitation_type']}",
-            size=answers["desludging_size"],
+            size=indian_grouping(int(answers["desludging_size"])),  # "2,000", as the sizes offered say it
             trips=answers["desludging_trips"],
             trips_said_key=count_key("count.trips", int(answers["desludging_trips"])),
             place=tracker.get_slot("desludging_place_label") or "",

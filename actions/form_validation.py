@@ -2,14 +2,12 @@
 
 import hashlib
 from abc import abstractmethod
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.backend_client import UNAVAILABLE, ApiResult
 from common.channels import VOICE, kind_of
 from common.limits import MAX_CHANNEL_NAME_CHARS
 from common.places import geo_uri
@@ -33,29 +31,6 @@ class CountingFormValidation(FormValidationAction):
     @staticmethod
     def accepted(slot: str, value: Any) -> dict[str, Any]:
         return {slot: value, "validation_failures": 0}
-
-    async def matched(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        *,
-        slot: str,
-        value: Any,
-        lookup: Callable[[str], Awaitable[ApiResult[str]]],
-        invalid_response: str,
-    ) -> dict[str, Any]:
-        """Fill `slot` with what the backend matched the answer to. A backend that is down is not
-        the citizen's failure: they are told, and the question is asked again."""
-        text = str(value or "").strip()
-        if not text:
-            return self.failed(dispatcher, tracker, slot, invalid_response)
-        result = await lookup(text)
-        if result.error == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return {slot: None}
-        if not result.ok:
-            return self.failed(dispatcher, tracker, slot, invalid_response)
-        return self.accepted(slot, result.value)
 
 
 def channel_of(tracker: Tracker) -> str:

@@ -11,10 +11,11 @@ from actions import doorstep
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.doorstep import Doorstep
 from actions.feedback import give, reopenable
-from actions.form_validation import channel_of, language_of, submission_key
+from actions.form_validation import channel_of, language_of, pin_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
 from common.limits import MAX_TEXT_CHARS
 
+SERVICE = "grievance"  # its questions in the catalog (catalog/grievance.yml), answered by its engine
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
 # Cleared with the form once filed.
 REOPEN = "grievance_reopen"  # "reopen" / "new": the answer to "is this about your complaint …?"
@@ -88,16 +89,16 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
         opening = tracker.get_slot("requested_slot") is None
         if not text:
             return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
-        result = await self.client.match_category(text)
+        result = await self.client.certificate_answer(SERVICE, "problem", text, language_of(tracker))
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"grievance_category": None}
-        reopen = await self._reopen_offer(tracker, result.value["code"] if result.ok else None) if opening else {}
+        reopen = await self._reopen_offer(tracker, text) if opening else {}
         if not result.ok and opening:
             return {"grievance_category": None, **reopen}
         if not result.ok:
             return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
-        match = result.value
+        match = result.value["value"]
         slots = {**self.accepted("grievance_category", match["code"]), "grievance_subcategory": match.get("subcategory")}
         if match["how"] != "words":
             return {**slots, "grievance_category_confirmed": True, **reopen}
@@ -105,13 +106,13 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
             slots["grievance_description"] = " ".join(text.split())
         return {**slots, "grievance_category_confirmed": None, **reopen}
 
-    async def _reopen_offer(self, tracker: Tracker, category: str | None) -> dict[str, Any]:
+    async def _reopen_offer(self, tracker: Tracker, said: str) -> dict[str, Any]:
         """A complaint of theirs just resolved or rejected, which the words that opened the form may
         well be about ("yeh galat hai, kutta abhi bhi pada hai"): the form first asks whether to
         reopen it. Not when the words name another problem (garbage is no reopened pothole)."""
         if tracker.get_slot(doorstep.AGENT):  # filing for someone else: the agent's own complaints are not it
             return {}
-        offer = await self.client.open_verdict(tracker.sender_id, category=category)
+        offer = await self.client.open_verdict(tracker.sender_id, about=said[:MAX_TEXT_CHARS])
         if not (offer.ok and reopenable(offer.value)):
             return {}
         return {REOPEN_CASE: offer.value["reference"], REOPEN_STATE: offer.value["state"]}
@@ -149,23 +150,19 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
     async def validate_grievance_ward(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        pin = (tracker.latest_message.get("metadata") or {}).get("location")
-        if pin:  # a WhatsApp location pin: the backend finds the ward whose boundary holds it
-            result = await self.client.locate_ward(pin["latitude"], pin["longitude"])
-            if result.ok:
-                return self.accepted("grievance_ward", result.value)
-            if result.error == UNAVAILABLE:
-                dispatcher.utter_message(response="utter_service_unavailable")
-                return {"grievance_ward": None}
-            return self.failed(dispatcher, tracker, "grievance_ward", "utter_pin_outside_wards")
-        return await self.matched(
-            dispatcher,
-            tracker,
-            slot="grievance_ward",
-            value=value,
-            lookup=self.client.match_ward,
-            invalid_response="utter_invalid_grievance_ward",
-        )
+        pin = pin_of(tracker)  # a WhatsApp location pin: the ward whose boundary holds it
+        text = pin or str(value or "").strip()
+        if not text:
+            return self.failed(dispatcher, tracker, "grievance_ward", "utter_invalid_grievance_ward")
+        result = await self.client.certificate_answer(SERVICE, "ward", text, language_of(tracker))
+        if result.error == UNAVAILABLE:
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return {"grievance_ward": None}
+        if not result.ok:
+            return self.failed(
+                dispatcher, tracker, "grievance_ward", "utter_pin_outside_wards" if pin else "utter_invalid_grievance_ward"
+            )
+        return self.accepted("grievance_ward", result.value["value"]["ward"])
 
 
 def _photo_url(tracker: Tracker) -> str | None:

@@ -22,7 +22,6 @@ from backend.api import (
     grievance,
     handoff,
     payments,
-    places,
     proofs,
     twilio_sandbox,
     twilio_status,
@@ -106,7 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CleanInput)
     app.include_router(auth.router)
     app.include_router(grievance.router)
-    app.include_router(places.router)
     app.include_router(cases.router)
     app.include_router(citizens.router)
     app.include_router(channels.router)

@@ -7,16 +7,22 @@ from common.digits import native_digits_to_ascii
 
 _WARD_CODE = re.compile(r"^([A-Z]{2,6})-W([0-9]{1,3})$")
 _PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")  # six digits; India's first digit is a region, 1 to 9
-_GEO_URI = re.compile(r"^geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)$")
+_GEO_URI = re.compile(r"^geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:;.*)?$")  # ;u=... parameters ignored
 
 
 def geo_uri(latitude: float, longitude: float) -> str:
     return f"geo:{latitude:.6f},{longitude:.6f}"
 
 
+def is_geo_uri(text: str | None) -> bool:
+    """Whether the text means to be a location ("geo:..."), well written or not."""
+    return (text or "").strip().lower().startswith("geo:")
+
+
 def parse_geo_uri(text: str | None) -> tuple[float, float] | None:
-    """'geo:20.2961,85.845' -> (20.2961, 85.845); None when it is not a location on the globe."""
-    found = _GEO_URI.match((text or "").strip())
+    """'geo:20.2961,85.845' (any case, spaces ignored) -> (20.2961, 85.845); None when it is not a
+    location on the globe."""
+    found = _GEO_URI.match("".join((text or "").split()).lower())
     if not found:
         return None
     latitude, longitude = float(found.group(1)), float(found.group(2))

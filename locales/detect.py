@@ -180,11 +180,13 @@ def language_slots(text: str, intent: str | None, slot: Callable[[str], Any]) ->
     none when it changes nothing), given its text, its intent and the conversation's slots (`slot`:
     a tracker's get_slot). An explicit choice wins: a change_language message is left to its own
     action, and once `language_chosen` is set nothing switches. A button's or numbered option's
-    payload ("/intent{...}") is no one's language. Otherwise a decisive message switches."""
+    payload ("/intent{...}") is no one's language, nor a number. Otherwise a decisive message switches."""
     if intent == "change_language" or slot("language_chosen"):
         return {}
     if text.startswith("/"):
         return {}
+    if not any(c.isalpha() for c in text):
+        return {}  # a number in any script ("२" trips, a PIN in Odia digits) is no one's language
     detection = detect(text)
     if not detection.decisive:
         return {}

@@ -51,7 +51,8 @@ def _examples_elsewhere() -> set[str]:
 
 
 def build(catalog: Path = CATALOG, categories: Path = CATEGORIES) -> str:
-    services = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(catalog.glob("*.yml"))]
+    # The applications (a number in the menu): a service with its own intent (desludging) is learnt from data/nlu.
+    services = [s for p in sorted(catalog.glob("*.yml")) if "number" in (s := yaml.safe_load(p.read_text(encoding="utf-8")))]
     examples = [
         _marked(e, s.get("words", [])) for s in services for form in sorted(s.get("asked_as", {})) for e in s["asked_as"][form]
     ]

@@ -5,12 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 
 from backend.api.auth import SignedInDep
-from backend.api.callers import TurnDep, filer, own_case, own_phone
+from backend.api.callers import TurnDep, filer
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep, committed
 from backend.api.schemas import (
     DesludgingIn,
     DesludgingOut,
-    DesludgingRatingIn,
     OperatorStepIn,
     QuoteOut,
 )
@@ -111,21 +110,6 @@ def operator_step(
             reason=body.reason,
             plant_code=body.plant,
             volume_litres=body.volume_litres,
-        )
-    return DesludgingOut(
-        reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, operator_id=case.assignee_id
-    )
-
-
-@router.post("/{reference}/rating", response_model=DesludgingOut)
-def rating(
-    reference: str, body: DesludgingRatingIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep
-) -> DesludgingOut:
-    phone = own_phone(turn, body.phone)
-    case = own_case(turn, _case(session, reference))
-    with committed(session, _refused):
-        desludging.rate(
-            session, case, workflow=workflows["desludging"], phone=phone, rating=body.rating, comment=body.comment, now=now
         )
     return DesludgingOut(
         reference=case.reference, state=case.state, fee_rupees=case.details["fee_paise"] / 100, operator_id=case.assignee_id

@@ -24,13 +24,20 @@ _STATUS = {
 
 
 @router.post("/cases/verdict/open", response_model=OpenVerdictOut)
-def open_verdict(body: OpenVerdictIn, turn: TurnDep, session: SessionDep, workflows: WorkflowsDep, now: NowDep) -> OpenVerdictOut:
+def open_verdict(
+    body: OpenVerdictIn, turn: TurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
+) -> OpenVerdictOut:
     """The verdict the turn's citizen was asked for and has not given yet (the phone in the body,
     never in a URL), to ask it again; 404 when none is open."""
     phone = own_phone(turn, body.phone)
     since = now - timedelta(hours=body.asked_within_hours) if body.asked_within_hours else None
     found = feedback_service.open_verdict(
-        session, workflows=workflows, phone=phone, reference=body.reference, asked_since=since, category=body.category
+        session,
+        workflows=workflows,
+        phone=phone,
+        reference=body.reference,
+        asked_since=since,
+        about=(settings.masterdata_dir, body.about) if body.about else None,
     )
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "nothing_open"})

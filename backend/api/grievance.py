@@ -5,14 +5,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Header, HTTPException, Response, status
 from fastapi.responses import FileResponse
 
 from backend.api.auth import SignedInDep, case_file
 from backend.api.callers import TurnDep, filer
 from backend.api.deps import NowDep, SessionDep, SettingsDep, WorkflowsDep
-from backend.api.schemas import CaseOut, CategoryMatchOut, CategoryOut, GrievanceIn
+from backend.api.schemas import CaseOut, CategoryOut, GrievanceIn
 from backend.db import get_session_factory
+from backend.services import categories
 from backend.services import grievance as grievance_service
 from backend.settings import Settings
 
@@ -21,18 +22,10 @@ _PHOTO_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
 
 @router.get("/categories", response_model=list[CategoryOut])
-def list_categories(settings: SettingsDep) -> list[grievance_service.Category]:
-    return list(grievance_service.load_categories(settings.masterdata_dir))
-
-
-@router.get("/categories/match", response_model=CategoryMatchOut)
-def match_category(settings: SettingsDep, q: Annotated[str, Query(max_length=200)]) -> CategoryMatchOut:
-    match = grievance_service.match_category(settings.masterdata_dir, q)
-    if match is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "no_matching_category"})
-    return CategoryMatchOut(
-        code=match.category.code, subcategory=match.subcategory.code if match.subcategory else None, how=match.how
-    )
+def list_categories(settings: SettingsDep) -> list[categories.Category]:
+    """The complaint categories in their order (what a citizen's words mean: the catalog's engine,
+    /api/v1/certificates/services/grievance/answers/problem)."""
+    return list(categories.load_categories(settings.masterdata_dir))
 
 
 @router.post("", response_model=CaseOut, status_code=status.HTTP_201_CREATED)

@@ -32,18 +32,6 @@ class CategoryOut(BaseModel):
     subcategories: list[SubcategoryOut]
 
 
-class CategoryMatchOut(BaseModel):
-    code: str
-    subcategory: str | None = None
-    how: str  # number | code: the citizen's choice; words: a guess to confirm
-
-
-class WardOut(BaseModel):
-    ulb: str
-    number: int
-    code: str
-
-
 class GrievanceIn(BaseModel):
     category: str = Field(max_length=40)
     subcategory: str | None = Field(default=None, max_length=40)
@@ -276,7 +264,7 @@ class FeedbackOut(BaseModel):
 class OpenVerdictIn(CitizenIn):
     reference: str | None = Field(default=None, max_length=40)
     asked_within_hours: float | None = Field(default=None, gt=0, le=24 * 30)  # only a question this recent
-    category: str | None = Field(default=None, max_length=40)  # only a case about this problem
+    about: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)  # a new complaint's words: only a case they may be about
 
 
 class OpenVerdictOut(BaseModel):
@@ -376,12 +364,6 @@ class OperatorStepIn(BaseModel):
     volume_litres: int | None = None
 
 
-class DesludgingRatingIn(BaseModel):
-    phone: Phone
-    rating: int
-    comment: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
-
-
 class CertificateFieldOut(BaseModel):
     name: str
     type: str
@@ -389,6 +371,7 @@ class CertificateFieldOut(BaseModel):
     min: int | None = None  # amount, number, size: the bounds, said when an answer is out of them
     max: int | None = None
     max_days_ahead: int | None = None  # future_date: how far ahead, said the same way
+    invalid: str  # what a wrong answer hears
 
 
 class CertificateServiceOut(BaseModel):

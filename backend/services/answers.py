@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import locales
-from backend.services import places
+from backend.services import categories, places
 from backend.services.catalog import FieldDef, Option
 from common.clock import local_day
 from common.money import indian_grouping, parse_rupees, rupees
-from common.places import parse_geo_uri, pin_code
+from common.places import is_geo_uri, parse_geo_uri, pin_code
 from common.recordings import IN_WORDS, recording_url
 from locales.dates import parse_day
 from locales.numbers import with_digits
@@ -92,8 +92,17 @@ def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_
     if field.type == "choice":
         option = _offered(field, text)
         return Answer(option.code, words(f"{field.options_key}.{option.code}")) if option else None
-    at = parse_geo_uri(text)  # a WhatsApp location pin: the ward whose boundary holds it
-    found = places.place_at(masterdata_dir, *at, language) if at else places.match_place(masterdata_dir, text, language)
+    if field.type == "category":
+        guessed = categories.match_category(masterdata_dir, text)  # "how": chosen, or a guess to confirm
+        if guessed is None:
+            return None
+        chosen = {"code": guessed.category.code, "subcategory": guessed.subcategory.code if guessed.subcategory else None}
+        return Answer({**chosen, "how": guessed.how}, words(f"{field.options_key}.{guessed.category.code}"))
+    if is_geo_uri(text):  # a WhatsApp location pin: the ward whose boundary holds it (never its digits read as a ward)
+        at = parse_geo_uri(text)
+        found = places.place_at(masterdata_dir, *at, language) if at else None
+    else:
+        found = places.match_place(masterdata_dir, text, language)
     return Answer(found[0], found[1]) if found else None  # place
 
 

@@ -22,7 +22,10 @@ import locales
 from backend.workflow import WorkflowDef
 from common.places import pin_code
 
-FieldType = Literal["name", "text", "amount", "number", "size", "pin", "past_date", "future_date", "choice", "place"]
+FieldType = Literal[
+    "name", "text", "amount", "number", "size", "pin", "past_date", "future_date", "choice", "category", "place"
+]  # fmt: skip
+PlaceKind = Literal["ward", "village"]
 # The forms of writing the assistant learns from (data/nlu/<form>/): a service's asked_as examples.
 FORMS_OF_WRITING = ("en", "hi", "hi-latn", "or", "or-latn")
 
@@ -50,6 +53,9 @@ class FieldDef(BaseModel, extra="forbid"):
     max_days_ahead: int | None = Field(default=None, ge=0)  # future_date: from today to today + this
     options: list[Option] = []  # choice; size: the sizes offered, each with its litres
     option_key: str | None = None  # the locale prefix of the options' words, where not certificate_option.<name>
+    # category: one of the complaint categories (backend/services/categories.py), chosen or guessed from words
+    place_kinds: list[PlaceKind] = ["ward", "village"]  # place: what it may be (a complaint is about a town's ward)
+    invalid: str | None = None  # what a wrong answer hears, where not cert_invalid.<type>
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> "FieldDef":
@@ -65,6 +71,9 @@ class FieldDef(BaseModel, extra="forbid"):
             raise ValueError(f"field {self.name}: max_days_ahead is for a future_date, and it needs one")
         if self.none_words and self.type != "text":
             raise ValueError(f"field {self.name}: only a text has none_words")
+        if not self.place_kinds:
+            raise ValueError(f"field {self.name}: place_kinds names no kind of place")
+        self.invalid = self.invalid or f"cert_invalid.{self.type}"  # the conversation reads it with the definition
         return self
 
     @property
@@ -90,7 +99,11 @@ class FieldDef(BaseModel, extra="forbid"):
             return today <= day <= today + timedelta(days=self.max_days_ahead or 0)
         if self.type == "text":
             return isinstance(value, str) and (value == "" and bool(self.none_words) or 0 < len(value) <= self.max_length)
-        return bool(value)  # name, place
+        if self.type == "place":
+            return isinstance(value, dict) and value.get("kind") in self.place_kinds
+        if self.type == "category":
+            return isinstance(value, dict) and bool(value.get("code"))
+        return bool(value)  # name
 
 
 class DocumentDef(BaseModel, extra="forbid"):
@@ -125,10 +138,10 @@ class ServiceForm(BaseModel, extra="forbid"):
         return next(f for f in self.fields if f.name == name)
 
     def locale_keys(self, *, issues_document: bool = True) -> list[str]:
-        """The words its form needs in every language: each question, each answer's label in the
-        summary, what a wrong answer of each type hears, each option's name (a size is said by its litres)."""
-        keys = [*(f.prompt for f in self.fields), *(f"cert_label.{f.name}" for f in self.fields)]
-        keys += sorted({f"cert_invalid.{f.type}" for f in self.fields})  # what an answer it cannot take hears
+        """The words its form needs in every language: each question, what a wrong answer hears, each
+        option's name (a size is said by its litres)."""
+        keys = [f.prompt for f in self.fields]
+        keys += sorted({str(f.invalid) for f in self.fields})  # what an answer it cannot take hears
         return keys + [f"{f.options_key}.{o.code}" for f in self.fields if f.type == "choice" for o in f.options]
 
 
@@ -190,6 +203,7 @@ class ServiceDef(ServiceForm):
             *([f"certificate_pdf.{self.code}"] if issues_document else []),
             *self.replies.values(),
             *(d.key for d in self.documents),
+            *(f"cert_label.{f.name}" for f in self.fields),  # each answer's label in its summary
             *super().locale_keys(),
         ]
 
@@ -253,7 +267,7 @@ def check_workflow_words(workflows: Mapping[str, WorkflowDef]) -> None:
 
 _ANSWER_TYPES: dict[str, Any] = {
     "name": str, "text": str, "amount": int, "number": int, "size": int, "pin": str, "past_date": date,
-    "future_date": date, "place": dict[str, Any],
+    "future_date": date, "place": dict[str, Any], "category": dict[str, Any],
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend.models import Case, CaseHistory, Feedback, OutboxMessage
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
+from backend.services.categories import may_be_about
 from backend.services.citizens import normalise_phone
 from backend.workflow import WorkflowDef, WorkflowError
 from common.references import normalise_reference
@@ -44,12 +45,12 @@ def open_verdict(
     phone: str,
     reference: str | None = None,
     asked_since: datetime | None = None,
-    category: str | None = None,
+    about: tuple[Path, str] | None = None,
 ) -> OpenVerdict | None:
     """The newest notice to this phone with numbered answers, on a case of theirs that still waits
     for its verdict and sent since the case came into its state (not an older question), whatever
-    the citizen said since (a status question, another request...). `category`: what a new complaint
-    is about; a case about another problem is not the one it may reopen."""
+    the citizen said since (a status question, another request...). `about`: (the master data, the words
+    of a new complaint): only a complaint those words may be about, the one it may reopen."""
     citizen = normalise_phone(phone)
     query = (
         select(OutboxMessage, Case)
@@ -67,7 +68,7 @@ def open_verdict(
         entered = case.history[-1].at if case.history else None
         if not (message.menu and message.locale_key and workflow and waits_for_verdict(workflow, case)):
             continue
-        if category and case.details.get("category") not in (None, category):
+        if about and not (case.details.get("category") and may_be_about(*about, case.details["category"])):
             continue
         if entered is None or message.created_at >= entered:
             return OpenVerdict(case.reference, message.locale_key, dict(message.variables or {}), dict(message.menu), case.state)

@@ -72,7 +72,7 @@ def _ward_said_in_words(masterdata_dir: Path, text: str) -> str:
 
 def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Ward | None:
     """A known locality or landmark, typed in any script or loose Latin spelling, or a ward number
-    ("12", "ward 12", "वार्ड १२", "वार्ड बारह"); None when nothing fits."""
+    ("12", "ward 12", "वार्ड १२", "वार्ड बारह"); None when nothing fits, or two numbers do ("25/12")."""
     ulbs = [u for u in _load_ulbs(masterdata_dir) if ulb in (None, u.code)]
     if not ulbs:
         return None
@@ -87,11 +87,12 @@ def match_ward(masterdata_dir: Path, text: str, *, ulb: str | None = None) -> Wa
         for name, number in candidate.localities.items():
             if f" {name} " in key:
                 return Ward(candidate.code, number)
-    digits = _NUMBER.search(cleaned) or _NUMBER.search(_ward_said_in_words(masterdata_dir, cleaned))
-    if digits:
+    # One number is a ward's ("12", "ward 12 mein"); two are something else (a date "25/12", "house 14, lane 3").
+    numbers = _NUMBER.findall(cleaned) or _NUMBER.findall(_ward_said_in_words(masterdata_dir, cleaned))
+    if len(numbers) == 1:
         home = ulbs[0]
-        if 1 <= int(digits.group(1)) <= home.ward_count:
-            return Ward(home.code, int(digits.group(1)))
+        if 1 <= int(numbers[0]) <= home.ward_count:
+            return Ward(home.code, int(numbers[0]))
     return None
 
 

@@ -57,9 +57,14 @@ async def test_a_backend_that_is_down_is_not_the_citizens_failure(backend_down, 
 
 async def test_slum_is_yes_or_no(backend, dispatcher):
     validate = ValidateDesludgingForm(client=backend)
-    assert (await validate.validate_desludging_slum("1", dispatcher, _said(make_tracker({}), "affirm"), DOMAIN))["desludging_slum"] is True
-    assert (await validate.validate_desludging_slum("nahi", dispatcher, _said(make_tracker({}), "deny"), DOMAIN))["desludging_slum"] is False
-    assert (await validate.validate_desludging_slum("maybe", dispatcher, make_tracker({}), DOMAIN))["desludging_slum"] is None
+    slum = lambda said, intent=None: validate.validate_desludging_slum(  # noqa: E731
+        said, dispatcher, _said(make_tracker({}), intent) if intent else make_tracker({}), DOMAIN)
+    assert (await slum("1"))["desludging_slum"] is True and (await slum("2"))["desludging_slum"] is False
+    assert (await slum("haan ji"))["desludging_slum"] is True and (await slum("ନାହିଁ"))["desludging_slum"] is False
+    assert (await slum("/affirm", "affirm"))["desludging_slum"] is True  # a button's payload
+    # a guessed intent never answers: "yesterday" or "yellow" is not a yes (nor a free service)
+    for said, guessed in (("yesterday", "affirm"), ("yellow", "affirm"), ("maybe", "deny")):
+        assert (await slum(said, guessed))["desludging_slum"] is None, said
 
 
 async def test_no_payment_question_when_it_is_free_and_the_correction_menu_only_when_asked(backend, dispatcher):

@@ -105,7 +105,7 @@ def test_in_their_own_turn_a_citizen_cannot_touch_someone_elses_case(client, res
     stranger = in_turn(client, STRANGER)
     for path, body in ((f"/api/v1/cases/{resolved}/feedback", {"phone": STRANGER, "solved": False}),
                        (f"/api/v1/cases/{resolved}/feedback", {"phone": STRANGER, "solved": True, "rating": 1}),
-                       (f"/api/v1/desludging/{unpaid}/rating", {"phone": STRANGER, "rating": 5}),
+                       (f"/api/v1/cases/{unpaid}/feedback", {"phone": STRANGER, "solved": True, "rating": 5}),
                        ("/api/v1/payments/link", {"phone": STRANGER, "reference": unpaid})):
         answer = client.post(path, json=body, headers=stranger)
         assert answer.status_code == 403 and answer.json()["detail"]["code"] == "not_your_case", path

@@ -184,9 +184,11 @@ def test_a_service_reached_by_its_own_intent_has_its_form_in_the_catalog_but_no_
     catalog = load_catalog(CATALOG, WORKFLOWS, DOCUMENTED)
     desludging = catalog["desludging"]
     assert type(desludging) is ServiceForm and not isinstance(desludging, ServiceDef)
-    assert list(catalog)[-1] == "desludging" and "desludging" not in load_definitions(CATALOG, WORKFLOWS, DOCUMENTED)
+    applications = load_definitions(CATALOG, WORKFLOWS, DOCUMENTED)
+    assert list(catalog) == [*applications, "desludging", "grievance"]  # the applications in menu order, then the others
+    assert type(catalog["grievance"]) is ServiceForm and catalog["grievance"].field("ward").place_kinds == ["ward"]
     assert [f.type for f in desludging.fields] == [
-        "name", "choice", "choice", "size", "number", "place", "text", "pin", "future_date", "choice"]
+        "name", "choice", "choice", "size", "number", "place", "text", "pin", "choice", "future_date", "choice"]
     assert "desludging" not in {s["code"] for s in client.get("/api/v1/certificates/services").json()}
     assert client.get("/api/v1/certificates/services/match", params={"q": "septic tank"}).status_code == 404
     answer = lambda field, q: client.post(  # noqa: E731

@@ -100,8 +100,9 @@ def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
     disposal = _case(settings, reference).details["disposal"]
     assert disposal == {"plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1900, "at": (NOW + timedelta(hours=20)).isoformat()}
 
-    rate = lambda **body: client.post(f"/api/v1/desludging/{reference}/rating", json={"phone": PHONE, **body}, headers=in_turn(client, PHONE))  # noqa: E731
-    assert rate(rating=2).json()["detail"] == {"code": "required_below_3", "field": "comment"}
+    rate = lambda **body: client.post(f"/api/v1/cases/{reference}/feedback", json={"phone": PHONE, "solved": True, **body},  # noqa: E731
+                                      headers=in_turn(client, PHONE))
+    assert rate(rating=2).json()["detail"] == {"code": "required_below_3"}
     assert rate(rating=2, comment="Came a day late").json()["state"] == "COMPLETED"
     history = [h["action"] for h in client.get(f"/api/v1/cases/{reference}/history").json()]  # the operator's view
     assert history == ["APPLY", "REQUEST_PAYMENT", "PAY", "ASSIGN", "DECLINE", "ASSIGN", "ACCEPT", "DISPOSE", "RATE"]
@@ -150,7 +151,8 @@ def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client
     first = client.post("/api/v1/desludging", json=REQUEST, headers={**in_turn(client, PHONE), "Idempotency-Key": "k1"})
     again = client.post("/api/v1/desludging", json=REQUEST, headers={**in_turn(client, PHONE), "Idempotency-Key": "k1"})
     assert (first.status_code, again.status_code) == (201, 200) and first.json()["reference"] == again.json()["reference"]
-    early = client.post(f"/api/v1/desludging/{first.json()['reference']}/rating", json={"phone": PHONE, "rating": 5}, headers=in_turn(client, PHONE))
+    early = client.post(f"/api/v1/cases/{first.json()['reference']}/feedback", json={"phone": PHONE, "solved": True, "rating": 5},
+                        headers=in_turn(client, PHONE))
     assert early.status_code == 409 and early.json()["detail"]["code"] == "wrong_state"
 
 

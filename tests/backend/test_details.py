@@ -27,8 +27,8 @@ def test_a_complaint_s_details_are_typed():
 def test_a_desludging_request_s_details_are_typed_and_a_visit_s_by_its_catalog_entry():
     disposed = {**REQUEST, "disposal": {"plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1900, "at": "2026-12-04T12:00:00+00:00"}}
     assert _checked(disposed) == disposed
-    with pytest.raises(ValidationError, match="property_type"):
-        RequestDetails.model_validate({**REQUEST, "property_type": "palace"})
+    with pytest.raises(ValidationError, match="trips"):
+        RequestDetails.model_validate({**REQUEST, "trips": "many"})  # its options are checked at filing, by the form's fields
     with pytest.raises(ValidationError, match="volume_litres"):
         _checked({**REQUEST, "disposal": {"plant": "BMC-FSTP-BASUAGHAI", "at": "2026-12-04T12:00:00+00:00"}})
     with pytest.raises(ValidationError, match="answers"):

@@ -1,6 +1,7 @@
 """Grievance API against a real database (SQLite and PostgreSQL)."""
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.db import get_session_factory
@@ -116,29 +117,39 @@ def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, sett
 
 
 def test_matching_categories_and_wards(client):
-    match = "/api/v1/grievances/categories/match"
-    assert client.get(match, params={"q": "2"}).json() == {"code": "streetlight", "subcategory": None, "how": "number"}
-    assert client.get(match, params={"q": "kachra pada hai"}).json() == {"code": "garbage", "subcategory": None, "how": "words"}
+    """A complaint's answers, read by the catalog's engine (catalog/grievance.yml)."""
+    answers = "/api/v1/certificates/services/grievance/answers"
+    problem = lambda q: client.post(f"{answers}/problem", json={"q": q})  # noqa: E731
+    ward = lambda q: client.post(f"{answers}/ward", json={"q": q})  # noqa: E731
+    assert problem("2").json()["value"] == {"code": "streetlight", "subcategory": None, "how": "number"}
+    assert problem("kachra pada hai").json()["value"] == {"code": "garbage", "subcategory": None, "how": "words"}
     # The longest word decides, a subcategory's words included: a dead dog on the road is garbage.
-    assert client.get(match, params={"q": "dead dog lying on the road"}).json() == {"code": "garbage", "subcategory": "dead_animal", "how": "words"}
-    assert client.get(match, params={"q": "ଆମ ଗଳିରେ ପାଣି ଆସୁନାହିଁ"}).json() == {"code": "water_supply", "subcategory": "no_water", "how": "words"}
-    assert client.get(match, params={"q": "सेप्टिक टैंक भर गया है"}).json()["code"] == "desludging_service"
-    assert client.get("/api/v1/grievances/categories/match", params={"q": "qwerty"}).status_code == 404
-    assert client.get("/api/v1/places/wards/match", params={"q": "ward 12"}).json()["code"] == "BMC-W12"
-    assert client.get("/api/v1/places/wards/match", params={"q": "ଶହୀଦ ନଗର"}).json()["code"] == "BMC-W29"
-    assert client.get("/api/v1/places/wards/match", params={"q": "ward 99"}).status_code == 404
+    assert problem("dead dog lying on the road").json()["value"] == {"code": "garbage", "subcategory": "dead_animal", "how": "words"}
+    assert problem("ଆମ ଗଳିରେ ପାଣି ଆସୁନାହିଁ").json()["value"] == {"code": "water_supply", "subcategory": "no_water", "how": "words"}
+    assert problem("सेप्टिक टैंक भर गया है").json()["value"]["code"] == "desludging_service"
+    assert problem("qwerty").json()["detail"] == {"code": "no_match", "field": "problem"}
+    assert ward("ward 12").json()["value"]["ward"] == "BMC-W12"
+    assert ward("ଶହୀଦ ନଗର").json()["value"]["ward"] == "BMC-W29"
+    assert ward("ward 99").status_code == 422
+    assert ward("Sarakana").status_code == 422  # a village: a complaint is about a town's ward
     # The category most of whose words are said wins; its own word alone is a choice, in any script.
-    assert client.get(match, params={"q": "naali jaam ho gayi hai, ganda paani sadak par beh raha hai"}).json()["code"] == "drainage"
-    assert client.get(match, params={"q": "कचरा"}).json() == {"code": "garbage", "subcategory": None, "how": "code"}
+    assert problem("naali jaam ho gayi hai, ganda paani sadak par beh raha hai").json()["value"]["code"] == "drainage"
+    assert problem("कचरा").json()["value"] == {"code": "garbage", "subcategory": None, "how": "code"}
+    assert client.post(f"{answers}/problem", json={"q": "कचरा", "language": "hi"}).json()["label"] == "कचरा"
     # A ward's number in words, beside ward words and town names only ("ek mandir ke paas" is no ward 1).
     for said in ("वार्ड बारह", "ward twelve bhubaneswar", "ୱାର୍ଡ ବାର ଭୁବନେଶ୍ୱର"):
-        assert client.get("/api/v1/places/wards/match", params={"q": said}).json()["code"] == "BMC-W12", said
-    assert client.get("/api/v1/places/wards/match", params={"q": "ek mandir ke paas"}).status_code == 404
+        assert ward(said).json()["value"]["ward"] == "BMC-W12", said
+    assert ward("ek mandir ke paas").status_code == 422
+    assert ward("25/12").status_code == 422 and ward("house 14, lane 3").status_code == 422  # a date, an address: no ward
+    assert ward("ward 12 mein").json()["value"]["ward"] == "BMC-W12"
     # A landmark instead of a ward, in any script.
-    assert client.get("/api/v1/places/wards/match", params={"q": "near lingraj temple"}).json()["code"] == "BMC-W61"
-    assert client.get("/api/v1/places/wards/match", params={"q": "ମାଷ୍ଟର କ୍ୟାଣ୍ଟିନ ପାଖରେ"}).json()["code"] == "BMC-W34"
-    assert client.get("/api/v1/places/wards/locate", params={"lat": 20.2961, "lon": 85.8450}).json()["code"] == "BMC-W29"
-    assert client.get("/api/v1/places/wards/locate", params={"lat": 19.07, "lon": 72.88}).json()["detail"] == {"code": "outside_known_wards"}
+    assert ward("near lingraj temple").json()["value"]["ward"] == "BMC-W61"
+    assert ward("ମାଷ୍ଟର କ୍ୟାଣ୍ଟିନ ପାଖରେ").json()["value"]["ward"] == "BMC-W34"
+    # a WhatsApp location pin, as its geo URI
+    assert ward("geo:20.296100,85.845000").json()["value"]["ward"] == "BMC-W29"
+    assert ward("geo:19.070000,72.880000").status_code == 422  # Mumbai: no ward of ours
+    assert ward("GEO:20.2961, 85.845").json()["value"]["ward"] == "BMC-W29"  # typed loosely, still a pin
+    assert ward("geo:20.2961;85.845").status_code == 422  # a pin written wrong is no ward 20
     categories = client.get("/api/v1/grievances/categories").json()
     assert [c["code"] for c in categories][-1] == "desludging_service" and len(categories) == 7
     assert categories[0]["subcategories"][2] == {"code": "dead_animal", "department": "SANITATION", "sla_hours": 12}
@@ -165,3 +176,20 @@ def test_a_subcategory_sets_its_own_sla(client, auth, settings):
         assert (case.details["subcategory"], case.details["sla_hours"], case.details["department"]) == ("dead_animal", 12, "SANITATION")
     unknown = client.post("/api/v1/grievances", json={**body, "subcategory": "ufo"}, headers=CITIZEN)
     assert unknown.status_code == 422 and unknown.json()["detail"] == {"code": "unknown_subcategory", "field": "subcategory"}
+
+
+@pytest.mark.parametrize(
+    "said, category, about",
+    [
+        ("big pothole on the main road near the school", "garbage", False),  # another problem
+        ("yeh galat hai, kutta abhi bhi pada hai", "garbage", True),  # names no problem: it may be
+        ("the garbage is still lying there", "garbage", True),
+        ("ganda paani abhi bhi beh raha hai", "drainage", True),  # guessed as water, but a drain's words
+        ("streetlight not working again", "garbage", False),
+    ],
+)
+def test_whether_new_words_may_be_about_an_earlier_complaint(settings, said, category, about):
+    """What a reopen is offered for (backend/services/categories.may_be_about)."""
+    from backend.services.categories import may_be_about
+
+    assert may_be_about(settings.masterdata_dir, said, category) is about

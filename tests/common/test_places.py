@@ -29,6 +29,8 @@ def test_a_location_pin_as_a_geo_uri_and_back():
     assert geo_uri(20.2961, 85.845) == "geo:20.296100,85.845000"
     assert parse_geo_uri(geo_uri(20.2961, 85.845)) == (20.2961, 85.845)
     assert parse_geo_uri("geo:-33.8688,151.2093") == (-33.8688, 151.2093)
+    assert parse_geo_uri("GEO:20.2961, 85.845") == (20.2961, 85.845)  # typed loosely
+    assert parse_geo_uri("geo:20.2961,85.845;u=35") == (20.2961, 85.845)  # RFC 5870's uncertainty
 
 
 @pytest.mark.parametrize("text", [None, "", "geo:", "geo:95.0,85.0", "geo:20.1,185.0", "20.29,85.84", "geo:20.29;85.84", "ward 12"])

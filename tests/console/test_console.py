@@ -239,7 +239,7 @@ def test_an_operator_accepts_a_job_and_records_the_disposal(page: Page, backend:
     page.goto(f"{backend.url}/console/language/en?next=/console/operator")
     job = page.locator(f"li[data-reference='{reference}']")
     expect(job).to_contain_text("Waiting for the operator")
-    expect(job).to_contain_text("2000 litres, trips: 1")
+    expect(job).to_contain_text("2,000 litres, trips: 1")
     every_control_is_labelled(page)
     job.get_by_role("button", name="Accept the job").click()
     expect(page.get_by_role("status")).to_have_text("Done: Accept the job.")

@@ -83,6 +83,13 @@ def test_short_replies_switch_nothing(text):
     assert language_slots(text, "inform", slots("or")) == {}
 
 
+@pytest.mark.parametrize("text", ["२", "୭୫୧୦୦୭", "२५/१२", "७५१ ००७"])
+def test_a_number_in_another_script_switches_nothing(text):
+    """An English chat's trips typed "२" or PIN "୭୫୧୦୦୭" (the play-test's keyboards) stay in English."""
+    assert language_slots(text, "inform", slots()) == {}
+    assert language_slots(text, "inform", slots("en")) == {}
+
+
 def test_a_payload_switches_nothing():
     payload = '/give_feedback{"reference":"GRV-2026-000001","solved":"no"}'  # what "0" on a numbered menu sends
     assert language_slots(payload, "give_feedback", slots("hi")) == {}

@@ -15,6 +15,7 @@ from backend.services.hooks.base import Act, Hooks, Verdict, Words
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 from common.clock import local_day
+from common.money import indian_grouping
 
 
 def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
@@ -63,7 +64,10 @@ class OperatorDispatch(Hooks):
                     (words("case.address"), ", ".join(str(details[k]) for k in ("landmark", "village", "pin") if details.get(k)))
                 )
             rows.append(
-                (words("case.tank_label"), words("case.tank", litres=details["size_litres"], trips=details.get("trips", "")))
+                (
+                    words("case.tank_label"),
+                    words("case.tank", litres=indian_grouping(details["size_litres"]), trips=details.get("trips", "")),
+                )
             )
         if details.get("preferred_date"):
             rows.append((words("case.preferred_date"), local_day(details["preferred_date"])))
