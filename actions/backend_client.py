@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
+from common.limits import MAX_ANSWER_CHARS
 from common.secrets import DEFAULTS
 
 logger = logging.getLogger(__name__)
@@ -250,16 +251,18 @@ class BackendClient:
     async def choose_certificate_service(self, text: str, phone: str) -> ApiResult[dict]:
         """{"service": the definition or None, "last": the menu's last number, "agent": {"id", "name"}
         when the phone is a Panchayat Swayam Sewak's, else None}."""
-        return await self._call("POST", "/api/v1/certificates/services/choose", json={"q": text[:200], "phone": phone})
+        return await self._call(
+            "POST", "/api/v1/certificates/services/choose", json={"q": text[:MAX_ANSWER_CHARS], "phone": phone}
+        )
 
     async def match_certificate_service(self, text: str) -> ApiResult[dict]:
-        return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:200]})
+        return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:MAX_ANSWER_CHARS]})
 
     async def certificate_answer(self, code: str, field: str, text: str, language: str) -> ApiResult[dict]:
         """{"value", "label"}: what an answer to one question of any service's form means (a place's
         may be a location pin's geo URI); error no_match."""
-        # One character over the route's 200 is enough for it to refuse a long paste; no need to send 10,000.
-        body = {"q": text[:201], "language": language}
+        # One character over the route's limit is enough for it to refuse a long paste; no need to send 10,000.
+        body = {"q": text[: MAX_ANSWER_CHARS + 1], "language": language}
         return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}", json=body)
 
     async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:

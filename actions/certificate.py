@@ -285,12 +285,11 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if pin and result is not None and not result.ok:
             return self.failed(dispatcher, tracker, "certificate_answer", "utter_pin_outside_wards")
         if result is None or not result.ok:
-            bounds = {
-                "min": field.get("min"),
-                "max": field.get("max"),
-                "days": field.get("max_days_ahead"),
-            }  # said by its message
-            return self.failed(dispatcher, tracker, "certificate_answer", field["invalid"], **bounds)
+            # the bounds an answer was out of, said by its message; a definition kept in the conversation
+            # from before the backend sent "invalid" has its type's words
+            bounds = {"min": field.get("min"), "max": field.get("max"), "days": field.get("max_days_ahead")}
+            refused = field.get("invalid") or f"cert_invalid.{field['type']}"
+            return self.failed(dispatcher, tracker, "certificate_answer", refused, **bounds)
         fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
         return {
             "certificate_answer": None,

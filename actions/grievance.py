@@ -13,7 +13,7 @@ from actions.doorstep import Doorstep
 from actions.feedback import give, reopenable
 from actions.form_validation import channel_of, language_of, pin_of, submission_key
 from actions.interruptions import InterruptibleFormValidation
-from common.limits import MAX_TEXT_CHARS
+from common.limits import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
 
 SERVICE = "grievance"  # its questions in the catalog (catalog/grievance.yml), answered by its engine
 FORM_SLOTS = ("grievance_category", "grievance_description", "grievance_ward")
@@ -89,7 +89,8 @@ class ValidateGrievanceForm(InterruptibleFormValidation, Doorstep):
         opening = tracker.get_slot("requested_slot") is None
         if not text:
             return self.failed(dispatcher, tracker, "grievance_category", "utter_invalid_grievance_category")
-        result = await self.client.certificate_answer(SERVICE, "problem", text, language_of(tracker))
+        # a long first message is guessed from its beginning (what it is about is said first)
+        result = await self.client.certificate_answer(SERVICE, "problem", text[:MAX_ANSWER_CHARS], language_of(tracker))
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"grievance_category": None}

@@ -233,3 +233,16 @@ def longest_named(text: str, named: Iterable[tuple[str, T]]) -> T | None:
         if folded and f" {folded} " in key and (best is None or len(folded) > best[0]):
             best = (len(folded), item)
     return best[1] if best else None
+
+
+def only_named(text: str, named: Iterable[tuple[str, T]]) -> T | None:
+    """As longest_named, but None when another item's word also stands in the text, apart from the
+    longest ("yes no", "house shop": which?); a word inside the longest one is no rival ("pit" in
+    "double pit")."""
+    key = f" {match_key(text or '')} "
+    found = [(folded, item) for word, item in named if (folded := match_key(str(word))) and f" {folded} " in key]
+    if not found:
+        return None
+    longest, chosen = max(found, key=lambda hit: len(hit[0]))
+    rivals = [folded for folded, item in found if item is not chosen and f" {folded} " not in f" {longest} "]
+    return None if rivals else chosen

@@ -41,6 +41,7 @@ from backend.services.catalog import ServiceDef
 from backend.services.hooks import hooks_for
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
+from common.limits import MAX_ANSWER_CHARS
 from common.phones import indian_mobile
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -98,7 +99,7 @@ def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
 
 
 @router.get("/services/match", response_model=CertificateServiceOut)
-def match_service(settings: SettingsDep, workflows: WorkflowsDep, q: Annotated[str, Query(max_length=200)]) -> dict:
+def match_service(settings: SettingsDep, workflows: WorkflowsDep, q: Annotated[str, Query(max_length=MAX_ANSWER_CHARS)]) -> dict:
     definition = certificates.match_service(certificates.definitions(settings, workflows), q)
     if definition is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "no_matching_service"})

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.models import PHONE_CHARS
 from backend.services.doorstep import PURPOSES
 from common.languages import DEFAULT_LANGUAGE, LANGUAGE_PATTERN
-from common.limits import MAX_CHANNEL_NAME_CHARS, MAX_MESSAGE_BODY_CHARS, MAX_TEXT_CHARS
+from common.limits import MAX_ANSWER_CHARS, MAX_CHANNEL_NAME_CHARS, MAX_MESSAGE_BODY_CHARS, MAX_TEXT_CHARS
 
 Phone = Annotated[str, Field(min_length=1, max_length=PHONE_CHARS)]
 Language = Annotated[str, Field(pattern=LANGUAGE_PATTERN)]
@@ -328,7 +328,7 @@ class AnswerIn(BaseModel):
     """A citizen's answer to one question, in the body: answers carry names and numbers that an
     access log must not keep."""
 
-    q: str = Field(max_length=200)
+    q: str = Field(max_length=MAX_ANSWER_CHARS)
     language: Language = DEFAULT_LANGUAGE
 
 
@@ -435,7 +435,7 @@ class DoorstepCodeIn(CitizenIn):
 class ServiceChoiceIn(CitizenIn):
     """The citizen's answer to "which application?", and their phone (a field agent files for others)."""
 
-    q: str = Field(max_length=200)
+    q: str = Field(max_length=MAX_ANSWER_CHARS)
 
 
 class ServiceChoiceOut(BaseModel):

@@ -12,12 +12,13 @@ import locales
 from backend.services import categories, places
 from backend.services.catalog import FieldDef, Option
 from common.clock import local_day
+from common.limits import MAX_ANSWER_CHARS
 from common.money import indian_grouping, parse_rupees, rupees
 from common.places import is_geo_uri, parse_geo_uri, pin_code
 from common.recordings import IN_WORDS, recording_url
 from locales.dates import parse_day
 from locales.numbers import with_digits
-from locales.script import longest_named, match_key, native_digits_to_ascii
+from locales.script import match_key, native_digits_to_ascii, only_named
 
 # Besides letters and their combining signs (Devanagari and Odia vowel signs, virama, nukta): the
 # space, the initial's dot, apostrophes (phones turn ' into ’), the hyphen, and the zero-width
@@ -47,7 +48,6 @@ def person_name(text: str) -> str | None:
 _NUMBER = re.compile(r"^([\d,]+)\s*\D{0,30}$")  # a count or a measure, its unit after it ("200 sq ft", "200 वर्ग फ़ुट")
 _ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _CUBIC = re.compile(r"(m3|m³|cubic|cu\.?\s*m|ghan|घन|ଘନ)", re.IGNORECASE)
-MAX_ANSWER_CHARS = 200  # no question of a form is answered at greater length
 
 
 def check_answer(field: FieldDef, text: str, *, language: str, today: date, masterdata_dir: Path) -> Answer | None:
@@ -90,7 +90,7 @@ def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_
         day = parse_day(text, today)
         return Answer(day.isoformat(), local_day(day)) if day else None
     if field.type == "choice":
-        option = _offered(field, text)
+        option = _offered(field, text)  # words of two options ("yes no", "house shop") choose neither
         return Answer(option.code, words(f"{field.options_key}.{option.code}")) if option else None
     if field.type == "category":
         guessed = categories.match_category(masterdata_dir, text)  # "how": chosen, or a guess to confirm
@@ -102,7 +102,7 @@ def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_
         at = parse_geo_uri(text)
         found = places.place_at(masterdata_dir, *at, language) if at else None
     else:
-        found = places.match_place(masterdata_dir, text, language)
+        found = places.match_place(masterdata_dir, text, language, villages_too="village" in field.place_kinds)
     return Answer(found[0], found[1]) if found else None  # place
 
 
@@ -111,7 +111,7 @@ def _offered(field: FieldDef, text: str) -> Option | None:
     cleaned = native_digits_to_ascii(text).strip().rstrip(".")
     if cleaned.isdigit():
         return field.options[int(cleaned) - 1] if 1 <= int(cleaned) <= len(field.options) else None
-    return longest_named(cleaned, ((w, o) for o in field.options for w in o.words))
+    return only_named(cleaned, ((w, o) for o in field.options for w in o.words))
 
 
 def _litres(field: FieldDef, text: str) -> int | None:

@@ -175,12 +175,13 @@ def area_names(masterdata_dir: Path) -> dict[str, dict[str, str]]:
     return names
 
 
-def match_place(masterdata_dir: Path, text: str, language: str) -> tuple[dict, str] | None:
+def match_place(masterdata_dir: Path, text: str, language: str, *, villages_too: bool = True) -> tuple[dict, str] | None:
     """-> (the place, its name in the language) for a village (with its gram panchayat, block and
     district) or a ward of a town (a locality or landmark, or a ward number, with the town named
     or else the first town in the master data); None when nothing fits."""
     key = f" {match_key(native_digits_to_ascii(text or ''))} "
-    village = next((v for v in sorted(villages(masterdata_dir), key=lambda v: -len(v.key)) if f" {v.key} " in key), None)
+    known = villages(masterdata_dir) if villages_too else ()  # a ward only: a village named nearby is a landmark
+    village = next((v for v in sorted(known, key=lambda v: -len(v.key)) if f" {v.key} " in key), None)
     if village:
         label = locales.render(
             "place.village",

@@ -63,7 +63,7 @@ async def test_slum_is_yes_or_no(backend, dispatcher):
     assert (await slum("haan ji"))["desludging_slum"] is True and (await slum("ନାହିଁ"))["desludging_slum"] is False
     assert (await slum("/affirm", "affirm"))["desludging_slum"] is True  # a button's payload
     # a guessed intent never answers: "yesterday" or "yellow" is not a yes (nor a free service)
-    for said, guessed in (("yesterday", "affirm"), ("yellow", "affirm"), ("maybe", "deny")):
+    for said, guessed in (("yesterday", "affirm"), ("yellow", "affirm"), ("maybe", "deny"), ("yes no", "affirm")):
         assert (await slum(said, guessed))["desludging_slum"] is None, said
 
 

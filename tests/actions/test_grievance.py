@@ -177,3 +177,10 @@ async def test_an_opening_message_that_says_what_is_wrong_goes_straight_to_the_g
     tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.98}
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
     assert not set_.get("grievance_category") and responses(dispatcher) == []
+
+    # a long first message (people write them) is guessed from its beginning, and all of it is the description
+    long = "The garbage in our lane has not been collected for ten days and " + "the smell is terrible, " * 12
+    tracker = make_tracker({}, text=long.strip(), active_loop="grievance_form")
+    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.97}
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
+    assert len(long) > 250 and set_["grievance_category"] == "garbage" and set_["grievance_description"] == " ".join(long.split())

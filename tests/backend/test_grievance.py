@@ -132,6 +132,7 @@ def test_matching_categories_and_wards(client):
     assert ward("ଶହୀଦ ନଗର").json()["value"]["ward"] == "BMC-W29"
     assert ward("ward 99").status_code == 422
     assert ward("Sarakana").status_code == 422  # a village: a complaint is about a town's ward
+    assert ward("Saheed Nagar near Sarakana bus stop").json()["value"]["ward"] == "BMC-W29"  # the village is a landmark here
     # The category most of whose words are said wins; its own word alone is a choice, in any script.
     assert problem("naali jaam ho gayi hai, ganda paani sadak par beh raha hai").json()["value"]["code"] == "drainage"
     assert problem("कचरा").json()["value"] == {"code": "garbage", "subcategory": None, "how": "code"}

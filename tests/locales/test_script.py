@@ -192,3 +192,16 @@ def test_menus_reach_latin_letter_sms_users_in_latin_letters_too():
                 rendered = locales.render(key, language, "twilio_sms", latin_sms=True, **values,
                                           **{name: "1" for name in locales.placeholders(entry.get("sms") or entry["text"])})
                 assert all(is_gsm7(button["title"]) for button in rendered["buttons"]), (language, key, rendered["buttons"])
+
+
+@pytest.mark.parametrize(
+    "text, chosen",
+    [("yes", "yes"), ("haan ji", "yes"), ("yes no", None), ("house shop", None), ("double pit", "double"),
+     ("it is a double pit", "double"), ("pit", "single"), ("nothing", None)],
+)
+def test_only_one_option_named_chooses_it(text, chosen):
+    from locales.script import only_named
+
+    named = [("yes", "yes"), ("haan", "yes"), ("no", "no"), ("house", "house"), ("shop", "shop"),
+             ("pit", "single"), ("double pit", "double")]
+    assert only_named(text, named) == chosen
