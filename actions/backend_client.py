@@ -258,11 +258,14 @@ class BackendClient:
     async def match_certificate_service(self, text: str) -> ApiResult[dict]:
         return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:MAX_ANSWER_CHARS]})
 
-    async def certificate_answer(self, code: str, field: str, text: str, language: str) -> ApiResult[dict]:
-        """{"value", "label"}: what an answer to one question of any service's form means (a place's
-        may be a location pin's geo URI); error no_match."""
+    async def certificate_answer(
+        self, code: str, field: str, text: str, language: str, answers: dict[str, str] | None = None
+    ) -> ApiResult[dict]:
+        """{"value", "label", "fee_rupees"}: what an answer to one question of any service's form means
+        (a place's may be a location pin's geo URI), and the fee once the answers that set it are given
+        (`answers`: the words given to the other fields); error no_match."""
         # One character over the route's limit is enough for it to refuse a long paste; no need to send 10,000.
-        body = {"q": text[: MAX_ANSWER_CHARS + 1], "language": language}
+        body = {"q": text[: MAX_ANSWER_CHARS + 1], "language": language, "answers": answers or {}}
         return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}", json=body)
 
     async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:

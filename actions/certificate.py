@@ -40,7 +40,7 @@ CLEARED = (
 )  # fmt: skip
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
-FEE_KEY = "_fee"  # in certificate_answers: the fee the chosen option sets, where the service's fee comes from a choice
+FEE_KEY = "_fee"  # in certificate_answers: the fee the answers set, where they set it (a choice, a tariff)
 
 
 def reply(service: dict, name: str) -> str:
@@ -117,13 +117,25 @@ async def _menu(client: BackendClient) -> list[dict] | None:
 
 
 def _next_field(service: dict, tracker: Tracker) -> dict | None:
+    """The first field unanswered, skipping how to pay when there is nothing to pay."""
     answers = tracker.get_slot("certificate_answers") or {}
-    return next((f for f in service["fields"] if f["name"] not in answers), None)
+    free = answers.get(FEE_KEY) == 0
+    return next((f for f in service["fields"] if f["name"] not in answers and not (free and f.get("ask_when") == "fee")), None)
+
+
+def _fee_set_by(service: dict) -> list[str]:
+    """The fields whose answers set the fee (a definition kept from before fee_set_by names its fee_from)."""
+    return service.get("fee_set_by") or [f for f in [service.get("fee_from")] if f]
+
+
+def _given(tracker: Tracker) -> dict[str, str]:
+    """The citizen's words per field so far (the backend reads the fee from those that set it)."""
+    return {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if not k.startswith("_")}
 
 
 def _next_document(service: dict, tracker: Tracker) -> dict | None:
     documents = tracker.get_slot("certificate_documents") or {}
-    return next((d for d in service["documents"] if d["code"] not in documents), None)
+    return next((d for d in service.get("documents") or [] if d["code"] not in documents), None)
 
 
 class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
@@ -151,7 +163,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
     async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
         """The field's answer and its words go; so does the fee its choice set."""
         service = await _service(self.client, tracker) or {}
-        gone = {field, FEE_KEY} if service.get("fee_from") == field else {field}
+        gone = {field, FEE_KEY} if field in _fee_set_by(service) else {field}
         answers = {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k not in gone}
         labels = {k: v for k, v in (tracker.get_slot("certificate_labels") or {}).items() if k != field}
         return {"certificate_answers": answers, "certificate_labels": labels, "certificate_answer": None}
@@ -162,7 +174,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             return None
         if typed_recording(tracker, said):
             return None
-        result = await self.client.certificate_answer(service["code"], field, said, language_of(tracker))
+        result = await self.client.certificate_answer(service["code"], field, said, language_of(tracker), _given(tracker))
         if not result.ok:
             return None
         kept = await self.forget(field, tracker)
@@ -183,7 +195,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if service is None:
             dispatcher.utter_message(response="utter_about_services")
             return
-        if service.get("fee_from") and FEE_KEY not in (tracker.get_slot("certificate_answers") or {}):
+        if _fee_set_by(service) and FEE_KEY not in (tracker.get_slot("certificate_answers") or {}):
             dispatcher.utter_message(response="utter_about_fee_varies")
         else:
             say_fee(dispatcher, service, tracker)
@@ -207,7 +219,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             slots.append("certificate_answer")
         if carries_media(tracker) and _next_document(service, tracker):
             slots.append("certificate_document")
-        if service["tatkal_fee_rupees"] is not None and not correcting:  # a correction keeps its lane
+        if service.get("tatkal_fee_rupees") is not None and not correcting:  # a correction keeps its lane
             slots.append("certificate_tatkal")
         return [*slots, "certificate_confirmed"]
 
@@ -278,7 +290,9 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         text = pin or str(value or "").strip()
         result = None  # a recording link typed on WhatsApp or SMS is not a call's answer
         if not typed_recording(tracker, text):
-            result = await self.client.certificate_answer(service["code"], field["name"], text, language_of(tracker))
+            result = await self.client.certificate_answer(
+                service["code"], field["name"], text, language_of(tracker), _given(tracker)
+            )
         if result is not None and result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}

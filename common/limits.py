@@ -6,6 +6,8 @@ MAX_TEXT_CHARS = 1000
 # One answer to a form's question (a name, a ward, a size); a complaint's problem is guessed from the
 # first this many characters of a longer message.
 MAX_ANSWER_CHARS = 200
+# The questions one service's form may ask (backend/services/catalog.py refuses a longer form).
+MAX_FORM_FIELDS = 30
 # A channel's name as stored with cases and inbound messages (backend/models.py: String(16)).
 MAX_CHANNEL_NAME_CHARS = 16
 # One outgoing message body on WhatsApp (Twilio's limit); SMS is split by channels/sms_text.py.

@@ -35,10 +35,10 @@ from backend.api.schemas import (
 from backend.db import get_session_factory
 from backend.services import certificate_signing, certificates, turn_grants
 from backend.services.access import works_at
-from backend.services.answers import check_answer as check_answer_of
+from backend.services.answers import check_in_form
 from backend.services.cases import find_case
 from backend.services.catalog import ServiceDef
-from backend.services.hooks import hooks_for
+from backend.services.hooks import Filing, hooks_for
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
 from common.limits import MAX_ANSWER_CHARS
@@ -55,13 +55,21 @@ _STATUS = {
     "invalid_application": 422,
     "no_match": 422,
     "no_tatkal": 422,
+    "no_rate": 422,
+    "unknown_service": 404,
+    # a request of a service that files its own cases (desludging), refused by its own rules
+    "not_allowed": 422,
+    "unknown_ward": 422,
+    "unknown_village": 422,
+    "no_tariff": 422,
 }
 
 
 def _refused(exc: WorkflowError) -> HTTPException:
     detail = {"code": exc.code, **{k: v for k, v in exc.context.items() if k == "head"}}
-    if isinstance(exc, certificates.InvalidApplication):
-        detail["field"] = exc.field
+    field = getattr(exc, "field", None)  # an answer refused (an application's, or a request's)
+    if isinstance(field, str):
+        detail["field"] = field
     return HTTPException(_STATUS.get(exc.code, status.HTTP_409_CONFLICT), detail=detail)
 
 
@@ -90,7 +98,7 @@ def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
                 "tatkal_sla_days",
                 "fields",
                 "documents",
-                "fee_from",
+                "fee_set_by",
                 "replies",
             }  # fmt: skip
         )
@@ -134,18 +142,18 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
     definition = certificates.catalog(settings, workflows).get(code)
     if definition is None or field not in {f.name for f in definition.fields}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field" if definition else "unknown_service"})
-    answer = check_answer_of(
-        definition.field(field),
+    checked = check_in_form(
+        definition,
+        field,
         body.q,
+        body.answers,
         language=body.language,
         today=now.astimezone(ZoneInfo(settings.timezone)).date(),
         masterdata_dir=settings.masterdata_dir,
     )
-    if answer is None:
+    if checked is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
-    fee = (
-        definition.fee_for({field: answer.value}) if isinstance(definition, ServiceDef) and field == definition.fee_from else None
-    )
+    answer, fee = checked
     return AnswerOut(value=answer.value, label=answer.label, fee_rupees=fee)
 
 
@@ -184,7 +192,11 @@ def apply(
     now: NowDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CertificateOut:
-    definition = _service(settings, workflows, body.certificate_type)
+    """Any service of the catalog, filed from the citizen's words per field: an application to its
+    office (or its operators), or a service whose case is its own (desludging: its hooks file it)."""
+    definition = certificates.catalog(settings, workflows).get(body.certificate_type)
+    if definition is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_service"})
     # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
     # citizen, who is not in this chat, hears of each step by SMS.
     actor = filer(turn, body.citizen_phone, session, now, "certificate")
@@ -194,23 +206,39 @@ def apply(
     workflow = workflows[definition.workflow]
     hooks = hooks_for(workflow)
     try:
-        case, created, link = certificates.apply(
-            session,
-            settings=settings,
-            workflow=workflow,
-            definition=definition,
-            answers=body.answers,
-            documents=body.documents,
-            tatkal=body.tatkal,
-            phone=citizen_phone,
-            language=body.language,
-            channel=actor.channel(body.channel),
-            actor_role=actor.actor_role,
-            actor_id=actor.actor_id,
-            idempotency_key=idempotency_key,
-            now=now,
-            submit=lambda filed: hooks.submit(filed, workflow=workflow, settings=settings, now=now),
-        )
+        if isinstance(definition, ServiceDef):
+            case, created, link = certificates.apply(
+                session,
+                settings=settings,
+                workflow=workflow,
+                definition=definition,
+                answers=body.answers,
+                documents=body.documents,
+                tatkal=body.tatkal,
+                phone=citizen_phone,
+                language=body.language,
+                channel=actor.channel(body.channel),
+                actor_role=actor.actor_role,
+                actor_id=actor.actor_id,
+                idempotency_key=idempotency_key,
+                now=now,
+                submit=lambda filed: hooks.submit(filed, workflow=workflow, settings=settings, now=now),
+            )
+        else:
+            values, _ = certificates.check_answers(definition, body.answers, settings=settings, language=body.language, now=now)
+            filing = Filing(
+                settings=settings,
+                workflow=workflow,
+                values=values,
+                phone=citizen_phone,
+                language=body.language,
+                channel=actor.channel(body.channel),
+                actor_role=actor.actor_role,
+                actor_id=actor.actor_id,
+                idempotency_key=idempotency_key,
+                now=now,
+            )
+            case, created, link = hooks.file(session, filing)
     except WorkflowError as exc:
         session.rollback()
         raise _refused(exc) from exc
@@ -225,8 +253,8 @@ def apply(
         reference=case.reference,
         state=case.state,
         fee_rupees=case.details["fee_paise"] / 100,
-        office=case.details["office"],
-        office_label=case.details["office_label"],
+        office=case.details.get("office", ""),
+        office_label=case.details.get("office_label", ""),
         payment_url=link.url if link else None,
         upi_link=link.upi if link else None,
         payment_expires_at=link.payment.expires_at if link else None,

@@ -38,7 +38,7 @@ def quote(
     slum: bool = False,
 ) -> QuoteOut:
     try:
-        fee = desludging.fee_paise(settings.masterdata_dir, tariff_area=ulb, property_type=property_type, trips=trips, slum=slum)
+        fee = desludging.fee_paise(settings, tariff_area=ulb, property_type=property_type, trips=trips, slum=slum)
     except desludging.InvalidRequest as exc:
         raise _refused(exc) from exc
     return QuoteOut(fee_rupees=fee / 100)

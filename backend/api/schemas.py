@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.models import PHONE_CHARS
 from backend.services.doorstep import PURPOSES
 from common.languages import DEFAULT_LANGUAGE, LANGUAGE_PATTERN
-from common.limits import MAX_ANSWER_CHARS, MAX_CHANNEL_NAME_CHARS, MAX_MESSAGE_BODY_CHARS, MAX_TEXT_CHARS
+from common.limits import MAX_ANSWER_CHARS, MAX_CHANNEL_NAME_CHARS, MAX_FORM_FIELDS, MAX_MESSAGE_BODY_CHARS, MAX_TEXT_CHARS
 
 Phone = Annotated[str, Field(min_length=1, max_length=PHONE_CHARS)]
 Language = Annotated[str, Field(pattern=LANGUAGE_PATTERN)]
@@ -330,12 +330,16 @@ class AnswerIn(BaseModel):
 
     q: str = Field(max_length=MAX_ANSWER_CHARS)
     language: Language = DEFAULT_LANGUAGE
+    # the words given to the form's other fields, where the service's fee depends on them
+    answers: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]] = Field(
+        default={}, max_length=MAX_FORM_FIELDS
+    )
 
 
 class AnswerOut(BaseModel):
     value: str | int | dict
     label: str = ""
-    fee_rupees: int | None = None  # the answer to a service's fee_from choice: what it will cost
+    fee_rupees: int | None = None  # what it will cost, once the answers that set the fee are given
 
 
 class PaymentLinkIn(BaseModel):
@@ -372,6 +376,7 @@ class CertificateFieldOut(BaseModel):
     max: int | None = None
     max_days_ahead: int | None = None  # future_date: how far ahead, said the same way
     invalid: str  # what a wrong answer hears
+    ask_when: str | None = None  # fee: asked only when there is something to pay
 
 
 class CertificateServiceOut(BaseModel):
@@ -383,7 +388,7 @@ class CertificateServiceOut(BaseModel):
     tatkal_sla_days: int | None
     fields: list[CertificateFieldOut]
     documents: list[dict[str, str]]
-    fee_from: str | None = None  # the choice whose answer sets the fee (its check returns the fee)
+    fee_set_by: list[str] = []  # the fields whose answers set the fee (their check returns it)
     replies: dict[str, str] = {}  # the form's replies this service words its own way
 
 

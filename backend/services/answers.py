@@ -4,13 +4,14 @@ for the summary, and what counts as a person's name."""
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import locales
-from backend.services import categories, places
-from backend.services.catalog import FieldDef, Option
+from backend.services import categories, fees, places
+from backend.services.catalog import FieldDef, Option, ServiceForm
 from common.clock import local_day
 from common.limits import MAX_ANSWER_CHARS
 from common.money import indian_grouping, parse_rupees, rupees
@@ -61,6 +62,34 @@ def check_answer(field: FieldDef, text: str, *, language: str, today: date, mast
         return Answer(heard, locales.render("answer.voice_message", language)["text"]) if field.type in IN_WORDS else None
     answer = _meaning(field, text, language, today, masterdata_dir)
     return answer if answer is not None and field.holds(answer.value, today) else None
+
+
+def check_in_form(
+    definition: ServiceForm,
+    field: str,
+    text: str,
+    earlier: Mapping[str, str],
+    *,
+    language: str,
+    today: date,
+    masterdata_dir: Path,
+) -> tuple[Answer, int | None] | None:
+    """An answer to one field, with the fee the answers so far set where they set it (`earlier`:
+    the words given to the other fields, read again by their own fields); None when the answer
+    means nothing the field allows, or the fee it would set has no rate."""
+    answer = check_answer(definition.field(field), text, language=language, today=today, masterdata_dir=masterdata_dir)
+    if answer is None:
+        return None
+    inputs = set(definition.fee_inputs())
+    values: dict[str, object] = {field: answer.value}
+    for name, said in earlier.items():
+        if name in inputs and name != field:
+            known = check_answer(definition.field(name), said, language=language, today=today, masterdata_dir=masterdata_dir)
+            values[name] = known.value if known else None
+    try:
+        return answer, fees.set_by_answers(definition, values, masterdata_dir)
+    except fees.NoRate:
+        return None
 
 
 def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_dir: Path) -> Answer | None:

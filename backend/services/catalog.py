@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, create_model, model_validator
 
 import locales
 from backend.workflow import WorkflowDef
+from common.limits import MAX_FORM_FIELDS
 from common.places import pin_code
 
 FieldType = Literal[
@@ -56,6 +57,7 @@ class FieldDef(BaseModel, extra="forbid"):
     # category: one of the complaint categories (backend/services/categories.py), chosen or guessed from words
     place_kinds: list[PlaceKind] = ["ward", "village"]  # place: what it may be (a complaint is about a town's ward)
     invalid: str | None = None  # what a wrong answer hears, where not cert_invalid.<type>
+    ask_when: Literal["fee"] | None = None  # fee: asked only when there is something to pay (how to pay)
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> "FieldDef":
@@ -106,6 +108,22 @@ class FieldDef(BaseModel, extra="forbid"):
         return bool(value)  # name
 
 
+class TariffDef(BaseModel, extra="forbid"):
+    """A fee from a table of rates (backend/masterdata/<table>.yml, its `tariff`): the rupees of the
+    row of the place's tariff area and the column of a choice, times a number, waived by a yes where
+    the row says so (backend/services/fees.py reads it)."""
+
+    table: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    area: str  # a place field: its tariff area picks the row
+    rate_by: str  # a choice field: its option's code picks the rate in the row
+    times: str | None = None  # a number field the rate is multiplied by (trips)
+    waived_by: str | None = None  # a yes/no choice field: "yes" waives the fee...
+    waived_where: str | None = None  # ...where the row has this flag set (slum_free)
+
+    def inputs(self) -> list[str]:
+        return [f for f in (self.area, self.rate_by, self.times, self.waived_by) if f]
+
+
 class DocumentDef(BaseModel, extra="forbid"):
     code: str = Field(pattern=r"^[a-z0-9_]+$")
     key: str
@@ -124,15 +142,49 @@ class ServiceForm(BaseModel, extra="forbid"):
     words: list[str] = []
     workflow: str
     fields: list[FieldDef]
+    tariff: TariffDef | None = None  # a fee from a table of rates, by the answers
 
     @model_validator(mode="after")
     def _fields_consistent(self) -> "ServiceForm":
         names = [f.name for f in self.fields]
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique")
+        if len(names) > MAX_FORM_FIELDS:
+            raise ValueError(f"a form asks at most {MAX_FORM_FIELDS} questions")
         if [f for f in self.fields if f.type == "place"] == []:
             raise ValueError("one field must be of type place: applications are routed by it")
+        if self.tariff is not None:
+            self._check_tariff(self.tariff, {f.name: f for f in self.fields})
+        for field in self.fields:
+            if field.ask_when == "fee":
+                inputs = self.fee_inputs()
+                if not inputs:
+                    raise ValueError(f"field {field.name}: ask_when fee needs a fee the answers set (tariff or fee_from)")
+                if names.index(field.name) < max(names.index(i) for i in inputs):
+                    raise ValueError(f"field {field.name}: ask_when fee must come after {', '.join(inputs)}, which set the fee")
         return self
+
+    @staticmethod
+    def _check_tariff(tariff: TariffDef, fields: dict[str, FieldDef]) -> None:
+        wanted = {"area": (tariff.area, "place"), "rate_by": (tariff.rate_by, "choice"), "times": (tariff.times, "number")}
+        wanted["waived_by"] = (tariff.waived_by, "choice")
+        for role, (name, kind) in wanted.items():
+            if name is not None and (name not in fields or fields[name].type != kind):
+                raise ValueError(f"tariff: {role} {name!r} is not a {kind} field of this service")
+        if (tariff.waived_by is None) != (tariff.waived_where is None):
+            raise ValueError("tariff: waived_by and waived_where go together")
+        if tariff.waived_by is not None and "yes" not in {o.code for o in fields[tariff.waived_by].options}:
+            raise ValueError(f"tariff: waived_by {tariff.waived_by!r} needs a 'yes' option")
+
+    def fee_inputs(self) -> list[str]:
+        """The fields whose answers set the fee (none where it is fixed)."""
+        return self.tariff.inputs() if self.tariff else []
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fee_set_by(self) -> list[str]:
+        """fee_inputs, for the conversation (forgetting one of them forgets the fee)."""
+        return self.fee_inputs()
 
     def field(self, name: str) -> FieldDef:
         return next(f for f in self.fields if f.name == name)
@@ -178,12 +230,17 @@ class ServiceDef(ServiceForm):
                 raise ValueError(f"fee_from: every option of {self.fee_from} needs its fee_rupees")
             if self.tatkal_fee_rupees is not None:
                 raise ValueError("fee_from and a Tatkal fee do not go together (the chosen option sets the fee)")
+            if self.tariff is not None:
+                raise ValueError("fee_from and a tariff do not go together (each sets the fee)")
         elif any(o.fee_rupees is not None for f in self.fields for o in f.options):
             raise ValueError("an option has fee_rupees but the service has no fee_from")
         unknown = sorted(set(self.asked_as) - set(FORMS_OF_WRITING))
         if unknown:
             raise ValueError(f"asked_as: {unknown} is not a form of writing (one of {list(FORMS_OF_WRITING)})")
         return self
+
+    def fee_inputs(self) -> list[str]:
+        return [self.fee_from] if self.fee_from is not None else super().fee_inputs()
 
     @property
     def has_tatkal(self) -> bool:
@@ -317,13 +374,17 @@ class Application(BaseModel, extra="forbid"):
 _answer_models: dict[str, type[BaseModel]] = {}
 
 
+def _answer_type(field: FieldDef) -> tuple[Any, Any]:
+    return (Literal[tuple(o.code for o in field.options)] if field.type == "choice" else _ANSWER_TYPES[field.type], ...)
+
+
 def answers_model(definition: "ServiceDef") -> type[BaseModel]:
     """The service's answers as a type: each field by its kind, a choice one of its options' codes.
     Kept per definition as it is (a redeployed catalog with other fields gets its own)."""
     shape = definition.model_dump_json(include={"code", "fields"})
     if shape not in _answer_models:
         fields: dict[str, Any] = {
-            f.name: (Literal[tuple(o.code for o in f.options)] if f.type == "choice" else _ANSWER_TYPES[f.type], ...)
+            f.name: _answer_type(f) if f.ask_when is None else (_answer_type(f)[0] | None, None)  # not asked when free
             for f in definition.fields
         }
         _answer_models[shape] = create_model(f"{definition.code}_answers", __config__=ConfigDict(extra="forbid"), **fields)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -22,7 +23,7 @@ import locales
 from backend.models import Case
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import audit, certificate_signing, media, payments, places
+from backend.services import audit, certificate_signing, fees, media, payments, places
 from backend.services.access import Actor, role_for
 from backend.services.answers import check_answer
 from backend.services.cases import earlier_filing
@@ -149,12 +150,15 @@ def apply(
     if earlier is not None:
         return earlier, False, None
     zone = ZoneInfo(settings.timezone)
-    values, labels = _checked(definition, answers, settings=settings, language=language, now=now)
+    values, labels = check_answers(definition, answers, settings=settings, language=language, now=now)
     if tatkal and not definition.has_tatkal:
         raise InvalidApplication("tatkal", "no_tatkal")
     place = next(values[f.name] for f in definition.fields if f.type == "place")
     office, office_label = office_for(definition, place, settings.masterdata_dir, language)
-    fee = definition.fee_for(values, tatkal=tatkal) * 100
+    try:
+        fee = fees.fee_paise(definition, values, settings.masterdata_dir, tatkal=tatkal) or 0
+    except fees.NoRate as exc:
+        raise InvalidApplication(exc.field, "no_rate") from exc
     known_documents = {d.code for d in definition.documents}
     case = Case(
         reference=next_reference(session, prefix=definition.reference_prefix, year=now.astimezone(zone).year),
@@ -228,13 +232,16 @@ def attach_documents(session: Session, *, settings: Settings, case_id: int) -> N
     session.commit()
 
 
-def _checked(
-    definition: ServiceDef, answers: dict[str, str], *, settings: Settings, language: str, now: datetime
+def check_answers(
+    definition: ServiceForm, answers: dict[str, str], *, settings: Settings, language: str, now: datetime
 ) -> tuple[dict, dict]:
     """-> (values, labels) of every field, each answer checked by the definition."""
     today = now.astimezone(ZoneInfo(settings.timezone)).date()
-    values, labels = {}, {}
+    values: dict[str, Any] = {}
+    labels: dict[str, str] = {}
     for field in definition.fields:
+        if field.ask_when == "fee" and not answers.get(field.name) and _free(definition, values, settings):
+            continue  # not asked: there is nothing to pay
         answer = check_answer(
             field, answers.get(field.name, ""), language=language, today=today, masterdata_dir=settings.masterdata_dir
         )
@@ -242,6 +249,13 @@ def _checked(
             raise InvalidApplication(field.name)
         values[field.name], labels[field.name] = answer.value, answer.label
     return values, labels
+
+
+def _free(definition: ServiceForm, values: dict, settings: Settings) -> bool:
+    try:
+        return fees.fee_paise(definition, values, settings.masterdata_dir) == 0
+    except fees.NoRate:
+        return False  # refused where the fee is worked out
 
 
 def resubmit(
@@ -262,7 +276,7 @@ def resubmit(
         raise NotOwner("only the applicant may correct the application")
     if case.state != "RETURNED":
         raise NothingToCorrect(f"{case.reference} is not waiting for a correction")
-    values, labels = _checked(definition, answers, settings=settings, language=case.language, now=now)
+    values, labels = check_answers(definition, answers, settings=settings, language=case.language, now=now)
     place = next(values[f.name] for f in definition.fields if f.type == "place")
     office, office_label = office_for(definition, place, settings.masterdata_dir, case.language)
     kept = dict(case.details["documents"])

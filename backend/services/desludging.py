@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, object_session
 from backend.models import Case, Feedback
 from backend.privacy import mask_phone
 from backend.references import next_reference
-from backend.services import audit, feedback, payments, places, routing
+from backend.services import audit, feedback, fees, payments, places, routing
 from backend.services.access import Actor, role_for
 from backend.services.cases import earlier_filing
 from backend.services.catalog import Application, ServiceForm, load_form
@@ -60,7 +61,6 @@ class Plant:
 class MasterData:
     plants: tuple[Plant, ...]
     operators: tuple[Operator, ...]
-    tariff: dict[str, dict]
 
 
 def form(catalog_dir: Path) -> ServiceForm:
@@ -95,18 +95,18 @@ def load_masterdata(masterdata_dir: Path) -> MasterData:
             )  # fmt: skip
             for o in operators
         ),
-        tariff=raw["tariff"],
     )
 
 
-def fee_paise(masterdata_dir: Path, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> int:
-    rates = load_masterdata(masterdata_dir).tariff.get(tariff_area)
-    rate = rates.get(property_type) if rates else None
-    if rates is None or rate is None or isinstance(rate, bool):  # slum_free is no property type
-        raise InvalidRequest("property_type" if rates else "address", "no_tariff")
-    if slum and rates.get("slum_free"):
-        return 0
-    return int(rate) * trips * 100
+def fee_paise(settings: Settings, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> int:
+    """The tariff's fee for a request (catalog/desludging.yml says how: backend/services/fees.py)."""
+    values = {"place": {"tariff_area": tariff_area}, "property_type": property_type, "trips": trips}
+    try:
+        return (
+            fees.fee_paise(form(settings.catalog_dir), {**values, "slum": "yes" if slum else "no"}, settings.masterdata_dir) or 0
+        )
+    except fees.NoRate as exc:
+        raise InvalidRequest("property_type" if exc.field == "property_type" else "address", "no_tariff") from exc
 
 
 class Disposal(BaseModel, extra="forbid"):
@@ -219,7 +219,7 @@ def file_request(
             raise InvalidRequest(name, "not_allowed")
     ulb, tariff_area, address = _address(settings.masterdata_dir, request)
     fee = fee_paise(
-        settings.masterdata_dir,
+        settings,
         tariff_area=tariff_area,
         property_type=request.property_type,
         trips=request.trips,
@@ -267,6 +267,29 @@ def file_request(
     session.flush()
     logger.info("desludging %s filed for %s (%s, fee %s paise)", case.reference, mask_phone(request.citizen_phone), ulb, fee)
     return case, True, link
+
+
+def request_from(values: dict[str, Any], *, phone: str, language: str, channel: str) -> Request:
+    """A request from the form's checked answers (catalog/desludging.yml's fields, by their names)."""
+    place = values["place"]
+    return Request(
+        applicant_name=values["name"],
+        citizen_phone=phone,
+        property_type=values["property_type"],
+        sanitation_type=values["sanitation_type"],
+        size_litres=values["size"],
+        trips=values["trips"],
+        slum=values["slum"] == "yes",
+        preferred_date=date.fromisoformat(values["date"]),
+        pay_before=values.get("payment") == "before",  # not asked when there is nothing to pay
+        pin=values["pin"],
+        landmark=values["landmark"],
+        ward=place.get("ward"),
+        gram_panchayat=place.get("gram_panchayat"),
+        village=place.get("village"),
+        language=language,
+        channel=channel,
+    )
 
 
 def service_of(case: Case) -> str:

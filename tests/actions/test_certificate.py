@@ -145,3 +145,27 @@ async def test_a_location_pin_answers_where_the_tanker_goes(backend, dispatcher)
     assert await validate.validate_certificate_answer("", dispatcher, tracker, DOMAIN) == {
         "certificate_answer": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_pin_outside_wards"]
+
+
+async def test_a_fee_the_answers_set_is_kept_and_how_to_pay_is_asked_only_when_there_is_one(backend, dispatcher, settings):
+    """The tariff's fee comes back with the last answer it depends on (desludging: a slum household
+    in Cuttack pays nothing), and the form then skips the question of how to pay."""
+    from backend.services.catalog import load_form
+
+    service = load_form(settings.catalog_dir, "desludging").model_dump()
+    given = {"_service": "desludging", "name": "Sunita Das", "property_type": "1", "sanitation_type": "septic tank",
+             "size": "small", "trips": "1", "place": "Cuttack ward 22", "landmark": "none", "pin": "753001"}
+    slots = {"certificate_type": "desludging", "certificate_service": service, "certificate_labels": {}, "certificate_documents": {}}
+    validate = ValidateCertificateForm(client=backend)
+    free = await validate.validate_certificate_answer("हाँ", dispatcher, make_tracker({**slots, "certificate_answers": given}), DOMAIN)
+    assert free["certificate_answers"]["_fee"] == 0 and free["certificate_answers"]["slum"] == "हाँ"
+    dated = make_tracker({**slots, "certificate_answers": {**free["certificate_answers"], "date": "kal"}})
+    assert "certificate_answer" not in await validate.required_slots(FORM, dispatcher, dated, DOMAIN)  # no "how will you pay?"
+    paying = await validate.validate_certificate_answer("no", dispatcher, make_tracker({**slots, "certificate_answers": given}), DOMAIN)
+    assert paying["certificate_answers"]["_fee"] == 900
+    dated = make_tracker({**slots, "certificate_answers": {**paying["certificate_answers"], "date": "kal"}})
+    assert "certificate_answer" in await validate.required_slots(FORM, dispatcher, dated, DOMAIN)
+    await ActionAskCertificateAnswer(client=backend).run(dispatcher, dated, DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_ask_desludging_payment"
+    # changing an answer the fee depends on forgets the fee, to be worked out again
+    assert "_fee" not in (await validate.forget("trips", dated))["certificate_answers"]

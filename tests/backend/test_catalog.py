@@ -27,7 +27,7 @@ def test_every_shipped_service_loads_in_menu_order(client):
     assert [(s["code"], s["number"]) for s in listed] == [(c, n) for n, c in enumerate(services, start=1)]
     assert listed[0]["tatkal_fee_rupees"] == 100 and listed[3]["fee_rupees"] == 0 and listed[4]["fee_rupees"] == 500
     tanker = listed[5]
-    assert tanker["fee_from"] == "tanker_size" and tanker["replies"]["utter_certificate_filed"] == "visit_reply.filed"
+    assert tanker["fee_set_by"] == ["tanker_size"] and tanker["replies"]["utter_certificate_filed"] == "visit_reply.filed"
     # the size chosen sets the fee, said when it is answered
     answered = client.post("/api/v1/certificates/services/water_tanker/answers/tanker_size", json={"q": "2", "language": "hi"})
     assert answered.json() == {"value": "l10000", "label": "10,000 लीटर", "fee_rupees": 900}
@@ -80,6 +80,38 @@ def test_a_broken_definition_is_refused_naming_the_file_and_the_mistake(tmp_path
     with pytest.raises(DefinitionError) as refused:
         load_definition(path, {"certificate"})
     assert str(refused.value).startswith("income.yml: ") and message in str(refused.value)
+
+
+TARIFF = {"table": "desludging", "area": "place", "rate_by": "property_type", "times": "trips"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"tariff": {**TARIFF, "area": "pin"}}, "tariff: area 'pin' is not a place field"),
+        ({"tariff": {**TARIFF, "rate_by": "colour"}}, "tariff: rate_by 'colour' is not a choice field"),
+        ({"tariff": {**TARIFF, "times": "size"}}, "tariff: times 'size' is not a number field"),
+        ({"tariff": {**TARIFF, "waived_by": "slum"}}, "tariff: waived_by and waived_where go together"),
+        ({"tariff": {**TARIFF, "waived_by": "property_type", "waived_where": "slum_free"}},
+         "tariff: waived_by 'property_type' needs a 'yes' option"),
+        ({"tariff": None}, "field payment: ask_when fee needs a fee the answers set"),
+        ({"tariff": {**TARIFF, "times": "trips", "area": "place"}, "ask_payment_first": True},
+         "field payment: ask_when fee must come after place, property_type, trips"),
+        ({"fields_times": 3}, "a form asks at most 30 questions"),
+    ],
+)
+def test_a_broken_fee_is_refused_naming_the_file_and_the_mistake(tmp_path, change, message):
+    good = yaml.safe_load((CATALOG / "desludging.yml").read_text(encoding="utf-8"))
+    fields = good["fields"]
+    if change.pop("ask_payment_first", False):
+        fields = [fields[-1], *fields[:-1]]
+    copies = change.pop("fields_times", 1)
+    fields = fields + [{**f, "name": f"{f['name']}_{i}"} for i in range(1, copies) for f in fields]
+    path = tmp_path / "desludging.yml"
+    path.write_text(yaml.safe_dump({**good, "fields": fields, **change}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DefinitionError) as refused:
+        load_definition(path, {"desludging"})
+    assert str(refused.value).startswith("desludging.yml: ") and message in str(refused.value)
 
 
 def test_a_definition_must_be_named_after_its_code(tmp_path):
@@ -196,6 +228,15 @@ def test_a_service_reached_by_its_own_intent_has_its_form_in_the_catalog_but_no_
     assert answer("size", "bada").json() == {"value": 4000, "label": "4,000 लीटर", "fee_rupees": None}
     assert answer("property_type", "दुकान").json()["label"] == "दुकान या व्यापार"
     assert answer("colour", "red").json()["detail"] == {"code": "unknown_field"}
+    # The fee the tariff sets, once every answer it depends on is given (their words, read again)
+    priced = lambda field, q, **given: client.post(  # noqa: E731
+        f"/api/v1/certificates/services/desludging/answers/{field}", json={"q": q, "answers": given}).json()
+    assert priced("trips", "2", property_type="house")["fee_rupees"] is None  # no place yet, nor the slum answer
+    assert priced("slum", "no", property_type="house", trips="2", place="ward 12")["fee_rupees"] == 2000
+    assert priced("trips", "3", property_type="shop", place="ward 12", slum="2")["fee_rupees"] == 7500
+    assert priced("slum", "haan", property_type="1", trips="2", place="Cuttack ward 22")["fee_rupees"] == 0  # waived
+    assert priced("slum", "yes", property_type="1", trips="1", place="Sarakana")["fee_rupees"] == 1200  # no waiver in a village
+    assert priced("slum", "yes", property_type="1", trips="1", place="Atlantis")["fee_rupees"] is None  # not a place: no fee
     assert client.post("/api/v1/certificates/services/passport/answers/name", json={"q": "x"}).json()["detail"] == {
         "code": "unknown_service"}
 

@@ -133,6 +133,39 @@ def test_free_or_pay_after_goes_straight_to_an_operator_and_villages_are_served(
     assert (village["fee_rupees"], village["operator_id"]) == (1200.0 * 2, "OP-BMC-01")  # no slum waiver in GPs
 
 
+# The form's answers as the citizen gave them, filed through the one route every catalog service is filed by.
+WORDS = {"name": "Sabitri Behera", "property_type": "1", "sanitation_type": "septic tank", "size": "2000", "trips": "2",
+         "place": "ward 12", "landmark": "near the Ram Mandir", "pin": "751007", "slum": "no", "date": "25 Nov",
+         "payment": "now"}
+
+
+def _file_words(client, expected=201, key=None, **changes):
+    answers = {k: v for k, v in {**WORDS, **changes}.items() if v is not None}
+    body = {"certificate_type": "desludging", "answers": answers, "citizen_phone": PHONE, "language": "hi",
+            "channel": "twilio_whatsapp"}
+    response = client.post("/api/v1/certificates", json=body, headers={**in_turn(client, PHONE), **({"Idempotency-Key": key} if key else {})})
+    assert response.status_code == expected, response.text
+    return response.json()
+
+
+def test_a_request_is_filed_from_its_forms_words_through_the_route_every_service_is_filed_by(client, auth, settings):
+    paid = _file_words(client)
+    assert paid["reference"].startswith("FSM-") and paid["fee_rupees"] == 2000.0 and paid["state"] == "PENDING_PAYMENT"
+    assert paid["payment_url"] and paid["payment_expires_at"] and paid["office_label"] == ""
+    case = _case(settings, paid["reference"])
+    assert (case.service, case.language, case.channel, case.details["ward"], case.details["preferred_date"], case.details["pay_before"]) == (
+        "desludging", "hi", "twilio_whatsapp", "BMC-W12", "2026-11-25", True)
+    # a slum household in a town that waives the fee is never asked how to pay, and owes nothing
+    free = _file_words(client, slum="yes", payment=None)
+    assert (free["state"], free["fee_rupees"], free["payment_url"]) == ("PENDING_OPERATOR_ACCEPT", 0.0, None)
+    # where there is a fee, how to pay is an answer the request needs
+    assert _file_words(client, 422, payment=None)["detail"] == {"code": "no_match", "field": "payment"}
+    assert _file_words(client, 422, trips="12")["detail"] == {"code": "no_match", "field": "trips"}
+    assert _file_words(client, 422, date="yesterday")["detail"]["field"] == "date"
+    first, again = _file_words(client, key="k2"), _file_words(client, 200, key="k2")
+    assert first["reference"] == again["reference"]
+
+
 @pytest.mark.parametrize(
     "change, field",
     [

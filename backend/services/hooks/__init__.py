@@ -5,7 +5,7 @@ acts on a case, takes its payment, tells its status or hears the citizen's verdi
 
 from sqlalchemy.orm import Session
 
-from backend.services.hooks.base import Act, Hooks, Verdict
+from backend.services.hooks.base import Act, Filing, Hooks, NotFiledByAnswers, Verdict
 from backend.services.hooks.citizen_verdict import CitizenVerdict
 from backend.services.hooks.conversation import Conversation
 from backend.services.hooks.office_queue import OfficeQueue
@@ -43,4 +43,4 @@ def perform(session: Session, act: Act) -> None:
     session.flush()
 
 
-__all__ = ["HOOKS", "Act", "Hooks", "UnknownHooks", "Verdict", "check", "hooks_for", "perform"]
+__all__ = ["HOOKS", "Act", "Filing", "Hooks", "NotFiledByAnswers", "UnknownHooks", "Verdict", "check", "hooks_for", "perform"]

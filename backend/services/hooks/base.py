@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from backend.models import Case
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
+from backend.services.payments import Link
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
 
@@ -54,6 +55,28 @@ class Verdict:
     now: datetime
 
 
+class NotFiledByAnswers(WorkflowError):
+    """This service's cases are not filed from a form's answers this way."""
+
+    code = "unknown_service"
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A form's answers, checked by their fields, to be filed as a case of the service."""
+
+    settings: Settings
+    workflow: WorkflowDef
+    values: dict[str, Any]
+    phone: str
+    language: str
+    channel: str
+    actor_role: str
+    actor_id: str
+    idempotency_key: str | None
+    now: datetime
+
+
 class Words(Protocol):
     """The reader's words (the console's): a console locale key rendered in their language."""
 
@@ -80,6 +103,11 @@ class Hooks:
             proof_photo=act.proof_photo,
             proof_url=act.proof_url,
         )
+
+    def file(self, session: Session, filing: Filing) -> tuple[Case, bool, Link | None]:
+        """A service whose form is in the catalog but whose case is its own (not an application):
+        -> (the case, whether it is new, its payment link)."""
+        raise NotFiledByAnswers(f"{filing.workflow.service} is not filed by its answers")
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         """A filed case with nothing to pay goes on."""

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from backend.models import Case
 from backend.services import desludging
 from backend.services.feedback import InvalidRating
-from backend.services.hooks.base import Act, Hooks, Verdict, Words
+from backend.services.hooks.base import Act, Filing, Hooks, Verdict, Words
+from backend.services.payments import Link
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
 from common.clock import local_day
@@ -25,6 +26,20 @@ def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
 
 class OperatorDispatch(Hooks):
     takes_verdict = True
+
+    def file(self, session: Session, filing: Filing) -> tuple[Case, bool, Link | None]:
+        """A desludging request from its form's answers (a water tanker is an application)."""
+        request = desludging.request_from(filing.values, phone=filing.phone, language=filing.language, channel=filing.channel)
+        return desludging.file_request(
+            session,
+            workflow=filing.workflow,
+            settings=filing.settings,
+            request=request,
+            actor_role=filing.actor_role,
+            actor_id=filing.actor_id,
+            idempotency_key=filing.idempotency_key,
+            now=filing.now,
+        )
 
     def act(self, session: Session, act: Act) -> None:
         if act.action not in operator_actions(act.workflow):
