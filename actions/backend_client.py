@@ -223,23 +223,6 @@ class BackendClient:
         body = {"phone": phone, "language": language, "channel": channel, "during": during, "said": said}
         return await self._call("POST", "/api/v1/handoff", json=body)
 
-    async def desludging_quote(self, *, tariff_area: str, property_type: str, trips: int, slum: bool) -> ApiResult[float]:
-        result = await self._call(
-            "GET",
-            "/api/v1/desludging/quote",
-            params={
-                "ulb": tariff_area,
-                "property_type": property_type,
-                "trips": trips,
-                "slum": str(bool(slum)).lower(),
-            },
-        )
-        return ApiResult(value=result.value["fee_rupees"]) if result.ok else ApiResult(error=result.error)
-
-    async def file_desludging(self, *, request: dict, idempotency_key: str) -> ApiResult[dict]:
-        """{"reference", "state", "fee_rupees", "payment_url", "upi_link", "payment_expires_at"}."""
-        return await self._call("POST", "/api/v1/desludging", json=request, headers={"Idempotency-Key": idempotency_key})
-
     async def certificate_services(self) -> ApiResult[list[dict]]:
         """The catalog's applications in menu order: code, number, fees, fields, documents."""
         return await self._call("GET", "/api/v1/certificates/services")

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,6 +19,7 @@ from actions.doorstep import Doorstep
 from actions.form_validation import channel_of, language_of, pin_of, submission_key, typed_recording
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer
 from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
+from common.clock import local_moment
 from common.money import rupees
 from common.recordings import ANSWERED_IN_WORDS, IN_WORDS
 
@@ -58,20 +59,13 @@ def say_fee(dispatcher: CollectingDispatcher, service: dict, tracker: Tracker) -
     tatkal = bool(tracker.get_slot("certificate_tatkal"))
     fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
     fee = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY, fee)
-    days = service["tatkal_sla_days"] if tatkal else service["sla_days"]
+    days = service["tatkal_sla_days"] if tatkal else service.get("sla_days")
+    # the time, where the service promises one (a visit's day is the citizen's to choose)
+    time = {"days": days, "days_said_key": locales.count_key("duration.days", days)} if days else {}
     if fee:
-        dispatcher.utter_message(
-            response=reply(service, "utter_certificate_fee"),
-            fee=rupees(fee),
-            days=days,
-            days_said_key=locales.count_key("duration.days", days),
-        )
+        dispatcher.utter_message(response=reply(service, "utter_certificate_fee"), fee=rupees(fee), **time)
     else:
-        dispatcher.utter_message(
-            response=reply(service, "utter_certificate_fee_free"),
-            days=days,
-            days_said_key=locales.count_key("duration.days", days),
-        )
+        dispatcher.utter_message(response=reply(service, "utter_certificate_fee_free"), **time)
 
 
 def carries_media(tracker: Tracker) -> bool:
@@ -116,11 +110,17 @@ async def _menu(client: BackendClient) -> list[dict] | None:
     return result.value
 
 
+def _asked(service: dict, tracker: Tracker) -> list[dict]:
+    """The fields the form asks: all but how to pay when there is nothing to pay (an answer given
+    before a correction made it free is then no longer one)."""
+    free = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY) == 0
+    return [f for f in service["fields"] if not (free and f.get("ask_when") == "fee")]
+
+
 def _next_field(service: dict, tracker: Tracker) -> dict | None:
-    """The first field unanswered, skipping how to pay when there is nothing to pay."""
+    """The first field asked and not answered yet."""
     answers = tracker.get_slot("certificate_answers") or {}
-    free = answers.get(FEE_KEY) == 0
-    return next((f for f in service["fields"] if f["name"] not in answers and not (free and f.get("ask_when") == "fee")), None)
+    return next((f for f in _asked(service, tracker) if f["name"] not in answers), None)
 
 
 def _fee_set_by(service: dict) -> list[str]:
@@ -153,7 +153,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if service is None:
             return []
         answers = tracker.get_slot("certificate_answers") or {}
-        return [f["name"] for f in service["fields"] if f["name"] in answers]
+        return [f["name"] for f in _asked(service, tracker) if f["name"] in answers]
 
     async def asking(self, tracker: Tracker) -> str | None:
         service = await _service(self.client, tracker)
@@ -196,10 +196,10 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             dispatcher.utter_message(response="utter_about_services")
             return
         if _fee_set_by(service) and FEE_KEY not in (tracker.get_slot("certificate_answers") or {}):
-            dispatcher.utter_message(response="utter_about_fee_varies")
+            dispatcher.utter_message(response=reply(service, "utter_about_fee_varies"))
         else:
             say_fee(dispatcher, service, tracker)
-        if service["documents"]:
+        if service.get("documents"):
             documents = ", ".join(words(d["key"], tracker) for d in service["documents"])
             dispatcher.utter_message(response="utter_about_documents", documents=documents)
 
@@ -473,8 +473,9 @@ class ActionAskCertificateConfirmed(_WithService):
         if service is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
-        labels = tracker.get_slot("certificate_labels") or {}
-        lines = "\n".join(f"{words('cert_label.' + f['name'], tracker)}: {labels.get(f['name'], '')}" for f in service["fields"])
+        labels = tracker.get_slot("certificate_labels") or {}  # a question not asked (how to pay, when free) has none
+        fields = [f["name"] for f in _asked(service, tracker) if f["name"] in labels]
+        lines = "\n".join(f"{words('cert_label.' + name, tracker)}: {labels[name]}" for name in fields)
         dispatcher.utter_message(
             response=reply(service, "utter_certificate_summary"), certificate_key=f"certificate.{service['code']}", answers=lines
         )
@@ -486,7 +487,9 @@ class ActionAskCertificateConfirmed(_WithService):
             )
         say_fee(dispatcher, service, tracker)
         documents = tracker.get_slot("certificate_documents") or {}
-        to_bring = [words(d["key"], tracker) for d in service["documents"] if documents.get(d["code"], "later") == "later"]
+        to_bring = [
+            words(d["key"], tracker) for d in service.get("documents") or [] if documents.get(d["code"], "later") == "later"
+        ]
         if to_bring:
             dispatcher.utter_message(response="utter_certificate_documents_bring", documents=", ".join(to_bring))
         dispatcher.utter_message(response=reply(service, "utter_ask_certificate_confirmed"))
@@ -503,10 +506,14 @@ class ActionSubmitCertificate(_WithService):
             dispatcher.utter_message(response="utter_help")
             return [SlotSet("certificate_pending", False)]
         documents = {k: v for k, v in (tracker.get_slot("certificate_documents") or {}).items() if v != "later"}
+        given = {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if not k.startswith("_")}
+        service = await _service(self.client, tracker)
+        if service is not None:  # not how to pay, where a correction made it free
+            given = {f["name"]: given[f["name"]] for f in _asked(service, tracker) if f["name"] in given}
         application = {
             "certificate_type": code,
             "documents": documents,
-            "answers": {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if not k.startswith("_")},
+            "answers": given,
             "tatkal": bool(tracker.get_slot("certificate_tatkal")),
             "citizen_phone": tracker.sender_id,
             "language": language_of(tracker),
@@ -527,15 +534,21 @@ class ActionSubmitCertificate(_WithService):
             return [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
         key = submission_key(tracker, "certificate_form", WORKING_SLOTS)
         result = await self.client.apply_certificate(application=application, idempotency_key=key)
+        service = service or {}
         if result.error == UNAVAILABLE:
-            dispatcher.utter_message(response="utter_certificate_kept_for_retry")
+            dispatcher.utter_message(response=reply(service, "utter_certificate_kept_for_retry"))
             return [SlotSet("certificate_pending", True)]
+        if not result.ok:  # an answer the form let through is refused (a day that passed at midnight): the summary again
+            dispatcher.utter_message(response=reply(service, "utter_certificate_refused"))
+            return [
+                SlotSet("certificate_pending", False),
+                SlotSet("certificate_confirmed", None),
+                FollowupAction("certificate_form"),
+            ]
         cleared = [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
-        if not result.ok:
-            dispatcher.utter_message(response="utter_certificate_refused")
-            return cleared
-        filed, service = result.value, await _service(self.client, tracker) or {}
+        filed = result.value
         if filed.get("payment_url"):
+            expires = filed.get("payment_expires_at")
             dispatcher.utter_message(
                 response=reply(service, "utter_certificate_filed_pay"),
                 reference=filed["reference"],
@@ -543,6 +556,7 @@ class ActionSubmitCertificate(_WithService):
                 fee=rupees(filed["fee_rupees"]),
                 payment_url=filed["payment_url"],
                 upi_link=filed["upi_link"],
+                expires=local_moment(expires) if expires else "",
             )
         else:
             dispatcher.utter_message(

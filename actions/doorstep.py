@@ -1,5 +1,5 @@
 """Filing at the doorstep, for every form a field agent may fill for a citizen (a complaint, a
-septic tank request, a certificate): the sender is checked once (doorstep_agent: the agent's name,
+request or application through the service form): the sender is checked once (doorstep_agent: the agent's name,
 or "" for anyone else); an agent then gives the citizen's mobile, Sathi sends the citizen a code
 by SMS naming the agent, and the agent types the code the citizen reads out. Only then do the
 form's questions follow, and the filing is the citizen's, by the agent (backend/services/doorstep.py
@@ -151,20 +151,12 @@ class ActionAskGrievanceConsent(_AskConsent):
     form = "grievance_form"
 
 
-class ActionAskDesludgingConsent(_AskConsent):
-    form = "desludging_form"
-
-
 class ActionAskCertificateConsent(_AskConsent):
     form = "certificate_form"
 
 
 class ActionAskGrievanceCitizenPhone(_AskCitizenPhone):
     form = "grievance_form"
-
-
-class ActionAskDesludgingCitizenPhone(_AskCitizenPhone):
-    form = "desludging_form"
 
 
 class ActionAskDoorstepAgent(Action):

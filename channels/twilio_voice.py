@@ -47,7 +47,7 @@ DEFAULT_SUMMARY_KEYS = ("utter_grievance_filed", "utter_case_status", "utter_cas
 # Questions answered in words that a call in a recorded language records. A question an action
 # asks says so itself (common.recordings.ANSWERED_IN_WORDS in its message: a catalog form's name
 # or text field); these are the ones the forms' own questions ask.
-DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description", "utter_ask_desludging_name", "utter_ask_desludging_landmark")
+DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
 # Said after every question a call records: how to answer it (after the beep, then hash).
 RECORD_LEAD_KEYS = ("utter_voice_say_after_beep",)
 # Replies that ask nothing ("you can say: ..."): the question before them, with its keys, is

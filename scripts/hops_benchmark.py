@@ -37,7 +37,6 @@ from actions.certificate import (
     ActionSubmitCertificate,
     ValidateCertificateForm,
 )
-from actions.desludging import ActionAskDesludgingConfirmed, ActionSubmitDesludging, ValidateDesludgingForm
 from actions.grievance import ActionAskGrievanceCategoryConfirmed, ActionSubmitGrievance, ValidateGrievanceForm
 from backend.db import get_session_factory
 from backend.main import create_app
@@ -77,7 +76,7 @@ JOURNEYS: dict[str, list[tuple[str, str]]] = {
         ("later", "inform"),
         ("yes", "affirm"),
     ],
-    "desludging": [
+    "certificate desludging": [
         ("my septic tank is full", "request_desludging"),
         ("Sabitri Behera", "inform"),
         ("1", "inform"),
@@ -101,7 +100,6 @@ JOURNEYS: dict[str, list[tuple[str, str]]] = {
 }
 FORMS = {
     "certificate": ("certificate_form", ValidateCertificateForm, "action_submit_certificate"),
-    "desludging": ("desludging_form", ValidateDesludgingForm, "action_submit_desludging"),
     "grievance": ("grievance_form", ValidateGrievanceForm, "action_submit_grievance"),
 }
 ACTIONS: list[type[Action]] = [
@@ -112,8 +110,6 @@ ACTIONS: list[type[Action]] = [
     ActionAskCertificateTatkal,
     ActionAskCertificateConfirmed,
     ActionSubmitCertificate,
-    ActionAskDesludgingConfirmed,
-    ActionSubmitDesludging,
     ActionAskGrievanceCategoryConfirmed,
     ActionSubmitGrievance,
 ]
@@ -129,7 +125,7 @@ IN_RASA_PROCESS: dict[str, Any] = {
 BEFORE: dict[str, list[tuple[int, int, int]]] = {
     "certificate income": [(1, 1, 3), (5, 5, 3), *[(2, 1, 3)] * 9],
     "certificate trade_licence": [(1, 1, 3), (5, 5, 3), *[(2, 1, 3)] * 8],
-    "desludging": [(0, 0, 2), *[(1, 1, 2)] * 8, (3, 3, 2), (4, 4, 2), (5, 5, 3), (4, 4, 3)],
+    "certificate desludging": [(0, 0, 2), *[(1, 1, 2)] * 8, (3, 3, 2), (4, 4, 2), (5, 5, 3), (4, 4, 3)],
     "grievance": [(0, 0, 2), (1, 1, 2), (0, 0, 2), (2, 2, 3)],
 }
 
@@ -222,6 +218,15 @@ class Conversation:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
 
+    def _from_intent(self, intent: str) -> list[tuple[str, Any]]:
+        """The slots the intent fills by a from_intent mapping (request_desludging: the service)."""
+        return [
+            (slot, mapping["value"])
+            for slot, spec in self.domain["slots"].items()
+            for mapping in spec.get("mappings", [])
+            if mapping.get("type") == "from_intent" and mapping.get("intent") == intent
+        ]
+
     async def say(self, text: str, intent: str) -> int:
         """One message; the number of requests Rasa makes to the action server for it."""
         calls = 0
@@ -237,6 +242,7 @@ class Conversation:
         # The form's from_text mapping fills the slot asked; the validation sees it as a candidate
         # (a slot event after the message). The first message only opens the form.
         candidates = [{"event": "slot", "name": requested, "value": text}] if self.active and requested else []
+        candidates += [{"event": "slot", "name": slot, "value": value} for slot, value in self._from_intent(intent)]
         self.active = True
         calls += 1  # validate_<form>
         validating = self._tracker(text, intent)

@@ -122,7 +122,8 @@ def choose_service(
     definition (the form's later turns read it from the conversation), and whether the turn's phone
     (the one in the body) is a Panchayat Swayam Sewak's, who files for others."""
     definitions = certificates.definitions(settings, workflows)
-    definition = certificates.match_service(definitions, body.q)
+    # a service reached by its own intent is chosen by its code (request_desludging -> "desludging")
+    definition = certificates.catalog(settings, workflows).get(body.q.strip()) or certificates.match_service(definitions, body.q)
     last = max((d.number for d in definitions.values()), default=1)
     if definition is None:
         return ServiceChoiceOut(service=None, last=last)
@@ -133,7 +134,10 @@ def choose_service(
 
 @router.get("/services/{code}", response_model=CertificateServiceOut)
 def service(code: str, settings: SettingsDep, workflows: WorkflowsDep) -> dict:
-    return _service(settings, workflows, code).model_dump()
+    definition = certificates.catalog(settings, workflows).get(code)
+    if definition is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_service"})
+    return definition.model_dump()
 
 
 @router.post("/services/{code}/answers/{field}", response_model=AnswerOut)

@@ -380,14 +380,17 @@ class CertificateFieldOut(BaseModel):
 
 
 class CertificateServiceOut(BaseModel):
+    """A service's definition for its form: an application's, or a service's reached by its own
+    intent (no number in the menu, no documents; its fee the answers set)."""
+
     code: str
-    number: int
-    fee_rupees: int
-    tatkal_fee_rupees: int | None
-    sla_days: int
-    tatkal_sla_days: int | None
+    number: int | None = None
+    fee_rupees: int = 0
+    tatkal_fee_rupees: int | None = None
+    sla_days: int | None = None
+    tatkal_sla_days: int | None = None
     fields: list[CertificateFieldOut]
-    documents: list[dict[str, str]]
+    documents: list[dict[str, str]] = []
     fee_set_by: list[str] = []  # the fields whose answers set the fee (their check returns it)
     replies: dict[str, str] = {}  # the form's replies this service words its own way
 

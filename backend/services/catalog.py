@@ -143,6 +143,9 @@ class ServiceForm(BaseModel, extra="forbid"):
     workflow: str
     fields: list[FieldDef]
     tariff: TariffDef | None = None  # a fee from a table of rates, by the answers
+    # The form's replies this service words its own way: the general reply -> this service's key
+    # ("your application goes to the office" is not what a tanker booking hears).
+    replies: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _fields_consistent(self) -> "ServiceForm":
@@ -192,8 +195,10 @@ class ServiceForm(BaseModel, extra="forbid"):
     def locale_keys(self, *, issues_document: bool = True) -> list[str]:
         """The words its form needs in every language: each question, what a wrong answer hears, each
         option's name (a size is said by its litres)."""
-        keys = [f.prompt for f in self.fields]
+        keys = [f"cert_label.{f.name}" for f in self.fields]  # each answer's label in its summary
+        keys += [f.prompt for f in self.fields]
         keys += sorted({str(f.invalid) for f in self.fields})  # what an answer it cannot take hears
+        keys += self.replies.values()
         return keys + [f"{f.options_key}.{o.code}" for f in self.fields if f.type == "choice" for o in f.options]
 
 
@@ -212,9 +217,6 @@ class ServiceDef(ServiceForm):
     processed_at: ProcessedAt
     documents: list[DocumentDef] = []
     asked_as: dict[str, list[str]] = {}  # form of writing -> how citizens ask for it (NLU examples)
-    # The form's replies this service words its own way: the general reply -> this service's key
-    # ("your application goes to the office" is not what a tanker booking hears).
-    replies: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> "ServiceDef":
@@ -258,9 +260,7 @@ class ServiceDef(ServiceForm):
             f"certificate.{self.code}",
             f"service_menu.{self.code}",
             *([f"certificate_pdf.{self.code}"] if issues_document else []),
-            *self.replies.values(),
             *(d.key for d in self.documents),
-            *(f"cert_label.{f.name}" for f in self.fields),  # each answer's label in its summary
             *super().locale_keys(),
         ]
 

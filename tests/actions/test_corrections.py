@@ -2,21 +2,32 @@
 (actions/interruptions.py), against the real backend and database: the answer named is forgotten
 so the form asks it again, the summary comes back after it, and nothing else is lost."""
 import pytest
-from rasa_sdk.events import SlotSet
 
 from common.channels import NUMBERED_ANSWERS
 
-from actions.certificate import ValidateCertificateForm
-from actions.desludging import FEE, ValidateDesludgingForm
+from actions.certificate import FEE_KEY, ValidateCertificateForm
 from actions.form_validation import typed_recording
 from actions.interruptions import asked_which_answer
 from actions.grievance import ValidateGrievanceForm
 from tests.actions.conftest import make_tracker, responses
 from tests.actions.test_certificate import ANSWERS as INCOME
-from tests.actions.test_desludging import ANSWERS as DESLUDGING
+from tests.actions.test_desludging import WORDS as DESLUDGING, _slots
 from tests.actions.test_interruptions import WITH_FORMS, _said
 
-AT_SUMMARY = {**DESLUDGING, "desludging_confirmed": None}
+# A desludging request at its summary: every answer given, and the fee they set (2 trips of a house in ward 12)
+ANSWERED = {**DESLUDGING, FEE_KEY: 2000}
+LABELS = {k: "…" for k in DESLUDGING if not k.startswith("_")}
+FEE_SET_BY = ("property_type", "trips", "place", "slum")
+
+
+async def _at_summary(backend, language: str = "en") -> dict:  # noqa: ANN001
+    return await _slots(backend, ANSWERED, certificate_confirmed=None, language=language)
+
+
+async def _asking(backend, field: str) -> dict:  # noqa: ANN001
+    """Desludging mid-form: the answers before `field`, the question asked."""
+    names = list(LABELS)
+    return await _slots(backend, {k: v for k, v in DESLUDGING.items() if k == "_service" or names.index(k) < names.index(field)})
 
 
 async def _income_at_summary(backend) -> dict:  # noqa: ANN001
@@ -28,42 +39,49 @@ async def _income_at_summary(backend) -> dict:  # noqa: ANN001
 
 
 def _set(events: list) -> dict:
-    """The slots the events set; the fee kept with its inputs is the form's own bookkeeping."""
-    return {event["name"]: event["value"] for event in events if event["name"] != FEE}
+    """The slots the events set."""
+    return {event["name"]: event["value"] for event in events}
+
+
+def _without(field: str) -> dict:
+    """The summary's answers with `field` forgotten, and the fee with it where the field sets it."""
+    gone = {field, FEE_KEY} if field in FEE_SET_BY else {field}
+    return {"certificate_answers": {k: v for k, v in ANSWERED.items() if k not in gone},
+            "certificate_labels": {k: v for k, v in LABELS.items() if k != field}, "certificate_answer": None}
 
 
 @pytest.mark.parametrize(("text", "intent", "field"), [
-    ("I want to change the name", "correct_answer", "desludging_name"),
-    ("no, the PIN is wrong", "deny", "desludging_pin"),
-    ("change the PIN to 12", "correct_answer", "desludging_pin"),  # not a PIN: asked again
-    ("PIN", "inform", "desludging_pin"),  # at the summary, naming it is enough
-    ("pin code galat hai", "correct_answer", "desludging_pin"),
-    ("ପିନ କୋଡ ଭୁଲ ଅଛି", "correct_answer", "desludging_pin"),
-    ("तारीख बदलनी है", "correct_answer", "desludging_date"),
-    ("the tank size is wrong", "deny", "desludging_size"),  # "size" within "tank size": the longer words win
+    ("I want to change the name", "correct_answer", "name"),
+    ("no, the PIN is wrong", "deny", "pin"),
+    ("change the PIN to 12", "correct_answer", "pin"),  # not a PIN: asked again
+    ("PIN", "inform", "pin"),  # at the summary, naming it is enough
+    ("pin code galat hai", "correct_answer", "pin"),
+    ("ପିନ କୋଡ ଭୁଲ ଅଛି", "correct_answer", "pin"),
+    ("तारीख बदलनी है", "correct_answer", "date"),
+    ("the tank size is wrong", "deny", "size"),  # "size" within "tank size": the longer words win
+    ("the address is wrong", "deny", "place"),  # the fee the place set goes with it
 ])
 async def test_a_correction_at_the_summary_forgets_only_that_answer(backend, dispatcher, text, intent, field):
-    validate = ValidateDesludgingForm(client=backend)
-    set_ = _set(await validate.get_validation_events(dispatcher, _said(AT_SUMMARY, "desludging_confirmed", text, intent), WITH_FORMS))
-    assert set_ == {**({"desludging_place_label": None} if field == "desludging_place" else {}),
-                    field: None, "desludging_confirmed": None, "desludging_correction": None,
-                    "desludging_correcting": False, "validation_failures": 0}
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _at_summary(backend), "certificate_confirmed", text, intent)
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {**_without(field), "certificate_confirmed": None, "validation_failures": 0}
     assert responses(dispatcher) == ["utter_form_correct"]
     assert dispatcher.messages[0]["field"]
 
 
-@pytest.mark.parametrize(("text", "field", "value"), [
-    ("change the name to Pradeep Rout", "desludging_name", "Pradeep Rout"),
-    ("the PIN should be 751002", "desludging_pin", "751002"),
-    ("naam Ramesh Kumar kar do", "desludging_name", "Ramesh Kumar"),
-    ("ତାରିଖ ଆସନ୍ତାକାଲି କରନ୍ତୁ", "desludging_date", DESLUDGING["desludging_date"]),  # tomorrow
+@pytest.mark.parametrize(("text", "field", "said", "label"), [
+    ("change the name to Pradeep Rout", "name", "Pradeep Rout", "Pradeep Rout"),
+    ("the PIN should be 751002", "pin", "751002", "751002"),
+    ("naam Ramesh Kumar kar do", "name", "Ramesh Kumar", "Ramesh Kumar"),
+    ("ତାରିଖ ଆସନ୍ତାକାଲି କରନ୍ତୁ", "date", "ଆସନ୍ତାକାଲି", "24-11-2026"),  # tomorrow
 ])
-async def test_a_correction_that_gives_the_new_answer_takes_it(backend, dispatcher, text, field, value):
-    validate = ValidateDesludgingForm(client=backend)
-    set_ = _set(await validate.get_validation_events(dispatcher, _said(AT_SUMMARY, "desludging_confirmed", text,
-                                                                       "correct_answer"), WITH_FORMS))
-    assert set_ == {field: value, "desludging_confirmed": None, "desludging_correction": None,
-                    "desludging_correcting": False, "validation_failures": 0}
+async def test_a_correction_that_gives_the_new_answer_takes_it(backend, dispatcher, text, field, said, label):
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _at_summary(backend), "certificate_confirmed", text, "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {"certificate_answers": {**ANSWERED, field: said}, "certificate_labels": {**LABELS, field: label},
+                    "certificate_answer": None, "certificate_confirmed": None, "validation_failures": 0}
     assert responses(dispatcher) == ["utter_form_corrected"]
 
 
@@ -78,41 +96,65 @@ async def test_a_certificate_correction_that_gives_the_new_answer_keeps_every_ot
 
 
 async def test_the_answer_is_named_in_the_language_of_the_chat(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
-    await validate.get_validation_events(dispatcher, _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed",
+    validate = ValidateCertificateForm(client=backend)
+    await validate.get_validation_events(dispatcher, _said(await _at_summary(backend, "hi"), "certificate_confirmed",
                                                            "change the address", "correct_answer"), WITH_FORMS)
     assert set(dispatcher.messages[0]["field"]) & set("अआइईउएओकखगघचजटडतदनपबभमयरलवशसह")
 
 
 async def test_yes_and_cancel_at_the_summary_are_never_corrections(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
+    validate = ValidateCertificateForm(client=backend)
     for text, intent in (("yes, the name and PIN are right", "affirm"), ("cancel", "cancel")):
-        set_ = _set(await validate.get_validation_events(dispatcher, _said(AT_SUMMARY, "desludging_confirmed", text, intent), WITH_FORMS))
-        assert "utter_form_correct" not in responses(dispatcher)
-        assert set_.get("desludging_name", DESLUDGING["desludging_name"]) == DESLUDGING["desludging_name"]
+        tracker = _said(await _at_summary(backend), "certificate_confirmed", text, intent)
+        set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+        assert "utter_form_correct" not in responses(dispatcher) and "certificate_answers" not in set_, set_
+        assert set_["certificate_confirmed"] is (True if intent == "affirm" else None)  # yes files it
         dispatcher.messages.clear()
 
 
-async def test_a_correction_naming_no_answer_at_the_summary_opens_the_numbered_list(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said(AT_SUMMARY, "desludging_confirmed", "something is wrong, I want to change it", "correct_answer")
+@pytest.mark.parametrize("text", ["something is wrong, I want to change it", "/correct_answer"])  # words, or the summary's button
+async def test_a_correction_naming_no_answer_at_the_summary_opens_the_numbered_list(backend, dispatcher, text):
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _at_summary(backend), "certificate_confirmed", text, "correct_answer")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert set_ == {"desludging_confirmed": None, "desludging_correcting": True}
-    assert responses(dispatcher) == []  # the list itself is the question the form asks next
+    assert set_ == {"certificate_confirmed": None}
+    assert responses(dispatcher) == ["utter_form_correct_which"]
+    assert dispatcher.messages[0]["fields"].splitlines() == [
+        "1. Name", "2. Property", "3. To empty", "4. Size", "5. Trips", "6. Place", "7. Landmark", "8. PIN", "9. Slum household",
+        "10. Day", "11. Payment"]
+    assert dispatcher.messages[0][NUMBERED_ANSWERS]["8"] == '/correct_answer{"answer_name":"pin"}'
+    dispatcher.messages.clear()
+    # the number picks the answer, which is asked again; nothing else goes
+    chosen = _said(await _at_summary(backend), "certificate_confirmed", '/correct_answer{"answer_name":"pin"}', "correct_answer",
+                   1.0, entities={"answer_name": "pin"})
+    set_ = _set(await validate.get_validation_events(dispatcher, chosen, WITH_FORMS))
+    assert set_ == {**_without("pin"), "certificate_confirmed": None, "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_correct"]
+
+
+async def test_a_free_request_offers_no_payment_to_change(backend, dispatcher):
+    """A slum household served free is never asked how to pay, so "which answer?" does not list it."""
+    validate = ValidateCertificateForm(client=backend)
+    free = {**{k: v for k, v in ANSWERED.items() if k != "payment"}, "slum": "1", FEE_KEY: 0}
+    tracker = _said(await _slots(backend, free), "certificate_confirmed", "I want to change an answer", "correct_answer")
+    await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    assert dispatcher.messages[0]["fields"].splitlines()[-1] == "10. Day"
 
 
 async def test_mid_form_only_a_correction_naming_an_earlier_answer_changes_it(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
-    so_far = {k: DESLUDGING[k] for k in ("desludging_name", "desludging_property_type")}
-    tracker = _said(so_far, "desludging_sanitation_type", "i want to change my name", "correct_answer")
+    validate = ValidateCertificateForm(client=backend)
+    so_far = await _asking(backend, "sanitation_type")  # the name and the property given
+    tracker = _said(so_far, "certificate_answer", "i want to change my name", "correct_answer")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert set_ == {"desludging_sanitation_type": None, "desludging_name": None, "desludging_confirmed": None,
-                    "desludging_correction": None, "desludging_correcting": False, "validation_failures": 0}
+    assert set_ == {"certificate_answer": None, "certificate_answers": {"_service": "desludging", "property_type": "1"},
+                    "certificate_labels": {"property_type": "…"}, "certificate_confirmed": None, "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_correct"]
     dispatcher.messages.clear()
     # an answer not given yet cannot be changed: the words are the answer to the question asked
-    tracker = _said(so_far, "desludging_sanitation_type", "the date is wrong", "correct_answer")
-    assert "desludging_date" not in _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert "utter_form_correct" not in responses(dispatcher)
+    tracker = _said(so_far, "certificate_answer", "the date is wrong", "correct_answer")
+    assert _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)) == {
+        "certificate_answer": None, "validation_failures": 1}
+    assert responses(dispatcher) == ["utter_invalid_desludging_sanitation_type"]
 
 
 async def test_a_complaint_saying_wrong_is_the_description(backend, dispatcher):
@@ -166,11 +208,12 @@ async def test_on_a_call_each_answer_is_offered_by_its_key(backend, dispatcher):
 async def test_a_plain_answer_that_names_a_field_is_still_the_answer(backend, dispatcher):
     """Mid-form, only the model's correct_answer makes words a correction: a landmark "near the
     ward office" is a landmark."""
-    validate = ValidateDesludgingForm(client=backend)
-    so_far = {k: v for k, v in DESLUDGING.items() if k not in ("desludging_landmark", "desludging_pin", "desludging_slum",
-                                                                "desludging_date", "desludging_payment")}
-    tracker = _said(so_far, "desludging_landmark", "near the ward office", "inform")
-    assert SlotSet("desludging_landmark", "near the ward office") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    validate = ValidateCertificateForm(client=backend)
+    so_far = await _asking(backend, "landmark")
+    tracker = _said(so_far, "certificate_answer", "near the ward office", "inform")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_answers"] == {**so_far["certificate_answers"], "landmark": "near the ward office"}
+    assert set_["certificate_labels"]["place"] == "…" and set_["certificate_labels"]["landmark"] == "near the ward office"
     assert responses(dispatcher) == []
 
 
@@ -207,11 +250,11 @@ async def test_a_grievance_category_changed_takes_its_guess_with_it(backend, dis
 
 async def test_words_naming_the_question_asked_are_its_answer(backend, dispatcher):
     """"mera naam Manoj Behera hai" at the name question, even if heard as a correction."""
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({}, "desludging_name", "mera naam Manoj Behera hai", "correct_answer")
-    assert SlotSet("desludging_name", "mera naam Manoj Behera hai") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
-    assert responses(dispatcher) == []
     certificate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _asking(backend, "name"), "certificate_answer", "mera naam Manoj Behera hai", "correct_answer")
+    set_ = _set(await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_answers"] == {"_service": "desludging", "name": "mera naam Manoj Behera hai"}
+    assert responses(dispatcher) == []
     income = (await backend.certificate_service("income")).value
     slots = {"certificate_type": "income", "certificate_service": income, "certificate_answers": {"_service": "income"}}
     tracker = _said(slots, "certificate_answer", "naam Manoj Behera hai", "correct_answer")
@@ -221,51 +264,55 @@ async def test_words_naming_the_question_asked_are_its_answer(backend, dispatche
 
 @pytest.mark.parametrize("back", ["back", "पीछे जाओ", "ପଛକୁ", "peeche jao"])
 async def test_back_asks_the_answer_given_last_again(backend, dispatcher, back):
-    validate = ValidateDesludgingForm(client=backend)
-    so_far = {k: DESLUDGING[k] for k in ("desludging_name", "desludging_property_type")}
-    tracker = _said(so_far, "desludging_sanitation_type", back, "affirm")  # the model is unsure what "back" is
+    validate = ValidateCertificateForm(client=backend)
+    so_far = await _asking(backend, "sanitation_type")  # the name and the property given
+    tracker = _said(so_far, "certificate_answer", back, "affirm")  # the model is unsure what "back" is
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert set_ == {"desludging_sanitation_type": None, "desludging_property_type": None, "desludging_confirmed": None,
-                    "desludging_correction": None, "desludging_correcting": False, "validation_failures": 0}
+    assert set_ == {"certificate_answer": None, "certificate_answers": {"_service": "desludging", "name": "Sabitri Behera"},
+                    "certificate_labels": {"name": "…"}, "certificate_confirmed": None, "validation_failures": 0}
     assert responses(dispatcher) == ["utter_form_correct"]
 
 
 async def test_a_change_with_its_value_heard_as_yes_at_the_summary_is_a_change(backend, dispatcher):
     """The model heard "चक्कर तीन कर दो" (make it three trips) as yes (0.61): it is not filed with two."""
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed", "चक्कर तीन कर दो", "affirm")
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _at_summary(backend, "hi"), "certificate_confirmed", "चक्कर तीन कर दो", "affirm")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert set_["desludging_trips"] == 3 and set_["desludging_confirmed"] is None
+    assert set_["certificate_answers"] == {**ANSWERED, "trips": "तीन", FEE_KEY: 3000}  # and the fee of three trips
+    assert set_["certificate_labels"]["trips"] == "3" and set_["certificate_confirmed"] is None
     assert responses(dispatcher) == ["utter_form_corrected"]
 
 
-@pytest.mark.parametrize(("text", "language", "field", "value"), [
-    ("make it three trips", "en", "desludging_trips", 3),  # the value before the answer's name
-    ("teen chakkar kar do", "hi", "desludging_trips", 3),
-    ("change the place to ward 12 Bhubaneswar", "en", "desludging_place", None),  # "place", not "ward", is the name
+@pytest.mark.parametrize(("text", "language", "field", "said", "label", "fee"), [
+    ("make it three trips", "en", "trips", "three", "3", 3000),  # the value before the answer's name
+    ("teen chakkar kar do", "hi", "trips", "teen", "3", 3000),
+    # "place", not "ward", is the name
+    ("change the place to ward 12 Bhubaneswar", "en", "place", "ward 12 Bhubaneswar", "ward 12, Bhubaneswar", 2000),
 ])
-async def test_a_value_before_its_name_or_a_place_is_taken(backend, dispatcher, text, language, field, value):
+async def test_a_value_before_its_name_or_a_place_is_taken(backend, dispatcher, text, language, field, said, label, fee):
     """Seen in the play-test: these asked the question again instead of taking the value."""
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({**AT_SUMMARY, "language": language}, "desludging_confirmed", text, "correct_answer")
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _at_summary(backend, language), "certificate_confirmed", text, "correct_answer")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert (set_[field] if value is not None else set_[field]["ward"]) == (value or "BMC-W12"), set_
-    assert set_["desludging_confirmed"] is None and responses(dispatcher) == ["utter_form_corrected"]
+    assert set_["certificate_answers"] == {**ANSWERED, field: said, FEE_KEY: fee}, set_
+    assert set_["certificate_labels"] == {**LABELS, field: label}
+    assert set_["certificate_confirmed"] is None and responses(dispatcher) == ["utter_form_corrected"]
 
 
 async def test_back_at_the_first_question_is_not_an_answer(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
-    set_ = _set(await validate.get_validation_events(dispatcher, _said({}, "desludging_name", "peeche jao", "inform"), WITH_FORMS))
-    assert set_ == {"desludging_name": None}
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _asking(backend, "name"), "certificate_answer", "peeche jao", "inform")
+    assert _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)) == {"certificate_answer": None}
     assert responses(dispatcher) == ["utter_form_continue"]
 
 
 async def test_i_dont_know_in_hindi_names_no_answer(backend, dispatcher):
     """"पता" is also the address: "मुझे नहीं पता" at the summary opened the address question again."""
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({**AT_SUMMARY, "language": "hi"}, "desludging_confirmed", "मुझे नहीं पता", "deny")
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _at_summary(backend, "hi"), "certificate_confirmed", "मुझे नहीं पता", "deny")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert "desludging_place" not in set_ and "utter_form_correct" not in responses(dispatcher)
+    assert set_ == {"certificate_confirmed": None, "validation_failures": 1}  # every answer kept; the summary's question again
+    assert responses(dispatcher) == ["utter_invalid_desludging_confirmed"]
 
 
 def test_the_summary_waits_while_which_answer_is_asked():

@@ -8,11 +8,10 @@ import yaml
 from rasa_sdk.events import SlotSet
 
 from actions.certificate import ValidateCertificateForm
-from actions.desludging import FEE, ValidateDesludgingForm
 from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
 from actions.interruptions import MIN_CONFIDENCE, interruption_of
 from tests.actions.conftest import DOMAIN, make_tracker, responses
-from tests.actions.test_desludging import ANSWERS as DESLUDGING
+from tests.actions.test_desludging import WORDS as DESLUDGING, _slots
 
 # The forms as the bot's domain defines them
 WITH_FORMS = {"forms": {name: form for path in sorted((Path(__file__).parents[2] / "bot/domain").glob("*.yml"))
@@ -53,19 +52,25 @@ async def test_help_at_the_description_keeps_the_category(backend, dispatcher):
     assert responses(dispatcher) == ["utter_form_continue"]
 
 
+async def _asked_first(backend) -> dict:  # noqa: ANN001
+    """Desludging's first question (the name) asked, nothing answered yet."""
+    return await _slots(backend, {"_service": "desludging"})
+
+
 async def test_a_greeting_is_not_a_name(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({}, "desludging_name", "namaste ji", "greet")
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("desludging_name", None)]
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _asked_first(backend), "certificate_answer", "namaste ji", "greet")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
     assert responses(dispatcher) == ["utter_form_greet"]
 
 
 async def test_the_same_words_again_are_the_answer(backend, dispatcher):
     """A name the model hears as a greeting is answered once; said again, it is the name."""
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({}, "desludging_name", "Ram Narayan Sharma", "greet")
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _asked_first(backend), "certificate_answer", "Ram Narayan Sharma", "greet")
     tracker.events.insert(0, {"event": "user", "text": "ram narayan  sharma"})
-    assert SlotSet("desludging_name", "Ram Narayan Sharma") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    set_ = {e["name"]: e["value"] for e in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)}
+    assert set_["certificate_answers"] == {"_service": "desludging", "name": "Ram Narayan Sharma"}
     assert responses(dispatcher) == []
 
 
@@ -92,9 +97,12 @@ async def test_a_service_named_in_a_question_does_not_change_the_service(backend
 
 
 async def test_an_answer_that_is_not_an_interruption_is_validated_as_usual(backend, dispatcher):
-    validate = ValidateDesludgingForm(client=backend)
-    tracker = _said({}, "desludging_name", "Sabitri Behera", "inform")
-    assert SlotSet("desludging_name", "Sabitri Behera") in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _asked_first(backend), "certificate_answer", "Sabitri Behera", "inform")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [
+        SlotSet("certificate_answer", None), SlotSet("validation_failures", 0),
+        SlotSet("certificate_answers", {"_service": "desludging", "name": "Sabitri Behera"}),
+        SlotSet("certificate_labels", {"name": "Sabitri Behera"})]
     assert responses(dispatcher) == []
 
 
@@ -105,33 +113,38 @@ async def test_status_of_a_number_in_the_middle_of_a_form(backend, dispatcher):
     await ActionSubmitGrievance(client=backend).run(dispatcher, filed, DOMAIN)
     reference = dispatcher.messages[-1]["reference"]
     dispatcher.messages.clear()
-    validate = ValidateDesludgingForm(client=backend)
+    validate = ValidateCertificateForm(client=backend)
     payload = f'/check_status{{"reference":"{reference}"}}'
-    tracker = _said({"desludging_name": "Sabitri Behera"}, "desludging_property_type", payload, "check_status", 1.0,
-                    entities={"reference": reference})
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("desludging_property_type", None)]
+    named = await _slots(backend, {"_service": "desludging", "name": "Sabitri Behera"})  # the property type asked
+    tracker = _said(named, "certificate_answer", payload, "check_status", 1.0, entities={"reference": reference})
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
     assert responses(dispatcher) == ["utter_case_status", "utter_form_continue"]
     assert dispatcher.messages[0]["reference"] == reference
     dispatcher.messages.clear()
     # "status" without a number: the sender's cases
-    tracker = _said({}, "desludging_name", "what is the status", "check_status")
+    tracker = _said(await _asked_first(backend), "certificate_answer", "what is the status", "check_status")
     await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
     assert responses(dispatcher) == ["utter_my_cases", "utter_case_status", "utter_form_continue"]
 
 
 async def test_the_fee_question_is_answered_by_each_service(backend, dispatcher):
-    desludging = ValidateDesludgingForm(client=backend)
-    await desludging.get_validation_events(dispatcher, _said({}, "desludging_name", "fees kitna hai", "ask_about"), WITH_FORMS)
+    certificate = ValidateCertificateForm(client=backend)
+    tracker = _said(await _asked_first(backend), "certificate_answer", "fees kitna hai", "ask_about")
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
     assert responses(dispatcher) == ["utter_about_desludging", "utter_form_continue"]  # not known yet: what it depends on
     dispatcher.messages.clear()
-    priced = [DESLUDGING[s] for s in ("desludging_place", "desludging_property_type", "desludging_trips", "desludging_slum")]
-    kept = {**DESLUDGING, FEE: {"for": [priced[0]["tariff_area"], *priced[1:3], False], "rupees": 2000}}
-    await desludging.get_validation_events(dispatcher, _said(kept, "desludging_date", "fees kitna hai", "ask_about"), WITH_FORMS)
+    # the place, property, trips and slum answered: the fee they set, at the day's question
+    before_date = {k: v for k, v in DESLUDGING.items() if k not in ("date", "payment")}
+    tracker = _said(await _slots(backend, {**before_date, "_fee": 2000}), "certificate_answer", "fees kitna hai", "ask_about")
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
     assert responses(dispatcher) == ["utter_desludging_fee", "utter_form_continue"]
     assert dispatcher.messages[0]["fee"] == "2,000"
     dispatcher.messages.clear()
+    free = await _slots(backend, {**before_date, "slum": "1", "_fee": 0})  # a slum household, served free in this town
+    await certificate.get_validation_events(dispatcher, _said(free, "certificate_answer", "is it free?", "ask_about"), WITH_FORMS)
+    assert responses(dispatcher) == ["utter_desludging_fee_free", "utter_form_continue"]
+    dispatcher.messages.clear()
 
-    certificate = ValidateCertificateForm(client=backend)
     income = (await backend.certificate_service("income")).value
     chosen = {"certificate_type": "income", "certificate_service": income, "certificate_answers": {"_service": "income"}}
     tracker = _said(chosen, "certificate_answer", "what is the fee?", "ask_about")

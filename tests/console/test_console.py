@@ -16,6 +16,8 @@ from backend.workflow import apply_action, load_workflows
 from tests.console.conftest import Backend, now
 
 # From the master data the backend seeds its people from (officials.yml, desludging.yml, office_staff.yml).
+# An image's width once the browser has it (visible is not yet loaded, on a busy machine)
+LOADED_WIDTH = "img => img.complete ? img.naturalWidth : new Promise(done => { img.onload = () => done(img.naturalWidth) })"
 ENGINEER_NORTH = ("+919437200104", "whatsapp")  # BMC-ENG-N: Engineering, BMC wards 1-33, reads Hindi
 ENGINEER_SOUTH = ("+919437200105", "whatsapp")  # BMC-ENG-S: Engineering, BMC wards 34-67
 SANITATION_NORTH = ("+919437200101", "whatsapp")  # BMC-SAN-N
@@ -111,7 +113,7 @@ def test_an_official_signs_in_sees_the_inbox_and_resolves_a_case_and_the_citizen
     expect(page.get_by_text("The drain outside the school is blocked")).to_be_visible()
     photo = page.get_by_role("img", name="The citizen's photo of the problem")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.naturalWidth") == 2  # served to her, from the case's own files
+    assert photo.evaluate(LOADED_WIDTH) == 2  # served to her, from the case's own files
     every_control_is_labelled(page)
     expect(page.get_by_text(CITIZEN)).to_be_visible()  # hers to serve: the mobile is shown whole
     with backend.session() as session:
@@ -471,7 +473,7 @@ def test_a_citizen_who_asked_for_a_person_is_answered_and_handed_back_from_the_c
     expect(page.locator("ol.timeline")).to_contain_text("Message: My income certificate form is confusing")
     photo = page.get_by_role("img", name="Photo 1 the citizen sent")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.naturalWidth") == 2  # served from the conversation's own files
+    assert photo.evaluate(LOADED_WIDTH) == 2  # served from the conversation's own files
     every_control_is_labelled(page)
 
     seen = {m["sid"] for m in backend.messages(f"whatsapp:{citizen}")}

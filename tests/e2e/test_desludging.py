@@ -51,12 +51,13 @@ def test_english_whatsapp_request_corrected_paid_online_followed_to_the_plant_an
     assert "day" in phone.say("2")[0]  # "2" = No
     assert "1. Pay now online" in phone.say("tomorrow")[0]
     summary = "\n".join(phone.say("1"))
-    for expected in ("Sabitri Behera", "house", "septic tank, about 2,000 litres", "Trips: 2", "ward 12, Bhubaneswar",
-                     "behind the Ram Mandir", "751007", "pay now online", "Rs 2,000"):
+    for expected in ("Name: Sabitri Behera", "Property: house", "To empty: septic tank", "Size: 2,000 litres", "Trips: 2",
+                     "ward 12, Bhubaneswar", "Landmark: behind the Ram Mandir", "PIN: 751007", "Slum household: no",
+                     "Payment: pay now online", "Rs 2,000"):
         assert expected in summary, (expected, summary)
 
     assert "Which answer" in phone.say("3")[0]  # "Change an answer": the third choice, as in every form
-    assert "trips" in phone.say("5")[0]
+    assert "How many trips" in "\n".join(phone.say("5"))  # the fifth answer, asked again
     summary = "\n".join(phone.say("1"))
     assert "Trips: 1" in summary and "Rs 1,000" in summary  # the fee follows the corrected answer
     filed = phone.say("1")  # "Yes, file it"

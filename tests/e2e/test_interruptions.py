@@ -61,7 +61,6 @@ SERVICES = {
         "start": {"en": "septic tank cleaning", "hi": "सेप्टिक टैंक साफ़ करवाना है", "hi-latn": "septic tank saaf karwana hai",
                   "or": "ସେପ୍ଟିକ ଟ୍ୟାଙ୍କ ସଫା କରିବାକୁ ଅଛି", "or-latn": "septic tank safa karibaku achhi"},
         "questions": ["utter_ask_desludging_name", "utter_ask_desludging_property_type", "utter_ask_desludging_sanitation_type"],
-        "slots": ["desludging_name", "desludging_property_type"],
         "answers": [{"en": "Sabitri Behera", "hi": "सुनीता देवी", "hi-latn": "Sunita Devi", "or": "ସବିତ୍ରୀ ବେହେରା",
                      "or-latn": "Sabitri Behera"}, {"*": "1"}],
         "about": "utter_about_desludging",
@@ -221,7 +220,7 @@ def test_the_help_lists_numbers_work_and_a_category_word_alone_opens_a_complaint
 WARD = {"en": "ward 12", "hi": "वार्ड 12", "hi-latn": "ward 12", "or": "ୱାର୍ଡ 12", "or-latn": "ward 12"}
 LANDMARK = {"en": "behind the Ram Mandir", "hi": "राम मंदिर के पीछे", "hi-latn": "ram mandir ke peeche",
             "or": "ରାମ ମନ୍ଦିର ପଛରେ", "or-latn": "ram mandira pachhare"}
-SMS_SUMMARY_LEAVES_OUT = {"desludging": LANDMARK}  # a septic tank's SMS summary is kept to what decides the fee and day
+SMS_SUMMARY_LEAVES_OUT: dict[str, dict[str, str]] = {}  # answers a service's SMS summary leaves out
 SHOWN_AS_TYPED = {"desludging": ["751007"]}  # numbers a summary shows as they were typed (the PIN)
 TOMORROW = {"en": "tomorrow", "hi": "कल", "hi-latn": "kal", "or": "କାଲି", "or-latn": "kali"}
 WHOLE_FORMS = {
