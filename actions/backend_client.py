@@ -238,9 +238,6 @@ class BackendClient:
             "POST", "/api/v1/certificates/services/choose", json={"q": text[:MAX_ANSWER_CHARS], "phone": phone}
         )
 
-    async def match_certificate_service(self, text: str) -> ApiResult[dict]:
-        return await self._call("GET", "/api/v1/certificates/services/match", params={"q": text[:MAX_ANSWER_CHARS]})
-
     async def certificate_answer(
         self, code: str, field: str, text: str, language: str, answers: dict[str, str] | None = None
     ) -> ApiResult[dict]:

@@ -40,6 +40,8 @@ CLEARED = (
     doorstep.slots_of("certificate_form")[1],
 )  # fmt: skip
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+ANSWER_REFUSED = "no_match"  # the backend's refusal of an answer (detail.code; detail.field names it)
+DAY_TYPES = ("past_date", "future_date")  # kept as the day meant, not the words that said it
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
 FEE_KEY = "_fee"  # in certificate_answers: the fee the answers set, where they set it (a choice, a tariff)
 
@@ -55,10 +57,15 @@ def words(key: str, tracker: Tracker) -> str:
 
 
 def say_fee(dispatcher: CollectingDispatcher, service: dict, tracker: Tracker) -> None:
-    """The fee and the time, in the service's own words: the lane's, or the one the chosen option sets."""
+    """The fee and the time, in the service's own words: the lane's, or the one the answers set
+    (until they are given, that they will set it)."""
     tatkal = bool(tracker.get_slot("certificate_tatkal"))
     fee = service["tatkal_fee_rupees"] if tatkal else service["fee_rupees"]
-    fee = (tracker.get_slot("certificate_answers") or {}).get(FEE_KEY, fee)
+    answers = tracker.get_slot("certificate_answers") or {}
+    if _fee_set_by(service) and FEE_KEY not in answers:  # the answers set it, and it is not known yet
+        dispatcher.utter_message(response=reply(service, "utter_about_fee_varies"))
+        return
+    fee = answers.get(FEE_KEY, fee)
     days = service["tatkal_sla_days"] if tatkal else service.get("sla_days")
     # the time, where the service promises one (a visit's day is the citizen's to choose)
     time = {"days": days, "days_said_key": locales.count_key("duration.days", days)} if days else {}
@@ -123,6 +130,25 @@ def _next_field(service: dict, tracker: Tracker) -> dict | None:
     return next((f for f in _asked(service, tracker) if f["name"] not in answers), None)
 
 
+def _kept(field_type: str | None, said: str, checked: dict) -> str:
+    """What the form keeps of an answer: the citizen's words, read again at filing, except a day,
+    kept as the day meant ("tomorrow" filed after midnight is not another day)."""
+    return str(checked["value"]) if field_type in DAY_TYPES else said
+
+
+def _with_answer(service: dict, answers: dict, labels: dict, field: str, kept: str, checked: dict) -> tuple[dict, dict]:
+    """The answers and their words with this one, and the fee it set. Made free, how to pay is no
+    answer any more: a correction that makes it paid again asks it again, never restores it."""
+    answers, labels = {**answers, field: kept}, {**labels, field: checked["label"]}
+    if checked.get("fee_rupees") is not None:
+        answers[FEE_KEY] = checked["fee_rupees"]
+    if answers.get(FEE_KEY) == 0:
+        unasked = {f["name"] for f in service["fields"] if f.get("ask_when") == "fee"}
+        answers = {k: v for k, v in answers.items() if k not in unasked}
+        labels = {k: v for k, v in labels.items() if k not in unasked}
+    return answers, labels
+
+
 def _fee_set_by(service: dict) -> list[str]:
     """The fields whose answers set the fee (a definition kept from before fee_set_by names its fee_from)."""
     return service.get("fee_set_by") or [f for f in [service.get("fee_from")] if f]
@@ -147,6 +173,11 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
 
     def __init__(self, client: BackendClient | None = None) -> None:
         self.client = client or BackendClient()
+
+    async def consent_purpose(self, tracker: Tracker) -> str:
+        """A field agent's consent is to the chosen service's kind of filing (an application, a visit, a septic tank request)."""
+        service = await _service(self.client, tracker)
+        return str((service or {}).get("workflow") or "certificate")
 
     async def answered(self, tracker: Tracker) -> list[str]:
         service = await _service(self.client, tracker)
@@ -177,13 +208,12 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         result = await self.client.certificate_answer(service["code"], field, said, language_of(tracker), _given(tracker))
         if not result.ok:
             return None
+        kind = next((f["type"] for f in service["fields"] if f["name"] == field), None)
         kept = await self.forget(field, tracker)
-        fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
-        return {
-            **kept,
-            "certificate_answers": {**kept["certificate_answers"], field: said, **fee},
-            "certificate_labels": {**kept["certificate_labels"], field: result.value["label"]},
-        }
+        answers, labels = _with_answer(
+            service, kept["certificate_answers"], kept["certificate_labels"], field, _kept(kind, said, result.value), result.value
+        )
+        return {**kept, "certificate_answers": answers, "certificate_labels": labels}
 
     def label_key(self, field: str) -> str | None:
         return f"cert_label.{field}"
@@ -195,10 +225,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if service is None:
             dispatcher.utter_message(response="utter_about_services")
             return
-        if _fee_set_by(service) and FEE_KEY not in (tracker.get_slot("certificate_answers") or {}):
-            dispatcher.utter_message(response=reply(service, "utter_about_fee_varies"))
-        else:
-            say_fee(dispatcher, service, tracker)
+        say_fee(dispatcher, service, tracker)
         if service.get("documents"):
             documents = ", ".join(words(d["key"], tracker) for d in service["documents"])
             dispatcher.utter_message(response="utter_about_documents", documents=documents)
@@ -304,12 +331,19 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             bounds = {"min": field.get("min"), "max": field.get("max"), "days": field.get("max_days_ahead")}
             refused = field.get("invalid") or f"cert_invalid.{field['type']}"
             return self.failed(dispatcher, tracker, "certificate_answer", refused, **bounds)
-        fee = {FEE_KEY: result.value["fee_rupees"]} if result.value.get("fee_rupees") is not None else {}
+        answers, labels = _with_answer(
+            service,
+            tracker.get_slot("certificate_answers") or {},
+            tracker.get_slot("certificate_labels") or {},
+            field["name"],
+            _kept(field["type"], text, result.value),
+            result.value,
+        )
         return {
             "certificate_answer": None,
             "validation_failures": 0,
-            "certificate_answers": {**(tracker.get_slot("certificate_answers") or {}), field["name"]: text, **fee},
-            "certificate_labels": {**(tracker.get_slot("certificate_labels") or {}), field["name"]: result.value["label"]},
+            "certificate_answers": answers,
+            "certificate_labels": labels,
         }
 
     async def validate_certificate_document(
@@ -343,6 +377,8 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
     async def validate_certificate_tatkal(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if isinstance(value, bool):  # the lane chosen before, checked again as the form comes back to its summary
+            return {"certificate_tatkal": value}
         result = await self.client.certificate_other_answer("lane", str(value or ""))
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
@@ -538,14 +574,17 @@ class ActionSubmitCertificate(_WithService):
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response=reply(service, "utter_certificate_kept_for_retry"))
             return [SlotSet("certificate_pending", True)]
-        if not result.ok:  # an answer the form let through is refused (a day that passed at midnight): the summary again
-            dispatcher.utter_message(response=reply(service, "utter_certificate_refused"))
+        cleared = [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+        if result.error == ANSWER_REFUSED:  # an answer the form let through (a day that passed): the summary again
+            dispatcher.utter_message(response=reply(service, "utter_certificate_answer_refused"))
             return [
                 SlotSet("certificate_pending", False),
                 SlotSet("certificate_confirmed", None),
                 FollowupAction("certificate_form"),
             ]
-        cleared = [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+        if not result.ok:  # refused for another reason (a consent that lapsed): nothing is kept to be filed again
+            dispatcher.utter_message(response="utter_certificate_refused")
+            return cleared
         filed = result.value
         if filed.get("payment_url"):
             expires = filed.get("payment_expires_at")

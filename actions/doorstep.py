@@ -79,12 +79,19 @@ class Doorstep(CountingFormValidation):
     ) -> dict[str, Any]:
         return {AGENT: value}
 
+    async def consent_purpose(self, tracker: Tracker) -> str:
+        """What the citizen's consent is for (the form's kind of filing; doorstep.purpose.<it> words it)."""
+        return self.form.removesuffix("_form")
+
     async def consent_asked(self, dispatcher: CollectingDispatcher, tracker: Tracker, value: Any) -> dict[str, Any]:
-        """The citizen's mobile given: the code goes to it, and the agent is asked for it."""
+        """The citizen's mobile given: the code goes to it, and the agent is asked for it. The same
+        mobile, already consented, checked again as a form comes back to its summary, stays."""
+        if value == tracker.get_slot(self.phone_slot) and tracker.get_slot(self.code_slot) == CONFIRMED:
+            return {self.phone_slot: value}
         result = await self.client.ask_doorstep_consent(
             phone=tracker.sender_id,
             citizen_phone=str(value or ""),
-            purpose=self.form.removesuffix("_form"),
+            purpose=await self.consent_purpose(tracker),
             language=language_of(tracker),
         )
         if result.error == UNAVAILABLE:
@@ -101,6 +108,8 @@ class Doorstep(CountingFormValidation):
         """The code the citizen read out: their consent, or asked again (a new code when it lapsed).
         A mobile number instead is the mobile corrected (a new code goes to it); words with no digit
         are no try at the code."""
+        if value == CONFIRMED:  # given before, checked again as a form comes back to its summary
+            return {self.code_slot: CONFIRMED}
         digits = sum(ch.isdigit() for ch in str(value or ""))
         if digits >= MOBILE_DIGITS:
             return await self.consent_asked(dispatcher, tracker, value)

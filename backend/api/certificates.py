@@ -41,7 +41,6 @@ from backend.services.catalog import ServiceDef
 from backend.services.hooks import Filing, hooks_for
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
-from common.limits import MAX_ANSWER_CHARS
 from common.phones import indian_mobile
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -106,14 +105,6 @@ def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
     ]
 
 
-@router.get("/services/match", response_model=CertificateServiceOut)
-def match_service(settings: SettingsDep, workflows: WorkflowsDep, q: Annotated[str, Query(max_length=MAX_ANSWER_CHARS)]) -> dict:
-    definition = certificates.match_service(certificates.definitions(settings, workflows), q)
-    if definition is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "no_matching_service"})
-    return definition.model_dump()
-
-
 @router.post("/services/choose", response_model=ServiceChoiceOut)
 def choose_service(
     body: ServiceChoiceIn, turn: MaybeTurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
@@ -122,8 +113,11 @@ def choose_service(
     definition (the form's later turns read it from the conversation), and whether the turn's phone
     (the one in the body) is a Panchayat Swayam Sewak's, who files for others."""
     definitions = certificates.definitions(settings, workflows)
-    # a service reached by its own intent is chosen by its code (request_desludging -> "desludging")
-    definition = certificates.catalog(settings, workflows).get(body.q.strip()) or certificates.match_service(definitions, body.q)
+    # a service reached by its own intent is chosen by its code (request_desludging -> "desludging"),
+    # where this form can file it
+    own = certificates.catalog(settings, workflows).get(body.q.strip())
+    files = own is not None and (isinstance(own, ServiceDef) or hooks_for(workflows[own.workflow]).files_forms)
+    definition = own if files else certificates.match_service(definitions, body.q)
     last = max((d.number for d in definitions.values()), default=1)
     if definition is None:
         return ServiceChoiceOut(service=None, last=last)
@@ -203,46 +197,28 @@ def apply(
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_service"})
     # Filed by a Panchayat Swayam Sewak at the doorstep (the turn's phone is on the roster): the
     # citizen, who is not in this chat, hears of each step by SMS.
-    actor = filer(turn, body.citizen_phone, session, now, "certificate")
+    actor = filer(turn, body.citizen_phone, session, now, definition.workflow)  # consent is to this kind of filing
     citizen_phone = indian_mobile(body.citizen_phone) if actor.for_someone_else else body.citizen_phone
     if not citizen_phone:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": "citizen_phone"})
     workflow = workflows[definition.workflow]
-    hooks = hooks_for(workflow)
+    filing = Filing(
+        settings=settings,
+        workflow=workflow,
+        definition=definition,
+        answers=body.answers,
+        documents=body.documents,
+        tatkal=body.tatkal,
+        phone=citizen_phone,
+        language=body.language,
+        channel=actor.channel(body.channel),
+        actor_role=actor.actor_role,
+        actor_id=actor.actor_id,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
     try:
-        if isinstance(definition, ServiceDef):
-            case, created, link = certificates.apply(
-                session,
-                settings=settings,
-                workflow=workflow,
-                definition=definition,
-                answers=body.answers,
-                documents=body.documents,
-                tatkal=body.tatkal,
-                phone=citizen_phone,
-                language=body.language,
-                channel=actor.channel(body.channel),
-                actor_role=actor.actor_role,
-                actor_id=actor.actor_id,
-                idempotency_key=idempotency_key,
-                now=now,
-                submit=lambda filed: hooks.submit(filed, workflow=workflow, settings=settings, now=now),
-            )
-        else:
-            values, _ = certificates.check_answers(definition, body.answers, settings=settings, language=body.language, now=now)
-            filing = Filing(
-                settings=settings,
-                workflow=workflow,
-                values=values,
-                phone=citizen_phone,
-                language=body.language,
-                channel=actor.channel(body.channel),
-                actor_role=actor.actor_role,
-                actor_id=actor.actor_id,
-                idempotency_key=idempotency_key,
-                now=now,
-            )
-            case, created, link = hooks.file(session, filing)
+        case, created, link = hooks_for(workflow).file(session, filing)
     except WorkflowError as exc:
         session.rollback()
         raise _refused(exc) from exc
@@ -251,7 +227,7 @@ def apply(
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    elif body.documents:  # fetched after the answer, so applying never waits on a slow media host
+    elif case.details.get("documents"):  # fetched after the answer, so applying never waits on a slow media host
         background.add_task(_attach_documents, settings, case.id)
     return CertificateOut(
         reference=case.reference,

@@ -295,33 +295,13 @@ class MyCasesIn(CitizenIn):
     language: Language = DEFAULT_LANGUAGE  # for names of places
 
 
-class DesludgingIn(BaseModel):
-    applicant_name: str = Field(min_length=1, max_length=200)  # a name, or an Odia call's recording URL
-    citizen_phone: Phone
-    property_type: str = Field(max_length=20)
-    sanitation_type: str = Field(max_length=20)
-    size_litres: int
-    trips: int
-    slum: bool = False
-    preferred_date: date
-    pay_before: bool = True
-    pin: str = Field(max_length=6)
-    landmark: str = Field(default="", max_length=200)
-    ward: str | None = Field(default=None, max_length=40)
-    gram_panchayat: str | None = Field(default=None, max_length=40)
-    village: str | None = Field(default=None, max_length=80)
-    language: Language = DEFAULT_LANGUAGE
-    channel: str = Field(default="rest", max_length=MAX_CHANNEL_NAME_CHARS)
-
-
 class DesludgingOut(BaseModel):
+    """A request after its operator's step (filed through POST /api/v1/certificates: a CertificateOut)."""
+
     reference: str
     state: str
     fee_rupees: float
-    payment_url: str | None = None
-    upi_link: str | None = None
     operator_id: str | None = None
-    payment_expires_at: datetime | None = None
 
 
 class AnswerIn(BaseModel):
@@ -355,10 +335,6 @@ class PaymentLinkOut(BaseModel):
     expires_at: datetime
 
 
-class QuoteOut(BaseModel):
-    fee_rupees: float
-
-
 class OperatorStepIn(BaseModel):
     """The signed-in operator's step on a request assigned to them."""
 
@@ -384,6 +360,7 @@ class CertificateServiceOut(BaseModel):
     intent (no number in the menu, no documents; its fee the answers set)."""
 
     code: str
+    workflow: str = "certificate"  # the kind of filing: what a field agent's consent is for
     number: int | None = None
     fee_rupees: int = 0
     tatkal_fee_rupees: int | None = None

@@ -32,8 +32,9 @@ CODES_PER_CITIZEN = 3
 CODES_PER_AGENT_HOUR = 20  # an agent cannot send codes (SMS in their name) to any number of phones
 CONSENT_HOURS = 2
 CODE_KEY = "utter_doorstep_consent_code"
-# What a consent is for: the filings an agent makes at a doorstep, each its own form and API.
-PURPOSES = ("grievance", "desludging", "certificate")
+# What a consent is for: the kind of filing an agent makes at a doorstep, by the service's workflow
+# (an application to an office, a visit of the catalog such as a water tanker, a septic tank request, a complaint).
+PURPOSES = ("grievance", "desludging", "certificate", "visit")
 
 
 class ConsentRefused(Exception):

@@ -74,7 +74,7 @@ async def test_a_correction_at_the_summary_forgets_only_that_answer(backend, dis
     ("change the name to Pradeep Rout", "name", "Pradeep Rout", "Pradeep Rout"),
     ("the PIN should be 751002", "pin", "751002", "751002"),
     ("naam Ramesh Kumar kar do", "name", "Ramesh Kumar", "Ramesh Kumar"),
-    ("ତାରିଖ ଆସନ୍ତାକାଲି କରନ୍ତୁ", "date", "ଆସନ୍ତାକାଲି", "24-11-2026"),  # tomorrow
+    ("ତାରିଖ ଆସନ୍ତାକାଲି କରନ୍ତୁ", "date", "2026-11-24", "24-11-2026"),  # tomorrow, kept as the day meant
 ])
 async def test_a_correction_that_gives_the_new_answer_takes_it(backend, dispatcher, text, field, said, label):
     validate = ValidateCertificateForm(client=backend)

@@ -1,12 +1,15 @@
 """Desludging on every service's form (catalog/desludging.yml, actions/certificate.py) with a
 dispatcher and tracker against the real backend and database: the questions, the fee the tariff
 sets, the summary, filing, a backend that is down, paying, rating and status."""
+
 from datetime import timedelta
 
 from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy import select
 
-from actions.certificate import CLEARED, ActionAskCertificateConfirmed, ActionSubmitCertificate, ValidateCertificateForm
+from actions.certificate import (
+    CLEARED, ActionAskCertificateAnswer, ActionAskCertificateConfirmed, ActionSubmitCertificate, ValidateCertificateForm,
+)
 from actions.feedback import ActionGiveFeedback, ActionSubmitFeedbackComment
 from actions.payment import ActionMakePayment
 from actions.retry import ActionRetryPending
@@ -50,6 +53,35 @@ async def test_the_request_is_chosen_by_its_intent_and_answers_are_read_by_the_c
     upto_place = await _slots(backend, {k: WORDS[k] for k in ("_service", "name", "property_type", "sanitation_type", "size", "trips")})
     place = await validate.validate_certificate_answer("ସରକଣା", dispatcher, make_tracker({**upto_place, "language": "or"}), DOMAIN)
     assert "ସରକଣା" in place["certificate_labels"]["place"]
+
+
+async def test_a_day_is_kept_as_the_day_meant_and_a_refusal_that_is_no_answer_s_ends_the_form(backend, dispatcher):
+    """ "tomorrow" confirmed before midnight is filed for that day, not the one after; a filing refused
+    for another reason than an answer (an agent's citizen who gave no consent) is not shown again."""
+    validate = ValidateCertificateForm(client=backend)
+    before_date = {k: v for k, v in WORDS.items() if k not in ("date", "payment")}
+    dated = await validate.validate_certificate_answer("tomorrow", dispatcher, make_tracker(await _slots(backend, before_date)), DOMAIN)
+    assert dated["certificate_answers"]["date"] == (NOW.date() + timedelta(days=1)).isoformat()
+    assert dated["certificate_labels"]["date"] == (NOW.date() + timedelta(days=1)).strftime("%d-%m-%Y")
+    agent = await _slots(backend, certificate_agent="Pramila Sahoo", certificate_citizen_phone="+919812377409",
+                         certificate_confirmed=True)
+    events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(agent, events=OPENED, sender=PHONE), DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_certificate_refused"
+    assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+
+
+async def test_what_was_accepted_is_accepted_again_as_the_form_comes_back_to_its_summary(backend, dispatcher, settings):
+    """After a refused answer the form is opened again, and Rasa checks every slot it already holds:
+    the lane and an agent's citizen and consent stay as they were, and no new code is sent."""
+    validate = ValidateCertificateForm(client=backend)
+    assert await validate.validate_certificate_tatkal(True, dispatcher, make_tracker({}), DOMAIN) == {"certificate_tatkal": True}
+    consented = make_tracker({"certificate_citizen_phone": "+919812377401", "certificate_consent": "confirmed"}, sender=PHONE)
+    assert await validate.validate_certificate_citizen_phone("+919812377401", dispatcher, consented, DOMAIN) == {
+        "certificate_citizen_phone": "+919812377401"}
+    assert await validate.validate_certificate_consent("confirmed", dispatcher, consented, DOMAIN) == {"certificate_consent": "confirmed"}
+    assert dispatcher.messages == []
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalars(select(Case)).all() == []
 
 
 async def test_a_backend_that_is_down_is_not_the_citizens_failure(backend, backend_down, dispatcher):
@@ -125,16 +157,23 @@ async def test_filing_gives_the_payment_link_once_and_keeps_everything_when_the_
 async def test_a_refused_filing_shows_the_summary_again_with_every_answer_kept(backend, dispatcher):
     past = await _slots(backend, {**WORDS, "date": "1 Nov"}, certificate_confirmed=True)
     events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(past, events=OPENED), DOMAIN)
-    assert responses(dispatcher) == ["utter_desludging_refused"]
+    assert responses(dispatcher) == ["utter_desludging_refused"]  # the answer refused (utter_certificate_answer_refused)
     assert FollowupAction("certificate_form") in events and SlotSet("certificate_confirmed", None) in events
     assert not any(e.get("name") == "certificate_answers" for e in events)
 
 
+def _filed(client, turn, **changes) -> str:  # noqa: ANN001
+    """A request paid on the visit, filed (as every service is) from the citizen's words: its reference."""
+    answers = {"name": "S B", "property_type": "residential", "sanitation_type": "septic tank", "size": "1000", "trips": "1",
+               "place": "ward 12", "landmark": "none", "pin": "751007", "slum": "no", "payment": "later", **changes}
+    filed = client.post("/api/v1/certificates", json={"certificate_type": "desludging", "answers": answers, "citizen_phone": PHONE},
+                        headers=turn(PHONE))
+    assert filed.status_code == 201, filed.text
+    return filed.json()["reference"]
+
+
 async def test_a_low_rating_asks_why_then_counts(backend, dispatcher, client, auth, turn, staff):
-    body = {"applicant_name": "S B", "citizen_phone": PHONE, "property_type": "residential", "sanitation_type": "septic_tank",
-            "size_litres": 1000, "trips": 1, "preferred_date": (NOW.date() + timedelta(days=1)).isoformat(), "pay_before": False,
-            "pin": "751007", "ward": "BMC-W12"}
-    reference = client.post("/api/v1/desludging", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
+    reference = _filed(client, turn, date="tomorrow")
     operator = staff("OP-BMC-01")
     for step in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 900}):
         client.post(f"/api/v1/desludging/{reference}/operator", json=step, headers=operator)
@@ -151,10 +190,7 @@ async def test_status_names_the_visit_day_not_the_deadline_and_when_it_finished(
     """A request booked for a day: status says that day (the operator's 4-hour deadline to accept
     is the office's, not the visit); with the vehicle on its way, the vehicle and the day; once
     done, where the waste went and when."""
-    visit = (NOW.date() + timedelta(days=11)).isoformat()
-    body = {"applicant_name": "S B", "citizen_phone": PHONE, "property_type": "residential", "sanitation_type": "septic_tank",
-            "size_litres": 1000, "trips": 1, "preferred_date": visit, "pay_before": False, "pin": "751007", "ward": "BMC-W12"}
-    reference = client.post("/api/v1/desludging", json=body, headers=turn(PHONE)).json()["reference"]
+    reference = _filed(client, turn, date="4 Dec")  # eleven days ahead
     told = []
     for step in (None, {"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 900}):
         if step:
@@ -181,3 +217,19 @@ async def test_a_location_pin_answers_where_the_tank_is(backend, dispatcher):
         "certificate_answer": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_pin_outside_wards"]
 
+
+
+async def test_made_free_then_paid_again_how_to_pay_is_asked_again(backend, dispatcher):
+    """A correction to "slum: yes" makes it free and drops how to pay; back to "no", it is asked
+    again, never the earlier choice restored in silence (the play-tester's Puri shop)."""
+    validate = ValidateCertificateForm(client=backend)
+    at_summary = await _slots(backend, {**WORDS, "_fee": 2000})
+    free = await validate.take("slum", "yes", make_tracker(at_summary))
+    assert free["certificate_answers"]["_fee"] == 0 and "payment" not in free["certificate_answers"]
+    assert "payment" not in free["certificate_labels"]
+    paid = await validate.take("slum", "no", make_tracker({**at_summary, **free}))
+    assert paid["certificate_answers"]["_fee"] == 2000 and "payment" not in paid["certificate_answers"]
+    again = make_tracker({**at_summary, **paid, "requested_slot": "certificate_answer"})
+    assert "certificate_answer" in await validate.required_slots(FORM, dispatcher, again, DOMAIN)
+    await ActionAskCertificateAnswer(client=backend).run(dispatcher, again, DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_ask_desludging_payment"

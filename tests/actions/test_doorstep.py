@@ -44,7 +44,7 @@ async def test_each_form_files_for_its_own_citizen(backend, dispatcher, client, 
     assert citizen_phone(tracker, "certificate_form") == "+919437400001"  # a request's, not the complaint's citizen
     assert ValidateCertificateForm.form == "certificate_form" and slots_of("certificate_form")[0] == "certificate_citizen_phone"
     # A desludging request for another citizen, after a complaint for the first: filed for the request's citizen
-    consent_of(client, "+919437400001", "+919812377402", "certificate")
+    consent_of(client, "+919437400001", "+919812377402", "desludging")  # consent to a septic tank request, not any application
     slots = await _slots(backend, doorstep_agent="Pramila Sahoo", grievance_citizen_phone="+919812377401",
                          certificate_agent="Pramila Sahoo", certificate_citizen_phone="+919812377402", certificate_confirmed=True)
     kept = make_tracker(slots, events=OPENED, sender="+919437400001")

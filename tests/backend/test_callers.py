@@ -21,8 +21,9 @@ GRIEVANCE = {"category": "garbage", "description": "Bins overflowing", "ward": "
              "channel": "twilio_whatsapp"}
 BIRTH = {"certificate_type": "birth", "answers": {"child_name": "Anita Behera", "date_of_birth": "14/08/2026", "place": "ward 12",
                                                    "mother_name": "Sabitri Behera", "father_name": "Raghunath Behera"}}
-DESLUDGING = {"applicant_name": "S B", "citizen_phone": OWNER, "property_type": "residential", "sanitation_type": "septic_tank",
-              "size_litres": 1000, "trips": 1, "preferred_date": "2026-11-25", "pay_before": True, "pin": "751007", "ward": "BMC-W12"}
+DESLUDGING = {"certificate_type": "desludging", "citizen_phone": OWNER, "answers": {
+    "name": "S B", "property_type": "residential", "sanitation_type": "septic tank", "size": "1000", "trips": "1",
+    "place": "ward 12", "landmark": "none", "pin": "751007", "slum": "no", "date": "25 Nov", "payment": "now"}}
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def resolved(client, staff) -> str:
 @pytest.fixture
 def unpaid(client) -> str:
     """The owner's desludging request, waiting for payment."""
-    filed = client.post("/api/v1/desludging", json=DESLUDGING, headers=in_turn(client, OWNER))
+    filed = client.post("/api/v1/certificates", json=DESLUDGING, headers=in_turn(client, OWNER))
     assert filed.status_code == 201, filed.text
     return filed.json()["reference"]
 
@@ -55,7 +56,7 @@ def _citizen_calls(reference: str, phone: str) -> list[tuple[str, str, dict]]:
         ("POST", "/api/v1/citizens/language/lookup", {"phone": phone}),
         ("PUT", "/api/v1/citizens/language", {"phone": phone, "language": "hi"}),
         ("POST", "/api/v1/grievances", {**GRIEVANCE, "citizen_phone": phone}),
-        ("POST", "/api/v1/desludging", {**DESLUDGING, "citizen_phone": phone}),
+        ("POST", "/api/v1/certificates", {**DESLUDGING, "citizen_phone": phone}),
         ("POST", "/api/v1/certificates", {**BIRTH, "citizen_phone": phone}),
         ("POST", "/api/v1/certificates/field-agent", {"phone": phone}),
     ]

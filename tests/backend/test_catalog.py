@@ -13,6 +13,7 @@ import yaml
 from backend.services.catalog import DefinitionError, load_definition, load_definitions
 from backend.settings import REPO_ROOT
 from scripts import catalog_nlu
+from tests.conftest import in_turn
 
 CATALOG = REPO_ROOT / "catalog"
 WORKFLOWS = frozenset({"certificate", "grievance", "desludging", "visit"})
@@ -222,7 +223,11 @@ def test_a_service_reached_by_its_own_intent_has_its_form_in_the_catalog_but_no_
     assert [f.type for f in desludging.fields] == [
         "name", "choice", "choice", "size", "number", "place", "text", "pin", "choice", "future_date", "choice"]
     assert "desludging" not in {s["code"] for s in client.get("/api/v1/certificates/services").json()}
-    assert client.get("/api/v1/certificates/services/match", params={"q": "septic tank"}).status_code == 404
+    choose = lambda q: client.post("/api/v1/certificates/services/choose", json={"q": q, "phone": "+919812345678"},  # noqa: E731
+                                   headers=in_turn(client, "+919812345678")).json()
+    assert choose("septic tank")["service"] is None  # not an application of the menu...
+    assert choose("desludging")["service"]["code"] == "desludging"  # ...but chosen by its code (its own intent)
+    assert choose("grievance")["service"] is None  # a complaint is not filed by the applications' form
     answer = lambda field, q: client.post(  # noqa: E731
         f"/api/v1/certificates/services/desludging/answers/{field}", json={"q": q, "language": "hi"})
     assert answer("size", "bada").json() == {"value": 4000, "label": "4,000 लीटर", "fee_rupees": None}

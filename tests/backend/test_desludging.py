@@ -2,7 +2,7 @@
 the sandbox's signed links and webhook (forged, repeated, twice, expired), the operator's steps,
 disposal at a treatment plant, and the rating."""
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,19 +16,26 @@ from tests.conftest import NOW, in_turn
 RECORDING = "https://api.twilio.com/2010-04-01/Accounts/AC0123/Recordings/RE4567"  # a call's recorded answer
 ANSWERS = "/api/v1/certificates/services/desludging/answers"  # the catalog engine answers its form (catalog/desludging.yml)
 PHONE = "+919812345678"
-REQUEST = {
-    "applicant_name": "Sabitri Behera", "citizen_phone": f"whatsapp:{PHONE}", "property_type": "residential",
-    "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 2, "slum": False,
-    "preferred_date": (date(2026, 11, 25)).isoformat(), "pay_before": True, "pin": "751007",
-    "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "or", "channel": "twilio_whatsapp",
-}
+# The form's answers as the citizen gave them (catalog/desludging.yml), filed through the one route every catalog service is filed by.
+WORDS = {"name": "Sabitri Behera", "property_type": "1", "sanitation_type": "septic tank", "size": "2000", "trips": "2",
+         "place": "ward 12", "landmark": "near the Ram Mandir", "pin": "751007", "slum": "no", "date": "25 Nov",
+         "payment": "now"}
 
 
-def _file(client, auth, **changes):
-    request = {**REQUEST, **changes}
-    response = client.post("/api/v1/desludging", json=request, headers=in_turn(client, request["citizen_phone"]))
-    assert response.status_code == 201, response.text
+def _file_words(client, expected=201, key=None, language="hi", **changes):
+    """A request from the form's words (an answer changed to None is not given)."""
+    tatkal = changes.pop("tatkal", False)
+    answers = {k: v for k, v in {**WORDS, **changes}.items() if v is not None}
+    body = {"certificate_type": "desludging", "answers": answers, "citizen_phone": f"whatsapp:{PHONE}", "language": language,
+            "channel": "twilio_whatsapp", "tatkal": tatkal}
+    response = client.post("/api/v1/certificates", json=body, headers={**in_turn(client, PHONE), **({"Idempotency-Key": key} if key else {})})
+    assert response.status_code == expected, response.text
     return response.json()
+
+
+def _file(client, **changes):
+    """An Odia citizen's request (the payment page is in Odia)."""
+    return _file_words(client, language="or", **changes)
 
 
 def _capture(client, settings, payment_id, amount_paise, provider_id="pay_1", signature=None):
@@ -49,21 +56,24 @@ def _case(settings, reference) -> Case:
 
 
 @pytest.mark.parametrize(
-    "params, fee",
+    "answers, fee",
     [
-        ({"ulb": "BMC", "property_type": "residential", "trips": 2}, 2000.0),
-        ({"ulb": "BMC", "property_type": "commercial", "trips": 1}, 2500.0),
-        ({"ulb": "BMC", "property_type": "residential", "trips": 3, "slum": True}, 0.0),  # free for slum households
-        ({"ulb": "GP", "property_type": "residential", "trips": 1, "slum": True}, 1200.0),  # not free in GPs
-        ({"ulb": "PURI", "property_type": "institutional", "trips": 2}, 3200.0),
+        ({"place": "ward 12", "property_type": "residential", "trips": "2"}, 2000.0),  # Bhubaneswar
+        ({"place": "ward 12", "property_type": "commercial", "trips": "1"}, 2500.0),
+        ({"place": "ward 12", "property_type": "residential", "trips": "3", "slum": "yes"}, 0.0),  # free for slum households
+        ({"place": "Sarakana", "property_type": "residential", "trips": "1", "slum": "yes"}, 1200.0),  # not free in GPs
+        ({"place": "Puri ward 3", "property_type": "institutional", "trips": "2"}, 3200.0),
     ],
 )
-def test_tariff(client, params, fee):
-    assert client.get("/api/v1/desludging/quote", params=params).json() == {"fee_rupees": fee}
+def test_tariff(client, answers, fee):
+    """The fee the form's answers set, as the form tells it once they are given (the slum answer last)."""
+    said = client.post(f"{ANSWERS}/slum", json={"q": answers.get("slum", "no"), "answers": answers})
+    assert said.status_code == 200, said.text
+    assert said.json()["fee_rupees"] == fee
 
 
 def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
-    filed = _file(client, auth)
+    filed = _file(client)
     reference = filed["reference"]
     assert reference == "FSM-2026-000001" and filed["state"] == "PENDING_PAYMENT" and filed["fee_rupees"] == 2000.0
     assert filed["payment_url"].startswith("http://testserver/pay/")
@@ -114,7 +124,7 @@ def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
 
 
 def test_an_expired_or_forged_link_is_refused(client, auth, app):
-    filed = _file(client, auth)
+    filed = _file(client)
     path = filed["payment_url"].removeprefix("http://testserver")
     assert client.get(path[:-4] + "0000").status_code == 404  # signature changed
     assert client.get(path.replace("/pay/1.", "/pay/2.")).status_code == 404
@@ -124,28 +134,15 @@ def test_an_expired_or_forged_link_is_refused(client, auth, app):
     assert client.post(path).status_code == 404  # the sandbox takes no money on an expired link
 
 
-def test_free_or_pay_after_goes_straight_to_an_operator_and_villages_are_served(client, auth):
-    slum = _file(client, auth, slum=True)
+def test_free_or_pay_after_goes_straight_to_an_operator_and_villages_are_served(client, auth, settings):
+    slum = _file(client, slum="yes", payment=None)  # free for a slum household in the town: how to pay is not asked
     assert (slum["state"], slum["fee_rupees"], slum["payment_url"]) == ("PENDING_OPERATOR_ACCEPT", 0.0, None)
-    later = _file(client, auth, pay_before=False, size_litres=5000)
-    assert (later["state"], later["operator_id"]) == ("PENDING_OPERATOR_ACCEPT", "OP-BMC-02")  # the 6,000 l vehicle: one trip
-    village = _file(client, auth, ward=None, gram_panchayat="GP-BENUPUR", village="ସରକଣା", slum=True, pay_before=False)
-    assert (village["fee_rupees"], village["operator_id"]) == (1200.0 * 2, "OP-BMC-01")  # no slum waiver in GPs
-
-
-# The form's answers as the citizen gave them, filed through the one route every catalog service is filed by.
-WORDS = {"name": "Sabitri Behera", "property_type": "1", "sanitation_type": "septic tank", "size": "2000", "trips": "2",
-         "place": "ward 12", "landmark": "near the Ram Mandir", "pin": "751007", "slum": "no", "date": "25 Nov",
-         "payment": "now"}
-
-
-def _file_words(client, expected=201, key=None, **changes):
-    answers = {k: v for k, v in {**WORDS, **changes}.items() if v is not None}
-    body = {"certificate_type": "desludging", "answers": answers, "citizen_phone": PHONE, "language": "hi",
-            "channel": "twilio_whatsapp"}
-    response = client.post("/api/v1/certificates", json=body, headers={**in_turn(client, PHONE), **({"Idempotency-Key": key} if key else {})})
-    assert response.status_code == expected, response.text
-    return response.json()
+    later = _file(client, payment="later", size="5000")
+    assert (later["state"], _case(settings, later["reference"]).assignee_id) == (
+        "PENDING_OPERATOR_ACCEPT", "OP-BMC-02")  # the 6,000 l vehicle: one trip
+    village = _file(client, place="ସରକଣା", slum="yes", payment="later")
+    assert (village["fee_rupees"], _case(settings, village["reference"]).assignee_id) == (1200.0 * 2, "OP-BMC-01")  # no slum waiver in GPs
+    assert _case(settings, village["reference"]).details["village"] == "Sarakana"
 
 
 def test_a_request_is_filed_from_its_forms_words_through_the_route_every_service_is_filed_by(client, auth, settings):
@@ -169,22 +166,24 @@ def test_a_request_is_filed_from_its_forms_words_through_the_route_every_service
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"trips": 10}, "trips"), ({"trips": 0}, "trips"), ({"property_type": "palace"}, "property_type"),
+        ({"trips": "10"}, "trips"), ({"trips": "0"}, "trips"), ({"property_type": "palace"}, "property_type"),
         ({"sanitation_type": "river"}, "sanitation_type"), ({"pin": "7510"}, "pin"),
-        ({"preferred_date": "2026-11-01"}, "preferred_date"), ({"ward": "ward 900"}, "ward"),
-        ({"ward": None, "gram_panchayat": "GP-BENUPUR", "village": "Atlantis"}, "village"),
+        ({"date": "2026-11-01"}, "date"), ({"place": "ward 900"}, "place"), ({"place": "Atlantis"}, "place"),
     ],
 )
 def test_invalid_requests_are_refused_with_the_field(client, auth, change, field):
-    response = client.post("/api/v1/desludging", json={**REQUEST, **change}, headers=in_turn(client, PHONE))
-    assert response.status_code == 422 and response.json()["detail"]["field"] == field
+    assert _file_words(client, 422, **change)["detail"] == {"code": "no_match", "field": field}
 
 
-def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client, auth):
-    first = client.post("/api/v1/desludging", json=REQUEST, headers={**in_turn(client, PHONE), "Idempotency-Key": "k1"})
-    again = client.post("/api/v1/desludging", json=REQUEST, headers={**in_turn(client, PHONE), "Idempotency-Key": "k1"})
-    assert (first.status_code, again.status_code) == (201, 200) and first.json()["reference"] == again.json()["reference"]
-    early = client.post(f"/api/v1/cases/{first.json()['reference']}/feedback", json={"phone": PHONE, "solved": True, "rating": 5},
+def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client, auth, app):
+    first, again = _file_words(client, 201, key="k1"), _file_words(client, 200, key="k1")
+    assert first["reference"] == again["reference"]
+    app.dependency_overrides[get_now] = lambda: NOW + timedelta(days=3)  # the day asked for has passed since
+    assert _file_words(client, 200, key="k1")["reference"] == first["reference"]  # a retry is still that filing
+    assert _file_words(client, 422, key="k9")["detail"]["field"] == "date"  # a new one is refused
+    assert _file_words(client, 422, key="k8", date="tomorrow", tatkal=True)["detail"] == {"code": "not_allowed", "field": "tatkal"}
+    app.dependency_overrides[get_now] = lambda: NOW
+    early = client.post(f"/api/v1/cases/{first['reference']}/feedback", json={"phone": PHONE, "solved": True, "rating": 5},
                         headers=in_turn(client, PHONE))
     assert early.status_code == 409 and early.json()["detail"]["code"] == "wrong_state"
 
@@ -247,7 +246,7 @@ def test_place_labels_are_in_the_citizens_language(client):
 
 
 def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(client, auth, app, settings):
-    filed = _file(client, auth)
+    filed = _file(client)
     ask = lambda phone, reference=None: client.post("/api/v1/payments/link", headers=in_turn(client, phone),  # noqa: E731
                                                      json={"phone": phone, "reference": reference})
     again = ask(PHONE).json()
@@ -269,7 +268,7 @@ def test_an_expired_link_is_replaced_on_request_and_only_the_owner_gets_one(clie
 
 
 def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, auth, staff):
-    reference = _file(client, auth, pay_before=False)["reference"]
+    reference = _file(client, payment="later")["reference"]
     status = lambda lang="en": client.get(f"/api/v1/cases/{reference}", params={"language": lang}).json()  # noqa: E731
     assert (status()["holder"], status()["vehicle"], status()["disposal"]) == ("operator", None, None)
     operator = staff("OP-BMC-01")
@@ -283,7 +282,7 @@ def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, 
 
 
 def test_the_citizens_rating_through_the_common_feedback_route(client, auth, settings, staff):
-    reference = _file(client, auth, pay_before=False)["reference"]
+    reference = _file(client, payment="later")["reference"]
     verdict = lambda **body: client.post(f"/api/v1/cases/{reference}/feedback", headers=in_turn(client, PHONE),  # noqa: E731
                                          json={"phone": PHONE, "solved": True, **body})
     assert verdict(rating=4).json()["detail"]["code"] == "wrong_state"  # not done yet
@@ -303,7 +302,7 @@ def test_the_citizens_rating_through_the_common_feedback_route(client, auth, set
 
 
 def test_refusals_of_the_workflow_wrong_role_wrong_state_and_reasons(client, auth, settings, staff):
-    reference = _file(client, auth)["reference"]  # waiting for payment
+    reference = _file(client)["reference"]  # waiting for payment
     supervisor = staff("BMC-SAN-SUP")  # desludging is SANITATION's (workflows/desludging.yml)
 
     def act(**body):  # noqa: ANN202

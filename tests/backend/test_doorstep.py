@@ -14,10 +14,10 @@ AGENT = "+919437400001"  # Pramila Sahoo, Panchayat Swayam Sewak of Balianta
 CITIZEN = "+919812377401"
 GRIEVANCE = {"category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
              "citizen_phone": CITIZEN, "language": "or", "channel": "twilio_whatsapp"}
-DESLUDGING = {"applicant_name": "Kuni Nayak", "citizen_phone": CITIZEN, "property_type": "residential",
-              "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True,
-              "preferred_date": "2026-11-25", "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir",
-              "ward": "ward 12", "language": "or", "channel": "twilio_whatsapp"}
+DESLUDGING = {"certificate_type": "desludging", "citizen_phone": CITIZEN, "language": "or", "channel": "twilio_whatsapp",
+              "answers": {"name": "Kuni Nayak", "property_type": "residential", "sanitation_type": "septic tank", "size": "2000",
+                          "trips": "1", "place": "ward 12", "landmark": "near the Ram Mandir", "pin": "751007", "slum": "yes",
+                          "date": "25 Nov"}}
 
 
 def _ask(client, citizen: str = CITIZEN, agent: str = AGENT, purpose: str = "grievance"):
@@ -53,10 +53,13 @@ def test_a_complaint_and_a_septic_tank_request_are_filed_for_a_citizen_only_with
     again = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked by garbage"},
                         headers=in_turn(client, AGENT))
     assert again.status_code == 201, again.text  # the same visit: the consent stands for its complaints
-    request = client.post("/api/v1/desludging", json=DESLUDGING, headers=in_turn(client, AGENT))
+    request = client.post("/api/v1/certificates", json=DESLUDGING, headers=in_turn(client, AGENT))
     assert request.json()["detail"] == {"code": "no_consent"}  # but the citizen agreed to a complaint, not this
-    consent_of(client, AGENT, CITIZEN, "desludging")
-    request = client.post("/api/v1/desludging", json=DESLUDGING, headers=in_turn(client, AGENT))
+    consent_of(client, AGENT, CITIZEN, "certificate")  # an application is not a septic tank request either
+    request = client.post("/api/v1/certificates", json=DESLUDGING, headers=in_turn(client, AGENT))
+    assert request.json()["detail"] == {"code": "no_consent"}
+    consent_of(client, AGENT, CITIZEN, "desludging")  # the kind of filing the conversation asks consent for
+    request = client.post("/api/v1/certificates", json=DESLUDGING, headers=in_turn(client, AGENT))
     assert request.status_code == 201, request.text
     session.expire_all()
     cases = session.scalars(select(Case).order_by(Case.id)).all()

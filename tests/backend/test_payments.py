@@ -23,7 +23,7 @@ def test_only_money_taken_pays():
 
 @pytest.mark.parametrize("status", ["failed", "FAILED", "authorized", "pending", "created", "refunded", "chargeback"])
 def test_an_event_that_is_not_a_capture_pays_nothing_and_the_link_stays_payable(client, auth, settings, status):
-    filed = _file(client, auth)
+    filed = _file(client)
     payment = _payment(settings, filed["reference"])
     answered = _event(client, settings, payment.id, 200000, status)
     assert answered.status_code == 200 and answered.json() == {"status": "created", "case_paid": False}
@@ -37,7 +37,7 @@ def test_an_event_that_is_not_a_capture_pays_nothing_and_the_link_stays_payable(
 
 
 def test_a_late_failure_of_a_captured_payment_changes_nothing(client, auth, settings):
-    filed = _file(client, auth)
+    filed = _file(client)
     payment = _payment(settings, filed["reference"])
     assert _event(client, settings, payment.id, 200000, "captured").json() == {"status": "paid", "case_paid": True}
     assert _event(client, settings, payment.id, 200000, "failed").json() == {"status": "paid", "case_paid": False}  # same provider payment
@@ -48,7 +48,7 @@ def test_a_late_failure_of_a_captured_payment_changes_nothing(client, auth, sett
 
 def test_a_failure_then_a_late_capture_of_the_same_attempt_pays(client, auth, settings):
     """UPI can report an attempt failed and capture it minutes later under the same id."""
-    filed = _file(client, auth)
+    filed = _file(client)
     payment = _payment(settings, filed["reference"])
     assert _event(client, settings, payment.id, 200000, "failed").json()["case_paid"] is False
     assert _event(client, settings, payment.id, 200000, "captured").json() == {"status": "paid", "case_paid": True}
@@ -60,7 +60,7 @@ def test_a_failure_then_a_late_capture_of_the_same_attempt_pays(client, auth, se
     {"payment_id": 1, "provider_payment_id": "pay_1", "amount_paise": 200000, "status": ["captured"]},
 ])
 def test_an_event_without_a_readable_status_is_refused(client, auth, settings, event):
-    filed = _file(client, auth)
+    filed = _file(client)
     body = json.dumps(event).encode()
     answered = client.post("/api/v1/payments/webhook", content=body, headers={"X-Sandbox-Signature": webhook_signature(settings, body)})
     assert answered.status_code == 422 and answered.json()["detail"] == {"code": "malformed_event"}

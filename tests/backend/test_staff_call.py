@@ -235,11 +235,11 @@ def test_saying_the_reason_again_keeps_whom_the_case_goes_to(client, settings, c
 
 
 def test_an_operator_s_litres_out_of_range_are_refused_before_the_confirmation(client, settings, channels_auth):
-    body = {"applicant_name": "Kuni Nayak", "citizen_phone": CITIZEN, "property_type": "residential",
-            "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-11-25",
-            "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "en",
-            "channel": "twilio_whatsapp"}
-    reference = client.post("/api/v1/desludging", json=body, headers=in_turn(client, CITIZEN)).json()["reference"]
+    body = {"certificate_type": "desludging", "citizen_phone": CITIZEN, "language": "en", "channel": "twilio_whatsapp",
+            "answers": {"name": "Kuni Nayak", "property_type": "residential", "sanitation_type": "septic tank", "size": "2000",
+                        "trips": "1", "place": "ward 12", "landmark": "near the Ram Mandir", "pin": "751007", "slum": "yes",
+                        "date": "25 Nov"}}
+    reference = client.post("/api/v1/certificates", json=body, headers=in_turn(client, CITIZEN)).json()["reference"]
     with get_session_factory(settings.database_url)() as session:
         operator = session.scalar(select(Case.assignee_id).where(Case.reference == reference))
     phone = {"OP-BMC-01": "+919437300101", "OP-BMC-02": "+919437300102"}[operator]

@@ -11,7 +11,7 @@ from backend.db import get_session_factory
 from backend.models import Case, Citizen
 from backend.settings import Settings
 from backend.sweeper import sweep_once
-from tests.e2e.conftest import NO_WHATSAPP, act, arrived, case_in_database, filed
+from tests.e2e.conftest import NO_WHATSAPP, act, arrived, case_in_database, desludging_filed, filed
 
 ESCALATED_TEMPLATE_EN = "HX0000000000000000000000000000en41"  # whatsapp_templates.yml: utter_notify_certificate_escalated
 OPERATORS = {"OP-BMC-01": ("+919437300101", "whatsapp"), "OP-BMC-02": ("+919437300102", "sms")}
@@ -43,11 +43,7 @@ def test_a_whatsapp_number_with_no_whatsapp_gets_the_notice_by_sms(stack, twilio
 
 
 def test_an_operator_who_never_answers_is_replaced_by_the_sweep(stack, twilio):  # noqa: ANN001
-    reference = filed(stack, "desludging", {
-        "applicant_name": "Mina Das", "citizen_phone": "whatsapp:+919437700402", "property_type": "residential",
-        "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-12",
-        "pay_before": True, "pin": "751007", "landmark": "near the school", "ward": "ward 15", "language": "en",
-        "channel": "twilio_whatsapp"})
+    reference = desludging_filed(stack, "+919437700402", "en", name="Mina Das", place="ward 15", landmark="near the school")
     first = case_in_database(stack, reference).assignee_id
     other = next(op for op in OPERATORS if op != first)
     phone, channel = OPERATORS[other]

@@ -14,7 +14,7 @@ from common.references import spelled_references
 from locales.voice_audio import voice_template
 from backend.db import get_session_factory
 from backend.models import Case
-from tests.e2e.conftest import arrived, case_in_database, filed
+from tests.e2e.conftest import arrived, case_in_database, desludging_filed, filed
 
 
 def _with_history(stack, reference: str) -> Case:  # noqa: ANN001
@@ -55,11 +55,8 @@ def test_an_official_resolves_with_a_photo_on_whatsapp_and_the_citizen_receives_
 def test_an_operator_accepts_and_records_the_disposal_on_whatsapp(stack, twilio):  # noqa: ANN001
     operator = twilio.text("whatsapp", "+919437300101")  # OP-BMC-01, Odia
     operator.inbox()
-    reference = filed(stack, "desludging", {
-        "applicant_name": "Sabitri Behera", "citizen_phone": "whatsapp:+919437700202", "property_type": "residential",
-        "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-10",
-        "pay_before": True, "pin": "751007", "landmark": "near the Ram Mandir", "ward": "ward 12", "language": "or",
-        "channel": "twilio_whatsapp"})
+    reference = desludging_filed(stack, "+919437700202", "or", name="Sabitri Behera", place="ward 12",
+                                 landmark="near the Ram Mandir")
     alert = _alert_for(operator, reference)
     assert "1 କାମ ଗ୍ରହଣ କରନ୍ତୁ" in alert, alert  # "1 Accept the job", in the operator's Odia
     accepted = operator.say("1")
@@ -146,11 +143,7 @@ def test_an_official_calls_keys_the_code_and_rejects_by_keypad_with_a_spoken_rea
 
 def test_an_odia_operator_accepts_and_records_the_disposal_by_keypad_on_a_call(stack, twilio):  # noqa: ANN001
     """Odia: the fixed words are recorded prompts, the values (references, choices) read in Latin letters."""
-    reference = filed(stack, "desludging", {
-        "applicant_name": "Kuni Sahu", "citizen_phone": "whatsapp:+919437700205", "property_type": "residential",
-        "sanitation_type": "septic_tank", "size_litres": 2000, "trips": 1, "slum": True, "preferred_date": "2026-12-11",
-        "pay_before": True, "pin": "751007", "landmark": "near the water tank", "ward": "ward 14", "language": "or",
-        "channel": "twilio_whatsapp"})
+    reference = desludging_filed(stack, "+919437700205", "or", name="Kuni Sahu", place="ward 14", landmark="near the water tank")
     phones = {"OP-BMC-01": ("+919437300101", "whatsapp"), "OP-BMC-02": ("+919437300102", "sms")}
     operator, greeted = _called(twilio, *phones[case_in_database(stack, reference).assignee_id])
     assert "[recording] ଧନ୍ୟବାଦ" in _heard(greeted) and "ମାମଲା ବାକି ଅଛି" in _heard(greeted), greeted.spoken

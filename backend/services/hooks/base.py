@@ -8,8 +8,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from backend.models import Case
+from backend.services import certificates
 from backend.services.access import Actor
 from backend.services.cases import act_on_case
+from backend.services.catalog import ServiceDef, ServiceForm
 from backend.services.payments import Link
 from backend.settings import Settings
 from backend.workflow import WorkflowDef, WorkflowError, apply_action
@@ -63,11 +65,15 @@ class NotFiledByAnswers(WorkflowError):
 
 @dataclass(frozen=True)
 class Filing:
-    """A form's answers, checked by their fields, to be filed as a case of the service."""
+    """A form's answers (the citizen's words per field), to be checked by their fields and filed
+    as a case of the service."""
 
     settings: Settings
     workflow: WorkflowDef
-    values: dict[str, Any]
+    definition: ServiceForm
+    answers: dict[str, str]
+    documents: dict[str, str]
+    tatkal: bool
     phone: str
     language: str
     channel: str
@@ -87,6 +93,7 @@ class Words(Protocol):
 
 class Hooks:
     takes_verdict = False  # whether the citizen closes, reopens or rates its cases
+    files_forms = False  # whether a catalog service's form that is no application is filed by these hooks
 
     def act(self, session: Session, act: Act) -> None:
         act_on_case(
@@ -105,9 +112,27 @@ class Hooks:
         )
 
     def file(self, session: Session, filing: Filing) -> tuple[Case, bool, Link | None]:
-        """A service whose form is in the catalog but whose case is its own (not an application):
-        -> (the case, whether it is new, its payment link)."""
-        raise NotFiledByAnswers(f"{filing.workflow.service} is not filed by its answers")
+        """An application to the catalog's service: -> (the case, whether it is new, its payment
+        link). Once filed with nothing to pay, `submit` sends it on (an office's queue, an operator)."""
+        if not isinstance(filing.definition, ServiceDef):
+            raise NotFiledByAnswers(f"{filing.workflow.service} is not filed by its answers")
+        return certificates.apply(
+            session,
+            settings=filing.settings,
+            workflow=filing.workflow,
+            definition=filing.definition,
+            answers=filing.answers,
+            documents=filing.documents,
+            tatkal=filing.tatkal,
+            phone=filing.phone,
+            language=filing.language,
+            channel=filing.channel,
+            actor_role=filing.actor_role,
+            actor_id=filing.actor_id,
+            idempotency_key=filing.idempotency_key,
+            now=filing.now,
+            submit=lambda filed: self.submit(filed, workflow=filing.workflow, settings=filing.settings, now=filing.now),
+        )
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         """A filed case with nothing to pay goes on."""

@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.models import Case
-from backend.services import desludging
+from backend.services import certificates, desludging
+from backend.services.cases import earlier_filing
+from backend.services.catalog import ServiceDef
 from backend.services.feedback import InvalidRating
 from backend.services.hooks.base import Act, Filing, Hooks, Verdict, Words
 from backend.services.payments import Link
@@ -26,10 +28,21 @@ def operator_actions(workflow: WorkflowDef) -> tuple[str, ...]:
 
 class OperatorDispatch(Hooks):
     takes_verdict = True
+    files_forms = True
 
     def file(self, session: Session, filing: Filing) -> tuple[Case, bool, Link | None]:
-        """A desludging request from its form's answers (a water tanker is an application)."""
-        request = desludging.request_from(filing.values, phone=filing.phone, language=filing.language, channel=filing.channel)
+        """A desludging request from its form's answers; a visit of the catalog (a water tanker) is an application."""
+        if isinstance(filing.definition, ServiceDef):
+            return super().file(session, filing)
+        earlier = earlier_filing(session, filing.idempotency_key)
+        if earlier is not None:  # the same filing again (a retry): its case, whatever the day now
+            return earlier, False, None
+        if filing.tatkal or filing.documents:
+            raise certificates.InvalidApplication("tatkal" if filing.tatkal else "documents", "not_allowed")
+        values, _ = certificates.check_answers(
+            filing.definition, filing.answers, settings=filing.settings, language=filing.language, now=filing.now
+        )
+        request = desludging.request_from(values, phone=filing.phone, language=filing.language, channel=filing.channel)
         return desludging.file_request(
             session,
             workflow=filing.workflow,
