@@ -248,6 +248,12 @@ class BackendClient:
         body = {"q": text[: MAX_ANSWER_CHARS + 1], "language": language, "answers": answers or {}}
         return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}", json=body)
 
+    async def certificate_labels(self, code: str, answers: dict[str, str], language: str) -> ApiResult[dict]:
+        """{field: the summary's words for its answer} in this language."""
+        return await self._call(
+            "POST", f"/api/v1/certificates/services/{code}/labels", json={"answers": answers, "language": language}
+        )
+
     async def certificate_other_answer(self, kind: str, text: str) -> ApiResult[dict]:
         """kind "lane" (normal / tatkal) or "later" (a document brought to the office)."""
         return await self._call("POST", f"/api/v1/certificates/answers/{kind}", json={"q": text[:201]})

@@ -17,11 +17,12 @@ from actions import doorstep
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.doorstep import Doorstep
 from actions.form_validation import channel_of, language_of, pin_of, submission_key, typed_recording
-from actions.interruptions import InterruptibleFormValidation, asked_which_answer
+from actions.interruptions import InterruptibleFormValidation, asked_which_answer, was_asked_which_answer
 from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
 from common.clock import local_moment
 from common.money import rupees
 from common.recordings import ANSWERED_IN_WORDS, IN_WORDS
+from locales.script import native_digits_to_ascii
 
 WORKING_SLOTS = (
     "certificate_reference",
@@ -41,6 +42,8 @@ CLEARED = (
 )  # fmt: skip
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 ANSWER_REFUSED = "no_match"  # the backend's refusal of an answer (detail.code; detail.field names it)
+LABELS_LANGUAGE = "_language"  # in certificate_labels: the language they are in, or MIXED
+MIXED = "mixed"
 DAY_TYPES = ("past_date", "future_date")  # kept as the day meant, not the words that said it
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
 FEE_KEY = "_fee"  # in certificate_answers: the fee the answers set, where they set it (a choice, a tariff)
@@ -136,10 +139,16 @@ def _kept(field_type: str | None, said: str, checked: dict) -> str:
     return str(checked["value"]) if field_type in DAY_TYPES else said
 
 
-def _with_answer(service: dict, answers: dict, labels: dict, field: str, kept: str, checked: dict) -> tuple[dict, dict]:
+def _with_answer(
+    service: dict, answers: dict, labels: dict, field: str, kept: str, checked: dict, language: str
+) -> tuple[dict, dict]:
     """The answers and their words with this one, and the fee it set. Made free, how to pay is no
-    answer any more: a correction that makes it paid again asks it again, never restores it."""
-    answers, labels = {**answers, field: kept}, {**labels, field: checked["label"]}
+    answer any more: a correction that makes it paid again asks it again, never restores it. The
+    words remember their language ("mixed" once the citizen changed it), for the summary."""
+    worded = labels.get(LABELS_LANGUAGE)
+    same = worded == language or not any(not k.startswith("_") and k != field for k in labels)
+    answers = {**answers, field: kept}
+    labels = {**labels, field: checked["label"], LABELS_LANGUAGE: language if same else MIXED}
     if checked.get("fee_rupees") is not None:
         answers[FEE_KEY] = checked["fee_rupees"]
     if answers.get(FEE_KEY) == 0:
@@ -211,7 +220,13 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         kind = next((f["type"] for f in service["fields"] if f["name"] == field), None)
         kept = await self.forget(field, tracker)
         answers, labels = _with_answer(
-            service, kept["certificate_answers"], kept["certificate_labels"], field, _kept(kind, said, result.value), result.value
+            service,
+            kept["certificate_answers"],
+            kept["certificate_labels"],
+            field,
+            _kept(kind, said, result.value),
+            result.value,
+            language_of(tracker),
         )
         return {**kept, "certificate_answers": answers, "certificate_labels": labels}
 
@@ -338,6 +353,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             field["name"],
             _kept(field["type"], text, result.value),
             result.value,
+            language_of(tracker),
         )
         return {
             "certificate_answer": None,
@@ -392,6 +408,9 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
     ) -> dict[str, Any]:
         if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
             return self.accepted("certificate_confirmed", True)
+        if was_asked_which_answer(tracker) and native_digits_to_ascii(str(value or "")).strip().isdigit():
+            # a number not on the list of answers just offered: the list again, not the summary
+            return {"certificate_confirmed": None, **await self.which_answer(dispatcher, tracker)}
         service = await _service(self.client, tracker) or {}
         return self.failed(dispatcher, tracker, "certificate_confirmed", reply(service, "utter_invalid_certificate_confirmed"))
 
@@ -510,6 +529,12 @@ class ActionAskCertificateConfirmed(_WithService):
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
         labels = tracker.get_slot("certificate_labels") or {}  # a question not asked (how to pay, when free) has none
+        events: list[dict] = []
+        if labels.get(LABELS_LANGUAGE, language_of(tracker)) != language_of(tracker):  # the citizen changed language
+            reworded = await self.client.certificate_labels(service["code"], _given(tracker), language_of(tracker))
+            if reworded.ok:
+                labels = {**reworded.value, LABELS_LANGUAGE: language_of(tracker)}
+                events.append(SlotSet("certificate_labels", labels))
         fields = [f["name"] for f in _asked(service, tracker) if f["name"] in labels]
         lines = "\n".join(f"{words('cert_label.' + name, tracker)}: {labels[name]}" for name in fields)
         dispatcher.utter_message(
@@ -529,7 +554,7 @@ class ActionAskCertificateConfirmed(_WithService):
         if to_bring:
             dispatcher.utter_message(response="utter_certificate_documents_bring", documents=", ".join(to_bring))
         dispatcher.utter_message(response=reply(service, "utter_ask_certificate_confirmed"))
-        return []
+        return events
 
 
 class ActionSubmitCertificate(_WithService):

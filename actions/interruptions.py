@@ -56,6 +56,21 @@ def asked_which_answer(tracker: Tracker) -> bool:
     return False
 
 
+def was_asked_which_answer(tracker: Tracker) -> bool:
+    """Whether the turn before this message asked which answer to change (a number now is a choice
+    from that list, out of range when the channel did not turn it into one)."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "bot":
+            if (event.get("metadata") or {}).get("utter_action") in WHICH_ANSWER_KEYS:
+                return True
+    return False
+
+
 def surely_meant(message: dict[str, Any]) -> bool:
     """Whether the model is sure of the message's intent, or the channel set it ("/intent")."""
     confidence = float((message.get("intent") or {}).get("confidence") or 0.0)

@@ -27,6 +27,7 @@ from backend.api.schemas import (
     CorrectionIn,
     CorrectionOut,
     FieldAgentOut,
+    LabelsIn,
     QueueItemOut,
     ServiceChoiceIn,
     ServiceChoiceOut,
@@ -35,7 +36,7 @@ from backend.api.schemas import (
 from backend.db import get_session_factory
 from backend.services import certificate_signing, certificates, turn_grants
 from backend.services.access import works_at
-from backend.services.answers import check_in_form
+from backend.services.answers import check_in_form, labels_in
 from backend.services.cases import find_case
 from backend.services.catalog import ServiceDef
 from backend.services.hooks import Filing, hooks_for
@@ -153,6 +154,17 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
     answer, fee = checked
     return AnswerOut(value=answer.value, label=answer.label, fee_rupees=fee)
+
+
+@router.post("/services/{code}/labels")
+def labels(code: str, body: LabelsIn, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep) -> dict[str, str]:
+    """The summary's words for a form's answers in the language asked: a citizen who changed language
+    mid-form reads every answer in the new one."""
+    definition = certificates.catalog(settings, workflows).get(code)
+    if definition is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_service"})
+    today = now.astimezone(ZoneInfo(settings.timezone)).date()
+    return labels_in(definition, body.answers, language=body.language, today=today, masterdata_dir=settings.masterdata_dir)
 
 
 @router.post("/answers/{kind}", response_model=AnswerOut)

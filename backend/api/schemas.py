@@ -304,16 +304,27 @@ class DesludgingOut(BaseModel):
     operator_id: str | None = None
 
 
+# A form's answers so far: the citizen's words per field (a field's name is a catalog name, at most 40 characters)
+FormAnswers = Annotated[
+    dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]],
+    Field(max_length=MAX_FORM_FIELDS),
+]
+
+
 class AnswerIn(BaseModel):
     """A citizen's answer to one question, in the body: answers carry names and numbers that an
     access log must not keep."""
 
     q: str = Field(max_length=MAX_ANSWER_CHARS)
     language: Language = DEFAULT_LANGUAGE
-    # the words given to the form's other fields, where the service's fee depends on them
-    answers: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]] = Field(
-        default={}, max_length=MAX_FORM_FIELDS
-    )
+    answers: FormAnswers = {}  # the words given to the form's other fields, where the service's fee depends on them
+
+
+class LabelsIn(BaseModel):
+    """A form's answers, to be worded for its summary in a language (the citizen changed language)."""
+
+    answers: FormAnswers
+    language: Language = DEFAULT_LANGUAGE
 
 
 class AnswerOut(BaseModel):

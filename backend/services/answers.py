@@ -92,6 +92,19 @@ def check_in_form(
         return None
 
 
+def labels_in(
+    definition: ServiceForm, answers: Mapping[str, str], *, language: str, today: date, masterdata_dir: Path
+) -> dict[str, str]:
+    """The summary's words for each answer given, in this language (those it no longer allows have none)."""
+    labels = {}
+    for field in definition.fields:
+        said = answers.get(field.name)
+        answer = check_answer(field, said, language=language, today=today, masterdata_dir=masterdata_dir) if said else None
+        if answer is not None:
+            labels[field.name] = answer.label
+    return labels
+
+
 def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_dir: Path) -> Answer | None:
     """The value the text gives for the field's type, before its limits are applied."""
     words = lambda key, **values: locales.render(key, language, **values)["text"]  # noqa: E731

@@ -118,7 +118,7 @@ class TariffDef(BaseModel, extra="forbid"):
     rate_by: str  # a choice field: its option's code picks the rate in the row
     times: str | None = None  # a number field the rate is multiplied by (trips)
     waived_by: str | None = None  # a yes/no choice field: "yes" waives the fee...
-    waived_where: str | None = None  # ...where the row has this flag set (slum_free)
+    waived_where: str | None = None  # ...where the row says so (slum_free: true, or the rate_by kinds it covers)
 
     def inputs(self) -> list[str]:
         return [f for f in (self.area, self.rate_by, self.times, self.waived_by) if f]

@@ -29,9 +29,11 @@ def tariff_paise(masterdata_dir: Path, tariff: TariffDef, values: Mapping[str, A
     place = values[tariff.area]
     row = _rates(masterdata_dir, tariff.table).get(str(place.get("tariff_area")) if isinstance(place, dict) else "")
     rate = row.get(values[tariff.rate_by]) if row else None
-    if row is None or rate is None or isinstance(rate, bool):  # a flag (slum_free) is no rate
+    if row is None or rate is None or isinstance(rate, bool | list):  # a waiver (slum_free) is no rate
         raise NoRate(tariff.rate_by if row else tariff.area)
-    if tariff.waived_by and values.get(tariff.waived_by) == "yes" and row.get(str(tariff.waived_where)):
+    waiver = row.get(str(tariff.waived_where)) if tariff.waived_by else None  # true, or the kinds it covers (households)
+    covered = waiver is True or (isinstance(waiver, list) and values[tariff.rate_by] in waiver)
+    if covered and values.get(str(tariff.waived_by)) == "yes":
         return 0
     return int(rate) * (int(values[tariff.times]) if tariff.times else 1) * 100
 

@@ -233,3 +233,40 @@ async def test_made_free_then_paid_again_how_to_pay_is_asked_again(backend, disp
     assert "certificate_answer" in await validate.required_slots(FORM, dispatcher, again, DOMAIN)
     await ActionAskCertificateAnswer(client=backend).run(dispatcher, again, DOMAIN)
     assert responses(dispatcher)[-1] == "utter_ask_desludging_payment"
+
+
+async def test_a_citizen_who_changed_language_reads_every_answer_in_the_new_one(backend, dispatcher):
+    """Answers given in English, the summary asked after "hindi me baat karo": one call words them
+    again in Hindi (the play-tester read "संपत्ति: house")."""
+    validate = ValidateCertificateForm(client=backend)
+    before_slum = {k: v for k, v in WORDS.items() if k not in ("slum", "date", "payment")}
+    labels = {k: "…" for k in before_slum if not k.startswith("_")} | {"_language": "en"}
+    english = await validate.validate_certificate_answer("2", dispatcher, make_tracker(await _slots(backend, before_slum,
+                                                         certificate_labels=labels)), DOMAIN)
+    assert english["certificate_labels"]["_language"] == "en"
+    hindi = await validate.validate_certificate_answer("कल", dispatcher, make_tracker({
+        **await _slots(backend, english["certificate_answers"], certificate_labels=english["certificate_labels"]),
+        "language": "hi"}), DOMAIN)
+    assert hindi["certificate_labels"]["_language"] == "mixed"
+    at_summary = await _slots(backend, {**hindi["certificate_answers"], "payment": "1"},
+                              certificate_labels={**hindi["certificate_labels"], "payment": "pay now online"}, language="hi")
+    events = await ActionAskCertificateConfirmed(client=backend).run(dispatcher, make_tracker(at_summary), DOMAIN)
+    summary = next(m for m in dispatcher.messages if m["response"] == "utter_desludging_summary")["answers"]
+    assert "संपत्ति: घर" in summary and "भुगतान: अभी ऑनलाइन भुगतान" in summary and "house" not in summary, summary
+    assert events == [SlotSet("certificate_labels", {**events[0]["value"], "_language": "hi"})]
+
+
+async def test_a_number_off_the_list_of_answers_gets_the_list_again_not_the_summary(backend, dispatcher):
+    """ "11" after "which answer would you like to change?" (ten offered): the list again (the play-tester got the summary)."""
+    validate = ValidateCertificateForm(client=backend)
+    asked = [{"event": "user", "text": "3"}, {"event": "bot", "metadata": {"utter_action": "utter_form_correct_which"}},
+             {"event": "user", "text": "11"}]
+    slots = await _slots(backend, {**WORDS, "_fee": 2000})
+    listed = await validate.validate_certificate_confirmed("11", dispatcher, make_tracker(slots, events=asked), DOMAIN)
+    assert listed == {"certificate_confirmed": None} and responses(dispatcher) == ["utter_form_correct_which"]
+    assert len(dispatcher.messages[0]["fields"].splitlines()) == 11
+    dispatcher.messages.clear()
+    at_summary = [{"event": "user", "text": "1"}, {"event": "bot", "metadata": {"utter_action": "utter_ask_desludging_confirmed"}},
+                  {"event": "user", "text": "11"}]
+    refused = await validate.validate_certificate_confirmed("11", dispatcher, make_tracker(slots, events=at_summary), DOMAIN)
+    assert refused["certificate_confirmed"] is None and responses(dispatcher) == ["utter_invalid_desludging_confirmed"]

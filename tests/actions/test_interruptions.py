@@ -102,7 +102,7 @@ async def test_an_answer_that_is_not_an_interruption_is_validated_as_usual(backe
     assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [
         SlotSet("certificate_answer", None), SlotSet("validation_failures", 0),
         SlotSet("certificate_answers", {"_service": "desludging", "name": "Sabitri Behera"}),
-        SlotSet("certificate_labels", {"name": "Sabitri Behera"})]
+        SlotSet("certificate_labels", {"name": "Sabitri Behera", "_language": "en"})]
     assert responses(dispatcher) == []
 
 

@@ -62,6 +62,7 @@ def _case(settings, reference) -> Case:
         ({"place": "ward 12", "property_type": "commercial", "trips": "1"}, 2500.0),
         ({"place": "ward 12", "property_type": "residential", "trips": "3", "slum": "yes"}, 0.0),  # free for slum households
         ({"place": "Sarakana", "property_type": "residential", "trips": "1", "slum": "yes"}, 1200.0),  # not free in GPs
+        ({"place": "ward 12", "property_type": "shop", "trips": "1", "slum": "yes"}, 2500.0),  # the waiver is for households
         ({"place": "Puri ward 3", "property_type": "institutional", "trips": "2"}, 3200.0),
     ],
 )
@@ -173,6 +174,14 @@ def test_a_request_is_filed_from_its_forms_words_through_the_route_every_service
 )
 def test_invalid_requests_are_refused_with_the_field(client, auth, change, field):
     assert _file_words(client, 422, **change)["detail"] == {"code": "no_match", "field": field}
+
+
+def test_the_answers_are_worded_again_in_the_language_the_citizen_changed_to(client):
+    given = {"name": "Sabitri Behera", "property_type": "1", "size": "2000", "slum": "no", "place": "ward 12", "pin": "75"}
+    labels = client.post(f"{ANSWERS.removesuffix('/answers')}/labels", json={"answers": given, "language": "hi"}).json()
+    assert labels == {"name": "Sabitri Behera", "property_type": "घर", "size": "2,000 लीटर", "place": "वार्ड 12, भुवनेश्वर",
+                      "slum": "नहीं"}  # a PIN no longer allowed has no words
+    assert client.post("/api/v1/certificates/services/passport/labels", json={"answers": {}}).status_code == 404
 
 
 def test_the_same_submission_files_once_and_the_citizen_cannot_rate_early(client, auth, app):
