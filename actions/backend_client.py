@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
-from common.limits import MAX_ANSWER_CHARS
+from common.limits import MAX_ANSWER_CHARS, MAX_TEXT_CHARS
 from common.secrets import DEFAULTS
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class ApiResult(Generic[T]):
     # first, and would otherwise have to check the value again.
     value: T = cast(T, None)
     error: str | None = None
+    field: str | None = None  # the answer a refusal names (detail.field)
 
     @property
     def ok(self) -> bool:
@@ -146,39 +147,14 @@ class BackendClient:
             try:
                 detail = response.json().get("detail", {})
                 code = detail.get("code") if isinstance(detail, dict) else None
+                field = detail.get("field") if isinstance(detail, dict) else None
             except ValueError:
-                code = None
+                code = field = None
             if code in TURN_REFUSALS:  # a turn without its grant is a fault of ours, not the citizen's
                 logger.warning("backend refused the turn for %s %s: %s", method, path, code)
                 return ApiResult(error=UNAVAILABLE)
-            return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"))
+            return ApiResult(error=code or (NOT_FOUND if response.status_code == 404 else "invalid"), field=field)
         return ApiResult(value=response.json() if response.status_code != 204 else {})
-
-    async def file_grievance(
-        self,
-        *,
-        category: str,
-        description: str,
-        ward: str,
-        phone: str,
-        language: str,
-        channel: str,
-        idempotency_key: str,
-        photo_url: str | None = None,
-        subcategory: str | None = None,
-    ) -> ApiResult[CaseStatus]:
-        body = {
-            "category": category,
-            "subcategory": subcategory,
-            "description": description,
-            "ward": ward,
-            "citizen_phone": phone,
-            "language": language,
-            "channel": channel,
-            "photo_url": photo_url,
-        }
-        result = await self._call("POST", "/api/v1/grievances", json=body, headers={"Idempotency-Key": idempotency_key})
-        return self._case(result)
 
     async def chosen_language(self, phone: str) -> ApiResult[str | None]:
         """The language this phone number chose explicitly; value None when it never chose."""
@@ -231,12 +207,16 @@ class BackendClient:
         """The service's definition: fields (name, type, prompt), documents, fees, SLA days."""
         return await self._call("GET", f"/api/v1/certificates/services/{code}")
 
-    async def choose_certificate_service(self, text: str, phone: str) -> ApiResult[dict]:
+    async def choose_certificate_service(
+        self, text: str, phone: str, opening: str | None = None, language: str = "en"
+    ) -> ApiResult[dict]:
         """{"service": the definition or None, "last": the menu's last number, "agent": {"id", "name"}
-        when the phone is a Panchayat Swayam Sewak's, else None}."""
-        return await self._call(
-            "POST", "/api/v1/certificates/services/choose", json={"q": text[:MAX_ANSWER_CHARS], "phone": phone}
-        )
+        when the phone is a Panchayat Swayam Sewak's, else None; where the service is opened by words
+        (`opening`), "first_answer" (as certificate_answer's) and "reopen" (as open_verdict's), or None}."""
+        body = {"q": text[:MAX_ANSWER_CHARS], "phone": phone, "language": language}
+        if opening:
+            body["opening"] = opening[: MAX_TEXT_CHARS + 1]
+        return await self._call("POST", "/api/v1/certificates/services/choose", json=body)
 
     async def certificate_answer(
         self, code: str, field: str, text: str, language: str, answers: dict[str, str] | None = None
@@ -244,8 +224,8 @@ class BackendClient:
         """{"value", "label", "fee_rupees"}: what an answer to one question of any service's form means
         (a place's may be a location pin's geo URI), and the fee once the answers that set it are given
         (`answers`: the words given to the other fields); error no_match."""
-        # One character over the route's limit is enough for it to refuse a long paste; no need to send 10,000.
-        body = {"q": text[: MAX_ANSWER_CHARS + 1], "language": language, "answers": answers or {}}
+        # One character over the longest answer is enough for it to say a paste is too long; no need to send 10,000.
+        body = {"q": text[: MAX_TEXT_CHARS + 1], "language": language, "answers": answers or {}}
         return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}", json=body)
 
     async def certificate_labels(self, code: str, answers: dict[str, str], language: str) -> ApiResult[dict]:

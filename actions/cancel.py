@@ -44,8 +44,9 @@ class ActionCancelForm(Action):
 def leave_form(form: str, domain: DomainDict) -> list[dict]:
     """The form ends and its half-given answers are forgotten: its questions' slots and its own
     working slots (answers gathered so far, a correction under way), named after it; a filing kept
-    for a retry (*_pending) is not this form's to drop."""
-    slots = list(domain.get("forms", {}).get(form, {}).get("required_slots", []))
+    for a retry (*_pending) is not this form's to drop. Who files (a field agent) is asked again as
+    the next service is chosen."""
+    slots = [*domain.get("forms", {}).get(form, {}).get("required_slots", []), AGENT]
     prefix = form.removesuffix("_form") + "_"
     slots += [s for s in domain.get("slots", {}) if s.startswith(prefix) and not s.endswith("_pending") and s not in slots]
     return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("validation_failures", 0)] + [

@@ -1,7 +1,10 @@
-"""Certificate application form, driven by the service's definition in the backend: one question
-per field of the service, in its order; on WhatsApp one photo or PDF per document (elsewhere the
-citizen is told to bring them); the lane where the service has Tatkal; a summary with the fee.
-What an answer means is the backend's to say; these are thin adapters."""
+"""Every service's form, driven by the service's definition in the backend (catalog/): one question
+per field of the service, in its order (a guess from words confirmed first); on WhatsApp one photo or
+PDF per document (elsewhere the citizen is told to bring them); the lane where the service has Tatkal;
+a summary with the fee, where the service reads its answers back (a complaint is filed at once).
+A complaint told as the form opens answers its first question, and may first be offered to reopen
+the citizen's own case just closed. What an answer means is the backend's to say; these are thin
+adapters."""
 
 import time
 from abc import ABC, abstractmethod
@@ -16,7 +19,16 @@ import locales
 from actions import doorstep
 from actions.backend_client import UNAVAILABLE, BackendClient
 from actions.doorstep import Doorstep
-from actions.form_validation import channel_of, language_of, pin_of, submission_key, typed_recording
+from actions.feedback import give, reopenable
+from actions.form_validation import (
+    channel_of,
+    intent_of,
+    language_of,
+    photo_of,
+    pin_of,
+    submission_key,
+    typed_recording,
+)
 from actions.interruptions import InterruptibleFormValidation, asked_which_answer, was_asked_which_answer
 from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
 from common.clock import local_moment
@@ -34,10 +46,12 @@ WORKING_SLOTS = (
     "certificate_tatkal",
     "certificate_confirmed",
 )
+# Asked by the form, their answers kept in certificate_answers: whether a guess is right, whether to reopen.
+GUESS, REOPEN = "certificate_guess", "certificate_reopen"
 # certificate_service: the service's definition, kept in the conversation from the turn the service
 # is chosen, so later turns ask the backend only about the answer itself.
 CLEARED = (
-    *WORKING_SLOTS, "certificate_answer", "certificate_document", "certificate_agent", "certificate_service",
+    *WORKING_SLOTS, "certificate_answer", "certificate_document", doorstep.AGENT, "certificate_service", GUESS, REOPEN,
     doorstep.slots_of("certificate_form")[1],
 )  # fmt: skip
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
@@ -47,6 +61,11 @@ MIXED = "mixed"
 DAY_TYPES = ("past_date", "future_date")  # kept as the day meant, not the words that said it
 SERVICE_KEY = "_service"  # in certificate_answers: which service the answers belong to (field names never start with _)
 FEE_KEY = "_fee"  # in certificate_answers: the fee the answers set, where they set it (a choice, a tariff)
+GUESSED_KEY = "_guessed"  # in certificate_answers: the field whose answer was guessed from words, to be confirmed
+GUESS_WORDS_KEY = "_guess_key"  # ...and the locale key of what was guessed
+REOPEN_KEYS = ("_reopen_case", "_reopen_state")  # the citizen's case just closed the opening may be about
+REOPEN_KEY = "_reopen"  # "reopen" or "new": the answer to whether it is about that case
+TOLD_WORDS = 3  # a guess from at least this many words also answers the field its words tell (a description)
 
 
 def reply(service: dict, name: str) -> str:
@@ -149,6 +168,14 @@ def _with_answer(
     same = worded == language or not any(not k.startswith("_") and k != field for k in labels)
     answers = {**answers, field: kept}
     labels = {**labels, field: checked["label"], LABELS_LANGUAGE: language if same else MIXED}
+    if answers.get(GUESSED_KEY) == field:  # chosen now, no longer a guess
+        answers = {k: v for k, v in answers.items() if k not in (GUESSED_KEY, GUESS_WORDS_KEY)}
+    if checked.get("guessed"):  # read from the words: asked whether it is right; words that say enough tell the rest
+        answers |= {GUESSED_KEY: field, GUESS_WORDS_KEY: checked.get("key") or ""}
+        told = _field(service, field).get("guess_also_answers")
+        if told and len(kept.split()) >= TOLD_WORDS and len(kept) <= (_field(service, told).get("max_length") or 0):
+            words_said = " ".join(kept.split())
+            answers, labels = {**answers, told: words_said}, {**labels, told: words_said}
     if checked.get("fee_rupees") is not None:
         answers[FEE_KEY] = checked["fee_rupees"]
     if answers.get(FEE_KEY) == 0:
@@ -156,6 +183,37 @@ def _with_answer(
         answers = {k: v for k, v in answers.items() if k not in unasked}
         labels = {k: v for k, v in labels.items() if k not in unasked}
     return answers, labels
+
+
+def _field(service: dict, name: str) -> dict:
+    return next((f for f in service["fields"] if f["name"] == name), {})
+
+
+def _opening_words(tracker: Tracker) -> str | None:
+    """The words that opened the form, where they may say more than the service's name ("the
+    garbage in my street has not been picked up for three days"); not a button's intent."""
+    text = str(tracker.latest_message.get("text") or "").strip()
+    opening = tracker.get_slot("requested_slot") is None and not (tracker.get_slot("certificate_answers") or {})
+    return text if opening and text and not text.startswith("/") else None
+
+
+def _opening(service: dict, said: str, choice: dict, tracker: Tracker) -> dict[str, Any]:
+    """Words that open the form answer its first question where they can (else it is asked, with no
+    complaint about the words); where the service reopens, words that may be about the citizen's own
+    case just closed first ask whether to reopen it (the backend offers no field agent's own)."""
+    answers: dict[str, Any] = {SERVICE_KEY: service["code"]}
+    labels: dict[str, str] = {}
+    first, checked = service["fields"][0], choice.get("first_answer")
+    if checked:
+        kept = _kept(first["type"], said, checked)
+        answers, labels = _with_answer(service, answers, labels, first["name"], kept, checked, language_of(tracker))
+    offer = choice.get("reopen")
+    if offer and reopenable(offer):
+        answers |= dict(zip(REOPEN_KEYS, (offer["reference"], offer["state"]), strict=True))
+    photo = photo_of(tracker)  # sent with the words: kept with the first answer that keeps one (the description)
+    keeps = next((f["name"] for f in service["fields"] if f.get("with_photo")), None)
+    documents = {keeps: photo} if photo and keeps else {}
+    return {"certificate_answers": answers, "certificate_labels": labels, "certificate_documents": documents}
 
 
 def _fee_set_by(service: dict) -> list[str]:
@@ -203,8 +261,11 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
     async def forget(self, field: str, tracker: Tracker) -> dict[str, Any]:
         """The field's answer and its words go; so does the fee its choice set."""
         service = await _service(self.client, tracker) or {}
+        answers = tracker.get_slot("certificate_answers") or {}
         gone = {field, FEE_KEY} if field in _fee_set_by(service) else {field}
-        answers = {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if k not in gone}
+        if answers.get(GUESSED_KEY) == field:
+            gone |= {GUESSED_KEY, GUESS_WORDS_KEY}
+        answers = {k: v for k, v in answers.items() if k not in gone}
         labels = {k: v for k, v in (tracker.get_slot("certificate_labels") or {}).items() if k != field}
         return {"certificate_answers": answers, "certificate_labels": labels, "certificate_answer": None}
 
@@ -255,15 +316,22 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if service is None:  # no type yet, or the backend is down: its question says so
             return [*correcting, "certificate_type", "certificate_answer"]
         slots = [*correcting, "certificate_type"]
-        if tracker.get_slot("certificate_agent"):  # at the doorstep: the applicant's mobile, and their consent
+        if tracker.get_slot(doorstep.AGENT):  # at the doorstep: the applicant's mobile, and their consent
             slots += [self.phone_slot, self.code_slot]
+        answers = tracker.get_slot("certificate_answers") or {}
+        if answers.get(REOPEN_KEYS[0]):  # about their case just closed? Reopening it ends the form
+            if answers.get(REOPEN_KEY) == "reopen":
+                return []
+            slots += [] if answers.get(REOPEN_KEY) else [REOPEN]
+        if answers.get(GUESSED_KEY):
+            slots.append(GUESS)
         if _next_field(service, tracker):
             slots.append("certificate_answer")
         if carries_media(tracker) and _next_document(service, tracker):
             slots.append("certificate_document")
         if service.get("tatkal_fee_rupees") is not None and not correcting:  # a correction keeps its lane
             slots.append("certificate_tatkal")
-        return [*slots, "certificate_confirmed"]
+        return [*slots, "certificate_confirmed"] if service.get("confirm", True) else slots
 
     async def validate_certificate_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -286,18 +354,21 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             "certificate_answers": {SERVICE_KEY: code},
             "certificate_labels": {},
             "certificate_documents": {},
-            "certificate_agent": "",
+            doorstep.AGENT: "",
         }
 
     async def validate_certificate_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         answers = tracker.get_slot("certificate_answers") or {}
-        if answers.get(SERVICE_KEY) and len(answers) > 1:
-            # A certificate's name inside a later answer ("my income is ...") does not change the service.
+        asked = tracker.get_slot("requested_slot") not in (None, "certificate_type")
+        if answers.get(SERVICE_KEY) and (asked or len(answers) > 1):
+            # A service's name inside a later answer ("my income is ...") never changes the service.
             return {"certificate_type": answers[SERVICE_KEY]}
-        # One call: the service, its definition, and whether the sender files at the doorstep for someone else.
-        result = await self.client.choose_certificate_service(str(value or ""), tracker.sender_id)
+        # One call: the service, its definition, whether the sender files at the doorstep for someone
+        # else, and what the words that opened the form answer.
+        said = _opening_words(tracker)
+        result = await self.client.choose_certificate_service(str(value or ""), tracker.sender_id, said, language_of(tracker))
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_type": None}
@@ -310,14 +381,44 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
                 dispatcher, tracker, "certificate_type", "utter_invalid_certificate_type", last=result.value["last"]
             )
         code = service["code"]
-        return {
+        chosen = {
             **self.accepted("certificate_type", code),
             "certificate_service": service,
             "certificate_answers": {SERVICE_KEY: code},
             "certificate_labels": {},
             "certificate_documents": {},
-            "certificate_agent": agent["name"] if agent else "",
+            doorstep.AGENT: agent["name"] if agent else "",
         }
+        if said and service.get("opened_by_words"):
+            return {**chosen, **_opening(service, said, result.value, tracker)}
+        return chosen
+
+    async def validate_certificate_reopen(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes: the case is reopened (the form ends, action_submit_certificate reopens it); no: a new one."""
+        intent = intent_of(tracker)
+        if intent not in ("affirm", "deny"):
+            return self.failed(dispatcher, tracker, REOPEN, "utter_confirm_yes_or_no")
+        answers = {**(tracker.get_slot("certificate_answers") or {}), REOPEN_KEY: "reopen" if intent == "affirm" else "new"}
+        return {REOPEN: None, "certificate_answers": answers, "validation_failures": 0}
+
+    async def validate_certificate_guess(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes: the guess is the answer; no: its question is asked (the words it told stay told)."""
+        answers = tracker.get_slot("certificate_answers") or {}
+        intent = intent_of(tracker)
+        if intent == "affirm":
+            kept = {k: v for k, v in answers.items() if k not in (GUESSED_KEY, GUESS_WORDS_KEY)}
+            return {GUESS: None, "certificate_answers": kept, "validation_failures": 0}
+        if intent == "deny":
+            return {GUESS: None, **await self.forget(str(answers.get(GUESSED_KEY)), tracker), "validation_failures": 0}
+        said = str(value or "").strip()  # "नाली जाम है": the answer itself, read again (a new guess is asked again)
+        taken = await self.take(str(answers.get(GUESSED_KEY)), said, tracker) if said and not said.startswith("/") else None
+        if taken is not None:
+            return {**taken, GUESS: None, "validation_failures": 0}
+        return self.failed(dispatcher, tracker, GUESS, "utter_confirm_yes_or_no")
 
     async def validate_certificate_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -330,6 +431,9 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             return {"certificate_answer": None}
         pin = pin_of(tracker) if field["type"] == "place" else None  # a WhatsApp location pin answers where
         text = pin or str(value or "").strip()
+        photo = photo_of(tracker) if field.get("with_photo") else None
+        documents = {**(tracker.get_slot("certificate_documents") or {}), **({field["name"]: photo} if photo else {})}
+        kept_photo = {"certificate_documents": documents} if photo else {}  # a photo is kept whatever the words
         result = None  # a recording link typed on WhatsApp or SMS is not a call's answer
         if not typed_recording(tracker, text):
             result = await self.client.certificate_answer(
@@ -340,6 +444,12 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             return {"certificate_answer": None}
         if pin and result is not None and not result.ok:
             return self.failed(dispatcher, tracker, "certificate_answer", "utter_pin_outside_wards")
+        if result is not None and result.error == "too_long" and field.get("too_long"):
+            refusal = self.failed(dispatcher, tracker, "certificate_answer", field["too_long"], limit=field.get("max_length"))
+            return {**refusal, **kept_photo}
+        if photo and (result is None or not result.ok) and not typed_recording(tracker, text):
+            dispatcher.utter_message(response="utter_photo_kept_describe")
+            return {"certificate_answer": None, **kept_photo}
         if result is None or not result.ok:
             # the bounds an answer was out of, said by its message; a definition kept in the conversation
             # from before the backend sent "invalid" has its type's words
@@ -360,6 +470,7 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             "validation_failures": 0,
             "certificate_answers": answers,
             "certificate_labels": labels,
+            **kept_photo,
         }
 
     async def validate_certificate_document(
@@ -406,13 +517,26 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
     async def validate_certificate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if (tracker.latest_message.get("intent") or {}).get("name") == "affirm":
+        if intent_of(tracker) == "affirm":
             return self.accepted("certificate_confirmed", True)
         if was_asked_which_answer(tracker) and native_digits_to_ascii(str(value or "")).strip().isdigit():
             # a number not on the list of answers just offered: the list again, not the summary
             return {"certificate_confirmed": None, **await self.which_answer(dispatcher, tracker)}
         service = await _service(self.client, tracker) or {}
         return self.failed(dispatcher, tracker, "certificate_confirmed", reply(service, "utter_invalid_certificate_confirmed"))
+
+
+async def _labels_now(client: BackendClient, service: dict, tracker: Tracker) -> tuple[dict, list[dict]]:
+    """The answers' words in the conversation's language: worded again (one call, only then) when
+    the citizen changed language since giving them."""
+    labels = tracker.get_slot("certificate_labels") or {}
+    if not service or labels.get(LABELS_LANGUAGE, language_of(tracker)) == language_of(tracker):
+        return labels, []
+    reworded = await client.certificate_labels(service["code"], _given(tracker), language_of(tracker))
+    if not reworded.ok:
+        return labels, []
+    labels = {**reworded.value, LABELS_LANGUAGE: language_of(tracker)}
+    return labels, [SlotSet("certificate_labels", labels)]
 
 
 class _WithService(Action, ABC):
@@ -458,9 +582,7 @@ class ActionAskCertificateCitizenPhone(Action):
         return "action_ask_certificate_citizen_phone"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        dispatcher.utter_message(
-            response="utter_ask_certificate_citizen_phone", agent=tracker.get_slot("certificate_agent") or ""
-        )
+        dispatcher.utter_message(response="utter_ask_certificate_citizen_phone", agent=tracker.get_slot(doorstep.AGENT) or "")
         return []
 
 
@@ -515,6 +637,34 @@ class ActionAskCertificateTatkal(_WithService):
         return []
 
 
+class ActionAskCertificateReopen(Action):
+    """Whether the words that opened the form are about the citizen's case just closed (by its number)."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_reopen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        service = tracker.get_slot("certificate_service") or {}
+        reference, state = ((tracker.get_slot("certificate_answers") or {}).get(k) for k in REOPEN_KEYS)
+        marked = f"reopen_marked.{str(state or '').lower()}"
+        dispatcher.utter_message(response=service.get("reopens") or "utter_help", reference=reference, marked_key=marked)
+        return []
+
+
+class ActionAskCertificateGuess(Action):
+    """Whether the answer read from the citizen's words is right, naming it (its field's guess_prompt)."""
+
+    def name(self) -> str:
+        return "action_ask_certificate_guess"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        service = tracker.get_slot("certificate_service") or {}
+        answers = tracker.get_slot("certificate_answers") or {}
+        prompt = _field(service, str(answers.get(GUESSED_KEY))).get("guess_prompt") if service.get("fields") else None
+        dispatcher.utter_message(response=prompt or "utter_help", answer_key=answers.get(GUESS_WORDS_KEY) or "")
+        return []
+
+
 class ActionAskCertificateConfirmed(_WithService):
     """Every answer read back under its label, the fee and time, the documents to bring, then "submit?"."""
 
@@ -528,22 +678,16 @@ class ActionAskCertificateConfirmed(_WithService):
         if service is None:
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
-        labels = tracker.get_slot("certificate_labels") or {}  # a question not asked (how to pay, when free) has none
-        events: list[dict] = []
-        if labels.get(LABELS_LANGUAGE, language_of(tracker)) != language_of(tracker):  # the citizen changed language
-            reworded = await self.client.certificate_labels(service["code"], _given(tracker), language_of(tracker))
-            if reworded.ok:
-                labels = {**reworded.value, LABELS_LANGUAGE: language_of(tracker)}
-                events.append(SlotSet("certificate_labels", labels))
+        labels, events = await _labels_now(self.client, service, tracker)  # how to pay, not asked when free, has none
         fields = [f["name"] for f in _asked(service, tracker) if f["name"] in labels]
         lines = "\n".join(f"{words('cert_label.' + name, tracker)}: {labels[name]}" for name in fields)
         dispatcher.utter_message(
             response=reply(service, "utter_certificate_summary"), certificate_key=f"certificate.{service['code']}", answers=lines
         )
-        if tracker.get_slot("certificate_agent"):
+        if tracker.get_slot(doorstep.AGENT):
             dispatcher.utter_message(
                 response="utter_certificate_for_citizen",
-                agent=tracker.get_slot("certificate_agent"),
+                agent=tracker.get_slot(doorstep.AGENT),
                 mobile=tracker.get_slot("certificate_citizen_phone"),
             )
         say_fee(dispatcher, service, tracker)
@@ -563,12 +707,16 @@ class ActionSubmitCertificate(_WithService):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         code = tracker.get_slot("certificate_type")
-        if not code or not tracker.get_slot("certificate_confirmed"):
+        answers = tracker.get_slot("certificate_answers") or {}
+        service = await _service(self.client, tracker)
+        cleared = [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+        if code and answers.get(REOPEN_KEY) == "reopen":  # the form ended in reopening their case
+            return [*await give(self.client, dispatcher, tracker, str(answers[REOPEN_KEYS[0]]), False, None), *cleared]
+        if not code or ((service or {}).get("confirm", True) and not tracker.get_slot("certificate_confirmed")):
             dispatcher.utter_message(response="utter_help")
             return [SlotSet("certificate_pending", False)]
         documents = {k: v for k, v in (tracker.get_slot("certificate_documents") or {}).items() if v != "later"}
-        given = {k: v for k, v in (tracker.get_slot("certificate_answers") or {}).items() if not k.startswith("_")}
-        service = await _service(self.client, tracker)
+        given = {k: v for k, v in answers.items() if not k.startswith("_")}
         if service is not None:  # not how to pay, where a correction made it free
             given = {f["name"]: given[f["name"]] for f in _asked(service, tracker) if f["name"] in given}
         application = {
@@ -580,7 +728,7 @@ class ActionSubmitCertificate(_WithService):
             "language": language_of(tracker),
             "channel": channel_of(tracker),
         }
-        if tracker.get_slot("certificate_agent"):  # at the doorstep: for the citizen whose mobile was given
+        if tracker.get_slot(doorstep.AGENT):  # at the doorstep: for the citizen whose mobile was given
             application |= {"citizen_phone": tracker.get_slot("certificate_citizen_phone")}
         reference = tracker.get_slot("certificate_reference")
         if reference:  # a correction of an application the office sent back
@@ -599,14 +747,16 @@ class ActionSubmitCertificate(_WithService):
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response=reply(service, "utter_certificate_kept_for_retry"))
             return [SlotSet("certificate_pending", True)]
-        cleared = [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
         if result.error == ANSWER_REFUSED:  # an answer the form let through (a day that passed): the summary again
-            dispatcher.utter_message(response=reply(service, "utter_certificate_answer_refused"))
-            return [
-                SlotSet("certificate_pending", False),
-                SlotSet("certificate_confirmed", None),
-                FollowupAction("certificate_form"),
-            ]
+            again = [SlotSet("certificate_pending", False), SlotSet("certificate_confirmed", None)]
+            if not service.get("confirm", True) and result.field and result.field in given:  # no summary: asked again
+                label = words(f"cert_label.{result.field}", tracker)
+                dispatcher.utter_message(response="utter_form_answer_refused", field=label)
+                forgotten = await ValidateCertificateForm(self.client).forget(result.field, tracker)
+                again += [SlotSet(k, v) for k, v in forgotten.items()]
+            else:
+                dispatcher.utter_message(response=reply(service, "utter_certificate_answer_refused"))
+            return [*again, FollowupAction("certificate_form")]
         if not result.ok:  # refused for another reason (a consent that lapsed): nothing is kept to be filed again
             dispatcher.utter_message(response="utter_certificate_refused")
             return cleared
@@ -623,10 +773,12 @@ class ActionSubmitCertificate(_WithService):
                 expires=local_moment(expires) if expires else "",
             )
         else:
+            labels, _ = await _labels_now(self.client, service, tracker)  # a reply may name an answer: {answer_<field>}
             dispatcher.utter_message(
                 response=reply(service, "utter_certificate_filed"),
                 reference=filed["reference"],
                 certificate_key=f"certificate.{code}",
                 office=filed["office_label"],
+                **{f"answer_{name}": label for name, label in labels.items() if not name.startswith("_")},
             )
         return cleared

@@ -1,7 +1,8 @@
-"""Filing at the doorstep, for every form a field agent may fill for a citizen (a complaint, a
-request or application through the service form): the sender is checked once (doorstep_agent: the agent's name,
-or "" for anyone else); an agent then gives the citizen's mobile, Sathi sends the citizen a code
-by SMS naming the agent, and the agent types the code the citizen reads out. Only then do the
+"""Filing at the doorstep, through the service form, for every service a field agent may file for a
+citizen (a complaint, a request, an application): the sender is checked as the service is chosen
+(doorstep_agent: the agent's name, or "" for anyone else); an agent then gives the citizen's
+mobile, Sathi sends the citizen a code by SMS naming the agent, and the agent types the code the
+citizen reads out. Only then do the
 form's questions follow, and the filing is the citizen's, by the agent (backend/services/doorstep.py
 refuses it otherwise)."""
 
@@ -21,21 +22,15 @@ MOBILE_DIGITS = 10  # more digits than a code: the agent is giving the mobile ag
 
 
 def slots_of(form: str) -> tuple[str, str]:
-    """A form's own slots for the citizen's mobile and their consent (grievance_citizen_phone,
-    grievance_consent): its own, so a filing kept for a retry, or another form opened meanwhile,
-    never takes another citizen's."""
+    """A form's own slots for the citizen's mobile and their consent (certificate_citizen_phone,
+    certificate_consent): its own, so another form opened meanwhile never takes another citizen's."""
     prefix = form.removesuffix("_form")
     return f"{prefix}_citizen_phone", f"{prefix}_consent"
 
 
-def citizen_phone(tracker: Tracker, form: str) -> str:
-    """Whose filing it is: the citizen whose mobile an agent gave in this form, else the sender's own."""
-    return tracker.get_slot(slots_of(form)[0]) or tracker.sender_id
-
-
 class Doorstep(CountingFormValidation):
-    """Mixed into a form's validation: `doorstep_slots` go before its own questions, validated by
-    consent_asked and consent_given."""
+    """Mixed into a form's validation: the citizen's mobile and their consent (phone_slot, code_slot)
+    go before its own questions, validated by consent_asked and consent_given."""
 
     client: BackendClient
     form = ""  # the form's name: its slots are slots_of(form)
@@ -48,11 +43,6 @@ class Doorstep(CountingFormValidation):
     def code_slot(self) -> str:
         return slots_of(self.form)[1]
 
-    def doorstep_slots(self, tracker: Tracker) -> list[str]:
-        """The sender first (filled at once, so never asked but kept: "" for a citizen; unknown only
-        while the backend cannot be asked), then an agent's two questions."""
-        return [AGENT, self.phone_slot, self.code_slot] if tracker.get_slot(AGENT) else [AGENT]
-
     def __getattr__(self, name: str) -> Any:
         """validate_<form>_citizen_phone and validate_<form>_consent, which rasa_sdk looks up by name."""
         if name == f"validate_{self.phone_slot}":
@@ -60,24 +50,6 @@ class Doorstep(CountingFormValidation):
         if name == f"validate_{self.code_slot}":
             return lambda value, dispatcher, tracker, domain: self.consent_given(dispatcher, tracker, value)
         raise AttributeError(name)
-
-    def own_slots(self, domain_slots: list[str]) -> list[str]:
-        return [slot for slot in domain_slots if slot not in (AGENT, self.phone_slot, self.code_slot)]
-
-    async def extract_doorstep_agent(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot(AGENT) is not None:
-            return {}
-        result = await self.client.field_agent(tracker.sender_id)
-        if result.error == UNAVAILABLE:
-            return {}
-        return {AGENT: result.value["name"] if result.ok else ""}
-
-    async def validate_doorstep_agent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {AGENT: value}
 
     async def consent_purpose(self, tracker: Tracker) -> str:
         """What the citizen's consent is for (the form's kind of filing; doorstep.purpose.<it> words it)."""
@@ -130,19 +102,6 @@ class Doorstep(CountingFormValidation):
         return self.accepted(self.code_slot, CONFIRMED)
 
 
-class _AskCitizenPhone(Action):
-    """The agent is asked for the citizen's mobile, and told a code will go to it."""
-
-    form = ""
-
-    def name(self) -> str:
-        return f"action_ask_{slots_of(self.form)[0]}"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        dispatcher.utter_message(response="utter_ask_doorstep_phone", agent=tracker.get_slot(AGENT) or "")
-        return []
-
-
 class _AskConsent(Action):
     """The agent is told the code went to the citizen's mobile, and asked for it."""
 
@@ -156,25 +115,5 @@ class _AskConsent(Action):
         return []
 
 
-class ActionAskGrievanceConsent(_AskConsent):
-    form = "grievance_form"
-
-
 class ActionAskCertificateConsent(_AskConsent):
     form = "certificate_form"
-
-
-class ActionAskGrievanceCitizenPhone(_AskCitizenPhone):
-    form = "grievance_form"
-
-
-class ActionAskDoorstepAgent(Action):
-    """Whether the sender files for others could not be learnt (the backend is down): said so; the
-    next message asks again."""
-
-    def name(self) -> str:
-        return "action_ask_doorstep_agent"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        dispatcher.utter_message(response="utter_service_unavailable")
-        return []

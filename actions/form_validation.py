@@ -50,6 +50,16 @@ def pin_of(tracker: Tracker) -> str | None:
     return geo_uri(location["latitude"], location["longitude"]) if location else None
 
 
+def photo_of(tracker: Tracker) -> str | None:
+    """The first image of the latest message, as the channel passed it on (metadata.media)."""
+    media = (tracker.latest_message.get("metadata") or {}).get("media") or []
+    return next((m["url"] for m in media if str(m.get("content_type", "")).startswith("image/")), None)
+
+
+def intent_of(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 def language_of(tracker: Tracker) -> str:
     return tracker.get_slot("language") or "en"
 

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
-from actions.form_validation import CountingFormValidation, channel_of, language_of
+from actions.form_validation import CountingFormValidation, channel_of, intent_of, language_of
 from actions.status import list_cases, tell_status
 from common.channels import CONTINUES_QUESTION, NUMBERED_ANSWERS, VOICE, kind_of
 from common.languages import LANGUAGES
@@ -118,10 +118,6 @@ def _reference(tracker: Tracker) -> str | None:
     return found[0] if found else None
 
 
-def _intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
 class InterruptibleFormValidation(CountingFormValidation):
     """A service's form: its answers are validated as usual, unless the message interrupts."""
 
@@ -145,7 +141,12 @@ class InterruptibleFormValidation(CountingFormValidation):
         at_summary = asked in self.summary_slots
         maybe = filled and (interruption == CORRECTION or at_summary)
         named = await self._named_answer(tracker) if maybe else None
-        if named is not None and at_summary and _intent(tracker) in SUMMARY_ANSWERS and not new_answer(text, self._names(named)):
+        if (
+            named is not None
+            and at_summary
+            and intent_of(tracker) in SUMMARY_ANSWERS
+            and not new_answer(text, self._names(named))
+        ):
             # "yes, the name and PIN are right" is a yes; "चक्कर तीन कर दो" heard as yes is a change
             named = None
         back = filled and is_back(text)

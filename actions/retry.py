@@ -7,7 +7,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
 from actions.certificate import ActionSubmitCertificate
-from actions.grievance import ActionSubmitGrievance
 
 
 class ActionRetryPending(Action):
@@ -20,7 +19,5 @@ class ActionRetryPending(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
         if tracker.get_slot("certificate_pending"):
             return await ActionSubmitCertificate(self.client).run(dispatcher, tracker, domain)
-        if tracker.get_slot("grievance_pending"):
-            return await ActionSubmitGrievance(self.client).run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_help")
         return []

@@ -16,7 +16,6 @@ from backend.api import (
     certificates,
     channels,
     citizens,
-    desludging,
     doorstep,
     feedback,
     grievance,
@@ -110,7 +109,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(channels.router)
     app.include_router(feedback.router)
     app.include_router(handoff.router)
-    app.include_router(desludging.router)
     app.include_router(certificates.router)
     app.include_router(certificates.public_router)
     app.include_router(payments.router)

@@ -44,10 +44,10 @@ logger = logging.getLogger(__name__)
 MENU_DIGITS = {"1": "en", "2": "hi", "3": "or"}
 MAX_SILENCES = 3
 DEFAULT_SUMMARY_KEYS = ("utter_grievance_filed", "utter_case_status", "utter_case_status_no_due")
-# Questions answered in words that a call in a recorded language records. A question an action
-# asks says so itself (common.recordings.ANSWERED_IN_WORDS in its message: a catalog form's name
-# or text field); these are the ones the forms' own questions ask.
-DEFAULT_RECORD_KEYS = ("utter_ask_grievance_description",)
+# Questions answered in words that a call in a recorded language records, besides those whose
+# message says so itself (common.recordings.ANSWERED_IN_WORDS: every catalog form's name or text
+# field): none today; a deployment may name more (record_for_keys in credentials.yml).
+DEFAULT_RECORD_KEYS = ()
 # Said after every question a call records: how to answer it (after the beep, then hash).
 RECORD_LEAD_KEYS = ("utter_voice_say_after_beep",)
 # Replies that ask nothing ("you can say: ..."): the question before them, with its keys, is

@@ -32,12 +32,13 @@ from actions.certificate import (
     ActionAskCertificateCitizenPhone,
     ActionAskCertificateConfirmed,
     ActionAskCertificateDocument,
+    ActionAskCertificateGuess,
+    ActionAskCertificateReopen,
     ActionAskCertificateTatkal,
     ActionAskCertificateType,
     ActionSubmitCertificate,
     ValidateCertificateForm,
 )
-from actions.grievance import ActionAskGrievanceCategoryConfirmed, ActionSubmitGrievance, ValidateGrievanceForm
 from backend.db import get_session_factory
 from backend.main import create_app
 from backend.migrate import upgrade
@@ -91,17 +92,14 @@ JOURNEYS: dict[str, list[tuple[str, str]]] = {
         ("1", "inform"),
         ("yes", "affirm"),
     ],
-    "grievance": [
+    "certificate grievance": [
         ("I want to file a complaint", "file_grievance"),
         ("2", "inform"),
         ("The streetlight in front of house 22 is off for a week", "inform"),
         ("Saheed Nagar", "inform"),
     ],
 }
-FORMS = {
-    "certificate": ("certificate_form", ValidateCertificateForm, "action_submit_certificate"),
-    "grievance": ("grievance_form", ValidateGrievanceForm, "action_submit_grievance"),
-}
+FORMS = {"certificate": ("certificate_form", ValidateCertificateForm, "action_submit_certificate")}
 ACTIONS: list[type[Action]] = [
     ActionAskCertificateType,
     ActionAskCertificateCitizenPhone,
@@ -110,8 +108,8 @@ ACTIONS: list[type[Action]] = [
     ActionAskCertificateTatkal,
     ActionAskCertificateConfirmed,
     ActionSubmitCertificate,
-    ActionAskGrievanceCategoryConfirmed,
-    ActionSubmitGrievance,
+    ActionAskCertificateGuess,
+    ActionAskCertificateReopen,
 ]
 # What bot/in_process_actions.py runs inside Rasa (it imports Rasa, which this environment has not):
 # the action's name and the slots it sets from the text, the intent and the slots.
@@ -126,7 +124,7 @@ BEFORE: dict[str, list[tuple[int, int, int]]] = {
     "certificate income": [(1, 1, 3), (5, 5, 3), *[(2, 1, 3)] * 9],
     "certificate trade_licence": [(1, 1, 3), (5, 5, 3), *[(2, 1, 3)] * 8],
     "certificate desludging": [(0, 0, 2), *[(1, 1, 2)] * 8, (3, 3, 2), (4, 4, 2), (5, 5, 3), (4, 4, 3)],
-    "grievance": [(0, 0, 2), (1, 1, 2), (0, 0, 2), (2, 2, 3)],
+    "certificate grievance": [(0, 0, 2), (1, 1, 2), (0, 0, 2), (2, 2, 3)],
 }
 
 

@@ -169,6 +169,16 @@ def turn_headers(phone: str, *, settings: Settings | None = None, now: datetime 
     return {"Authorization": f"Bearer {ACTIONS_TOKEN}", "X-Sathi-Turn": grant}
 
 
+def complaint_body(category: str, description: str, ward: str, citizen_phone: str, language: str = "en",
+                   channel: str = "rest", photo_url: str | None = None) -> dict:
+    """A complaint as POST /api/v1/certificates files it: the citizen's words per field of
+    catalog/grievance.yml (the problem: a category's code, number or words, its subcategory guessed
+    from them; the ward: its code or words), the photo as the description's document."""
+    return {"certificate_type": "grievance", "answers": {"problem": category, "description": description, "ward": ward},
+            "documents": {"description": photo_url} if photo_url else {}, "citizen_phone": citizen_phone,
+            "language": language, "channel": channel}
+
+
 def refused_to_callers(client: TestClient, method: str, url: str, **kwargs) -> bool:
     """An officials' route: neither the action server (in a turn or not) nor the channels get in."""
     callers = ({"Authorization": f"Bearer {ACTIONS_TOKEN}"}, {"Authorization": f"Bearer {CHANNELS_TOKEN}"},

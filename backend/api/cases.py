@@ -116,9 +116,10 @@ def act(
     except WorkflowError as exc:
         session.rollback()
         code = status.HTTP_404_NOT_FOUND if exc.code in ("unknown_action", "unknown_official") else status.HTTP_409_CONFLICT
-        if exc.code == "reason_required":
+        field = getattr(exc, "field", None)  # what the step was given that it cannot take (a plant not of the town)
+        if exc.code == "reason_required" or isinstance(field, str):
             code = status.HTTP_422_UNPROCESSABLE_CONTENT
-        raise HTTPException(code, detail={"code": exc.code}) from exc
+        raise HTTPException(code, detail={"code": exc.code, **({"field": field} if isinstance(field, str) else {})}) from exc
     except (VersionConflict, StaleDataError) as exc:
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, detail={"code": "version_conflict"}) from exc

@@ -2,6 +2,8 @@
 the certificate PDF, the public key and the public check (API and page)."""
 
 import re
+from dataclasses import asdict
+from datetime import datetime
 from html import escape
 from pathlib import Path as FsPath
 from typing import Annotated
@@ -28,18 +30,20 @@ from backend.api.schemas import (
     CorrectionOut,
     FieldAgentOut,
     LabelsIn,
+    OpenVerdictOut,
     QueueItemOut,
     ServiceChoiceIn,
     ServiceChoiceOut,
     VerificationOut,
 )
 from backend.db import get_session_factory
-from backend.services import certificate_signing, certificates, turn_grants
+from backend.services import certificate_signing, certificates, feedback, turn_grants
 from backend.services.access import works_at
-from backend.services.answers import check_in_form, labels_in
+from backend.services.answers import Answer, check_in_form, labels_in, too_long
 from backend.services.cases import find_case
 from backend.services.catalog import ServiceDef
-from backend.services.hooks import Filing, hooks_for
+from backend.services.hooks import Filing, Hooks, hooks_for
+from backend.settings import Settings
 from backend.workflow import WorkflowError
 from common.languages import LANGUAGE_PATTERN
 from common.phones import indian_mobile
@@ -108,7 +112,7 @@ def services(settings: SettingsDep, workflows: WorkflowsDep) -> list[dict]:
 
 @router.post("/services/choose", response_model=ServiceChoiceOut)
 def choose_service(
-    body: ServiceChoiceIn, turn: MaybeTurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep
+    body: ServiceChoiceIn, turn: MaybeTurnDep, session: SessionDep, settings: SettingsDep, workflows: WorkflowsDep, now: NowDep
 ) -> ServiceChoiceOut:
     """The form's "which application?" turn in one call: the service the answer names, with its
     definition (the form's later turns read it from the conversation), and whether the turn's phone
@@ -124,7 +128,24 @@ def choose_service(
         return ServiceChoiceOut(service=None, last=last)
     agent = turn_grants.field_agent(session, body.phone) if turn and turn.agent_id and turn.owns(body.phone) else None
     found = FieldAgentOut(id=agent.id, name=agent.name) if agent is not None and turn and agent.id == turn.agent_id else None
-    return ServiceChoiceOut(service=CertificateServiceOut.model_validate(definition.model_dump()), last=last, agent=found)
+    chosen = ServiceChoiceOut(service=CertificateServiceOut.model_validate(definition.model_dump()), last=last, agent=found)
+    said = body.opening if definition.opened_by_words else None
+    if said:  # the first question's answer, and their case it may reopen: the opening turn's one call
+        today = now.astimezone(ZoneInfo(settings.timezone)).date()
+        first = definition.fields[0]
+        checked = check_in_form(
+            definition, first.name, said, {}, language=body.language, today=today, masterdata_dir=settings.masterdata_dir
+        )
+        chosen.first_answer = _answer_out(*checked) if checked else None
+        if definition.reopens and found is None and turn and turn.owns(body.phone):
+            about = (settings.masterdata_dir, said)
+            offer = feedback.open_verdict(session, workflows=workflows, phone=body.phone, about=about)
+            chosen.reopen = OpenVerdictOut(**asdict(offer)) if offer else None
+    return chosen
+
+
+def _answer_out(answer: Answer, fee: int | None) -> AnswerOut:
+    return AnswerOut(value=answer.value, label=answer.label, key=answer.key, guessed=answer.guessed, fee_rupees=fee)
 
 
 @router.get("/services/{code}", response_model=CertificateServiceOut)
@@ -141,6 +162,8 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
     definition = certificates.catalog(settings, workflows).get(code)
     if definition is None or field not in {f.name for f in definition.fields}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail={"code": "unknown_field" if definition else "unknown_service"})
+    if too_long(definition.field(field), body.q):  # said so, with the limit (a text's own)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "too_long", "field": field})
     checked = check_in_form(
         definition,
         field,
@@ -153,7 +176,7 @@ def check_answer(code: str, field: str, body: AnswerIn, settings: SettingsDep, w
     if checked is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"code": "no_match", "field": field})
     answer, fee = checked
-    return AnswerOut(value=answer.value, label=answer.label, fee_rupees=fee)
+    return _answer_out(answer, fee)
 
 
 @router.post("/services/{code}/labels")
@@ -229,8 +252,9 @@ def apply(
         idempotency_key=idempotency_key,
         now=now,
     )
+    hooks = hooks_for(workflow)
     try:
-        case, created, link = hooks_for(workflow).file(session, filing)
+        case, created, link = hooks.file(session, filing)
     except WorkflowError as exc:
         session.rollback()
         raise _refused(exc) from exc
@@ -239,12 +263,12 @@ def apply(
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    elif case.details.get("documents"):  # fetched after the answer, so applying never waits on a slow media host
-        background.add_task(_attach_documents, settings, case.id)
+    elif filing.documents:  # fetched after the answer, so filing never waits on a slow media host
+        background.add_task(_attach_media, hooks, settings, case.id, filing.documents, now)
     return CertificateOut(
         reference=case.reference,
         state=case.state,
-        fee_rupees=case.details["fee_paise"] / 100,
+        fee_rupees=case.details.get("fee_paise", 0) / 100,
         office=case.details.get("office", ""),
         office_label=case.details.get("office_label", ""),
         payment_url=link.url if link else None,
@@ -253,9 +277,9 @@ def apply(
     )
 
 
-def _attach_documents(settings, case_id: int) -> None:  # noqa: ANN001
+def _attach_media(hooks: Hooks, settings: Settings, case_id: int, documents: dict[str, str], now: datetime) -> None:
     with get_session_factory(settings.database_url)() as session:
-        certificates.attach_documents(session, settings=settings, case_id=case_id)
+        hooks.attach_media(session, settings=settings, case_id=case_id, documents=documents, now=now)
 
 
 @router.get("/documents/{name}")
@@ -310,7 +334,7 @@ def resubmit(
             now=now,
         )
     if body.documents:
-        background.add_task(_attach_documents, settings, case.id)
+        background.add_task(_attach_media, hooks_for(workflows[case.service]), settings, case.id, body.documents, now)
     return case
 
 

@@ -32,17 +32,6 @@ class CategoryOut(BaseModel):
     subcategories: list[SubcategoryOut]
 
 
-class GrievanceIn(BaseModel):
-    category: str = Field(max_length=40)
-    subcategory: str | None = Field(default=None, max_length=40)
-    description: str = Field(max_length=MAX_TEXT_CHARS)
-    ward: str = Field(max_length=40)
-    citizen_phone: Phone
-    language: Language = DEFAULT_LANGUAGE
-    channel: str = Field(default="rest", max_length=MAX_CHANNEL_NAME_CHARS)
-    photo_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
-
-
 class DisposalOut(BaseModel):
     plant: str
     volume_litres: int
@@ -295,18 +284,9 @@ class MyCasesIn(CitizenIn):
     language: Language = DEFAULT_LANGUAGE  # for names of places
 
 
-class DesludgingOut(BaseModel):
-    """A request after its operator's step (filed through POST /api/v1/certificates: a CertificateOut)."""
-
-    reference: str
-    state: str
-    fee_rupees: float
-    operator_id: str | None = None
-
-
 # A form's answers so far: the citizen's words per field (a field's name is a catalog name, at most 40 characters)
 FormAnswers = Annotated[
-    dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=MAX_ANSWER_CHARS)]],
+    dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=MAX_TEXT_CHARS)]],
     Field(max_length=MAX_FORM_FIELDS),
 ]
 
@@ -315,7 +295,7 @@ class AnswerIn(BaseModel):
     """A citizen's answer to one question, in the body: answers carry names and numbers that an
     access log must not keep."""
 
-    q: str = Field(max_length=MAX_ANSWER_CHARS)
+    q: str = Field(max_length=MAX_TEXT_CHARS + 1)  # one over the longest answer a field takes: a paste is told its limit
     language: Language = DEFAULT_LANGUAGE
     answers: FormAnswers = {}  # the words given to the form's other fields, where the service's fee depends on them
 
@@ -330,6 +310,8 @@ class LabelsIn(BaseModel):
 class AnswerOut(BaseModel):
     value: str | int | dict
     label: str = ""
+    key: str | None = None  # the locale key of what it names, where it has one
+    guessed: bool = False  # read from the citizen's words: to be confirmed
     fee_rupees: int | None = None  # what it will cost, once the answers that set the fee are given
 
 
@@ -346,15 +328,6 @@ class PaymentLinkOut(BaseModel):
     expires_at: datetime
 
 
-class OperatorStepIn(BaseModel):
-    """The signed-in operator's step on a request assigned to them."""
-
-    action: str = Field(pattern=r"^(ACCEPT|DECLINE|DISPOSE)$")
-    reason: str | None = Field(default=None, max_length=500)
-    plant: str | None = Field(default=None, max_length=40)
-    volume_litres: int | None = None
-
-
 class CertificateFieldOut(BaseModel):
     name: str
     type: str
@@ -364,6 +337,11 @@ class CertificateFieldOut(BaseModel):
     max_days_ahead: int | None = None  # future_date: how far ahead, said the same way
     invalid: str  # what a wrong answer hears
     ask_when: str | None = None  # fee: asked only when there is something to pay
+    max_length: int | None = None  # text: the limit, said when an answer is over it (too_long)
+    too_long: str | None = None
+    with_photo: bool = False  # text: a photo sent with the answer is kept with it
+    guess_also_answers: str | None = None  # category: the field a guess's words also answer
+    guess_prompt: str | None = None  # category: whether a guess is right
 
 
 class CertificateServiceOut(BaseModel):
@@ -381,12 +359,19 @@ class CertificateServiceOut(BaseModel):
     documents: list[dict[str, str]] = []
     fee_set_by: list[str] = []  # the fields whose answers set the fee (their check returns it)
     replies: dict[str, str] = {}  # the form's replies this service words its own way
+    confirm: bool = True  # a summary to confirm before filing
+    opened_by_words: bool = False  # the opening words answer the first question where they can
+    reopens: str | None = None  # an opening about the citizen's case just closed first asks this (reopen it?)
+
+
+# A file a citizen sent (a channel's media link): only a web address is ever fetched.
+MediaUrl = Annotated[str, Field(max_length=2000, pattern=r"^https?://")]
 
 
 class CertificateIn(BaseModel):
     certificate_type: str = Field(max_length=40)
     answers: dict[str, str]  # the citizen's own words per field; the backend checks each again
-    documents: dict[str, str] = {}  # document code -> WhatsApp media URL
+    documents: dict[str, MediaUrl] = {}  # document code (or a field kept with_photo) -> WhatsApp media URL
     tatkal: bool = False
     citizen_phone: Phone
     language: Language = DEFAULT_LANGUAGE
@@ -396,7 +381,7 @@ class CertificateIn(BaseModel):
 class CorrectionIn(BaseModel):
     phone: Phone
     answers: dict[str, str]
-    documents: dict[str, str] = {}
+    documents: dict[str, MediaUrl] = {}
 
 
 class CorrectionOut(BaseModel):
@@ -429,9 +414,12 @@ class DoorstepCodeIn(CitizenIn):
 
 
 class ServiceChoiceIn(CitizenIn):
-    """The citizen's answer to "which application?", and their phone (a field agent files for others)."""
+    """The citizen's answer to "which application?", and their phone (a field agent files for others);
+    the words that opened the form, where they may say more (a complaint told at once)."""
 
     q: str = Field(max_length=MAX_ANSWER_CHARS)
+    opening: str | None = Field(default=None, max_length=MAX_TEXT_CHARS + 1)
+    language: Language = DEFAULT_LANGUAGE
 
 
 class ServiceChoiceOut(BaseModel):
@@ -441,6 +429,10 @@ class ServiceChoiceOut(BaseModel):
     service: CertificateServiceOut | None
     last: int
     agent: FieldAgentOut | None = None
+    # Where the service is opened by words: what they answer to its first question, and the citizen's
+    # own case just closed they may be about (where it reopens, and the phone is no field agent's).
+    first_answer: AnswerOut | None = None
+    reopen: OpenVerdictOut | None = None
 
 
 class CertificateOut(BaseModel):

@@ -31,6 +31,8 @@ _NAME_MARKS = frozenset(" .'’-\u200c\u200d")
 class Answer:
     value: object
     label: str = ""  # words for the summary (and the certificate), in the citizen's language
+    key: str | None = None  # the locale key of what it names, where it has one (a call plays its recorded words)
+    guessed: bool = False  # read from the citizen's words, not chosen: the conversation confirms it
 
 
 def person_name(text: str) -> str | None:
@@ -51,11 +53,20 @@ _ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _CUBIC = re.compile(r"(m3|m³|cubic|cu\.?\s*m|ghan|घन|ଘନ)", re.IGNORECASE)
 
 
+def too_long(field: FieldDef, text: str) -> bool:
+    """Longer than the field takes (a text's own limit, which the citizen is told); a call's
+    recording is its link, whatever the words the answer is."""
+    said = " ".join((text or "").split())
+    return len(said) > (MAX_ANSWER_CHARS if recording_url(said) else field.max_chars)
+
+
 def check_answer(field: FieldDef, text: str, *, language: str, today: date, masterdata_dir: Path) -> Answer | None:
     """What an answer to one field of any service's form means, by the field's type, with its words
     for the summary; None when it means nothing the field allows (`FieldDef.holds` decides)."""
+    if too_long(field, text):
+        return None
     text = " ".join((text or "").split())
-    if not text or len(text) > MAX_ANSWER_CHARS:
+    if not text:
         return None
     heard = recording_url(text)
     if heard:  # an Odia call's answer in words, listened to by the office; keys answer the rest
@@ -135,11 +146,18 @@ def _meaning(field: FieldDef, text: str, language: str, today: date, masterdata_
         option = _offered(field, text)  # words of two options ("yes no", "house shop") choose neither
         return Answer(option.code, words(f"{field.options_key}.{option.code}")) if option else None
     if field.type == "category":
-        guessed = categories.match_category(masterdata_dir, text)  # "how": chosen, or a guess to confirm
+        # a long message is guessed from its beginning (what it is about is said first)
+        guessed = categories.match_category(masterdata_dir, text[:MAX_ANSWER_CHARS])
         if guessed is None:
             return None
-        chosen = {"code": guessed.category.code, "subcategory": guessed.subcategory.code if guessed.subcategory else None}
-        return Answer({**chosen, "how": guessed.how}, words(f"{field.options_key}.{guessed.category.code}"))
+        category, sub = guessed.category.code, guessed.subcategory.code if guessed.subcategory else None
+        key = f"{field.options_key}.{category}"
+        return Answer(
+            {"code": category, "subcategory": sub, "how": guessed.how},
+            words(key),
+            key=f"{categories.SUBCATEGORY_KEY}.{category}.{sub}" if sub else key,
+            guessed=guessed.how == "words",
+        )
     if is_geo_uri(text):  # a WhatsApp location pin: the ward whose boundary holds it (never its digits read as a ward)
         at = parse_geo_uri(text)
         found = places.place_at(masterdata_dir, *at, language) if at else None

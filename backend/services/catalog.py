@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_fie
 
 import locales
 from backend.workflow import WorkflowDef
-from common.limits import MAX_FORM_FIELDS
+from common.limits import MAX_ANSWER_CHARS, MAX_FORM_FIELDS, MAX_TEXT_CHARS
 from common.places import pin_code
 
 FieldType = Literal[
@@ -58,6 +58,12 @@ class FieldDef(BaseModel, extra="forbid"):
     place_kinds: list[PlaceKind] = ["ward", "village"]  # place: what it may be (a complaint is about a town's ward)
     invalid: str | None = None  # what a wrong answer hears, where not cert_invalid.<type>
     ask_when: Literal["fee"] | None = None  # fee: asked only when there is something to pay (how to pay)
+    too_long: str | None = None  # text: what an answer over max_length hears (told the limit), where not `invalid`
+    with_photo: bool = False  # text: a photo sent with the answer is kept with it (alone, it asks for the words too)
+    # category: a guess's words, when they say enough, also answer this text field (a complaint told at once
+    # is its own description)
+    guess_also_answers: str | None = None
+    guess_prompt: str | None = None  # category: the question that asks whether a guess is right ({answer} names it)
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> "FieldDef":
@@ -75,8 +81,24 @@ class FieldDef(BaseModel, extra="forbid"):
             raise ValueError(f"field {self.name}: only a text has none_words")
         if not self.place_kinds:
             raise ValueError(f"field {self.name}: place_kinds names no kind of place")
+        if self.type != "text" and (self.too_long or self.with_photo):
+            raise ValueError(f"field {self.name}: only a text has too_long or with_photo")
+        if self.type == "text" and self.max_length > MAX_TEXT_CHARS:
+            raise ValueError(f"field {self.name}: a text is at most {MAX_TEXT_CHARS} characters")
+        if (self.guess_also_answers or self.guess_prompt) and self.type != "category":
+            raise ValueError(f"field {self.name}: only a category is guessed")
+        if self.type == "category" and not self.guess_prompt:
+            raise ValueError(f"field {self.name}: a category needs guess_prompt, to confirm a guess from words")
         self.invalid = self.invalid or f"cert_invalid.{self.type}"  # the conversation reads it with the definition
         return self
+
+    @property
+    def max_chars(self) -> int:
+        """The longest answer it takes: a text's own limit; a category is guessed from the first
+        MAX_ANSWER_CHARS of a longer message (what it is about is said first)."""
+        if self.type == "text":
+            return self.max_length
+        return MAX_TEXT_CHARS if self.type == "category" else MAX_ANSWER_CHARS
 
     @property
     def options_key(self) -> str:
@@ -146,10 +168,20 @@ class ServiceForm(BaseModel, extra="forbid"):
     # The form's replies this service words its own way: the general reply -> this service's key
     # ("your application goes to the office" is not what a tanker booking hears).
     replies: dict[str, str] = {}
+    confirm: bool = True  # the answers are read back to be confirmed before filing (a complaint is filed at once)
+    opened_by_words: bool = False  # the words that open the form answer its first question where they can
+    # An opening that may be about the citizen's own case just closed first asks this (whether to reopen it).
+    reopens: str | None = None
 
     @model_validator(mode="after")
     def _fields_consistent(self) -> "ServiceForm":
         names = [f.name for f in self.fields]
+        for field in self.fields:
+            target = field.guess_also_answers
+            if target and (
+                target not in names or self.field(target).type != "text" or names.index(target) < names.index(field.name)
+            ):
+                raise ValueError(f"field {field.name}: guess_also_answers {target!r} is not a text field after it")
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique")
         if len(names) > MAX_FORM_FIELDS:
@@ -195,10 +227,12 @@ class ServiceForm(BaseModel, extra="forbid"):
     def locale_keys(self, *, issues_document: bool = True) -> list[str]:
         """The words its form needs in every language: each question, what a wrong answer hears, each
         option's name (a size is said by its litres)."""
-        keys = [f"cert_label.{f.name}" for f in self.fields]  # each answer's label in its summary
+        keys = [f"certificate.{self.code}"]  # what the form's replies call it ("your {certificate} ...")
+        keys += [f"cert_label.{f.name}" for f in self.fields]  # each answer's label in its summary
         keys += [f.prompt for f in self.fields]
-        keys += sorted({str(f.invalid) for f in self.fields})  # what an answer it cannot take hears
+        keys += sorted({str(f.invalid) for f in self.fields} | {f.too_long for f in self.fields if f.too_long})
         keys += self.replies.values()
+        keys += [key for key in [self.reopens, *(f.guess_prompt for f in self.fields)] if key]
         return keys + [f"{f.options_key}.{o.code}" for f in self.fields if f.type == "choice" for o in f.options]
 
 
@@ -257,7 +291,6 @@ class ServiceDef(ServiceForm):
 
     def locale_keys(self, *, issues_document: bool = True) -> list[str]:
         return [
-            f"certificate.{self.code}",
             f"service_menu.{self.code}",
             *([f"certificate_pdf.{self.code}"] if issues_document else []),
             *(d.key for d in self.documents),

@@ -11,6 +11,8 @@ import yaml
 
 from locales.script import longest_named, match_key
 
+SUBCATEGORY_KEY = "grievance_subcategory"  # locales/: <it>.<category>.<subcategory> words a subcategory
+
 
 @dataclass(frozen=True)
 class Subcategory:

@@ -1,8 +1,10 @@
 """Grievances: filing one into the grievance workflow (its categories: backend/services/categories.py)."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -14,6 +16,7 @@ from backend.privacy import mask_phone
 from backend.references import next_reference
 from backend.services import media, people, places, routing
 from backend.services.cases import earlier_filing
+from backend.services.catalog import ServiceForm
 from backend.services.categories import load_categories
 from backend.services.citizens import normalise_phone
 from backend.services.outbox import citizen_contact, notify
@@ -41,6 +44,27 @@ class Complaint(BaseModel, extra="forbid"):
     def checked(cls, details: dict) -> dict:
         cls.model_validate(details)
         return details
+
+
+@dataclass(frozen=True)
+class Told:
+    """What a complaint's form said, read from its fields by their types (catalog/grievance.yml)."""
+
+    category: str
+    subcategory: str | None
+    description: str
+    ward: str
+
+
+def complaint_from(definition: ServiceForm, values: dict[str, Any]) -> Told:
+    """The complaint the form's checked answers tell: its category field's, its text field's, its place field's."""
+    by_type = {f.type: values[f.name] for f in definition.fields if f.name in values}
+    return Told(
+        category=by_type["category"]["code"],
+        subcategory=by_type["category"].get("subcategory"),
+        description=by_type["text"],
+        ward=by_type["place"]["ward"],
+    )
 
 
 class InvalidGrievance(ValueError):

@@ -10,10 +10,15 @@ from tests.conftest import ACTIONS_TOKEN, turn_headers
 
 DOMAIN = {
     "forms": {
-        "grievance_form": {"required_slots": ["grievance_category", "grievance_description", "grievance_ward"]},
+        # every service's form, as test_status.py and test_handoff.py leave it (its slots below go with it)
+        "certificate_form": {"required_slots": ["certificate_type", "certificate_answer", "certificate_confirmed"]},
         "status_form": {"required_slots": ["reference"]},
-    }
+    },
+    "slots": {"certificate_answers": {}, "certificate_labels": {}, "certificate_pending": {}, "doorstep_agent": {}},
 }
+# A complaint on every service's form (catalog/grievance.yml): the citizen's words per question, as the form keeps them
+COMPLAINT = {"_service": "grievance", "problem": "3", "description": "The drain near the school is overflowing",
+             "ward": "ward 5"}
 
 
 @pytest.fixture
@@ -54,3 +59,32 @@ def make_tracker(slots: dict, text: str = "", events: list | None = None, active
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
+
+
+async def complaint(backend: BackendClient, answers: dict | None = None, labels: dict | None = None, **more) -> dict:
+    """The form's slots once a complaint is chosen (by its intent, by a citizen), with these answers
+    (every one by default) and their words (the backend's, in English, unless given)."""
+    service = (await backend.certificate_service("grievance")).value
+    answers = COMPLAINT if answers is None else answers
+    if labels is None:
+        given = {k: v for k, v in answers.items() if not k.startswith("_")}
+        labels = {**(await backend.certificate_labels("grievance", given, "en")).value, "_language": "en"} if given else {}
+    return {"certificate_type": "grievance", "certificate_service": service, "certificate_answers": answers,
+            "certificate_labels": labels, "certificate_documents": {}, "doorstep_agent": "", **more}
+
+
+def asking(field: str, answers: dict | None = None) -> dict:
+    """A complaint's answers before `field`, its question asked."""
+    answers = COMPLAINT if answers is None else answers
+    names = [k for k in COMPLAINT if not k.startswith("_")]
+    return {k: v for k, v in answers.items() if k.startswith("_") or names.index(k) < names.index(field)}
+
+
+def opening(text: str, sender: str = "+919812345678", intent: str = "file_grievance") -> Tracker:
+    """The tracker as the complaint's form opens on `text` (classified as `intent`): the domain's
+    from_intent mapping set certificate_type, which the form validates first (nothing asked yet)."""
+    tracker = make_tracker({"certificate_type": "grievance"}, text=text, active_loop="certificate_form", sender=sender,
+                           events=[{"event": "user", "text": text},
+                                   {"event": "slot", "name": "certificate_type", "value": "grievance"}])
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.95}
+    return tracker

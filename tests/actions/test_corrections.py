@@ -8,8 +8,7 @@ from common.channels import NUMBERED_ANSWERS
 from actions.certificate import FEE_KEY, ValidateCertificateForm
 from actions.form_validation import typed_recording
 from actions.interruptions import asked_which_answer
-from actions.grievance import ValidateGrievanceForm
-from tests.actions.conftest import make_tracker, responses
+from tests.actions.conftest import COMPLAINT, asking, complaint, make_tracker, responses
 from tests.actions.test_certificate import ANSWERS as INCOME
 from tests.actions.test_desludging import WORDS as DESLUDGING, _slots
 from tests.actions.test_interruptions import WITH_FORMS, _said
@@ -163,11 +162,12 @@ async def test_mid_form_only_a_correction_naming_an_earlier_answer_changes_it(ba
 async def test_a_complaint_saying_wrong_is_the_description(backend, dispatcher):
     """The model hears "the bill amount is wrong" as a correction; naming no answer given, it is
     the description asked for."""
-    validate = ValidateGrievanceForm(client=backend)
-    slots = {"grievance_category": "water_supply", "grievance_category_confirmed": True}
-    tracker = _said(slots, "grievance_description", "the water bill amount is wrong", "correct_answer", 1.0)
-    events = await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
-    assert _set(events)["grievance_description"] == "the water bill amount is wrong"
+    validate = ValidateCertificateForm(client=backend)
+    slots = await complaint(backend, {"_service": "grievance", "problem": "4"})  # water supply, chosen by its number
+    tracker = _said(slots, "certificate_answer", "the water bill amount is wrong", "correct_answer", 1.0)
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_answers"] == {"_service": "grievance", "problem": "4", "description": "the water bill amount is wrong"}
+    assert set_["certificate_labels"]["problem"] == "water supply"
     assert responses(dispatcher) == []
 
 
@@ -241,14 +241,29 @@ async def test_a_certificate_correction_forgets_the_answer_and_the_fee_it_set(ba
 
 
 async def test_a_grievance_category_changed_takes_its_guess_with_it(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    slots = {"grievance_category": "drainage", "grievance_subcategory": "blocked_drain", "grievance_category_confirmed": True,
-             "grievance_description": "The drain near the school is overflowing"}
-    tracker = _said(slots, "grievance_ward", "wrong category, it is about water", "correct_answer")
+    validate = ValidateCertificateForm(client=backend)
+    told = "nali jam hai school ke paas"  # a blocked drain, guessed from the words and confirmed
+    slots = await complaint(backend, {"_service": "grievance", "problem": told, "description": COMPLAINT["description"]})
+    assert slots["certificate_labels"]["problem"] == "drainage"
+    tracker = _said(slots, "certificate_answer", "wrong category, it is about water", "correct_answer")
     set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
-    assert set_ == {"grievance_ward": None, "grievance_category": None, "grievance_subcategory": None,
-                    "grievance_category_confirmed": None, "validation_failures": 0}
+    assert set_ == {"certificate_answer": None, "certificate_answers": {"_service": "grievance", "description": COMPLAINT["description"]},
+                    "certificate_labels": {"description": COMPLAINT["description"], "_language": "en"},
+                    "certificate_confirmed": None, "validation_failures": 0}
     assert responses(dispatcher) == ["utter_form_correct"]
+    dispatcher.messages.clear()
+    # while the guess is asked about: the guess goes with the answer, and so does its question
+    guessed = await complaint(backend, {**asking("description"), "problem": told, "_guessed": "problem",
+                                        "_guess_key": "grievance_subcategory.drainage.blocked"})
+    tracker = _said(guessed, "certificate_guess", "wrong category, it is about water", "correct_answer")
+    set_ = _set(await validate.get_validation_events(dispatcher, tracker, WITH_FORMS))
+    assert set_ == {"certificate_guess": None, "certificate_answers": {"_service": "grievance"},
+                    "certificate_labels": {"_language": "en"}, "certificate_answer": None, "certificate_confirmed": None,
+                    "validation_failures": 0}
+    assert responses(dispatcher) == ["utter_form_correct"]
+    after = make_tracker({**guessed, **set_})
+    assert await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher, after,
+                                         WITH_FORMS) == ["certificate_type", "certificate_answer"]
 
 
 async def test_words_naming_the_question_asked_are_its_answer(backend, dispatcher):

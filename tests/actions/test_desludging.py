@@ -63,7 +63,7 @@ async def test_a_day_is_kept_as_the_day_meant_and_a_refusal_that_is_no_answer_s_
     dated = await validate.validate_certificate_answer("tomorrow", dispatcher, make_tracker(await _slots(backend, before_date)), DOMAIN)
     assert dated["certificate_answers"]["date"] == (NOW.date() + timedelta(days=1)).isoformat()
     assert dated["certificate_labels"]["date"] == (NOW.date() + timedelta(days=1)).strftime("%d-%m-%Y")
-    agent = await _slots(backend, certificate_agent="Pramila Sahoo", certificate_citizen_phone="+919812377409",
+    agent = await _slots(backend, doorstep_agent="Pramila Sahoo", certificate_citizen_phone="+919812377409",
                          certificate_confirmed=True)
     events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(agent, events=OPENED, sender=PHONE), DOMAIN)
     assert responses(dispatcher)[-1] == "utter_certificate_refused"
@@ -176,7 +176,7 @@ async def test_a_low_rating_asks_why_then_counts(backend, dispatcher, client, au
     reference = _filed(client, turn, date="tomorrow")
     operator = staff("OP-BMC-01")
     for step in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 900}):
-        client.post(f"/api/v1/desludging/{reference}/operator", json=step, headers=operator)
+        assert client.post(f"/api/v1/cases/{reference}/actions", json=step, headers=operator).status_code == 200
     events = await ActionGiveFeedback(backend).run(dispatcher, make_tracker({}, entities={"reference": reference, "rating": "2"}), DOMAIN)
     assert events == [SlotSet("feedback_reference", reference), SlotSet("feedback_rating", "2"), FollowupAction("feedback_comment_form")]
     assert client.get(f"/api/v1/cases/{reference}").json()["state"] == "DISPOSED"
@@ -194,7 +194,7 @@ async def test_status_names_the_visit_day_not_the_deadline_and_when_it_finished(
     told = []
     for step in (None, {"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 900}):
         if step:
-            client.post(f"/api/v1/desludging/{reference}/operator", json=step, headers=staff("OP-BMC-01"))
+            assert client.post(f"/api/v1/cases/{reference}/actions", json=step, headers=staff("OP-BMC-01")).status_code == 200
         dispatcher.messages.clear()
         await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": reference}, sender=PHONE), DOMAIN)
         told.append(dispatcher.messages[0])

@@ -6,7 +6,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.feedback import ActionGiveFeedback, ActionStrayAnswer
 from actions.status import ActionListApplications
 from locales import render
-from tests.actions.conftest import DOMAIN, make_tracker, responses
+from tests.actions.conftest import DOMAIN, make_tracker, opening, responses
+from tests.conftest import complaint_body
 
 PHONE = "+919812345678"
 
@@ -15,7 +16,7 @@ PHONE = "+919812345678"
 def resolved(client, auth, turn, staff) -> str:
     body = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": PHONE,
             "channel": "twilio_whatsapp"}  # its notices go to WhatsApp
-    reference = client.post("/api/v1/grievances", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn(body["citizen_phone"])).json()["reference"]
     client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     return reference
 
@@ -103,7 +104,7 @@ async def test_not_solved_in_words_after_a_rejection_asks_the_verdict_again(back
     that question again, and 0 reopens it: a word never reopens a case by itself."""
     body = {"category": "garbage", "description": "Dead dog on the road", "ward": "BMC-W12", "citizen_phone": PHONE,
             "channel": "twilio_sms"}
-    reference = client.post("/api/v1/grievances", json=body, headers=turn(PHONE)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn(PHONE)).json()["reference"]
     client.post(f"/api/v1/cases/{reference}/actions", json={"action": "REJECT", "reason": "Not our area"},
                 headers=staff("BMC-SAN-N"))
     tracker = make_tracker({}, text="not solved")
@@ -123,59 +124,106 @@ async def test_nothing_asked_nothing_to_rate(backend, dispatcher):
 async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend, dispatcher, resolved, client):
     """The issue's words after a resolution: "yeh galat hai, kutta abhi bhi pada hai" opens a
     complaint form, which first asks whether this is about the complaint just resolved; yes reopens it."""
-    from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
+    from actions.certificate import ActionAskCertificateReopen, ActionSubmitCertificate, ValidateCertificateForm
     from tests.actions.test_interruptions import WITH_FORMS, _said
 
-    validate = ValidateGrievanceForm(client=backend)
-    tracker = make_tracker({}, text="yeh galat hai, kutta abhi bhi pada hai", active_loop="grievance_form", sender=PHONE)
-    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.78}
-    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
-    assert set_["grievance_reopen_case"] == resolved and "grievance_category" in set_
-    assert set_["grievance_reopen_state"] == "RESOLVED"  # the question says which: resolved, not "resolved or rejected"
-    from actions.grievance import ActionAskGrievanceReopen
+    validate = ValidateCertificateForm(client=backend)
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("yeh galat hai, kutta abhi bhi pada hai"),
+                                                             WITH_FORMS)}
+    answers = set_["certificate_answers"]
+    assert answers["_reopen_case"] == resolved and "problem" not in answers  # no problem named: the list comes after
+    assert answers["_reopen_state"] == "RESOLVED"  # the question says which: resolved, not "resolved or rejected"
+    assert responses(dispatcher) == []
 
     asking = CollectingDispatcher()
-    await ActionAskGrievanceReopen().run(asking, make_tracker(set_, sender=PHONE), DOMAIN)
+    await ActionAskCertificateReopen().run(asking, make_tracker(set_, sender=PHONE), DOMAIN)
     said = render(asking.messages[0]["response"], "en", **{k: v for k, v in asking.messages[0].items() if k.endswith(("reference", "_key"))})
     assert said["text"].startswith(f"Your complaint {resolved} was recently marked resolved.")
-    # the reopen question comes first (the domain's order, as the form keeps it), after who the sender
-    # is, which is known (a citizen, not a field agent: nothing asked of them)
-    assert set_["doorstep_agent"] == ""
-    assert (await validate.required_slots(WITH_FORMS["forms"]["grievance_form"]["required_slots"], dispatcher,
-                                          make_tracker(set_), WITH_FORMS))[:2] == ["doorstep_agent", "grievance_reopen"]
+    # the reopen question comes first (the domain's order, as the form keeps it), before the guess is
+    # confirmed; the sender is known to be a citizen, not a field agent: nothing asked of them
+    assert set_["doorstep_agent"] == "" and set_["requested_slot"] == "certificate_reopen"
+    assert (await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher,
+                                          make_tracker(set_), WITH_FORMS))[:2] == ["certificate_type", "certificate_reopen"]
 
-    yes = _said(set_, "grievance_reopen", "1", "affirm", 1.0)
-    assert SlotSet("grievance_reopen", "reopen") in await validate.get_validation_events(dispatcher, yes, WITH_FORMS)
-    assert await validate.required_slots(["grievance_reopen", "grievance_category"], dispatcher,
-                                         make_tracker({"grievance_reopen": "reopen"}), WITH_FORMS) == []
-    done = make_tracker({"grievance_reopen": "reopen", "grievance_reopen_case": resolved}, sender=PHONE)
-    events = await ActionSubmitGrievance(client=backend).run(dispatcher, done, DOMAIN)
-    assert responses(dispatcher)[-1] == "utter_grievance_reopened" and SlotSet("grievance_reopen_case", None) in events
+    unclear = _said(set_, "certificate_reopen", "hmm", "inform", 1.0)
+    assert {e["name"]: e["value"] for e in await validate.get_validation_events(dispatcher, unclear, WITH_FORMS)} == {
+        "certificate_reopen": None, "validation_failures": 1}
+    assert responses(dispatcher) == ["utter_confirm_yes_or_no"]
+    yes = _said(set_, "certificate_reopen", "1", "affirm", 1.0)
+    reopening = {e["name"]: e["value"] for e in await validate.get_validation_events(dispatcher, yes, WITH_FORMS)}
+    assert reopening["certificate_answers"] == {**answers, "_reopen": "reopen"} and reopening["certificate_reopen"] is None
+    done = make_tracker({**set_, **reopening}, sender=PHONE)
+    assert await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher, done,
+                                         WITH_FORMS) == []  # the form ends
+    events = await ActionSubmitCertificate(client=backend).run(dispatcher, done, DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_grievance_reopened" and SlotSet("certificate_answers", None) in events
     assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "PENDING_AT_OFFICIAL"
+    assert client.get("/api/v1/cases/GRV-2026-000002").status_code == 404  # and no new complaint was filed
+
+
+async def test_no_to_the_reopen_is_a_new_complaint(backend, dispatcher, resolved, client):
+    """"No, new complaint": the form goes on with the words it was opened with (the guess is
+    confirmed next), and files a new one."""
+    from actions.certificate import ActionSubmitCertificate, ValidateCertificateForm
+    from tests.actions.test_interruptions import WITH_FORMS, _said
+
+    validate = ValidateCertificateForm(client=backend)
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("the garbage is still lying there"), WITH_FORMS)}
+    assert set_["requested_slot"] == "certificate_reopen"
+    no = _said(set_, "certificate_reopen", "2", "deny", 1.0)
+    new = {e["name"]: e["value"] for e in await validate.run(dispatcher, no, WITH_FORMS)}
+    assert new["certificate_answers"]["_reopen"] == "new" and responses(dispatcher) == []
+    assert new["requested_slot"] == "certificate_guess"  # not the reopen question again
+    slots = {**set_, **new, "certificate_answers": {k: v for k, v in new["certificate_answers"].items() if k not in (
+        "_guessed", "_guess_key")} | {"description": "the garbage is still lying there", "ward": "ward 12"}}
+    assert await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher,
+                                         make_tracker(slots), WITH_FORMS) == ["certificate_type"]  # all answered
+    opened = [{"event": "active_loop", "name": "certificate_form", "timestamp": 1763890000.0}]
+    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots, events=opened, sender=PHONE), DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_grievance_filed" and dispatcher.messages[-1]["reference"] != resolved
+    assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "RESOLVED"
 
 
 async def test_a_new_complaint_about_another_problem_is_not_offered_the_reopen(backend, dispatcher, resolved, client):
     """A pothole after a resolved garbage complaint is a new complaint: no "is this about ...?" first."""
-    from actions.grievance import ValidateGrievanceForm
+    from actions.certificate import ValidateCertificateForm
     from tests.actions.test_interruptions import WITH_FORMS
 
-    tracker = make_tracker({}, text="big pothole on the main road near the school", active_loop="grievance_form", sender=PHONE)
-    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.99}
-    set_ = {e["name"]: e["value"] for e in await ValidateGrievanceForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
-    assert set_["grievance_category"] == "roads" and "grievance_reopen_case" not in set_, set_
-    assert set_["requested_slot"] == "grievance_category_confirmed"
+    validate = ValidateCertificateForm(client=backend)
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("big pothole on the main road near the school"),
+                                                             WITH_FORMS)}
+    answers = set_["certificate_answers"]
+    assert answers["_guess_key"] == "grievance_subcategory.roads.pothole" and "_reopen_case" not in answers, set_
+    assert set_["requested_slot"] == "certificate_guess"
     # the same problem named again is still offered: "garbage is still lying there"
-    again = make_tracker({}, text="the garbage is still lying there", active_loop="grievance_form", sender=PHONE)
-    again.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.99}
-    set_ = {e["name"]: e["value"] for e in await ValidateGrievanceForm(client=backend).run(dispatcher, again, WITH_FORMS)}
-    assert set_["grievance_reopen_case"] == resolved
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("the garbage is still lying there"), WITH_FORMS)}
+    assert set_["certificate_answers"]["_reopen_case"] == resolved
 
 
 async def test_with_no_complaint_to_reopen_the_form_starts_as_usual(backend, dispatcher):
-    from actions.grievance import ValidateGrievanceForm
+    from actions.certificate import ValidateCertificateForm
     from tests.actions.test_interruptions import WITH_FORMS
 
-    tracker = make_tracker({}, text="garbage not collected for a week", active_loop="grievance_form", sender="+919111111112")
-    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.99}
-    set_ = {e["name"]: e["value"] for e in await ValidateGrievanceForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
-    assert "grievance_reopen_case" not in set_ and set_["requested_slot"] == "grievance_category_confirmed"
+    tracker = opening("garbage not collected for a week", sender="+919111111112")
+    set_ = {e["name"]: e["value"] for e in await ValidateCertificateForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
+    assert "_reopen_case" not in set_["certificate_answers"] and set_["requested_slot"] == "certificate_guess"
+
+
+async def test_a_field_agent_s_own_complaint_is_not_offered_for_the_citizen_s(backend, dispatcher, client, turn, staff):
+    """Filing for a citizen, the agent's own complaint just resolved is not what the words are about."""
+    from actions.certificate import ValidateCertificateForm
+    from tests.actions.test_interruptions import WITH_FORMS
+
+    agent = "+919437400001"  # Pramila Sahoo's, a field agent of the seed
+    body = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": agent,
+            "channel": "twilio_whatsapp"}
+    own = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn(agent)).json()["reference"]
+    client.post(f"/api/v1/cases/{own}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
+    validate = ValidateCertificateForm(client=backend)
+    words = "the garbage is still lying there"
+    tracker = opening(words, sender=agent)
+    as_a_citizen = await backend.open_verdict(agent, about=words)
+    assert as_a_citizen.ok and as_a_citizen.value["reference"] == own  # it would be offered to them as a citizen
+    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
+    assert set_["doorstep_agent"] == "Pramila Sahoo" and "_reopen_case" not in set_["certificate_answers"]
+    assert set_["requested_slot"] == "certificate_citizen_phone"

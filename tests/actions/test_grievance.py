@@ -1,78 +1,103 @@
-"""Grievance actions with a dispatcher and tracker: events and response keys."""
+"""A complaint on every service's form (catalog/grievance.yml, actions/certificate.py) with a
+dispatcher and tracker against the real backend and database: its questions (the problem, chosen
+or guessed from words and confirmed; the description, with a photo; the ward), filing at once with
+no summary, a backend that is down, and the words that open the form."""
+from pathlib import Path
+
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
-from actions.grievance import (
-    FILED_SLOTS,
-    ActionAskGrievanceCategoryConfirmed,
-    ActionSubmitGrievance,
-    ValidateGrievanceForm,
+from actions.certificate import (
+    CLEARED,
+    ActionAskCertificateAnswer,
+    ActionAskCertificateGuess,
+    ActionSubmitCertificate,
+    ValidateCertificateForm,
 )
 from actions.retry import ActionRetryPending
 from backend.db import get_session_factory
 from backend.models import Case
-from tests.actions.conftest import DOMAIN, make_tracker, responses
+from locales import render
+from tests.actions.conftest import COMPLAINT, DOMAIN, asking, complaint, make_tracker, opening, responses
+from tests.actions.test_interruptions import WITH_FORMS
+from tests.backend.test_media import JPEG, media_host, settings  # noqa: F401 (the media host, photos under the test's folder)
 
-FILLED = {
-    "grievance_category": "drainage",
-    "grievance_description": "The drain near the school is overflowing",
-    "grievance_ward": "BMC-W05",
-}
-OPENED = [{"event": "active_loop", "name": "grievance_form", "timestamp": 1763890000.0}]
+FORM = WITH_FORMS["forms"]["certificate_form"]["required_slots"]
+OPENED = [{"event": "active_loop", "name": "certificate_form", "timestamp": 1763890000.0}]
+DEAD_DOG = "ek mara hua kutta pada hai gali mein"
+
+
+def _set(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events}
 
 
 async def test_category_by_number_word_and_nonsense(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    tracker = make_tracker({"requested_slot": "grievance_category"})
-    assert await validate.validate_grievance_category("3", dispatcher, tracker, DOMAIN) == {
-        "grievance_category": "drainage", "grievance_subcategory": None, "grievance_category_confirmed": True,
-        "validation_failures": 0}
+    validate = ValidateCertificateForm(client=backend)
+    tracker = make_tracker({**await complaint(backend, asking("problem")), "requested_slot": "certificate_answer"})
+    chosen = await validate.validate_certificate_answer("3", dispatcher, tracker, DOMAIN)
+    assert chosen == {"certificate_answer": None, "validation_failures": 0,
+                      "certificate_answers": {"_service": "grievance", "problem": "3"},
+                      "certificate_labels": {"problem": "drainage", "_language": "en"}}  # chosen: no guess to confirm
     # Words are a guess: proposed, to be confirmed, and long enough to be the description too.
-    guessed = await validate.validate_grievance_category("ek mara hua kutta pada hai gali mein", dispatcher, tracker, DOMAIN)
-    assert guessed == {
-        "grievance_category": "garbage", "grievance_subcategory": "dead_animal", "grievance_category_confirmed": None,
-        "grievance_description": "ek mara hua kutta pada hai gali mein", "validation_failures": 0}
-    short = await validate.validate_grievance_category("Kachra", dispatcher, tracker, DOMAIN)
-    assert short["grievance_category"] == "garbage" and "grievance_description" not in short
-    rejected = await validate.validate_grievance_category("purple elephant", dispatcher, tracker, DOMAIN)
-    assert rejected == {"grievance_category": None, "validation_failures": 1}
+    guessed = await validate.validate_certificate_answer(DEAD_DOG, dispatcher, tracker, DOMAIN)
+    assert guessed["certificate_answers"] == {
+        "_service": "grievance", "problem": DEAD_DOG, "_guessed": "problem",
+        "_guess_key": "grievance_subcategory.garbage.dead_animal", "description": DEAD_DOG}
+    assert guessed["certificate_labels"]["problem"] == "garbage" and guessed["validation_failures"] == 0
+    # a category's own word alone is the citizen's choice
+    short = await validate.validate_certificate_answer("Kachra", dispatcher, tracker, DOMAIN)
+    assert short["certificate_answers"] == {"_service": "grievance", "problem": "Kachra"}
+    assert short["certificate_labels"]["problem"] == "garbage"
+    rejected = await validate.validate_certificate_answer("purple elephant", dispatcher, tracker, DOMAIN)
+    assert rejected == {"certificate_answer": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_invalid_grievance_category"]
+    # the guess is asked about before the next question, the number is not
+    assert await validate.required_slots(FORM, dispatcher, make_tracker({**tracker.slots, **guessed}), WITH_FORMS) == [
+        "certificate_type", "certificate_guess", "certificate_answer"]
+    assert await validate.required_slots(FORM, dispatcher, make_tracker({**tracker.slots, **chosen}), WITH_FORMS) == [
+        "certificate_type", "certificate_answer"]
 
 
 async def test_third_failure_offers_a_way_out(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    tracker = make_tracker({"validation_failures": 2})
-    result = await validate.validate_grievance_ward("the moon", dispatcher, tracker, DOMAIN)
-    assert result == {"grievance_ward": None, "validation_failures": 3}
+    validate = ValidateCertificateForm(client=backend)
+    tracker = make_tracker(await complaint(backend, asking("ward"), validation_failures=2))
+    result = await validate.validate_certificate_answer("the moon", dispatcher, tracker, DOMAIN)
+    assert result == {"certificate_answer": None, "validation_failures": 3}
     assert responses(dispatcher) == ["utter_invalid_grievance_ward", "utter_still_stuck"]
 
 
 async def test_description_too_long_or_too_short(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    tracker = make_tracker({})
-    assert (await validate.validate_grievance_description("x" * 10_000, dispatcher, tracker, DOMAIN))[
-        "grievance_description"] is None
-    assert (await validate.validate_grievance_description("", dispatcher, tracker, DOMAIN))["grievance_description"] is None
+    validate = ValidateCertificateForm(client=backend)
+    tracker = make_tracker(await complaint(backend, asking("description")))
+    assert (await validate.validate_certificate_answer("x" * 10_000, dispatcher, tracker, DOMAIN)) == {
+        "certificate_answer": None, "validation_failures": 1}
+    assert (await validate.validate_certificate_answer("", dispatcher, tracker, DOMAIN)) == {
+        "certificate_answer": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_grievance_description_too_long", "utter_invalid_grievance_description"]
     assert dispatcher.messages[0]["limit"] == 1000
-    ok = await validate.validate_grievance_description("  Drain   blocked  ", dispatcher, tracker, DOMAIN)
-    assert ok["grievance_description"] == "Drain blocked"
+    ok = await validate.validate_certificate_answer("  Drain   blocked  ", dispatcher, tracker, DOMAIN)
+    assert ok["certificate_labels"]["description"] == "Drain blocked" and ok["validation_failures"] == 0
+    assert ok["certificate_answers"] == {**asking("description"), "description": "Drain   blocked"}  # read again at filing
 
 
 async def test_ward_by_locality_in_odia(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    result = await validate.validate_grievance_ward("ନୟାପଲ୍ଲୀ", dispatcher, make_tracker({}), DOMAIN)
-    assert result["grievance_ward"] == "BMC-W12"
+    validate = ValidateCertificateForm(client=backend)
+    tracker = make_tracker(await complaint(backend, asking("ward")))
+    result = await validate.validate_certificate_answer("ନୟାପଲ୍ଲୀ", dispatcher, tracker, DOMAIN)
+    assert result["certificate_answers"]["ward"] == "ନୟାପଲ୍ଲୀ" and "ward 12" in result["certificate_labels"]["ward"]
+    # the last answer: nothing more to ask, no summary, the complaint is filed
+    assert await validate.required_slots(FORM, dispatcher, make_tracker({**tracker.slots, **result}), WITH_FORMS) == [
+        "certificate_type"]
 
 
 async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settings):
-    submit = ActionSubmitGrievance(client=backend)
-    tracker = make_tracker(FILLED, events=OPENED)
+    submit = ActionSubmitCertificate(client=backend)
+    tracker = make_tracker(await complaint(backend), events=OPENED)
     events = await submit.run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
-    assert dispatcher.messages[0]["category_key"] == "grievance_category.drainage"
-    assert events == [SlotSet("grievance_pending", False)] + [SlotSet(s, None) for s in FILED_SLOTS]
+    assert dispatcher.messages[0]["answer_problem"] == "drainage"
+    assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
 
     # The same filing retried (say Rasa re-ran the action) does not make a second case.
     await submit.run(dispatcher, tracker, DOMAIN)
@@ -81,33 +106,51 @@ async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settin
         case = session.scalar(select(Case))
         assert session.scalar(select(func.count(Case.id))) == 1
         assert case.citizen_phone == "+919812345678"
-        assert case.details["ward"] == "BMC-W05"
+        assert (case.details["category"], case.details["ward"]) == ("drainage", "BMC-W05")
+        assert case.details["description"] == COMPLAINT["description"]
 
 
-async def test_backend_down_keeps_every_answer(backend_down, dispatcher):
-    submit = ActionSubmitGrievance(client=backend_down)
-    events = await submit.run(dispatcher, make_tracker(FILLED, events=OPENED), DOMAIN)
+async def test_the_filed_reply_is_said_with_its_reference(backend, dispatcher):
+    """Every variable of the action's message is rendered (its *_key ones too), as bot/locale_nlg.py
+    does: one with no words in a language would turn the reply into utter_default, without the number."""
+    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(await complaint(backend), events=OPENED), DOMAIN)
+    [message] = dispatcher.messages
+    variables = {k: v for k, v in message.items() if k != "response"}
+    said = render(message["response"], "en", "twilio_whatsapp", **variables)
+    assert said["text"].startswith("Your complaint about drainage is registered. Your reference number is GRV-2026-000001.")
+    for language in ("hi", "or"):
+        assert "GRV-2026-000001" in render(message["response"], language, "twilio_whatsapp", **variables)["text"]
+
+
+async def test_backend_down_keeps_every_answer(backend, backend_down, dispatcher):
+    submit = ActionSubmitCertificate(client=backend_down)
+    events = await submit.run(dispatcher, make_tracker(await complaint(backend), events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_kept_for_retry"]
-    assert events == [SlotSet("grievance_pending", True)]  # no slot is cleared
+    assert events == [SlotSet("certificate_pending", True)]  # no slot is cleared
 
 
-async def test_validation_with_backend_down_says_so(backend_down, dispatcher):
-    validate = ValidateGrievanceForm(client=backend_down)
-    result = await validate.validate_grievance_category("garbage", dispatcher, make_tracker({}), DOMAIN)
-    assert result == {"grievance_category": None}
-    assert responses(dispatcher) == ["utter_service_unavailable"]
+async def test_validation_with_backend_down_says_so(backend, backend_down, dispatcher):
+    validate = ValidateCertificateForm(client=backend_down)
+    tracker = make_tracker(await complaint(backend, asking("problem")))
+    result = await validate.validate_certificate_answer("garbage", dispatcher, tracker, DOMAIN)
+    assert result == {"certificate_answer": None}
+    # and as the form opens on the complaint's words: the service cannot be chosen yet
+    opened = await validate.validate_certificate_type("grievance", dispatcher, opening("kachra nahi uthaya"), DOMAIN)
+    assert opened == {"certificate_type": None}
+    assert responses(dispatcher) == ["utter_service_unavailable", "utter_service_unavailable"]
 
 
 async def test_yes_with_nothing_pending_shows_help(backend, dispatcher):
-    events = await ActionRetryPending(client=backend).run(dispatcher, make_tracker(FILLED, events=OPENED), DOMAIN)
+    tracker = make_tracker(await complaint(backend), events=OPENED)
+    events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
     assert (events, responses(dispatcher)) == ([], ["utter_help"])
 
 
 async def test_yes_with_a_kept_grievance_files_it(backend, dispatcher):
-    tracker = make_tracker({**FILLED, "grievance_pending": True}, events=OPENED)
+    tracker = make_tracker(await complaint(backend, certificate_pending=True), events=OPENED)
     events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"]
-    assert SlotSet("grievance_pending", False) in events
+    assert SlotSet("certificate_pending", False) in events
 
 
 def _with_metadata(tracker, **metadata):
@@ -115,72 +158,179 @@ def _with_metadata(tracker, **metadata):
     return tracker
 
 
-async def test_a_location_pin_answers_the_ward_question(backend, dispatcher):
-    validate = ValidateGrievanceForm(backend)
-    pin = _with_metadata(make_tracker({}, active_loop="grievance_form"), location={"latitude": 20.2961, "longitude": 85.8450})
-    assert await validate.validate_grievance_ward("", dispatcher, pin, DOMAIN) == {"grievance_ward": "BMC-W29", "validation_failures": 0}
-    far = _with_metadata(make_tracker({}, active_loop="grievance_form"), location={"latitude": 19.07, "longitude": 72.88})
-    result = await validate.validate_grievance_ward("", dispatcher, far, DOMAIN)
-    assert result["grievance_ward"] is None and dispatcher.messages[-1]["response"] == "utter_pin_outside_wards"
+async def test_a_location_pin_answers_the_ward_question(backend, dispatcher, settings):
+    validate = ValidateCertificateForm(backend)
+    slots = await complaint(backend, asking("ward"))
+    pin = _with_metadata(make_tracker(slots, active_loop="certificate_form"), location={"latitude": 20.2961, "longitude": 85.8450})
+    result = await validate.validate_certificate_answer("", dispatcher, pin, DOMAIN)
+    assert result["certificate_answers"]["ward"] == "geo:20.296100,85.845000" and result["validation_failures"] == 0
+    assert result["certificate_labels"]["ward"] == "ward 29, Bhubaneswar"
+    far = _with_metadata(make_tracker(slots, active_loop="certificate_form"), location={"latitude": 19.07, "longitude": 72.88})
+    assert await validate.validate_certificate_answer("", dispatcher, far, DOMAIN) == {
+        "certificate_answer": None, "validation_failures": 1}
+    assert dispatcher.messages[-1]["response"] == "utter_pin_outside_wards"
+    # the pin is filed as the ward it falls in
+    pinned = {**slots, "certificate_answers": result["certificate_answers"], "certificate_labels": result["certificate_labels"]}
+    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(pinned, events=OPENED), DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_grievance_filed"
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Case)).details["ward"] == "BMC-W29"
 
 
-async def test_a_photo_is_kept_and_the_words_still_asked_for(backend, dispatcher):
-    validate = ValidateGrievanceForm(backend)
-    photo = {"media": [{"url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "content_type": "image/jpeg"}]}
-    silent = _with_metadata(make_tracker({}, active_loop="grievance_form"), **photo)
-    assert await validate.validate_grievance_description("", dispatcher, silent, DOMAIN) == {
-        "grievance_description": None, "grievance_photo": photo["media"][0]["url"]}
+async def test_a_photo_is_kept_and_the_words_still_asked_for(backend, dispatcher, settings, media_host):
+    validate = ValidateCertificateForm(backend)
+    url = f"{media_host}/photo.jpg"
+    photo = {"media": [{"url": url, "content_type": "image/jpeg"}]}
+    slots = await complaint(backend, asking("description"))
+    silent = _with_metadata(make_tracker(slots, active_loop="certificate_form"), **photo)
+    assert await validate.validate_certificate_answer("", dispatcher, silent, DOMAIN) == {
+        "certificate_answer": None, "certificate_documents": {"description": url}}
     assert dispatcher.messages[-1]["response"] == "utter_photo_kept_describe"
-    captioned = _with_metadata(make_tracker({}, text="Overflowing drain", active_loop="grievance_form"), **photo)
-    result = await validate.validate_grievance_description("Overflowing drain", dispatcher, captioned, DOMAIN)
-    assert result == {"grievance_description": "Overflowing drain", "validation_failures": 0, "grievance_photo": photo["media"][0]["url"]}
+    captioned = _with_metadata(make_tracker(slots, text="Overflowing drain", active_loop="certificate_form"), **photo)
+    result = await validate.validate_certificate_answer("Overflowing drain", dispatcher, captioned, DOMAIN)
+    assert result == {"certificate_answer": None, "validation_failures": 0,
+                      "certificate_answers": {**asking("description"), "description": "Overflowing drain"},
+                      "certificate_labels": {**slots["certificate_labels"], "description": "Overflowing drain"},
+                      "certificate_documents": {"description": url}}
+    # a photo with too long a caption: told the limit (a try), the photo kept
+    long = "The drain is blocked. " * 50
+    pasted = _with_metadata(make_tracker(slots, text=long, active_loop="certificate_form"), **photo)
+    refused = await validate.validate_certificate_answer(long, dispatcher, pasted, DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_grievance_description_too_long"
+    assert dispatcher.messages[-1]["limit"] == 1000
+    assert refused["certificate_documents"] == {"description": url} and refused["validation_failures"] == 1
+    # words given after the photo keep it
+    kept = make_tracker({**slots, "certificate_documents": {"description": url}}, text="Overflowing drain")
+    later = await validate.validate_certificate_answer("Overflowing drain", dispatcher, kept, DOMAIN)
+    assert later["certificate_answers"]["description"] == "Overflowing drain"
+    assert "certificate_documents" not in later  # the photo kept stays
+    # filed with the complaint, whose photo is then fetched and attached
+    filed = {**slots, **result, "certificate_answers": {**result["certificate_answers"], "ward": "ward 5"}}
+    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(filed, events=OPENED), DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_grievance_filed"
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case))
+        assert "photo_error" not in case.details, case.details
+        assert (Path(settings.media_dir) / case.details["photo"]).read_bytes() == JPEG
 
 
 async def test_the_guess_is_confirmed_or_refused(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
+    validate = ValidateCertificateForm(client=backend)
+    guessed = {"_service": "grievance", "problem": DEAD_DOG, "_guessed": "problem",
+               "_guess_key": "grievance_subcategory.garbage.dead_animal", "description": DEAD_DOG}
+    slots = await complaint(backend, guessed)
 
     def answering(intent):
-        tracker = make_tracker({"grievance_category": "garbage", "grievance_subcategory": "dead_animal"}, active_loop="grievance_form")
+        tracker = make_tracker({**slots, "requested_slot": "certificate_guess"}, active_loop="certificate_form")
         tracker.latest_message["intent"] = {"name": intent}
         return tracker
 
-    assert await validate.validate_grievance_category_confirmed("haan", dispatcher, answering("affirm"), DOMAIN) == {
-        "grievance_category_confirmed": True, "validation_failures": 0}
-    assert await validate.validate_grievance_category_confirmed("no", dispatcher, answering("deny"), DOMAIN) == {
-        "grievance_category": None, "grievance_subcategory": None, "grievance_category_confirmed": None}
-    unclear = await validate.validate_grievance_category_confirmed("maybe later", dispatcher, answering("inform"), DOMAIN)
-    assert unclear["grievance_category_confirmed"] is None and responses(dispatcher) == ["utter_confirm_yes_or_no"]
+    kept = {"_service": "grievance", "problem": DEAD_DOG, "description": DEAD_DOG}
+    assert await validate.validate_certificate_guess("haan", dispatcher, answering("affirm"), DOMAIN) == {
+        "certificate_guess": None, "certificate_answers": kept, "validation_failures": 0}
+    # wrong guess: back to the list (the words stay as the description)
+    refused = await validate.validate_certificate_guess("no", dispatcher, answering("deny"), DOMAIN)
+    assert refused == {"certificate_guess": None, "certificate_answers": {"_service": "grievance", "description": DEAD_DOG},
+                       "certificate_labels": {"description": DEAD_DOG, "_language": "en"}, "certificate_answer": None,
+                       "validation_failures": 0}
+    after = make_tracker({**slots, **refused})
+    assert await validate.required_slots(FORM, dispatcher, after, WITH_FORMS) == ["certificate_type", "certificate_answer"]
+    await ActionAskCertificateAnswer(client=backend).run(dispatcher, after, DOMAIN)
+    assert responses(dispatcher) == ["utter_ask_grievance_category"]
+    unclear = await validate.validate_certificate_guess("maybe later", dispatcher, answering("inform"), DOMAIN)
+    assert unclear == {"certificate_guess": None, "validation_failures": 1}
+    assert responses(dispatcher)[-1] == "utter_confirm_yes_or_no"
 
 
-async def test_the_confirmation_question_names_the_guess(dispatcher):
-    tracker = make_tracker({"grievance_category": "garbage", "grievance_subcategory": "dead_animal"})
-    await ActionAskGrievanceCategoryConfirmed().run(dispatcher, tracker, DOMAIN)
+async def test_the_confirmation_question_names_the_guess(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    slots = await complaint(backend, asking("problem"))
+    guessed = await validate.validate_certificate_answer(DEAD_DOG, dispatcher, make_tracker(slots), DOMAIN)
+    await ActionAskCertificateGuess().run(dispatcher, make_tracker({**slots, **guessed}), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_confirm_grievance_category"
-    assert dispatcher.messages[0]["problem_key"] == "grievance_subcategory.garbage.dead_animal"
+    assert dispatcher.messages[0]["answer_key"] == "grievance_subcategory.garbage.dead_animal"
+    said = render(dispatcher.messages[0]["response"], "en", answer_key=dispatcher.messages[0]["answer_key"])
+    assert said["text"] == "It sounds like a dead animal. Is that right?"
 
 
 async def test_an_opening_message_that_says_what_is_wrong_goes_straight_to_the_guess(backend, dispatcher):
     """The issue's Odia first message names the problem: its guess is offered at once (and the words
     are the description); a bare "I want to complain" leads to the list, with no "not understood"."""
-    from tests.actions.test_interruptions import WITH_FORMS
-
-    validate = ValidateGrievanceForm(client=backend)
+    validate = ValidateCertificateForm(client=backend)
     said = "ମୋ ଗଳିରେ ତିନି ଦିନ ହେବ ଅଳିଆ ଉଠାଯାଇନାହିଁ"
-    tracker = make_tracker({}, text=said, active_loop="grievance_form")
-    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.95}
-    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
-    assert (set_["grievance_category"], set_["grievance_subcategory"], set_["grievance_category_confirmed"]) == (
-        "garbage", "not_collected", None)
-    assert set_["grievance_description"] == said and responses(dispatcher) == []
+    set_ = _set(await validate.run(dispatcher, opening(said), WITH_FORMS))
+    assert (set_["certificate_type"], set_["doorstep_agent"], set_["requested_slot"]) == ("grievance", "", "certificate_guess")
+    assert set_["certificate_answers"] == {"_service": "grievance", "problem": said, "_guessed": "problem",
+                                           "_guess_key": "grievance_subcategory.garbage.not_collected", "description": said}
+    assert responses(dispatcher) == []
 
-    tracker = make_tracker({}, text="I want to file a complaint", active_loop="grievance_form")
-    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.98}
-    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
-    assert not set_.get("grievance_category") and responses(dispatcher) == []
+    set_ = _set(await validate.run(dispatcher, opening("I want to file a complaint"), WITH_FORMS))
+    assert set_["certificate_answers"] == {"_service": "grievance"} and set_["requested_slot"] == "certificate_answer"
+    assert responses(dispatcher) == []
+    # a button's intent says nothing about the problem
+    set_ = _set(await validate.run(dispatcher, opening("/file_grievance"), WITH_FORMS))
+    assert set_["certificate_answers"] == {"_service": "grievance"} and responses(dispatcher) == []
 
     # a long first message (people write them) is guessed from its beginning, and all of it is the description
     long = "The garbage in our lane has not been collected for ten days and " + "the smell is terrible, " * 12
-    tracker = make_tracker({}, text=long.strip(), active_loop="grievance_form")
-    tracker.latest_message["intent"] = {"name": "file_grievance", "confidence": 0.97}
-    set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
-    assert len(long) > 250 and set_["grievance_category"] == "garbage" and set_["grievance_description"] == " ".join(long.split())
+    set_ = _set(await validate.run(dispatcher, opening(long.strip()), WITH_FORMS))
+    answers = set_["certificate_answers"]
+    assert len(long) > 250 and answers["_guessed"] == "problem" and answers["_guess_key"] == "grievance_category.garbage"
+    assert answers["description"] == " ".join(long.split()) and set_["requested_slot"] == "certificate_guess"
+
+
+async def test_an_answer_refused_at_filing_is_asked_again(backend, dispatcher, settings):
+    """With no summary to show again, the answer the filing refused is named, forgotten and asked
+    again; the others are kept and nothing is filed."""
+    from rasa_sdk.events import FollowupAction
+
+    slots = await complaint(backend, {**COMPLAINT, "ward": "the moon"}, labels={"problem": "drainage", "ward": "the moon"})
+    events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots, events=OPENED), DOMAIN)
+    assert responses(dispatcher) == ["utter_form_answer_refused"] and dispatcher.messages[0]["field"] == "Ward"
+    assert FollowupAction("certificate_form") in events and SlotSet("certificate_pending", False) in events
+    assert SlotSet("certificate_answers", {k: v for k, v in COMPLAINT.items() if k != "ward"}) in events
+    assert SlotSet("certificate_labels", {"problem": "drainage"}) in events
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalars(select(Case)).all() == []
+
+
+async def test_a_service_named_inside_a_complaint_never_changes_it(backend, dispatcher):
+    """ "koi nahi aaya" (nobody came) read as आय (income) mid-form: the complaint stays a complaint,
+    its answers kept; only at the menu, or as the form opens, is a service chosen."""
+    validate = ValidateCertificateForm(client=backend)
+    slots = await complaint(backend, asking("problem"), requested_slot="certificate_answer")
+    tracker = make_tracker({**slots, "certificate_type": "income"}, text="kachra uthane koi nahi aaya",
+                           events=[{"event": "slot", "name": "certificate_type", "value": "income"}])
+    assert await validate.validate_certificate_type("income", dispatcher, tracker, DOMAIN) == {"certificate_type": "grievance"}
+    assert responses(dispatcher) == []
+
+
+async def test_a_photo_sent_with_the_opening_complaint_is_kept_with_its_description(backend, dispatcher):
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _with_metadata(opening("garbage dumped on the road near the school"),
+                             media=[{"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg"}])
+    set_ = _set(await validate.run(dispatcher, tracker, WITH_FORMS))
+    assert set_["certificate_documents"] == {"description": "https://api.twilio.com/media/ME1"}
+    assert set_["certificate_answers"]["description"] == "garbage dumped on the road near the school"
+
+
+async def test_the_problem_said_again_at_the_guess_is_its_answer(backend, dispatcher):
+    """A wrong guess answered with the right problem ("नाली जाम है", the drain is blocked), not yes
+    or no: read again as the problem (a number chooses it; words are a new guess, asked again)."""
+    validate = ValidateCertificateForm(client=backend)
+    guessed = {"_service": "grievance", "problem": "नाली का पानी सड़क पर बह रहा है", "_guessed": "problem",
+               "_guess_key": "grievance_category.water_supply"}
+    slots = await complaint(backend, guessed, requested_slot="certificate_guess")
+    tracker = make_tracker(slots, text="3", active_loop="certificate_form")
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
+    chosen = await validate.validate_certificate_guess("3", dispatcher, tracker, DOMAIN)
+    assert chosen["certificate_guess"] is None and chosen["certificate_answers"]["problem"] == "3"
+    assert "_guessed" not in chosen["certificate_answers"] and chosen["certificate_labels"]["problem"] == "drainage"
+    tracker = make_tracker(slots, text="नाली जाम है", active_loop="certificate_form")
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
+    again = await validate.validate_certificate_guess("नाली जाम है", dispatcher, tracker, DOMAIN)
+    assert again["certificate_answers"]["_guess_key"] == "grievance_subcategory.drainage.blocked" and responses(dispatcher) == []
+    tracker = make_tracker(slots, text="qwerty", active_loop="certificate_form")
+    tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
+    assert (await validate.validate_certificate_guess("qwerty", dispatcher, tracker, DOMAIN))["certificate_guess"] is None
+    assert responses(dispatcher) == ["utter_confirm_yes_or_no"]

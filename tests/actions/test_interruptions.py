@@ -7,10 +7,9 @@ import pytest
 import yaml
 from rasa_sdk.events import SlotSet
 
-from actions.certificate import ValidateCertificateForm
-from actions.grievance import ActionSubmitGrievance, ValidateGrievanceForm
+from actions.certificate import ActionSubmitCertificate, ValidateCertificateForm
 from actions.interruptions import MIN_CONFIDENCE, interruption_of
-from tests.actions.conftest import DOMAIN, make_tracker, responses
+from tests.actions.conftest import DOMAIN, asking, complaint, make_tracker, responses
 from tests.actions.test_desludging import WORDS as DESLUDGING, _slots
 
 # The forms as the bot's domain defines them
@@ -45,10 +44,9 @@ def test_what_counts_as_an_interruption(text, intent, confidence, expected):
 
 
 async def test_help_at_the_description_keeps_the_category(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    tracker = _said({"grievance_category": "drainage", "grievance_category_confirmed": True},
-                    "grievance_description", "help", "help")
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("grievance_description", None)]
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await complaint(backend, asking("description")), "certificate_answer", "help", "help")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
     assert responses(dispatcher) == ["utter_form_continue"]
 
 
@@ -75,10 +73,11 @@ async def test_the_same_words_again_are_the_answer(backend, dispatcher):
 
 
 async def test_help_said_twice_is_still_help(backend, dispatcher):
-    validate = ValidateGrievanceForm(client=backend)
-    tracker = _said({}, "grievance_description", "help", "help")
+    validate = ValidateCertificateForm(client=backend)
+    tracker = _said(await complaint(backend, asking("description")), "certificate_answer", "help", "help")
     tracker.events.insert(0, {"event": "user", "text": "help"})
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("grievance_description", None)]
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    assert responses(dispatcher) == ["utter_form_continue"]
 
 
 async def test_a_service_named_in_a_question_does_not_change_the_service(backend, dispatcher):
@@ -107,10 +106,10 @@ async def test_an_answer_that_is_not_an_interruption_is_validated_as_usual(backe
 
 
 async def test_status_of_a_number_in_the_middle_of_a_form(backend, dispatcher):
-    filed = make_tracker({"grievance_category": "drainage", "grievance_description": "The drain near the school is overflowing",
-                          "grievance_ward": "BMC-W05"},
-                         events=[{"event": "active_loop", "name": "grievance_form", "timestamp": 1763890001.0}])
-    await ActionSubmitGrievance(client=backend).run(dispatcher, filed, DOMAIN)
+    filed = make_tracker(await complaint(backend), events=[{"event": "active_loop", "name": "certificate_form",
+                                                             "timestamp": 1763890001.0}])
+    await ActionSubmitCertificate(client=backend).run(dispatcher, filed, DOMAIN)
+    assert responses(dispatcher) == ["utter_grievance_filed"]
     reference = dispatcher.messages[-1]["reference"]
     dispatcher.messages.clear()
     validate = ValidateCertificateForm(client=backend)
@@ -168,6 +167,9 @@ async def test_the_fee_question_is_answered_by_each_service(backend, dispatcher)
     assert responses(dispatcher) == ["utter_about_services", "utter_form_continue"]
     dispatcher.messages.clear()
 
-    grievance = ValidateGrievanceForm(client=backend)
-    await grievance.get_validation_events(dispatcher, _said({}, "grievance_category", "is it free?", "ask_about"), WITH_FORMS)
-    assert responses(dispatcher) == ["utter_about_grievance", "utter_form_continue"]
+    # A complaint is free, whichever question is asked
+    for field in ("problem", "ward"):
+        tracker = _said(await complaint(backend, asking(field)), "certificate_answer", "is it free?", "ask_about")
+        assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+        assert responses(dispatcher) == ["utter_about_grievance", "utter_form_continue"]
+        dispatcher.messages.clear()

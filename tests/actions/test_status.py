@@ -5,12 +5,13 @@ from actions.cancel import ActionCancelForm
 from actions.fallback import ActionNotUnderstood
 from actions.status import ActionCheckStatus, ValidateStatusForm
 from tests.actions.conftest import DOMAIN, make_tracker, responses
+from tests.conftest import complaint_body
 
 
 async def test_status_of_a_filed_case(client, turn, backend, dispatcher):
     body = {"category": "roads", "description": "Pothole on the main road", "ward": "BMC-W03",
             "citizen_phone": "+919800000001"}
-    reference = client.post("/api/v1/grievances", json=body, headers=turn(body["citizen_phone"])).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn(body["citizen_phone"])).json()["reference"]
     events = await ActionCheckStatus(client=backend).run(dispatcher, make_tracker({"reference": reference.lower()}), DOMAIN)
     assert events == [SlotSet("reference", None)]
     assert responses(dispatcher) == ["utter_case_status"]
@@ -52,12 +53,14 @@ async def test_reference_validation(dispatcher):
 
 
 async def test_cancel_clears_the_open_form(dispatcher):
-    tracker = make_tracker({"grievance_category": "garbage"}, text="cancel", active_loop="grievance_form")
+    answers = {"_service": "grievance", "problem": "garbage"}
+    tracker = make_tracker({"certificate_answers": answers, "certificate_pending": True}, text="cancel", active_loop="certificate_form")
     tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.99}
     events = await ActionCancelForm().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_cancelled"]
     assert ActiveLoop(None) in events
-    assert SlotSet("grievance_category", None) in events and SlotSet("grievance_ward", None) in events
+    assert SlotSet("certificate_answers", None) in events and SlotSet("certificate_type", None) in events
+    assert SlotSet("certificate_pending", None) not in events  # a filing kept for a retry is not the form's to drop
 
 
 async def test_not_understood_says_why(dispatcher):
@@ -82,9 +85,9 @@ async def test_a_half_heard_cancel_never_throws_the_answers_away(dispatcher):
     """"purple elephant banana" is cancel at 0.30: not understood, and the form asks its question again."""
     from rasa_sdk.events import FollowupAction
 
-    tracker = make_tracker({"grievance_category": "garbage"}, text="purple elephant banana", active_loop="grievance_form")
+    tracker = make_tracker({"certificate_answers": {"problem": "garbage"}}, text="purple elephant banana", active_loop="certificate_form")
     tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.30}
-    assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == [FollowupAction("grievance_form")]
+    assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == [FollowupAction("certificate_form")]
     tracker = make_tracker({}, text="cancel")
     tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.99}
     assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == []

@@ -8,7 +8,7 @@ from datetime import timedelta
 from actions.language import ActionSessionStart
 from actions.server import TurnExecutor
 from actions.status import ActionListApplications
-from tests.conftest import NOW, in_turn, turn_headers
+from tests.conftest import NOW, complaint_body, in_turn, turn_headers
 
 OWNER, OTHER = "+919812345678", "+919800000002"
 GRIEVANCE = {"category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "channel": "twilio_whatsapp"}
@@ -28,8 +28,10 @@ def _references(result) -> list[str]:  # noqa: ANN001
 
 
 async def test_each_run_acts_for_its_own_message_only(client, backend):
-    mine = client.post("/api/v1/grievances", json={**GRIEVANCE, "citizen_phone": OWNER}, headers=in_turn(client, OWNER)).json()
-    theirs = client.post("/api/v1/grievances", json={**GRIEVANCE, "citizen_phone": OTHER}, headers=in_turn(client, OTHER)).json()
+    mine = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE, citizen_phone=OWNER),
+                       headers=in_turn(client, OWNER)).json()
+    theirs = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE, citizen_phone=OTHER),
+                         headers=in_turn(client, OTHER)).json()
     executor = TurnExecutor()
     executor.register_action(ActionListApplications(backend))
 

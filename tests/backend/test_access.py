@@ -39,7 +39,7 @@ CASES = {
                                    office="ULB-BMC", certificate_type="income", lane="normal",
                                    queued_at=NOW.isoformat(), sla_days=15),
 }
-PATHS = {"grievance": "/api/v1/cases/{ref}/actions", "desludging": "/api/v1/desludging/{ref}/operator",
+PATHS = {"grievance": "/api/v1/cases/{ref}/actions", "desludging": "/api/v1/cases/{ref}/actions",
          "certificate": "/api/v1/certificates/{ref}/actions"}
 
 MATRIX = [
@@ -115,7 +115,7 @@ def test_the_general_route_keeps_each_services_own_rules(client, settings, staff
     skipped = client.post(f"/api/v1/cases/{later_ref}/actions", headers=staff("BMC-CRT-VER"), json={"action": "VERIFY"})
     assert skipped.status_code == 409 and skipped.json()["detail"]["code"] == "out_of_order"
     bare = client.post(f"/api/v1/cases/{request_ref}/actions", headers=staff("OP-BMC-01"), json={"action": "DISPOSE"})
-    assert bare.status_code == 409 and bare.json()["detail"]["code"] == "unknown_plant"
+    assert bare.status_code == 422 and bare.json()["detail"] == {"code": "unknown_plant", "field": "plant"}
 
 
 def test_a_field_agent_or_an_administrator_acts_on_no_case(client, settings, staff):

@@ -31,7 +31,7 @@ def test_every_shipped_service_loads_in_menu_order(client):
     assert tanker["fee_set_by"] == ["tanker_size"] and tanker["replies"]["utter_certificate_filed"] == "visit_reply.filed"
     # the size chosen sets the fee, said when it is answered
     answered = client.post("/api/v1/certificates/services/water_tanker/answers/tanker_size", json={"q": "2", "language": "hi"})
-    assert answered.json() == {"value": "l10000", "label": "10,000 लीटर", "fee_rupees": 900}
+    assert answered.json() == {"value": "l10000", "label": "10,000 लीटर", "key": None, "guessed": False, "fee_rupees": 900}
 
 
 PLACE = {"name": "place", "type": "place", "prompt": "cert_ask.place"}
@@ -72,6 +72,19 @@ PLACE = {"name": "place", "type": "place", "prompt": "cert_ask.place"}
          "field who: only a text has none_words"),
         ({"fields": [PLACE, {"name": "trade", "type": "choice", "prompt": "cert_ask.trade", "option_key": "no_such_options",
                              "options": [{"code": "shop"}, {"code": "workshop"}]}]}, "no text for no_such_options.shop"),
+        ({"fields": [PLACE, {"name": "problem", "type": "category", "prompt": "cert_ask.place"}]},
+         "field problem: a category needs guess_prompt"),
+        ({"fields": [PLACE, {"name": "who", "type": "name", "with_photo": True, "prompt": "cert_ask.place"}]},
+         "field who: only a text has too_long or with_photo"),
+        ({"fields": [PLACE, {"name": "note", "type": "text", "max_length": 5000, "prompt": "cert_ask.place"}]},
+         "field note: a text is at most 1000 characters"),
+        ({"fields": [PLACE, {"name": "who", "type": "name", "guess_also_answers": "place", "prompt": "cert_ask.place"}]},
+         "field who: only a category is guessed"),
+        ({"fields": [{"name": "note", "type": "text", "prompt": "cert_ask.place"}, PLACE,
+                     {"name": "problem", "type": "category", "prompt": "cert_ask.place", "guess_prompt": "cert_ask.place",
+                      "guess_also_answers": "note"}]},
+         "field problem: guess_also_answers 'note' is not a text field after it"),
+        ({"reopens": "utter_no_such_question"}, "has no text for utter_no_such_question"),
     ],
 )
 def test_a_broken_definition_is_refused_naming_the_file_and_the_mistake(tmp_path, change, message):
@@ -126,13 +139,13 @@ def test_a_new_service_without_its_menu_words_is_refused(tmp_path):
     good = yaml.safe_load((CATALOG / "trade_licence.yml").read_text(encoding="utf-8"))
     path = tmp_path / "fire_noc.yml"
     path.write_text(yaml.safe_dump({**good, "code": "fire_noc"}, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(DefinitionError, match="fire_noc.yml: locales/en.yml has no text for certificate.fire_noc, service_menu.fire_noc, certificate_pdf.fire_noc"):
+    with pytest.raises(DefinitionError, match="fire_noc.yml: locales/en.yml has no text for service_menu.fire_noc, certificate_pdf.fire_noc, certificate.fire_noc"):
         load_definition(path, {"certificate"}, DOCUMENTED)
     # a service that ends in no document (a visit) needs no document's words
     tanker = yaml.safe_load((CATALOG / "water_tanker.yml").read_text(encoding="utf-8"))
     path = tmp_path / "sewer_jetting.yml"
     path.write_text(yaml.safe_dump({**tanker, "code": "sewer_jetting"}, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(DefinitionError, match="no text for certificate.sewer_jetting, service_menu.sewer_jetting$"):
+    with pytest.raises(DefinitionError, match="no text for service_menu.sewer_jetting, certificate.sewer_jetting$"):
         load_definition(path, {"visit"}, DOCUMENTED)
 
 
@@ -227,10 +240,10 @@ def test_a_service_reached_by_its_own_intent_has_its_form_in_the_catalog_but_no_
                                    headers=in_turn(client, "+919812345678")).json()
     assert choose("septic tank")["service"] is None  # not an application of the menu...
     assert choose("desludging")["service"]["code"] == "desludging"  # ...but chosen by its code (its own intent)
-    assert choose("grievance")["service"] is None  # a complaint is not filed by the applications' form
+    assert choose("grievance")["service"]["confirm"] is False  # a complaint too, filed at once
     answer = lambda field, q: client.post(  # noqa: E731
         f"/api/v1/certificates/services/desludging/answers/{field}", json={"q": q, "language": "hi"})
-    assert answer("size", "bada").json() == {"value": 4000, "label": "4,000 लीटर", "fee_rupees": None}
+    assert answer("size", "bada").json() == {"value": 4000, "label": "4,000 लीटर", "key": None, "guessed": False, "fee_rupees": None}
     assert answer("property_type", "दुकान").json()["label"] == "दुकान या व्यापार"
     assert answer("colour", "red").json()["detail"] == {"code": "unknown_field"}
     # The fee the tariff sets, once every answer it depends on is given (their words, read again)

@@ -21,7 +21,7 @@ from backend.payment_providers.sandbox import sign as webhook_signature
 from backend.services import certificate_signing
 from backend.settings import get_settings
 from backend.sweeper import sweep_once
-from tests.conftest import NOW, in_turn, sign_in_staff, staff_of_office
+from tests.conftest import NOW, complaint_body, in_turn, sign_in_staff, staff_of_office
 
 PHONE = "+919812300001"
 INCOME = {"applicant_name": "Sabitri Behera", "guardian_name": "Raghunath Behera", "place": "ସରକଣା",
@@ -254,8 +254,8 @@ def test_a_free_certificate_goes_straight_to_the_office(client, auth):
 
 
 def test_keypad_digits_that_fit_two_services_find_the_callers_own_case(client, auth):
-    complaint = client.post("/api/v1/grievances", headers=in_turn(client, "+919800000001"), json={
-        "category": "garbage", "description": "Bins overflowing", "ward": "BMC-W12", "citizen_phone": "+919800000001"}).json()
+    complaint = client.post("/api/v1/certificates", headers=in_turn(client, "+919800000001"), json=complaint_body(
+        "garbage", "Bins overflowing", "BMC-W12", "+919800000001")).json()
     certificate = _apply(client, auth)["reference"]
     assert complaint["reference"].endswith("-000001") and certificate.endswith("-000001")
     assert client.get("/api/v1/cases/2026000001").status_code == 404  # whose? not said to the public

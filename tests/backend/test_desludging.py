@@ -96,13 +96,13 @@ def test_pay_before_journey_to_completion(client, auth, settings, app, staff):
     assert "ଆଗରୁ ହୋଇସାରିଛି" in client.get(filed["payment_url"].removeprefix("http://testserver")).text  # "already paid", in Odia
 
     def step(operator: str, **body):  # noqa: ANN202
-        return client.post(f"/api/v1/desludging/{reference}/operator", json=body, headers=staff(operator))
+        return client.post(f"/api/v1/cases/{reference}/actions", json=body, headers=staff(operator))
 
     not_theirs = step("OP-BMC-02", action="ACCEPT")
     assert not_theirs.status_code == 403 and not_theirs.json()["detail"]["code"] == "not_assigned_to_you"
     assert step("OP-BMC-01", action="DECLINE").status_code == 422  # a reason is required
     declined = step("OP-BMC-01", action="DECLINE", reason="vehicle under repair").json()
-    assert (declined["state"], declined["operator_id"]) == ("PENDING_OPERATOR_ACCEPT", "OP-BMC-02")
+    assert (declined["state"], declined["assignee_id"]) == ("PENDING_OPERATOR_ACCEPT", "OP-BMC-02")
     assert step("OP-BMC-02", action="DISPOSE", plant="BMC-FSTP-BASUAGHAI", volume_litres=2000).status_code == 409
     assert step("OP-BMC-02", action="ACCEPT").json()["state"] == "IN_PROGRESS"
     assert step("OP-BMC-02", action="DISPOSE", plant="CMC-FSTP-MATAGAJPUR", volume_litres=2000).json()["detail"] == {"code": "unknown_plant", "field": "plant"}
@@ -281,7 +281,7 @@ def test_status_shows_who_holds_it_the_vehicle_and_where_the_waste_went(client, 
     status = lambda lang="en": client.get(f"/api/v1/cases/{reference}", params={"language": lang}).json()  # noqa: E731
     assert (status()["holder"], status()["vehicle"], status()["disposal"]) == ("operator", None, None)
     operator = staff("OP-BMC-01")
-    step = lambda **body: client.post(f"/api/v1/desludging/{reference}/operator", json=body, headers=operator)  # noqa: E731
+    step = lambda **body: client.post(f"/api/v1/cases/{reference}/actions", json=body, headers=operator)  # noqa: E731
     step(action="ACCEPT")
     assert status()["vehicle"] == "OD-02-AB-4521"
     step(action="DISPOSE", plant="BMC-FSTP-DARUTHENG", volume_litres=1800)
@@ -297,7 +297,7 @@ def test_the_citizens_rating_through_the_common_feedback_route(client, auth, set
     assert verdict(rating=4).json()["detail"]["code"] == "wrong_state"  # not done yet
     operator = staff("OP-BMC-01")
     for action in ({"action": "ACCEPT"}, {"action": "DISPOSE", "plant": "BMC-FSTP-BASUAGHAI", "volume_litres": 1500}):
-        client.post(f"/api/v1/desludging/{reference}/operator", json=action, headers=operator)
+        client.post(f"/api/v1/cases/{reference}/actions", json=action, headers=operator)
     assert verdict(rating=1).json()["detail"]["code"] == "required_below_3"
     other = client.post(f"/api/v1/cases/{reference}/feedback", headers=in_turn(client, "+919000000000"),
                         json={"phone": "+919000000000", "solved": True, "rating": 5})

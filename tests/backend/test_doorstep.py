@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from backend.api.deps import get_now
 from backend.models import AuditEntry, Case, OutboxMessage
-from tests.conftest import NOW, consent_of, in_turn
+from tests.conftest import NOW, complaint_body, consent_of, in_turn
 
 AGENT = "+919437400001"  # Pramila Sahoo, Panchayat Swayam Sewak of Balianta
 CITIZEN = "+919812377401"
@@ -36,7 +36,7 @@ def _sms(session) -> OutboxMessage:
 
 
 def test_a_complaint_and_a_septic_tank_request_are_filed_for_a_citizen_only_with_their_code(client, session):
-    assert client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT)).json()["detail"] == {
+    assert client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, AGENT)).json()["detail"] == {
         "code": "no_consent"}
     asked = _ask(client, "98123 77401")
     assert asked.status_code == 202 and asked.json() == {"citizen_phone": CITIZEN}
@@ -46,11 +46,11 @@ def test_a_complaint_and_a_septic_tank_request_are_filed_for_a_citizen_only_with
     code = re.search(r"\b\d{6}\b", sms.body).group()
     wrong = "000000" if code != "000000" else "111111"
     assert _confirm(client, wrong).json()["detail"] == {"code": "wrong_code"}
-    assert client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT)).status_code == 403
+    assert client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, AGENT)).status_code == 403
     assert _confirm(client, " ".join(code)).json() == {"confirmed": True}  # read out digit by digit
-    filed = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, AGENT))
+    filed = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, AGENT))
     assert filed.status_code == 201, filed.text
-    again = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked by garbage"},
+    again = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, "description": "Drain blocked by garbage"}),
                         headers=in_turn(client, AGENT))
     assert again.status_code == 201, again.text  # the same visit: the consent stands for its complaints
     request = client.post("/api/v1/certificates", json=DESLUDGING, headers=in_turn(client, AGENT))

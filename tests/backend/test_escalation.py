@@ -10,7 +10,7 @@ from backend.models import Case, OutboxMessage
 from backend.services import escalation, routing
 from backend.sweeper import sweep_once
 from backend.workflow import load_workflows
-from tests.conftest import NOW, turn_headers
+from tests.conftest import NOW, complaint_body, turn_headers
 
 GRIEVANCE = {
     "category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
@@ -19,7 +19,8 @@ GRIEVANCE = {
 
 
 def _file(client, auth, **changes) -> str:
-    response = client.post("/api/v1/grievances", json={**GRIEVANCE, **changes}, headers=turn_headers(GRIEVANCE["citizen_phone"]))
+    response = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, **changes}),
+                           headers=turn_headers(GRIEVANCE["citizen_phone"]))
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 
@@ -34,7 +35,7 @@ def test_nothing_is_escalated_before_the_deadline_its_category_sets(client, auth
     """Garbage must be acted on in 48 hours, a dead animal in 12 (grievance_categories.yml), not the
     workflow's general 72: the category's own time is the deadline the sweep and the citizen see."""
     garbage = _file(client, auth)
-    dead_dog = _file(client, auth, subcategory="dead_animal", description="A dead dog is lying in the lane")
+    dead_dog = _file(client, auth, category="A dead dog is lying in the lane", description="A dead dog is lying in the lane")
     assert _sweep(settings, NOW + timedelta(hours=11, minutes=59)) == []
     assert _sweep(settings, NOW + timedelta(hours=12, minutes=1)) == [dead_dog]
     assert _sweep(settings, NOW + timedelta(hours=47, minutes=59)) == []

@@ -10,7 +10,7 @@ from backend.models import Citizen, Feedback, OutboxMessage
 from backend.outbox_worker import OutboxWorker
 from backend.senders.twilio import TwilioSender
 from tests.backend.twilio_fake import FakeTwilio
-from tests.conftest import NOW, in_turn, refused_to_callers
+from tests.conftest import NOW, complaint_body, in_turn, refused_to_callers
 
 PHONE = "+919812345678"
 GRIEVANCE = {
@@ -22,7 +22,8 @@ GRIEVANCE = {
 def _resolved(client, auth, app, staff, at=NOW, **overrides) -> str:
     app.dependency_overrides[get_now] = lambda: at
     filing = {**GRIEVANCE, **overrides}
-    reference = client.post("/api/v1/grievances", json=filing, headers=in_turn(client, filing["citizen_phone"])).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**filing),
+                            headers=in_turn(client, filing["citizen_phone"])).json()["reference"]
     app.dependency_overrides[get_now] = lambda: at + timedelta(hours=30)
     resolved = client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     assert resolved.status_code == 200, resolved.text
@@ -93,7 +94,7 @@ def test_only_the_owner_rates_and_a_rating_is_1_to_5(client, auth, app, staff):
 def test_officials_performance(client, auth, app, staff):
     fast = _resolved(client, auth, app, staff)  # resolved in 30 h, within garbage's 48 h
     app.dependency_overrides[get_now] = lambda: NOW
-    slow = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
+    slow = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, PHONE)).json()["reference"]
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=60)
     client.post(f"/api/v1/cases/{slow}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
     _verdict(client, auth, fast, solved=True, rating=5)
@@ -111,7 +112,7 @@ def test_officials_performance(client, auth, app, staff):
 def test_my_complaints_in_plain_terms(client, auth, app, staff):
     first = _resolved(client, auth, app, staff)
     app.dependency_overrides[get_now] = lambda: NOW
-    second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
+    second = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, PHONE)).json()["reference"]
     mine = client.post("/api/v1/cases/mine", json={"phone": PHONE}, headers=in_turn(client, PHONE)).json()
     assert [(c["reference"], c["state"], c["holder"]) for c in mine] == [
         (second, "PENDING_AT_OFFICIAL", "official"), (first, "RESOLVED", "done"),

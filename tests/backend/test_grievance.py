@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from backend.db import get_session_factory
 from backend.models import Case, CaseHistory
-from tests.conftest import turn_headers
+from tests.conftest import complaint_body, turn_headers
 
 GRIEVANCE = {
     "category": "streetlight",
@@ -17,15 +17,18 @@ GRIEVANCE = {
     "channel": "rest",
 }
 CITIZEN = turn_headers(GRIEVANCE["citizen_phone"])  # the action server, in this citizen's turn
+FILING = complaint_body(**GRIEVANCE)  # POST /api/v1/certificates: the citizen's words per field
 
 
 def test_file_then_read_status(client, auth, settings):
-    created = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**CITIZEN, "Idempotency-Key": "a1"})
+    created = client.post("/api/v1/certificates", json=FILING, headers={**CITIZEN, "Idempotency-Key": "a1"})
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["reference"] == "GRV-2026-000001"
     # Routed on filing: streetlights are ELECTRICAL, and ward 29 is BMC-ELE-01's (masterdata/officials.yml).
-    assert (body["state"], body["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-ELE-01")
+    with get_session_factory(settings.database_url)() as session:
+        assignee = session.scalar(select(Case.assignee_id).where(Case.reference == body["reference"]))
+    assert (body["state"], assignee) == ("PENDING_AT_OFFICIAL", "BMC-ELE-01")
 
     status = client.get("/api/v1/cases/grv 2026 1")  # loosely typed, as citizens do
     assert status.status_code == 200
@@ -41,8 +44,8 @@ def test_file_then_read_status(client, auth, settings):
 
 def test_same_idempotency_key_files_once(client, auth, settings):
     headers = {**CITIZEN, "Idempotency-Key": "same-submission"}
-    first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=headers)
-    second = client.post("/api/v1/grievances", json=GRIEVANCE, headers=headers)
+    first = client.post("/api/v1/certificates", json=FILING, headers=headers)
+    second = client.post("/api/v1/certificates", json=FILING, headers=headers)
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["reference"] == second.json()["reference"]
     with get_session_factory(settings.database_url)() as session:
@@ -50,19 +53,20 @@ def test_same_idempotency_key_files_once(client, auth, settings):
 
 
 def test_write_api_needs_the_token(client):
-    assert client.post("/api/v1/grievances", json=GRIEVANCE).status_code == 401
-    bad = client.post("/api/v1/grievances", json=GRIEVANCE, headers={"Authorization": "Bearer nope"})
+    assert client.post("/api/v1/certificates", json=FILING).status_code == 401
+    bad = client.post("/api/v1/certificates", json=FILING, headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
 
 
 def test_invalid_input_is_refused_with_a_code(client, auth):
-    unknown = client.post("/api/v1/grievances", json={**GRIEVANCE, "category": "aliens"}, headers=CITIZEN)
+    unknown = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, "category": "aliens"}), headers=CITIZEN)
     assert unknown.status_code == 422
-    assert unknown.json()["detail"] == {"code": "unknown_category", "field": "category"}
-    too_long = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "x" * 10_000}, headers=CITIZEN)
+    assert unknown.json()["detail"] == {"code": "no_match", "field": "problem"}
+    too_long = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, "description": "x" * 10_000}),
+                           headers=CITIZEN)
     assert too_long.status_code == 422
-    blank = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "   "}, headers=CITIZEN)
-    assert blank.json()["detail"]["code"] == "empty"
+    blank = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, "description": "   "}), headers=CITIZEN)
+    assert blank.json()["detail"] == {"code": "no_match", "field": "description"}
 
 
 def test_unknown_reference_is_404(client):
@@ -72,7 +76,7 @@ def test_unknown_reference_is_404(client):
 
 def test_actions_through_the_api_are_the_signed_in_persons(client, auth, staff):
     """Streetlights in ward 29: ELECTRICAL, BMC-ELE-01's; its supervisor is BMC-ELE-SUP."""
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=CITIZEN).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=FILING, headers=CITIZEN).json()["reference"]
     reassign = {"action": "REASSIGN", "expected_version": 1, "reason": "on leave", "assignee_id": "BMC-ELE-SUP"}
     unsigned = client.post(f"/api/v1/cases/{reference}/actions", json=reassign, headers=auth)
     assert unsigned.status_code == 401 and unsigned.json()["detail"]["code"] == "not_signed_in"  # a token is nobody
@@ -105,7 +109,7 @@ def test_actions_through_the_api_are_the_signed_in_persons(client, auth, staff):
 
 def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, settings):
     def file(i: int) -> str:
-        response = client.post("/api/v1/grievances", json=GRIEVANCE, headers={**CITIZEN, "Idempotency-Key": f"k{i}"})
+        response = client.post("/api/v1/certificates", json=FILING, headers={**CITIZEN, "Idempotency-Key": f"k{i}"})
         assert response.status_code == 201, response.text
         return response.json()["reference"]
 
@@ -114,6 +118,67 @@ def test_reference_numbers_are_unique_under_concurrent_filing(client, auth, sett
     assert sorted(references) == [f"GRV-2026-{n:06d}" for n in range(1, 13)]
     with get_session_factory(settings.database_url)() as session:
         assert session.scalar(select(func.count(CaseHistory.id))) == 24  # APPLY and the routing's ASSIGN
+
+
+def test_a_complaint_is_filed_from_its_forms_words_with_its_photo(client, settings, monkeypatch):
+    """POST /api/v1/certificates files a complaint as every service: the citizen's words per field,
+    checked again by catalog/grievance.yml's fields; the photo sent with the description is fetched
+    once the citizen has their number. A complaint has no Tatkal, and no other documents."""
+    from backend.services import media
+
+    fetched = []
+    monkeypatch.setattr(media, "fetch_photo", lambda settings, url: fetched.append(url) or media.Fetched(name=None, error="too_large"))
+    body = {
+        "certificate_type": "grievance",
+        "answers": {"problem": "2", "description": "The streetlight outside house 14 is off", "ward": "Saheed Nagar"},
+        "documents": {"description": "https://api.twilio.com/media/ME1"},
+        "citizen_phone": "+919812345678",
+    }
+    headers = {**CITIZEN, "Idempotency-Key": "w1"}
+    filed = client.post("/api/v1/certificates", json=body, headers=headers)
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["reference"] == "GRV-2026-000001" and filed.json()["fee_rupees"] == 0
+    assert client.post("/api/v1/certificates", json=body, headers=headers).json()["reference"] == "GRV-2026-000001"
+    assert fetched == ["https://api.twilio.com/media/ME1"]  # once: a retry files nothing again
+    with get_session_factory(settings.database_url)() as session:
+        case = session.scalar(select(Case))
+        assert case.details["category"] == "streetlight" and case.details["ward"] == "BMC-W29"
+        assert case.details["photo_error"] == "too_large" and case.assignee_id == "BMC-ELE-01"
+    refused = lambda change: client.post(  # noqa: E731
+        "/api/v1/certificates", json={**body, **change}, headers={**CITIZEN, "Idempotency-Key": str(change)})
+    assert refused({"tatkal": True}).json()["detail"] == {"code": "not_allowed", "field": "tatkal"}
+    assert refused({"documents": {"aadhaar": "https://x/1"}}).json()["detail"] == {"code": "not_allowed", "field": "documents"}
+    assert refused({"answers": {**body["answers"], "ward": "ward 99"}}).json()["detail"] == {"code": "no_match", "field": "ward"}
+
+
+def test_a_guess_is_said_to_be_one_and_a_long_description_is_told_its_limit(client):
+    answers = "/api/v1/certificates/services/grievance/answers"
+    guess = client.post(f"{answers}/problem", json={"q": "dead dog lying on the road"}).json()
+    assert (guess["guessed"], guess["key"], guess["label"]) == (True, "grievance_subcategory.garbage.dead_animal", "garbage")
+    chosen = client.post(f"{answers}/problem", json={"q": "2"}).json()
+    assert (chosen["guessed"], chosen["key"]) == (False, "grievance_category.streetlight")
+    # a long complaint is guessed from its beginning (what it is about is said first)
+    long = "kachra pada hai " + "aur bahut pareshani hai " * 40
+    assert client.post(f"{answers}/problem", json={"q": long}).json()["value"]["code"] == "garbage"
+    too_long = client.post(f"{answers}/description", json={"q": "x" * 1001})
+    assert too_long.json()["detail"] == {"code": "too_long", "field": "description"}
+    assert client.post(f"{answers}/description", json={"q": "ab"}).json()["detail"]["code"] == "no_match"
+    assert client.post(f"{answers}/description", json={"q": "x" * 1000}).status_code == 200
+
+
+def test_the_words_that_open_a_complaint_answer_its_first_question_in_the_same_call(client):
+    """The opening turn is one call: the service, and what its opening words answer (where the
+    service is opened by words), with the citizen's case just closed they may be about."""
+    def choose(code, opening):
+        body = {"q": code, "phone": GRIEVANCE["citizen_phone"], "opening": opening, "language": "hi"}
+        return client.post("/api/v1/certificates/services/choose", json=body, headers=CITIZEN).json()
+
+    told = choose("grievance", "kachra teen din se pada hai")
+    assert told["service"]["code"] == "grievance" and told["first_answer"]["value"]["code"] == "garbage"
+    assert told["first_answer"]["guessed"] is True and told["first_answer"]["label"] == "कचरा"
+    assert told["reopen"] is None  # nothing of theirs was just resolved
+    assert choose("grievance", "I want to file a complaint")["first_answer"] is None  # no problem named: asked
+    assert choose("desludging", "my septic tank is full")["first_answer"] is None  # not opened by words
 
 
 def test_matching_categories_and_wards(client):
@@ -158,25 +223,27 @@ def test_matching_categories_and_wards(client):
 
 def test_health_and_openapi(client):
     assert client.get("/health").json() == {"status": "ok"}
-    assert "/api/v1/grievances" in client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/certificates" in client.get("/openapi.json").json()["paths"]
 
 
 def test_logs_never_carry_the_whole_phone_number(client, auth, caplog):
     caplog.set_level("DEBUG")
-    client.post("/api/v1/grievances", json=GRIEVANCE, headers=CITIZEN)
+    client.post("/api/v1/certificates", json=FILING, headers=CITIZEN)
     assert "GRV-2026-000001" in caplog.text
     assert "***5678" in caplog.text
     assert "9812345678" not in caplog.text
 
 
 def test_a_subcategory_sets_its_own_sla(client, auth, settings):
-    body = {**GRIEVANCE, "category": "garbage", "subcategory": "dead_animal", "ward": "BMC-W12"}
-    filed = client.post("/api/v1/grievances", json=body, headers=CITIZEN).json()
+    # the subcategory is guessed from the problem's words: a dead dog is garbage's dead_animal
+    body = {**GRIEVANCE, "category": "dead dog lying on the road", "ward": "BMC-W12"}
+    filed = client.post("/api/v1/certificates", json=complaint_body(**body), headers=CITIZEN).json()
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case).where(Case.reference == filed["reference"]))
-        assert (case.details["subcategory"], case.details["sla_hours"], case.details["department"]) == ("dead_animal", 12, "SANITATION")
-    unknown = client.post("/api/v1/grievances", json={**body, "subcategory": "ufo"}, headers=CITIZEN)
-    assert unknown.status_code == 422 and unknown.json()["detail"] == {"code": "unknown_subcategory", "field": "subcategory"}
+        assert (case.details["category"], case.details["subcategory"], case.details["sla_hours"], case.details["department"]) == (
+            "garbage", "dead_animal", 12, "SANITATION")
+    unknown = client.post("/api/v1/certificates", json=complaint_body(**{**body, "category": "ufo"}), headers=CITIZEN)
+    assert unknown.status_code == 422 and unknown.json()["detail"] == {"code": "no_match", "field": "problem"}
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from backend.services import citizens, handoff
 from backend.services.media import Fetched
 from backend.sweeper import sweep_once
 from tests.backend.twilio_fake import FakeTwilio
-from tests.conftest import NOW, in_turn, kept_and_started
+from tests.conftest import NOW, complaint_body, in_turn, kept_and_started
 
 PHONE = "whatsapp:+919812377001"
 GRIEVANCE = {"category": "garbage", "description": "Garbage not collected for a week", "ward": "BMC-W12",
@@ -54,7 +54,7 @@ def test_the_conversation_goes_to_whoever_serves_the_newest_case_and_takes_the_c
 ):
     fetched = []
     monkeypatch.setattr(handoff.media, "fetch_photo", lambda settings, url: fetched.append(url) or Fetched("a1b2.jpg", None))
-    complaint = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE)).json()["reference"]
+    complaint = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, PHONE)).json()["reference"]
     asking = _message(client, channels_auth, "SMh0", "kisi insaan se baat karao")  # the message that asks
     opened = _open(client, during="grievance")
     assert opened.status_code == 201, opened.text
@@ -125,7 +125,7 @@ def test_with_no_case_the_towns_nodal_officer_answers_and_is_alone_in_it(client,
 
 
 def test_a_conversation_no_one_answers_goes_to_the_supervisor(client, settings):
-    client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, PHONE))
+    client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, PHONE))
     reference = _open(client).json()["reference"]
     assert reference not in sweep_once(settings, NOW + timedelta(hours=1, minutes=59))
     assert reference in sweep_once(settings, NOW + timedelta(hours=2, minutes=1))

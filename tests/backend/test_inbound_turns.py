@@ -9,7 +9,7 @@ from backend.api.deps import get_now
 from backend.models import InboundMessage, OutboxMessage
 from backend.services import turn_grants
 from backend.services.citizens import normalise_phone
-from tests.conftest import NOW
+from tests.conftest import NOW, complaint_body
 
 PHONE = "whatsapp:+919812300001"
 PAYLOAD = {"sender": PHONE, "text": "Water stopped coming since Monday", "metadata": {"channel": "whatsapp"}}
@@ -179,7 +179,7 @@ def test_a_citizen_who_writes_in_latin_letters_gets_sms_notices_in_latin_letters
     def resolved_notice() -> str:
         body = {"category": "garbage", "description": "Kachra nahi utha", "ward": "BMC-W12", "citizen_phone": phone,
                 "channel": "twilio_sms", "language": "hi"}
-        reference = client.post("/api/v1/grievances", json=body, headers=turn(phone)).json()["reference"]
+        reference = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn(phone)).json()["reference"]
         client.post(f"/api/v1/cases/{reference}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
         return session.scalars(select(OutboxMessage.body).where(OutboxMessage.locale_key == "utter_notify_grievance_resolved")
                                .order_by(OutboxMessage.id.desc())).first()

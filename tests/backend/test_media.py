@@ -16,7 +16,7 @@ from sqlalchemy import select
 from backend.db import get_session_factory
 from backend.models import Case, OutboxMessage
 from backend.services import media
-from tests.conftest import turn_headers
+from tests.conftest import complaint_body, turn_headers
 from backend.settings import Settings
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 2048
@@ -61,7 +61,7 @@ def settings(settings: Settings, tmp_path: Path) -> Settings:
 def _file(client, auth, photo_url):
     body = {"category": "drainage", "description": "Drain overflowing onto the road", "ward": "BMC-W12",
             "citizen_phone": "whatsapp:+919812345678", "language": "hi", "channel": "twilio_whatsapp", "photo_url": photo_url}
-    response = client.post("/api/v1/grievances", json=body, headers=turn_headers(body["citizen_phone"]))
+    response = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn_headers(body["citizen_phone"]))
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 
@@ -103,10 +103,13 @@ def test_a_photo_that_cannot_be_attached_is_recorded_and_the_citizen_told(client
     assert not settings.media_dir.exists() or not any(settings.media_dir.iterdir())  # nothing was stored
 
 
-def test_only_web_addresses_are_fetched(client, auth):
-    body = {"category": "drainage", "description": "Drain overflowing", "ward": "BMC-W12",
-            "citizen_phone": "+919812345678", "photo_url": "file:///etc/passwd"}
-    assert client.post("/api/v1/grievances", json=body, headers=turn_headers(body["citizen_phone"])).status_code == 422
+def test_only_web_addresses_are_fetched(client, auth, settings):
+    """A photo's address that is no web address is refused with the filing (nothing is read, nothing stored)."""
+    body = complaint_body("drainage", "Drain overflowing onto the road", "BMC-W12", "+919812345678",
+                          photo_url="file:///etc/passwd")
+    refused = client.post("/api/v1/certificates", json=body, headers=turn_headers("+919812345678"))
+    assert refused.status_code == 422, refused.text
+    assert not settings.media_dir.exists() or not any(settings.media_dir.iterdir())
 
 
 # Which URLs are fetched at all: table tests against a recording transport and a fake DNS, so

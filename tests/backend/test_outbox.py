@@ -18,7 +18,7 @@ from backend.services import citizens, outbox
 from common.signatures import sign
 from locales import render
 from tests.backend.twilio_fake import INVALID_TO, TOO_MANY, UNSUBSCRIBED, FakeTwilio
-from tests.conftest import NOW, in_turn
+from tests.conftest import NOW, complaint_body, in_turn
 
 PHONE = "+919876543210"
 
@@ -221,10 +221,9 @@ def test_an_undelivered_callback_with_21610_opts_out(worker, session, client, se
 
 
 def _file(client, auth, channel="twilio_whatsapp"):
-    response = client.post("/api/v1/grievances", json={
-        "category": "garbage", "description": "Garbage not collected for a week", "ward": "ward 12",
-        "citizen_phone": f"whatsapp:{PHONE}", "language": "or", "channel": channel,
-    }, headers=in_turn(client, f"whatsapp:{PHONE}"))
+    response = client.post("/api/v1/certificates", json=complaint_body(
+        "garbage", "Garbage not collected for a week", "ward 12", f"whatsapp:{PHONE}", language="or", channel=channel,
+    ), headers=in_turn(client, f"whatsapp:{PHONE}"))
     assert response.status_code == 201, response.text
     return response.json()["reference"]
 

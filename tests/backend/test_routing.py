@@ -1,11 +1,13 @@
 """Routing by ward and department, from the people table (seeded from backend/masterdata/officials.yml)."""
 import pytest
+from sqlalchemy import select
 
-from backend.models import Person
+from backend.db import get_session_factory
+from backend.models import Case, Person
 from backend.services import people
 from backend.services.access import Actor
 from backend.services.routing import official_for, supervisor_for
-from tests.conftest import NOW, turn_headers
+from tests.conftest import NOW, complaint_body, turn_headers
 
 
 @pytest.mark.parametrize(
@@ -47,13 +49,16 @@ def test_an_administrators_change_routes_the_next_case(session):
     assert official_for(session, ward_code="BMC-W12", department="SANITATION") is None  # unrouted: the supervisor assigns
 
 
-def test_filing_routes_and_alerts_the_official_and_an_unknown_ward_is_refused(client, auth):
+def test_filing_routes_and_alerts_the_official_and_an_unknown_ward_is_refused(client, auth, settings):
     body = {"category": "water_supply", "description": "No water since morning", "ward": "ward 5",
             "citizen_phone": "+919812345678", "channel": "twilio_sms"}
-    filed = client.post("/api/v1/grievances", json=body, headers=turn_headers(body["citizen_phone"])).json()
-    assert (filed["state"], filed["assignee_id"]) == ("PENDING_AT_OFFICIAL", "BMC-WAT-01")
-    refused = client.post("/api/v1/grievances", json={**body, "ward": "ward 900"}, headers=turn_headers(body["citizen_phone"]))
-    assert refused.status_code == 422 and refused.json()["detail"] == {"code": "unknown_ward", "field": "ward"}
+    filed = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn_headers(body["citizen_phone"])).json()
+    with get_session_factory(settings.database_url)() as session:
+        assignee = session.scalar(select(Case.assignee_id).where(Case.reference == filed["reference"]))
+    assert (filed["state"], assignee) == ("PENDING_AT_OFFICIAL", "BMC-WAT-01")
+    refused = client.post("/api/v1/certificates", json=complaint_body(**{**body, "ward": "ward 900"}),
+                          headers=turn_headers(body["citizen_phone"]))
+    assert refused.status_code == 422 and refused.json()["detail"] == {"code": "no_match", "field": "ward"}
 
 
 def test_a_roster_that_leaves_a_ward_with_no_official_stops_the_start(tmp_path, settings):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import locales
 from backend.db import get_session_factory
 from backend.models import AuditEntry, Case, OutboxMessage
-from tests.conftest import in_turn
+from tests.conftest import complaint_body, in_turn
 
 CITIZEN = "whatsapp:+919812377311"
 OFFICIAL_EN = "+919437200105"  # BMC-ENG-S: engineering, wards 34-67; English, alerts by WhatsApp
@@ -63,7 +63,7 @@ def _signed_in(call: Call, settings) -> dict:
 
 
 def _file(client, grievance: dict) -> str:
-    return client.post("/api/v1/grievances", json=grievance, headers=in_turn(client, CITIZEN)).json()["reference"]
+    return client.post("/api/v1/certificates", json=complaint_body(**grievance), headers=in_turn(client, CITIZEN)).json()["reference"]
 
 
 def test_an_official_keys_the_code_opens_a_case_and_rejects_it_with_a_spoken_reason(client, settings, channels_auth):

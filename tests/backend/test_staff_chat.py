@@ -15,7 +15,7 @@ import locales
 from backend.models import AuditEntry, Case, Citizen, OutboxMessage
 from backend.services import citizens, staff_menu
 from backend.services.media import Fetched
-from tests.conftest import NOW, in_turn, kept_and_started
+from tests.conftest import NOW, complaint_body, in_turn, kept_and_started
 
 CITIZEN = "whatsapp:+919812377301"
 OFFICIAL = "whatsapp:+919437200101"  # BMC-SAN-N: sanitation, wards 1-33 of Bhubaneswar; Odia
@@ -76,7 +76,7 @@ def test_an_official_resolves_from_the_alert_with_a_photo_and_the_citizen_receiv
     fetched = []
     monkeypatch.setattr(chat.media, "fetch_photo",
                         lambda settings, url: fetched.append(url) or Fetched("c0ffee.jpg", None))
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
     alert = _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
     assert alert.menu == {"1": f"#act {reference} RESOLVE", "2": f"#act {reference} REJECT", "0": "#pending"}
     assert "1 ସମାଧାନ କରନ୍ତୁ · 2 " in alert.body and "0 ଆପଣଙ୍କ ତାଲିକା" in alert.body  # in the official's Odia
@@ -115,8 +115,8 @@ def test_an_official_resolves_from_the_alert_with_a_photo_and_the_citizen_receiv
 
 
 def test_the_list_shows_what_waits_soonest_first_and_a_case_outside_the_area_is_refused(client, settings, channels_auth):
-    first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
-    second = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked near the school"},
+    first = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
+    second = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, "description": "Drain blocked near the school"}),
                          headers=in_turn(client, CITIZEN)).json()["reference"]
     listed = _say(client, channels_auth, "SMl1", "baki", OFFICIAL)["replies"][0]  # Odia in Latin letters
     assert listed.index(first) < listed.index(second) and "(2)" in listed
@@ -141,7 +141,7 @@ def _delivered_menu(settings, phone: str) -> dict:
 
 
 def test_a_reason_is_asked_where_one_is_required_and_0_goes_back(client, settings, channels_auth):
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
     _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
     asked = _say(client, channels_auth, "SMr1", "2", OFFICIAL)["replies"][0]  # Reject
     assert reference in asked and "କାରଣ" in asked
@@ -209,8 +209,8 @@ def test_an_operator_names_the_plant_by_number_then_the_litres(client, settings,
 
 
 def test_a_case_number_typed_while_a_reason_is_awaited_opens_it_and_acts_on_nothing(client, settings, channels_auth):
-    first = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
-    second = client.post("/api/v1/grievances", json={**GRIEVANCE, "description": "Drain blocked near the school"},
+    first = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
+    second = client.post("/api/v1/certificates", json=complaint_body(**{**GRIEVANCE, "description": "Drain blocked near the school"}),
                          headers=in_turn(client, CITIZEN)).json()["reference"]
     _say(client, channels_auth, "SMw1", first, OFFICIAL)
     _say(client, channels_auth, "SMw2", "2", OFFICIAL)  # Reject: the reason is asked
@@ -226,7 +226,7 @@ def test_a_step_waits_only_so_long_and_an_alert_does_not_take_it_over(client, se
 
     from backend.api.deps import get_now
 
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
     _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
     _say(client, channels_auth, "SMt1", "2", OFFICIAL)  # Reject: the reason is asked
     menu = _delivered_menu(settings, OFFICIAL)
@@ -237,7 +237,7 @@ def test_a_step_waits_only_so_long_and_an_alert_does_not_take_it_over(client, se
 
 
 def test_opted_out_staff_act_on_nothing(client, settings, channels_auth):
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
     _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
     with get_session_factory(settings.database_url)() as session:
         citizens.set_opted_out(session, phone=OFFICIAL, opted_out=True, now=NOW)
@@ -289,7 +289,7 @@ def test_what_people_do_wrong_loses_nothing(client, settings, channels_auth, mon
     """The play-test's: words after an alert keep its numbers; Odia digits choose; "1" sent twice does
     not skip the proof; a plant named in Odia script; litres out of range are asked again."""
     settings.media_dir = tmp_path
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
     _delivered(settings, OFFICIAL, "utter_alert_case_assigned")
     assert "\"ବାକି\"" in _say(client, channels_auth, "SMz1", "ok will check", OFFICIAL)["replies"][0]  # how to use it
     asked = _say(client, channels_auth, "SMz2", "୧", OFFICIAL)["replies"][0]  # the alert's 1, in Odia's digit
@@ -315,7 +315,7 @@ def test_what_people_do_wrong_loses_nothing(client, settings, channels_auth, mon
 
 def test_an_sms_official_is_not_asked_for_a_photo_and_a_citizen_s_words_reach_the_holder(client, settings, channels_auth):
     streetlight = {**GRIEVANCE, "category": "streetlight", "description": "Streetlight not working near the temple"}
-    reference = client.post("/api/v1/grievances", json=streetlight, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**streetlight), headers=in_turn(client, CITIZEN)).json()["reference"]
     sms_official = "+919437200103"  # BMC-ELE-01, English, SMS
     _delivered(settings, sms_official, "utter_alert_case_assigned")
     started = kept_and_started(client, channels_auth, "SMe1", "1", sms_official, channel="sms")
@@ -335,7 +335,7 @@ def test_an_sms_official_is_not_asked_for_a_photo_and_a_citizen_s_words_reach_th
 
 def test_words_while_choosing_whom_keep_the_list(client, settings, channels_auth):
     """At a numbered step (whom to hand the case to) words are not its answer: the list stands."""
-    reference = client.post("/api/v1/grievances", json=GRIEVANCE, headers=in_turn(client, CITIZEN)).json()["reference"]
+    reference = client.post("/api/v1/certificates", json=complaint_body(**GRIEVANCE), headers=in_turn(client, CITIZEN)).json()["reference"]
     supervisor = "whatsapp:+919437200201"  # BMC-SAN-SUP, Odia
     _say(client, channels_auth, "SMy1", reference, supervisor)
     reassign = next(n for n, command in _delivered_menu(settings, supervisor).items() if command.endswith("REASSIGN"))

@@ -12,20 +12,20 @@ from backend.models import Case, Citizen
 from backend.settings import Settings
 from backend.sweeper import sweep_once
 from tests.e2e.conftest import NO_WHATSAPP, act, arrived, case_in_database, desludging_filed, filed
+from tests.conftest import complaint_body
 
 ESCALATED_TEMPLATE_EN = "HX0000000000000000000000000000en41"  # whatsapp_templates.yml: utter_notify_certificate_escalated
 OPERATORS = {"OP-BMC-01": ("+919437300101", "whatsapp"), "OP-BMC-02": ("+919437300102", "sms")}
 
 
 def _pothole(phone: str) -> dict:
-    return {"category": "roads", "subcategory": "pothole", "description": "Pothole near the well", "ward": "BMC-W44",
-            "citizen_phone": f"whatsapp:{phone}", "language": "en", "channel": "twilio_whatsapp"}
+    return complaint_body("pothole on the road", "Pothole near the well", "BMC-W44", f"whatsapp:{phone}", channel="twilio_whatsapp")
 
 
 def test_a_notice_25_hours_after_the_citizen_last_wrote_goes_as_its_template(stack, twilio):  # noqa: ANN001
     citizen = twilio.text("whatsapp", "+919437700401")
     citizen.say("hi")  # the citizen writes: the 24-hour window opens
-    reference = filed(stack, "grievances", _pothole("+919437700401"))
+    reference = filed(stack, "certificates", _pothole("+919437700401"))
     with get_session_factory(stack.config.effective_database_url)() as session:  # a day and an hour pass
         session.execute(update(Citizen).where(Citizen.phone == "+919437700401")
                         .values(whatsapp_last_inbound_at=datetime.now(UTC) - timedelta(hours=25)))
@@ -36,7 +36,7 @@ def test_a_notice_25_hours_after_the_citizen_last_wrote_goes_as_its_template(sta
 
 
 def test_a_whatsapp_number_with_no_whatsapp_gets_the_notice_by_sms(stack, twilio):  # noqa: ANN001
-    reference = filed(stack, "grievances", _pothole(NO_WHATSAPP))
+    reference = filed(stack, "certificates", _pothole(NO_WHATSAPP))
     act(stack, reference, "RESOLVE", person_id="BMC-ENG-S")
     by_sms = arrived(twilio.text("sms", NO_WHATSAPP), lambda m: reference in m["body"])
     assert "resolved" in by_sms["body"].lower(), by_sms  # the same news, in the SMS form of its words

@@ -21,7 +21,7 @@ def _reference(replies: list[str]) -> str:
 def _operator(stack, reference: str, operator_id: str, **step) -> dict:
     """The operator's step, signed in as them."""
     with official(stack, operator_id) as client:
-        response = client.post(f"/api/v1/desludging/{reference}/operator", json=step)
+        response = client.post(f"/api/v1/cases/{reference}/actions", json=step)
     assert response.status_code == 200, response.text
     return response.json()
 

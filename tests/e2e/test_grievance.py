@@ -16,6 +16,11 @@ def text(key: str, **variables) -> str:
     return locales.render(key, "en", "rest", **variables)["text"]
 
 
+def words(key: str) -> str:
+    """The catalog's words for a key (a category's name, as a reply names the problem)."""
+    return locales.load_catalog("en")[key]
+
+
 def file_grievance(citizen: Citizen) -> str:
     assert citizen.say("hello") == [text("utter_greet")]
     assert citizen.say("I want to file a complaint") == [text("utter_ask_grievance_category")]
@@ -24,7 +29,7 @@ def file_grievance(citizen: Citizen) -> str:
     replies = citizen.say("Saheed Nagar")
     assert len(replies) == 1
     reference = REFERENCE.search(replies[0]).group()
-    assert replies == [text("utter_grievance_filed", reference=reference, category_key="grievance_category.streetlight")]
+    assert replies == [text("utter_grievance_filed", reference=reference, answer_problem=words("grievance_category.streetlight"))]
     return reference
 
 
@@ -62,7 +67,9 @@ def test_empty_message_outside_and_inside_the_form(stack):
     citizen.say("garbage")
     replies = citizen.say("   ")
     assert replies == [text("utter_invalid_grievance_description"), text("utter_ask_grievance_description")]
-    assert citizen.slots()["grievance_category"] == "garbage"  # nothing already given is lost
+    slots = citizen.slots()  # nothing already given is lost
+    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "garbage")
+    assert slots["certificate_labels"]["problem"] == words("grievance_category.garbage")
 
 
 def test_ten_thousand_characters(stack):
@@ -76,7 +83,10 @@ def test_ten_thousand_characters(stack):
         text("utter_grievance_description_too_long", limit=1000),
         text("utter_ask_grievance_description"),
     ]
-    assert citizen.slots()["grievance_category"] == "drainage"
+    slots = citizen.slots()
+    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "drainage")
+    assert slots["certificate_labels"]["problem"] == words("grievance_category.drainage")
+    assert "description" not in slots["certificate_answers"]
     assert citizen.say("The drain on lane 3 is blocked") == [text("utter_ask_grievance_ward")]
 
 
@@ -86,7 +96,7 @@ def test_cancel_in_the_middle(stack):
     citizen.say("water supply")
     assert citizen.say("cancel") == [text("utter_cancelled")]
     slots = citizen.slots()
-    assert slots["grievance_category"] is None and slots["requested_slot"] is None
+    assert slots["certificate_type"] is None and slots["certificate_answers"] is None and slots["requested_slot"] is None
 
 
 def test_backend_down_while_filing_then_back(stack):
@@ -99,8 +109,10 @@ def test_backend_down_while_filing_then_back(stack):
         replies = citizen.say("ward 12")
         assert replies[0] == text("utter_service_unavailable")
         slots = citizen.slots()
-        assert slots["grievance_category"] == "roads"
-        assert slots["grievance_description"] == "Big pothole outside the bus stand"
+        assert slots["certificate_type"] == "grievance"
+        assert slots["certificate_answers"]["problem"] == "roads"
+        assert slots["certificate_labels"]["problem"] == words("grievance_category.roads")
+        assert slots["certificate_answers"]["description"] == "Big pothole outside the bus stand"
     finally:
         stack.start("backend")
     replies = citizen.say("ward 12")
@@ -117,7 +129,9 @@ def test_restart_keeps_conversations_and_cases(stack):
     citizen.say("1")  # garbage
     stack.stop()
     stack.start()
-    assert citizen.slots()["grievance_category"] == "garbage"
+    slots = citizen.slots()
+    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "1")  # by its number
+    assert slots["certificate_labels"]["problem"] == words("grievance_category.garbage")
     assert citizen.say("Bins overflowing near the park") == [text("utter_ask_grievance_ward")]
     assert REFERENCE.search(citizen.say("ward 7")[0])
     assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"
@@ -138,7 +152,7 @@ def test_backend_too_slow_at_filing_then_yes_files_exactly_once(stack):
         time.sleep(1)
         lock.rollback()
     assert replies == [text("utter_grievance_kept_for_retry")]
-    assert citizen.slots()["grievance_pending"] is True
+    assert citizen.slots()["certificate_pending"] is True
     replies = citizen.say("yes")
     assert len(replies) == 1
     reference = REFERENCE.search(replies[0]).group()
@@ -146,5 +160,5 @@ def test_backend_too_slow_at_filing_then_yes_files_exactly_once(stack):
         filed = session.scalars(select(Case).where(Case.citizen_phone == "+919800000108")).all()
     assert [c.reference for c in filed] == [reference]
     assert filed[0].details["ward"] == "BMC-W03"
-    assert citizen.slots()["grievance_pending"] is False
+    assert citizen.slots()["certificate_pending"] is False
     assert citizen.say("yes") == [text("utter_help")]  # nothing pending any more: no second filing

@@ -44,14 +44,13 @@ CANCEL = {"en": "cancel", "hi": "रद्द करो", "hi-latn": "cancel kar
 NAMES = {"en": "Ravi Kumar", "hi": "रवि कुमार", "hi-latn": "Ravi Kumar", "or": "ରବି କୁମାର", "or-latn": "Ravi Kumar"}
 CERTIFICATE = ["cert_ask.applicant_name", "cert_ask.guardian_name", "cert_ask.place"]
 GUARDIAN = {"en": "Gopal Behera", "hi": "गोपाल बेहरा", "hi-latn": "Gopal Behera", "or": "ଗୋପାଳ ବେହେରା", "or-latn": "Gopal Behera"}
-# service -> how it is asked for, its first three questions, the slots its first two answers fill
-# and those answers, and its answer to "what is the fee?"
+# service -> how it is asked for, its first three questions, its first two answers, and its answer
+# to "what is the fee?"
 SERVICES = {
     "grievance": {
         "start": {"en": "I want to file a complaint", "hi": "मुझे शिकायत दर्ज करनी है", "hi-latn": "mujhe shikayat karni hai",
                   "or": "ମୁଁ ଅଭିଯୋଗ କରିବାକୁ ଚାହେଁ", "or-latn": "mu abhijoga karibi"},
         "questions": ["utter_ask_grievance_category", "utter_ask_grievance_description", "utter_ask_grievance_ward"],
-        "slots": ["grievance_category", "grievance_description"],
         "answers": [{"*": "1"}, {"en": "garbage has not been picked up for a week", "hi": "एक हफ्ते से कचरा नहीं उठा",
                                  "hi-latn": "ek hafte se kachra nahi utha", "or": "ଏକ ସପ୍ତାହ ହେଲା ଅଳିଆ ଉଠାଯାଇନାହିଁ",
                                  "or-latn": "eka saptaha hela alia uthajaini"}],
@@ -160,12 +159,10 @@ def test_every_interruption_at_two_questions_keeps_the_answers(stack, twilio, se
         answer = row["answers"][step]
         says(phone, answer.get(form, answer.get("*")), ask[step + 1], form=form)
     slots = answers_kept(stack, phone)
-    for slot in row.get("slots", []):
-        assert slots.get(slot), (slot, slots)
-    if "slots" not in row:  # a catalog form keeps its answers in one slot, by field
-        kept = {field: value for field, value in (slots.get("certificate_answers") or {}).items() if not field.startswith("_")}
-        first = row["answers"][0]
-        assert len(kept) == 2 and first.get(form, first.get("*")) in kept.values(), kept
+    # every form (a complaint too) keeps its answers in one slot, by field
+    kept = {field: value for field, value in (slots.get("certificate_answers") or {}).items() if not field.startswith("_")}
+    first = row["answers"][0]
+    assert len(kept) == 2 and first.get(form, first.get("*")) in kept.values(), kept
     says(phone, CANCEL[form], "utter_cancelled", form=form)
     assert answers_kept(stack, phone).get("requested_slot") is None
 

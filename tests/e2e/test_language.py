@@ -11,6 +11,11 @@ def text(key: str, language: str, **variables) -> str:
     return locales.render(key, language, "rest", **variables)["text"]
 
 
+def words(key: str, language: str) -> str:
+    """The catalog's words for a key in the language (a category's name, as a reply names the problem)."""
+    return locales.load_catalog(language)[key]
+
+
 @pytest.mark.parametrize("sender, opening, description, language", [
     ("+919800000301", "I want to file a complaint", "Garbage has been lying in our lane for 3 days", "en"),
     ("+919800000302", "शिकायत दर्ज करनी है", "हमारी गली में तीन दिन से कचरा पड़ा है", "hi"),
@@ -25,7 +30,8 @@ def test_a_complaint_in_each_form_of_writing(stack, sender, opening, description
     assert citizen.say(description) == [text("utter_ask_grievance_ward", language)]
     replies = citizen.say("ward 12")
     reference = REFERENCE.search(replies[0]).group()
-    assert replies == [text("utter_grievance_filed", language, reference=reference, category_key="grievance_category.garbage")]
+    garbage = words("grievance_category.garbage", language)
+    assert replies == [text("utter_grievance_filed", language, reference=reference, answer_problem=garbage)]
     assert citizen.slots()["language"] == language
 
 
@@ -34,11 +40,15 @@ def test_switch_language_mid_form_keeps_the_answers(stack):
     assert citizen.say("I want to file a complaint") == [text("utter_ask_grievance_category", "en")]
     assert citizen.say("2") == [text("utter_ask_grievance_description", "en")]
     assert citizen.say("ଓଡ଼ିଆରେ କୁହନ୍ତୁ") == [text("utter_language_changed", "or"), text("utter_ask_grievance_description", "or")]
-    assert citizen.slots()["grievance_category"] == "streetlight"
+    slots = citizen.slots()
+    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "2")
+    # understood as a streetlight (its words in either language: the reply at filing names it in the new one)
+    assert slots["certificate_labels"]["problem"] in {words("grievance_category.streetlight", lang) for lang in ("en", "or")}
     assert citizen.say("ଘର ସାମ୍ନା ଆଲୁଅ ଏକ ସପ୍ତାହ ହେଲା ଜଳୁନାହିଁ") == [text("utter_ask_grievance_ward", "or")]
     replies = citizen.say("ଶହୀଦ ନଗର")
     reference = REFERENCE.search(replies[0]).group()
-    assert replies == [text("utter_grievance_filed", "or", reference=reference, category_key="grievance_category.streetlight")]
+    assert replies == [
+        text("utter_grievance_filed", "or", reference=reference, answer_problem=words("grievance_category.streetlight", "or"))]
 
 
 def test_writing_in_another_language_mid_form_switches_without_a_command(stack):
@@ -46,8 +56,10 @@ def test_writing_in_another_language_mid_form_switches_without_a_command(stack):
     citizen.say("I want to file a complaint")
     citizen.say("3")
     assert citizen.say("हमारी गली की नाली तीन दिन से जाम है") == [text("utter_ask_grievance_ward", "hi")]
-    assert citizen.slots()["grievance_category"] == "drainage"
-    assert citizen.slots()["grievance_description"] == "हमारी गली की नाली तीन दिन से जाम है"
+    slots = citizen.slots()
+    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "3")
+    assert slots["certificate_labels"]["problem"] in {words("grievance_category.drainage", lang) for lang in ("en", "hi")}
+    assert slots["certificate_answers"]["description"] == "हमारी गली की नाली तीन दिन से जाम है"
 
 
 def test_short_replies_never_flip_the_language(stack):
@@ -65,7 +77,7 @@ def test_a_chosen_language_holds_in_a_new_session_on_another_channel(stack):
     assert whatsapp.say("hindi") == [text("utter_language_changed", "hi")]
     # An English message does not undo an explicit choice (and, naming the problem, is its guess).
     assert whatsapp.say("I want to file a complaint about garbage") == [
-        text("utter_confirm_grievance_category", "hi", problem_key="grievance_category.garbage")]
+        text("utter_confirm_grievance_category", "hi", answer_key="grievance_category.garbage")]
 
     sms = Citizen(stack, "+919800000321")  # same phone, another channel: a new conversation
     assert sms.say("hello") == [text("utter_greet", "hi")]

@@ -15,6 +15,7 @@ from locales.voice_audio import voice_template
 from backend.db import get_session_factory
 from backend.models import Case
 from tests.e2e.conftest import arrived, case_in_database, desludging_filed, filed
+from tests.conftest import complaint_body
 
 
 def _with_history(stack, reference: str) -> Case:  # noqa: ANN001
@@ -33,9 +34,9 @@ def test_an_official_resolves_with_a_photo_on_whatsapp_and_the_citizen_receives_
     official = twilio.text("whatsapp", "+919437200105")  # BMC-ENG-S: engineering, wards 34-67, English
     official.inbox()  # what earlier tests sent them is read already
     citizen = twilio.text("whatsapp", "+919437700201")
-    reference = filed(stack, "grievances", {
-        "category": "roads", "subcategory": "pothole", "description": "Deep pothole in front of the school gate",
-        "ward": "BMC-W40", "citizen_phone": "whatsapp:+919437700201", "language": "en", "channel": "twilio_whatsapp"})
+    reference = filed(stack, "certificates", complaint_body(
+        "pothole on the road", "Deep pothole in front of the school gate", "BMC-W40", "whatsapp:+919437700201",
+        channel="twilio_whatsapp"))
     alert = _alert_for(official, reference)
     assert "Reply: 1 Resolve · 2 Reject · 0 Your list" in alert, alert
     asked = official.say("1")
@@ -76,9 +77,8 @@ def test_an_operator_accepts_and_records_the_disposal_on_whatsapp(stack, twilio)
 
 
 def test_an_official_outside_the_area_is_refused_and_the_list_comes_by_sms(stack, twilio):  # noqa: ANN001
-    reference = filed(stack, "grievances", {
-        "category": "roads", "subcategory": "pothole", "description": "Pothole near the bus stop", "ward": "BMC-W41",
-        "citizen_phone": "whatsapp:+919437700203", "language": "en", "channel": "twilio_whatsapp"})
+    reference = filed(stack, "certificates", complaint_body(
+        "pothole on the road", "Pothole near the bus stop", "BMC-W41", "whatsapp:+919437700203", channel="twilio_whatsapp"))
     electrical = twilio.text("sms", "+919437200103")  # BMC-ELE-01: electrical, not roads
     electrical.inbox()
     refused = electrical.say(f"STATUS {reference}")
@@ -117,9 +117,8 @@ def _called(twilio, phone: str, channel: str):  # noqa: ANN001, ANN202
 
 def test_an_official_calls_keys_the_code_and_rejects_by_keypad_with_a_spoken_reason(stack, twilio):  # noqa: ANN001
     """BMC-ENG-N (engineering, wards 1-33) calls in Hindi: no language menu, a code to their WhatsApp, their list."""
-    reference = filed(stack, "grievances", {
-        "category": "drainage", "description": "Railway culvert blocked under the line", "ward": "BMC-W20",
-        "citizen_phone": "whatsapp:+919437700204", "language": "en", "channel": "twilio_whatsapp"})
+    reference = filed(stack, "certificates", complaint_body(
+        "drainage", "Railway culvert blocked under the line", "BMC-W20", "whatsapp:+919437700204", channel="twilio_whatsapp"))
     official, greeted = _called(twilio, "+919437200104", "whatsapp")
     heard = _heard(greeted)
     assert heard.startswith("[hi-IN] धन्यवाद") and "बाकी मामलों की संख्या" in heard, heard

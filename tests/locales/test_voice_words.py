@@ -10,6 +10,7 @@ import yaml
 
 import locales
 from common.channels import TWILIO_VOICE
+from common.recordings import IN_WORDS
 from locales import voice_audio
 from locales.voice_audio import RECORDED_LANGUAGES, spoken_on_a_call, voice_template
 
@@ -168,7 +169,7 @@ def said_at_record_steps(credentials: dict) -> set[str]:
     """The record questions, and the replies said just before one is asked again in the same turn:
     those its answer's validation says (validate_<slot> in actions/, for utter_ask_<slot>), since the
     form then asks the same question, and the call records again."""
-    keys = record_keys(credentials) | set(_channel_default("RECORD_LEAD_KEYS")) | STAFF_RECORD_KEYS
+    keys = record_keys(credentials) | set(_channel_default("RECORD_LEAD_KEYS")) | STAFF_RECORD_KEYS | catalog_record_steps()
     validators = {f"validate_{key.removeprefix('utter_ask_')}" for key in keys if key.startswith("utter_ask_")}
     for path in (ROOT / "actions").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -178,6 +179,19 @@ def said_at_record_steps(credentials: dict) -> set[str]:
                     for const in ast.walk(node)
                     if isinstance(const, ast.Constant) and isinstance(const.value, str) and const.value.startswith("utter_")
                 }
+    return keys
+
+
+def catalog_record_steps() -> set[str]:
+    """Every catalog form's questions answered in words (common.recordings.IN_WORDS: the call records
+    them), what a wrong or too long answer to them hears, and the reply to a photo without words
+    (the form asks the same question again, and the call records again)."""
+    keys: set[str] = set()
+    for path in (ROOT / "catalog").glob("*.yml"):
+        for field in yaml.safe_load(path.read_text(encoding="utf-8"))["fields"]:
+            if field["type"] in IN_WORDS:
+                keys |= {k for k in (field["prompt"], field.get("invalid"), field.get("too_long")) if k}
+                keys |= {"utter_photo_kept_describe"} if field.get("with_photo") else set()
     return keys
 
 
@@ -211,7 +225,8 @@ def test_the_record_steps_are_read_where_the_channel_reads_them():
         "utter_ask_desludging_name"
     }
     exempt = said_at_record_steps(_credentials())
-    # The complaint itself is recorded; its invalid and photo replies lead straight back to that recording.
+    # The complaint itself is recorded (catalog/grievance.yml: a text); its invalid and photo replies lead
+    # straight back to that recording.
     assert {"utter_ask_grievance_description", "utter_invalid_grievance_description", "utter_photo_kept_describe"} <= exempt
     catalog = locales.load_catalog("or")
     assert exempt <= set(catalog)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from backend.models import Case
 from backend.services import certificates
 from backend.services.access import Actor
-from backend.services.cases import act_on_case
+from backend.services.cases import act_on_case, earlier_filing
 from backend.services.catalog import ServiceDef, ServiceForm
 from backend.services.payments import Link
 from backend.settings import Settings
@@ -83,6 +83,22 @@ class Filing:
     now: datetime
 
 
+def request_checked(session: Session, filing: Filing) -> tuple[Case | None, dict[str, Any]]:
+    """A form that is no application (a request, a complaint), filed by its own hooks: -> (the case a
+    retry of the same filing already made, else None; the answers' values, checked by their fields).
+    It has no Tatkal, and no documents but a photo sent with an answer that keeps one (with_photo)."""
+    earlier = earlier_filing(session, filing.idempotency_key)
+    if earlier is not None:  # the same filing again: its case, whatever the day now
+        return earlier, {}
+    photos = {f.name for f in filing.definition.fields if f.with_photo}
+    if filing.tatkal or set(filing.documents) - photos:
+        raise certificates.InvalidApplication("tatkal" if filing.tatkal else "documents", "not_allowed")
+    values, _ = certificates.check_answers(
+        filing.definition, filing.answers, settings=filing.settings, language=filing.language, now=filing.now
+    )
+    return None, values
+
+
 class Words(Protocol):
     """The reader's words (the console's): a console locale key rendered in their language."""
 
@@ -133,6 +149,12 @@ class Hooks:
             now=filing.now,
             submit=lambda filed: self.submit(filed, workflow=filing.workflow, settings=filing.settings, now=filing.now),
         )
+
+    def attach_media(
+        self, session: Session, *, settings: Settings, case_id: int, documents: dict[str, str], now: datetime
+    ) -> None:
+        """The files a filing sent (WhatsApp media links), fetched after the citizen was answered."""
+        certificates.attach_documents(session, settings=settings, case_id=case_id)
 
     def submit(self, case: Case, *, workflow: WorkflowDef, settings: Settings, now: datetime) -> None:
         """A filed case with nothing to pay goes on."""

@@ -9,11 +9,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from backend.models import Case
-from backend.services import certificates, desludging
-from backend.services.cases import earlier_filing
+from backend.services import desludging
 from backend.services.catalog import ServiceDef
 from backend.services.feedback import InvalidRating
-from backend.services.hooks.base import Act, Filing, Hooks, Verdict, Words
+from backend.services.hooks.base import Act, Filing, Hooks, Verdict, Words, request_checked
 from backend.services.payments import Link
 from backend.settings import Settings
 from backend.workflow import WorkflowDef
@@ -34,14 +33,9 @@ class OperatorDispatch(Hooks):
         """A desludging request from its form's answers; a visit of the catalog (a water tanker) is an application."""
         if isinstance(filing.definition, ServiceDef):
             return super().file(session, filing)
-        earlier = earlier_filing(session, filing.idempotency_key)
-        if earlier is not None:  # the same filing again (a retry): its case, whatever the day now
+        earlier, values = request_checked(session, filing)
+        if earlier is not None:
             return earlier, False, None
-        if filing.tatkal or filing.documents:
-            raise certificates.InvalidApplication("tatkal" if filing.tatkal else "documents", "not_allowed")
-        values, _ = certificates.check_answers(
-            filing.definition, filing.answers, settings=filing.settings, language=filing.language, now=filing.now
-        )
         request = desludging.request_from(values, phone=filing.phone, language=filing.language, channel=filing.channel)
         return desludging.file_request(
             session,
