@@ -33,6 +33,7 @@ from actions.interruptions import InterruptibleFormValidation, asked_which_answe
 from common.channels import CONTINUES_QUESTION, VOICE, WHATSAPP, kind_of
 from common.clock import local_moment
 from common.money import rupees
+from common.places import is_geo_uri
 from common.recordings import ANSWERED_IN_WORDS, IN_WORDS
 from locales.script import native_digits_to_ascii
 
@@ -65,6 +66,7 @@ GUESSED_KEY = "_guessed"  # in certificate_answers: the field whose answer was g
 GUESS_WORDS_KEY = "_guess_key"  # ...and the locale key of what was guessed
 REOPEN_KEYS = ("_reopen_case", "_reopen_state")  # the citizen's case just closed the opening may be about
 REOPEN_KEY = "_reopen"  # "reopen" or "new": the answer to whether it is about that case
+UNCHECKED_KEY = "_unchecked"  # in certificate_answers: the last answer of a form with no summary, checked by its filing
 TOLD_WORDS = 3  # a guess from at least this many words also answers the field its words tell (a description)
 
 
@@ -216,6 +218,17 @@ def _opening(service: dict, said: str, choice: dict, tracker: Tracker) -> dict[s
     return {"certificate_answers": answers, "certificate_labels": labels, "certificate_documents": documents}
 
 
+def _checked_by_filing(service: dict, field: dict, tracker: Tracker) -> bool:
+    """Whether this answer is the last thing a form with no summary asks, so that its filing checks it
+    (one call in that turn, not two); not a guess to confirm, nor a text that keeps a photo."""
+    if service.get("confirm", True) or field["type"] == "category" or field.get("with_photo"):
+        return False
+    if service.get("tatkal_fee_rupees") is not None or (carries_media(tracker) and _next_document(service, tracker)):
+        return False
+    answers = tracker.get_slot("certificate_answers") or {}
+    return not any(f["name"] not in answers for f in _asked(service, tracker) if f["name"] != field["name"])
+
+
 def _fee_set_by(service: dict) -> list[str]:
     """The fields whose answers set the fee (a definition kept from before fee_set_by names its fee_from)."""
     return service.get("fee_set_by") or [f for f in [service.get("fee_from")] if f]
@@ -265,6 +278,8 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         gone = {field, FEE_KEY} if field in _fee_set_by(service) else {field}
         if answers.get(GUESSED_KEY) == field:
             gone |= {GUESSED_KEY, GUESS_WORDS_KEY}
+        if answers.get(UNCHECKED_KEY) == field:
+            gone.add(UNCHECKED_KEY)
         answers = {k: v for k, v in answers.items() if k not in gone}
         labels = {k: v for k, v in (tracker.get_slot("certificate_labels") or {}).items() if k != field}
         return {"certificate_answers": answers, "certificate_labels": labels, "certificate_answer": None}
@@ -435,6 +450,9 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         documents = {**(tracker.get_slot("certificate_documents") or {}), **({field["name"]: photo} if photo else {})}
         kept_photo = {"certificate_documents": documents} if photo else {}  # a photo is kept whatever the words
         result = None  # a recording link typed on WhatsApp or SMS is not a call's answer
+        if text and not typed_recording(tracker, text) and _checked_by_filing(service, field, tracker):
+            answers = {**(tracker.get_slot("certificate_answers") or {}), field["name"]: text, UNCHECKED_KEY: field["name"]}
+            return {"certificate_answer": None, "certificate_answers": answers, **kept_photo}
         if not typed_recording(tracker, text):
             result = await self.client.certificate_answer(
                 service["code"], field["name"], text, language_of(tracker), _given(tracker)
@@ -442,20 +460,13 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
         if result is not None and result.error == UNAVAILABLE:
             dispatcher.utter_message(response="utter_service_unavailable")
             return {"certificate_answer": None}
-        if pin and result is not None and not result.ok:
-            return self.failed(dispatcher, tracker, "certificate_answer", "utter_pin_outside_wards")
-        if result is not None and result.error == "too_long" and field.get("too_long"):
-            refusal = self.failed(dispatcher, tracker, "certificate_answer", field["too_long"], limit=field.get("max_length"))
-            return {**refusal, **kept_photo}
-        if photo and (result is None or not result.ok) and not typed_recording(tracker, text):
-            dispatcher.utter_message(response="utter_photo_kept_describe")
-            return {"certificate_answer": None, **kept_photo}
+        if photo and (result is None or not result.ok) and not typed_recording(tracker, text) and not pin:
+            if not (result is not None and result.error == "too_long" and field.get("too_long")):
+                dispatcher.utter_message(response="utter_photo_kept_describe")
+                return {"certificate_answer": None, **kept_photo}
         if result is None or not result.ok:
-            # the bounds an answer was out of, said by its message; a definition kept in the conversation
-            # from before the backend sent "invalid" has its type's words
-            bounds = {"min": field.get("min"), "max": field.get("max"), "days": field.get("max_days_ahead")}
-            refused = field.get("invalid") or f"cert_invalid.{field['type']}"
-            return self.failed(dispatcher, tracker, "certificate_answer", refused, **bounds)
+            refusal = self.refused(dispatcher, tracker, field, text, result.error if result else None)
+            return {**refusal, **kept_photo}
         answers, labels = _with_answer(
             service,
             tracker.get_slot("certificate_answers") or {},
@@ -472,6 +483,20 @@ class ValidateCertificateForm(InterruptibleFormValidation, Doorstep):
             "certificate_labels": labels,
             **kept_photo,
         }
+
+    def refused(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, field: dict, said: str, error: str | None
+    ) -> dict[str, Any]:
+        """Says why an answer to the field is refused, in the field's own words: a pin outside the
+        wards, a text over its limit, else the field's message with the bounds it was out of (a
+        definition kept in the conversation from before the backend sent "invalid" has its type's)."""
+        if is_geo_uri(said):
+            return self.failed(dispatcher, tracker, "certificate_answer", "utter_pin_outside_wards")
+        if error == "too_long" and field.get("too_long"):
+            return self.failed(dispatcher, tracker, "certificate_answer", field["too_long"], limit=field.get("max_length"))
+        bounds = {"min": field.get("min"), "max": field.get("max"), "days": field.get("max_days_ahead")}
+        refused = field.get("invalid") or f"cert_invalid.{field['type']}"
+        return self.failed(dispatcher, tracker, "certificate_answer", refused, **bounds)
 
     async def validate_certificate_document(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -749,10 +774,15 @@ class ActionSubmitCertificate(_WithService):
             return [SlotSet("certificate_pending", True)]
         if result.error == ANSWER_REFUSED:  # an answer the form let through (a day that passed): the summary again
             again = [SlotSet("certificate_pending", False), SlotSet("certificate_confirmed", None)]
+            form = ValidateCertificateForm(self.client)
             if not service.get("confirm", True) and result.field and result.field in given:  # no summary: asked again
-                label = words(f"cert_label.{result.field}", tracker)
-                dispatcher.utter_message(response="utter_form_answer_refused", field=label)
-                forgotten = await ValidateCertificateForm(self.client).forget(result.field, tracker)
+                if answers.get(UNCHECKED_KEY) == result.field:  # the last answer, checked only now
+                    refusal = form.refused(dispatcher, tracker, _field(service, result.field), given[result.field], None)
+                    again += [SlotSet("validation_failures", refusal["validation_failures"])]
+                else:
+                    label = words(f"cert_label.{result.field}", tracker)
+                    dispatcher.utter_message(response="utter_form_answer_refused", field=label)
+                forgotten = await form.forget(result.field, tracker)
                 again += [SlotSet(k, v) for k, v in forgotten.items()]
             else:
                 dispatcher.utter_message(response=reply(service, "utter_certificate_answer_refused"))
@@ -779,6 +809,7 @@ class ActionSubmitCertificate(_WithService):
                 reference=filed["reference"],
                 certificate_key=f"certificate.{code}",
                 office=filed["office_label"],
-                **{f"answer_{name}": label for name, label in labels.items() if not name.startswith("_")},
+                # the last answer of a form with no summary has no words of the backend's yet: the citizen's
+                **{f"answer_{name}": labels.get(name, said) for name, said in given.items()},
             )
-        return cleared
+        return [*cleared, SlotSet("validation_failures", 0)]  # its last answer was checked only now

@@ -21,6 +21,9 @@ ODIA = "Orya"
 LATIN = "Latn"
 
 _SCRIPT_RANGES = ((DEVANAGARI, 0x0900, 0x097F), (ODIA, 0x0B00, 0x0B7F))
+# What continues a native-script word (letters, vowel signs, virama, nukta, ZWJ/ZWNJ), for a regex
+# class: not the danda or the digits. \b cannot tell, as a vowel sign is no \w ("आय" ends inside "आया").
+NATIVE_LETTERS = r"\u0900-\u0963\u0971-\u097f\u0b00-\u0b63\u0b71\u200c\u200d"
 _SANSCRIPT_NAME: dict[str | None, str] = {DEVANAGARI: sanscript.DEVANAGARI, ODIA: sanscript.ORIYA}
 
 

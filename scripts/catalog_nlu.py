@@ -7,13 +7,15 @@ scripts/train.sh and scripts/test.sh run it before Rasa reads data/; the file is
 
     python -m scripts.catalog_nlu
 
-Reads YAML only (no backend imports), so either environment can run it; the backend validates the
+Reads YAML only (no backend imports; locales.script's letter classes), so either environment can run it; the backend validates the
 catalog itself when it starts (backend/services/catalog.py)."""
 
 import re
 from pathlib import Path
 
 import yaml
+
+from locales.script import NATIVE_LETTERS
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "catalog"
@@ -33,11 +35,16 @@ def _marked(example: str, words: list[str]) -> str:
 
 
 def _pattern(words: list[str]) -> list[str]:
-    """Latin words between word boundaries; Indic words without (\\b fails between a letter and its vowel sign)."""
+    """The words standing whole, as the backend reads them (locales.script.longest_named): Latin ones
+    between \\b; Indic ones between characters that cannot continue a word, as \\b fails beside a
+    vowel sign ("आय", income, inside "आया", came)."""
     ordered = sorted(set(words), key=lambda w: (-len(w), w))
     latin = [re.escape(w) for w in ordered if w.isascii()]
     native = [re.escape(w) for w in ordered if not w.isascii()]
-    return ([rf"(?i)\b({'|'.join(latin)})\b"] if latin else []) + ([f"({'|'.join(native)})"] if native else [])
+    whole = f"[\\w{NATIVE_LETTERS}]"
+    return ([rf"(?i)\b({'|'.join(latin)})\b"] if latin else []) + (
+        [f"(?<!{whole})({'|'.join(native)})(?!{whole})"] if native else []
+    )
 
 
 def _examples_elsewhere() -> set[str]:

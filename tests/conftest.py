@@ -25,6 +25,9 @@ from backend.services.citizens import normalise_phone
 from backend.settings import Settings, get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get("SATHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# A console sign-in code as the person's phone shows it: written ("123456 is your…", "Sathi: 123456…"),
+# or, outside WhatsApp's 24 hours, its template with the code first; never an alert's six digits.
+SIGNIN_CODE = re.compile(r'^(?:\S+: )?(\d{6})\b|^\[template \w+\] \{"1": "(\d{6})"')
 ACTIONS_TOKEN, CHANNELS_TOKEN, TURN_SECRET = "test-actions-token", "test-channels-token", "test-turn-secret"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 # The first port of the stacks the e2e and console tests start; each pytest-xdist worker ("gw0",

@@ -102,7 +102,7 @@ async def test_summary_then_filing_and_a_retry_when_the_backend_was_down(backend
     assert await ActionSubmitCertificate(client=backend_down).run(dispatcher, _tracker(slots), DOMAIN) == [
         SlotSet("certificate_pending", True)]
     events = await ActionRetryPending(client=backend).run(dispatcher, _tracker({**slots, "certificate_pending": True}), DOMAIN)
-    assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+    assert events == [SlotSet("certificate_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
     filed = dispatcher.messages[-1]
     assert filed["response"] == "utter_certificate_filed_pay" and filed["reference"].startswith("CRT-2026-")
 

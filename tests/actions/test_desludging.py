@@ -138,7 +138,7 @@ async def test_filing_gives_the_payment_link_once_and_keeps_everything_when_the_
     assert responses(dispatcher) == ["utter_desludging_kept_for_retry"]
     retried = make_tracker({**slots, "certificate_pending": True}, events=OPENED, sender=f"whatsapp:{PHONE}")
     events = await ActionRetryPending(client=backend).run(dispatcher, retried, DOMAIN)
-    assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+    assert events == [SlotSet("certificate_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
     filed = dispatcher.messages[-1]
     assert filed["response"] == "utter_desludging_filed_pay" and filed["reference"] == "FSM-2026-000001"
     assert filed["payment_url"].startswith("http://testserver/pay/") and filed["upi_link"].startswith("upi://pay?")

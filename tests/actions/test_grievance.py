@@ -14,6 +14,7 @@ from actions.certificate import (
     ActionSubmitCertificate,
     ValidateCertificateForm,
 )
+from actions.backend_client import BackendClient
 from actions.retry import ActionRetryPending
 from backend.db import get_session_factory
 from backend.models import Case
@@ -58,12 +59,29 @@ async def test_category_by_number_word_and_nonsense(backend, dispatcher):
         "certificate_type", "certificate_answer"]
 
 
-async def test_third_failure_offers_a_way_out(backend, dispatcher):
+async def test_the_last_answer_is_checked_by_the_filing_and_a_third_failure_offers_a_way_out(backend, dispatcher, settings):
+    """The ward, asked last with no summary to follow, costs no call of its own: the filing checks it
+    (one call in that turn). Refused there, it is said in the ward question's own words and asked
+    again, the other answers kept; a third failure also says how to get out."""
+    from rasa_sdk.events import FollowupAction
+
     validate = ValidateCertificateForm(client=backend)
-    tracker = make_tracker(await complaint(backend, asking("ward"), validation_failures=2))
-    result = await validate.validate_certificate_answer("the moon", dispatcher, tracker, DOMAIN)
-    assert result == {"certificate_answer": None, "validation_failures": 3}
+    slots = await complaint(backend, asking("ward"), validation_failures=2)
+    tracker = make_tracker(slots, active_loop="certificate_form")
+    kept = await validate.validate_certificate_answer("the moon", dispatcher, tracker, DOMAIN)
+    assert kept == {"certificate_answer": None,
+                    "certificate_answers": {**asking("ward"), "ward": "the moon", "_unchecked": "ward"}}
+    assert responses(dispatcher) == []
+    # a backend that is down would show it: no call was made
+    down = ValidateCertificateForm(client=BackendClient(base_url="http://127.0.0.1:9", timeout=1.0))
+    offline = await down.validate_certificate_answer("the moon", dispatcher, make_tracker(slots), DOMAIN)
+    assert offline == kept and responses(dispatcher) == []
+    events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker({**slots, **kept}, events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_invalid_grievance_ward", "utter_still_stuck"]
+    assert SlotSet("validation_failures", 3) in events and FollowupAction("certificate_form") in events
+    assert SlotSet("certificate_answers", asking("ward")) in events  # asked again, the rest kept
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalars(select(Case)).all() == []
 
 
 async def test_description_too_long_or_too_short(backend, dispatcher):
@@ -80,14 +98,18 @@ async def test_description_too_long_or_too_short(backend, dispatcher):
     assert ok["certificate_answers"] == {**asking("description"), "description": "Drain   blocked"}  # read again at filing
 
 
-async def test_ward_by_locality_in_odia(backend, dispatcher):
+async def test_ward_by_locality_in_odia(backend, dispatcher, settings):
     validate = ValidateCertificateForm(client=backend)
     tracker = make_tracker(await complaint(backend, asking("ward")))
     result = await validate.validate_certificate_answer("ନୟାପଲ୍ଲୀ", dispatcher, tracker, DOMAIN)
-    assert result["certificate_answers"]["ward"] == "ନୟାପଲ୍ଲୀ" and "ward 12" in result["certificate_labels"]["ward"]
-    # the last answer: nothing more to ask, no summary, the complaint is filed
-    assert await validate.required_slots(FORM, dispatcher, make_tracker({**tracker.slots, **result}), WITH_FORMS) == [
-        "certificate_type"]
+    assert result["certificate_answers"]["ward"] == "ନୟାପଲ୍ଲୀ"
+    # the last answer: nothing more to ask, no summary, the complaint is filed, in the ward the locality is in
+    answered = make_tracker({**tracker.slots, **result}, events=OPENED)
+    assert await validate.required_slots(FORM, dispatcher, answered, WITH_FORMS) == ["certificate_type"]
+    events = await ActionSubmitCertificate(client=backend).run(dispatcher, answered, DOMAIN)
+    assert responses(dispatcher) == ["utter_grievance_filed"] and SlotSet("validation_failures", 0) in events
+    with get_session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Case)).details["ward"] == "BMC-W12"
 
 
 async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settings):
@@ -97,7 +119,7 @@ async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settin
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
     assert dispatcher.messages[0]["answer_problem"] == "drainage"
-    assert events == [SlotSet("certificate_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+    assert events == [SlotSet("certificate_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
 
     # The same filing retried (say Rasa re-ran the action) does not make a second case.
     await submit.run(dispatcher, tracker, DOMAIN)
@@ -163,14 +185,14 @@ async def test_a_location_pin_answers_the_ward_question(backend, dispatcher, set
     slots = await complaint(backend, asking("ward"))
     pin = _with_metadata(make_tracker(slots, active_loop="certificate_form"), location={"latitude": 20.2961, "longitude": 85.8450})
     result = await validate.validate_certificate_answer("", dispatcher, pin, DOMAIN)
-    assert result["certificate_answers"]["ward"] == "geo:20.296100,85.845000" and result["validation_failures"] == 0
-    assert result["certificate_labels"]["ward"] == "ward 29, Bhubaneswar"
+    assert result["certificate_answers"]["ward"] == "geo:20.296100,85.845000"
+    # a pin outside every ward: refused by the filing, which checks the last answer
     far = _with_metadata(make_tracker(slots, active_loop="certificate_form"), location={"latitude": 19.07, "longitude": 72.88})
-    assert await validate.validate_certificate_answer("", dispatcher, far, DOMAIN) == {
-        "certificate_answer": None, "validation_failures": 1}
-    assert dispatcher.messages[-1]["response"] == "utter_pin_outside_wards"
+    outside = await validate.validate_certificate_answer("", dispatcher, far, DOMAIN)
+    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker({**slots, **outside}, events=OPENED), DOMAIN)
+    assert responses(dispatcher) == ["utter_pin_outside_wards"]
     # the pin is filed as the ward it falls in
-    pinned = {**slots, "certificate_answers": result["certificate_answers"], "certificate_labels": result["certificate_labels"]}
+    pinned = {**slots, "certificate_answers": result["certificate_answers"]}
     await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(pinned, events=OPENED), DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_grievance_filed"
     with get_session_factory(settings.database_url)() as session:

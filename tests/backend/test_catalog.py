@@ -164,6 +164,9 @@ def test_the_training_data_is_written_from_the_catalog():
     patterns = [p[2:] for p in next(b for b in written["nlu"] if b.get("regex") == "certificate_type")["examples"].splitlines()]
     found = lambda text: any(re.search(p, text) for p in patterns)  # noqa: E731
     assert found("need TRADE LICENSE") and found("ଟ୍ରେଡ ଲାଇସେନ୍ସ ଦରକାର") and not found("licenced")
+    # a word stands whole in every script: आय (income) is not in आया (came), nor ଆୟ in ଆୟୋଜନ
+    assert found("आय प्रमाण पत्र चाहिए") and found("मुझे आय, जाति प्रमाण पत्र।") and found("ଆୟ ପ୍ରମାଣପତ୍ର")
+    assert not found("कोई नहीं आया") and not found("ଆୟୋଜନ") and not found("जन्मदिन")
     # A complaint category's words alone are complaints ("kachra" as a first message), each once in the data.
     complaints = next(b for b in written["nlu"] if b.get("intent") == "file_grievance")["examples"].splitlines()
     assert {"- kachra", "- कचरा", "- ଅଳିଆ", "- streetlight"} <= set(complaints)

@@ -17,7 +17,7 @@ from backend.db import get_session_factory
 from backend.settings import Settings
 from scripts.stack import Stack, StackConfig
 from tests import log_scan
-from tests.conftest import PORT_BASE
+from tests.conftest import PORT_BASE, SIGNIN_CODE
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No internet here, and Playwright must never fetch a browser: Debian's, headless, quiet.
@@ -27,7 +27,6 @@ TWILIO_SID = "AC00000000000000000000000000000000"
 TWILIO_TOKEN = "console-test-twilio-token"
 # The sign-in code opens its message (after "Sathi: " on SMS): a reference's digits in an alert
 # that reaches the same phone meanwhile ("New job WTR-2026-000001") are never taken for it.
-CODE = re.compile(r'^(?:\S+: )?(\d{6})\b|^\[template \w+\] \{"1": "(\d{6})"')  # as written, or its template's first value
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +66,7 @@ class Backend:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in self.messages(to):
-                found = CODE.match(message["body"]) if message["sid"] not in after else None
+                found = SIGNIN_CODE.match(message["body"]) if message["sid"] not in after else None
                 if found:
                     return found.group(1) or found.group(2)
             time.sleep(0.1)

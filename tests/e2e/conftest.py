@@ -22,7 +22,7 @@ from backend.services import turn_grants
 from scripts.phone import TextPhone, TwilioSigner
 from scripts.stack import ROOT, Stack, StackConfig
 from tests import log_scan
-from tests.conftest import PORT_BASE
+from tests.conftest import PORT_BASE, SIGNIN_CODE
 
 NO_WHATSAPP = "+919437799901"  # a mobile with no WhatsApp, as the sandbox answers for it
 
@@ -158,7 +158,10 @@ def _sign_in(stack: Stack, client: httpx.Client, person_id: str) -> tuple[str, s
                       number, channel, quiet=0.3)
     phone.inbox()  # what reached them before
     client.post("/api/v1/auth/code", json={"phone": number}).raise_for_status()
-    code = re.search(r"\b\d{6}\b", phone.wait_for_replies(at_least=1)[-1]).group()
+    # the code's message, whatever else reaches them meanwhile (an alert may hold six digits too)
+    received = phone.wait_for_replies(until=lambda replies: any(map(SIGNIN_CODE.match, replies)))
+    found = next(m for m in map(SIGNIN_CODE.match, received) if m)
+    code = found.group(1) or found.group(2)
     signed_in = client.post("/api/v1/auth/session", json={"phone": number, "code": code})
     signed_in.raise_for_status()
     return signed_in.cookies[COOKIE], signed_in.json()["csrf_token"]
