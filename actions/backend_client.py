@@ -203,22 +203,20 @@ class BackendClient:
         """The catalog's applications in menu order: code, number, fees, fields, documents."""
         return await self._call("GET", "/api/v1/certificates/services")
 
-    async def certificate_service(self, code: str) -> ApiResult[dict]:
+    async def service_definition(self, code: str) -> ApiResult[dict]:
         """The service's definition: fields (name, type, prompt), documents, fees, SLA days."""
         return await self._call("GET", f"/api/v1/certificates/services/{code}")
 
-    async def choose_certificate_service(
-        self, text: str, phone: str, opening: str | None = None, language: str = "en"
-    ) -> ApiResult[dict]:
+    async def choose_service(self, text: str, phone: str, opening: str | None = None, language: str = "en") -> ApiResult[dict]:
         """{"service": the definition or None, "last": the menu's last number, "agent": {"id", "name"}
         when the phone is a Panchayat Swayam Sewak's, else None; where the service is opened by words
-        (`opening`), "first_answer" (as certificate_answer's) and "reopen" (as open_verdict's), or None}."""
+        (`opening`), "first_answer" (as service_answer's) and "reopen" (as open_verdict's), or None}."""
         body = {"q": text[:MAX_ANSWER_CHARS], "phone": phone, "language": language}
         if opening:
             body["opening"] = opening[: MAX_TEXT_CHARS + 1]
         return await self._call("POST", "/api/v1/certificates/services/choose", json=body)
 
-    async def certificate_answer(
+    async def service_answer(
         self, code: str, field: str, text: str, language: str, answers: dict[str, str] | None = None
     ) -> ApiResult[dict]:
         """{"value", "label", "fee_rupees"}: what an answer to one question of any service's form means
@@ -228,7 +226,7 @@ class BackendClient:
         body = {"q": text[: MAX_TEXT_CHARS + 1], "language": language, "answers": answers or {}}
         return await self._call("POST", f"/api/v1/certificates/services/{code}/answers/{field}", json=body)
 
-    async def certificate_labels(self, code: str, answers: dict[str, str], language: str) -> ApiResult[dict]:
+    async def service_labels(self, code: str, answers: dict[str, str], language: str) -> ApiResult[dict]:
         """{field: the summary's words for its answer} in this language."""
         return await self._call(
             "POST", f"/api/v1/certificates/services/{code}/labels", json={"answers": answers, "language": language}

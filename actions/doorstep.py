@@ -22,8 +22,8 @@ MOBILE_DIGITS = 10  # more digits than a code: the agent is giving the mobile ag
 
 
 def slots_of(form: str) -> tuple[str, str]:
-    """A form's own slots for the citizen's mobile and their consent (certificate_citizen_phone,
-    certificate_consent): its own, so another form opened meanwhile never takes another citizen's."""
+    """A form's own slots for the citizen's mobile and their consent (service_citizen_phone,
+    service_consent): its own, so another form opened meanwhile never takes another citizen's."""
     prefix = form.removesuffix("_form")
     return f"{prefix}_citizen_phone", f"{prefix}_consent"
 
@@ -115,5 +115,5 @@ class _AskConsent(Action):
         return []
 
 
-class ActionAskCertificateConsent(_AskConsent):
-    form = "certificate_form"
+class ActionAskServiceConsent(_AskConsent):
+    form = "service_form"

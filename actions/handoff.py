@@ -19,7 +19,7 @@ from common.clock import local_moment
 from common.recordings import recording_url
 
 QUESTION = "utter_confirm_handoff"  # outside a form, asked back first (data/rules/core.yml)
-CATALOG_FORM = "certificate_form"  # the one form every catalog service runs: its service is in certificate_type
+CATALOG_FORM = "service_form"  # the one form every catalog service runs: its service is in service_code
 
 
 def asked_with(tracker: Tracker) -> str | None:
@@ -49,7 +49,7 @@ class ActionTalkToHuman(Action):
         if not form and not confirmed(tracker, QUESTION):  # a rule that came here unasked: ask first
             dispatcher.utter_message(response=QUESTION)
             return []
-        during = (tracker.get_slot("certificate_type") if form == CATALOG_FORM else form.removesuffix("_form")) if form else None
+        during = (tracker.get_slot("service_code") if form == CATALOG_FORM else form.removesuffix("_form")) if form else None
         result = await self.client.open_handoff(
             phone=tracker.sender_id,
             language=language_of(tracker),

@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
-from actions.certificate import ActionSubmitCertificate
+from actions.service_form import ActionSubmitService
 
 
 class ActionRetryPending(Action):
@@ -17,7 +17,7 @@ class ActionRetryPending(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        if tracker.get_slot("certificate_pending"):
-            return await ActionSubmitCertificate(self.client).run(dispatcher, tracker, domain)
+        if tracker.get_slot("service_pending"):
+            return await ActionSubmitService(self.client).run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_help")
         return []

@@ -25,19 +25,19 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.certificate as certificate
+import actions.service_form as certificate
 from actions.backend_client import CURRENT_TURN, BackendClient
-from actions.certificate import (
-    ActionAskCertificateAnswer,
-    ActionAskCertificateCitizenPhone,
-    ActionAskCertificateConfirmed,
-    ActionAskCertificateDocument,
-    ActionAskCertificateGuess,
-    ActionAskCertificateReopen,
-    ActionAskCertificateTatkal,
-    ActionAskCertificateType,
-    ActionSubmitCertificate,
-    ValidateCertificateForm,
+from actions.service_form import (
+    ActionAskServiceAnswer,
+    ActionAskServiceCitizenPhone,
+    ActionAskServiceConfirmed,
+    ActionAskServiceDocument,
+    ActionAskServiceGuess,
+    ActionAskServiceReopen,
+    ActionAskServiceTatkal,
+    ActionAskServiceCode,
+    ActionSubmitService,
+    ValidateServiceForm,
 )
 from backend.db import get_session_factory
 from backend.main import create_app
@@ -99,17 +99,17 @@ JOURNEYS: dict[str, list[tuple[str, str]]] = {
         ("Saheed Nagar", "inform"),
     ],
 }
-FORMS = {"certificate": ("certificate_form", ValidateCertificateForm, "action_submit_certificate")}
+FORMS = {"certificate": ("service_form", ValidateServiceForm, "action_submit_service")}
 ACTIONS: list[type[Action]] = [
-    ActionAskCertificateType,
-    ActionAskCertificateCitizenPhone,
-    ActionAskCertificateAnswer,
-    ActionAskCertificateDocument,
-    ActionAskCertificateTatkal,
-    ActionAskCertificateConfirmed,
-    ActionSubmitCertificate,
-    ActionAskCertificateGuess,
-    ActionAskCertificateReopen,
+    ActionAskServiceCode,
+    ActionAskServiceCitizenPhone,
+    ActionAskServiceAnswer,
+    ActionAskServiceDocument,
+    ActionAskServiceTatkal,
+    ActionAskServiceConfirmed,
+    ActionSubmitService,
+    ActionAskServiceGuess,
+    ActionAskServiceReopen,
 ]
 # What bot/in_process_actions.py runs inside Rasa (it imports Rasa, which this environment has not):
 # the action's name and the slots it sets from the text, the intent and the slots.

@@ -11,10 +11,10 @@ from tests.conftest import ACTIONS_TOKEN, turn_headers
 DOMAIN = {
     "forms": {
         # every service's form, as test_status.py and test_handoff.py leave it (its slots below go with it)
-        "certificate_form": {"required_slots": ["certificate_type", "certificate_answer", "certificate_confirmed"]},
+        "service_form": {"required_slots": ["service_code", "service_answer", "service_confirmed"]},
         "status_form": {"required_slots": ["reference"]},
     },
-    "slots": {"certificate_answers": {}, "certificate_labels": {}, "certificate_pending": {}, "doorstep_agent": {}},
+    "slots": {"service_answers": {}, "service_labels": {}, "service_pending": {}, "doorstep_agent": {}},
 }
 # A complaint on every service's form (catalog/grievance.yml): the citizen's words per question, as the form keeps them
 COMPLAINT = {"_service": "grievance", "problem": "3", "description": "The drain near the school is overflowing",
@@ -64,13 +64,13 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
 async def complaint(backend: BackendClient, answers: dict | None = None, labels: dict | None = None, **more) -> dict:
     """The form's slots once a complaint is chosen (by its intent, by a citizen), with these answers
     (every one by default) and their words (the backend's, in English, unless given)."""
-    service = (await backend.certificate_service("grievance")).value
+    service = (await backend.service_definition("grievance")).value
     answers = COMPLAINT if answers is None else answers
     if labels is None:
         given = {k: v for k, v in answers.items() if not k.startswith("_")}
-        labels = {**(await backend.certificate_labels("grievance", given, "en")).value, "_language": "en"} if given else {}
-    return {"certificate_type": "grievance", "certificate_service": service, "certificate_answers": answers,
-            "certificate_labels": labels, "certificate_documents": {}, "doorstep_agent": "", **more}
+        labels = {**(await backend.service_labels("grievance", given, "en")).value, "_language": "en"} if given else {}
+    return {"service_code": "grievance", "service_definition": service, "service_answers": answers,
+            "service_labels": labels, "service_documents": {}, "doorstep_agent": "", **more}
 
 
 def asking(field: str, answers: dict | None = None) -> dict:
@@ -82,9 +82,9 @@ def asking(field: str, answers: dict | None = None) -> dict:
 
 def opening(text: str, sender: str = "+919812345678", intent: str = "file_grievance") -> Tracker:
     """The tracker as the complaint's form opens on `text` (classified as `intent`): the domain's
-    from_intent mapping set certificate_type, which the form validates first (nothing asked yet)."""
-    tracker = make_tracker({"certificate_type": "grievance"}, text=text, active_loop="certificate_form", sender=sender,
+    from_intent mapping set service_code, which the form validates first (nothing asked yet)."""
+    tracker = make_tracker({"service_code": "grievance"}, text=text, active_loop="service_form", sender=sender,
                            events=[{"event": "user", "text": text},
-                                   {"event": "slot", "name": "certificate_type", "value": "grievance"}])
+                                   {"event": "slot", "name": "service_code", "value": "grievance"}])
     tracker.latest_message["intent"] = {"name": intent, "confidence": 0.95}
     return tracker

@@ -4,7 +4,7 @@ citizen's whose mobile the agent gave, in the form's own slots."""
 import pytest
 from sqlalchemy import select
 
-from actions.certificate import ActionSubmitCertificate, ValidateCertificateForm
+from actions.service_form import ActionSubmitService, ValidateServiceForm
 from actions.doorstep import slots_of
 from backend.db import get_session_factory
 from backend.models import Case
@@ -18,55 +18,55 @@ AGENT_PHONE = "+919437400001"  # Pramila Sahoo's, a field agent of the seed
 
 async def test_the_choice_of_service_finds_out_whether_the_sender_is_a_field_agent(backend, backend_down, dispatcher):
     """Once, as the service is chosen (a complaint by its intent): the agent's name, or "" for anyone else."""
-    validate = ValidateCertificateForm(client=backend)
-    agent = await validate.validate_certificate_type("grievance", dispatcher, opening("/file_grievance", sender=AGENT_PHONE),
+    validate = ValidateServiceForm(client=backend)
+    agent = await validate.validate_service_code("grievance", dispatcher, opening("/file_grievance", sender=AGENT_PHONE),
                                                      DOMAIN)
-    assert (agent["certificate_type"], agent["doorstep_agent"]) == ("grievance", "Pramila Sahoo")
-    citizen = await validate.validate_certificate_type("grievance", dispatcher, opening("/file_grievance"), DOMAIN)
-    assert (citizen["certificate_type"], citizen["doorstep_agent"]) == ("grievance", "")
+    assert (agent["service_code"], agent["doorstep_agent"]) == ("grievance", "Pramila Sahoo")
+    citizen = await validate.validate_service_code("grievance", dispatcher, opening("/file_grievance"), DOMAIN)
+    assert (citizen["service_code"], citizen["doorstep_agent"]) == ("grievance", "")
     # the backend down: not known yet, said so, and asked again with the next message
-    down = await ValidateCertificateForm(client=backend_down).validate_certificate_type(
+    down = await ValidateServiceForm(client=backend_down).validate_service_code(
         "grievance", dispatcher, opening("/file_grievance", sender=AGENT_PHONE), DOMAIN)
-    assert down == {"certificate_type": None} and responses(dispatcher) == ["utter_service_unavailable"]
+    assert down == {"service_code": None} and responses(dispatcher) == ["utter_service_unavailable"]
 
 
 async def test_an_agent_is_asked_the_citizen_s_mobile_and_code_first_a_citizen_never(backend, dispatcher):
-    phone, consent = slots_of("certificate_form")
-    validate = ValidateCertificateForm(client=backend)
-    domain_slots = WITH_FORMS["forms"]["certificate_form"]["required_slots"]
+    phone, consent = slots_of("service_form")
+    validate = ValidateServiceForm(client=backend)
+    domain_slots = WITH_FORMS["forms"]["service_form"]["required_slots"]
     agent = make_tracker(await complaint(backend, asking("problem"), doorstep_agent="Pramila Sahoo"))
     assert await validate.required_slots(domain_slots, dispatcher, agent, WITH_FORMS) == [
-        "certificate_type", phone, consent, "certificate_answer"]  # a complaint: filed at once, no summary
+        "service_code", phone, consent, "service_answer"]  # a complaint: filed at once, no summary
     citizen = make_tracker(await complaint(backend, asking("problem")))
-    assert await validate.required_slots(domain_slots, dispatcher, citizen, WITH_FORMS) == ["certificate_type", "certificate_answer"]
+    assert await validate.required_slots(domain_slots, dispatcher, citizen, WITH_FORMS) == ["service_code", "service_answer"]
 
 
 async def test_on_every_service_s_form_an_agent_is_asked_them_before_its_questions(backend, dispatcher):
     """A desludging request: whether the sender is an agent comes with the choice of service; an
     agent's two questions then come before the request's own, a citizen's never."""
-    validate = ValidateCertificateForm(client=backend)
-    domain_slots = WITH_FORMS["forms"]["certificate_form"]["required_slots"]
+    validate = ValidateServiceForm(client=backend)
+    domain_slots = WITH_FORMS["forms"]["service_form"]["required_slots"]
     agent = make_tracker(await _slots(backend, {"_service": "desludging"}, doorstep_agent="Pramila Sahoo"))
     assert await validate.required_slots(domain_slots, dispatcher, agent, WITH_FORMS) == [
-        "certificate_type", "certificate_citizen_phone", "certificate_consent", "certificate_answer", "certificate_confirmed"]
+        "service_code", "service_citizen_phone", "service_consent", "service_answer", "service_confirmed"]
     citizen = make_tracker(await _slots(backend, {"_service": "desludging"}, doorstep_agent=""))
     assert await validate.required_slots(domain_slots, dispatcher, citizen, WITH_FORMS) == [
-        "certificate_type", "certificate_answer", "certificate_confirmed"]
+        "service_code", "service_answer", "service_confirmed"]
 
 
 async def test_each_filing_is_for_its_own_citizen(backend, dispatcher, client, settings):
     """An agent's complaint is filed for the citizen whose mobile was given (who consented to a
     complaint); a desludging request after it, for another citizen, for that request's citizen."""
-    assert ValidateCertificateForm.form == "certificate_form" and slots_of("certificate_form")[0] == "certificate_citizen_phone"
+    assert ValidateServiceForm.form == "service_form" and slots_of("service_form")[0] == "service_citizen_phone"
     consent_of(client, AGENT_PHONE, "+919812377401", "grievance")
-    slots = await complaint(backend, doorstep_agent="Pramila Sahoo", certificate_citizen_phone="+919812377401",
-                            certificate_consent="confirmed")
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots, events=OPENED, sender=AGENT_PHONE), DOMAIN)
+    slots = await complaint(backend, doorstep_agent="Pramila Sahoo", service_citizen_phone="+919812377401",
+                            service_consent="confirmed")
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker(slots, events=OPENED, sender=AGENT_PHONE), DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_grievance_filed"
     consent_of(client, AGENT_PHONE, "+919812377402", "desludging")  # consent to a septic tank request, not any application
-    slots = await _slots(backend, doorstep_agent="Pramila Sahoo", certificate_citizen_phone="+919812377402", certificate_confirmed=True)
+    slots = await _slots(backend, doorstep_agent="Pramila Sahoo", service_citizen_phone="+919812377402", service_confirmed=True)
     kept = make_tracker(slots, events=OPENED, sender=AGENT_PHONE)
-    await ActionSubmitCertificate(client=backend).run(dispatcher, kept, DOMAIN)
+    await ActionSubmitService(client=backend).run(dispatcher, kept, DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_desludging_filed_pay"
     with get_session_factory(settings.database_url)() as session:
         assert [(case.service, case.citizen_phone) for case in session.scalars(select(Case).order_by(Case.id))] == [
@@ -76,8 +76,8 @@ async def test_each_filing_is_for_its_own_citizen(backend, dispatcher, client, s
 async def test_an_agent_s_complaint_needs_the_citizen_s_consent_to_a_complaint(backend, dispatcher, client, settings):
     """A consent to a septic tank request is not one to a complaint: nothing is filed."""
     consent_of(client, AGENT_PHONE, "+919812377403", "desludging")
-    slots = await complaint(backend, doorstep_agent="Pramila Sahoo", certificate_citizen_phone="+919812377403")
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots, events=OPENED, sender=AGENT_PHONE), DOMAIN)
+    slots = await complaint(backend, doorstep_agent="Pramila Sahoo", service_citizen_phone="+919812377403")
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker(slots, events=OPENED, sender=AGENT_PHONE), DOMAIN)
     assert responses(dispatcher) == ["utter_certificate_refused"]
     with get_session_factory(settings.database_url)() as session:
         assert session.scalars(select(Case)).all() == []
@@ -85,7 +85,7 @@ async def test_an_agent_s_complaint_needs_the_citizen_s_consent_to_a_complaint(b
 
 @pytest.mark.parametrize("service", ["grievance", "desludging", None])  # a complaint, a request, an application not chosen yet
 async def test_every_form_checks_the_mobile_and_sends_the_code(backend, dispatcher, service):
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     chosen = await complaint(backend) if service == "grievance" else await _slots(backend) if service else {}
     agent = make_tracker({**chosen, "doorstep_agent": "Pramila Sahoo"}, text="12345", sender=AGENT_PHONE)
     refused = await getattr(validate, f"validate_{validate.phone_slot}")("12345", dispatcher, agent, {})
@@ -105,15 +105,15 @@ async def test_every_form_checks_the_mobile_and_sends_the_code(backend, dispatch
 async def test_cancelling_an_agent_s_filing_says_whose_it_was_in_the_language_named(dispatcher):
     from actions.cancel import ActionCancelForm
 
-    tracker = make_tracker({"doorstep_agent": "Pramila Sahoo", "certificate_type": "grievance",
-                            "certificate_citizen_phone": "+919812377401"},
-                           text='/cancel{"language":"hi"}', active_loop="certificate_form", entities={"language": "hi"},
+    tracker = make_tracker({"doorstep_agent": "Pramila Sahoo", "service_code": "grievance",
+                            "service_citizen_phone": "+919812377401"},
+                           text='/cancel{"language":"hi"}', active_loop="service_form", entities={"language": "hi"},
                            sender=AGENT_PHONE)
     events = await ActionCancelForm().run(dispatcher, tracker, WITH_FORMS)
     assert dispatcher.messages == [{**dispatcher.messages[0], "response": "utter_doorstep_dropped", "ending": "7401",
                                     "reply_language": "hi"}]
-    assert {"event": "slot", "name": "certificate_citizen_phone", "value": None, "timestamp": None} in events
-    citizen = make_tracker({"doorstep_agent": "", "certificate_type": "grievance"}, text="/cancel", active_loop="certificate_form")
+    assert {"event": "slot", "name": "service_citizen_phone", "value": None, "timestamp": None} in events
+    citizen = make_tracker({"doorstep_agent": "", "service_code": "grievance"}, text="/cancel", active_loop="service_form")
     dispatcher.messages.clear()
     await ActionCancelForm().run(dispatcher, citizen, WITH_FORMS)
     assert [m["response"] for m in dispatcher.messages] == ["utter_cancelled"] and "reply_language" not in dispatcher.messages[0]

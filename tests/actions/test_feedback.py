@@ -124,39 +124,39 @@ async def test_nothing_asked_nothing_to_rate(backend, dispatcher):
 async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend, dispatcher, resolved, client):
     """The issue's words after a resolution: "yeh galat hai, kutta abhi bhi pada hai" opens a
     complaint form, which first asks whether this is about the complaint just resolved; yes reopens it."""
-    from actions.certificate import ActionAskCertificateReopen, ActionSubmitCertificate, ValidateCertificateForm
+    from actions.service_form import ActionAskServiceReopen, ActionSubmitService, ValidateServiceForm
     from tests.actions.test_interruptions import WITH_FORMS, _said
 
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("yeh galat hai, kutta abhi bhi pada hai"),
                                                              WITH_FORMS)}
-    answers = set_["certificate_answers"]
+    answers = set_["service_answers"]
     assert answers["_reopen_case"] == resolved and "problem" not in answers  # no problem named: the list comes after
     assert answers["_reopen_state"] == "RESOLVED"  # the question says which: resolved, not "resolved or rejected"
     assert responses(dispatcher) == []
 
     asking = CollectingDispatcher()
-    await ActionAskCertificateReopen().run(asking, make_tracker(set_, sender=PHONE), DOMAIN)
+    await ActionAskServiceReopen().run(asking, make_tracker(set_, sender=PHONE), DOMAIN)
     said = render(asking.messages[0]["response"], "en", **{k: v for k, v in asking.messages[0].items() if k.endswith(("reference", "_key"))})
     assert said["text"].startswith(f"Your complaint {resolved} was recently marked resolved.")
     # the reopen question comes first (the domain's order, as the form keeps it), before the guess is
     # confirmed; the sender is known to be a citizen, not a field agent: nothing asked of them
-    assert set_["doorstep_agent"] == "" and set_["requested_slot"] == "certificate_reopen"
-    assert (await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher,
-                                          make_tracker(set_), WITH_FORMS))[:2] == ["certificate_type", "certificate_reopen"]
+    assert set_["doorstep_agent"] == "" and set_["requested_slot"] == "service_reopen"
+    assert (await validate.required_slots(WITH_FORMS["forms"]["service_form"]["required_slots"], dispatcher,
+                                          make_tracker(set_), WITH_FORMS))[:2] == ["service_code", "service_reopen"]
 
-    unclear = _said(set_, "certificate_reopen", "hmm", "inform", 1.0)
+    unclear = _said(set_, "service_reopen", "hmm", "inform", 1.0)
     assert {e["name"]: e["value"] for e in await validate.get_validation_events(dispatcher, unclear, WITH_FORMS)} == {
-        "certificate_reopen": None, "validation_failures": 1}
+        "service_reopen": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_confirm_yes_or_no"]
-    yes = _said(set_, "certificate_reopen", "1", "affirm", 1.0)
+    yes = _said(set_, "service_reopen", "1", "affirm", 1.0)
     reopening = {e["name"]: e["value"] for e in await validate.get_validation_events(dispatcher, yes, WITH_FORMS)}
-    assert reopening["certificate_answers"] == {**answers, "_reopen": "reopen"} and reopening["certificate_reopen"] is None
+    assert reopening["service_answers"] == {**answers, "_reopen": "reopen"} and reopening["service_reopen"] is None
     done = make_tracker({**set_, **reopening}, sender=PHONE)
-    assert await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher, done,
+    assert await validate.required_slots(WITH_FORMS["forms"]["service_form"]["required_slots"], dispatcher, done,
                                          WITH_FORMS) == []  # the form ends
-    events = await ActionSubmitCertificate(client=backend).run(dispatcher, done, DOMAIN)
-    assert responses(dispatcher)[-1] == "utter_grievance_reopened" and SlotSet("certificate_answers", None) in events
+    events = await ActionSubmitService(client=backend).run(dispatcher, done, DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_grievance_reopened" and SlotSet("service_answers", None) in events
     assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "PENDING_AT_OFFICIAL"
     assert client.get("/api/v1/cases/GRV-2026-000002").status_code == 404  # and no new complaint was filed
 
@@ -164,54 +164,54 @@ async def test_a_new_complaint_about_a_resolved_one_offers_to_reopen_it(backend,
 async def test_no_to_the_reopen_is_a_new_complaint(backend, dispatcher, resolved, client):
     """"No, new complaint": the form goes on with the words it was opened with (the guess is
     confirmed next), and files a new one."""
-    from actions.certificate import ActionSubmitCertificate, ValidateCertificateForm
+    from actions.service_form import ActionSubmitService, ValidateServiceForm
     from tests.actions.test_interruptions import WITH_FORMS, _said
 
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("the garbage is still lying there"), WITH_FORMS)}
-    assert set_["requested_slot"] == "certificate_reopen"
-    no = _said(set_, "certificate_reopen", "2", "deny", 1.0)
+    assert set_["requested_slot"] == "service_reopen"
+    no = _said(set_, "service_reopen", "2", "deny", 1.0)
     new = {e["name"]: e["value"] for e in await validate.run(dispatcher, no, WITH_FORMS)}
-    assert new["certificate_answers"]["_reopen"] == "new" and responses(dispatcher) == []
-    assert new["requested_slot"] == "certificate_guess"  # not the reopen question again
-    slots = {**set_, **new, "certificate_answers": {k: v for k, v in new["certificate_answers"].items() if k not in (
+    assert new["service_answers"]["_reopen"] == "new" and responses(dispatcher) == []
+    assert new["requested_slot"] == "service_guess"  # not the reopen question again
+    slots = {**set_, **new, "service_answers": {k: v for k, v in new["service_answers"].items() if k not in (
         "_guessed", "_guess_key")} | {"description": "the garbage is still lying there", "ward": "ward 12"}}
-    assert await validate.required_slots(WITH_FORMS["forms"]["certificate_form"]["required_slots"], dispatcher,
-                                         make_tracker(slots), WITH_FORMS) == ["certificate_type"]  # all answered
-    opened = [{"event": "active_loop", "name": "certificate_form", "timestamp": 1763890000.0}]
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots, events=opened, sender=PHONE), DOMAIN)
+    assert await validate.required_slots(WITH_FORMS["forms"]["service_form"]["required_slots"], dispatcher,
+                                         make_tracker(slots), WITH_FORMS) == ["service_code"]  # all answered
+    opened = [{"event": "active_loop", "name": "service_form", "timestamp": 1763890000.0}]
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker(slots, events=opened, sender=PHONE), DOMAIN)
     assert responses(dispatcher)[-1] == "utter_grievance_filed" and dispatcher.messages[-1]["reference"] != resolved
     assert client.get(f"/api/v1/cases/{resolved}").json()["state"] == "RESOLVED"
 
 
 async def test_a_new_complaint_about_another_problem_is_not_offered_the_reopen(backend, dispatcher, resolved, client):
     """A pothole after a resolved garbage complaint is a new complaint: no "is this about ...?" first."""
-    from actions.certificate import ValidateCertificateForm
+    from actions.service_form import ValidateServiceForm
     from tests.actions.test_interruptions import WITH_FORMS
 
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("big pothole on the main road near the school"),
                                                              WITH_FORMS)}
-    answers = set_["certificate_answers"]
+    answers = set_["service_answers"]
     assert answers["_guess_key"] == "grievance_subcategory.roads.pothole" and "_reopen_case" not in answers, set_
-    assert set_["requested_slot"] == "certificate_guess"
+    assert set_["requested_slot"] == "service_guess"
     # the same problem named again is still offered: "garbage is still lying there"
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, opening("the garbage is still lying there"), WITH_FORMS)}
-    assert set_["certificate_answers"]["_reopen_case"] == resolved
+    assert set_["service_answers"]["_reopen_case"] == resolved
 
 
 async def test_with_no_complaint_to_reopen_the_form_starts_as_usual(backend, dispatcher):
-    from actions.certificate import ValidateCertificateForm
+    from actions.service_form import ValidateServiceForm
     from tests.actions.test_interruptions import WITH_FORMS
 
     tracker = opening("garbage not collected for a week", sender="+919111111112")
-    set_ = {e["name"]: e["value"] for e in await ValidateCertificateForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
-    assert "_reopen_case" not in set_["certificate_answers"] and set_["requested_slot"] == "certificate_guess"
+    set_ = {e["name"]: e["value"] for e in await ValidateServiceForm(client=backend).run(dispatcher, tracker, WITH_FORMS)}
+    assert "_reopen_case" not in set_["service_answers"] and set_["requested_slot"] == "service_guess"
 
 
 async def test_a_field_agent_s_own_complaint_is_not_offered_for_the_citizen_s(backend, dispatcher, client, turn, staff):
     """Filing for a citizen, the agent's own complaint just resolved is not what the words are about."""
-    from actions.certificate import ValidateCertificateForm
+    from actions.service_form import ValidateServiceForm
     from tests.actions.test_interruptions import WITH_FORMS
 
     agent = "+919437400001"  # Pramila Sahoo's, a field agent of the seed
@@ -219,11 +219,11 @@ async def test_a_field_agent_s_own_complaint_is_not_offered_for_the_citizen_s(ba
             "channel": "twilio_whatsapp"}
     own = client.post("/api/v1/certificates", json=complaint_body(**body), headers=turn(agent)).json()["reference"]
     client.post(f"/api/v1/cases/{own}/actions", json={"action": "RESOLVE"}, headers=staff("BMC-SAN-N"))
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     words = "the garbage is still lying there"
     tracker = opening(words, sender=agent)
     as_a_citizen = await backend.open_verdict(agent, about=words)
     assert as_a_citizen.ok and as_a_citizen.value["reference"] == own  # it would be offered to them as a citizen
     set_ = {e["name"]: e["value"] for e in await validate.run(dispatcher, tracker, WITH_FORMS)}
-    assert set_["doorstep_agent"] == "Pramila Sahoo" and "_reopen_case" not in set_["certificate_answers"]
-    assert set_["requested_slot"] == "certificate_citizen_phone"
+    assert set_["doorstep_agent"] == "Pramila Sahoo" and "_reopen_case" not in set_["service_answers"]
+    assert set_["requested_slot"] == "service_citizen_phone"

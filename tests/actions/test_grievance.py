@@ -1,4 +1,4 @@
-"""A complaint on every service's form (catalog/grievance.yml, actions/certificate.py) with a
+"""A complaint on every service's form (catalog/grievance.yml, actions/service_form.py) with a
 dispatcher and tracker against the real backend and database: its questions (the problem, chosen
 or guessed from words and confirmed; the description, with a photo; the ward), filing at once with
 no summary, a backend that is down, and the words that open the form."""
@@ -7,12 +7,12 @@ from pathlib import Path
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
-from actions.certificate import (
+from actions.service_form import (
     CLEARED,
-    ActionAskCertificateAnswer,
-    ActionAskCertificateGuess,
-    ActionSubmitCertificate,
-    ValidateCertificateForm,
+    ActionAskServiceAnswer,
+    ActionAskServiceGuess,
+    ActionSubmitService,
+    ValidateServiceForm,
 )
 from actions.backend_client import BackendClient
 from actions.retry import ActionRetryPending
@@ -23,8 +23,8 @@ from tests.actions.conftest import COMPLAINT, DOMAIN, asking, complaint, make_tr
 from tests.actions.test_interruptions import WITH_FORMS
 from tests.backend.test_media import JPEG, media_host, settings  # noqa: F401 (the media host, photos under the test's folder)
 
-FORM = WITH_FORMS["forms"]["certificate_form"]["required_slots"]
-OPENED = [{"event": "active_loop", "name": "certificate_form", "timestamp": 1763890000.0}]
+FORM = WITH_FORMS["forms"]["service_form"]["required_slots"]
+OPENED = [{"event": "active_loop", "name": "service_form", "timestamp": 1763890000.0}]
 DEAD_DOG = "ek mara hua kutta pada hai gali mein"
 
 
@@ -33,30 +33,30 @@ def _set(events: list) -> dict:
 
 
 async def test_category_by_number_word_and_nonsense(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
-    tracker = make_tracker({**await complaint(backend, asking("problem")), "requested_slot": "certificate_answer"})
-    chosen = await validate.validate_certificate_answer("3", dispatcher, tracker, DOMAIN)
-    assert chosen == {"certificate_answer": None, "validation_failures": 0,
-                      "certificate_answers": {"_service": "grievance", "problem": "3"},
-                      "certificate_labels": {"problem": "drainage", "_language": "en"}}  # chosen: no guess to confirm
+    validate = ValidateServiceForm(client=backend)
+    tracker = make_tracker({**await complaint(backend, asking("problem")), "requested_slot": "service_answer"})
+    chosen = await validate.validate_service_answer("3", dispatcher, tracker, DOMAIN)
+    assert chosen == {"service_answer": None, "validation_failures": 0,
+                      "service_answers": {"_service": "grievance", "problem": "3"},
+                      "service_labels": {"problem": "drainage", "_language": "en"}}  # chosen: no guess to confirm
     # Words are a guess: proposed, to be confirmed, and long enough to be the description too.
-    guessed = await validate.validate_certificate_answer(DEAD_DOG, dispatcher, tracker, DOMAIN)
-    assert guessed["certificate_answers"] == {
+    guessed = await validate.validate_service_answer(DEAD_DOG, dispatcher, tracker, DOMAIN)
+    assert guessed["service_answers"] == {
         "_service": "grievance", "problem": DEAD_DOG, "_guessed": "problem",
         "_guess_key": "grievance_subcategory.garbage.dead_animal", "description": DEAD_DOG}
-    assert guessed["certificate_labels"]["problem"] == "garbage" and guessed["validation_failures"] == 0
+    assert guessed["service_labels"]["problem"] == "garbage" and guessed["validation_failures"] == 0
     # a category's own word alone is the citizen's choice
-    short = await validate.validate_certificate_answer("Kachra", dispatcher, tracker, DOMAIN)
-    assert short["certificate_answers"] == {"_service": "grievance", "problem": "Kachra"}
-    assert short["certificate_labels"]["problem"] == "garbage"
-    rejected = await validate.validate_certificate_answer("purple elephant", dispatcher, tracker, DOMAIN)
-    assert rejected == {"certificate_answer": None, "validation_failures": 1}
+    short = await validate.validate_service_answer("Kachra", dispatcher, tracker, DOMAIN)
+    assert short["service_answers"] == {"_service": "grievance", "problem": "Kachra"}
+    assert short["service_labels"]["problem"] == "garbage"
+    rejected = await validate.validate_service_answer("purple elephant", dispatcher, tracker, DOMAIN)
+    assert rejected == {"service_answer": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_invalid_grievance_category"]
     # the guess is asked about before the next question, the number is not
     assert await validate.required_slots(FORM, dispatcher, make_tracker({**tracker.slots, **guessed}), WITH_FORMS) == [
-        "certificate_type", "certificate_guess", "certificate_answer"]
+        "service_code", "service_guess", "service_answer"]
     assert await validate.required_slots(FORM, dispatcher, make_tracker({**tracker.slots, **chosen}), WITH_FORMS) == [
-        "certificate_type", "certificate_answer"]
+        "service_code", "service_answer"]
 
 
 async def test_the_last_answer_is_checked_by_the_filing_and_a_third_failure_offers_a_way_out(backend, dispatcher, settings):
@@ -65,61 +65,61 @@ async def test_the_last_answer_is_checked_by_the_filing_and_a_third_failure_offe
     again, the other answers kept; a third failure also says how to get out."""
     from rasa_sdk.events import FollowupAction
 
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     slots = await complaint(backend, asking("ward"), validation_failures=2)
-    tracker = make_tracker(slots, active_loop="certificate_form")
-    kept = await validate.validate_certificate_answer("the moon", dispatcher, tracker, DOMAIN)
-    assert kept == {"certificate_answer": None,
-                    "certificate_answers": {**asking("ward"), "ward": "the moon", "_unchecked": "ward"}}
+    tracker = make_tracker(slots, active_loop="service_form")
+    kept = await validate.validate_service_answer("the moon", dispatcher, tracker, DOMAIN)
+    assert kept == {"service_answer": None,
+                    "service_answers": {**asking("ward"), "ward": "the moon", "_unchecked": "ward"}}
     assert responses(dispatcher) == []
     # a backend that is down would show it: no call was made
-    down = ValidateCertificateForm(client=BackendClient(base_url="http://127.0.0.1:9", timeout=1.0))
-    offline = await down.validate_certificate_answer("the moon", dispatcher, make_tracker(slots), DOMAIN)
+    down = ValidateServiceForm(client=BackendClient(base_url="http://127.0.0.1:9", timeout=1.0))
+    offline = await down.validate_service_answer("the moon", dispatcher, make_tracker(slots), DOMAIN)
     assert offline == kept and responses(dispatcher) == []
-    events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker({**slots, **kept}, events=OPENED), DOMAIN)
+    events = await ActionSubmitService(client=backend).run(dispatcher, make_tracker({**slots, **kept}, events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_invalid_grievance_ward", "utter_still_stuck"]
-    assert SlotSet("validation_failures", 3) in events and FollowupAction("certificate_form") in events
-    assert SlotSet("certificate_answers", asking("ward")) in events  # asked again, the rest kept
+    assert SlotSet("validation_failures", 3) in events and FollowupAction("service_form") in events
+    assert SlotSet("service_answers", asking("ward")) in events  # asked again, the rest kept
     with get_session_factory(settings.database_url)() as session:
         assert session.scalars(select(Case)).all() == []
 
 
 async def test_description_too_long_or_too_short(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     tracker = make_tracker(await complaint(backend, asking("description")))
-    assert (await validate.validate_certificate_answer("x" * 10_000, dispatcher, tracker, DOMAIN)) == {
-        "certificate_answer": None, "validation_failures": 1}
-    assert (await validate.validate_certificate_answer("", dispatcher, tracker, DOMAIN)) == {
-        "certificate_answer": None, "validation_failures": 1}
+    assert (await validate.validate_service_answer("x" * 10_000, dispatcher, tracker, DOMAIN)) == {
+        "service_answer": None, "validation_failures": 1}
+    assert (await validate.validate_service_answer("", dispatcher, tracker, DOMAIN)) == {
+        "service_answer": None, "validation_failures": 1}
     assert responses(dispatcher) == ["utter_grievance_description_too_long", "utter_invalid_grievance_description"]
     assert dispatcher.messages[0]["limit"] == 1000
-    ok = await validate.validate_certificate_answer("  Drain   blocked  ", dispatcher, tracker, DOMAIN)
-    assert ok["certificate_labels"]["description"] == "Drain blocked" and ok["validation_failures"] == 0
-    assert ok["certificate_answers"] == {**asking("description"), "description": "Drain   blocked"}  # read again at filing
+    ok = await validate.validate_service_answer("  Drain   blocked  ", dispatcher, tracker, DOMAIN)
+    assert ok["service_labels"]["description"] == "Drain blocked" and ok["validation_failures"] == 0
+    assert ok["service_answers"] == {**asking("description"), "description": "Drain   blocked"}  # read again at filing
 
 
 async def test_ward_by_locality_in_odia(backend, dispatcher, settings):
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     tracker = make_tracker(await complaint(backend, asking("ward")))
-    result = await validate.validate_certificate_answer("ନୟାପଲ୍ଲୀ", dispatcher, tracker, DOMAIN)
-    assert result["certificate_answers"]["ward"] == "ନୟାପଲ୍ଲୀ"
+    result = await validate.validate_service_answer("ନୟାପଲ୍ଲୀ", dispatcher, tracker, DOMAIN)
+    assert result["service_answers"]["ward"] == "ନୟାପଲ୍ଲୀ"
     # the last answer: nothing more to ask, no summary, the complaint is filed, in the ward the locality is in
     answered = make_tracker({**tracker.slots, **result}, events=OPENED)
-    assert await validate.required_slots(FORM, dispatcher, answered, WITH_FORMS) == ["certificate_type"]
-    events = await ActionSubmitCertificate(client=backend).run(dispatcher, answered, DOMAIN)
+    assert await validate.required_slots(FORM, dispatcher, answered, WITH_FORMS) == ["service_code"]
+    events = await ActionSubmitService(client=backend).run(dispatcher, answered, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"] and SlotSet("validation_failures", 0) in events
     with get_session_factory(settings.database_url)() as session:
         assert session.scalar(select(Case)).details["ward"] == "BMC-W12"
 
 
 async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settings):
-    submit = ActionSubmitCertificate(client=backend)
+    submit = ActionSubmitService(client=backend)
     tracker = make_tracker(await complaint(backend), events=OPENED)
     events = await submit.run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
     assert dispatcher.messages[0]["answer_problem"] == "drainage"
-    assert events == [SlotSet("certificate_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
+    assert events == [SlotSet("service_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
 
     # The same filing retried (say Rasa re-ran the action) does not make a second case.
     await submit.run(dispatcher, tracker, DOMAIN)
@@ -135,7 +135,7 @@ async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settin
 async def test_the_filed_reply_is_said_with_its_reference(backend, dispatcher):
     """Every variable of the action's message is rendered (its *_key ones too), as bot/locale_nlg.py
     does: one with no words in a language would turn the reply into utter_default, without the number."""
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(await complaint(backend), events=OPENED), DOMAIN)
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker(await complaint(backend), events=OPENED), DOMAIN)
     [message] = dispatcher.messages
     variables = {k: v for k, v in message.items() if k != "response"}
     said = render(message["response"], "en", "twilio_whatsapp", **variables)
@@ -145,20 +145,20 @@ async def test_the_filed_reply_is_said_with_its_reference(backend, dispatcher):
 
 
 async def test_backend_down_keeps_every_answer(backend, backend_down, dispatcher):
-    submit = ActionSubmitCertificate(client=backend_down)
+    submit = ActionSubmitService(client=backend_down)
     events = await submit.run(dispatcher, make_tracker(await complaint(backend), events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_kept_for_retry"]
-    assert events == [SlotSet("certificate_pending", True)]  # no slot is cleared
+    assert events == [SlotSet("service_pending", True)]  # no slot is cleared
 
 
 async def test_validation_with_backend_down_says_so(backend, backend_down, dispatcher):
-    validate = ValidateCertificateForm(client=backend_down)
+    validate = ValidateServiceForm(client=backend_down)
     tracker = make_tracker(await complaint(backend, asking("problem")))
-    result = await validate.validate_certificate_answer("garbage", dispatcher, tracker, DOMAIN)
-    assert result == {"certificate_answer": None}
+    result = await validate.validate_service_answer("garbage", dispatcher, tracker, DOMAIN)
+    assert result == {"service_answer": None}
     # and as the form opens on the complaint's words: the service cannot be chosen yet
-    opened = await validate.validate_certificate_type("grievance", dispatcher, opening("kachra nahi uthaya"), DOMAIN)
-    assert opened == {"certificate_type": None}
+    opened = await validate.validate_service_code("grievance", dispatcher, opening("kachra nahi uthaya"), DOMAIN)
+    assert opened == {"service_code": None}
     assert responses(dispatcher) == ["utter_service_unavailable", "utter_service_unavailable"]
 
 
@@ -169,10 +169,10 @@ async def test_yes_with_nothing_pending_shows_help(backend, dispatcher):
 
 
 async def test_yes_with_a_kept_grievance_files_it(backend, dispatcher):
-    tracker = make_tracker(await complaint(backend, certificate_pending=True), events=OPENED)
+    tracker = make_tracker(await complaint(backend, service_pending=True), events=OPENED)
     events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"]
-    assert SlotSet("certificate_pending", False) in events
+    assert SlotSet("service_pending", False) in events
 
 
 def _with_metadata(tracker, **metadata):
@@ -181,54 +181,54 @@ def _with_metadata(tracker, **metadata):
 
 
 async def test_a_location_pin_answers_the_ward_question(backend, dispatcher, settings):
-    validate = ValidateCertificateForm(backend)
+    validate = ValidateServiceForm(backend)
     slots = await complaint(backend, asking("ward"))
-    pin = _with_metadata(make_tracker(slots, active_loop="certificate_form"), location={"latitude": 20.2961, "longitude": 85.8450})
-    result = await validate.validate_certificate_answer("", dispatcher, pin, DOMAIN)
-    assert result["certificate_answers"]["ward"] == "geo:20.296100,85.845000"
+    pin = _with_metadata(make_tracker(slots, active_loop="service_form"), location={"latitude": 20.2961, "longitude": 85.8450})
+    result = await validate.validate_service_answer("", dispatcher, pin, DOMAIN)
+    assert result["service_answers"]["ward"] == "geo:20.296100,85.845000"
     # a pin outside every ward: refused by the filing, which checks the last answer
-    far = _with_metadata(make_tracker(slots, active_loop="certificate_form"), location={"latitude": 19.07, "longitude": 72.88})
-    outside = await validate.validate_certificate_answer("", dispatcher, far, DOMAIN)
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker({**slots, **outside}, events=OPENED), DOMAIN)
+    far = _with_metadata(make_tracker(slots, active_loop="service_form"), location={"latitude": 19.07, "longitude": 72.88})
+    outside = await validate.validate_service_answer("", dispatcher, far, DOMAIN)
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker({**slots, **outside}, events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_pin_outside_wards"]
     # the pin is filed as the ward it falls in
-    pinned = {**slots, "certificate_answers": result["certificate_answers"]}
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(pinned, events=OPENED), DOMAIN)
+    pinned = {**slots, "service_answers": result["service_answers"]}
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker(pinned, events=OPENED), DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_grievance_filed"
     with get_session_factory(settings.database_url)() as session:
         assert session.scalar(select(Case)).details["ward"] == "BMC-W29"
 
 
 async def test_a_photo_is_kept_and_the_words_still_asked_for(backend, dispatcher, settings, media_host):
-    validate = ValidateCertificateForm(backend)
+    validate = ValidateServiceForm(backend)
     url = f"{media_host}/photo.jpg"
     photo = {"media": [{"url": url, "content_type": "image/jpeg"}]}
     slots = await complaint(backend, asking("description"))
-    silent = _with_metadata(make_tracker(slots, active_loop="certificate_form"), **photo)
-    assert await validate.validate_certificate_answer("", dispatcher, silent, DOMAIN) == {
-        "certificate_answer": None, "certificate_documents": {"description": url}}
+    silent = _with_metadata(make_tracker(slots, active_loop="service_form"), **photo)
+    assert await validate.validate_service_answer("", dispatcher, silent, DOMAIN) == {
+        "service_answer": None, "service_documents": {"description": url}}
     assert dispatcher.messages[-1]["response"] == "utter_photo_kept_describe"
-    captioned = _with_metadata(make_tracker(slots, text="Overflowing drain", active_loop="certificate_form"), **photo)
-    result = await validate.validate_certificate_answer("Overflowing drain", dispatcher, captioned, DOMAIN)
-    assert result == {"certificate_answer": None, "validation_failures": 0,
-                      "certificate_answers": {**asking("description"), "description": "Overflowing drain"},
-                      "certificate_labels": {**slots["certificate_labels"], "description": "Overflowing drain"},
-                      "certificate_documents": {"description": url}}
+    captioned = _with_metadata(make_tracker(slots, text="Overflowing drain", active_loop="service_form"), **photo)
+    result = await validate.validate_service_answer("Overflowing drain", dispatcher, captioned, DOMAIN)
+    assert result == {"service_answer": None, "validation_failures": 0,
+                      "service_answers": {**asking("description"), "description": "Overflowing drain"},
+                      "service_labels": {**slots["service_labels"], "description": "Overflowing drain"},
+                      "service_documents": {"description": url}}
     # a photo with too long a caption: told the limit (a try), the photo kept
     long = "The drain is blocked. " * 50
-    pasted = _with_metadata(make_tracker(slots, text=long, active_loop="certificate_form"), **photo)
-    refused = await validate.validate_certificate_answer(long, dispatcher, pasted, DOMAIN)
+    pasted = _with_metadata(make_tracker(slots, text=long, active_loop="service_form"), **photo)
+    refused = await validate.validate_service_answer(long, dispatcher, pasted, DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_grievance_description_too_long"
     assert dispatcher.messages[-1]["limit"] == 1000
-    assert refused["certificate_documents"] == {"description": url} and refused["validation_failures"] == 1
+    assert refused["service_documents"] == {"description": url} and refused["validation_failures"] == 1
     # words given after the photo keep it
-    kept = make_tracker({**slots, "certificate_documents": {"description": url}}, text="Overflowing drain")
-    later = await validate.validate_certificate_answer("Overflowing drain", dispatcher, kept, DOMAIN)
-    assert later["certificate_answers"]["description"] == "Overflowing drain"
-    assert "certificate_documents" not in later  # the photo kept stays
+    kept = make_tracker({**slots, "service_documents": {"description": url}}, text="Overflowing drain")
+    later = await validate.validate_service_answer("Overflowing drain", dispatcher, kept, DOMAIN)
+    assert later["service_answers"]["description"] == "Overflowing drain"
+    assert "service_documents" not in later  # the photo kept stays
     # filed with the complaint, whose photo is then fetched and attached
-    filed = {**slots, **result, "certificate_answers": {**result["certificate_answers"], "ward": "ward 5"}}
-    await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(filed, events=OPENED), DOMAIN)
+    filed = {**slots, **result, "service_answers": {**result["service_answers"], "ward": "ward 5"}}
+    await ActionSubmitService(client=backend).run(dispatcher, make_tracker(filed, events=OPENED), DOMAIN)
     assert dispatcher.messages[-1]["response"] == "utter_grievance_filed"
     with get_session_factory(settings.database_url)() as session:
         case = session.scalar(select(Case))
@@ -237,38 +237,38 @@ async def test_a_photo_is_kept_and_the_words_still_asked_for(backend, dispatcher
 
 
 async def test_the_guess_is_confirmed_or_refused(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     guessed = {"_service": "grievance", "problem": DEAD_DOG, "_guessed": "problem",
                "_guess_key": "grievance_subcategory.garbage.dead_animal", "description": DEAD_DOG}
     slots = await complaint(backend, guessed)
 
     def answering(intent):
-        tracker = make_tracker({**slots, "requested_slot": "certificate_guess"}, active_loop="certificate_form")
+        tracker = make_tracker({**slots, "requested_slot": "service_guess"}, active_loop="service_form")
         tracker.latest_message["intent"] = {"name": intent}
         return tracker
 
     kept = {"_service": "grievance", "problem": DEAD_DOG, "description": DEAD_DOG}
-    assert await validate.validate_certificate_guess("haan", dispatcher, answering("affirm"), DOMAIN) == {
-        "certificate_guess": None, "certificate_answers": kept, "validation_failures": 0}
+    assert await validate.validate_service_guess("haan", dispatcher, answering("affirm"), DOMAIN) == {
+        "service_guess": None, "service_answers": kept, "validation_failures": 0}
     # wrong guess: back to the list (the words stay as the description)
-    refused = await validate.validate_certificate_guess("no", dispatcher, answering("deny"), DOMAIN)
-    assert refused == {"certificate_guess": None, "certificate_answers": {"_service": "grievance", "description": DEAD_DOG},
-                       "certificate_labels": {"description": DEAD_DOG, "_language": "en"}, "certificate_answer": None,
+    refused = await validate.validate_service_guess("no", dispatcher, answering("deny"), DOMAIN)
+    assert refused == {"service_guess": None, "service_answers": {"_service": "grievance", "description": DEAD_DOG},
+                       "service_labels": {"description": DEAD_DOG, "_language": "en"}, "service_answer": None,
                        "validation_failures": 0}
     after = make_tracker({**slots, **refused})
-    assert await validate.required_slots(FORM, dispatcher, after, WITH_FORMS) == ["certificate_type", "certificate_answer"]
-    await ActionAskCertificateAnswer(client=backend).run(dispatcher, after, DOMAIN)
+    assert await validate.required_slots(FORM, dispatcher, after, WITH_FORMS) == ["service_code", "service_answer"]
+    await ActionAskServiceAnswer(client=backend).run(dispatcher, after, DOMAIN)
     assert responses(dispatcher) == ["utter_ask_grievance_category"]
-    unclear = await validate.validate_certificate_guess("maybe later", dispatcher, answering("inform"), DOMAIN)
-    assert unclear == {"certificate_guess": None, "validation_failures": 1}
+    unclear = await validate.validate_service_guess("maybe later", dispatcher, answering("inform"), DOMAIN)
+    assert unclear == {"service_guess": None, "validation_failures": 1}
     assert responses(dispatcher)[-1] == "utter_confirm_yes_or_no"
 
 
 async def test_the_confirmation_question_names_the_guess(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     slots = await complaint(backend, asking("problem"))
-    guessed = await validate.validate_certificate_answer(DEAD_DOG, dispatcher, make_tracker(slots), DOMAIN)
-    await ActionAskCertificateGuess().run(dispatcher, make_tracker({**slots, **guessed}), DOMAIN)
+    guessed = await validate.validate_service_answer(DEAD_DOG, dispatcher, make_tracker(slots), DOMAIN)
+    await ActionAskServiceGuess().run(dispatcher, make_tracker({**slots, **guessed}), DOMAIN)
     assert dispatcher.messages[0]["response"] == "utter_confirm_grievance_category"
     assert dispatcher.messages[0]["answer_key"] == "grievance_subcategory.garbage.dead_animal"
     said = render(dispatcher.messages[0]["response"], "en", answer_key=dispatcher.messages[0]["answer_key"])
@@ -278,27 +278,27 @@ async def test_the_confirmation_question_names_the_guess(backend, dispatcher):
 async def test_an_opening_message_that_says_what_is_wrong_goes_straight_to_the_guess(backend, dispatcher):
     """The issue's Odia first message names the problem: its guess is offered at once (and the words
     are the description); a bare "I want to complain" leads to the list, with no "not understood"."""
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     said = "ମୋ ଗଳିରେ ତିନି ଦିନ ହେବ ଅଳିଆ ଉଠାଯାଇନାହିଁ"
     set_ = _set(await validate.run(dispatcher, opening(said), WITH_FORMS))
-    assert (set_["certificate_type"], set_["doorstep_agent"], set_["requested_slot"]) == ("grievance", "", "certificate_guess")
-    assert set_["certificate_answers"] == {"_service": "grievance", "problem": said, "_guessed": "problem",
+    assert (set_["service_code"], set_["doorstep_agent"], set_["requested_slot"]) == ("grievance", "", "service_guess")
+    assert set_["service_answers"] == {"_service": "grievance", "problem": said, "_guessed": "problem",
                                            "_guess_key": "grievance_subcategory.garbage.not_collected", "description": said}
     assert responses(dispatcher) == []
 
     set_ = _set(await validate.run(dispatcher, opening("I want to file a complaint"), WITH_FORMS))
-    assert set_["certificate_answers"] == {"_service": "grievance"} and set_["requested_slot"] == "certificate_answer"
+    assert set_["service_answers"] == {"_service": "grievance"} and set_["requested_slot"] == "service_answer"
     assert responses(dispatcher) == []
     # a button's intent says nothing about the problem
     set_ = _set(await validate.run(dispatcher, opening("/file_grievance"), WITH_FORMS))
-    assert set_["certificate_answers"] == {"_service": "grievance"} and responses(dispatcher) == []
+    assert set_["service_answers"] == {"_service": "grievance"} and responses(dispatcher) == []
 
     # a long first message (people write them) is guessed from its beginning, and all of it is the description
     long = "The garbage in our lane has not been collected for ten days and " + "the smell is terrible, " * 12
     set_ = _set(await validate.run(dispatcher, opening(long.strip()), WITH_FORMS))
-    answers = set_["certificate_answers"]
+    answers = set_["service_answers"]
     assert len(long) > 250 and answers["_guessed"] == "problem" and answers["_guess_key"] == "grievance_category.garbage"
-    assert answers["description"] == " ".join(long.split()) and set_["requested_slot"] == "certificate_guess"
+    assert answers["description"] == " ".join(long.split()) and set_["requested_slot"] == "service_guess"
 
 
 async def test_an_answer_refused_at_filing_is_asked_again(backend, dispatcher, settings):
@@ -307,11 +307,11 @@ async def test_an_answer_refused_at_filing_is_asked_again(backend, dispatcher, s
     from rasa_sdk.events import FollowupAction
 
     slots = await complaint(backend, {**COMPLAINT, "ward": "the moon"}, labels={"problem": "drainage", "ward": "the moon"})
-    events = await ActionSubmitCertificate(client=backend).run(dispatcher, make_tracker(slots, events=OPENED), DOMAIN)
+    events = await ActionSubmitService(client=backend).run(dispatcher, make_tracker(slots, events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_form_answer_refused"] and dispatcher.messages[0]["field"] == "Ward"
-    assert FollowupAction("certificate_form") in events and SlotSet("certificate_pending", False) in events
-    assert SlotSet("certificate_answers", {k: v for k, v in COMPLAINT.items() if k != "ward"}) in events
-    assert SlotSet("certificate_labels", {"problem": "drainage"}) in events
+    assert FollowupAction("service_form") in events and SlotSet("service_pending", False) in events
+    assert SlotSet("service_answers", {k: v for k, v in COMPLAINT.items() if k != "ward"}) in events
+    assert SlotSet("service_labels", {"problem": "drainage"}) in events
     with get_session_factory(settings.database_url)() as session:
         assert session.scalars(select(Case)).all() == []
 
@@ -319,40 +319,40 @@ async def test_an_answer_refused_at_filing_is_asked_again(backend, dispatcher, s
 async def test_a_service_named_inside_a_complaint_never_changes_it(backend, dispatcher):
     """ "koi nahi aaya" (nobody came) read as आय (income) mid-form: the complaint stays a complaint,
     its answers kept; only at the menu, or as the form opens, is a service chosen."""
-    validate = ValidateCertificateForm(client=backend)
-    slots = await complaint(backend, asking("problem"), requested_slot="certificate_answer")
-    tracker = make_tracker({**slots, "certificate_type": "income"}, text="kachra uthane koi nahi aaya",
-                           events=[{"event": "slot", "name": "certificate_type", "value": "income"}])
-    assert await validate.validate_certificate_type("income", dispatcher, tracker, DOMAIN) == {"certificate_type": "grievance"}
+    validate = ValidateServiceForm(client=backend)
+    slots = await complaint(backend, asking("problem"), requested_slot="service_answer")
+    tracker = make_tracker({**slots, "service_code": "income"}, text="kachra uthane koi nahi aaya",
+                           events=[{"event": "slot", "name": "service_code", "value": "income"}])
+    assert await validate.validate_service_code("income", dispatcher, tracker, DOMAIN) == {"service_code": "grievance"}
     assert responses(dispatcher) == []
 
 
 async def test_a_photo_sent_with_the_opening_complaint_is_kept_with_its_description(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     tracker = _with_metadata(opening("garbage dumped on the road near the school"),
                              media=[{"url": "https://api.twilio.com/media/ME1", "content_type": "image/jpeg"}])
     set_ = _set(await validate.run(dispatcher, tracker, WITH_FORMS))
-    assert set_["certificate_documents"] == {"description": "https://api.twilio.com/media/ME1"}
-    assert set_["certificate_answers"]["description"] == "garbage dumped on the road near the school"
+    assert set_["service_documents"] == {"description": "https://api.twilio.com/media/ME1"}
+    assert set_["service_answers"]["description"] == "garbage dumped on the road near the school"
 
 
 async def test_the_problem_said_again_at_the_guess_is_its_answer(backend, dispatcher):
     """A wrong guess answered with the right problem ("नाली जाम है", the drain is blocked), not yes
     or no: read again as the problem (a number chooses it; words are a new guess, asked again)."""
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     guessed = {"_service": "grievance", "problem": "नाली का पानी सड़क पर बह रहा है", "_guessed": "problem",
                "_guess_key": "grievance_category.water_supply"}
-    slots = await complaint(backend, guessed, requested_slot="certificate_guess")
-    tracker = make_tracker(slots, text="3", active_loop="certificate_form")
+    slots = await complaint(backend, guessed, requested_slot="service_guess")
+    tracker = make_tracker(slots, text="3", active_loop="service_form")
     tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
-    chosen = await validate.validate_certificate_guess("3", dispatcher, tracker, DOMAIN)
-    assert chosen["certificate_guess"] is None and chosen["certificate_answers"]["problem"] == "3"
-    assert "_guessed" not in chosen["certificate_answers"] and chosen["certificate_labels"]["problem"] == "drainage"
-    tracker = make_tracker(slots, text="नाली जाम है", active_loop="certificate_form")
+    chosen = await validate.validate_service_guess("3", dispatcher, tracker, DOMAIN)
+    assert chosen["service_guess"] is None and chosen["service_answers"]["problem"] == "3"
+    assert "_guessed" not in chosen["service_answers"] and chosen["service_labels"]["problem"] == "drainage"
+    tracker = make_tracker(slots, text="नाली जाम है", active_loop="service_form")
     tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
-    again = await validate.validate_certificate_guess("नाली जाम है", dispatcher, tracker, DOMAIN)
-    assert again["certificate_answers"]["_guess_key"] == "grievance_subcategory.drainage.blocked" and responses(dispatcher) == []
-    tracker = make_tracker(slots, text="qwerty", active_loop="certificate_form")
+    again = await validate.validate_service_guess("नाली जाम है", dispatcher, tracker, DOMAIN)
+    assert again["service_answers"]["_guess_key"] == "grievance_subcategory.drainage.blocked" and responses(dispatcher) == []
+    tracker = make_tracker(slots, text="qwerty", active_loop="service_form")
     tracker.latest_message["intent"] = {"name": "inform", "confidence": 0.9}
-    assert (await validate.validate_certificate_guess("qwerty", dispatcher, tracker, DOMAIN))["certificate_guess"] is None
+    assert (await validate.validate_service_guess("qwerty", dispatcher, tracker, DOMAIN))["service_guess"] is None
     assert responses(dispatcher) == ["utter_confirm_yes_or_no"]

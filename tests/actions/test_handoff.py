@@ -44,11 +44,11 @@ async def test_outside_a_form_yes_opens_the_conversation_and_says_by_when(backen
 
 async def test_in_a_form_the_form_ends_and_the_service_goes_with_it(backend, dispatcher, client, settings):
     answers = {"_service": "grievance", "problem": "garbage"}
-    tracker = make_tracker({"certificate_type": "grievance", "certificate_answers": answers, "requested_slot": "certificate_answer"},
-                           active_loop="certificate_form", sender="+919800000072", text="/talk_to_human")
+    tracker = make_tracker({"service_code": "grievance", "service_answers": answers, "requested_slot": "service_answer"},
+                           active_loop="service_form", sender="+919800000072", text="/talk_to_human")
     events = await ActionTalkToHuman(client=backend).run(dispatcher, tracker, DOMAIN)
     assert events[:2] == [ActiveLoop(None), SlotSet("requested_slot", None)]
-    assert SlotSet("certificate_answers", None) in events and SlotSet("certificate_type", None) in events
+    assert SlotSet("service_answers", None) in events and SlotSet("service_code", None) in events
     reference = dispatcher.messages[0]["reference"]
     status = client.get(f"/api/v1/cases/{reference}").json()
     assert (status["service"], status["state"]) == ("handoff", "WAITING")
@@ -56,14 +56,14 @@ async def test_in_a_form_the_form_ends_and_the_service_goes_with_it(backend, dis
 
 async def test_half_heard_in_a_form_it_is_not_understood_and_the_question_comes_back(backend, dispatcher):
     """ "insaan ki tarah kaam karo" as a description, heard as "a person" at 0.4: nothing handed over."""
-    tracker = make_tracker({"requested_slot": "certificate_answer"}, active_loop="certificate_form",
+    tracker = make_tracker({"requested_slot": "service_answer"}, active_loop="service_form",
                            text="insaan ki tarah kaam karo")
     tracker.latest_message["intent"] = {"name": "talk_to_human", "confidence": 0.41}
-    assert await ActionTalkToHuman(client=backend).run(dispatcher, tracker, DOMAIN) == [FollowupAction("certificate_form")]
+    assert await ActionTalkToHuman(client=backend).run(dispatcher, tracker, DOMAIN) == [FollowupAction("service_form")]
     assert responses(dispatcher) == ["utter_not_understood"]
 
 
 async def test_with_the_backend_down_the_citizen_is_told_and_the_form_stays(backend_down, dispatcher):
-    tracker = make_tracker({"requested_slot": "certificate_answer"}, active_loop="certificate_form", text="/talk_to_human")
+    tracker = make_tracker({"requested_slot": "service_answer"}, active_loop="service_form", text="/talk_to_human")
     assert await ActionTalkToHuman(client=backend_down).run(dispatcher, tracker, DOMAIN) == []
     assert responses(dispatcher) == ["utter_service_unavailable"]

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from rasa_sdk.events import SlotSet
 
-from actions.certificate import ActionSubmitCertificate, ValidateCertificateForm
+from actions.service_form import ActionSubmitService, ValidateServiceForm
 from actions.interruptions import MIN_CONFIDENCE, interruption_of
 from tests.actions.conftest import DOMAIN, asking, complaint, make_tracker, responses
 from tests.actions.test_desludging import WORDS as DESLUDGING, _slots
@@ -44,9 +44,9 @@ def test_what_counts_as_an_interruption(text, intent, confidence, expected):
 
 
 async def test_help_at_the_description_keeps_the_category(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
-    tracker = _said(await complaint(backend, asking("description")), "certificate_answer", "help", "help")
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    validate = ValidateServiceForm(client=backend)
+    tracker = _said(await complaint(backend, asking("description")), "service_answer", "help", "help")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_form_continue"]
 
 
@@ -56,120 +56,120 @@ async def _asked_first(backend) -> dict:  # noqa: ANN001
 
 
 async def test_a_greeting_is_not_a_name(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
-    tracker = _said(await _asked_first(backend), "certificate_answer", "namaste ji", "greet")
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    validate = ValidateServiceForm(client=backend)
+    tracker = _said(await _asked_first(backend), "service_answer", "namaste ji", "greet")
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_form_greet"]
 
 
 async def test_the_same_words_again_are_the_answer(backend, dispatcher):
     """A name the model hears as a greeting is answered once; said again, it is the name."""
-    validate = ValidateCertificateForm(client=backend)
-    tracker = _said(await _asked_first(backend), "certificate_answer", "Ram Narayan Sharma", "greet")
+    validate = ValidateServiceForm(client=backend)
+    tracker = _said(await _asked_first(backend), "service_answer", "Ram Narayan Sharma", "greet")
     tracker.events.insert(0, {"event": "user", "text": "ram narayan  sharma"})
     set_ = {e["name"]: e["value"] for e in await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)}
-    assert set_["certificate_answers"] == {"_service": "desludging", "name": "Ram Narayan Sharma"}
+    assert set_["service_answers"] == {"_service": "desludging", "name": "Ram Narayan Sharma"}
     assert responses(dispatcher) == []
 
 
 async def test_help_said_twice_is_still_help(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
-    tracker = _said(await complaint(backend, asking("description")), "certificate_answer", "help", "help")
+    validate = ValidateServiceForm(client=backend)
+    tracker = _said(await complaint(backend, asking("description")), "service_answer", "help", "help")
     tracker.events.insert(0, {"event": "user", "text": "help"})
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_form_continue"]
 
 
 async def test_a_service_named_in_a_question_does_not_change_the_service(backend, dispatcher):
     """"documents for an income certificate?" at the tanker's size question: the question is asked
     again and the service chosen stays (the entity the words also filled goes back)."""
-    certificate = ValidateCertificateForm(client=backend)
-    tanker = (await backend.certificate_service("water_tanker")).value
-    chosen = {"certificate_type": "water_tanker", "certificate_service": tanker,
-              "certificate_answers": {"_service": "water_tanker", "booking_name": "Ravi"}}
-    tracker = _said(chosen, "certificate_answer", "documents for an income certificate?", "ask_about")
-    tracker.events = [{"event": "slot", "name": "certificate_type", "value": "water_tanker"}, *tracker.events,
-                      {"event": "slot", "name": "certificate_type", "value": "income"}]
-    tracker.slots["certificate_type"] = "income"
+    certificate = ValidateServiceForm(client=backend)
+    tanker = (await backend.service_definition("water_tanker")).value
+    chosen = {"service_code": "water_tanker", "service_definition": tanker,
+              "service_answers": {"_service": "water_tanker", "booking_name": "Ravi"}}
+    tracker = _said(chosen, "service_answer", "documents for an income certificate?", "ask_about")
+    tracker.events = [{"event": "slot", "name": "service_code", "value": "water_tanker"}, *tracker.events,
+                      {"event": "slot", "name": "service_code", "value": "income"}]
+    tracker.slots["service_code"] = "income"
     assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [
-        SlotSet("certificate_answer", None), SlotSet("certificate_type", "water_tanker")]
+        SlotSet("service_answer", None), SlotSet("service_code", "water_tanker")]
 
 
 async def test_an_answer_that_is_not_an_interruption_is_validated_as_usual(backend, dispatcher):
-    validate = ValidateCertificateForm(client=backend)
-    tracker = _said(await _asked_first(backend), "certificate_answer", "Sabitri Behera", "inform")
+    validate = ValidateServiceForm(client=backend)
+    tracker = _said(await _asked_first(backend), "service_answer", "Sabitri Behera", "inform")
     assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [
-        SlotSet("certificate_answer", None), SlotSet("validation_failures", 0),
-        SlotSet("certificate_answers", {"_service": "desludging", "name": "Sabitri Behera"}),
-        SlotSet("certificate_labels", {"name": "Sabitri Behera", "_language": "en"})]
+        SlotSet("service_answer", None), SlotSet("validation_failures", 0),
+        SlotSet("service_answers", {"_service": "desludging", "name": "Sabitri Behera"}),
+        SlotSet("service_labels", {"name": "Sabitri Behera", "_language": "en"})]
     assert responses(dispatcher) == []
 
 
 async def test_status_of_a_number_in_the_middle_of_a_form(backend, dispatcher):
-    filed = make_tracker(await complaint(backend), events=[{"event": "active_loop", "name": "certificate_form",
+    filed = make_tracker(await complaint(backend), events=[{"event": "active_loop", "name": "service_form",
                                                              "timestamp": 1763890001.0}])
-    await ActionSubmitCertificate(client=backend).run(dispatcher, filed, DOMAIN)
+    await ActionSubmitService(client=backend).run(dispatcher, filed, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed"]
     reference = dispatcher.messages[-1]["reference"]
     dispatcher.messages.clear()
-    validate = ValidateCertificateForm(client=backend)
+    validate = ValidateServiceForm(client=backend)
     payload = f'/check_status{{"reference":"{reference}"}}'
     named = await _slots(backend, {"_service": "desludging", "name": "Sabitri Behera"})  # the property type asked
-    tracker = _said(named, "certificate_answer", payload, "check_status", 1.0, entities={"reference": reference})
-    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    tracker = _said(named, "service_answer", payload, "check_status", 1.0, entities={"reference": reference})
+    assert await validate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_case_status", "utter_form_continue"]
     assert dispatcher.messages[0]["reference"] == reference
     dispatcher.messages.clear()
     # "status" without a number: the sender's cases
-    tracker = _said(await _asked_first(backend), "certificate_answer", "what is the status", "check_status")
+    tracker = _said(await _asked_first(backend), "service_answer", "what is the status", "check_status")
     await validate.get_validation_events(dispatcher, tracker, WITH_FORMS)
     assert responses(dispatcher) == ["utter_my_cases", "utter_case_status", "utter_form_continue"]
 
 
 async def test_the_fee_question_is_answered_by_each_service(backend, dispatcher):
-    certificate = ValidateCertificateForm(client=backend)
-    tracker = _said(await _asked_first(backend), "certificate_answer", "fees kitna hai", "ask_about")
-    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    certificate = ValidateServiceForm(client=backend)
+    tracker = _said(await _asked_first(backend), "service_answer", "fees kitna hai", "ask_about")
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_about_desludging", "utter_form_continue"]  # not known yet: what it depends on
     dispatcher.messages.clear()
     # the place, property, trips and slum answered: the fee they set, at the day's question
     before_date = {k: v for k, v in DESLUDGING.items() if k not in ("date", "payment")}
-    tracker = _said(await _slots(backend, {**before_date, "_fee": 2000}), "certificate_answer", "fees kitna hai", "ask_about")
-    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    tracker = _said(await _slots(backend, {**before_date, "_fee": 2000}), "service_answer", "fees kitna hai", "ask_about")
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_desludging_fee", "utter_form_continue"]
     assert dispatcher.messages[0]["fee"] == "2,000"
     dispatcher.messages.clear()
     free = await _slots(backend, {**before_date, "slum": "1", "_fee": 0})  # a slum household, served free in this town
-    await certificate.get_validation_events(dispatcher, _said(free, "certificate_answer", "is it free?", "ask_about"), WITH_FORMS)
+    await certificate.get_validation_events(dispatcher, _said(free, "service_answer", "is it free?", "ask_about"), WITH_FORMS)
     assert responses(dispatcher) == ["utter_desludging_fee_free", "utter_form_continue"]
     dispatcher.messages.clear()
 
-    income = (await backend.certificate_service("income")).value
-    chosen = {"certificate_type": "income", "certificate_service": income, "certificate_answers": {"_service": "income"}}
-    tracker = _said(chosen, "certificate_answer", "what is the fee?", "ask_about")
-    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+    income = (await backend.service_definition("income")).value
+    chosen = {"service_code": "income", "service_definition": income, "service_answers": {"_service": "income"}}
+    tracker = _said(chosen, "service_answer", "what is the fee?", "ask_about")
+    assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
     assert responses(dispatcher) == ["utter_certificate_fee", "utter_about_documents", "utter_form_continue"]
     assert dispatcher.messages[0]["fee"] == str(income["fee_rupees"])
     dispatcher.messages.clear()
     # The tanker's charge depends on the size: before it is chosen, said so; in the service's own words after.
-    tanker = (await backend.certificate_service("water_tanker")).value
-    chosen = {"certificate_type": "water_tanker", "certificate_service": tanker, "certificate_answers": {"_service": "water_tanker"}}
-    await certificate.get_validation_events(dispatcher, _said(chosen, "certificate_answer", "kitna paisa", "ask_about"), WITH_FORMS)
+    tanker = (await backend.service_definition("water_tanker")).value
+    chosen = {"service_code": "water_tanker", "service_definition": tanker, "service_answers": {"_service": "water_tanker"}}
+    await certificate.get_validation_events(dispatcher, _said(chosen, "service_answer", "kitna paisa", "ask_about"), WITH_FORMS)
     assert responses(dispatcher) == ["utter_about_fee_varies", "utter_form_continue"]
     dispatcher.messages.clear()
-    sized = {**chosen, "certificate_answers": {"_service": "water_tanker", "booking_name": "Ravi", "tanker_size": "l10000", "_fee": 900}}
-    await certificate.get_validation_events(dispatcher, _said(sized, "certificate_answer", "kitna paisa", "ask_about"), WITH_FORMS)
+    sized = {**chosen, "service_answers": {"_service": "water_tanker", "booking_name": "Ravi", "tanker_size": "l10000", "_fee": 900}}
+    await certificate.get_validation_events(dispatcher, _said(sized, "service_answer", "kitna paisa", "ask_about"), WITH_FORMS)
     assert responses(dispatcher) == ["visit_reply.fee", "utter_form_continue"]
     assert dispatcher.messages[0]["fee"] == "900"
     dispatcher.messages.clear()
     # Before any service is chosen
-    await certificate.get_validation_events(dispatcher, _said({}, "certificate_type", "fee kya hai", "ask_about"), WITH_FORMS)
+    await certificate.get_validation_events(dispatcher, _said({}, "service_code", "fee kya hai", "ask_about"), WITH_FORMS)
     assert responses(dispatcher) == ["utter_about_services", "utter_form_continue"]
     dispatcher.messages.clear()
 
     # A complaint is free, whichever question is asked
     for field in ("problem", "ward"):
-        tracker = _said(await complaint(backend, asking(field)), "certificate_answer", "is it free?", "ask_about")
-        assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("certificate_answer", None)]
+        tracker = _said(await complaint(backend, asking(field)), "service_answer", "is it free?", "ask_about")
+        assert await certificate.get_validation_events(dispatcher, tracker, WITH_FORMS) == [SlotSet("service_answer", None)]
         assert responses(dispatcher) == ["utter_about_grievance", "utter_form_continue"]
         dispatcher.messages.clear()

@@ -54,13 +54,13 @@ async def test_reference_validation(dispatcher):
 
 async def test_cancel_clears_the_open_form(dispatcher):
     answers = {"_service": "grievance", "problem": "garbage"}
-    tracker = make_tracker({"certificate_answers": answers, "certificate_pending": True}, text="cancel", active_loop="certificate_form")
+    tracker = make_tracker({"service_answers": answers, "service_pending": True}, text="cancel", active_loop="service_form")
     tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.99}
     events = await ActionCancelForm().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_cancelled"]
     assert ActiveLoop(None) in events
-    assert SlotSet("certificate_answers", None) in events and SlotSet("certificate_type", None) in events
-    assert SlotSet("certificate_pending", None) not in events  # a filing kept for a retry is not the form's to drop
+    assert SlotSet("service_answers", None) in events and SlotSet("service_code", None) in events
+    assert SlotSet("service_pending", None) not in events  # a filing kept for a retry is not the form's to drop
 
 
 async def test_not_understood_says_why(dispatcher):
@@ -85,9 +85,9 @@ async def test_a_half_heard_cancel_never_throws_the_answers_away(dispatcher):
     """"purple elephant banana" is cancel at 0.30: not understood, and the form asks its question again."""
     from rasa_sdk.events import FollowupAction
 
-    tracker = make_tracker({"certificate_answers": {"problem": "garbage"}}, text="purple elephant banana", active_loop="certificate_form")
+    tracker = make_tracker({"service_answers": {"problem": "garbage"}}, text="purple elephant banana", active_loop="service_form")
     tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.30}
-    assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == [FollowupAction("certificate_form")]
+    assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == [FollowupAction("service_form")]
     tracker = make_tracker({}, text="cancel")
     tracker.latest_message["intent"] = {"name": "cancel", "confidence": 0.99}
     assert await ActionCancelForm().run(dispatcher, tracker, DOMAIN) == []

@@ -103,7 +103,7 @@ def test_rasa_killed_mid_turn_and_before_its_replies_were_queued(sqlite_faults):
     to_description(a)
     to_description(b)
 
-    mid_action = f.to_actions.hold(action_call("validate_certificate_form", "+919437200001"))
+    mid_action = f.to_actions.hold(action_call("validate_service_form", "+919437200001"))
     assert a.send_and_read("Water stopped coming since Monday near the bus stop") == []
     assert mid_action.reached.wait(HOLD_TIMEOUT)
     before_replies = f.to_backend.hold(b"POST /api/v1/outbox/replies")
@@ -132,7 +132,7 @@ def test_action_server_killed_after_filing_before_it_answered(sqlite_faults):
     to_description(c)
     assert c.say("The drain near the school is blocked and overflowing") == [reply("utter_ask_grievance_ward")]
 
-    filing_answer = f.to_actions.hold(action_call("action_submit_certificate", "+919437200003"), on_response=True)
+    filing_answer = f.to_actions.hold(action_call("action_submit_service", "+919437200003"), on_response=True)
     assert c.send_and_read("Saheed Nagar") == []
     assert filing_answer.reached.wait(HOLD_TIMEOUT)
     assert len(f.cases_of("+919437200003")) == 1  # filed; its answer is held

@@ -68,8 +68,8 @@ def test_empty_message_outside_and_inside_the_form(stack):
     replies = citizen.say("   ")
     assert replies == [text("utter_invalid_grievance_description"), text("utter_ask_grievance_description")]
     slots = citizen.slots()  # nothing already given is lost
-    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "garbage")
-    assert slots["certificate_labels"]["problem"] == words("grievance_category.garbage")
+    assert (slots["service_code"], slots["service_answers"]["problem"]) == ("grievance", "garbage")
+    assert slots["service_labels"]["problem"] == words("grievance_category.garbage")
 
 
 def test_ten_thousand_characters(stack):
@@ -84,9 +84,9 @@ def test_ten_thousand_characters(stack):
         text("utter_ask_grievance_description"),
     ]
     slots = citizen.slots()
-    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "drainage")
-    assert slots["certificate_labels"]["problem"] == words("grievance_category.drainage")
-    assert "description" not in slots["certificate_answers"]
+    assert (slots["service_code"], slots["service_answers"]["problem"]) == ("grievance", "drainage")
+    assert slots["service_labels"]["problem"] == words("grievance_category.drainage")
+    assert "description" not in slots["service_answers"]
     assert citizen.say("The drain on lane 3 is blocked") == [text("utter_ask_grievance_ward")]
 
 
@@ -96,7 +96,7 @@ def test_cancel_in_the_middle(stack):
     citizen.say("water supply")
     assert citizen.say("cancel") == [text("utter_cancelled")]
     slots = citizen.slots()
-    assert slots["certificate_type"] is None and slots["certificate_answers"] is None and slots["requested_slot"] is None
+    assert slots["service_code"] is None and slots["service_answers"] is None and slots["requested_slot"] is None
 
 
 def test_backend_down_while_filing_then_back(stack):
@@ -108,10 +108,10 @@ def test_backend_down_while_filing_then_back(stack):
     try:  # the last answer is checked by the filing, which cannot be made: the whole complaint is kept
         assert citizen.say("ward 12") == [text("utter_grievance_kept_for_retry")]
         slots = citizen.slots()
-        assert slots["certificate_type"] == "grievance" and slots["certificate_pending"] is True
-        assert slots["certificate_answers"]["problem"] == "roads" and slots["certificate_answers"]["ward"] == "ward 12"
-        assert slots["certificate_labels"]["problem"] == words("grievance_category.roads")
-        assert slots["certificate_answers"]["description"] == "Big pothole outside the bus stand"
+        assert slots["service_code"] == "grievance" and slots["service_pending"] is True
+        assert slots["service_answers"]["problem"] == "roads" and slots["service_answers"]["ward"] == "ward 12"
+        assert slots["service_labels"]["problem"] == words("grievance_category.roads")
+        assert slots["service_answers"]["description"] == "Big pothole outside the bus stand"
     finally:
         stack.start("backend")
     replies = citizen.say("yes")
@@ -129,8 +129,8 @@ def test_restart_keeps_conversations_and_cases(stack):
     stack.stop()
     stack.start()
     slots = citizen.slots()
-    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "1")  # by its number
-    assert slots["certificate_labels"]["problem"] == words("grievance_category.garbage")
+    assert (slots["service_code"], slots["service_answers"]["problem"]) == ("grievance", "1")  # by its number
+    assert slots["service_labels"]["problem"] == words("grievance_category.garbage")
     assert citizen.say("Bins overflowing near the park") == [text("utter_ask_grievance_ward")]
     assert REFERENCE.search(citizen.say("ward 7")[0])
     assert case_in_database(stack, reference).state == "PENDING_AT_OFFICIAL"
@@ -151,7 +151,7 @@ def test_backend_too_slow_at_filing_then_yes_files_exactly_once(stack):
         time.sleep(1)
         lock.rollback()
     assert replies == [text("utter_grievance_kept_for_retry")]
-    assert citizen.slots()["certificate_pending"] is True
+    assert citizen.slots()["service_pending"] is True
     replies = citizen.say("yes")
     assert len(replies) == 1
     reference = REFERENCE.search(replies[0]).group()
@@ -159,5 +159,5 @@ def test_backend_too_slow_at_filing_then_yes_files_exactly_once(stack):
         filed = session.scalars(select(Case).where(Case.citizen_phone == "+919800000108")).all()
     assert [c.reference for c in filed] == [reference]
     assert filed[0].details["ward"] == "BMC-W03"
-    assert citizen.slots()["certificate_pending"] is False
+    assert citizen.slots()["service_pending"] is False
     assert citizen.say("yes") == [text("utter_help")]  # nothing pending any more: no second filing

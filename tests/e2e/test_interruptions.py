@@ -160,7 +160,7 @@ def test_every_interruption_at_two_questions_keeps_the_answers(stack, twilio, se
         says(phone, answer.get(form, answer.get("*")), ask[step + 1], form=form)
     slots = answers_kept(stack, phone)
     # every form (a complaint too) keeps its answers in one slot, by field
-    kept = {field: value for field, value in (slots.get("certificate_answers") or {}).items() if not field.startswith("_")}
+    kept = {field: value for field, value in (slots.get("service_answers") or {}).items() if not field.startswith("_")}
     first = row["answers"][0]
     assert len(kept) == 2 and first.get(form, first.get("*")) in kept.values(), kept
     says(phone, CANCEL[form], "utter_cancelled", form=form)

@@ -41,9 +41,9 @@ def test_switch_language_mid_form_keeps_the_answers(stack):
     assert citizen.say("2") == [text("utter_ask_grievance_description", "en")]
     assert citizen.say("ଓଡ଼ିଆରେ କୁହନ୍ତୁ") == [text("utter_language_changed", "or"), text("utter_ask_grievance_description", "or")]
     slots = citizen.slots()
-    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "2")
+    assert (slots["service_code"], slots["service_answers"]["problem"]) == ("grievance", "2")
     # understood as a streetlight (its words in either language: the reply at filing names it in the new one)
-    assert slots["certificate_labels"]["problem"] in {words("grievance_category.streetlight", lang) for lang in ("en", "or")}
+    assert slots["service_labels"]["problem"] in {words("grievance_category.streetlight", lang) for lang in ("en", "or")}
     assert citizen.say("ଘର ସାମ୍ନା ଆଲୁଅ ଏକ ସପ୍ତାହ ହେଲା ଜଳୁନାହିଁ") == [text("utter_ask_grievance_ward", "or")]
     replies = citizen.say("ଶହୀଦ ନଗର")
     reference = REFERENCE.search(replies[0]).group()
@@ -57,9 +57,9 @@ def test_writing_in_another_language_mid_form_switches_without_a_command(stack):
     citizen.say("3")
     assert citizen.say("हमारी गली की नाली तीन दिन से जाम है") == [text("utter_ask_grievance_ward", "hi")]
     slots = citizen.slots()
-    assert (slots["certificate_type"], slots["certificate_answers"]["problem"]) == ("grievance", "3")
-    assert slots["certificate_labels"]["problem"] in {words("grievance_category.drainage", lang) for lang in ("en", "hi")}
-    assert slots["certificate_answers"]["description"] == "हमारी गली की नाली तीन दिन से जाम है"
+    assert (slots["service_code"], slots["service_answers"]["problem"]) == ("grievance", "3")
+    assert slots["service_labels"]["problem"] in {words("grievance_category.drainage", lang) for lang in ("en", "hi")}
+    assert slots["service_answers"]["description"] == "हमारी गली की नाली तीन दिन से जाम है"
 
 
 def test_short_replies_never_flip_the_language(stack):
