@@ -1,12 +1,13 @@
-""" "Yes" outside a form: files what the backend could not take earlier (the answers were kept in
-slots), else shows help."""
+""" "Yes" outside a form: files what the backend could not take earlier (each filing kept whole, with
+the key that files it once), else shows help."""
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient
-from actions.service_form import ActionSubmitService
+from actions.service_form import ActionSubmitService, kept_for_retry
 
 
 class ActionRetryPending(Action):
@@ -17,7 +18,17 @@ class ActionRetryPending(Action):
         self.client = client or BackendClient()
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
-        if tracker.get_slot("service_pending"):
-            return await ActionSubmitService(self.client).run(dispatcher, tracker, domain)
-        dispatcher.utter_message(response="utter_help")
-        return []
+        kept = kept_for_retry(tracker)
+        if not kept:
+            dispatcher.utter_message(response="utter_help")
+            return []
+        submit, events, now = ActionSubmitService(self.client), [], tracker.copy()
+        for filing in kept:  # oldest first; each is filed as the form held it
+            restored = [SlotSet(name, value) for name, value in filing["slots"].items()]
+            now.slots.update(filing["slots"])
+            filed = await submit.file(dispatcher, now, filing["key"])
+            events += [*restored, *filed]
+            now.slots.update({e["name"]: e["value"] for e in filed if e.get("event") == "slot"})
+            if any(e.get("event") == "followup" for e in filed):  # an answer asked again: its form comes back first
+                break
+        return events

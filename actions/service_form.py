@@ -55,6 +55,10 @@ CLEARED = (
     *WORKING_SLOTS, "service_answer", "service_document", doorstep.AGENT, "service_definition", GUESS, REOPEN,
     doorstep.slots_of("service_form")[1],
 )  # fmt: skip
+# A filing the backend could not take is kept apart from the form, whole (these slots, and the key that
+# files it once), so a service started meanwhile neither loses nor files it; "yes" files it.
+KEPT_FOR_RETRY = (*WORKING_SLOTS, doorstep.AGENT)
+MAX_KEPT_FOR_RETRY = 5  # filings kept at once (each is a few answers; a citizen rarely has two)
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 ANSWER_REFUSED = "no_match"  # the backend's refusal of an answer (detail.code; detail.field names it)
 LABELS_LANGUAGE = "_language"  # in service_labels: the language they are in, or MIXED
@@ -722,20 +726,42 @@ class ActionAskServiceConfirmed(_WithService):
         return events
 
 
+def kept_for_retry(tracker: Tracker) -> list[dict]:
+    """The filings the backend could not take, oldest first: {"key", "slots"} each."""
+    kept = tracker.get_slot("service_pending")
+    return [k for k in kept if isinstance(k, dict) and k.get("key")] if isinstance(kept, list) else []
+
+
+def _settled(tracker: Tracker, key: str) -> SlotSet:
+    """This filing is no longer waiting for a retry (filed, or refused); the others still are."""
+    return SlotSet("service_pending", [k for k in kept_for_retry(tracker) if k["key"] != key] or None)
+
+
+def _keep_for_retry(tracker: Tracker, key: str) -> list[dict]:
+    """Keeps this filing for "yes", apart from the form, which is cleared for whatever comes next."""
+    kept = [k for k in kept_for_retry(tracker) if k["key"] != key]
+    kept.append({"key": key, "slots": {s: tracker.get_slot(s) for s in KEPT_FOR_RETRY}})
+    return [SlotSet("service_pending", kept[-MAX_KEPT_FOR_RETRY:]), *[SlotSet(s, None) for s in CLEARED]]
+
+
 class ActionSubmitService(_WithService):
     def name(self) -> str:
         return "action_submit_service"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict]:
+        return await self.file(dispatcher, tracker, submission_key(tracker, "service_form", WORKING_SLOTS))
+
+    async def file(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> list[dict]:
+        """Files what the form's slots hold, once per key (a retry of a kept filing passes its own)."""
         code = tracker.get_slot("service_code")
         answers = tracker.get_slot("service_answers") or {}
         service = await _service(self.client, tracker)
-        cleared = [SlotSet("service_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+        cleared = [_settled(tracker, key)] + [SlotSet(s, None) for s in CLEARED]
         if code and answers.get(REOPEN_KEY) == "reopen":  # the form ended in reopening their case
             return [*await give(self.client, dispatcher, tracker, str(answers[REOPEN_KEYS[0]]), False, None), *cleared]
         if not code or ((service or {}).get("confirm", True) and not tracker.get_slot("service_confirmed")):
             dispatcher.utter_message(response="utter_help")
-            return [SlotSet("service_pending", False)]
+            return []
         documents = {k: v for k, v in (tracker.get_slot("service_documents") or {}).items() if v != "later"}
         given = {k: v for k, v in answers.items() if not k.startswith("_")}
         if service is not None:  # not how to pay, where a correction made it free
@@ -758,18 +784,17 @@ class ActionSubmitService(_WithService):
             )
             if result.error == UNAVAILABLE:
                 dispatcher.utter_message(response="utter_certificate_kept_for_retry")
-                return [SlotSet("service_pending", True)]
+                return _keep_for_retry(tracker, key)
             response = "utter_certificate_resubmitted" if result.ok else "utter_nothing_to_correct"
             dispatcher.utter_message(response=response, reference=reference)
-            return [SlotSet("service_pending", False)] + [SlotSet(s, None) for s in CLEARED]
-        key = submission_key(tracker, "service_form", WORKING_SLOTS)
+            return cleared
         result = await self.client.apply_certificate(application=application, idempotency_key=key)
         service = service or {}
         if result.error == UNAVAILABLE:
             dispatcher.utter_message(response=reply(service, "utter_certificate_kept_for_retry"))
-            return [SlotSet("service_pending", True)]
+            return _keep_for_retry(tracker, key)
         if result.error == ANSWER_REFUSED:  # an answer the form let through (a day that passed): the summary again
-            again = [SlotSet("service_pending", False), SlotSet("service_confirmed", None)]
+            again = [_settled(tracker, key), SlotSet("service_confirmed", None)]
             form = ValidateServiceForm(self.client)
             if not service.get("confirm", True) and result.field and result.field in given:  # no summary: asked again
                 if answers.get(UNCHECKED_KEY) == result.field:  # the last answer, checked only now

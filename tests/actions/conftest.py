@@ -73,6 +73,11 @@ async def complaint(backend: BackendClient, answers: dict | None = None, labels:
             "service_labels": labels, "service_documents": {}, "doorstep_agent": "", **more}
 
 
+def applied(slots: dict, events: list) -> dict:
+    """The slots after an action's events, as Rasa keeps them (its SlotSet events, in order)."""
+    return {**slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+
+
 def asking(field: str, answers: dict | None = None) -> dict:
     """A complaint's answers before `field`, its question asked."""
     answers = COMPLAINT if answers is None else answers

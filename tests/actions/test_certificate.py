@@ -7,7 +7,7 @@ from actions.service_form import (
     ValidateServiceForm,
 )
 from actions.retry import ActionRetryPending
-from tests.actions.conftest import DOMAIN, make_tracker, responses
+from tests.actions.conftest import DOMAIN, applied, make_tracker, responses
 
 FORM = ["service_code", "service_citizen_phone", "service_answer", "service_document", "service_tatkal",
         "service_confirmed"]
@@ -99,10 +99,14 @@ async def test_summary_then_filing_and_a_retry_when_the_backend_was_down(backend
     assert responses(dispatcher) == ["utter_certificate_summary", "utter_certificate_fee", "utter_certificate_documents_bring",
                                      "utter_ask_certificate_confirmed"]
     assert dispatcher.messages[1]["fee"] == "100" and "Name: Sabitri Behera" in dispatcher.messages[0]["answers"]
-    assert await ActionSubmitService(client=backend_down).run(dispatcher, _tracker(slots), DOMAIN) == [
-        SlotSet("service_pending", True)]
-    events = await ActionRetryPending(client=backend).run(dispatcher, _tracker({**slots, "service_pending": True}), DOMAIN)
-    assert events == [SlotSet("service_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
+    # kept whole apart from the form (which is cleared for whatever comes next), and filed by "yes"
+    kept = applied(_tracker(slots).slots, await ActionSubmitService(client=backend_down).run(dispatcher, _tracker(slots), DOMAIN))
+    [filing] = kept["service_pending"]
+    assert filing["slots"]["service_tatkal"] is True and filing["slots"]["service_answers"] == ANSWERS
+    assert kept["service_answers"] is None and kept["service_code"] is None
+    events = await ActionRetryPending(client=backend).run(dispatcher, make_tracker(kept), DOMAIN)
+    after = applied(kept, events)
+    assert after["service_pending"] is None and after["service_answers"] is None and after["validation_failures"] == 0
     filed = dispatcher.messages[-1]
     assert filed["response"] == "utter_certificate_filed_pay" and filed["reference"].startswith("CRT-2026-")
 

@@ -16,7 +16,7 @@ from actions.retry import ActionRetryPending
 from actions.status import ActionCheckStatus
 from backend.db import get_session_factory
 from backend.models import Case
-from tests.actions.conftest import DOMAIN, make_tracker, responses
+from tests.actions.conftest import DOMAIN, applied, make_tracker, responses
 from tests.conftest import NOW
 
 PHONE = "+919812345678"
@@ -67,7 +67,7 @@ async def test_a_day_is_kept_as_the_day_meant_and_a_refusal_that_is_no_answer_s_
                          service_confirmed=True)
     events = await ActionSubmitService(client=backend).run(dispatcher, make_tracker(agent, events=OPENED, sender=PHONE), DOMAIN)
     assert responses(dispatcher)[-1] == "utter_certificate_refused"
-    assert events == [SlotSet("service_pending", False)] + [SlotSet(s, None) for s in CLEARED]
+    assert events == [SlotSet("service_pending", None)] + [SlotSet(s, None) for s in CLEARED]
 
 
 async def test_what_was_accepted_is_accepted_again_as_the_form_comes_back_to_its_summary(backend, dispatcher, settings):
@@ -126,7 +126,7 @@ async def test_the_summary_reads_every_answer_back_with_the_fee(backend, dispatc
     assert "Payment" not in dispatcher.messages[0]["answers"] and "Slum household: yes" in dispatcher.messages[0]["answers"]
     filed = await ActionSubmitService(client=backend).run(
         dispatcher, make_tracker({**free, "service_confirmed": True}, events=OPENED, sender=PHONE), DOMAIN)
-    assert responses(dispatcher)[-1] == "utter_desludging_filed" and SlotSet("service_pending", False) in filed
+    assert responses(dispatcher)[-1] == "utter_desludging_filed" and SlotSet("service_pending", None) in filed
 
 
 async def test_filing_gives_the_payment_link_once_and_keeps_everything_when_the_backend_is_down(
@@ -134,11 +134,13 @@ async def test_filing_gives_the_payment_link_once_and_keeps_everything_when_the_
 ):
     slots = await _slots(backend, service_confirmed=True)
     tracker = make_tracker(slots, events=OPENED, sender=f"whatsapp:{PHONE}")
-    assert await ActionSubmitService(client=backend_down).run(dispatcher, tracker, DOMAIN) == [SlotSet("service_pending", True)]
+    kept = applied(slots, await ActionSubmitService(client=backend_down).run(dispatcher, tracker, DOMAIN))
     assert responses(dispatcher) == ["utter_desludging_kept_for_retry"]
-    retried = make_tracker({**slots, "service_pending": True}, events=OPENED, sender=f"whatsapp:{PHONE}")
+    assert [k["slots"]["service_answers"] for k in kept["service_pending"]] == [slots["service_answers"]]
+    retried = make_tracker(kept, events=OPENED, sender=f"whatsapp:{PHONE}")
     events = await ActionRetryPending(client=backend).run(dispatcher, retried, DOMAIN)
-    assert events == [SlotSet("service_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
+    assert events[-len(CLEARED) - 2:] == [SlotSet("service_pending", None), *[SlotSet(s, None) for s in CLEARED],
+                                          SlotSet("validation_failures", 0)]
     filed = dispatcher.messages[-1]
     assert filed["response"] == "utter_desludging_filed_pay" and filed["reference"] == "FSM-2026-000001"
     assert filed["payment_url"].startswith("http://testserver/pay/") and filed["upi_link"].startswith("upi://pay?")

@@ -19,7 +19,7 @@ from actions.retry import ActionRetryPending
 from backend.db import get_session_factory
 from backend.models import Case
 from locales import render
-from tests.actions.conftest import COMPLAINT, DOMAIN, asking, complaint, make_tracker, opening, responses
+from tests.actions.conftest import COMPLAINT, DOMAIN, applied, asking, complaint, make_tracker, opening, responses
 from tests.actions.test_interruptions import WITH_FORMS
 from tests.backend.test_media import JPEG, media_host, settings  # noqa: F401 (the media host, photos under the test's folder)
 
@@ -119,7 +119,7 @@ async def test_submit_files_once_and_clears_the_form(backend, dispatcher, settin
     assert responses(dispatcher) == ["utter_grievance_filed"]
     assert dispatcher.messages[0]["reference"] == "GRV-2026-000001"
     assert dispatcher.messages[0]["answer_problem"] == "drainage"
-    assert events == [SlotSet("service_pending", False), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
+    assert events == [SlotSet("service_pending", None), *[SlotSet(s, None) for s in CLEARED], SlotSet("validation_failures", 0)]
 
     # The same filing retried (say Rasa re-ran the action) does not make a second case.
     await submit.run(dispatcher, tracker, DOMAIN)
@@ -144,11 +144,29 @@ async def test_the_filed_reply_is_said_with_its_reference(backend, dispatcher):
         assert "GRV-2026-000001" in render(message["response"], language, "twilio_whatsapp", **variables)["text"]
 
 
-async def test_backend_down_keeps_every_answer(backend, backend_down, dispatcher):
-    submit = ActionSubmitService(client=backend_down)
-    events = await submit.run(dispatcher, make_tracker(await complaint(backend), events=OPENED), DOMAIN)
+async def test_backend_down_keeps_every_answer_apart_from_the_form(backend, backend_down, dispatcher, settings):
+    """A complaint the backend could not take is kept whole, with the key that files it once; the
+    form is free for another service meanwhile, which neither loses nor files it; "yes" files it."""
+    slots = await complaint(backend)
+    events = await ActionSubmitService(client=backend_down).run(dispatcher, make_tracker(slots, events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_kept_for_retry"]
-    assert events == [SlotSet("service_pending", True)]  # no slot is cleared
+    kept = applied(slots, events)
+    [filing] = kept["service_pending"]
+    assert filing["slots"]["service_code"] == "grievance" and filing["slots"]["service_answers"] == COMPLAINT
+    assert all(kept[s] is None for s in CLEARED)
+    # a birth certificate asked for and filed meanwhile: its own case; the complaint still waits
+    birth = {"service_code": "birth", "service_confirmed": True, "service_documents": {},
+             "service_answers": {"_service": "birth", "child_name": "Anita Behera", "date_of_birth": "14/08/2026",
+                                 "place": "ward 12", "mother_name": "Sabitri Behera", "father_name": "Raghunath Behera"}}
+    filed = applied(kept, await ActionSubmitService(client=backend).run(dispatcher, make_tracker({**kept, **birth}), DOMAIN))
+    assert responses(dispatcher)[-1] == "utter_certificate_filed", dispatcher.messages[-1]
+    assert filed["service_pending"] == [filing]
+    # "yes": the complaint as it was given, filed once even when tried again (the same key)
+    for _ in range(2):
+        events = await ActionRetryPending(client=backend).run(dispatcher, make_tracker(filed), DOMAIN)
+        assert responses(dispatcher)[-1] == "utter_grievance_filed" and applied(filed, events)["service_pending"] is None
+    with get_session_factory(settings.database_url)() as session:
+        assert sorted(c.reference[:3] for c in session.scalars(select(Case))) == ["CRT", "GRV"]
 
 
 async def test_validation_with_backend_down_says_so(backend, backend_down, dispatcher):
@@ -168,11 +186,22 @@ async def test_yes_with_nothing_pending_shows_help(backend, dispatcher):
     assert (events, responses(dispatcher)) == ([], ["utter_help"])
 
 
-async def test_yes_with_a_kept_grievance_files_it(backend, dispatcher):
-    tracker = make_tracker(await complaint(backend, service_pending=True), events=OPENED)
+async def test_yes_files_what_was_kept_and_an_answer_refused_then_brings_its_form_back(backend, dispatcher, settings):
+    """Two filings kept: the first is filed; the second's ward, checked only now, is refused, so its
+    form comes back with its other answers and asks the ward again."""
+    from rasa_sdk.events import FollowupAction
+
+    first = {"key": "k1", "slots": {"service_code": "grievance", "service_answers": COMPLAINT, "doorstep_agent": ""}}
+    moon = {**COMPLAINT, "ward": "the moon", "_unchecked": "ward"}
+    second = {"key": "k2", "slots": {"service_code": "grievance", "service_answers": moon, "doorstep_agent": ""}}
+    tracker = make_tracker({"service_pending": [first, second]})
     events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
-    assert responses(dispatcher) == ["utter_grievance_filed"]
-    assert SlotSet("service_pending", False) in events
+    assert responses(dispatcher) == ["utter_grievance_filed", "utter_invalid_grievance_ward"]
+    after = applied(tracker.slots, events)
+    assert after["service_pending"] is None and FollowupAction("service_form") in events
+    assert after["service_code"] == "grievance" and after["service_answers"] == asking("ward")
+    with get_session_factory(settings.database_url)() as session:
+        assert len(session.scalars(select(Case)).all()) == 1
 
 
 def _with_metadata(tracker, **metadata):
@@ -309,7 +338,7 @@ async def test_an_answer_refused_at_filing_is_asked_again(backend, dispatcher, s
     slots = await complaint(backend, {**COMPLAINT, "ward": "the moon"}, labels={"problem": "drainage", "ward": "the moon"})
     events = await ActionSubmitService(client=backend).run(dispatcher, make_tracker(slots, events=OPENED), DOMAIN)
     assert responses(dispatcher) == ["utter_form_answer_refused"] and dispatcher.messages[0]["field"] == "Ward"
-    assert FollowupAction("service_form") in events and SlotSet("service_pending", False) in events
+    assert FollowupAction("service_form") in events and SlotSet("service_pending", None) in events
     assert SlotSet("service_answers", {k: v for k, v in COMPLAINT.items() if k != "ward"}) in events
     assert SlotSet("service_labels", {"problem": "drainage"}) in events
     with get_session_factory(settings.database_url)() as session:
