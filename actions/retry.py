@@ -31,4 +31,6 @@ class ActionRetryPending(Action):
             now.slots.update({e["name"]: e["value"] for e in filed if e.get("event") == "slot"})
             if any(e.get("event") == "followup" for e in filed):  # an answer asked again: its form comes back first
                 break
+            if any(k["key"] == filing["key"] for k in kept_for_retry(now)):  # kept again: the backend is still away
+                break
         return events

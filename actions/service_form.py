@@ -55,9 +55,10 @@ CLEARED = (
     *WORKING_SLOTS, "service_answer", "service_document", doorstep.AGENT, "service_definition", GUESS, REOPEN,
     doorstep.slots_of("service_form")[1],
 )  # fmt: skip
-# A filing the backend could not take is kept apart from the form, whole (these slots, and the key that
-# files it once), so a service started meanwhile neither loses nor files it; "yes" files it.
-KEPT_FOR_RETRY = (*WORKING_SLOTS, doorstep.AGENT)
+# A filing the backend could not take is kept apart from the form, whole (these slots, its definition
+# for its own words while the backend is away, and the key that files it once), so a service started
+# meanwhile neither loses nor files it; "yes" files it.
+KEPT_FOR_RETRY = (*WORKING_SLOTS, doorstep.AGENT, "service_definition")
 MAX_KEPT_FOR_RETRY = 5  # filings kept at once (each is a few answers; a citizen rarely has two)
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 ANSWER_REFUSED = "no_match"  # the backend's refusal of an answer (detail.code; detail.field names it)
@@ -739,8 +740,9 @@ def _settled(tracker: Tracker, key: str) -> SlotSet:
 
 def _keep_for_retry(tracker: Tracker, key: str) -> list[dict]:
     """Keeps this filing for "yes", apart from the form, which is cleared for whatever comes next."""
-    kept = [k for k in kept_for_retry(tracker) if k["key"] != key]
-    kept.append({"key": key, "slots": {s: tracker.get_slot(s) for s in KEPT_FOR_RETRY}})
+    filing = {"key": key, "slots": {s: tracker.get_slot(s) for s in KEPT_FOR_RETRY}}
+    kept = kept_for_retry(tracker)
+    kept = [filing if k["key"] == key else k for k in kept] if any(k["key"] == key for k in kept) else [*kept, filing]
     return [SlotSet("service_pending", kept[-MAX_KEPT_FOR_RETRY:]), *[SlotSet(s, None) for s in CLEARED]]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from actions.service_form import (
     CLEARED,
+    KEPT_FOR_RETRY,
     ActionAskServiceAnswer,
     ActionAskServiceGuess,
     ActionSubmitService,
@@ -186,14 +187,14 @@ async def test_yes_with_nothing_pending_shows_help(backend, dispatcher):
     assert (events, responses(dispatcher)) == ([], ["utter_help"])
 
 
-async def test_yes_files_what_was_kept_and_an_answer_refused_then_brings_its_form_back(backend, dispatcher, settings):
+async def test_yes_files_what_was_kept_and_an_answer_refused_then_brings_its_form_back(backend, backend_down, dispatcher, settings):
     """Two filings kept: the first is filed; the second's ward, checked only now, is refused, so its
     form comes back with its other answers and asks the ward again."""
     from rasa_sdk.events import FollowupAction
 
-    first = {"key": "k1", "slots": {"service_code": "grievance", "service_answers": COMPLAINT, "doorstep_agent": ""}}
-    moon = {**COMPLAINT, "ward": "the moon", "_unchecked": "ward"}
-    second = {"key": "k2", "slots": {"service_code": "grievance", "service_answers": moon, "doorstep_agent": ""}}
+    kept = {k: v for k, v in (await complaint(backend)).items() if k in KEPT_FOR_RETRY}
+    first = {"key": "k1", "slots": kept}
+    second = {"key": "k2", "slots": {**kept, "service_answers": {**COMPLAINT, "ward": "the moon", "_unchecked": "ward"}}}
     tracker = make_tracker({"service_pending": [first, second]})
     events = await ActionRetryPending(client=backend).run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_grievance_filed", "utter_invalid_grievance_ward"]
@@ -202,6 +203,10 @@ async def test_yes_files_what_was_kept_and_an_answer_refused_then_brings_its_for
     assert after["service_code"] == "grievance" and after["service_answers"] == asking("ward")
     with get_session_factory(settings.database_url)() as session:
         assert len(session.scalars(select(Case)).all()) == 1
+    # with the backend still away, "yes" says so once and keeps every filing
+    events = await ActionRetryPending(client=backend_down).run(dispatcher, make_tracker({"service_pending": [first, second]}), DOMAIN)
+    assert responses(dispatcher)[2:] == ["utter_grievance_kept_for_retry"]
+    assert [k["key"] for k in applied({}, events)["service_pending"]] == ["k1", "k2"]
 
 
 def _with_metadata(tracker, **metadata):
