@@ -37,6 +37,7 @@ from channels.configured_input import ConfiguredInput
 from channels.inbound import InboundText, MalformedWebhook
 from channels.replies import text_replies
 from channels.spool import Spool
+from common.languages import DEFAULT_LANGUAGE
 from locales import keywords, render
 from locales.detect import detect
 
@@ -161,9 +162,12 @@ class TextChannelInput(ConfiguredInput):
         task.add_done_callback(self._tasks.discard)
 
     def _local_reply(self, key: str, text: str) -> str:
-        """A reply that needs nothing but this process: in the language and script the text is in."""
+        """A reply that needs nothing but this process: in the language and script the text is in
+        where it says so decisively (a script, or enough of a language's own words), as a message
+        must to switch a chat's language; else in the default ("help" alone is no Odia)."""
         detected = detect(text)
-        return render(key, detected.language or "en", self.name(), latin_sms=detected.latin_script)["text"]
+        language = detected.language if detected.decisive else None
+        return render(key, language or DEFAULT_LANGUAGE, self.name(), latin_sms=bool(language) and detected.latin_script)["text"]
 
     async def _claim_within_budget(self, message: InboundText, payload: dict[str, Any]) -> Claim:
         claim = self.backend.claim(
